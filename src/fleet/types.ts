@@ -1,0 +1,39 @@
+/** The roster's data model (SPEC sections 3 and 4). Pure data: no behaviour lives here. */
+
+export type Os = "linux" | "windows" | "darwin";
+export const OS_ORDER: readonly Os[] = ["linux", "windows", "darwin"];
+
+export type CollectorKind = "standalone" | "k8s";
+
+export interface Collector {
+  /** FM collector ID: at most 128 chars of [a-z0-9.-]. */
+  readonly id: string;
+  /** Display name; equals id. */
+  readonly name: string;
+  readonly os: Os;
+  /** Alloy version, always with a leading "v" (e.g. v1.18.1). */
+  readonly version: string;
+  /** Environment name after the env override. */
+  readonly env: string;
+  readonly kind: CollectorKind;
+  /** false: the collector reports up=0 and unhealthy components. */
+  readonly healthy: boolean;
+  /** Local attributes exactly as sent to FM: collector.os, collector.version, env, fake, blueprint attributes, k8s attributes. */
+  readonly attributes: Readonly<Record<string, string>>;
+  /** Base labels of every series this collector emits, keys sorted by name. */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface Roster {
+  /** Blueprint name. */
+  readonly blueprint: string;
+  readonly collectors: readonly Collector[];
+}
+
+/** Inputs to the roster beside the blueprint. */
+export interface RosterOptions {
+  /** SPEC section 3 `env` override: replaces every environment's name. */
+  env?: string;
+  /** Extra local attributes from the run context (github.repository, github.run_id inside GitHub Actions). */
+  contextAttributes?: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,46 @@
+/** The signal model's interface (SPEC section 6): what the remote-write encoder consumes. */
+import type { Collector } from "../fleet/types.js";
+
+export type MetricType = "gauge" | "counter" | "histogram";
+
+export interface MetricFamily {
+  /** Family name; for a histogram the base name without _bucket/_sum/_count. */
+  readonly name: string;
+  readonly type: MetricType;
+  /** HELP text, as Alloy writes it. */
+  readonly help: string;
+}
+
+/** One time series. Its label set never changes between ticks, so encoders may cache its bytes. */
+export interface Series {
+  /** Index into SignalModel.families. */
+  readonly family: number;
+  /** Label pairs sorted by name, unique, including `__name__` (which sorts first). */
+  readonly labels: readonly (readonly [string, string])[];
+}
+
+export interface CollectorSignals {
+  readonly collector: Collector;
+  /** Fixed order; 29 per collector. */
+  readonly series: readonly Series[];
+  /**
+   * Writes the value of every series at tick time `tMs` into `out[offset .. offset + series.length)`.
+   * Pure: the same (collector, series, tMs, fleet start, interval) always gives the same numbers; counters
+   * never decrease as tMs grows from the fleet start, so a restarted process continues them.
+   */
+  valuesAt(tMs: number, out: Float64Array, offset?: number): void;
+}
+
+export interface SignalModel {
+  readonly families: readonly MetricFamily[];
+  readonly collectors: readonly CollectorSignals[];
+  /** Sum of series over all collectors. */
+  readonly seriesPerTick: number;
+}
+
+export interface SignalModelOptions {
+  /** Epoch ms of the fleet's start: counters count from here. */
+  fleetStartMs: number;
+  /** Tick interval in ms: histogram _count grows by 24 per tick. */
+  intervalMs: number;
+}
