@@ -12,9 +12,13 @@ for (const entry of entries) {
   if (!existsSync(src)) continue;
   const out = join("dist", entry);
   rmSync(out, { recursive: true, force: true });
-  execFileSync(process.execPath, [nccBin, "build", src, "-o", out, "--no-source-map-register", "--license", "licenses.txt", "-q"], {
-    stdio: "inherit",
-  });
+  execFileSync(
+    process.execPath,
+    [nccBin, "build", src, "-o", out, "--no-source-map-register", "--license", "licenses.txt", "-q"],
+    {
+      stdio: "inherit",
+    },
+  );
   // ncc names an ESM bundle index.mjs in some versions; the action and bin refer to index.js.
   if (existsSync(join(out, "index.mjs"))) renameSync(join(out, "index.mjs"), join(out, "index.js"));
 }

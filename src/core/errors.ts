@@ -26,7 +26,9 @@ export class BlueprintError extends Error {
 
 function formatBlueprintProblems(file: string, problems: readonly BlueprintProblem[]): string {
   const head =
-    problems.length === 1 ? `blueprint ${file} has 1 problem:` : `blueprint ${file} has ${problems.length} problems:`;
+    problems.length === 1
+      ? `blueprint ${file} has 1 problem:`
+      : `blueprint ${file} has ${problems.length} problems:`;
   const lines = problems.map((p) => {
     const where = p.line !== undefined ? `${file}:${p.line}:${p.column ?? 1}` : file;
     const path = p.path === "" ? "(document)" : p.path;
@@ -48,7 +50,8 @@ export class InputError extends Error {
     super(
       problems.length === 1
         ? `input ${problems[0]!.input}: ${problems[0]!.message}`
-        : `${problems.length} input problems:\n` + problems.map((p) => `  - ${p.input}: ${p.message}`).join("\n"),
+        : `${problems.length} input problems:\n` +
+            problems.map((p) => `  - ${p.input}: ${p.message}`).join("\n"),
     );
   }
 }
@@ -72,7 +75,8 @@ export type ConnectCode =
   | "data_loss"
   | "unauthenticated";
 
-export type FmProcedure = "RegisterCollector" | "GetConfig" | "UnregisterCollector" | "ListCollectors" | "GetLimits";
+export type FmProcedure =
+  "RegisterCollector" | "GetConfig" | "UnregisterCollector" | "ListCollectors" | "GetLimits";
 
 export class FmApiError extends Error {
   override readonly name = "FmApiError";
@@ -112,9 +116,11 @@ export class CredentialsError extends Error {
 /** One sentence for anything thrown. Never includes a stack trace. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
-    if (err.name === "AbortError" || err.name === "TimeoutError") return `timed out or aborted: ${err.message}`;
+    if (err.name === "AbortError" || err.name === "TimeoutError")
+      return `timed out or aborted: ${err.message}`;
     const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof Error && !err.message.includes(cause.message)) return `${err.message} (${cause.message})`;
+    if (cause instanceof Error && !err.message.includes(cause.message))
+      return `${err.message} (${cause.message})`;
     return err.message;
   }
   if (typeof err === "string") return err;

@@ -43,7 +43,10 @@ export function secretForms(secrets: readonly string[], users: readonly string[]
   return [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
 }
 
-export function createScrubber(secrets: readonly string[], users: readonly string[] = []): (text: string) => string {
+export function createScrubber(
+  secrets: readonly string[],
+  users: readonly string[] = [],
+): (text: string) => string {
   const forms = secretForms(secrets, users);
   return (text: string) => {
     let out = text;
