@@ -1,0 +1,59 @@
+/**
+ * Retry as a wrapper around a send that returns an outcome (STYLE.md habit 5, after OpenTelemetry's
+ * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
+ */
+import { systemClock, type Clock, type Random } from "../core/clock.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY } from "./backoff.js";
+import type { RetryPolicy, SendOutcome } from "./types.js";
+
+export interface RetryInfo {
+  /** The retry about to be made: 1 = the first retry. */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** Why the previous attempt failed. */
+  readonly error: Error;
+}
+
+export interface RetryOptions {
+  policy?: Partial<RetryPolicy>;
+  clock?: Clock;
+  random?: Random;
+  /** Absolute time (clock.now() based) after which no attempt starts; a wait that would pass it gives up. */
+  deadlineMs?: number;
+  /** Stops waiting; the last outcome is returned. */
+  signal?: AbortSignal;
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/**
+ * Calls `send(1)`, then `send(2)`, … while it returns a retryable outcome, sleeping a jittered backoff in
+ * between. Returns the first success or failure, or the last retryable outcome when the attempts, the
+ * deadline or the signal run out. A `send` that throws is a bug, not a transient error: it propagates.
+ */
+export async function withRetry<T>(
+  send: (attempt: number) => Promise<SendOutcome<T>>,
+  options: RetryOptions = {},
+): Promise<SendOutcome<T>> {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const maxAttempts = policy.maxAttempts ?? Number.POSITIVE_INFINITY;
+
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await send(attempt);
+    if (outcome.kind !== "retryable") return outcome;
+    if (attempt >= maxAttempts || options.signal?.aborted) return outcome;
+
+    const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
+    // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
+    // nothing to gain from an attempt that starts too late.
+    if (options.deadlineMs !== undefined && clock.now() + delayMs >= options.deadlineMs) return outcome;
+
+    options.onRetry?.({ attempt, delayMs, error: outcome.error });
+    try {
+      await clock.sleep(delayMs, options.signal);
+    } catch {
+      return outcome;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { createTokenBucket } from "../../src/transport/rate-limit.js";
+import { createFakeClock } from "../helpers/fake-clock.js";
+
+/** Most calls in any window of `windowMs` (half open), over sorted times. */
+function maxInWindow(times: number[], windowMs: number): number {
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while (times[hi]! - times[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+describe("createTokenBucket", () => {
+  it("paces 100 concurrent callers to the rate, first come first served", async () => {
+    const clock = createFakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 15, clock });
+    const granted: { who: number; at: number }[] = [];
+    const all = Array.from({ length: 100 }, (_, who) =>
+      bucket.acquire().then(() => granted.push({ who, at: clock.now() })),
+    );
+    await clock.advance(10_000);
+    await Promise.all(all);
+    const times = granted.map((g) => g.at);
+    expect(granted.map((g) => g.who)).toEqual([...Array(100).keys()]);
+    expect(maxInWindow(times, 1000)).toBeLessThanOrEqual(15);
+    // 100 calls at 15/s: the last is granted at 99/15 s.
+    expect(times.at(-1)! - times[0]!).toBeCloseTo((99 / 15) * 1000, 0);
+  });
+
+  it("lets a burst through after a quiet spell, then paces again", async () => {
+    const clock = createFakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 10, burst: 5, clock });
+    const t0 = clock.now();
+    const times: number[] = [];
+    const all = Array.from({ length: 8 }, () => bucket.acquire().then(() => times.push(clock.now() - t0)));
+    await clock.advance(2000);
+    await Promise.all(all);
+    expect(times).toEqual([0, 0, 0, 0, 0, 100, 200, 300]);
+  });
+
+  it("does not save up tokens beyond the burst", async () => {
+    const clock = createFakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 2, clock });
+    await bucket.acquire();
+    await clock.advance(60_000);
+    const t0 = clock.now();
+    const times: number[] = [];
+    const all = Array.from({ length: 3 }, () => bucket.acquire().then(() => times.push(clock.now() - t0)));
+    await clock.advance(5000);
+    await Promise.all(all);
+    expect(times).toEqual([0, 500, 1000]);
+  });
+
+  it("rejects a waiter whose signal aborts", async () => {
+    const clock = createFakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 1, clock });
+    await bucket.acquire();
+    const controller = new AbortController();
+    const waiting = bucket.acquire(controller.signal);
+    controller.abort(new Error("stopping"));
+    await expect(waiting).rejects.toThrow("stopping");
+  });
+
+  it("refuses a rate that is not positive", () => {
+    expect(() => createTokenBucket({ ratePerSecond: 0 })).toThrow(RangeError);
+    expect(() => createTokenBucket({ ratePerSecond: 5, burst: 0 })).toThrow(RangeError);
+  });
+});
