@@ -1,0 +1,144 @@
+/**
+ * The action's main step (SPEC section 7): parse inputs and blueprint, mask secrets, compute the roster,
+ * save state, start the background fleet and wait until it is ready; on failure clean up and fail the step.
+ */
+import * as core from "@actions/core";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describeError } from "../core/errors.js";
+import { createScrubber, secretForms } from "../core/secrets.js";
+import { loadBlueprint } from "../blueprint/load.js";
+import { buildRoster } from "../fleet/roster.js";
+import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
+import type { FleetConfig } from "../runtime/config.js";
+import { secretValues } from "../runtime/credentials.js";
+import { launchFleet } from "../runtime/launch.js";
+import { coreLogger } from "./core-logger.js";
+import { githubAttributes } from "./github-context.js";
+import { envInputReader, parseInputs } from "./inputs.js";
+import { STATE_KEY, type ActionState } from "./state.js";
+
+export interface MainDeps {
+  env: NodeJS.ProcessEnv;
+  /** Path of the background process's bundle. */
+  daemonScript: string;
+  now(): number;
+}
+
+export function defaultMainDeps(): MainDeps {
+  return {
+    env: process.env,
+    daemonScript: fileURLToPath(new URL("../daemon/index.js", import.meta.url)),
+    now: () => Date.now(),
+  };
+}
+
+export async function runMain(deps: MainDeps = defaultMainDeps()): Promise<void> {
+  try {
+    await main(deps);
+  } catch (err) {
+    core.setFailed(describeError(err));
+  }
+}
+
+async function main(deps: MainDeps): Promise<void> {
+  const settings = parseInputs(envInputReader(deps.env), deps.env);
+  const { secrets, users } = secretValues(settings.credentials);
+  // Mask the tokens and every derived form (base64 Basic-auth strings) before anything can print them.
+  for (const form of secretForms(secrets, users)) core.setSecret(form);
+  const scrub = createScrubber(secrets, users);
+  const logger = coreLogger(scrub);
+  for (const notice of settings.notices) core.info(notice);
+
+  const loaded = loadBlueprint(settings.blueprint, { cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd() });
+  for (const notice of loaded.notices) core.notice(notice, { title: "Blueprint" });
+  const roster = buildRoster(loaded.blueprint, {
+    ...(settings.env ? { env: settings.env } : {}),
+    contextAttributes: githubAttributes(deps.env),
+  });
+  const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
+  const ids = roster.collectors.map((c) => c.id);
+
+  core.info(formatPlanTable(plan));
+  if (settings.dryRun) {
+    core.info("dry-run: nothing was registered or pushed");
+    setOutputs(ids, plan.seriesPerTick, false);
+    return;
+  }
+
+  const fleetStartMs = deps.now();
+  const config: FleetConfig = {
+    blueprint: roster.blueprint,
+    collectors: roster.collectors.map((c) => ({ ...c })),
+    fleetStartMs,
+    intervalMs: settings.intervalMs,
+    heartbeatIntervalMs: settings.heartbeatIntervalMs,
+    fmRatePerSecond: settings.fmRatePerSecond,
+    maxLifetimeMs: settings.maxLifetimeMs,
+    fm: settings.credentials.fm
+      ? { url: settings.credentials.fm.url, stackId: settings.credentials.fm.stackId }
+      : null,
+    prom: settings.credentials.prom
+      ? {
+          url: settings.credentials.prom.url,
+          user: settings.credentials.prom.user,
+          ...(settings.credentials.prom.tenant ? { tenant: settings.credentials.prom.tenant } : {}),
+        }
+      : null,
+  };
+  const stateDir = join(deps.env.RUNNER_TEMP || tmpdir(), `fm-action-${randomBytes(6).toString("hex")}`);
+  let state: ActionState | undefined;
+  const started = deps.now();
+  const result = await launchFleet({
+    stateDir,
+    config,
+    secrets: {
+      ...(settings.credentials.fm ? { fmToken: settings.credentials.fm.token } : {}),
+      ...(settings.credentials.prom?.token ? { promToken: settings.credentials.prom.token } : {}),
+    },
+    daemonScript: deps.daemonScript,
+    startTimeoutMs: settings.startTimeoutMs,
+    // The runner's worker starts node directly, so our parent is the worker: when it is gone, so is the job.
+    watchPid: process.ppid,
+    logger,
+    beforeSpawn: ({ nonce }) => {
+      state = {
+        schema: 1,
+        stateDir,
+        nonce,
+        blueprint: roster.blueprint,
+        failOnCleanupError: settings.failOnCleanupError,
+      };
+      core.saveState(STATE_KEY, JSON.stringify(state));
+    },
+    afterSpawn: (pid) => {
+      if (state) core.saveState(STATE_KEY, JSON.stringify({ ...state, pid }));
+    },
+  });
+
+  if (!result.ok) {
+    const cleanup = result.teardown.problems.length
+      ? ` Cleanup problems: ${result.teardown.problems.join("; ")}`
+      : " Everything it registered was cleaned up.";
+    throw new Error(`the fleet did not start: ${scrub(result.reason)}.${cleanup} Log: ${result.paths.log}`);
+  }
+  setOutputs(ids, plan.seriesPerTick, config.fm !== null);
+  const c = result.status.counters;
+  core.info(
+    [
+      `fleet ready in ${((deps.now() - started) / 1000).toFixed(1)} s (background PID ${result.pid})`,
+      `  collectors:      ${ids.length}${config.fm ? ` (${c.registrations} registered with ${config.fm.url})` : " (FM off: metrics only)"}`,
+      `  series per tick: ${plan.seriesPerTick}${config.prom ? ` (first push: ${c.samples} samples to ${config.prom.url})` : " (remote write off)"}`,
+      `  heartbeat every ${settings.heartbeatIntervalMs / 1000} s, push every ${settings.intervalMs / 1000} s; post cleans up`,
+    ].join("\n"),
+  );
+}
+
+function setOutputs(ids: string[], seriesPerTick: number, fmRegistered: boolean): void {
+  core.setOutput("collector-ids", JSON.stringify(ids));
+  core.setOutput("collector-count", String(ids.length));
+  core.setOutput("series-per-tick", String(seriesPerTick));
+  core.setOutput("fm-registered", fmRegistered ? "true" : "false");
+}

@@ -1,0 +1,53 @@
+/**
+ * The records that cross a process boundary: the fleet configuration handed to the background process on
+ * stdin, and the roster file post cleans up from. Validated with zod on read, because a file written by
+ * another version of the action, or truncated by a crash, must fail loudly rather than half-work.
+ */
+import { z } from "zod";
+
+export const collectorSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  os: z.enum(["linux", "windows", "darwin"]),
+  version: z.string(),
+  env: z.string(),
+  kind: z.enum(["standalone", "k8s"]),
+  healthy: z.boolean(),
+  attributes: z.record(z.string(), z.string()),
+  labels: z.record(z.string(), z.string()),
+});
+
+/** Everything the engine needs except secrets. Safe to write to a file. */
+export const fleetConfigSchema = z.object({
+  blueprint: z.string(),
+  collectors: z.array(collectorSchema),
+  /** Counters count from here (SPEC section 6): a restarted process continues them. */
+  fleetStartMs: z.number().int().nonnegative(),
+  intervalMs: z.number().int().min(1000),
+  heartbeatIntervalMs: z.number().int().min(1000),
+  fmRatePerSecond: z.number().positive(),
+  maxLifetimeMs: z.number().int().positive(),
+  fm: z.object({ url: z.string(), stackId: z.string() }).nullable(),
+  prom: z.object({ url: z.string(), user: z.string(), tenant: z.string().optional() }).nullable(),
+});
+export type FleetConfig = z.infer<typeof fleetConfigSchema>;
+
+export const fleetSecretsSchema = z.object({
+  fmToken: z.string().optional(),
+  promToken: z.string().optional(),
+});
+export type FleetSecrets = z.infer<typeof fleetSecretsSchema>;
+
+/** What main writes to the background process's stdin: one JSON document, then EOF. */
+export const daemonHandoffSchema = z.object({
+  config: fleetConfigSchema,
+  secrets: fleetSecretsSchema,
+  stateDir: z.string(),
+  /** Random per-run value; the status file echoes it so post knows the PID it kills is ours. */
+  nonce: z.string(),
+  /** The process that started the daemon (the runner's worker, or a shell): gone → the daemon stops itself. */
+  watchPid: z.number().int().optional(),
+  /** Last sample timestamp a previous process wrote: new samples must be later. */
+  notBeforeMs: z.number().optional(),
+});
+export type DaemonHandoff = z.infer<typeof daemonHandoffSchema>;

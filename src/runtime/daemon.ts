@@ -1,0 +1,186 @@
+/**
+ * The background process (SPEC section 7): owns every FM and Mimir side effect while the job runs.
+ * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop file,
+ * SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone — so a self-hosted runner
+ * never keeps a fleet alive.
+ */
+import { existsSync } from "node:fs";
+import { systemClock } from "../core/clock.js";
+import { describeError } from "../core/errors.js";
+import { lineLogger, type Logger } from "../core/logger.js";
+import { createScrubber } from "../core/secrets.js";
+import { daemonHandoffSchema, type DaemonHandoff } from "./config.js";
+import { createFleetEngine, type FleetEngine } from "./fleet-engine.js";
+import { statePaths } from "./paths.js";
+import { isAlive } from "./process.js";
+import { writeStatus, type Phase, type Status } from "./status.js";
+
+const STOP_POLL_MS = 1000;
+const STATUS_EVERY_MS = 5000;
+/** Time the daemon gives itself to unregister and close series once asked to stop. */
+export const DAEMON_CLEANUP_BUDGET_MS = 60_000;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function runDaemon(): Promise<number> {
+  const raw = await readStdin();
+  const parsed = daemonHandoffSchema.safeParse(JSON.parse(raw));
+  if (!parsed.success) {
+    process.stderr.write(`fm-fleet daemon: invalid handoff on stdin: ${parsed.error.message}\n`);
+    return 2;
+  }
+  return serve(parsed.data);
+}
+
+async function serve(handoff: DaemonHandoff): Promise<number> {
+  const clock = systemClock;
+  const paths = statePaths(handoff.stateDir);
+  const { config, secrets } = handoff;
+  const scrub = createScrubber(
+    [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
+    [config.fm?.stackId, config.prom?.user].filter((s): s is string => !!s),
+  );
+  const logger: Logger = lineLogger((line) => process.stdout.write(line), scrub, "info");
+  const startedAtMs = clock.now();
+  let phase: Phase = "starting";
+  let reason: string | undefined;
+  let engine: FleetEngine | undefined;
+  let lastTimestampMs = handoff.notBeforeMs ?? 0;
+
+  const status = (extra: Partial<Status> = {}): Status => ({
+    pid: process.pid,
+    nonce: handoff.nonce,
+    phase,
+    startedAtMs,
+    updatedAtMs: clock.now(),
+    counters: engine?.counters() ?? {
+      collectors: config.collectors.length,
+      registrations: 0,
+      registrationFailures: 0,
+      heartbeatsOk: 0,
+      heartbeatsFailed: 0,
+      heartbeatsLate: 0,
+      reRegistrations: 0,
+      fmRetries: 0,
+      ticks: 0,
+      lateTicks: 0,
+      samples: 0,
+      bytes: 0,
+      pushRetries: 0,
+      droppedSamples: 0,
+    },
+    lastTimestampMs: Math.max(lastTimestampMs, engine?.lastTimestampMs() ?? 0),
+    lastErrors: engine
+      ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
+      : {},
+    ...(reason ? { reason: scrub(reason) } : {}),
+    ...extra,
+  });
+  const report = (extra?: Partial<Status>) => {
+    try {
+      writeStatus(paths.status, status(extra));
+    } catch (err) {
+      logger.warn(`could not write the status file: ${describeError(err)}`);
+    }
+  };
+
+  // Stop requests. Installed before anything else so a signal that arrives during start is graceful
+  // (actions.md section 2.2: a SIGTERM right after spawn otherwise kills with no handler).
+  let stopRequested: string | undefined;
+  let wake: (() => void) | undefined;
+  const requestStop = (why: string) => {
+    stopRequested ??= why;
+    wake?.();
+  };
+  process.on("SIGTERM", () => requestStop("SIGTERM"));
+  process.on("SIGINT", () => requestStop("SIGINT"));
+  const watchdog = setInterval(() => {
+    if (existsSync(paths.stop)) requestStop("stop file");
+    else if (clock.now() - startedAtMs >= config.maxLifetimeMs) requestStop("max-lifetime reached");
+    else if (handoff.watchPid !== undefined && !isAlive(handoff.watchPid)) {
+      requestStop(`the process that started the fleet (PID ${handoff.watchPid}) is gone`);
+    }
+  }, STOP_POLL_MS);
+
+  report();
+  logger.info(
+    `fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}`,
+  );
+
+  const startAbort = new AbortController();
+  try {
+    engine = createFleetEngine({
+      config,
+      secrets,
+      ...(handoff.notBeforeMs !== undefined ? { notBeforeMs: handoff.notBeforeMs } : {}),
+      clock,
+      logger,
+      scrub,
+    });
+    const stopDuringStart = setInterval(() => {
+      if (stopRequested) startAbort.abort(new Error(`stop requested during start (${stopRequested})`));
+    }, 100);
+    try {
+      const started = await engine.start(startAbort.signal);
+      logger.info(
+        `ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`,
+      );
+    } finally {
+      clearInterval(stopDuringStart);
+    }
+    if (!stopRequested) {
+      phase = "ready";
+      report();
+      engine.run();
+      const statusTimer = setInterval(report, STATUS_EVERY_MS);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        if (stopRequested) resolve();
+      });
+      clearInterval(statusTimer);
+    }
+    reason = stopRequested;
+    logger.info(`stopping: ${stopRequested}`);
+  } catch (err) {
+    phase = "failed";
+    reason = describeError(err);
+    logger.error(`start failed: ${reason}`);
+    report();
+  }
+
+  // Cleanup, whatever happened above.
+  const failed = phase === "failed";
+  phase = "stopping";
+  report();
+  const cleanup = engine
+    ? await engine.stop({ deadlineMs: clock.now() + DAEMON_CLEANUP_BUDGET_MS })
+    : {
+        unregistered: 0,
+        unregisterFailed: [],
+        warnings: [],
+        seriesClosed: 0,
+        seriesOpen: 0,
+        // The engine was never built, so nothing was registered or pushed.
+        complete: true,
+      };
+  for (const w of cleanup.warnings) logger.warn(w);
+  for (const f of cleanup.unregisterFailed) logger.error(`could not unregister ${f.id}: ${f.error}`);
+  if (cleanup.seriesOpen > 0)
+    logger.error(`${cleanup.seriesOpen} series left open: ${cleanup.seriesError ?? ""}`);
+  logger.info(
+    `cleanup ${cleanup.complete ? "complete" : "INCOMPLETE"}: ${cleanup.unregistered} unregistered, ${cleanup.seriesClosed} series closed`,
+  );
+  clearInterval(watchdog);
+  phase = failed ? "failed" : "stopped";
+  // A failed start keeps phase "failed" but carries its cleanup, so main knows whether to clean up inline.
+  report({ cleanup });
+  if (failed) {
+    phase = "stopped";
+    report({ cleanup, ...(reason ? { reason } : {}) });
+  }
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,25 @@
+/** The files of one fleet's state folder (under RUNNER_TEMP in the action, `.fm-fleet/` for the CLI). */
+import { join } from "node:path";
+
+export interface StatePaths {
+  readonly dir: string;
+  readonly status: string;
+  readonly log: string;
+  readonly stop: string;
+  readonly roster: string;
+  /** Mode 0600; holds the tokens post needs when it must clean up itself. Deleted by post. */
+  readonly secrets: string;
+  readonly record: string;
+}
+
+export function statePaths(dir: string): StatePaths {
+  return {
+    dir,
+    status: join(dir, "status.json"),
+    log: join(dir, "daemon.log"),
+    stop: join(dir, "stop"),
+    roster: join(dir, "fleet.json"),
+    secrets: join(dir, "secrets.json"),
+    record: join(dir, "record.json"),
+  };
+}

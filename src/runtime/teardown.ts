@@ -1,0 +1,179 @@
+/**
+ * Teardown of a fleet started in the background: shared by the action's post step and `fm-fleet stop`.
+ * Asks the daemon to stop and waits; if it is dead, hung, or reports incomplete cleanup, unregisters and
+ * closes series itself from the saved fleet file. Never throws; says exactly what it could not clean.
+ * Running it twice is harmless: the second run finds the record of the first.
+ */
+import { systemClock, type Clock } from "../core/clock.js";
+import { describeError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { createScrubber } from "../core/secrets.js";
+import { fleetConfigSchema, fleetSecretsSchema, type FleetConfig, type FleetSecrets } from "./config.js";
+import { readJsonFile, removeFile, writeFileAtomic } from "./files.js";
+import { createFleetEngine } from "./fleet-engine.js";
+import type { StatePaths } from "./paths.js";
+import type { CleanupReport, Status } from "./status.js";
+import { stopDaemon, type StopOutcome } from "./supervisor.js";
+import { z } from "zod";
+
+export const STOP_GRACE_MS = 90_000;
+const INLINE_CLEANUP_BUDGET_MS = 60_000;
+
+export interface TeardownResult {
+  readonly daemon: StopOutcome;
+  /** The daemon's last status (counters for the summary). */
+  readonly status?: Status;
+  readonly cleanup: CleanupReport;
+  /** Who did the cleanup that counts. */
+  readonly cleanedBy: "daemon" | "inline" | "earlier-run" | "nothing-to-clean";
+  /** Plain-words problems, each saying what was not cleaned and why. */
+  readonly problems: string[];
+}
+
+const teardownRecordSchema = z.object({
+  daemon: z.string(),
+  cleanedBy: z.string(),
+  problems: z.array(z.string()),
+  cleanup: z.unknown(),
+});
+
+export function loadFleetFiles(paths: StatePaths): {
+  config?: FleetConfig;
+  secrets?: FleetSecrets;
+  problem?: string;
+} {
+  try {
+    const config = fleetConfigSchema.safeParse(readJsonFile(paths.roster));
+    if (!config.success) return { problem: `the saved fleet file ${paths.roster} is missing or unreadable` };
+    const secrets = fleetSecretsSchema.safeParse(readJsonFile(paths.secrets) ?? {});
+    if (!secrets.success)
+      return { config: config.data, problem: `the saved secrets file ${paths.secrets} is unreadable` };
+    return { config: config.data, secrets: secrets.data };
+  } catch (err) {
+    return { problem: `could not read the saved fleet: ${describeError(err)}` };
+  }
+}
+
+export async function teardownFleet(options: {
+  paths: StatePaths;
+  pid: number | undefined;
+  nonce: string;
+  logger: Logger;
+  clock?: Clock;
+  stopTimeoutMs?: number;
+}): Promise<TeardownResult> {
+  const { paths, logger } = options;
+  const clock = options.clock ?? systemClock;
+
+  const previous = teardownRecordSchema.safeParse(readJsonFile(paths.record));
+  if (previous.success) {
+    logger.info("this fleet was already torn down by an earlier run; nothing to do");
+    return {
+      daemon: "not-running",
+      cleanup: previous.data.cleanup as CleanupReport,
+      cleanedBy: "earlier-run",
+      problems: previous.data.problems,
+    };
+  }
+
+  const problems: string[] = [];
+  let stop: { outcome: StopOutcome; status?: Status };
+  try {
+    stop = await stopDaemon({
+      paths,
+      pid: options.pid,
+      nonce: options.nonce,
+      timeoutMs: options.stopTimeoutMs ?? STOP_GRACE_MS,
+      clock,
+    });
+  } catch (err) {
+    stop = { outcome: "dead" };
+    problems.push(`could not ask the background process to stop: ${describeError(err)}`);
+  }
+  if (stop.outcome === "hung") {
+    problems.push(
+      `the background process (PID ${options.pid}) did not stop and could not be proven to be ours, so it was not killed`,
+    );
+  }
+  const status = stop.status && stop.status.nonce === options.nonce ? stop.status : undefined;
+
+  let cleanup: CleanupReport | undefined = status?.cleanup;
+  let cleanedBy: TeardownResult["cleanedBy"] = "daemon";
+  if (!cleanup?.complete) {
+    if (cleanup)
+      logger.warn("the background process could not clean up everything; cleaning up from the saved fleet");
+    else if (stop.outcome !== "not-running" || options.pid !== undefined)
+      logger.warn(`the background process is ${stop.outcome}; cleaning up from the saved fleet`);
+    const files = loadFleetFiles(paths);
+    if (!files.config) {
+      cleanedBy = "nothing-to-clean";
+      cleanup ??= {
+        unregistered: 0,
+        unregisterFailed: [],
+        warnings: [],
+        seriesClosed: 0,
+        seriesOpen: 0,
+        complete: true,
+      };
+      if (files.problem && options.pid !== undefined) problems.push(files.problem);
+    } else {
+      cleanedBy = "inline";
+      const secrets = files.secrets ?? {};
+      const scrub = createScrubber(
+        [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
+        [files.config.fm?.stackId, files.config.prom?.user].filter((s): s is string => !!s),
+      );
+      try {
+        const engine = createFleetEngine({
+          config: files.config,
+          secrets,
+          ...(status?.lastTimestampMs ? { notBeforeMs: status.lastTimestampMs } : {}),
+          clock,
+          logger,
+          scrub,
+        });
+        cleanup = await engine.stop({ deadlineMs: clock.now() + INLINE_CLEANUP_BUDGET_MS });
+      } catch (err) {
+        const why = describeError(err);
+        cleanup = {
+          unregistered: 0,
+          unregisterFailed: files.config.fm
+            ? files.config.collectors.map((c) => ({ id: c.id, error: why }))
+            : [],
+          warnings: [],
+          seriesClosed: 0,
+          seriesOpen: files.config.prom ? files.config.collectors.length : 0,
+          seriesError: why,
+          complete: false,
+        };
+      }
+    }
+  }
+
+  for (const f of cleanup.unregisterFailed)
+    problems.push(`collector ${f.id} is still registered: ${f.error}`);
+  if (cleanup.seriesOpen > 0) {
+    problems.push(`${cleanup.seriesOpen} series were not closed: ${cleanup.seriesError ?? "unknown reason"}`);
+  }
+
+  // Secrets leave the disk whatever happened (SPEC section 9).
+  removeFile(paths.secrets);
+  const result: TeardownResult = {
+    daemon: stop.outcome,
+    ...(status ? { status } : {}),
+    cleanup,
+    cleanedBy,
+    problems,
+  };
+  try {
+    writeFileAtomic(
+      paths.record,
+      JSON.stringify({ daemon: result.daemon, cleanedBy, problems, cleanup } satisfies z.infer<
+        typeof teardownRecordSchema
+      >),
+    );
+  } catch (err) {
+    logger.debug(`could not write the teardown record: ${describeError(err)}`);
+  }
+  return result;
+}
