@@ -12,7 +12,7 @@ import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
 import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
-import type { FleetConfig } from "../runtime/config.js";
+import { buildFleetConfig } from "../runtime/config.js";
 import { secretValues } from "../runtime/credentials.js";
 import { launchFleet } from "../runtime/launch.js";
 import { coreLogger } from "./core-logger.js";
@@ -45,10 +45,10 @@ export async function runMain(deps: MainDeps = defaultMainDeps()): Promise<void>
 
 async function main(deps: MainDeps): Promise<void> {
   const settings = parseInputs(envInputReader(deps.env), deps.env);
-  const { secrets, users } = secretValues(settings.credentials);
+  const known = secretValues(settings.credentials);
   // Mask the tokens and every derived form (base64 Basic-auth strings) before anything can print them.
-  for (const form of secretForms(secrets, users)) core.setSecret(form);
-  const scrub = createScrubber(secrets, users);
+  for (const form of secretForms(known.secrets, known.users)) core.setSecret(form);
+  const scrub = createScrubber(known.secrets, known.users);
   const logger = coreLogger(scrub);
   for (const notice of settings.notices) core.info(notice);
 
@@ -69,35 +69,14 @@ async function main(deps: MainDeps): Promise<void> {
   }
 
   const fleetStartMs = deps.now();
-  const config: FleetConfig = {
-    blueprint: roster.blueprint,
-    collectors: roster.collectors.map((c) => ({ ...c })),
-    fleetStartMs,
-    intervalMs: settings.intervalMs,
-    heartbeatIntervalMs: settings.heartbeatIntervalMs,
-    fmRatePerSecond: settings.fmRatePerSecond,
-    maxLifetimeMs: settings.maxLifetimeMs,
-    fm: settings.credentials.fm
-      ? { url: settings.credentials.fm.url, stackId: settings.credentials.fm.stackId }
-      : null,
-    prom: settings.credentials.prom
-      ? {
-          url: settings.credentials.prom.url,
-          user: settings.credentials.prom.user,
-          ...(settings.credentials.prom.tenant ? { tenant: settings.credentials.prom.tenant } : {}),
-        }
-      : null,
-  };
+  const { config, secrets } = buildFleetConfig(settings, roster, fleetStartMs);
   const stateDir = join(deps.env.RUNNER_TEMP || tmpdir(), `fm-action-${randomBytes(6).toString("hex")}`);
   let state: ActionState | undefined;
   const started = deps.now();
   const result = await launchFleet({
     stateDir,
     config,
-    secrets: {
-      ...(settings.credentials.fm ? { fmToken: settings.credentials.fm.token } : {}),
-      ...(settings.credentials.prom?.token ? { promToken: settings.credentials.prom.token } : {}),
-    },
+    secrets,
     daemonScript: deps.daemonScript,
     startTimeoutMs: settings.startTimeoutMs,
     // The runner's worker starts node directly, so our parent is the worker: when it is gone, so is the job.

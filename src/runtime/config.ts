@@ -4,6 +4,8 @@
  * another version of the action, or truncated by a crash, must fail loudly rather than half-work.
  */
 import { z } from "zod";
+import type { Roster } from "../fleet/types.js";
+import type { Credentials } from "./credentials.js";
 
 export const collectorSchema = z.object({
   id: z.string(),
@@ -51,3 +53,35 @@ export const daemonHandoffSchema = z.object({
   notBeforeMs: z.number().optional(),
 });
 export type DaemonHandoff = z.infer<typeof daemonHandoffSchema>;
+
+/** The settings a fleet config is made from: a subset of the action's settings, which the CLI shares. */
+export interface FleetSettings {
+  readonly intervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly fmRatePerSecond: number;
+  readonly maxLifetimeMs: number;
+  readonly credentials: Credentials;
+}
+
+/** Splits settings into the config (safe to write to a file) and the secrets (stdin and a 0600 file only). */
+export function buildFleetConfig(
+  settings: FleetSettings,
+  roster: Roster,
+  fleetStartMs: number,
+): { config: FleetConfig; secrets: FleetSecrets } {
+  const { fm, prom } = settings.credentials;
+  return {
+    config: {
+      blueprint: roster.blueprint,
+      collectors: roster.collectors.map((c) => ({ ...c })),
+      fleetStartMs,
+      intervalMs: settings.intervalMs,
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      fmRatePerSecond: settings.fmRatePerSecond,
+      maxLifetimeMs: settings.maxLifetimeMs,
+      fm: fm ? { url: fm.url, stackId: fm.stackId } : null,
+      prom: prom ? { url: prom.url, user: prom.user, ...(prom.tenant ? { tenant: prom.tenant } : {}) } : null,
+    },
+    secrets: { ...(fm ? { fmToken: fm.token } : {}), ...(prom?.token ? { promToken: prom.token } : {}) },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * `fm-fleet start | stop | status`: the background process the action uses, for local shells and other CI
+ * systems (SPEC section 8). State lives in a local folder (default `.fm-fleet/`), one fleet per folder.
+ */
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { lineLogger } from "../core/logger.js";
+import { createScrubber } from "../core/secrets.js";
+import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
+import { buildFleetConfig } from "../runtime/config.js";
+import { secretValues } from "../runtime/credentials.js";
+import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
+import { launchFleet } from "../runtime/launch.js";
+import { statePaths } from "../runtime/paths.js";
+import { isAlive } from "../runtime/process.js";
+import { readStatus } from "../runtime/status.js";
+import { teardownFleet } from "../runtime/teardown.js";
+import { withDotEnv } from "./dotenv.js";
+import { FLEET_FLAGS, fleetSettingsFromFlags, rosterFor } from "./fleet-settings.js";
+import type { CliIo } from "./io.js";
+
+const DEFAULT_STATE_DIR = ".fm-fleet";
+const CLI_STATE_FILE = "cli-state.json";
+
+const cliStateSchema = z.object({
+  pid: z.number().int().optional(),
+  nonce: z.string(),
+  blueprint: z.string(),
+});
+
+export const START_HELP = `Usage: fm-fleet start <blueprint> [options]
+
+Starts the fleet in a background process and returns once every collector is registered and the first
+push is accepted. Stop it with 'fm-fleet stop'. The process stops itself after --max-lifetime.
+
+Options:
+  --env, --interval, --heartbeat-interval, --fm-rate-limit   as for 'fm-fleet run'
+  --start-timeout <dur>   how long to wait for readiness (default 2m)
+  --max-lifetime <dur>    the fleet stops itself after this long (default 6h)
+  --state-dir <dir>       where the fleet's state lives (default ${DEFAULT_STATE_DIR})
+  -h, --help              show this help`;
+
+export const STOP_HELP = `Usage: fm-fleet stop [--state-dir <dir>]
+
+Stops the background fleet: unregisters every collector and closes every series. If the background
+process is dead or hung, cleans up itself from the saved fleet. Exit code 1 when cleanup was incomplete.`;
+
+export const STATUS_HELP = `Usage: fm-fleet status [--state-dir <dir>] [--json]
+
+Shows the background fleet's phase and counters.`;
+
+function stateDirOf(value: string | undefined, io: CliIo): string {
+  return resolve(io.cwd, value ?? DEFAULT_STATE_DIR);
+}
+
+export function defaultDaemonScript(): string {
+  return fileURLToPath(new URL("../daemon/index.js", import.meta.url));
+}
+
+export async function startCommand(
+  argv: string[],
+  io: CliIo,
+  daemonScript = defaultDaemonScript(),
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...FLEET_FLAGS, "state-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    io.stdout.write(`${START_HELP}\n`);
+    return 0;
+  }
+  const env = withDotEnv(io.env, io.cwd);
+  const settings = fleetSettingsFromFlags(positionals[0], values, env);
+  const stateDir = stateDirOf(values["state-dir"], io);
+  const existing = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
+  if (existing.success && existing.data.pid !== undefined && isAlive(existing.data.pid)) {
+    const status = readStatus(statePaths(stateDir).status);
+    if (status?.nonce === existing.data.nonce && status.phase !== "stopped") {
+      io.stderr.write(
+        `a fleet is already running from ${stateDir} (PID ${existing.data.pid}): run 'fm-fleet stop' first\n`,
+      );
+      return 1;
+    }
+  }
+  const { roster, notices } = rosterFor(settings, env, io.cwd);
+  const known = secretValues(settings.credentials);
+  const logger = lineLogger(
+    (line) => io.stderr.write(line),
+    createScrubber(known.secrets, known.users),
+    "info",
+  );
+  for (const n of [...settings.notices, ...notices]) logger.info(n);
+  io.stdout.write(`${formatPlanTable(summarizePlan(roster, { intervalMs: settings.intervalMs }))}\n`);
+
+  const { config, secrets } = buildFleetConfig(settings, roster, Date.now());
+  let record: z.infer<typeof cliStateSchema> | undefined;
+  const result = await launchFleet({
+    stateDir,
+    config,
+    secrets,
+    daemonScript,
+    startTimeoutMs: settings.startTimeoutMs,
+    logger,
+    beforeSpawn: ({ nonce }) => {
+      record = { nonce, blueprint: roster.blueprint };
+      writeFileAtomic(join(stateDir, CLI_STATE_FILE), JSON.stringify(record));
+    },
+    afterSpawn: (pid) => writeFileAtomic(join(stateDir, CLI_STATE_FILE), JSON.stringify({ ...record, pid })),
+  });
+  if (!result.ok) {
+    io.stderr.write(`the fleet did not start: ${result.reason}\n`);
+    for (const p of result.teardown.problems) io.stderr.write(`  ${p}\n`);
+    io.stderr.write(`log: ${result.paths.log}\n`);
+    return 1;
+  }
+  io.stdout.write(
+    `fleet running in the background (PID ${result.pid}); state in ${stateDir}\nstop it with: fm-fleet stop${values["state-dir"] ? ` --state-dir ${values["state-dir"]}` : ""}\n`,
+  );
+  return 0;
+}
+
+export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { "state-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    io.stdout.write(`${STOP_HELP}\n`);
+    return 0;
+  }
+  const stateDir = stateDirOf(values["state-dir"], io);
+  const state = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
+  if (!state.success) {
+    io.stdout.write(`no fleet was started from ${stateDir}: nothing to stop\n`);
+    return 0;
+  }
+  const logger = lineLogger((line) => io.stderr.write(line), createScrubber([]), "info");
+  const result = await teardownFleet({
+    paths: statePaths(stateDir),
+    pid: state.data.pid,
+    nonce: state.data.nonce,
+    logger,
+  });
+  const c = result.cleanup;
+  io.stdout.write(
+    `background process: ${result.daemon}; cleanup ${result.problems.length === 0 ? "complete" : "INCOMPLETE"} (${result.cleanedBy}): ${c.unregistered} unregistered, ${c.seriesClosed} series closed\n`,
+  );
+  for (const p of result.problems) io.stdout.write(`  ${p}\n`);
+  return result.problems.length === 0 ? 0 : 1;
+}
+
+export function statusCommand(argv: string[], io: CliIo): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "state-dir": { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${STATUS_HELP}\n`);
+    return 0;
+  }
+  const stateDir = stateDirOf(values["state-dir"], io);
+  const state = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
+  const paths = statePaths(stateDir);
+  const status = existsSync(paths.status) ? readStatus(paths.status) : undefined;
+  if (!state.success || !status || status.nonce !== state.data.nonce) {
+    io.stdout.write(values.json ? `${JSON.stringify({ running: false })}\n` : `no fleet in ${stateDir}\n`);
+    return 1;
+  }
+  const alive = state.data.pid !== undefined && isAlive(state.data.pid);
+  if (values.json) {
+    io.stdout.write(
+      `${JSON.stringify({ running: alive && status.phase === "ready", pid: state.data.pid, ...status })}\n`,
+    );
+    return 0;
+  }
+  const c = status.counters;
+  io.stdout.write(
+    [
+      `fleet ${state.data.blueprint}: ${status.phase}${alive ? ` (PID ${state.data.pid})` : " (process not running)"}`,
+      `  collectors ${c.collectors} · registrations ${c.registrations} · heartbeats ok ${c.heartbeatsOk} failed ${c.heartbeatsFailed} late ${c.heartbeatsLate}`,
+      `  ticks ${c.ticks} (late ${c.lateTicks}) · samples ${c.samples} · dropped ${c.droppedSamples} · retries ${c.fmRetries + c.pushRetries}`,
+      ...Object.entries(status.lastErrors).map(([k, v]) => `  last ${k} error: ${v}`),
+      `  updated ${new Date(status.updatedAtMs).toISOString()} · log ${paths.log}`,
+      "",
+    ].join("\n"),
+  );
+  return 0;
+}

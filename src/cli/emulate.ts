@@ -1,0 +1,79 @@
+/**
+ * `fm-fleet emulate`: a local FM emulator and a local remote-write receiver, for demos and tests with no
+ * Grafana account (SPEC section 8). Prints the variables to export; runs until Ctrl-C.
+ */
+import { randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+import { InputError } from "../core/errors.js";
+import { createFmEmulator } from "../emulator/fm-server.js";
+import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
+import type { CliIo } from "./io.js";
+
+export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N]
+
+Starts a local Fleet Management emulator and a local remote-write receiver on 127.0.0.1 and prints the
+variables to export in another shell. Runs until Ctrl-C, then prints what it saw.
+
+Options:
+  --port <n>      FM emulator port (default: any free port)
+  --rw-port <n>   remote-write receiver port (default: any free port)
+  -h, --help      show this help`;
+
+function portOf(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InputError([{ input: flag, message: `expected a port from 0 to 65535, found "${raw}"` }]);
+  return n;
+}
+
+export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<void>): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: "string" },
+      "rw-port": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${EMULATE_HELP}\n`);
+    return 0;
+  }
+  const fmPort = portOf(values.port, "--port");
+  const rwPort = portOf(values["rw-port"], "--rw-port");
+  // Throwaway local credentials: they guard nothing but this emulator, so printing them is the point.
+  const stackId = "100001";
+  const token = `glc_local_${randomBytes(12).toString("hex")}`;
+  const promUser = "200002";
+  const fm = await createFmEmulator({ stackId, token, ...(fmPort !== undefined ? { port: fmPort } : {}) });
+  const rw = await createRemoteWriteReceiver({
+    user: promUser,
+    token,
+    ...(rwPort !== undefined ? { port: rwPort } : {}),
+  });
+  io.stdout.write(
+    [
+      `FM emulator:          ${fm.url}  (inspect: ${fm.url}/_emulator/collectors)`,
+      `remote-write receiver: ${rw.url}`,
+      "",
+      "export in another shell (local throwaway credentials):",
+      `  export GC_FM_URL=${fm.url} GC_FM_STACK_ID=${stackId} GC_FM_TOKEN=${token}`,
+      `  export GC_PROM_URL=${rw.url} GC_PROM_USER=${promUser} GC_PROM_TOKEN=${token}`,
+      "then: fm-fleet run fleet-management --interval 5s --heartbeat-interval 10s",
+      "Ctrl-C stops the emulator.",
+      "",
+    ].join("\n"),
+  );
+  await (until ??
+    new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    }));
+  const collectors = fm.collectors();
+  io.stdout.write(
+    `\nemulator saw ${collectors.length} collectors (${collectors.filter((c) => c.registered).length} still registered), ${rw.series().length} series (${rw.openSeries()} open)\n`,
+  );
+  await Promise.all([fm.close(), rw.close()]);
+  return 0;
+}

@@ -1,0 +1,133 @@
+/**
+ * `fm-fleet run <blueprint>`: the whole lifecycle in the foreground (SPEC section 8). Ctrl-C or the end of
+ * --duration cleans up; the exit code is non-zero when cleanup was incomplete.
+ */
+import { parseArgs } from "node:util";
+import { parseDuration } from "../core/duration.js";
+import { describeError, InputError } from "../core/errors.js";
+import { lineLogger } from "../core/logger.js";
+import { createScrubber } from "../core/secrets.js";
+import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
+import { buildFleetConfig } from "../runtime/config.js";
+import { secretValues } from "../runtime/credentials.js";
+import { createFleetEngine } from "../runtime/fleet-engine.js";
+import { withDotEnv } from "./dotenv.js";
+import { FLEET_FLAGS, fleetSettingsFromFlags, rosterFor } from "./fleet-settings.js";
+import type { CliIo } from "./io.js";
+
+export const RUN_HELP = `Usage: fm-fleet run <blueprint> [options]
+
+Runs the fake fleet in the foreground: registers every collector, heartbeats and pushes metrics, and on
+Ctrl-C or when --duration ends unregisters every collector and closes every series.
+
+Options:
+  --env <name>                 replace every environment name (e.g. pr-123)
+  --interval <dur>             time between metric pushes (default 15s, from 1s)
+  --heartbeat-interval <dur>   time between GetConfig heartbeats (default 45s, from 1s)
+  --duration <dur>             stop after this long (default: until Ctrl-C)
+  --fm-rate-limit <n>          client limit of FM calls per second (default 15)
+  -h, --help                   show this help
+
+Credentials come from the environment or a .env file: GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN,
+GC_PROM_URL (or GC_PROM_RW), GC_PROM_USER, GC_PROM_TOKEN (or GC_TOKEN), GC_PROM_TENANT.
+Exit code: 0 when cleanup was complete, 1 when it was not or start failed, 2 for bad input.`;
+
+export interface RunOptions {
+  /** Resolves when the run should end (tests and the demo pass their own). */
+  until?: Promise<void>;
+  now?: () => number;
+}
+
+export async function runCommand(argv: string[], io: CliIo, options: RunOptions = {}): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...FLEET_FLAGS, duration: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) {
+    io.stdout.write(`${RUN_HELP}\n`);
+    return 0;
+  }
+  const env = withDotEnv(io.env, io.cwd);
+  const settings = fleetSettingsFromFlags(positionals[0], values, env);
+  let durationMs: number | undefined;
+  if (values.duration !== undefined) {
+    durationMs = parseDuration(values.duration);
+    if (durationMs === undefined) {
+      throw new InputError([
+        { input: "--duration", message: `expected a duration such as 20s or 5m, found "${values.duration}"` },
+      ]);
+    }
+  }
+  const { roster, notices } = rosterFor(settings, env, io.cwd);
+  const known = secretValues(settings.credentials);
+  const scrub = createScrubber(known.secrets, known.users);
+  const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
+  for (const n of [...settings.notices, ...notices]) logger.info(n);
+  const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
+  io.stdout.write(`${formatPlanTable(plan)}\n`);
+
+  const now = options.now ?? Date.now;
+  const { config, secrets } = buildFleetConfig(settings, roster, now());
+  const engine = createFleetEngine({ config, secrets, logger, scrub });
+
+  // Ctrl-C: the first one cleans up, a second one while cleaning is ignored so cleanup is never cut short.
+  let stopRequested: (why: string) => void = () => undefined;
+  const stopSignal = new Promise<string>((resolve) => (stopRequested = resolve));
+  const onSignal = (sig: NodeJS.Signals) => {
+    io.stderr.write(`\n${sig}: stopping and cleaning up…\n`);
+    stopRequested(sig);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const timer =
+    durationMs !== undefined ? setTimeout(() => stopRequested("--duration ended"), durationMs) : undefined;
+  void options.until?.then(() => stopRequested("stopped"));
+
+  const startAbort = new AbortController();
+  void stopSignal.then((why) => startAbort.abort(new Error(why)));
+  try {
+    try {
+      const started = await engine.start(startAbort.signal);
+      logger.info(
+        `ready: ${started.registered} collectors registered, first push of ${started.firstPushSamples} samples`,
+      );
+      engine.run();
+      const progress = setInterval(
+        () => {
+          const c = engine.counters();
+          logger.info(
+            `heartbeats ok ${c.heartbeatsOk} failed ${c.heartbeatsFailed} · ticks ${c.ticks} (late ${c.lateTicks}) · samples ${c.samples} · retries ${c.fmRetries + c.pushRetries}`,
+          );
+        },
+        Math.max(10_000, settings.intervalMs),
+      );
+      logger.info(`stopping: ${await stopSignal}`);
+      clearInterval(progress);
+    } catch (err) {
+      logger.error(`start failed: ${describeError(err)}`);
+      const report = await engine.stop();
+      logger.info(`cleanup after failed start: ${report.complete ? "complete" : "INCOMPLETE"}`);
+      return 1;
+    }
+    const report = await engine.stop();
+    const c = engine.counters();
+    io.stdout.write(
+      [
+        `heartbeats: ${c.heartbeatsOk} ok, ${c.heartbeatsFailed} failed · ticks: ${c.ticks} · samples: ${c.samples}`,
+        `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${report.unregistered} unregistered, ${report.seriesClosed} series closed`,
+        ...report.unregisterFailed.map((f) => `  still registered: ${f.id}: ${f.error}`),
+        ...(report.seriesOpen
+          ? [`  series left open: ${report.seriesOpen}: ${report.seriesError ?? ""}`]
+          : []),
+        ...report.warnings.map((w) => `  warning: ${w}`),
+        "",
+      ].join("\n"),
+    );
+    return report.complete ? 0 : 1;
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
