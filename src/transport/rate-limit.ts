@@ -3,8 +3,9 @@
  * between RegisterCollector and GetConfig per stack (SPEC section 5, FM collector API docs); the client stays
  * below it (default 15 req/s) so a fleet never trips the server's limiter.
  *
- * Implemented as GCRA ("virtual scheduling"): each acquire reserves the next theoretical arrival time, so
- * waiters are served first come, first served, with one sleep each and no polling timer.
+ * Waiters queue first come, first served behind one pacing loop; a waiter that gives up (its signal aborts)
+ * leaves the queue without spending a token, so an overloaded fleet drops late calls instead of piling up
+ * a backlog that makes every later call late too.
  */
 import { systemClock, type Clock } from "../core/clock.js";
 import type { RateLimiter } from "./types.js";
@@ -19,6 +20,15 @@ export interface TokenBucketOptions {
   clock?: Clock;
 }
 
+interface Waiter {
+  resolve: () => void;
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+
+// Tokens are fractional; this absorbs floating-point dust so a full token is not missed by 1e-15.
+const EPSILON = 1e-9;
+
 export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
   const { ratePerSecond } = options;
   const burst = options.burst ?? 1;
@@ -28,20 +38,59 @@ export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
     throw new RangeError(`burst must be a whole number of at least 1, got ${burst}`);
   const clock = options.clock ?? systemClock;
   const intervalMs = 1000 / ratePerSecond;
-  const toleranceMs = (burst - 1) * intervalMs;
-  // The theoretical arrival time of the next call at the steady rate.
-  let nextArrival = Number.NEGATIVE_INFINITY;
+  let tokens = burst;
+  let refilledAt = clock.now();
+  const waiters: Waiter[] = [];
+  let pacing = false;
+
+  const refill = () => {
+    const now = clock.now();
+    tokens = Math.min(burst, tokens + (now - refilledAt) / intervalMs);
+    refilledAt = now;
+  };
+
+  // The one loop that hands out tokens to queued waiters, sleeping until the next token is due.
+  const pace = async () => {
+    pacing = true;
+    try {
+      while (waiters.length > 0) {
+        refill();
+        if (tokens >= 1 - EPSILON) {
+          tokens = Math.max(0, tokens - 1);
+          const waiter = waiters.shift()!;
+          waiter.signal?.removeEventListener("abort", waiter.onAbort);
+          waiter.resolve();
+        } else {
+          await clock.sleep((1 - tokens) * intervalMs);
+        }
+      }
+    } finally {
+      pacing = false;
+    }
+  };
 
   return {
-    async acquire(signal) {
-      if (signal?.aborted) throw abortReason(signal);
-      const now = clock.now();
-      const arrival = Math.max(nextArrival, now);
-      // The slot is reserved before sleeping, so concurrent callers queue behind each other. A caller that
-      // aborts does not give its slot back: the bucket errs on the slow side, never the fast one.
-      nextArrival = arrival + intervalMs;
-      const waitMs = arrival - toleranceMs - now;
-      if (waitMs > 0) await clock.sleep(waitMs, signal);
+    acquire(signal) {
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      refill();
+      if (waiters.length === 0 && tokens >= 1 - EPSILON) {
+        tokens = Math.max(0, tokens - 1);
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = {
+          resolve,
+          signal,
+          onAbort: () => {
+            const at = waiters.indexOf(waiter);
+            if (at >= 0) waiters.splice(at, 1);
+            reject(abortReason(signal!));
+          },
+        };
+        signal?.addEventListener("abort", waiter.onAbort, { once: true });
+        waiters.push(waiter);
+        if (!pacing) void pace();
+      });
     },
   };
 }

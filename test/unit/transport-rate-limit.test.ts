@@ -69,3 +69,22 @@ describe("createTokenBucket", () => {
     expect(() => createTokenBucket({ ratePerSecond: 5, burst: 0 })).toThrow(RangeError);
   });
 });
+
+describe("createTokenBucket under overload", () => {
+  it("gives an aborted waiter's token to the next one in line", async () => {
+    const clock = createFakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 1, clock });
+    const t0 = clock.now();
+    await bucket.acquire();
+    const quitter = new AbortController();
+    const times: number[] = [];
+    const first = bucket.acquire(quitter.signal).catch(() => "gave up");
+    const second = bucket.acquire().then(() => times.push(clock.now() - t0));
+    await clock.advance(500);
+    quitter.abort();
+    await clock.advance(5000);
+    await expect(first).resolves.toBe("gave up");
+    await second;
+    expect(times).toEqual([1000]);
+  });
+});
