@@ -3,13 +3,15 @@
  * Grafana account (SPEC section 8). Prints the variables to export; runs until Ctrl-C.
  */
 import { randomBytes } from "node:crypto";
+import { appendFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { InputError } from "../core/errors.js";
 import { createFmEmulator } from "../emulator/fm-server.js";
 import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
 import type { CliIo } from "./io.js";
 
-export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N]
+export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N] [--env-file PATH]
 
 Starts a local Fleet Management emulator and a local remote-write receiver on 127.0.0.1 and prints the
 variables to export in another shell. Runs until Ctrl-C, then prints what it saw.
@@ -17,6 +19,7 @@ variables to export in another shell. Runs until Ctrl-C, then prints what it saw
 Options:
   --port <n>      FM emulator port (default: any free port)
   --rw-port <n>   remote-write receiver port (default: any free port)
+  --env-file <p>  also append the variables as KEY=VALUE lines to this file (e.g. "$GITHUB_ENV")
   -h, --help      show this help`;
 
 function portOf(raw: string | undefined, flag: string): number | undefined {
@@ -52,6 +55,23 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
     token,
     ...(rwPort !== undefined ? { port: rwPort } : {}),
   });
+  const vars = {
+    GC_FM_URL: fm.url,
+    GC_FM_STACK_ID: stackId,
+    GC_FM_TOKEN: token,
+    GC_PROM_URL: rw.url,
+    GC_PROM_USER: promUser,
+    GC_PROM_TOKEN: token,
+  };
+  if (values["env-file"]) {
+    appendFileSync(
+      resolve(io.cwd, values["env-file"]),
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
+  }
   io.stdout.write(
     [
       `FM emulator:          ${fm.url}  (inspect: ${fm.url}/_emulator/collectors)`,
