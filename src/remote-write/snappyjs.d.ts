@@ -1,0 +1,5 @@
+// snappyjs 0.7 ships no types. Only the two calls the project makes are declared.
+declare module "snappyjs" {
+  export function compress(uncompressed: Uint8Array): Uint8Array;
+  export function uncompress(compressed: Uint8Array, maxLength?: number): Uint8Array;
+}
