@@ -1,0 +1,224 @@
+/**
+ * The FM collector API over Connect unary JSON (SPEC section 5). One call is one request: this layer speaks
+ * the wire and classifies answers into success, retryable and failure; what an answer means for the fleet
+ * (already_exists is fine, not_found means re-register) is the controller's business.
+ */
+import type { ConnectCode, FmProcedure } from "../core/errors.js";
+import { FmApiError } from "../core/errors.js";
+import { createScrubber, quoteBody } from "../core/secrets.js";
+import { USER_AGENT } from "../core/version.js";
+import type { Collector } from "../fleet/types.js";
+import { parseRetryAfter } from "../transport/backoff.js";
+import { basicAuth } from "../transport/endpoint.js";
+import type { HttpTransport, SendOutcome } from "../transport/types.js";
+import { decodeConnectError, isRetryableCode } from "./connect.js";
+
+/** What FM needs to know about a collector to register it and serve its config. */
+export type FmCollectorIdentity = Pick<Collector, "id" | "name" | "attributes">;
+
+/** proto enum `RemoteConfigStatuses`; proto3 JSON writes the value names, prefix included. */
+export type RemoteConfigStatusName =
+  | "RemoteConfigStatuses_UNSET"
+  | "RemoteConfigStatuses_APPLIED"
+  | "RemoteConfigStatuses_APPLYING"
+  | "RemoteConfigStatuses_FAILED";
+
+export interface RemoteConfigStatus {
+  readonly status: RemoteConfigStatusName;
+  readonly errorMessage?: string;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the client's per-call timeout, e.g. to end before the next heartbeat is due. */
+  timeoutMs?: number;
+}
+
+export interface GetConfigOptions extends CallOptions {
+  /** The last non-empty hash this collector received; omitted on the wire when empty. */
+  hash?: string;
+  remoteConfigStatus?: RemoteConfigStatus;
+}
+
+export interface GetConfigResult {
+  /** Alloy configuration text; absent when unchanged or empty. */
+  readonly content?: string;
+  readonly hash?: string;
+  /** true: the content is unchanged since `hash` and must be ignored. */
+  readonly notModified: boolean;
+}
+
+/** The management API's view of a collector (grafana/fleet-management-api collector.proto `Collector`). */
+export interface FmCollectorInfo {
+  readonly id: string;
+  readonly name?: string;
+  readonly localAttributes: Readonly<Record<string, string>>;
+  readonly remoteAttributes: Readonly<Record<string, string>>;
+  readonly enabled?: boolean;
+  readonly createdAt?: string;
+  readonly updatedAt?: string;
+  readonly markedInactiveAt?: string;
+}
+
+export interface FmClient {
+  register(collector: FmCollectorIdentity, call?: CallOptions): Promise<SendOutcome<void>>;
+  getConfig(
+    collector: FmCollectorIdentity,
+    options?: GetConfigOptions,
+  ): Promise<SendOutcome<GetConfigResult>>;
+  unregister(id: string, call?: CallOptions): Promise<SendOutcome<void>>;
+  /** Management API; needs fleet-management:read. Used by `fm-fleet doctor` and leftover hunting. */
+  listCollectors(call?: CallOptions): Promise<SendOutcome<FmCollectorInfo[]>>;
+  /** tenant.v1.TenantService/GetLimits. Field names are not published, so the JSON is returned as is. */
+  getLimits(call?: CallOptions): Promise<SendOutcome<Record<string, unknown>>>;
+}
+
+export interface FmClientOptions {
+  /** GC_FM_URL, already validated (validateEndpoint); a trailing slash is ignored. */
+  baseUrl: string | URL;
+  /** GC_FM_STACK_ID: the Basic-auth user. */
+  stackId: string;
+  /** GC_FM_TOKEN: the Basic-auth password. Never logged. */
+  token: string;
+  transport: HttpTransport;
+  /** Per-call timeout. Default 15 s (SPEC section 5). */
+  timeoutMs?: number;
+  /** Scrubs server text quoted in errors; default masks the token, its Basic-auth forms and token-like text. */
+  scrub?: (text: string) => string;
+}
+
+const SERVICE = {
+  collector: "collector.v1.CollectorService",
+  tenant: "tenant.v1.TenantService",
+} as const;
+
+export function createFmClient(options: FmClientOptions): FmClient {
+  // connect-go's client trims trailing slashes before appending the procedure (collector.connect.go).
+  const base = String(options.baseUrl).replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const scrub = options.scrub ?? createScrubber([options.token], [options.stackId]);
+  const headers = {
+    "content-type": "application/json",
+    "connect-protocol-version": "1",
+    authorization: basicAuth(options.stackId, options.token),
+    "user-agent": USER_AGENT,
+  };
+
+  async function call<T>(
+    service: keyof typeof SERVICE,
+    procedure: FmProcedure,
+    message: object,
+    decode: (json: unknown) => T,
+    collectorId: string | undefined,
+    callOptions: CallOptions | undefined,
+  ): Promise<SendOutcome<T>> {
+    const fail = (code: ConnectCode, status: number, text: string, retryAfterMs?: number): SendOutcome<T> => {
+      const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId);
+      return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
+    };
+
+    let response;
+    try {
+      response = await options.transport.request({
+        url: `${base}/${SERVICE[service]}/${procedure}`,
+        method: "POST",
+        headers,
+        body: JSON.stringify(message),
+        timeoutMs: callOptions?.timeoutMs ?? timeoutMs,
+        signal: callOptions?.signal,
+      });
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      if (callOptions?.signal?.aborted) return fail("canceled", 0, text);
+      // No answer: a timeout is deadline_exceeded, anything else a network error; both are transient.
+      return fail(
+        err instanceof Error && err.name === "TimeoutError" ? "deadline_exceeded" : "unavailable",
+        0,
+        text,
+      );
+    }
+
+    const text = new TextDecoder().decode(response.body);
+    if (response.status !== 200) {
+      const decoded = decodeConnectError(response.status, text);
+      const retryAfterMs = parseRetryAfter(response.headers["retry-after"], Date.now());
+      const detail = decoded.fromBody ? decoded.message : `no Connect error body: ${decoded.message}`;
+      return fail(decoded.code, response.status, detail, retryAfterMs);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return fail("internal", 200, `the answer is not JSON: ${text}`);
+    }
+    return { kind: "success", value: decode(json) };
+  }
+
+  return {
+    register: (c, callOptions) =>
+      call(
+        "collector",
+        "RegisterCollector",
+        { id: c.id, name: c.name, localAttributes: c.attributes },
+        () => undefined,
+        c.id,
+        callOptions,
+      ),
+    getConfig: (c, getOptions) =>
+      call(
+        "collector",
+        "GetConfig",
+        {
+          id: c.id,
+          // Sent on every call: FM tracks liveness by heartbeats that carry them (SPEC section 5).
+          localAttributes: c.attributes,
+          ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
+          ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),
+        },
+        decodeGetConfig,
+        c.id,
+        getOptions,
+      ),
+    unregister: (id, callOptions) =>
+      call("collector", "UnregisterCollector", { id }, () => undefined, id, callOptions),
+    listCollectors: (callOptions) =>
+      call("collector", "ListCollectors", {}, decodeCollectors, undefined, callOptions),
+    getLimits: (callOptions) =>
+      call("tenant", "GetLimits", {}, (json) => (isRecord(json) ? json : {}), undefined, callOptions),
+  };
+}
+
+/** proto3 JSON omits defaults: a missing field is "" or false, never an error. */
+function decodeGetConfig(json: unknown): GetConfigResult {
+  const o = isRecord(json) ? json : {};
+  return {
+    ...(typeof o.content === "string" && o.content !== "" ? { content: o.content } : {}),
+    ...(typeof o.hash === "string" && o.hash !== "" ? { hash: o.hash } : {}),
+    notModified: o.notModified === true,
+  };
+}
+
+function decodeCollectors(json: unknown): FmCollectorInfo[] {
+  const list = isRecord(json) && Array.isArray(json.collectors) ? (json.collectors as unknown[]) : [];
+  return list.filter(isRecord).map((c) => ({
+    id: typeof c.id === "string" ? c.id : "",
+    ...(typeof c.name === "string" ? { name: c.name } : {}),
+    localAttributes: stringMap(c.localAttributes),
+    remoteAttributes: stringMap(c.remoteAttributes),
+    ...(typeof c.enabled === "boolean" ? { enabled: c.enabled } : {}),
+    ...(typeof c.createdAt === "string" ? { createdAt: c.createdAt } : {}),
+    ...(typeof c.updatedAt === "string" ? { updatedAt: c.updatedAt } : {}),
+    ...(typeof c.markedInactiveAt === "string" ? { markedInactiveAt: c.markedInactiveAt } : {}),
+  }));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (!isRecord(value)) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter((e): e is [string, string] => typeof e[1] === "string"),
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * The parts of the Connect protocol (connectrpc.com/docs/protocol) that a unary JSON client needs: reading
+ * an error from any non-200 answer, and deciding which errors are worth retrying. Pure, so both are tested
+ * on bytes alone.
+ */
+import type { ConnectCode } from "../core/errors.js";
+
+const CONNECT_CODES: ReadonlySet<string> = new Set<ConnectCode>([
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
+]);
+
+export function isConnectCode(value: unknown): value is ConnectCode {
+  return typeof value === "string" && CONNECT_CODES.has(value);
+}
+
+/**
+ * The code of an answer that carries no Connect error body, e.g. one from a proxy or load balancer
+ * (Connect protocol, "HTTP to Error Code"; SPEC section 5).
+ */
+export function codeFromHttpStatus(status: number): ConnectCode {
+  switch (status) {
+    case 400:
+      return "internal";
+    case 401:
+      return "unauthenticated";
+    case 403:
+      return "permission_denied";
+    case 404:
+      return "unimplemented";
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return "unavailable";
+    default:
+      return "unknown";
+  }
+}
+
+export interface ConnectErrorBody {
+  readonly code: ConnectCode;
+  /** The server's message, or the raw body when it was not a Connect error. Not yet scrubbed. */
+  readonly message: string;
+  /** Whether the code came from a Connect error body (true) or was inferred from the status (false). */
+  readonly fromBody: boolean;
+}
+
+/** Reads `{"code","message"}` from a non-200 answer; anything else falls back to the status. */
+export function decodeConnectError(status: number, body: string): ConnectErrorBody {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === "object" && parsed !== null) {
+      const { code, message } = parsed as { code?: unknown; message?: unknown };
+      // Only `code` is required; `{}` and unknown codes are not valid Connect errors (Connect protocol, "Error").
+      if (isConnectCode(code))
+        return { code, message: typeof message === "string" ? message : "", fromBody: true };
+    }
+  } catch {
+    // Not JSON: an HTML error page or plain text from something in front of FM.
+  }
+  return { code: codeFromHttpStatus(status), message: body, fromBody: false };
+}
+
+/**
+ * Transient by nature, so a retry with backoff may succeed (SPEC section 5). Never unauthenticated,
+ * permission_denied or invalid_argument: the same request fails the same way, and hammering a stack with
+ * bad credentials helps nobody.
+ */
+export function isRetryableCode(code: ConnectCode): boolean {
+  return code === "unavailable" || code === "resource_exhausted" || code === "deadline_exceeded";
+}
+
+/** Errors that say the configuration is wrong: retrying cannot help and every other call will fail too. */
+export function isFatalCode(code: ConnectCode): boolean {
+  return code === "unauthenticated" || code === "permission_denied" || code === "invalid_argument";
+}
