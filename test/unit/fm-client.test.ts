@@ -133,7 +133,7 @@ describe("FM client errors", () => {
     });
     const outcome = await client(transport).register(collector);
     expect(outcome.kind).toBe("failure");
-    const error = (outcome as { error: FmApiError }).error;
+    const error = (outcome as unknown as { error: FmApiError }).error;
     expect(error).toBeInstanceOf(FmApiError);
     expect(error).toMatchObject({ procedure: "RegisterCollector", code: "unauthenticated", status: 401 });
     expect(error.collectorId).toBe(collector.id);
