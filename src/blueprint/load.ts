@@ -1,0 +1,137 @@
+/**
+ * Blueprint loading (SPEC section 2): resolve a path or a shipped name, parse the YAML keeping node
+ * positions, validate, and report every problem at once as one BlueprintError.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { LineCounter, parseDocument, visit, type Document } from "yaml";
+import { BlueprintError, type BlueprintProblem } from "../core/errors.js";
+import { problemsFromIssues, type PendingProblem } from "./issues.js";
+import { emptyRosterProblem, ignoredKeys, relationProblems } from "./rules.js";
+import { blueprintSchema } from "./schema.js";
+import { SHIPPED_BLUEPRINTS, SHIPPED_NAMES, isShippedName } from "./shipped.js";
+import { createSourceMap } from "./source-map.js";
+import type { LoadedBlueprint } from "./types.js";
+import { formatYamlPath } from "./yaml-path.js";
+
+/**
+ * Aliases may expand to at most this many nodes in total. Real blueprints use a handful; a "billion laughs"
+ * document would otherwise hang the step (yaml's `maxAliasCount`).
+ */
+const MAX_ALIAS_EXPANSION = 100;
+
+export interface LoadOptions {
+  /** Base for a relative path; default process.cwd(). */
+  cwd?: string;
+}
+
+/** An existing file path wins over a shipped name of the same spelling. */
+export function loadBlueprint(ref: string, options: LoadOptions = {}): LoadedBlueprint {
+  const path = resolve(options.cwd ?? process.cwd(), ref);
+  if (isFile(path)) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new BlueprintError(ref, [
+        { path: "", message: `cannot read the file: ${(err as Error).message}` },
+      ]);
+    }
+    return parseBlueprint(text, ref);
+  }
+  if (isShippedName(ref)) return parseBlueprint(SHIPPED_BLUEPRINTS[ref], `shipped:${ref}`);
+  throw new BlueprintError(ref, [
+    {
+      path: "",
+      message: `expected a path to a YAML file or a shipped blueprint name (${SHIPPED_NAMES.join(", ")}), found neither`,
+    },
+  ]);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Pure: text in, typed blueprint or BlueprintError out. `file` only names the source in messages. */
+export function parseBlueprint(text: string, file: string): LoadedBlueprint {
+  const lineCounter = new LineCounter();
+  // YAML 1.2 core schema (so `on`/`yes` stay strings); `<<` merge keys let environments share settings.
+  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true });
+  if (doc.errors.length > 0) throw new BlueprintError(file, doc.errors.map(syntaxProblem));
+
+  const sourceMap = createSourceMap(doc, lineCounter);
+  const locate = (p: PendingProblem): BlueprintProblem => ({
+    path: formatYamlPath(p.path),
+    ...sourceMap.positionOf(p.path, p.anchor),
+    message: p.message,
+  });
+
+  const data = toPlainData(doc, lineCounter, file);
+  if (data === null || data === undefined) {
+    throw new BlueprintError(file, [
+      { path: "", message: "expected a mapping with at least a name, found an empty document" },
+    ]);
+  }
+
+  const parsed = blueprintSchema.safeParse(data);
+  const pending = [
+    ...(parsed.success ? [] : problemsFromIssues(parsed.error.issues, data)),
+    ...relationProblems(data),
+  ];
+  if (parsed.success && pending.length === 0) {
+    const empty = emptyRosterProblem(parsed.data, data);
+    if (empty) pending.push(empty);
+  }
+  if (!parsed.success || pending.length > 0)
+    throw new BlueprintError(file, sortByPosition(pending.map(locate)));
+
+  const ignored = ignoredKeys(data);
+  const notices =
+    ignored.length === 0
+      ? []
+      : [
+          `blueprint ${file}: ignoring ${ignored.join(", ")}: fm-action does not use ${ignored.length === 1 ? "this key" : "these keys"} (blueprints written for synthkit carry them)`,
+        ];
+  return { blueprint: parsed.data, file, notices };
+}
+
+function syntaxProblem(err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }) {
+  // yaml appends " at line L, column C:" and a source excerpt; the position goes in its own fields.
+  const message = `invalid YAML: ${err.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "")}`;
+  const pos = err.linePos?.[0];
+  return pos ? { path: "", line: pos.line, column: pos.col, message } : { path: "", message };
+}
+
+function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    let offset: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
+    throw new BlueprintError(file, [
+      {
+        path: "",
+        ...(pos ? { line: pos.line, column: pos.col } : {}),
+        message: `aliases expand to more than ${MAX_ALIAS_EXPANSION} nodes, which looks like an alias bomb: write the values out instead`,
+      },
+    ]);
+  }
+}
+
+function sortByPosition(problems: BlueprintProblem[]): BlueprintProblem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.line ?? 0) - (b.p.line ?? 0) || (a.p.column ?? 0) - (b.p.column ?? 0) || a.i - b.i)
+    .map(({ p }) => p);
+}

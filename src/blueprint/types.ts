@@ -1,0 +1,65 @@
+/** The typed blueprint (SPEC section 2) after validation, with every default applied. Pure data. */
+import type { Os } from "../fleet/types.js";
+
+export type PerOs = Readonly<Record<Os, number>>;
+
+export interface FleetManagementSpec {
+  readonly enabled: boolean;
+  /** Alloy version of the standalone collectors, always with a leading "v". */
+  readonly collector_version: string;
+  /** Every OS key present; an absent OS counts 0. */
+  readonly collectors_per_os: PerOs;
+  readonly unhealthy_per_os: PerOs;
+  /** Extra local attributes for every collector; keys never start with "collector.". */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface K8sFeatures {
+  readonly cluster_metrics: boolean;
+  readonly cluster_events: boolean;
+  readonly pod_logs: boolean;
+  readonly node_logs: boolean;
+  readonly profiling: boolean;
+  readonly application_observability: boolean;
+}
+
+/** The k8s-monitoring Helm chart v3 values the mirror reads (SPEC section 4). */
+export interface K8sMonitoringSpec {
+  readonly enabled: boolean;
+  readonly fleet_management: boolean;
+  readonly chart_version?: string | undefined;
+  /** Always with a leading "v". */
+  readonly alloy_version: string;
+  readonly metrics_replicas: number;
+  readonly receiver_as_daemonset: boolean;
+  readonly features: K8sFeatures;
+}
+
+export interface ClusterSpec {
+  /** May contain "{env}", replaced by the (possibly overridden) environment name. */
+  readonly name: string;
+  /** Linux nodes. */
+  readonly nodes: number;
+  readonly windows_nodes: number;
+  readonly k8s_monitoring: K8sMonitoringSpec;
+}
+
+export interface EnvironmentSpec {
+  readonly name: string;
+  readonly cluster?: ClusterSpec | undefined;
+}
+
+export interface Blueprint {
+  readonly name: string;
+  /** At least one; names are unique. */
+  readonly environments: readonly EnvironmentSpec[];
+  readonly features: { readonly fleet_management: FleetManagementSpec };
+}
+
+/** A blueprint with where it came from, and notices for the user (ignored keys). */
+export interface LoadedBlueprint {
+  readonly blueprint: Blueprint;
+  /** The path as given, or "shipped:<name>". */
+  readonly file: string;
+  readonly notices: string[];
+}
