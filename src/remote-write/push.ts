@@ -1,0 +1,229 @@
+/**
+ * Sends compressed WriteRequests (SPEC section 6). Retry classes follow the remote-write 1.0 spec and
+ * Prometheus' own sender (storage/remote/client.go): 5xx, 429 and network errors are retried with backoff
+ * until a deadline; any other 4xx means the data itself is refused, so it is logged and counted as lost.
+ * The retry loop is the shared transport/retry.ts; this file only classifies answers.
+ */
+import { systemClock, type Clock, type Random } from "../core/clock.js";
+import { describeError, RemoteWriteError } from "../core/errors.js";
+import { silentLogger, type Logger } from "../core/logger.js";
+import { createScrubber, quoteBody } from "../core/secrets.js";
+import { USER_AGENT } from "../core/version.js";
+import { parseRetryAfter } from "../transport/backoff.js";
+import { basicAuth } from "../transport/endpoint.js";
+import { withRetry } from "../transport/retry.js";
+import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
+
+/**
+ * Prometheus' remote_write queue defaults (docs "remote_write" configuration): min_backoff 30ms,
+ * max_backoff 5s. Short first retries ride out a blip; the cap keeps a recovering receiver fed promptly.
+ */
+export const REMOTE_WRITE_RETRY_POLICY: RetryPolicy = { baseMs: 30, capMs: 5_000 };
+/** Prometheus' default remote_timeout. */
+export const DEFAULT_PUSH_TIMEOUT_MS = 30_000;
+/** How long a push without a deadline keeps retrying. */
+export const DEFAULT_RETRY_WINDOW_MS = 60_000;
+
+export interface PusherOptions {
+  /** The remote-write endpoint, already validated (transport/endpoint.ts). */
+  url: string;
+  /** Basic-auth user (GC_PROM_USER). With a token and no user, the token is sent as a Bearer token. */
+  user?: string;
+  token?: string;
+  /** X-Scope-OrgID for a self-hosted multi-tenant Mimir (GC_PROM_TENANT). */
+  tenant?: string;
+  transport: HttpTransport;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** Requests on the wire at once. Default 2. */
+  maxInFlight?: number;
+  /** Per-attempt timeout. Default 30 s. */
+  timeoutMs?: number;
+  /** Scrubs response bodies before they reach a log or an error. Default: masks the token. */
+  scrub?: (text: string) => string;
+  policy?: Partial<RetryPolicy>;
+}
+
+export interface PushInfo {
+  /** Samples in the body, for the loss count. */
+  samples: number;
+  /** Absolute clock time after which no attempt starts. Default: DEFAULT_RETRY_WINDOW_MS from now. */
+  deadlineMs?: number;
+  /** Aborting stops further retries (the current attempt too); the push then reports its last error. */
+  signal?: AbortSignal;
+}
+
+export interface PushResult {
+  readonly ok: boolean;
+  /** Last HTTP status, 0 when no answer came. */
+  readonly status: number;
+  readonly attempts: number;
+  readonly error?: RemoteWriteError;
+}
+
+export interface PusherStats {
+  requests: number;
+  retries: number;
+  /** 429 answers: the receiver asked us to slow down. */
+  throttled: number;
+  samplesSent: number;
+  samplesLost: number;
+  bytesSent: number;
+  lastError?: string;
+}
+
+export interface Pusher {
+  readonly maxInFlight: number;
+  push(body: Uint8Array, info: PushInfo): Promise<PushResult>;
+  stats(): PusherStats;
+}
+
+export function createPusher(options: PusherOptions): Pusher {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
+  const scrub =
+    options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
+  const policy = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
+  const headers = requestHeaders(options);
+  const stats: PusherStats = {
+    requests: 0,
+    retries: 0,
+    throttled: 0,
+    samplesSent: 0,
+    samplesLost: 0,
+    bytesSent: 0,
+  };
+  const slots = createSemaphore(maxInFlight);
+  /** A 429's Retry-After holds back every push, not only the refused one (SPEC section 6: slow down). */
+  let pausedUntil = 0;
+  let lastLogged: string | undefined;
+
+  const classify = (res: HttpResponse): SendOutcome<number> => {
+    if (res.status >= 200 && res.status < 300) return { kind: "success", value: res.status };
+    const body = quoteBody(new TextDecoder().decode(res.body), scrub);
+    const retryable = res.status === 429 || res.status >= 500;
+    const error = new RemoteWriteError(res.status, retryable, body);
+    if (!retryable) return { kind: "failure", error };
+    const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
+    if (res.status === 429) {
+      stats.throttled++;
+      pausedUntil = Math.max(pausedUntil, clock.now() + (retryAfterMs ?? policy.baseMs));
+    }
+    return retryAfterMs === undefined
+      ? { kind: "retryable", error }
+      : { kind: "retryable", error, retryAfterMs };
+  };
+
+  const attempt = async (
+    body: Uint8Array,
+    deadlineMs: number,
+    signal?: AbortSignal,
+  ): Promise<SendOutcome<number>> => {
+    stats.requests++;
+    try {
+      const res = await options.transport.request({
+        url: options.url,
+        method: "POST",
+        headers,
+        body,
+        timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineMs - clock.now())),
+        ...(signal ? { signal } : {}),
+      });
+      return classify(res);
+    } catch (err) {
+      return {
+        kind: "retryable",
+        error: new RemoteWriteError(0, true, quoteBody(describeError(err), scrub)),
+      };
+    }
+  };
+
+  return {
+    maxInFlight,
+    async push(body, info) {
+      const deadlineMs = info.deadlineMs ?? clock.now() + DEFAULT_RETRY_WINDOW_MS;
+      await slots.acquire();
+      let attempts = 0;
+      try {
+        const waitMs = Math.min(pausedUntil, deadlineMs) - clock.now();
+        if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
+        const send = (n: number) => {
+          attempts = n;
+          return attempt(body, deadlineMs, info.signal);
+        };
+        const outcome = await withRetry(send, {
+          policy,
+          clock,
+          ...(options.random ? { random: options.random } : {}),
+          deadlineMs,
+          ...(info.signal ? { signal: info.signal } : {}),
+          onRetry: ({ delayMs, error }) => {
+            stats.retries++;
+            logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
+          },
+        });
+        if (outcome.kind === "success") {
+          stats.samplesSent += info.samples;
+          stats.bytesSent += body.length;
+          lastLogged = undefined;
+          return { ok: true, status: outcome.value, attempts };
+        }
+        const error =
+          outcome.error instanceof RemoteWriteError
+            ? outcome.error
+            : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
+        stats.samplesLost += info.samples;
+        stats.lastError = error.message;
+        const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
+        // One line per distinct error: a 10,000-collector tick is ~60 requests that tend to fail alike.
+        if (error.message !== lastLogged)
+          logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
+        else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
+        lastLogged = error.message;
+        return { ok: false, status: error.status, attempts, error };
+      } finally {
+        slots.release();
+      }
+    },
+    stats: () => ({ ...stats }),
+  };
+}
+
+/**
+ * The headers remote write 1.0 requires (remote_write_spec.md, "Protocol") plus auth. Built once: callers
+ * cannot override the reserved ones.
+ */
+function requestHeaders(options: PusherOptions): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-encoding": "snappy",
+    "content-type": "application/x-protobuf",
+    "x-prometheus-remote-write-version": "0.1.0",
+    "user-agent": USER_AGENT,
+  };
+  if (options.user !== undefined) headers.authorization = basicAuth(options.user, options.token ?? "");
+  else if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.tenant) headers["x-scope-orgid"] = options.tenant;
+  return headers;
+}
+
+function createSemaphore(size: number): { acquire(): Promise<void>; release(): void } {
+  let free = size;
+  const waiting: (() => void)[] = [];
+  return {
+    acquire() {
+      if (free > 0) {
+        free--;
+        return Promise.resolve();
+      }
+      return new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release() {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+}

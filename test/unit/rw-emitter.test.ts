@@ -1,0 +1,250 @@
+import { describe, expect, it } from "vitest";
+import { RemoteWriteError } from "../../src/core/errors.js";
+import { decodeBody, type DecodedWriteRequest } from "../../src/emulator/rw-decode.js";
+import { createEmitter, type EmitterOptions } from "../../src/remote-write/emitter.js";
+import type { Pusher, PushInfo, PushResult } from "../../src/remote-write/push.js";
+import { createSignalModel } from "../../src/signals/model.js";
+import { mixedFleet, standaloneFleet } from "../helpers/collectors.js";
+import { createFakeClock, type FakeClock } from "../helpers/fake-clock.js";
+
+const INTERVAL = 15_000;
+const FLEET_START = Date.UTC(2026, 0, 1);
+
+interface Sent {
+  request: DecodedWriteRequest;
+  bytes: number;
+  info: PushInfo;
+  at: number;
+}
+
+/** A pusher that decodes what it is given; `hold()` makes the next pushes wait until released. */
+function recordingPusher(clock: FakeClock, fail?: (n: number) => boolean) {
+  const sent: Sent[] = [];
+  let gate: Promise<void> | undefined;
+  let open: () => void = () => undefined;
+  let calls = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const pusher: Pusher = {
+    maxInFlight: 2,
+    async push(body, info): Promise<PushResult> {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const n = calls++;
+      sent.push({ request: decodeBody(body), bytes: body.length, info, at: clock.now() });
+      if (gate) await gate;
+      inFlight--;
+      if (fail?.(n))
+        return { ok: false, status: 400, attempts: 1, error: new RemoteWriteError(400, false, "no") };
+      return { ok: true, status: 204, attempts: 1 };
+    },
+    stats: () => ({
+      requests: calls,
+      retries: 0,
+      throttled: 0,
+      samplesSent: 0,
+      samplesLost: 0,
+      bytesSent: 0,
+    }),
+  };
+  return {
+    pusher,
+    sent,
+    maxInFlight: () => maxInFlight,
+    hold() {
+      gate = new Promise<void>((resolve) => (open = resolve));
+    },
+    release() {
+      gate = undefined;
+      open();
+    },
+  };
+}
+
+function setup(options: Partial<EmitterOptions> & { nowMs?: number; fail?: (n: number) => boolean } = {}) {
+  const { nowMs = FLEET_START + 7_000, fail, ...emitterOptions } = options;
+  const clock = createFakeClock(nowMs);
+  const recorder = recordingPusher(clock, fail);
+  const model =
+    options.model ?? createSignalModel(mixedFleet(), { fleetStartMs: FLEET_START, intervalMs: INTERVAL });
+  const emitter = createEmitter({
+    pusher: recorder.pusher,
+    intervalMs: INTERVAL,
+    fleetStartMs: FLEET_START,
+    clock,
+    ...emitterOptions,
+    model,
+  });
+  return { clock, emitter, model, ...recorder };
+}
+
+const timestampsOf = (sent: readonly Sent[]) => [
+  ...new Set(sent.flatMap((s) => s.request.timeseries.map((ts) => ts.samples[0]!.timestampMs))),
+];
+
+describe("emitter", () => {
+  it("pushes every series once now, then one tick per grid point, stamped with the grid time", async () => {
+    const { clock, emitter, sent, model } = setup();
+    const first = await emitter.pushNow();
+    expect(first).toMatchObject({ ok: true, samples: model.seriesPerTick, timestampMs: FLEET_START + 7_000 });
+    emitter.start();
+    await clock.advance(3 * INTERVAL);
+    await emitter.stop();
+    expect(timestampsOf(sent)).toEqual([
+      FLEET_START + 7_000,
+      FLEET_START + INTERVAL,
+      FLEET_START + 2 * INTERVAL,
+      FLEET_START + 3 * INTERVAL,
+    ]);
+    for (const s of sent) expect(s.request.timeseries).toHaveLength(model.seriesPerTick);
+    expect(emitter.stats()).toMatchObject({ ticks: 4, samples: 4 * model.seriesPerTick, lateTicks: 0 });
+  });
+
+  it("sends type and HELP metadata for every family with each samples request", async () => {
+    const { emitter, sent, model } = setup();
+    await emitter.pushNow();
+    expect(sent[0]!.request.metadata.map((m) => m.family)).toEqual(model.families.map((f) => f.name));
+    expect(sent[0]!.request.metadata.every((m) => m.help.length > 0)).toBe(true);
+  });
+
+  it("starts after notBeforeMs when a previous process wrote later samples", async () => {
+    const notBeforeMs = FLEET_START + 20_000; // a previous process' stale markers, after our clock's now
+    const { clock, emitter, sent } = setup({ notBeforeMs });
+    const first = await emitter.pushNow();
+    expect(first.timestampMs).toBe(notBeforeMs + 1);
+    emitter.start();
+    await clock.advance(2 * INTERVAL);
+    await emitter.stop();
+    expect(timestampsOf(sent)).toEqual([notBeforeMs + 1, FLEET_START + 2 * INTERVAL]);
+    expect(emitter.lastTimestampMs()).toBe(FLEET_START + 2 * INTERVAL);
+  });
+
+  it("a restart at the very ms of the last sample still moves forward", async () => {
+    const { emitter } = setup({ nowMs: FLEET_START + 30_000, notBeforeMs: FLEET_START + 30_000 });
+    expect((await emitter.pushNow()).timestampMs).toBe(FLEET_START + 30_001);
+  });
+
+  it("counts a tick late when the previous push is still running, and never stacks pushes", async () => {
+    const { clock, emitter, sent, hold, release } = setup();
+    emitter.start();
+    hold();
+    await clock.advance(INTERVAL - 7_000); // first tick starts and hangs
+    const requestsOfFirstTick = sent.length;
+    await clock.advance(2 * INTERVAL); // two grid points pass while it hangs
+    expect(sent.length).toBe(requestsOfFirstTick);
+    expect(emitter.stats().lateTicks).toBe(2);
+    release();
+    await clock.advance(INTERVAL);
+    await emitter.stop();
+    expect(timestampsOf(sent)).toEqual([FLEET_START + INTERVAL, FLEET_START + 4 * INTERVAL]);
+    expect(emitter.stats()).toMatchObject({ ticks: 2, lateTicks: 2 });
+  });
+
+  it("stop() waits for the push in flight and ends the loop", async () => {
+    const { clock, emitter, sent, hold, release } = setup();
+    emitter.start();
+    hold();
+    await clock.advance(INTERVAL);
+    let stopped = false;
+    const stopping = emitter.stop().then(() => (stopped = true));
+    await clock.settle();
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+    const count = sent.length;
+    await clock.advance(5 * INTERVAL);
+    expect(sent.length).toBe(count);
+    expect(clock.pendingSleeps()).toBe(0);
+  });
+
+  it("closes series with stale markers after their last sample, once, and leaves them out of later ticks", async () => {
+    const { clock, emitter, sent, model } = setup();
+    emitter.start();
+    await clock.advance(INTERVAL);
+    const leaving = model.collectors.slice(0, 2).map((c) => c.collector);
+    const leavingSeries = model.collectors[0]!.series.length + model.collectors[1]!.series.length;
+    const before = sent.length;
+    await clock.advance(1_000);
+    const report = await emitter.closeSeries(leaving);
+    expect(report).toMatchObject({ ok: true, collectors: 2, seriesClosed: leavingSeries, seriesOpen: 0 });
+    expect(report.timestampMs).toBeGreaterThan(FLEET_START + INTERVAL);
+
+    const staleRequests = sent.slice(before);
+    const staleSeries = staleRequests.flatMap((s) => s.request.timeseries);
+    expect(staleSeries).toHaveLength(leavingSeries);
+    expect(
+      staleSeries.every((ts) => ts.samples[0]!.stale && ts.samples[0]!.timestampMs === report.timestampMs),
+    ).toBe(true);
+    expect(new Set(staleSeries.map((ts) => Object.fromEntries(ts.labels).collector_id))).toEqual(
+      new Set(leaving.map((c) => c.id)),
+    );
+
+    // Idempotent: closing them again sends nothing.
+    expect(await emitter.closeSeries(leaving)).toMatchObject({ collectors: 0, seriesClosed: 0 });
+    expect(sent.length).toBe(before + staleRequests.length);
+
+    await clock.advance(INTERVAL);
+    await emitter.stop();
+    const lastTick = sent.at(-1)!.request.timeseries;
+    const ids = new Set(lastTick.map((ts) => Object.fromEntries(ts.labels).collector_id));
+    for (const c of leaving) expect(ids.has(c.id)).toBe(false);
+    expect(lastTick).toHaveLength(model.seriesPerTick - leavingSeries);
+    expect(emitter.stats().staleMarkersSent).toBe(leavingSeries);
+  });
+
+  it("closeSeries() waits for the tick in flight, so the markers land after the last samples", async () => {
+    const { clock, emitter, sent, hold, release, model } = setup();
+    emitter.start();
+    hold();
+    await clock.advance(INTERVAL - 7_000);
+    const closing = emitter.closeSeries();
+    await clock.settle();
+    expect(sent.every((s) => !s.request.timeseries[0]!.samples[0]!.stale)).toBe(true);
+    release();
+    const report = await closing;
+    expect(report).toMatchObject({ ok: true, seriesClosed: model.seriesPerTick, seriesOpen: 0 });
+    expect(report.timestampMs).toBeGreaterThan(FLEET_START + INTERVAL);
+    expect(emitter.lastTimestampMs()).toBe(report.timestampMs);
+    await emitter.stop();
+  });
+
+  it("keeps series whose markers failed open, and closes them on the next call", async () => {
+    const { emitter, model } = setup({ fail: (n) => n === 0 });
+    const failed = await emitter.closeSeries();
+    expect(failed.ok).toBe(false);
+    expect(failed.seriesOpen).toBe(model.seriesPerTick);
+    expect(failed.error).toContain("400");
+    const retried = await emitter.closeSeries();
+    expect(retried).toMatchObject({ ok: true, seriesClosed: model.seriesPerTick, seriesOpen: 0 });
+  });
+
+  it("splits a tick by collector so every request stays under the compressed limit", async () => {
+    const model = createSignalModel(standaloneFleet(40), { fleetStartMs: FLEET_START, intervalMs: INTERVAL });
+    const maxBatchBytes = 12_000;
+    const { emitter, sent, maxInFlight } = setup({ model, maxBatchBytes });
+    const report = await emitter.pushNow();
+    expect(report.ok).toBe(true);
+    expect(sent.length).toBeGreaterThan(3);
+    expect(report.requests).toBe(sent.length);
+    for (const s of sent) {
+      expect(s.bytes).toBeLessThanOrEqual(maxBatchBytes);
+      // Whole collectors per request: each collector's 29 series travel together.
+      const perCollector = new Map<string, number>();
+      for (const ts of s.request.timeseries) {
+        const id = Object.fromEntries(ts.labels).collector_id!;
+        perCollector.set(id, (perCollector.get(id) ?? 0) + 1);
+      }
+      expect([...perCollector.values()].every((n) => n === model.collectors[0]!.series.length)).toBe(true);
+    }
+    expect(sent.reduce((n, s) => n + s.request.timeseries.length, 0)).toBe(model.seriesPerTick);
+    expect(maxInFlight()).toBeLessThanOrEqual(2);
+  });
+
+  it("reports a failed tick's samples as dropped", async () => {
+    const { emitter, model } = setup({ fail: () => true });
+    const report = await emitter.pushNow();
+    expect(report).toMatchObject({ ok: false, samples: 0 });
+    expect(emitter.stats()).toMatchObject({ droppedSamples: model.seriesPerTick });
+    expect(emitter.stats().lastError).toContain("400");
+  });
+});
