@@ -51,10 +51,10 @@ function recordingPusher(clock: FakeClock, fail?: (n: number) => boolean) {
     pusher,
     sent,
     maxInFlight: () => maxInFlight,
-    hold() {
+    hold: () => {
       gate = new Promise<void>((resolve) => (open = resolve));
     },
-    release() {
+    release: () => {
       gate = undefined;
       open();
     },
