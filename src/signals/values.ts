@@ -1,0 +1,382 @@
+/**
+ * Sample values as pure functions of (collector, series, time, fleet start, interval) (SPEC section 6).
+ *
+ * - Gauges drift slowly and smoothly: a per-collector centre plus two slow sinusoids with per-collector
+ *   periods and phases, scaled into the collector's workload range, so peers differ and every value stays
+ *   inside its documented bounds at all times.
+ * - Counters are closed-form integrals of a rate that never drops below half its mean, counted from the
+ *   fleet start. They never decrease, and a restarted background process given the same fleet start
+ *   continues them exactly, with no state to carry over.
+ * - The evaluation histogram counts 24 observations per tick; each tick is "quiet" or "busy" (a Beatty
+ *   sequence decides which, in closed form), and each kind of tick has fixed per-bucket counts, so every
+ *   bucket, _sum and _count is a non-decreasing function of the tick count.
+ *
+ * Everything a collector needs is computed once by createValueWriter, so the per-tick path allocates nothing.
+ */
+import type { Random } from "../core/clock.js";
+import type { Collector } from "../fleet/types.js";
+import { EVALUATION_BUCKETS, SERIES_OFFSET, workloadOf, type HealthType } from "./catalog.js";
+import { randomForId, uniform, uniformInt } from "./seed.js";
+
+/** Most observations per tick in a bucket, keyed by its upper bound as written in EVALUATION_BUCKETS. */
+export type BucketSpread = Readonly<Partial<Record<string, number>>>;
+
+/** Closed interval [min, max]. */
+export interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** The magnitudes a kind of collector moves within; every bound holds at every tick. */
+export interface WorkloadProfile {
+  /** Resident set size in bytes; SPEC section 6 puts every collector within 80–150 MB. */
+  readonly residentBytes: Range;
+  /** go_memstats_heap_inuse_bytes as a share of RSS (SPEC: 30–60 %). */
+  readonly heapShare: Range;
+  readonly goroutines: Range;
+  readonly scrapeSeconds: Range;
+  /** Mean CPU use in cores; the instantaneous rate swings ±50 % around it. */
+  readonly cpuCores: Range;
+  /** Mean network rates in bytes per second, with the same ±50 % swing. */
+  readonly rxBytesPerSecond: Range;
+  readonly txBytesPerSecond: Range;
+  /** Running components (alloy_component_controller_running_components summed over health types). */
+  readonly components: Range;
+  /**
+   * The most evaluations of a quiet and of a busy tick that fall in each bucket above the first, keyed by
+   * `le`; the rest of the 24 land in le=0.005, as on a real idle Alloy (background note 1.4).
+   */
+  readonly quietSpread: BucketSpread;
+  readonly busySpread: BucketSpread;
+}
+
+const MB = 1e6;
+
+/**
+ * Per workload: standalone hosts, and the five collectors of the k8s-monitoring chart (SPEC section 4).
+ * Informed by the background note's sections 1.3–1.7: a small host config idles at ~0.02 cores and a few
+ * KB/s; the clustered alloy-metrics collector scrapes the cluster, so it runs the most components,
+ * goroutines and traffic; the log and profile daemonsets ship data out, so they send more than they receive.
+ */
+export const WORKLOAD_PROFILES = {
+  standalone: {
+    residentBytes: { min: 80 * MB, max: 130 * MB },
+    heapShare: { min: 0.3, max: 0.6 },
+    goroutines: { min: 60, max: 220 },
+    scrapeSeconds: { min: 0.005, max: 0.03 },
+    cpuCores: { min: 0.004, max: 0.03 },
+    rxBytesPerSecond: { min: 500, max: 3_000 },
+    txBytesPerSecond: { min: 2_000, max: 12_000 },
+    components: { min: 8, max: 30 },
+    quietSpread: { "0.025": 2, "0.1": 1 },
+    busySpread: { "0.025": 4, "0.1": 2, "0.5": 1 },
+  },
+  "alloy-metrics": {
+    residentBytes: { min: 110 * MB, max: 150 * MB },
+    heapShare: { min: 0.3, max: 0.6 },
+    goroutines: { min: 200, max: 400 },
+    scrapeSeconds: { min: 0.01, max: 0.05 },
+    cpuCores: { min: 0.03, max: 0.15 },
+    rxBytesPerSecond: { min: 20_000, max: 120_000 },
+    txBytesPerSecond: { min: 40_000, max: 200_000 },
+    components: { min: 60, max: 120 },
+    quietSpread: { "0.025": 5, "0.1": 2, "0.5": 1 },
+    busySpread: { "0.025": 8, "0.1": 4, "0.5": 2, "1": 1 },
+  },
+  "alloy-singleton": {
+    residentBytes: { min: 80 * MB, max: 115 * MB },
+    heapShare: { min: 0.3, max: 0.6 },
+    goroutines: { min: 70, max: 180 },
+    scrapeSeconds: { min: 0.005, max: 0.03 },
+    cpuCores: { min: 0.005, max: 0.03 },
+    rxBytesPerSecond: { min: 2_000, max: 15_000 },
+    txBytesPerSecond: { min: 1_000, max: 8_000 },
+    components: { min: 10, max: 25 },
+    quietSpread: { "0.025": 2, "0.1": 1 },
+    busySpread: { "0.025": 4, "0.1": 2, "0.5": 1 },
+  },
+  "alloy-logs": {
+    residentBytes: { min: 90 * MB, max: 140 * MB },
+    heapShare: { min: 0.3, max: 0.6 },
+    goroutines: { min: 100, max: 300 },
+    scrapeSeconds: { min: 0.005, max: 0.04 },
+    cpuCores: { min: 0.02, max: 0.1 },
+    rxBytesPerSecond: { min: 1_000, max: 10_000 },
+    txBytesPerSecond: { min: 10_000, max: 80_000 },
+    components: { min: 12, max: 35 },
+    quietSpread: { "0.025": 3, "0.1": 1 },
+    busySpread: { "0.025": 5, "0.1": 2, "0.5": 1 },
+  },
+  "alloy-receiver": {
+    residentBytes: { min: 85 * MB, max: 130 * MB },
+    heapShare: { min: 0.3, max: 0.6 },
+    goroutines: { min: 90, max: 260 },
+    scrapeSeconds: { min: 0.005, max: 0.04 },
+    cpuCores: { min: 0.01, max: 0.06 },
+    rxBytesPerSecond: { min: 10_000, max: 60_000 },
+    txBytesPerSecond: { min: 10_000, max: 60_000 },
+    components: { min: 15, max: 35 },
+    quietSpread: { "0.025": 3, "0.1": 1 },
+    busySpread: { "0.025": 5, "0.1": 2, "0.5": 1 },
+  },
+  "alloy-profiles": {
+    residentBytes: { min: 100 * MB, max: 150 * MB },
+    heapShare: { min: 0.3, max: 0.6 },
+    goroutines: { min: 120, max: 320 },
+    scrapeSeconds: { min: 0.005, max: 0.04 },
+    cpuCores: { min: 0.03, max: 0.12 },
+    rxBytesPerSecond: { min: 2_000, max: 15_000 },
+    txBytesPerSecond: { min: 20_000, max: 100_000 },
+    components: { min: 10, max: 20 },
+    quietSpread: { "0.025": 3, "0.1": 1 },
+    busySpread: { "0.025": 5, "0.1": 2, "0.5": 1 },
+  },
+} as const satisfies Record<string, WorkloadProfile>;
+
+export type WorkloadName = keyof typeof WORKLOAD_PROFILES;
+
+/**
+ * What an unhealthy collector changes beside up=0: some components turn unhealthy (and one may have
+ * exited), which fires the mixin's UnhealthyComponents alert, and failing components re-evaluate slowly,
+ * so its busy ticks also put evaluations in the 0.5 s, 1 s and 5 s buckets.
+ */
+export const UNHEALTHY = {
+  unhealthyComponents: { min: 1, max: 3 },
+  exitedComponents: { min: 0, max: 1 },
+  /** Most slow evaluations of a busy tick in le=0.5, le=1 and le=5. */
+  slowSpread: { "0.5": 1, "1": 1, "5": 1 },
+} as const satisfies Record<string, Range | BucketSpread>;
+
+/** Observations of alloy_component_evaluation_seconds per tick (SPEC section 6). */
+export const EVALUATIONS_PER_TICK = 24;
+
+/** The profile of a collector: by its k8s-monitoring collector name, else standalone. */
+export function workloadNameOf(collector: Collector): WorkloadName {
+  const workload = workloadOf(collector);
+  return workload !== undefined && Object.hasOwn(WORKLOAD_PROFILES, workload)
+    ? (workload as WorkloadName)
+    : "standalone";
+}
+
+export interface ValueOptions {
+  /** Epoch ms of the fleet's start: counters count from here. */
+  readonly fleetStartMs: number;
+  /** Tick interval in ms: tick k happens at fleetStartMs + k·intervalMs. */
+  readonly intervalMs: number;
+}
+
+/** Writes a collector's SERIES_PER_COLLECTOR values at `tMs` into `out` from `offset`, in catalog order. */
+export type ValueWriter = (tMs: number, out: Float64Array, offset: number) => void;
+
+/** Ticks counted by `tMs`: tick k at fleetStart + k·interval is the (k+1)th; none before the start. */
+export function ticksAt(tMs: number, options: ValueOptions): number {
+  const elapsed = tMs - options.fleetStartMs;
+  return elapsed < 0 ? 0 : Math.floor(elapsed / options.intervalMs) + 1;
+}
+
+/** A level in [0, 1]: centre ± (0.18 + 0.08), the two waves' periods 30–90 min and 6–15 min. */
+interface Drift {
+  readonly centre: number;
+  readonly omega1: number;
+  readonly phase1: number;
+  readonly omega2: number;
+  readonly phase2: number;
+}
+
+const DRIFT_SLOW = 0.18;
+const DRIFT_FAST = 0.08;
+
+function createDrift(random: Random): Drift {
+  return {
+    centre: uniform(random, 0.3, 0.7),
+    omega1: (2 * Math.PI) / uniform(random, 30 * 60, 90 * 60),
+    phase1: uniform(random, 0, 2 * Math.PI),
+    omega2: (2 * Math.PI) / uniform(random, 6 * 60, 15 * 60),
+    phase2: uniform(random, 0, 2 * Math.PI),
+  };
+}
+
+function level(d: Drift, tSec: number): number {
+  return (
+    d.centre +
+    DRIFT_SLOW * Math.sin(d.omega1 * tSec + d.phase1) +
+    DRIFT_FAST * Math.sin(d.omega2 * tSec + d.phase2)
+  );
+}
+
+/**
+ * ∫₀ᵉ rate·(1 + DEPTH·sin(ω·s + φ)) ds, plus what the process had counted when the fleet started. The rate
+ * never falls below half its mean, so the integral strictly increases.
+ */
+interface Accumulator {
+  readonly initial: number;
+  readonly rate: number;
+  readonly omega: number;
+  readonly phase: number;
+  readonly cosPhase: number;
+}
+
+const RATE_DEPTH = 0.5;
+
+function createAccumulator(random: Random, initial: number, mean: Range): Accumulator {
+  const phase = uniform(random, 0, 2 * Math.PI);
+  return {
+    initial,
+    rate: uniform(random, mean.min, mean.max),
+    omega: (2 * Math.PI) / uniform(random, 20 * 60, 60 * 60),
+    phase,
+    cosPhase: Math.cos(phase),
+  };
+}
+
+function accumulated(a: Accumulator, elapsedSec: number): number {
+  return (
+    a.initial +
+    a.rate * (elapsedSec + (RATE_DEPTH / a.omega) * (a.cosPhase - Math.cos(a.omega * elapsedSec + a.phase)))
+  );
+}
+
+/** Per-bucket counts of one kind of tick: EVALUATIONS_PER_TICK observations over the finite buckets. */
+function drawTick(random: Random, spreads: readonly BucketSpread[]): number[] {
+  const counts = EVALUATION_BUCKETS.map((bound, i) => {
+    const most = spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0);
+    // One draw per bucket whatever `most` is, so the draws that follow do not shift with the spreads.
+    const drawn = uniformInt(random, 0, most);
+    return i === 0 ? 0 : drawn;
+  });
+  counts[0] = EVALUATIONS_PER_TICK - counts.reduce((a, b) => a + b, 0);
+  return counts;
+}
+
+/** Cumulative counts per `le`, +Inf last (= EVALUATIONS_PER_TICK), and the sum of the observations. */
+function tickShape(
+  counts: readonly number[],
+  means: readonly number[],
+): { cumulative: Float64Array; sum: number } {
+  const cumulative = new Float64Array(counts.length + 1);
+  let running = 0;
+  let sum = 0;
+  counts.forEach((count, i) => {
+    running += count;
+    cumulative[i] = running;
+    sum += count * means[i]!;
+  });
+  cumulative[counts.length] = running;
+  return { cumulative, sum };
+}
+
+/** Offsets of each series within a collector's block, fixed by the catalog. */
+const AT = {
+  buildInfo: SERIES_OFFSET.alloy_build_info,
+  up: SERIES_OFFSET.up,
+  components: SERIES_OFFSET.alloy_component_controller_running_components,
+  buckets: SERIES_OFFSET.alloy_component_evaluation_seconds,
+  evalSum: SERIES_OFFSET.alloy_component_evaluation_seconds + EVALUATION_BUCKETS.length + 1,
+  evalCount: SERIES_OFFSET.alloy_component_evaluation_seconds + EVALUATION_BUCKETS.length + 2,
+  cpu: SERIES_OFFSET.alloy_resources_process_cpu_seconds_total,
+  rss: SERIES_OFFSET.alloy_resources_process_resident_memory_bytes,
+  rx: SERIES_OFFSET.alloy_resources_machine_rx_bytes_total,
+  tx: SERIES_OFFSET.alloy_resources_machine_tx_bytes_total,
+  configHash: SERIES_OFFSET.alloy_config_hash,
+  goroutines: SERIES_OFFSET.go_goroutines,
+  heap: SERIES_OFFSET.go_memstats_heap_inuse_bytes,
+  scrape: SERIES_OFFSET.scrape_duration_seconds,
+} as const;
+
+const BUCKET_SERIES = EVALUATION_BUCKETS.length + 1;
+/** Linux pages are 4 KiB; the Go heap grows in 8 KiB spans. Rounding to them keeps the numbers honest. */
+const PAGE_BYTES = 4096;
+const SPAN_BYTES = 8192;
+
+/**
+ * Precomputes everything about `collector` that does not depend on time, and returns the writer of its
+ * values. Two writers for the same collector and options write identical numbers.
+ */
+export function createValueWriter(collector: Collector, options: ValueOptions): ValueWriter {
+  const profile: WorkloadProfile = WORKLOAD_PROFILES[workloadNameOf(collector)];
+  const random = randomForId(collector.id, "signals/values");
+  const { fleetStartMs } = options;
+
+  const rssDrift = createDrift(random);
+  const heapDrift = createDrift(random);
+  const goroutineDrift = createDrift(random);
+  const scrapeDrift = createDrift(random);
+  const rss = profile.residentBytes;
+  const heap = profile.heapShare;
+  const goroutines = profile.goroutines;
+  const scrape = profile.scrapeSeconds;
+
+  // A process has used some CPU and moved some bytes before the fleet's first tick.
+  const cpu = createAccumulator(random, uniform(random, 0.3, 2), profile.cpuCores);
+  const rx = createAccumulator(random, uniform(random, 20_000, 500_000), profile.rxBytesPerSecond);
+  const tx = createAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond);
+
+  const components = componentCounts(random, collector.healthy, profile.components);
+  const healthyComponents = components.healthy;
+  const unhealthyComponents = components.unhealthy;
+  const unknownComponents = components.unknown;
+  const exitedComponents = components.exited;
+
+  // Mean observation within each bucket, toward its lower end: evaluations cluster near the fast edge.
+  const bucketMeans = EVALUATION_BUCKETS.map((upper, i) => {
+    const lower = i === 0 ? 0 : EVALUATION_BUCKETS[i - 1]!;
+    return lower + (upper - lower) * uniform(random, 0.05, 0.5);
+  });
+  const quiet = tickShape(drawTick(random, [profile.quietSpread]), bucketMeans);
+  const busySpreads = collector.healthy ? [profile.busySpread] : [profile.busySpread, UNHEALTHY.slowSpread];
+  const busy = tickShape(drawTick(random, busySpreads), bucketMeans);
+  const quietCumulative = quiet.cumulative;
+  const busyCumulative = busy.cumulative;
+  const quietSum = quiet.sum;
+  const busySum = busy.sum;
+  const busyShare = uniform(random, 0.1, 0.35);
+  const up = collector.healthy ? 1 : 0;
+
+  return (tMs, out, offset) => {
+    const tSec = tMs / 1000;
+    const elapsedSec = tMs > fleetStartMs ? (tMs - fleetStartMs) / 1000 : 0;
+    const ticks = ticksAt(tMs, options);
+
+    out[offset + AT.buildInfo] = 1;
+    out[offset + AT.up] = up;
+    out[offset + AT.components] = healthyComponents;
+    out[offset + AT.components + 1] = unhealthyComponents;
+    out[offset + AT.components + 2] = unknownComponents;
+    out[offset + AT.components + 3] = exitedComponents;
+
+    // Busy ticks among the first `ticks`: floor(ticks·share) grows by 0 or 1 per tick, so both counts only grow.
+    const busyTicks = Math.floor(ticks * busyShare);
+    const quietTicks = ticks - busyTicks;
+    for (let i = 0; i < BUCKET_SERIES; i++)
+      out[offset + AT.buckets + i] = quietTicks * quietCumulative[i]! + busyTicks * busyCumulative[i]!;
+    out[offset + AT.evalSum] = quietTicks * quietSum + busyTicks * busySum;
+    out[offset + AT.evalCount] = ticks * EVALUATIONS_PER_TICK;
+
+    // CPU time is counted in 10 ms clock ticks and network traffic in whole bytes; floor keeps them monotone.
+    out[offset + AT.cpu] = Math.floor(accumulated(cpu, elapsedSec) * 100) / 100;
+    out[offset + AT.rx] = Math.floor(accumulated(rx, elapsedSec));
+    out[offset + AT.tx] = Math.floor(accumulated(tx, elapsedSec));
+
+    const residentBytes =
+      Math.round((rss.min + (rss.max - rss.min) * level(rssDrift, tSec)) / PAGE_BYTES) * PAGE_BYTES;
+    const heapShare = heap.min + (heap.max - heap.min) * level(heapDrift, tSec);
+    out[offset + AT.rss] = residentBytes;
+    out[offset + AT.configHash] = 1;
+    out[offset + AT.goroutines] = Math.round(
+      goroutines.min + (goroutines.max - goroutines.min) * level(goroutineDrift, tSec),
+    );
+    out[offset + AT.heap] = Math.round((residentBytes * heapShare) / SPAN_BYTES) * SPAN_BYTES;
+    out[offset + AT.scrape] = scrape.min + (scrape.max - scrape.min) * level(scrapeDrift, tSec);
+  };
+}
+
+type ComponentCounts = Record<HealthType, number>;
+
+function componentCounts(random: Random, healthy: boolean, total: Range): ComponentCounts {
+  const running = uniformInt(random, total.min, total.max);
+  // Drawn for every collector so a collector's other numbers do not change when it turns unhealthy.
+  const unhealthy = uniformInt(random, UNHEALTHY.unhealthyComponents.min, UNHEALTHY.unhealthyComponents.max);
+  const exited = uniformInt(random, UNHEALTHY.exitedComponents.min, UNHEALTHY.exitedComponents.max);
+  if (healthy) return { healthy: running, unhealthy: 0, unknown: 0, exited: 0 };
+  return { healthy: running - unhealthy - exited, unhealthy, unknown: 0, exited };
+}
