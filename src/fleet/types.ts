@@ -36,4 +36,6 @@ export interface RosterOptions {
   env?: string;
   /** Extra local attributes from the run context (github.repository, github.run_id inside GitHub Actions). */
   contextAttributes?: Readonly<Record<string, string>>;
+  /** Where the blueprint came from (a path or "shipped:<name>"), to name it in errors; default its name. */
+  source?: string;
 }
