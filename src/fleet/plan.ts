@@ -1,0 +1,150 @@
+/**
+ * What a roster will do, in numbers and words: the table `fm-fleet plan`, the action's main step and its
+ * dry run print, and the JSON `fm-fleet plan --json` prints (SPEC sections 6 and 8). Pure.
+ */
+import { formatDuration } from "../core/duration.js";
+import { createSignalModel } from "../signals/model.js";
+import { OS_ORDER, type Collector, type Os, type Roster } from "./types.js";
+
+/**
+ * Self-hosted Mimir's default per-tenant limits (`max_global_series_per_user`, `ingestion_rate`); Grafana
+ * Cloud stacks have their own. A fleet above them gets 429s, which slow it down (SPEC section 6).
+ */
+const MIMIR_DEFAULT_MAX_SERIES = 150_000;
+const MIMIR_DEFAULT_SAMPLES_PER_SECOND = 10_000;
+
+export interface OsCount {
+  readonly os: Os;
+  readonly standalone: number;
+  readonly k8s: number;
+}
+
+export interface PlanSummary {
+  readonly blueprint: string;
+  readonly collectors: readonly Collector[];
+  /** One row per OS, in OS order. */
+  readonly byOs: readonly OsCount[];
+  readonly unhealthy: number;
+  /** Active series: every collector writes each of its series once per tick. */
+  readonly seriesPerTick: number;
+  readonly intervalMs: number;
+  readonly samplesPerMinute: number;
+  /** Limits the fleet would exceed, in words. */
+  readonly warnings: readonly string[];
+}
+
+export interface PlanOptions {
+  /** The metrics push interval. */
+  readonly intervalMs: number;
+}
+
+export function summarizePlan(roster: Roster, options: PlanOptions): PlanSummary {
+  const { collectors } = roster;
+  const seriesPerTick = createSignalModel(collectors, {
+    fleetStartMs: 0,
+    intervalMs: options.intervalMs,
+  }).seriesPerTick;
+  const samplesPerSecond = (seriesPerTick * 1000) / options.intervalMs;
+  const count = (os: Os, kind: Collector["kind"]) =>
+    collectors.filter((c) => c.os === os && c.kind === kind).length;
+  const warnings: string[] = [];
+  if (seriesPerTick > MIMIR_DEFAULT_MAX_SERIES)
+    warnings.push(
+      `${groupDigits(seriesPerTick)} active series is above the ${groupDigits(MIMIR_DEFAULT_MAX_SERIES)} a self-hosted Mimir tenant allows by default (max_global_series_per_user)`,
+    );
+  if (samplesPerSecond > MIMIR_DEFAULT_SAMPLES_PER_SECOND)
+    warnings.push(
+      `${groupDigits(Math.round(samplesPerSecond))} samples/s is above a self-hosted Mimir tenant's default ingestion rate of ${groupDigits(MIMIR_DEFAULT_SAMPLES_PER_SECOND)} samples/s: raise --interval or the limit`,
+    );
+  return {
+    blueprint: roster.blueprint,
+    collectors,
+    byOs: OS_ORDER.map((os) => ({ os, standalone: count(os, "standalone"), k8s: count(os, "k8s") })),
+    unhealthy: collectors.filter((c) => !c.healthy).length,
+    seriesPerTick,
+    intervalMs: options.intervalMs,
+    samplesPerMinute: Math.round(samplesPerSecond * 60),
+    warnings,
+  };
+}
+
+export interface TableOptions {
+  /** List at most this many collectors (default 100), then say how many more there are. */
+  readonly maxCollectors?: number;
+}
+
+/** Counts by OS and kind, the collectors, then the metrics load; plain text for a terminal or a job log. */
+export function formatPlanTable(plan: PlanSummary, options: TableOptions = {}): string {
+  const maxCollectors = options.maxCollectors ?? 100;
+  const total = plan.collectors.length;
+  const sum = (pick: (row: OsCount) => number) => plan.byOs.reduce((n, row) => n + pick(row), 0);
+  const head = `${plan.blueprint}: ${total} ${total === 1 ? "collector" : "collectors"}${plan.unhealthy ? `, ${plan.unhealthy} unhealthy` : ""}`;
+
+  const counts = alignColumns(
+    [
+      ["OS", "STANDALONE", "K8S", "TOTAL"],
+      ...plan.byOs.map((r) => [r.os, String(r.standalone), String(r.k8s), String(r.standalone + r.k8s)]),
+      ["total", String(sum((r) => r.standalone)), String(sum((r) => r.k8s)), String(total)],
+    ],
+    [false, true, true, true],
+  );
+
+  const shown = plan.collectors.slice(0, maxCollectors);
+  const ids = alignColumns(
+    [
+      ["ID", "OS", "KIND", "ENV", "HEALTHY"],
+      ...shown.map((c) => [c.id, c.os, c.kind, c.env, c.healthy ? "yes" : "no"]),
+    ],
+    [false, false, false, false, false],
+  );
+  const more = total > shown.length ? [`  … and ${groupDigits(total - shown.length)} more`] : [];
+
+  const load =
+    `Metrics: ${groupDigits(plan.seriesPerTick)} active series, ` +
+    `${groupDigits(plan.samplesPerMinute)} samples per minute (one push every ${formatDuration(plan.intervalMs)})`;
+  return [
+    head,
+    ...indent(counts),
+    "",
+    ...indent(ids),
+    ...more,
+    "",
+    load,
+    ...plan.warnings.map((w) => `Warning: ${w}`),
+  ].join("\n");
+}
+
+/** SPEC section 8: `{"collectors":[{id,name,os,version,env,kind,healthy,attributes,labels}],"seriesPerTick":N}`. */
+export function formatPlanJson(plan: PlanSummary): string {
+  const collectors = plan.collectors.map((c) => ({
+    id: c.id,
+    name: c.name,
+    os: c.os,
+    version: c.version,
+    env: c.env,
+    kind: c.kind,
+    healthy: c.healthy,
+    attributes: c.attributes,
+    labels: c.labels,
+  }));
+  return JSON.stringify({ collectors, seriesPerTick: plan.seriesPerTick }, null, 2);
+}
+
+function alignColumns(rows: readonly (readonly string[])[], alignRight: readonly boolean[]): string[] {
+  const widths = alignRight.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, col) => (alignRight[col] ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function indent(lines: readonly string[]): string[] {
+  return lines.map((line) => `  ${line}`);
+}
+
+/** 12345 → "12,345", the same on every machine (no locale). */
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
