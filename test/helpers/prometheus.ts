@@ -16,7 +16,6 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
@@ -67,8 +66,6 @@ export async function startPrometheus(): Promise<PrometheusServer> {
   // No scrape jobs: everything in the TSDB came through remote write.
   writeFileSync(config, "global:\n  scrape_interval: 15s\n");
   const logPath = join(dir, "prometheus.log");
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const log = openSync(logPath, "w");
   let child: ChildProcess;
   try {
@@ -77,7 +74,8 @@ export async function startPrometheus(): Promise<PrometheusServer> {
       [
         `--config.file=${config}`,
         `--storage.tsdb.path=${join(dir, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
+        // Port 0: the OS picks a free port and Prometheus logs it, so no other process can take it first.
+        "--web.listen-address=127.0.0.1:0",
         "--web.enable-remote-write-receiver",
       ],
       { stdio: ["ignore", log, log] },
@@ -111,13 +109,15 @@ export async function startPrometheus(): Promise<PrometheusServer> {
     })());
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
+  let url: string | undefined;
   for (;;) {
     if (exited !== undefined) {
       const tail = logTail();
       await stop();
       throw new Error(`prometheus exited (code ${exited}) before it was ready:\n${tail}`);
     }
-    if (await isReady(url)) break;
+    url ??= listenUrl(readFileSync(logPath, "utf8"));
+    if (url !== undefined && (await isReady(url))) break;
     if (Date.now() > deadline) {
       const tail = logTail();
       await stop();
@@ -126,14 +126,15 @@ export async function startPrometheus(): Promise<PrometheusServer> {
     await delay(100);
   }
 
+  const base = url;
   return {
-    url,
+    url: base,
     writeUrl: `${url}/api/v1/write`,
     pid,
     async query(promql, timeMs) {
       const params = new URLSearchParams({ query: promql });
       if (timeMs !== undefined) params.set("time", (timeMs / 1000).toFixed(3));
-      const res = await fetch(`${url}/api/v1/query?${params.toString()}`);
+      const res = await fetch(`${base}/api/v1/query?${params.toString()}`);
       const body = (await res.json()) as QueryResponse;
       if (body.status !== "success") throw new Error(`query ${promql} failed: ${body.error ?? res.status}`);
       if (body.data.resultType !== "vector")
@@ -141,7 +142,7 @@ export async function startPrometheus(): Promise<PrometheusServer> {
       return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },
     async selfMetric(name, labels = {}) {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${base}/metrics`)).text();
       let sum = 0;
       for (const line of text.split("\n")) {
         const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
@@ -172,17 +173,10 @@ async function isReady(url: string): Promise<boolean> {
   }
 }
 
-/** A port the OS just handed out on 127.0.0.1 (bind port 0, read it, release it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+/** The address from the `msg="Listening on" address=127.0.0.1:41234` log line (2.x logfmt and 3.x slog). */
+function listenUrl(log: string): string | undefined {
+  const m = /msg="Listening on" address=(127\.0\.0\.1:\d+)/.exec(log);
+  return m ? `http://${m[1]}` : undefined;
 }
 
 function isExecutable(path: string): boolean {
