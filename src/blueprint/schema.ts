@@ -5,7 +5,7 @@
  */
 import * as z from "zod";
 import { expecting } from "./messages.js";
-import { BLUEPRINT_NAME_MAX, ENV_NAME_MAX, nameRule } from "./names.js";
+import { BLUEPRINT_NAME_MAX, ENV_NAME_MAX, isValidName, nameRule } from "./names.js";
 import type {
   Blueprint,
   ClusterSpec,
@@ -46,10 +46,7 @@ const integer = (min: number, max: number) =>
     .max(max);
 
 const name = (what: string, max: number) =>
-  z
-    .string({ error: expecting(`${what} of ${nameRule(max)}`) })
-    .max(max)
-    .regex(/^[a-z0-9][a-z0-9-]*$/);
+  z.string({ error: expecting(`${what} of ${nameRule(max)}`) }).refine((value) => isValidName(value, max));
 
 const perOs: z.ZodType<PerOs> = closedMap({
   linux: integer(0, MAX_COLLECTORS_PER_OS).optional(),
