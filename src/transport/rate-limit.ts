@@ -61,7 +61,9 @@ export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
           waiter.signal?.removeEventListener("abort", waiter.onAbort);
           waiter.resolve();
         } else {
-          await clock.sleep((1 - tokens) * intervalMs);
+          // Whole milliseconds, rounded up: a clock in ms since 1970 cannot move by less, and rounding up keeps
+          // the rate at or just under the limit (15/s paces at 67 ms, 14.9/s), never over it.
+          await clock.sleep(Math.max(1, Math.ceil((1 - tokens) * intervalMs)));
         }
       }
     } finally {
