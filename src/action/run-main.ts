@@ -56,7 +56,7 @@ async function main(deps: MainDeps): Promise<void> {
   for (const notice of loaded.notices) core.notice(notice, { title: "Blueprint" });
   const roster = buildRoster(loaded.blueprint, {
     ...(settings.env ? { env: settings.env } : {}),
-    contextAttributes: githubAttributes(deps.env),
+    contextAttributes: githubAttributes(),
   });
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   const ids = roster.collectors.map((c) => c.id);

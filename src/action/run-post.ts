@@ -48,7 +48,7 @@ async function post(): Promise<void> {
           scrub(
             renderSummary({
               blueprint: state.blueprint,
-              collectors: files.config.collectors as readonly Collector[],
+              collectors: files.config.collectors,
               fm: files.config.fm !== null,
               prom: files.config.prom !== null,
               result,

@@ -5,7 +5,6 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
@@ -20,6 +19,7 @@ import { readStatus } from "../runtime/status.js";
 import { teardownFleet } from "../runtime/teardown.js";
 import { withDotEnv } from "./dotenv.js";
 import { FLEET_FLAGS, fleetSettingsFromFlags, rosterFor } from "./fleet-settings.js";
+import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
 const DEFAULT_STATE_DIR = ".fm-fleet";
@@ -65,15 +65,10 @@ export async function startCommand(
   io: CliIo,
   daemonScript = defaultDaemonScript(),
 ): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...FLEET_FLAGS, "state-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+  const { values, positionals } = parseCommandArgs("start", argv, {
+    ...FLEET_FLAGS,
+    "state-dir": { type: "string" },
   });
-  if (values.help) {
-    io.stdout.write(`${START_HELP}\n`);
-    return 0;
-  }
   const env = withDotEnv(io.env, io.cwd);
   const settings = fleetSettingsFromFlags(positionals[0], values, env);
   const stateDir = stateDirOf(values["state-dir"], io);
@@ -125,14 +120,7 @@ export async function startCommand(
 }
 
 export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { "state-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    io.stdout.write(`${STOP_HELP}\n`);
-    return 0;
-  }
+  const { values } = parseCommandArgs("stop", argv, { "state-dir": { type: "string" } });
   const stateDir = stateDirOf(values["state-dir"], io);
   const state = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
   if (!state.success) {
@@ -155,18 +143,10 @@ export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 export function statusCommand(argv: string[], io: CliIo): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      "state-dir": { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
+  const { values } = parseCommandArgs("status", argv, {
+    "state-dir": { type: "string" },
+    json: { type: "boolean" },
   });
-  if (values.help) {
-    io.stdout.write(`${STATUS_HELP}\n`);
-    return 0;
-  }
   const stateDir = stateDirOf(values["state-dir"], io);
   const state = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
   const paths = statePaths(stateDir);
@@ -177,9 +157,7 @@ export function statusCommand(argv: string[], io: CliIo): number {
   }
   const alive = state.data.pid !== undefined && isAlive(state.data.pid);
   if (values.json) {
-    io.stdout.write(
-      `${JSON.stringify({ running: alive && status.phase === "ready", pid: state.data.pid, ...status })}\n`,
-    );
+    io.stdout.write(`${JSON.stringify({ ...status, running: alive && status.phase === "ready" })}\n`);
     return 0;
   }
   const c = status.counters;
@@ -195,3 +173,24 @@ export function statusCommand(argv: string[], io: CliIo): number {
   );
   return 0;
 }
+
+export const startCliCommand: CliCommand = {
+  name: "start",
+  summary: "start the fleet in a background process",
+  usage: START_HELP,
+  run: (argv, io) => startCommand(argv, io),
+};
+
+export const stopCliCommand: CliCommand = {
+  name: "stop",
+  summary: "stop the background fleet and clean up",
+  usage: STOP_HELP,
+  run: stopCommand,
+};
+
+export const statusCliCommand: CliCommand = {
+  name: "status",
+  summary: "show the background fleet's phase and counters",
+  usage: STATUS_HELP,
+  run: statusCommand,
+};

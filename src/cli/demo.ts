@@ -4,9 +4,9 @@
  * heartbeat through the same engine the action uses, stops, and prints what the emulator saw.
  */
 import { randomBytes } from "node:crypto";
-import { parseArgs } from "node:util";
 import { createFmEmulator } from "../emulator/fm-server.js";
 import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
+import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 import { runCommand } from "./run.js";
 
@@ -16,15 +16,9 @@ Runs a blueprint (default fleet-management) against a local FM emulator and remo
 about 20 s, then shows that every collector registered, heartbeated, pushed metrics, and was cleaned up.`;
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { duration: { type: "string", default: "20s" }, help: { type: "boolean", short: "h" } },
+  const { values, positionals } = parseCommandArgs("demo", argv, {
+    duration: { type: "string", default: "20s" },
   });
-  if (values.help) {
-    io.stdout.write(`${DEMO_HELP}\n`);
-    return 0;
-  }
   const token = `glc_demo_${randomBytes(12).toString("hex")}`;
   const fm = await createFmEmulator({ stackId: "100001", token });
   const rw = await createRemoteWriteReceiver({ user: "200002", token });
@@ -83,3 +77,10 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     await Promise.all([fm.close(), rw.close()]);
   }
 }
+
+export const demoCliCommand: CliCommand = {
+  name: "demo",
+  summary: "run a fleet for 20 s against a local emulator and show what it saw",
+  usage: DEMO_HELP,
+  run: demoCommand,
+};

@@ -3,7 +3,6 @@
  * (SPEC section 8). It writes nothing: FM is probed with a GetConfig for an ID that is never registered
  * (not_found means the credentials were accepted), Mimir with an empty WriteRequest (no series).
  */
-import { parseArgs } from "node:util";
 import { describeError, FmApiError, RemoteWriteError } from "../core/errors.js";
 import { createScrubber } from "../core/secrets.js";
 import { createFmClient } from "../fm/client.js";
@@ -12,6 +11,7 @@ import { createPusher } from "../remote-write/push.js";
 import { encodeWriteRequest } from "../remote-write/encode.js";
 import { createHttpTransport } from "../transport/http.js";
 import { withDotEnv } from "./dotenv.js";
+import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
 export const DOCTOR_HELP = `Usage: fm-fleet doctor
@@ -50,11 +50,7 @@ export function explainRemoteWrite(err: RemoteWriteError): string {
 }
 
 export async function doctorCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: "boolean", short: "h" } } });
-  if (values.help) {
-    io.stdout.write(`${DOCTOR_HELP}\n`);
-    return 0;
-  }
+  parseCommandArgs("doctor", argv, {});
   const env = withDotEnv(io.env, io.cwd);
   const source = credentialSourceFromEnv(env);
   const resolved = resolveCredentials(source);
@@ -83,13 +79,7 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
         {
           id: PROBE_ID,
           name: PROBE_ID,
-          os: "linux",
-          version: "v1.18.1",
-          env: "doctor",
-          kind: "standalone",
-          healthy: true,
           attributes: { "collector.os": "linux", "collector.version": "v1.18.1", fake: "true" },
-          labels: {},
         },
         {},
       );
@@ -131,3 +121,10 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
   io.stdout.write(healthy ? "all checks passed\n" : "some checks failed\n");
   return healthy ? 0 : 1;
 }
+
+export const doctorCliCommand: CliCommand = {
+  name: "doctor",
+  summary: "check the FM and remote-write credentials live and explain failures",
+  usage: DOCTOR_HELP,
+  run: doctorCommand,
+};

@@ -5,10 +5,10 @@
 import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { InputError } from "../core/errors.js";
 import { createFmEmulator } from "../emulator/fm-server.js";
 import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
+import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
 export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N] [--env-file PATH]
@@ -31,18 +31,11 @@ function portOf(raw: string | undefined, flag: string): number | undefined {
 }
 
 export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<void>): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: "string" },
-      "rw-port": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
+  const { values } = parseCommandArgs("emulate", argv, {
+    port: { type: "string" },
+    "rw-port": { type: "string" },
+    "env-file": { type: "string" },
   });
-  if (values.help) {
-    io.stdout.write(`${EMULATE_HELP}\n`);
-    return 0;
-  }
   const fmPort = portOf(values.port, "--port");
   const rwPort = portOf(values["rw-port"], "--rw-port");
   // Throwaway local credentials: they guard nothing but this emulator, so printing them is the point.
@@ -97,3 +90,10 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
   await Promise.all([fm.close(), rw.close()]);
   return 0;
 }
+
+export const emulateCliCommand: CliCommand = {
+  name: "emulate",
+  summary: "run a local FM emulator and remote-write receiver",
+  usage: EMULATE_HELP,
+  run: (argv, io) => emulateCommand(argv, io),
+};

@@ -66,7 +66,7 @@ export function rosterFor(
   const loaded = loadBlueprint(settings.blueprint, { cwd });
   const roster = buildRoster(loaded.blueprint, {
     ...(settings.env ? { env: settings.env } : {}),
-    contextAttributes: githubAttributes(env),
+    contextAttributes: githubAttributes(),
   });
   return { roster, notices: loaded.notices };
 }

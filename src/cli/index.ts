@@ -8,9 +8,23 @@ import { VERSION } from "../core/version.js";
 import type { CliCommand } from "./args.js";
 import { processIo, type CliIo } from "./io.js";
 import { planCommand } from "./plan.js";
+import { runCliCommand } from "./run.js";
+import { startCliCommand, statusCliCommand, stopCliCommand } from "./background.js";
+import { emulateCliCommand } from "./emulate.js";
+import { doctorCliCommand } from "./doctor.js";
+import { demoCliCommand } from "./demo.js";
 
-/** The registry: add a subcommand here (run, start, stop, status, emulate, doctor) and help lists it. */
-const COMMANDS: readonly CliCommand[] = [planCommand];
+/** The registry: add a subcommand here and help lists it. */
+const COMMANDS: readonly CliCommand[] = [
+  planCommand,
+  runCliCommand,
+  startCliCommand,
+  stopCliCommand,
+  statusCliCommand,
+  emulateCliCommand,
+  doctorCliCommand,
+  demoCliCommand,
+];
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;

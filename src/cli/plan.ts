@@ -56,7 +56,7 @@ export const planCommand: CliCommand = {
     const roster = buildRoster(loaded.blueprint, {
       ...(values.env === undefined ? {} : { env: values.env }),
       // What `fm-fleet run` would send from the same place, so the plan shows the attributes exactly.
-      contextAttributes: githubAttributes(io.env),
+      contextAttributes: githubAttributes(),
       source: loaded.file,
     });
     const plan = summarizePlan(roster, { intervalMs });

@@ -2,7 +2,6 @@
  * `fm-fleet run <blueprint>`: the whole lifecycle in the foreground (SPEC section 8). Ctrl-C or the end of
  * --duration cleans up; the exit code is non-zero when cleanup was incomplete.
  */
-import { parseArgs } from "node:util";
 import { parseDuration } from "../core/duration.js";
 import { describeError, InputError } from "../core/errors.js";
 import { lineLogger } from "../core/logger.js";
@@ -13,6 +12,7 @@ import { secretValues } from "../runtime/credentials.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
 import { withDotEnv } from "./dotenv.js";
 import { FLEET_FLAGS, fleetSettingsFromFlags, rosterFor } from "./fleet-settings.js";
+import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
 export const RUN_HELP = `Usage: fm-fleet run <blueprint> [options]
@@ -39,15 +39,10 @@ export interface RunOptions {
 }
 
 export async function runCommand(argv: string[], io: CliIo, options: RunOptions = {}): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { ...FLEET_FLAGS, duration: { type: "string" }, help: { type: "boolean", short: "h" } },
+  const { values, positionals } = parseCommandArgs("run", argv, {
+    ...FLEET_FLAGS,
+    duration: { type: "string" },
   });
-  if (values.help) {
-    io.stdout.write(`${RUN_HELP}\n`);
-    return 0;
-  }
   const env = withDotEnv(io.env, io.cwd);
   const settings = fleetSettingsFromFlags(positionals[0], values, env);
   let durationMs: number | undefined;
@@ -131,3 +126,10 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     process.off("SIGTERM", onSignal);
   }
 }
+
+export const runCliCommand: CliCommand = {
+  name: "run",
+  summary: "run the fleet in the foreground; Ctrl-C or --duration cleans up",
+  usage: RUN_HELP,
+  run: (argv, io) => runCommand(argv, io),
+};

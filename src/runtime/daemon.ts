@@ -49,7 +49,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   let phase: Phase = "starting";
   let reason: string | undefined;
   let engine: FleetEngine | undefined;
-  let lastTimestampMs = handoff.notBeforeMs ?? 0;
+  const lastTimestampMs = handoff.notBeforeMs ?? 0;
 
   const status = (extra: Partial<Status> = {}): Status => ({
     pid: process.pid,

@@ -42,8 +42,9 @@ export function spawnDaemon(options: {
     });
     if (child.pid === undefined)
       throw new Error(`could not start the background process (${options.daemonScript})`);
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(JSON.stringify(options.handoff));
+    // stdio[0] is "pipe", so stdin exists; a daemon that dies at once must not crash us with EPIPE.
+    child.stdin!.on("error", () => undefined);
+    child.stdin!.end(JSON.stringify(options.handoff));
     child.unref();
     return { pid: child.pid };
   } finally {
