@@ -7,7 +7,6 @@ import * as core from "@actions/core";
 import { existsSync, readFileSync } from "node:fs";
 import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
-import type { Collector } from "../fleet/types.js";
 import { statePaths } from "../runtime/paths.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { coreLogger } from "./core-logger.js";
