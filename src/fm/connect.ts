@@ -5,27 +5,28 @@
  */
 import type { ConnectCode } from "../core/errors.js";
 
-const CONNECT_CODES: ReadonlySet<string> = new Set<ConnectCode>([
-  "canceled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-]);
+/** The status a server sends with each code (Connect protocol, "Error Codes"; connect-go connectCodeToHTTP). */
+export const HTTP_STATUS_OF_CODE: Readonly<Record<ConnectCode, number>> = {
+  canceled: 499,
+  unknown: 500,
+  invalid_argument: 400,
+  deadline_exceeded: 504,
+  not_found: 404,
+  already_exists: 409,
+  permission_denied: 403,
+  resource_exhausted: 429,
+  failed_precondition: 400,
+  aborted: 409,
+  out_of_range: 400,
+  unimplemented: 501,
+  internal: 500,
+  unavailable: 503,
+  data_loss: 500,
+  unauthenticated: 401,
+};
 
 export function isConnectCode(value: unknown): value is ConnectCode {
-  return typeof value === "string" && CONNECT_CODES.has(value);
+  return typeof value === "string" && Object.hasOwn(HTTP_STATUS_OF_CODE, value);
 }
 
 /**
