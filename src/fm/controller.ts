@@ -3,12 +3,13 @@
  * each one every interval, follow roster changes, and unregister on the way out. Every call goes through
  * one rate limiter and the shared retry wrapper; configuration errors stop everything at once.
  */
+import { setMaxListeners } from "node:events";
 import { systemClock, type Clock, type Random } from "../core/clock.js";
 import { describeError, FmApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { Collector } from "../fleet/types.js";
-import { deadlineSignal, DeadlineError } from "../transport/deadline.js";
+import { DeadlineError, linkedSignal } from "../transport/linked-signal.js";
 import { withRetry } from "../transport/retry.js";
 import type { RateLimiter, RetryPolicy, SendOutcome } from "../transport/types.js";
 import type { CallOptions, FmClient, GetConfigResult } from "./client.js";
@@ -111,6 +112,8 @@ export function createFmController(options: FmControllerOptions): FmController {
   let fatal: FmRejectedError | undefined;
   // Aborted on a fatal error so every queued and waiting call stops at once.
   const fatalStop = new AbortController();
+  // Every call in flight listens to it; Node's 10-listener leak warning would be a false alarm.
+  setMaxListeners(0, fatalStop.signal);
   let registering: Promise<RegisterReport> | undefined;
   let unregistering: Promise<UnregisterReport> | undefined;
 
@@ -163,10 +166,12 @@ export function createFmController(options: FmControllerOptions): FmController {
     limits: { deadlineMs?: number; signal?: AbortSignal },
   ): Promise<SendOutcome<T>> {
     const { deadlineMs } = limits;
-    const stop = limits.signal ? AbortSignal.any([limits.signal, fatalStop.signal]) : fatalStop.signal;
-    const waitLimit =
-      deadlineMs === undefined ? undefined : deadlineSignal(clock, deadlineMs, stop, "the deadline");
-    const waitSignal = waitLimit?.signal ?? stop;
+    // Stops waiting for tokens and backoffs on the caller's stop, a fatal error, or the deadline.
+    const wait = linkedSignal(
+      [limits.signal, fatalStop.signal],
+      deadlineMs === undefined ? undefined : { clock, atMs: deadlineMs },
+    );
+    const waitSignal = wait.signal;
     try {
       return await withRetry(
         async (attempt) => {
@@ -200,7 +205,7 @@ export function createFmController(options: FmControllerOptions): FmController {
         },
       );
     } finally {
-      waitLimit?.dispose();
+      wait.dispose();
     }
   }
 
@@ -303,18 +308,18 @@ export function createFmController(options: FmControllerOptions): FmController {
   async function registerMembers(targets: Member[], signal?: AbortSignal): Promise<RegisterReport> {
     throwIfFatal();
     const failed: RegisterReport["failed"] = [];
-    const stop = signal ? AbortSignal.any([signal, fatalStop.signal]) : fatalStop.signal;
+    const stop = linkedSignal([signal, fatalStop.signal]);
     const attempted = new Set<Member>();
     await runPool(
       targets,
       concurrency,
       async (member) => {
         attempted.add(member);
-        const error = await enrol(member, signal);
+        const error = await enrol(member, stop.signal);
         if (error !== undefined && !fatal) failed.push({ id: member.collector.id, error });
       },
-      stop,
-    );
+      stop.signal,
+    ).finally(() => stop.dispose());
     throwIfFatal();
     for (const member of targets)
       if (!attempted.has(member))
@@ -330,7 +335,8 @@ export function createFmController(options: FmControllerOptions): FmController {
     const warnings: string[] = [];
     // A separate stop, so an unimplemented UnregisterCollector ends the sweep without looking fatal.
     const sweep = new AbortController();
-    const stop = AbortSignal.any([sweep.signal, fatalStop.signal, ...(limits.signal ? [limits.signal] : [])]);
+    const link = linkedSignal([sweep.signal, fatalStop.signal, limits.signal]);
+    const stop = link.signal;
     const attempted = new Set<Member>();
     let unimplemented = false;
 
@@ -359,7 +365,7 @@ export function createFmController(options: FmControllerOptions): FmController {
         }
       },
       stop,
-    );
+    ).finally(() => link.dispose());
 
     const left = targets.filter((m) => !m.unregistered && !failed.some((f) => f.id === m.collector.id));
     if (unimplemented) {

@@ -4,6 +4,7 @@
  * accumulates. A target whose previous beat is still running skips its slot rather than overlap it.
  * The scheduler knows nothing of FM; the beat callback does the call.
  */
+import { setMaxListeners } from "node:events";
 import type { Clock, Random } from "../core/clock.js";
 import { createMinHeap } from "./min-heap.js";
 import {
@@ -136,6 +137,8 @@ export function createHeartbeatScheduler<T>(options: HeartbeatSchedulerOptions<T
       if (loop) return;
       stopping = false;
       stopped = new AbortController();
+      // Every running beat listens to it; Node's 10-listener leak warning would be a false alarm.
+      setMaxListeners(0, stopped.signal);
       plan = { startMs: clock.now(), intervalMs, count: targets.length };
       fill(targets);
       loop = run();
