@@ -285,8 +285,8 @@ export function createFmController(options: FmControllerOptions): FmController {
       if (outcome.kind !== "success" && slot.signal.aborted) return;
       // FM no longer knows the collector (deleted in the UI, say): register it again, then heartbeat.
       if (hasCode(outcome, "not_found") && scheduler.running) {
+        // If this fails, the collector stays marked registered, so its next slot tries again.
         stats.reRegistrations++;
-        member.registered = false;
         member.hash = "";
         member.registering = true;
         const error = await register(member, limits).finally(() => (member.registering = false));

@@ -295,6 +295,32 @@ describe("heartbeats", () => {
     expect(controller.stats()).toMatchObject({ reRegistrations: 1, heartbeatsFailed: 0 });
   });
 
+  it("try the re-registration again at the next slot when it fails", async () => {
+    let refusals = 1;
+    const { clock, fm, controller } = setup(2, {
+      override: (c) =>
+        c.procedure === "RegisterCollector" && fm.calls.length > 4 && refusals-- > 0
+          ? fail(c.procedure, "internal", 500, c.id)
+          : undefined,
+    });
+    await drive(clock, controller.registerAll(), 100);
+    fm.forget("demo-prod-linux-01");
+    controller.startHeartbeats();
+    await clock.advance(2 * 45_000 - 1000);
+    await controller.stopHeartbeats();
+    expect(fm.calls.filter((c) => c.id === "demo-prod-linux-01").map((c) => c.procedure)).toEqual([
+      "RegisterCollector",
+      "GetConfig",
+      "GetConfig",
+      "RegisterCollector",
+      "GetConfig",
+      "RegisterCollector",
+      "GetConfig",
+    ]);
+    expect(fm.registered.has("demo-prod-linux-01")).toBe(true);
+    expect(controller.stats()).toMatchObject({ reRegistrations: 2, registrationFailures: 1 });
+  });
+
   it("retry within the collector's own slot and never overlap its next heartbeat", async () => {
     const { clock, fm, controller } = setup(5, {
       latencyMs: 4000,
