@@ -87,6 +87,16 @@ export interface FmClientOptions {
   scrub?: (text: string) => string;
 }
 
+/** One unary call: which procedure, what to send, and how to read a 200 answer. */
+interface Call<T> {
+  service: keyof typeof SERVICE;
+  procedure: FmProcedure;
+  message: object;
+  decode: (json: unknown) => T;
+  collectorId?: string;
+  callOptions?: CallOptions;
+}
+
 const SERVICE = {
   collector: "collector.v1.CollectorService",
   tenant: "tenant.v1.TenantService",
@@ -104,14 +114,14 @@ export function createFmClient(options: FmClientOptions): FmClient {
     "user-agent": USER_AGENT,
   };
 
-  async function call<T>(
-    service: keyof typeof SERVICE,
-    procedure: FmProcedure,
-    message: object,
-    decode: (json: unknown) => T,
-    collectorId: string | undefined,
-    callOptions: CallOptions | undefined,
-  ): Promise<SendOutcome<T>> {
+  async function call<T>({
+    service,
+    procedure,
+    message,
+    decode,
+    collectorId,
+    callOptions,
+  }: Call<T>): Promise<SendOutcome<T>> {
     const fail = (code: ConnectCode, status: number, text: string, retryAfterMs?: number): SendOutcome<T> => {
       const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId);
       return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
@@ -156,35 +166,54 @@ export function createFmClient(options: FmClientOptions): FmClient {
 
   return {
     register: (c, callOptions) =>
-      call(
-        "collector",
-        "RegisterCollector",
-        { id: c.id, name: c.name, localAttributes: c.attributes },
-        () => undefined,
-        c.id,
+      call({
+        service: "collector",
+        procedure: "RegisterCollector",
+        message: { id: c.id, name: c.name, localAttributes: c.attributes },
+        decode: () => undefined,
+        collectorId: c.id,
         callOptions,
-      ),
+      }),
     getConfig: (c, getOptions) =>
-      call(
-        "collector",
-        "GetConfig",
-        {
+      call({
+        service: "collector",
+        procedure: "GetConfig",
+        message: {
           id: c.id,
           // Sent on every call: FM tracks liveness by heartbeats that carry them (SPEC section 5).
           localAttributes: c.attributes,
           ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
           ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),
         },
-        decodeGetConfig,
-        c.id,
-        getOptions,
-      ),
+        decode: decodeGetConfig,
+        collectorId: c.id,
+        callOptions: getOptions,
+      }),
     unregister: (id, callOptions) =>
-      call("collector", "UnregisterCollector", { id }, () => undefined, id, callOptions),
+      call({
+        service: "collector",
+        procedure: "UnregisterCollector",
+        message: { id },
+        decode: () => undefined,
+        collectorId: id,
+        callOptions,
+      }),
     listCollectors: (callOptions) =>
-      call("collector", "ListCollectors", {}, decodeCollectors, undefined, callOptions),
+      call({
+        service: "collector",
+        procedure: "ListCollectors",
+        message: {},
+        decode: decodeCollectors,
+        callOptions,
+      }),
     getLimits: (callOptions) =>
-      call("tenant", "GetLimits", {}, (json) => (isRecord(json) ? json : {}), undefined, callOptions),
+      call({
+        service: "tenant",
+        procedure: "GetLimits",
+        message: {},
+        decode: (json) => (isRecord(json) ? json : {}),
+        callOptions,
+      }),
   };
 }
 
