@@ -1,4 +1,5 @@
 // Builds one self-contained bundle per entry with @vercel/ncc, so the runner needs no node_modules.
+// Type checking is its own CI step (npm run typecheck), so ncc only transpiles (--transpile-only).
 // dist/ is committed; .ci/run rebuilds and fails if the result differs from what is committed.
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync, renameSync } from "node:fs";
@@ -14,7 +15,18 @@ for (const entry of entries) {
   rmSync(out, { recursive: true, force: true });
   execFileSync(
     process.execPath,
-    [nccBin, "build", src, "-o", out, "--no-source-map-register", "--license", "licenses.txt", "-q"],
+    [
+      nccBin,
+      "build",
+      src,
+      "-o",
+      out,
+      "--no-source-map-register",
+      "--transpile-only",
+      "--license",
+      "licenses.txt",
+      "-q",
+    ],
     {
       stdio: "inherit",
     },

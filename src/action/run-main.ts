@@ -6,7 +6,6 @@ import * as core from "@actions/core";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
@@ -15,6 +14,7 @@ import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
 import { secretValues } from "../runtime/credentials.js";
 import { launchFleet } from "../runtime/launch.js";
+import { daemonScriptPath } from "../runtime/daemon-path.js";
 import { coreLogger } from "./core-logger.js";
 import { githubAttributes } from "./github-context.js";
 import { envInputReader, parseInputs } from "./inputs.js";
@@ -30,7 +30,7 @@ export interface MainDeps {
 export function defaultMainDeps(): MainDeps {
   return {
     env: process.env,
-    daemonScript: fileURLToPath(new URL("../daemon/index.js", import.meta.url)),
+    daemonScript: daemonScriptPath(),
     now: () => Date.now(),
   };
 }

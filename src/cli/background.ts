@@ -4,7 +4,6 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
@@ -13,6 +12,7 @@ import { buildFleetConfig } from "../runtime/config.js";
 import { secretValues } from "../runtime/credentials.js";
 import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
 import { launchFleet } from "../runtime/launch.js";
+import { daemonScriptPath } from "../runtime/daemon-path.js";
 import { statePaths } from "../runtime/paths.js";
 import { isAlive } from "../runtime/process.js";
 import { readStatus } from "../runtime/status.js";
@@ -56,14 +56,10 @@ function stateDirOf(value: string | undefined, io: CliIo): string {
   return resolve(io.cwd, value ?? DEFAULT_STATE_DIR);
 }
 
-export function defaultDaemonScript(): string {
-  return fileURLToPath(new URL("../daemon/index.js", import.meta.url));
-}
-
 export async function startCommand(
   argv: string[],
   io: CliIo,
-  daemonScript = defaultDaemonScript(),
+  daemonScript = daemonScriptPath(),
 ): Promise<number> {
   const { values, positionals } = parseCommandArgs("start", argv, {
     ...FLEET_FLAGS,

@@ -11,7 +11,7 @@ import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
-export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N] [--env-file PATH]
+export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N] [--write-env PATH]
 
 Starts a local Fleet Management emulator and a local remote-write receiver on 127.0.0.1 and prints the
 variables to export in another shell. Runs until Ctrl-C, then prints what it saw.
@@ -19,7 +19,8 @@ variables to export in another shell. Runs until Ctrl-C, then prints what it saw
 Options:
   --port <n>      FM emulator port (default: any free port)
   --rw-port <n>   remote-write receiver port (default: any free port)
-  --env-file <p>  also append the variables as KEY=VALUE lines to this file (e.g. "$GITHUB_ENV")
+  --write-env <p> also append the variables as KEY=VALUE lines to this file (e.g. "$GITHUB_ENV");
+                  not --env-file, which Node 20 itself claims anywhere on the command line
   -h, --help      show this help`;
 
 function portOf(raw: string | undefined, flag: string): number | undefined {
@@ -34,7 +35,7 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
   const { values } = parseCommandArgs("emulate", argv, {
     port: { type: "string" },
     "rw-port": { type: "string" },
-    "env-file": { type: "string" },
+    "write-env": { type: "string" },
   });
   const fmPort = portOf(values.port, "--port");
   const rwPort = portOf(values["rw-port"], "--rw-port");
@@ -56,9 +57,9 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
     GC_PROM_USER: promUser,
     GC_PROM_TOKEN: token,
   };
-  if (values["env-file"]) {
+  if (values["write-env"]) {
     appendFileSync(
-      resolve(io.cwd, values["env-file"]),
+      resolve(io.cwd, values["write-env"]),
       Object.entries(vars)
         .map(([k, v]) => `${k}=${v}\n`)
         .join(""),
