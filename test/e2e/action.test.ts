@@ -1,0 +1,214 @@
+/**
+ * The built action played as the runner plays it (test/helpers/runner.ts): main and post as separate node
+ * processes on dist/, real INPUT_*, state, output and summary files, against the FM emulator and the
+ * remote-write receiver on loopback. Asserts what a user checks: collectors registered and heartbeating
+ * while the job runs, nothing registered and no series open after post, no token anywhere.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
+import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
+import { createRunner, ROOT } from "../helpers/runner.js";
+
+const FM_TOKEN = "glc_CANARYfmTOKEN0123456789abcdef";
+const PROM_TOKEN = "glc_CANARYpromTOKEN9876543210fedcba";
+const STACK_ID = "314159";
+const PROM_USER = "271828";
+
+function canaries(): string[] {
+  return [
+    FM_TOKEN,
+    PROM_TOKEN,
+    Buffer.from(FM_TOKEN).toString("base64"),
+    Buffer.from(PROM_TOKEN).toString("base64"),
+    Buffer.from(`${STACK_ID}:${FM_TOKEN}`).toString("base64"),
+    Buffer.from(`${PROM_USER}:${PROM_TOKEN}`).toString("base64"),
+  ];
+}
+
+/** What a user can read: the runner consumes `::add-mask::` lines, they never reach the log. */
+function visible(text: string): string {
+  return text
+    .split("\n")
+    .filter((l) => !l.startsWith("::add-mask::"))
+    .join("\n");
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile());
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("the action, main then post, as the runner runs it", () => {
+  let fm: FmEmulator;
+  let rw: RemoteWriteReceiver;
+
+  beforeEach(async () => {
+    expect(existsSync(join(ROOT, "dist", "main", "index.js")), "run npm run build first").toBe(true);
+    fm = await createFmEmulator({ stackId: STACK_ID, token: FM_TOKEN });
+    rw = await createRemoteWriteReceiver({ user: PROM_USER, token: PROM_TOKEN });
+  });
+  afterEach(async () => {
+    await Promise.all([fm.close(), rw.close()]);
+  });
+
+  const inputs = (extra: Record<string, string> = {}) => ({
+    blueprint: "fleet-management",
+    env: "pr-42",
+    interval: "1s",
+    "heartbeat-interval": "2s",
+    "fm-url": fm.url,
+    "fm-stack-id": STACK_ID,
+    "fm-token": FM_TOKEN,
+    "prom-url": rw.url,
+    "prom-user": PROM_USER,
+    "prom-token": PROM_TOKEN,
+    ...extra,
+  });
+
+  it("main returns with the fleet live in the background; post unregisters everything and closes every series", async () => {
+    const runner = createRunner();
+    const main = await runner.main(inputs());
+    expect(main.code, main.stdout + main.stderr).toBe(0);
+    expect(JSON.parse(main.outputs["collector-ids"]!)).toHaveLength(19);
+    expect(main.outputs).toMatchObject({
+      "collector-count": "19",
+      "series-per-tick": "551",
+      "fm-registered": "true",
+    });
+    expect(JSON.parse(main.outputs["collector-ids"]!)).toContain("fleet-management-pr-42-linux-01");
+
+    // main has returned; heartbeats and pushes go on without it.
+    const registered = () => fm.collectors().filter((c) => c.registered);
+    expect(registered()).toHaveLength(19);
+    const pushesAtReturn = rw.requests();
+    await waitFor(
+      () => fm.collectors().every((c) => c.heartbeats >= 3),
+      15_000,
+      "three heartbeats per collector",
+    );
+    await waitFor(() => rw.requests() >= pushesAtReturn + 3, 10_000, "three more pushes");
+    expect(rw.openSeries()).toBe(551);
+    const attrs = fm.collectors()[0]!.localAttributes;
+    expect(attrs).toMatchObject({
+      "github.repository": "synthkit/fm-action-e2e",
+      "github.run_id": "4242",
+      env: "pr-42",
+    });
+
+    const post = await runner.post();
+    expect(post.code, post.stdout + post.stderr).toBe(0);
+    expect(registered()).toHaveLength(0);
+    expect(rw.openSeries()).toBe(0);
+    expect(post.summary).toMatch(/Cleanup complete/);
+    expect(post.summary).toMatch(/19 collectors unregistered/);
+    expect(post.summary).toMatch(/551 series closed/);
+    expect(post.stdout).toMatch(/::group::fm-action background log/);
+    // No secret left on disk: the secrets file is gone; what remains holds no token.
+    const leftovers = filesUnder(runner.runnerTemp);
+    expect(leftovers.some((f) => f.endsWith("secrets.json"))).toBe(false);
+    const everything =
+      visible(runner.transcript()) + leftovers.map((f) => readFileSync(f, "utf8")).join("\n") + post.summary;
+    for (const canary of canaries()) expect(everything).not.toContain(canary);
+    // Masks are registered for the tokens and their Basic-auth forms.
+    expect(main.stdout).toContain(`::add-mask::${FM_TOKEN}`);
+    expect(main.stdout).toContain(`::add-mask::${Buffer.from(`${STACK_ID}:${FM_TOKEN}`).toString("base64")}`);
+    console.log(`main ${main.durationMs} ms, post ${post.durationMs} ms`);
+
+    // A second post is harmless.
+    const again = await runner.post();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/already torn down/);
+    expect(registered()).toHaveLength(0);
+  });
+
+  it("post cleans up itself when the background process was killed with SIGKILL", async () => {
+    const runner = createRunner();
+    const main = await runner.main(inputs());
+    expect(main.code, main.stderr).toBe(0);
+    const pid = (JSON.parse(main.state["fm-action"]!) as { pid: number }).pid;
+    expect(isAlive(pid)).toBe(true);
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !isAlive(pid), 5000, "the daemon to die");
+    expect(fm.collectors().filter((c) => c.registered)).toHaveLength(19);
+
+    const post = await runner.post();
+    expect(post.code, post.stdout).toBe(0);
+    expect(fm.collectors().filter((c) => c.registered)).toHaveLength(0);
+    expect(rw.openSeries()).toBe(0);
+    expect(post.summary).toMatch(/Cleanup complete/);
+    expect(post.summary).toMatch(/post itself, from the saved fleet/);
+  });
+
+  it("a bad blueprint fails main with the file, path and line, and registers nothing", async () => {
+    const runner = createRunner();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(
+      join(runner.workDir, "fleet.yaml"),
+      "name: bad\nfeatures:\n  fleet_management:\n    collectors_per_os: {linux: 2, macos: 1}\n",
+    );
+    const main = await runner.main(inputs({ blueprint: "fleet.yaml" }));
+    expect(main.code).toBe(1);
+    expect(main.stdout).toMatch(
+      /::error::.*fleet\.yaml:4:\d+ features\.fleet_management\.collectors_per_os\.macos/,
+    );
+    expect(fm.requests()).toHaveLength(0);
+    expect(rw.requests()).toBe(0);
+    const post = await runner.post();
+    expect(post.code).toBe(0);
+    expect(post.stdout).toMatch(/nothing to clean up/);
+  });
+
+  it("a 401 fails main fast with what to check, leaves nothing registered and prints no token", async () => {
+    const runner = createRunner();
+    const wrong = "glc_CANARYwrongTOKEN000000000000";
+    const main = await runner.main(inputs({ "fm-token": wrong, "start-timeout": "30s" }));
+    expect(main.code).toBe(1);
+    expect(main.stdout).toMatch(/::error::.*unauthenticated/);
+    expect(main.stdout).toMatch(/GC_PROM_USER/);
+    expect(main.stdout).toMatch(/fleet-management:write/);
+    expect(main.durationMs).toBeLessThan(20_000);
+    expect(fm.collectors().filter((c) => c.registered)).toHaveLength(0);
+    expect(rw.openSeries()).toBe(0);
+    const post = await runner.post();
+    expect(post.code).toBe(0);
+    const all =
+      visible(runner.transcript()) +
+      filesUnder(runner.runnerTemp)
+        .map((f) => readFileSync(f, "utf8"))
+        .join("\n");
+    for (const canary of [...canaries(), wrong, Buffer.from(`${STACK_ID}:${wrong}`).toString("base64")]) {
+      expect(all).not.toContain(canary);
+    }
+  });
+
+  it("dry-run prints the plan and touches nothing", async () => {
+    const runner = createRunner();
+    const main = await runner.main(inputs({ "dry-run": "true" }));
+    expect(main.code, main.stderr).toBe(0);
+    expect(main.stdout).toMatch(/dry-run/);
+    expect(main.outputs).toMatchObject({ "collector-count": "19", "fm-registered": "false" });
+    expect(fm.requests()).toHaveLength(0);
+    expect(rw.requests()).toBe(0);
+  });
+});
