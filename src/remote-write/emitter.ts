@@ -28,6 +28,12 @@ import { compressBlock, maxRawLengthFor } from "./snappy.js";
 /** SPEC section 6: "Batches stay under ~2 MB compressed"; the margin leaves room for HTTP framing. */
 export const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
 
+/**
+ * Above this many series the cached frames are kept compressed (encode.ts SeriesTemplateOptions): plain
+ * frames would pass ~30 MB, and the inflate costs a 10,000-collector tick ~0.15 s of CPU per 15 s.
+ */
+export const COMPACT_FRAMES_ABOVE_SERIES = 100_000;
+
 export interface EmitterOptions {
   pusher: Pusher;
   model: SignalModel;
@@ -44,6 +50,8 @@ export interface EmitterOptions {
    * is counted as dropped, and meanwhile the ticks it overlaps are counted late.
    */
   retryWindowMs?: number;
+  /** Keep cached frames compressed. Default: when the model has more than COMPACT_FRAMES_ABOVE_SERIES. */
+  compactFrames?: boolean;
 }
 
 export interface TickReport {
@@ -123,7 +131,8 @@ export function createEmitter(options: EmitterOptions): Emitter {
   const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
 
   const signals = model.collectors;
-  const templates: SeriesTemplate[] = signals.map((c) => createSeriesTemplate(c.series));
+  const compact = options.compactFrames ?? model.seriesPerTick > COMPACT_FRAMES_ABOVE_SERIES;
+  const templates: SeriesTemplate[] = signals.map((c) => createSeriesTemplate(c.series, { compact }));
   const valueOffsets: number[] = [];
   let totalSeries = 0;
   for (const c of signals) {
@@ -131,6 +140,9 @@ export function createEmitter(options: EmitterOptions): Emitter {
     totalSeries += c.series.length;
   }
   const values = new Float64Array(totalSeries);
+  // One encoder for every request: encoding and compressing are synchronous, so no two requests share it
+  // at once, and its buffer is copied by the compressor before the next await.
+  const encoder = createWriteRequestEncoder();
   const state: SeriesState[] = signals.map(() => "open");
   const indexById = new Map(signals.map((c, i) => [c.collector.id, i]));
 
@@ -179,9 +191,8 @@ export function createEmitter(options: EmitterOptions): Emitter {
   ): Promise<BatchOutcome> => {
     const width = timestampWidthOf(timestampMs);
     const extra = kind === "samples" ? metadata.length : 0;
-    const sizes = indices.map((i) => templates[i]!.frame(width).bytes.length);
+    const sizes = indices.map((i) => templates[i]!.frame(width).length);
     const batches = planBatches(sizes, rawBudget - extra);
-    const encoder = createWriteRequestEncoder();
     const outcome: BatchOutcome = { samples: 0, bytes: 0, requests: 0, failedSamples: 0, failed: [] };
     let next = 0;
 
@@ -190,8 +201,6 @@ export function createEmitter(options: EmitterOptions): Emitter {
         const batch = batches[next++]!;
         const members = indices.slice(batch.start, batch.end);
         let samples = 0;
-        // Encoding and compressing are synchronous, so one encoder serves all workers: its buffer is
-        // copied by the compressor before the next await.
         encoder.begin(timestampMs);
         for (const i of members) {
           const template = templates[i]!;

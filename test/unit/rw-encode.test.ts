@@ -163,6 +163,27 @@ describe("WriteRequest encoding", () => {
     ).toBe(true);
   });
 
+  it("gives the same bytes from compact (compressed) frames as from plain ones, samples and stale markers", () => {
+    const model = createSignalModel(mixedFleet(), { fleetStartMs: T0, intervalMs: 15_000 });
+    const values = new Float64Array(model.seriesPerTick);
+    const encode = (compact: boolean) => {
+      const encoder = createWriteRequestEncoder(128);
+      encoder.begin(T0 + 60_000);
+      let offset = 0;
+      for (const c of model.collectors) {
+        c.valuesAt(T0 + 60_000, values, offset);
+        const template = createSeriesTemplate(c.series, { compact });
+        encoder.addSamples(template, values, offset);
+        encoder.addStaleMarkers(template);
+        offset += c.series.length;
+      }
+      return Buffer.from(encoder.finish());
+    };
+    const plain = encode(false);
+    expect(encode(true).equals(plain)).toBe(true);
+    expect(decodeWriteRequest(plain).timeseries).toHaveLength(2 * model.seriesPerTick);
+  });
+
   it("keeps every series' labels sorted, unique and complete on the wire", () => {
     const model = createSignalModel(mixedFleet(), { fleetStartMs: T0, intervalMs: 15_000 });
     const encoder = createWriteRequestEncoder();
