@@ -35,6 +35,12 @@ export interface FmControllerOptions {
   retry?: Partial<RetryPolicy>;
   /** Collectors registered or unregistered at the same time. Default 16. */
   concurrency?: number;
+  /**
+   * The collectors may already be registered by another process (cleanup from a saved roster after the
+   * background process died): unregisterAll then unregisters every one. Default false: only collectors this
+   * controller sent a RegisterCollector for are unregistered.
+   */
+  assumeRegistered?: boolean;
 }
 
 export interface RegisterReport {
@@ -78,6 +84,11 @@ export interface FmController {
 interface Member {
   collector: Collector;
   registered: boolean;
+  /**
+   * A RegisterCollector was sent (or another process may have sent one) and FM did not refuse it: the
+   * collector may exist in FM even if no answer came back, so cleanup must unregister it.
+   */
+  mayBeRegistered: boolean;
   unregistered: boolean;
   /** Last non-empty hash received, echoed on the next GetConfig (SPEC section 5). */
   hash: string;
@@ -129,6 +140,7 @@ export function createFmController(options: FmControllerOptions): FmController {
     return {
       collector,
       registered: false,
+      mayBeRegistered: options.assumeRegistered ?? false,
       unregistered: false,
       hash: "",
       reportApplied: false,
@@ -239,7 +251,10 @@ export function createFmController(options: FmControllerOptions): FmController {
     member: Member,
     limits: { deadlineMs?: number; signal?: AbortSignal },
   ): Promise<Error | undefined> {
-    const outcome = await send((callOptions) => client.register(member.collector, callOptions), limits);
+    const outcome = await send((callOptions) => {
+      member.mayBeRegistered = true;
+      return client.register(member.collector, callOptions);
+    }, limits);
     // Register is an upsert; a server that says already_exists has the collector all the same (SPEC section 5).
     if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
       member.registered = true;
@@ -247,6 +262,10 @@ export function createFmController(options: FmControllerOptions): FmController {
       stats.registrations++;
       return undefined;
     }
+    // A definite refusal (401, 403, 400 …) means FM did not create it; a timeout or reset might have.
+    const refused =
+      outcome.error instanceof FmApiError && outcome.error.status >= 400 && outcome.error.status < 500;
+    if (refused && !member.registered) member.mayBeRegistered = false;
     if (isFatal(outcome.error)) return stopOnFatal(outcome.error);
     stats.registrationFailures++;
     noteError("register", outcome.error, member.collector.id);
@@ -353,6 +372,7 @@ export function createFmController(options: FmControllerOptions): FmController {
         if (outcome.kind === "success" || hasCode(outcome, "not_found")) {
           member.unregistered = true;
           member.registered = false;
+          member.mayBeRegistered = false;
           stats.unregistrations++;
         } else if (hasCode(outcome, "unimplemented")) {
           unimplemented = true;
@@ -410,6 +430,9 @@ export function createFmController(options: FmControllerOptions): FmController {
         // No heartbeat may re-register a collector while it is being unregistered.
         await scheduler.stop();
         if (registering) await registering.catch(() => undefined);
+        // Never sent, or refused: FM has no such collector, so there is nothing to unregister (and a
+        // collector that a 401 kept out must not be reported as left behind).
+        for (const m of members) if (!m.registered && !m.mayBeRegistered) m.unregistered = true;
         return unregisterMembers(
           members.filter((m) => !m.unregistered),
           unregisterOptions,

@@ -10,6 +10,7 @@ import { describeError } from "../core/errors.js";
 import { lineLogger, type Logger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { daemonHandoffSchema, type DaemonHandoff } from "./config.js";
+import { cleanupBudgetMs } from "./budget.js";
 import { createFleetEngine, type FleetEngine } from "./fleet-engine.js";
 import { statePaths } from "./paths.js";
 import { isAlive } from "./process.js";
@@ -17,8 +18,6 @@ import { writeStatus, type Phase, type Status } from "./status.js";
 
 const STOP_POLL_MS = 1000;
 const STATUS_EVERY_MS = 5000;
-/** Time the daemon gives itself to unregister and close series once asked to stop. */
-export const DAEMON_CLEANUP_BUDGET_MS = 60_000;
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -157,7 +156,9 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   phase = "stopping";
   report();
   const cleanup = engine
-    ? await engine.stop({ deadlineMs: clock.now() + DAEMON_CLEANUP_BUDGET_MS })
+    ? await engine.stop({
+        deadlineMs: clock.now() + cleanupBudgetMs(config.collectors.length, config.fmRatePerSecond),
+      })
     : {
         unregistered: 0,
         unregisterFailed: [],

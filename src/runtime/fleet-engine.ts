@@ -25,6 +25,11 @@ export interface FleetEngineOptions {
   secrets: FleetSecrets;
   /** Last sample timestamp a previous process wrote, so every new sample is later (SPEC section 6). */
   notBeforeMs?: number;
+  /**
+   * Cleaning up after another process (post, when the background process died): every collector may be
+   * registered, so stop() unregisters all of them rather than only those this engine registered.
+   */
+  adoptFleet?: boolean;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
@@ -79,6 +84,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       clock,
       random,
       logger,
+      assumeRegistered: options.adoptFleet ?? false,
     });
     const warning = heartbeatCapacityWarning(
       collectors.length,

@@ -10,14 +10,13 @@ import type { Logger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { fleetConfigSchema, fleetSecretsSchema, type FleetConfig, type FleetSecrets } from "./config.js";
 import { readJsonFile, removeFile, writeFileAtomic } from "./files.js";
+import { SERIES_PER_COLLECTOR } from "../signals/catalog.js";
+import { cleanupBudgetMs, stopWaitMs } from "./budget.js";
 import { createFleetEngine } from "./fleet-engine.js";
 import type { StatePaths } from "./paths.js";
 import type { CleanupReport, Status } from "./status.js";
 import { stopDaemon, type StopOutcome } from "./supervisor.js";
 import { z } from "zod";
-
-export const STOP_GRACE_MS = 90_000;
-const INLINE_CLEANUP_BUDGET_MS = 60_000;
 
 export interface TeardownResult {
   readonly daemon: StopOutcome;
@@ -77,13 +76,16 @@ export async function teardownFleet(options: {
   }
 
   const problems: string[] = [];
+  const saved = loadFleetFiles(paths);
+  const size = saved.config ? saved.config.collectors.length : 0;
+  const rate = saved.config?.fmRatePerSecond ?? 15;
   let stop: { outcome: StopOutcome; status?: Status };
   try {
     stop = await stopDaemon({
       paths,
       pid: options.pid,
       nonce: options.nonce,
-      timeoutMs: options.stopTimeoutMs ?? STOP_GRACE_MS,
+      timeoutMs: options.stopTimeoutMs ?? stopWaitMs(size, rate),
       clock,
     });
   } catch (err) {
@@ -104,8 +106,7 @@ export async function teardownFleet(options: {
       logger.warn("the background process could not clean up everything; cleaning up from the saved fleet");
     else if (stop.outcome !== "not-running" || options.pid !== undefined)
       logger.warn(`the background process is ${stop.outcome}; cleaning up from the saved fleet`);
-    const files = loadFleetFiles(paths);
-    if (!files.config) {
+    if (!saved.config) {
       cleanedBy = "nothing-to-clean";
       cleanup ??= {
         unregistered: 0,
@@ -115,34 +116,35 @@ export async function teardownFleet(options: {
         seriesOpen: 0,
         complete: true,
       };
-      if (files.problem && options.pid !== undefined) problems.push(files.problem);
+      if (saved.problem && options.pid !== undefined) problems.push(saved.problem);
     } else {
       cleanedBy = "inline";
-      const secrets = files.secrets ?? {};
+      const secrets = saved.secrets ?? {};
       const scrub = createScrubber(
         [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
-        [files.config.fm?.stackId, files.config.prom?.user].filter((s): s is string => !!s),
+        [saved.config.fm?.stackId, saved.config.prom?.user].filter((s): s is string => !!s),
       );
       try {
         const engine = createFleetEngine({
-          config: files.config,
+          config: saved.config,
           secrets,
+          adoptFleet: true,
           ...(status?.lastTimestampMs ? { notBeforeMs: status.lastTimestampMs } : {}),
           clock,
           logger,
           scrub,
         });
-        cleanup = await engine.stop({ deadlineMs: clock.now() + INLINE_CLEANUP_BUDGET_MS });
+        cleanup = await engine.stop({ deadlineMs: clock.now() + cleanupBudgetMs(size, rate) });
       } catch (err) {
         const why = describeError(err);
         cleanup = {
           unregistered: 0,
-          unregisterFailed: files.config.fm
-            ? files.config.collectors.map((c) => ({ id: c.id, error: why }))
+          unregisterFailed: saved.config.fm
+            ? saved.config.collectors.map((c) => ({ id: c.id, error: why }))
             : [],
           warnings: [],
           seriesClosed: 0,
-          seriesOpen: files.config.prom ? files.config.collectors.length : 0,
+          seriesOpen: saved.config.prom ? saved.config.collectors.length * SERIES_PER_COLLECTOR : 0,
           seriesError: why,
           complete: false,
         };

@@ -221,9 +221,26 @@ describe("FM controller against the emulator", () => {
   });
 
   it("unregisters a roster it never registered (post's inline cleanup), counting not_found as done", async () => {
-    const { fm, controller } = await setup(4);
+    const { fm, controller } = await setup(4, {}, { assumeRegistered: true });
     const report = await controller.unregisterAll();
     expect(report).toEqual({ unregistered: collectors(4).map((c) => c.id), failed: [], warnings: [] });
     expect(fm.requests().map((r) => r.status)).toEqual([404, 404, 404, 404]);
+  });
+
+  it("sends no UnregisterCollector for collectors it never registered, and reports none left behind", async () => {
+    const { fm, controller } = await setup(4);
+    const report = await controller.unregisterAll();
+    expect(report).toEqual({ unregistered: collectors(4).map((c) => c.id), failed: [], warnings: [] });
+    expect(fm.requests()).toHaveLength(0);
+  });
+
+  it("after a 401 at registration, cleanup calls nothing and reports nothing left registered", async () => {
+    const { fm, controller } = await setup(4, {}, { token: "glc_wrongtoken0123456789" });
+    await expect(controller.registerAll()).rejects.toThrow(/unauthenticated/);
+    const sent = fm.requests().length;
+    const report = await controller.unregisterAll();
+    expect(report.failed).toEqual([]);
+    expect(fm.requests()).toHaveLength(sent);
+    expect(fm.collectors().filter((c) => c.registered)).toHaveLength(0);
   });
 });
