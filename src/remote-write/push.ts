@@ -50,7 +50,7 @@ export interface PushInfo {
   samples: number;
   /** Absolute clock time after which no attempt starts. Default: DEFAULT_RETRY_WINDOW_MS from now. */
   deadlineMs?: number;
-  /** Aborting stops further retries (the current attempt too); the push then reports its last error. */
+  /** Aborting stops further retries (the attempt in flight still completes); the push reports its last outcome. */
   signal?: AbortSignal;
 }
 
@@ -117,11 +117,7 @@ export function createPusher(options: PusherOptions): Pusher {
       : { kind: "retryable", error, retryAfterMs };
   };
 
-  const attempt = async (
-    body: Uint8Array,
-    deadlineMs: number,
-    signal?: AbortSignal,
-  ): Promise<SendOutcome<number>> => {
+  const attempt = async (body: Uint8Array, deadlineMs: number): Promise<SendOutcome<number>> => {
     stats.requests++;
     try {
       const res = await options.transport.request({
@@ -130,7 +126,6 @@ export function createPusher(options: PusherOptions): Pusher {
         headers,
         body,
         timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineMs - clock.now())),
-        ...(signal ? { signal } : {}),
       });
       return classify(res);
     } catch (err) {
@@ -152,7 +147,7 @@ export function createPusher(options: PusherOptions): Pusher {
         if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
         const send = (n: number) => {
           attempts = n;
-          return attempt(body, deadlineMs, info.signal);
+          return attempt(body, deadlineMs);
         };
         const outcome = await withRetry(send, {
           policy,

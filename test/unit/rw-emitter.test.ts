@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { RemoteWriteError } from "../../src/core/errors.js";
 import { decodeBody, type DecodedWriteRequest } from "../../src/emulator/rw-decode.js";
 import { createEmitter, type EmitterOptions } from "../../src/remote-write/emitter.js";
-import type { Pusher, PushInfo, PushResult } from "../../src/remote-write/push.js";
+import { createPusher, type Pusher, type PushInfo, type PushResult } from "../../src/remote-write/push.js";
 import { createSignalModel } from "../../src/signals/model.js";
+import type { HttpTransport } from "../../src/transport/types.js";
 import { mixedFleet, standaloneFleet } from "../helpers/collectors.js";
 import { createFakeClock, type FakeClock } from "../helpers/fake-clock.js";
 
@@ -155,6 +156,29 @@ describe("emitter", () => {
     await clock.advance(5 * INTERVAL);
     expect(sent.length).toBe(count);
     expect(clock.pendingSleeps()).toBe(0);
+  });
+
+  it("stop() ends the retries of a failing tick at once, without waiting out the retry window", async () => {
+    const clock = createFakeClock(FLEET_START + 7_000);
+    let attempts = 0;
+    const transport: HttpTransport = {
+      request: () => {
+        attempts++;
+        return Promise.resolve({ status: 503, headers: {}, body: new Uint8Array() });
+      },
+      close: () => Promise.resolve(),
+    };
+    const model = createSignalModel(mixedFleet(), { fleetStartMs: FLEET_START, intervalMs: INTERVAL });
+    const pusher = createPusher({ url: "https://prom.example/push", transport, clock, random: () => 0.5 });
+    const emitter = createEmitter({ pusher, model, intervalMs: INTERVAL, fleetStartMs: FLEET_START, clock });
+    emitter.start();
+    await clock.advance(INTERVAL - 7_000 + 100); // the first tick has failed a few times and is backing off
+    expect(attempts).toBeGreaterThan(1);
+    await emitter.stop();
+    const after = attempts;
+    await clock.advance(10 * INTERVAL);
+    expect(attempts).toBe(after);
+    expect(emitter.stats()).toMatchObject({ ticks: 1, droppedSamples: model.seriesPerTick });
   });
 
   it("closes series with stale markers after their last sample, once, and leaves them out of later ticks", async () => {
