@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { renderSummary } from "../../src/action/summary.js";
+import type { TeardownResult } from "../../src/runtime/teardown.js";
+import { emptyCounters } from "../../src/runtime/status.js";
+import { standaloneFleet } from "../helpers/collectors.js";
+
+const complete: TeardownResult = {
+  daemon: "stopped",
+  cleanedBy: "daemon",
+  problems: [],
+  cleanup: {
+    unregistered: 4,
+    unregisterFailed: [],
+    warnings: [],
+    seriesClosed: 116,
+    seriesOpen: 0,
+    complete: true,
+  },
+  status: {
+    pid: 1,
+    nonce: "n",
+    phase: "stopped",
+    startedAtMs: 0,
+    updatedAtMs: 0,
+    lastTimestampMs: 0,
+    lastErrors: { "remote-write": "HTTP 503: overloaded" },
+    counters: {
+      ...emptyCounters(4),
+      registrations: 4,
+      heartbeatsOk: 40,
+      heartbeatsFailed: 1,
+      ticks: 12,
+      samples: 1392,
+    },
+  },
+};
+
+describe("the job summary", () => {
+  it("shows the fleet by OS and kind, a chart, the counters and a complete cleanup", () => {
+    const collectors = standaloneFleet(4);
+    const md = renderSummary({
+      blueprint: "fleet-management",
+      collectors,
+      fm: true,
+      prom: true,
+      result: complete,
+    });
+    expect(md).toMatch(/^## fm-action: 4 fake Alloy collectors \(fleet-management\)/);
+    expect(md).toMatch(
+      /\*\*Cleanup complete\*\*: 4 collectors unregistered, 116 series closed with stale markers \(by the background process\)/,
+    );
+    for (const os of new Set(collectors.map((c) => c.os))) {
+      const n = collectors.filter((c) => c.os === os).length;
+      expect(md).toContain(`| ${os} | standalone | ${n} |`);
+      expect(md).toMatch(new RegExp(`${os}\\s+█+ ${n}`));
+    }
+    expect(md).toContain("| heartbeats ok | 40 |");
+    expect(md).toContain("| heartbeats failed | 1 |");
+    expect(md).toContain("| samples | 1392 |");
+    expect(md).toContain("**remote-write**: HTTP 503: overloaded");
+  });
+
+  it("lists exactly what could not be cleaned, and who tried", () => {
+    const md = renderSummary({
+      blueprint: "x",
+      collectors: standaloneFleet(2),
+      fm: true,
+      prom: true,
+      result: {
+        ...complete,
+        daemon: "dead",
+        cleanedBy: "inline",
+        problems: ["collector x-ci-linux-01 is still registered: unavailable (HTTP 503)"],
+        cleanup: { ...complete.cleanup, complete: false },
+      },
+    });
+    expect(md).toMatch(/\*\*Cleanup incomplete\*\* \(by post itself, from the saved fleet\)/);
+    expect(md).toContain("- collector x-ci-linux-01 is still registered: unavailable (HTTP 503)");
+  });
+
+  it("says counters are unknown when the background process left no status", () => {
+    const { status: _status, ...noStatus } = complete;
+    const md = renderSummary({
+      blueprint: "x",
+      collectors: standaloneFleet(1),
+      fm: false,
+      prom: true,
+      result: noStatus,
+    });
+    expect(md).toMatch(/counters are unknown/);
+    expect(md).toMatch(/FM off/);
+  });
+});
