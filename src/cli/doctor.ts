@@ -9,6 +9,7 @@ import { createFmClient } from "../fm/client.js";
 import { credentialSourceFromEnv, resolveCredentials, secretValues } from "../runtime/credentials.js";
 import { createPusher } from "../remote-write/push.js";
 import { encodeWriteRequest } from "../remote-write/encode.js";
+import { compressBlock } from "../remote-write/snappy.js";
 import { createHttpTransport } from "../transport/http.js";
 import { withDotEnv } from "./dotenv.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
@@ -100,7 +101,7 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
         transport,
         scrub,
       });
-      const result = await pusher.push(encodeWriteRequest([], []), {
+      const result = await pusher.push(compressBlock(encodeWriteRequest([])), {
         samples: 0,
         deadlineMs: Date.now() + 20_000,
       });

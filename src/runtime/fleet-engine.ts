@@ -213,7 +213,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
           (async () => {
             if (!emitter) return;
             try {
-              const closed = await emitter.closeSeries();
+              const closed = await emitter.closeSeries(undefined, { deadlineMs });
               report.seriesClosed = closed.seriesClosed;
               report.seriesOpen = closed.seriesOpen;
               if (closed.error) report.seriesError = closed.error;
