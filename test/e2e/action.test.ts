@@ -4,42 +4,28 @@
  * remote-write receiver on loopback. Asserts what a user checks: collectors registered and heartbeating
  * while the job runs, nothing registered and no series open after post, no token anywhere.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
-import { createRunner, ROOT } from "../helpers/runner.js";
+import { filesUnder, scanForSecrets, type Leak } from "../helpers/leak-scan.js";
+import { createRunner, ROOT, type RunnerSim, type StepResult } from "../helpers/runner.js";
 
 const FM_TOKEN = "glc_CANARYfmTOKEN0123456789abcdef";
 const PROM_TOKEN = "glc_CANARYpromTOKEN9876543210fedcba";
 const STACK_ID = "314159";
 const PROM_USER = "271828";
 
-function canaries(): string[] {
-  return [
-    FM_TOKEN,
-    PROM_TOKEN,
-    Buffer.from(FM_TOKEN).toString("base64"),
-    Buffer.from(PROM_TOKEN).toString("base64"),
-    Buffer.from(`${STACK_ID}:${FM_TOKEN}`).toString("base64"),
-    Buffer.from(`${PROM_USER}:${PROM_TOKEN}`).toString("base64"),
-  ];
-}
-
-/** What a user can read: the runner consumes `::add-mask::` lines, they never reach the log. */
-function visible(text: string): string {
-  return text
-    .split("\n")
-    .filter((l) => !l.startsWith("::add-mask::"))
-    .join("\n");
-}
-
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((f) => join(dir, f))
-    .filter((f) => statSync(f).isFile());
+/** Every canary form in everything a user can read: step logs, summaries, and every file left under RUNNER_TEMP. */
+function leaks(runner: RunnerSim, steps: StepResult[], extraSecrets: string[] = []): Leak[] {
+  return scanForSecrets({
+    runnerLogs: { transcript: runner.transcript() },
+    texts: Object.fromEntries(steps.map((s, i) => [`summary of step ${i + 1}`, s.summary])),
+    dirs: [runner.runnerTemp],
+    secrets: [FM_TOKEN, PROM_TOKEN, ...extraSecrets],
+    users: [STACK_ID, PROM_USER],
+  });
 }
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -125,11 +111,8 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(post.summary).toMatch(/551 series closed/);
     expect(post.stdout).toMatch(/::group::fm-action background log/);
     // No secret left on disk: the secrets file is gone; what remains holds no token.
-    const leftovers = filesUnder(runner.runnerTemp);
-    expect(leftovers.some((f) => f.endsWith("secrets.json"))).toBe(false);
-    const everything =
-      visible(runner.transcript()) + leftovers.map((f) => readFileSync(f, "utf8")).join("\n") + post.summary;
-    for (const canary of canaries()) expect(everything).not.toContain(canary);
+    expect(filesUnder(runner.runnerTemp).some((f) => f.endsWith("secrets.json"))).toBe(false);
+    expect(leaks(runner, [main, post])).toEqual([]);
     // Masks are registered for the tokens and their Basic-auth forms.
     expect(main.stdout).toContain(`::add-mask::${FM_TOKEN}`);
     expect(main.stdout).toContain(`::add-mask::${Buffer.from(`${STACK_ID}:${FM_TOKEN}`).toString("base64")}`);
@@ -140,6 +123,7 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already torn down/);
     expect(registered()).toHaveLength(0);
+    expect(leaks(runner, [main, post, again])).toEqual([]);
   });
 
   it("post cleans up itself when the background process was killed with SIGKILL", async () => {
@@ -158,6 +142,7 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(rw.openSeries()).toBe(0);
     expect(post.summary).toMatch(/Cleanup complete/);
     expect(post.summary).toMatch(/post itself, from the saved fleet/);
+    expect(leaks(runner, [main, post])).toEqual([]);
   });
 
   it("a bad blueprint fails main with the file, path and line, and registers nothing", async () => {
@@ -177,6 +162,7 @@ describe("the action, main then post, as the runner runs it", () => {
     const post = await runner.post();
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(/nothing to clean up/);
+    expect(leaks(runner, [main, post])).toEqual([]);
   });
 
   it("a 401 fails main fast with what to check, leaves nothing registered and prints no token", async () => {
@@ -192,14 +178,7 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(rw.openSeries()).toBe(0);
     const post = await runner.post();
     expect(post.code).toBe(0);
-    const all =
-      visible(runner.transcript()) +
-      filesUnder(runner.runnerTemp)
-        .map((f) => readFileSync(f, "utf8"))
-        .join("\n");
-    for (const canary of [...canaries(), wrong, Buffer.from(`${STACK_ID}:${wrong}`).toString("base64")]) {
-      expect(all).not.toContain(canary);
-    }
+    expect(leaks(runner, [main, post], [wrong])).toEqual([]);
   });
 
   it("dry-run prints the plan and touches nothing", async () => {
@@ -210,5 +189,6 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(main.outputs).toMatchObject({ "collector-count": "19", "fm-registered": "false" });
     expect(fm.requests()).toHaveLength(0);
     expect(rw.requests()).toBe(0);
+    expect(leaks(runner, [main])).toEqual([]);
   });
 });
