@@ -1,0 +1,271 @@
+/**
+ * The built command line (`dist/cli/index.js`, the package's bin) as a user runs it (SPEC section 8):
+ * a separate process in a temp working directory, credentials in the environment only, against the FM
+ * emulator and the remote-write receiver on loopback. Every stream it prints and every file of its state
+ * folder is scanned for the canary tokens (SPEC section 9).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
+import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
+import { filesUnder, scanForSecrets } from "../helpers/leak-scan.js";
+import { ROOT } from "../helpers/runner.js";
+
+const CLI = join(ROOT, "dist", "cli", "index.js");
+const FM_TOKEN = "glc_CANARYcliFM0123456789abcdef";
+// Not glc_-shaped on purpose: only the scrubbing of known secrets can hide this one, not the token pattern.
+const PROM_TOKEN = "CANARYcliPROM9876543210fedcba";
+const STACK_ID = "662607";
+const PROM_USER = "602214";
+const POSIX = process.platform !== "win32";
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+interface CliSession {
+  readonly cwd: string;
+  readonly stateDir: string;
+  run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  /** Every stream every command printed, by name. */
+  streams(): Record<string, string>;
+}
+
+function createCliSession(baseEnv: () => NodeJS.ProcessEnv): CliSession {
+  const cwd = mkdtempSync(join(tmpdir(), "fm-fleet-cli-"));
+  const printed: Record<string, string> = {};
+  let count = 0;
+  return {
+    cwd,
+    stateDir: join(cwd, ".fm-fleet"),
+    async run(args, env = {}) {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...baseEnv(), ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      // The pipes close when the CLI and anything that inherited them are gone: the daemon must not.
+      const code = await new Promise<number>((res) => child.on("close", (c) => res(c ?? -1)));
+      const name = `#${++count} fm-fleet ${args.join(" ")}`;
+      printed[`${name} stdout`] = stdout;
+      printed[`${name} stderr`] = stderr;
+      return { code, stdout, stderr };
+    },
+    streams: () => ({ ...printed }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("fm-fleet, the built command line", () => {
+  let fm: FmEmulator;
+  let rw: RemoteWriteReceiver;
+  let session: CliSession;
+
+  const credentials = (): NodeJS.ProcessEnv => ({
+    GC_FM_URL: fm.url,
+    GC_FM_STACK_ID: STACK_ID,
+    GC_FM_TOKEN: FM_TOKEN,
+    GC_PROM_URL: rw.url,
+    GC_PROM_USER: PROM_USER,
+    GC_PROM_TOKEN: PROM_TOKEN,
+  });
+  const registered = () => fm.collectors().filter((c) => c.registered);
+  const leaks = (extraSecrets: string[] = []) =>
+    scanForSecrets({
+      texts: session.streams(),
+      dirs: [session.stateDir],
+      secrets: [FM_TOKEN, PROM_TOKEN, ...extraSecrets],
+      users: [STACK_ID, PROM_USER],
+    });
+
+  beforeEach(async () => {
+    expect(existsSync(CLI), "run npm run build first").toBe(true);
+    fm = await createFmEmulator({ stackId: STACK_ID, token: FM_TOKEN });
+    rw = await createRemoteWriteReceiver({ user: PROM_USER, token: PROM_TOKEN });
+    session = createCliSession(credentials);
+    writeFileSync(
+      join(session.cwd, "small.yaml"),
+      "name: cli-e2e\nfeatures:\n  fleet_management:\n    collectors_per_os: {linux: 3, windows: 1, darwin: 1}\n",
+    );
+  });
+  afterEach(async () => {
+    await Promise.all([fm.close(), rw.close()]);
+  });
+
+  it("start returns with the fleet live in the background; status reports it; stop cleans up and deletes the secrets", async () => {
+    const start = await session.run([
+      "start",
+      "small.yaml",
+      "--interval",
+      "1s",
+      "--heartbeat-interval",
+      "2s",
+    ]);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout).toMatch(/fleet running in the background \(PID \d+\)/);
+    expect(registered()).toHaveLength(5);
+    const pid = Number(/PID (\d+)/.exec(start.stdout)![1]);
+    expect(isAlive(pid)).toBe(true);
+
+    // The secrets file exists only while the fleet runs, and only its owner can read it, nor any other file.
+    expect(filesUnder(session.stateDir).map((f) => basename(f))).toEqual(
+      expect.arrayContaining(["cli-state.json", "daemon.log", "fleet.json", "secrets.json", "status.json"]),
+    );
+    if (POSIX) {
+      expect(statSync(session.stateDir).mode & 0o777).toBe(0o700);
+      const modes = filesUnder(session.stateDir).map((f) => [f, (statSync(f).mode & 0o777).toString(8)]);
+      expect(modes.filter(([, mode]) => mode !== "600")).toEqual([]);
+    }
+    // Secrets go on stdin, never on the background process's command line (visible in ps).
+    if (process.platform === "linux") {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      expect(scanForSecrets({ texts: { cmdline }, secrets: [FM_TOKEN, PROM_TOKEN] })).toEqual([]);
+    }
+
+    await waitFor(() => registered().every((c) => c.heartbeats >= 2), 15_000, "two heartbeats each");
+    await waitFor(() => rw.requests() >= 3, 10_000, "three pushes");
+    const status = await session.run(["status"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`fleet cli-e2e: ready \\(PID ${pid}\\)`));
+    const json = await session.run(["status", "--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ phase: "ready", running: true, pid });
+
+    const stop = await session.run(["stop"]);
+    expect(stop.code, stop.stdout + stop.stderr).toBe(0);
+    expect(stop.stdout).toMatch(/cleanup complete \(daemon\): 5 unregistered, 145 series closed/);
+    expect(isAlive(pid)).toBe(false);
+    expect(registered()).toHaveLength(0);
+    expect(rw.openSeries()).toBe(0);
+    expect(existsSync(join(session.stateDir, "secrets.json"))).toBe(false);
+    if (POSIX) {
+      const modes = filesUnder(session.stateDir).map((f) => [f, (statSync(f).mode & 0o777).toString(8)]);
+      expect(modes.filter(([, mode]) => mode !== "600")).toEqual([]);
+    }
+
+    const after = await session.run(["status", "--json"]);
+    expect(JSON.parse(after.stdout)).toMatchObject({ phase: "stopped", running: false });
+    const again = await session.run(["stop"]);
+    expect(again.code).toBe(0);
+    expect(registered()).toHaveLength(0);
+    expect(leaks()).toEqual([]);
+  });
+
+  it("stop cleans up itself when the background process was SIGKILLed, and still prints no token", async () => {
+    const start = await session.run([
+      "start",
+      "small.yaml",
+      "--interval",
+      "1s",
+      "--heartbeat-interval",
+      "2s",
+    ]);
+    expect(start.code, start.stderr).toBe(0);
+    const pid = Number(/PID (\d+)/.exec(start.stdout)![1]);
+    await waitFor(() => rw.requests() >= 2, 10_000, "two pushes");
+    process.kill(pid, "SIGKILL");
+    await waitFor(() => !isAlive(pid), 5000, "the background process to die");
+    expect(registered()).toHaveLength(5);
+
+    const status = await session.run(["status"]);
+    expect(status.stdout).toMatch(/process not running/);
+    const stop = await session.run(["stop"]);
+    expect(stop.code, stop.stdout + stop.stderr).toBe(0);
+    expect(stop.stdout).toMatch(/background process: dead; cleanup complete \(inline\): 5 unregistered/);
+    expect(registered()).toHaveLength(0);
+    expect(rw.openSeries()).toBe(0);
+    expect(existsSync(join(session.stateDir, "secrets.json"))).toBe(false);
+    expect(leaks()).toEqual([]);
+  });
+
+  it("run --duration 3s registers, heartbeats and pushes in the foreground, then cleans up and exits 0", async () => {
+    const run = await session.run([
+      "run",
+      "small.yaml",
+      "--interval",
+      "1s",
+      "--heartbeat-interval",
+      "1s",
+      "--duration",
+      "3s",
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/cleanup complete: 5 unregistered, 145 series closed/);
+    const seen = fm.collectors();
+    expect(seen).toHaveLength(5);
+    expect(seen.every((c) => c.registrations === 1 && c.heartbeats >= 2 && !c.registered)).toBe(true);
+    expect(rw.requests()).toBeGreaterThanOrEqual(3);
+    expect(rw.openSeries()).toBe(0);
+    expect(existsSync(session.stateDir)).toBe(false);
+    expect(leaks()).toEqual([]);
+  });
+
+  it("doctor passes with good credentials and writes nothing", async () => {
+    const doctor = await session.run(["doctor"]);
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
+    expect(doctor.stdout).toMatch(/✓ Fleet Management at .* accepted GC_FM_STACK_ID and the token/);
+    expect(doctor.stdout).toMatch(/✓ remote write at .* accepted the credentials/);
+    expect(doctor.stdout).toMatch(/all checks passed/);
+    expect(fm.collectors()).toEqual([]);
+    expect(fm.requests().map((r) => r.method)).toEqual(["GetConfig"]);
+    expect(rw.series()).toEqual([]);
+    expect(leaks()).toEqual([]);
+  });
+
+  it("doctor with a wrong FM token exits 1 and explains GC_FM_STACK_ID versus GC_PROM_USER in plain words", async () => {
+    const wrong = "glc_CANARYcliWRONG000000000000";
+    const doctor = await session.run(["doctor"], { GC_FM_TOKEN: wrong });
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/✗ FM refused the credentials \(401\)/);
+    expect(doctor.stdout).toMatch(/GC_FM_STACK_ID is the stack's Fleet Management instance ID/);
+    expect(doctor.stdout).toMatch(/it is NOT GC_PROM_USER/);
+    expect(doctor.stdout).toMatch(/✓ remote write/);
+    expect(doctor.stdout).toMatch(/some checks failed/);
+    expect(leaks([wrong])).toEqual([]);
+  });
+
+  it("plan --json prints the roster and series count without touching the network", async () => {
+    const plan = await session.run(["plan", "fleet-management", "--env", "pr-7", "--json"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    const parsed = JSON.parse(plan.stdout) as {
+      collectors: { id: string; attributes: Record<string, string>; labels: Record<string, string> }[];
+      seriesPerTick: number;
+    };
+    expect(parsed.collectors).toHaveLength(19);
+    expect(parsed.seriesPerTick).toBe(551);
+    expect(Object.keys(parsed.collectors[0]!).sort()).toEqual(
+      ["attributes", "env", "healthy", "id", "kind", "labels", "name", "os", "version"].sort(),
+    );
+    expect(parsed.collectors[0]!.id).toBe("fleet-management-pr-7-linux-01");
+    expect(fm.requests()).toHaveLength(0);
+    expect(rw.requests()).toBe(0);
+    expect(leaks()).toEqual([]);
+  });
+});
