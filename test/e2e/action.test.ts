@@ -10,19 +10,21 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
 import { filesUnder, scanForSecrets, type Leak } from "../helpers/leak-scan.js";
-import { createRunner, ROOT, type RunnerSim, type StepResult } from "../helpers/runner.js";
+import { createRunner, ROOT, type RunnerSim } from "../helpers/runner.js";
 
 const FM_TOKEN = "glc_CANARYfmTOKEN0123456789abcdef";
 const PROM_TOKEN = "glc_CANARYpromTOKEN9876543210fedcba";
 const STACK_ID = "314159";
 const PROM_USER = "271828";
 
-/** Every canary form in everything a user can read: step logs, summaries, and every file left under RUNNER_TEMP. */
-function leaks(runner: RunnerSim, steps: StepResult[], extraSecrets: string[] = []): Leak[] {
+/**
+ * Every canary form in everything a user can read: the steps' output as the runner shows it, and every file
+ * in the runner's work folder (RUNNER_TEMP with the state folder, and each step's state, output and summary).
+ */
+function leaks(runner: RunnerSim, extraSecrets: string[] = []): Leak[] {
   return scanForSecrets({
     runnerLogs: { transcript: runner.transcript() },
-    texts: Object.fromEntries(steps.map((s, i) => [`summary of step ${i + 1}`, s.summary])),
-    dirs: [runner.runnerTemp],
+    dirs: [runner.workDir],
     secrets: [FM_TOKEN, PROM_TOKEN, ...extraSecrets],
     users: [STACK_ID, PROM_USER],
   });
@@ -112,7 +114,7 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(post.stdout).toMatch(/::group::fm-action background log/);
     // No secret left on disk: the secrets file is gone; what remains holds no token.
     expect(filesUnder(runner.runnerTemp).some((f) => f.endsWith("secrets.json"))).toBe(false);
-    expect(leaks(runner, [main, post])).toEqual([]);
+    expect(leaks(runner)).toEqual([]);
     // Masks are registered for the tokens and their Basic-auth forms.
     expect(main.stdout).toContain(`::add-mask::${FM_TOKEN}`);
     expect(main.stdout).toContain(`::add-mask::${Buffer.from(`${STACK_ID}:${FM_TOKEN}`).toString("base64")}`);
@@ -123,7 +125,7 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already torn down/);
     expect(registered()).toHaveLength(0);
-    expect(leaks(runner, [main, post, again])).toEqual([]);
+    expect(leaks(runner)).toEqual([]);
   });
 
   it("post cleans up itself when the background process was killed with SIGKILL", async () => {
@@ -142,7 +144,7 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(rw.openSeries()).toBe(0);
     expect(post.summary).toMatch(/Cleanup complete/);
     expect(post.summary).toMatch(/post itself, from the saved fleet/);
-    expect(leaks(runner, [main, post])).toEqual([]);
+    expect(leaks(runner)).toEqual([]);
   });
 
   it("a bad blueprint fails main with the file, path and line, and registers nothing", async () => {
@@ -162,7 +164,7 @@ describe("the action, main then post, as the runner runs it", () => {
     const post = await runner.post();
     expect(post.code).toBe(0);
     expect(post.stdout).toMatch(/nothing to clean up/);
-    expect(leaks(runner, [main, post])).toEqual([]);
+    expect(leaks(runner)).toEqual([]);
   });
 
   it("a 401 fails main fast with what to check, leaves nothing registered and prints no token", async () => {
@@ -178,7 +180,7 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(rw.openSeries()).toBe(0);
     const post = await runner.post();
     expect(post.code).toBe(0);
-    expect(leaks(runner, [main, post], [wrong])).toEqual([]);
+    expect(leaks(runner, [wrong])).toEqual([]);
   });
 
   it("dry-run prints the plan and touches nothing", async () => {
@@ -189,6 +191,6 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(main.outputs).toMatchObject({ "collector-count": "19", "fm-registered": "false" });
     expect(fm.requests()).toHaveLength(0);
     expect(rw.requests()).toBe(0);
-    expect(leaks(runner, [main])).toEqual([]);
+    expect(leaks(runner)).toEqual([]);
   });
 });
