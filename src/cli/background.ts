@@ -16,7 +16,7 @@ import { daemonScriptPath } from "../runtime/daemon-path.js";
 import { statePaths } from "../runtime/paths.js";
 import { isAlive } from "../runtime/process.js";
 import { readStatus } from "../runtime/status.js";
-import { teardownFleet } from "../runtime/teardown.js";
+import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { withDotEnv } from "./dotenv.js";
 import { FLEET_FLAGS, fleetSettingsFromFlags, rosterFor } from "./fleet-settings.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
@@ -123,7 +123,13 @@ export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`no fleet was started from ${stateDir}: nothing to stop\n`);
     return 0;
   }
-  const logger = lineLogger((line) => io.stderr.write(line), createScrubber([]), "info");
+  // Scrub with the saved secrets: if the daemon is gone, this process talks to FM and Mimir itself.
+  const saved = loadFleetFiles(statePaths(stateDir));
+  const scrub = createScrubber(
+    [saved.secrets?.fmToken, saved.secrets?.promToken].filter((s): s is string => !!s),
+    [saved.config?.fm?.stackId, saved.config?.prom?.user].filter((s): s is string => !!s),
+  );
+  const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
   const result = await teardownFleet({
     paths: statePaths(stateDir),
     pid: state.data.pid,

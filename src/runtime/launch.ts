@@ -73,6 +73,14 @@ export async function launchFleet(options: LaunchOptions): Promise<LaunchResult>
     reason = err instanceof Error ? err.message : String(err);
   }
   options.logger.warn(`start failed (${reason}); cleaning up what was registered`);
-  const teardown = await teardownFleet({ paths, pid, nonce, logger: options.logger, stopTimeoutMs: 30_000 });
+  // Post (or `fm-fleet stop`) runs after this and retries whatever this teardown could not clean.
+  const teardown = await teardownFleet({
+    paths,
+    pid,
+    nonce,
+    logger: options.logger,
+    stopTimeoutMs: 30_000,
+    keepSecretsIfIncomplete: true,
+  });
   return { ok: false, reason, paths, teardown };
 }

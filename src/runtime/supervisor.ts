@@ -19,6 +19,13 @@ import type { StatePaths } from "./paths.js";
 import { isAlive, isOurDaemon, trySignal } from "./process.js";
 import { readStatus, type Status } from "./status.js";
 
+/** Inputs (INPUT_FM-TOKEN …) and credential variables never reach the daemon's environment. */
+const SECRET_ENV = /^(INPUT_.*|GC_.*TOKEN|GC_TOKEN)$/i;
+
+export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));
+}
+
 export interface SpawnedDaemon {
   readonly pid: number;
 }
@@ -37,8 +44,8 @@ export function spawnDaemon(options: {
       windowsHide: true,
       stdio: ["pipe", logFd, logFd],
       // RUNNER_TRACKING_ID stays in the environment on purpose: the runner's end-of-job orphan sweep remains a
-      // last-resort safety net (actions.md section 2.2).
-      env: process.env,
+      // last-resort safety net (actions.md section 2.2). Tokens do not: the daemon gets them on stdin only.
+      env: withoutSecrets(process.env),
     });
     if (child.pid === undefined)
       throw new Error(`could not start the background process (${options.daemonScript})`);

@@ -9,6 +9,7 @@ import { describeError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { fleetConfigSchema, fleetSecretsSchema, type FleetConfig, type FleetSecrets } from "./config.js";
+import { existsSync } from "node:fs";
 import { readJsonFile, removeFile, writeFileAtomic } from "./files.js";
 import { SERIES_PER_COLLECTOR } from "../signals/catalog.js";
 import { cleanupBudgetMs, stopWaitMs } from "./budget.js";
@@ -60,12 +61,19 @@ export async function teardownFleet(options: {
   logger: Logger;
   clock?: Clock;
   stopTimeoutMs?: number;
+  /**
+   * Keep the secrets file when cleanup is incomplete, so a later teardown (post, after main's failed start)
+   * can try again. The final teardown (post, `fm-fleet stop`) always deletes it (SPEC section 9).
+   */
+  keepSecretsIfIncomplete?: boolean;
 }): Promise<TeardownResult> {
   const { paths, logger } = options;
   const clock = options.clock ?? systemClock;
 
   const previous = teardownRecordSchema.safeParse(readJsonFile(paths.record));
-  if (previous.success) {
+  // An earlier teardown that left work undone and kept the secrets is tried again; anything else is final.
+  const retryable = previous.success && previous.data.problems.length > 0 && existsSync(paths.secrets);
+  if (previous.success && !retryable) {
     logger.info("this fleet was already torn down by an earlier run; nothing to do");
     return {
       daemon: "not-running",
@@ -158,8 +166,8 @@ export async function teardownFleet(options: {
     problems.push(`${cleanup.seriesOpen} series were not closed: ${cleanup.seriesError ?? "unknown reason"}`);
   }
 
-  // Secrets leave the disk whatever happened (SPEC section 9).
-  removeFile(paths.secrets);
+  // Secrets leave the disk whatever happened (SPEC section 9), unless a later teardown is to retry.
+  if (!(options.keepSecretsIfIncomplete && problems.length > 0)) removeFile(paths.secrets);
   const result: TeardownResult = {
     daemon: stop.outcome,
     ...(status ? { status } : {}),

@@ -1,0 +1,116 @@
+/**
+ * Teardown from a saved fleet (post's path when the background process is gone), against the FM emulator
+ * and the receiver over loopback: it adopts the fleet, cleans everything, deletes the secrets, and a teardown
+ * that could not finish keeps the secrets so the next one retries.
+ */
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { memoryLogger } from "../../src/core/logger.js";
+import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
+import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
+import type { FleetConfig, FleetSecrets } from "../../src/runtime/config.js";
+import { writeFileAtomic } from "../../src/runtime/files.js";
+import { createFleetEngine } from "../../src/runtime/fleet-engine.js";
+import { statePaths } from "../../src/runtime/paths.js";
+import { withoutSecrets } from "../../src/runtime/supervisor.js";
+import { teardownFleet } from "../../src/runtime/teardown.js";
+import { standaloneFleet } from "../helpers/collectors.js";
+
+let fm: FmEmulator | undefined;
+let rw: RemoteWriteReceiver | undefined;
+afterEach(async () => {
+  await Promise.all([fm?.close(), rw?.close()]);
+});
+
+async function liveFleet(): Promise<{ config: FleetConfig; secrets: FleetSecrets; dir: string }> {
+  fm = await createFmEmulator({ stackId: "777", token: "glc_right_token_0123456789" });
+  rw = await createRemoteWriteReceiver();
+  const config: FleetConfig = {
+    blueprint: "t",
+    collectors: standaloneFleet(3).map((c) => ({ ...c })),
+    fleetStartMs: Date.now() - 60_000,
+    intervalMs: 15_000,
+    heartbeatIntervalMs: 45_000,
+    fmRatePerSecond: 50,
+    maxLifetimeMs: 60_000,
+    fm: { url: fm.url, stackId: "777" },
+    prom: { url: rw.url, user: "" },
+  };
+  const secrets = { fmToken: "glc_right_token_0123456789" };
+  // Another process (the daemon) registered and pushed, then died without cleaning up.
+  const engine = createFleetEngine({ config, secrets });
+  await engine.start();
+  const dir = mkdtempSync(join(tmpdir(), "fm-teardown-"));
+  writeFileAtomic(statePaths(dir).roster, JSON.stringify(config));
+  writeFileAtomic(statePaths(dir).secrets, JSON.stringify(secrets));
+  return { config, secrets, dir };
+}
+
+describe("teardown from the saved fleet", () => {
+  it("adopts a fleet another process registered: unregisters all, closes every series, deletes the secrets", async () => {
+    const { dir } = await liveFleet();
+    expect(fm!.collectors().filter((c) => c.registered)).toHaveLength(3);
+    expect(rw!.openSeries()).toBe(87);
+    const result = await teardownFleet({
+      paths: statePaths(dir),
+      pid: undefined,
+      nonce: "n",
+      logger: memoryLogger(),
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.cleanedBy).toBe("inline");
+    expect(fm!.collectors().filter((c) => c.registered)).toHaveLength(0);
+    expect(rw!.openSeries()).toBe(0);
+    expect(existsSync(statePaths(dir).secrets)).toBe(false);
+  });
+
+  it("keeps the secrets after an incomplete cleanup when asked, and the next teardown finishes the job", async () => {
+    const { dir, config } = await liveFleet();
+    const paths = statePaths(dir);
+    // FM refuses this token (401, never retried): the first teardown cannot unregister.
+    writeFileAtomic(paths.secrets, JSON.stringify({ fmToken: "glc_wrong_token_000000000" }));
+    const first = await teardownFleet({
+      paths,
+      pid: undefined,
+      nonce: "n",
+      logger: memoryLogger(),
+      keepSecretsIfIncomplete: true,
+    });
+    expect(first.problems.length).toBe(config.collectors.length);
+    expect(first.problems[0]).toMatch(/still registered: .*unauthenticated/);
+    expect(existsSync(paths.secrets)).toBe(true);
+    expect(fm!.collectors().filter((c) => c.registered)).toHaveLength(3);
+
+    writeFileAtomic(paths.secrets, JSON.stringify({ fmToken: "glc_right_token_0123456789" }));
+    const second = await teardownFleet({ paths, pid: undefined, nonce: "n", logger: memoryLogger() });
+    expect(second.problems).toEqual([]);
+    expect(fm!.collectors().filter((c) => c.registered)).toHaveLength(0);
+    expect(existsSync(paths.secrets)).toBe(false);
+
+    // A third run finds the final record and does nothing.
+    const third = await teardownFleet({ paths, pid: undefined, nonce: "n", logger: memoryLogger() });
+    expect(third.cleanedBy).toBe("earlier-run");
+  });
+});
+
+describe("the background process's environment", () => {
+  it("carries no token: inputs and credential variables are stripped, the runner's tracking ID is kept", () => {
+    const env = withoutSecrets({
+      "INPUT_FM-TOKEN": "glc_x",
+      INPUT_BLUEPRINT: "fleet-management",
+      GC_FM_TOKEN: "glc_y",
+      GC_PROM_TOKEN: "glc_z",
+      GC_TOKEN: "glc_w",
+      GC_FM_URL: "https://fm.example.com",
+      RUNNER_TRACKING_ID: "github_1",
+      PATH: "/usr/bin",
+    });
+    expect(env).toEqual({
+      GC_FM_URL: "https://fm.example.com",
+      RUNNER_TRACKING_ID: "github_1",
+      PATH: "/usr/bin",
+    });
+  });
+});
