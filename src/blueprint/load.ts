@@ -4,9 +4,10 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { LineCounter, parseDocument, visit, type Document } from "yaml";
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document } from "yaml";
 import { BlueprintError, type BlueprintProblem } from "../core/errors.js";
 import { problemsFromIssues, type PendingProblem } from "./issues.js";
+import { describeFound } from "./messages.js";
 import { emptyRosterProblem, ignoredKeys, relationProblems } from "./rules.js";
 import { blueprintSchema } from "./schema.js";
 import { SHIPPED_BLUEPRINTS, SHIPPED_NAMES, isShippedName } from "./shipped.js";
@@ -110,6 +111,8 @@ function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unk
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
   } catch (err) {
+    if (err instanceof Error && err.message.startsWith("Merge sources"))
+      throw new BlueprintError(file, [mergeSourceProblem(doc, lineCounter)]);
     if (!(err instanceof ReferenceError)) throw err;
     let offset: number | undefined;
     visit(doc, {
@@ -127,6 +130,48 @@ function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unk
       },
     ]);
   }
+}
+
+/**
+ * yaml's toJS throws a plain Error for a merge key whose value is not a mapping, an alias of one, or a list
+ * of those (yaml `schema/yaml-1.1/merge.js`, e.g. `<<: *name` where `&name` marks a string). Points at
+ * the first such `<<` in document order, the one toJS stopped at.
+ */
+function mergeSourceProblem(doc: Document, lineCounter: LineCounter): BlueprintProblem {
+  const describe = (node: unknown): string => {
+    if (isAlias(node)) {
+      const target = node.resolve(doc);
+      return target ? describe(target) : `*${node.source}, which no earlier &${node.source} defines`;
+    }
+    if (isScalar(node))
+      return node.value !== null && typeof node.value === "object"
+        ? `a value tagged ${node.tag ?? "?"}`
+        : describeFound(node.value);
+    return isSeq(node) ? "a list" : describeFound(node ?? null);
+  };
+  const isMapSource = (node: unknown) => isMap(isAlias(node) ? node.resolve(doc) : node);
+  let bad: { offset?: number; found: string } | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const key = pair.key;
+      const isMerge =
+        isScalar(key) &&
+        (key.value === "<<" || (typeof key.value === "symbol" && key.value.description === "<<"));
+      if (!isMerge) return;
+      const value = isAlias(pair.value) ? (pair.value.resolve(doc) ?? pair.value) : pair.value;
+      const sources: unknown[] = isSeq(value) ? value.items : [value];
+      const offender = sources.findIndex((s) => !isMapSource(s));
+      if (offender < 0) return;
+      bad = { offset: key.range?.[0], found: describe(sources[offender]) };
+      return visit.BREAK;
+    },
+  });
+  const pos = bad?.offset === undefined ? undefined : lineCounter.linePos(bad.offset);
+  return {
+    path: "",
+    ...(pos ? { line: pos.line, column: pos.col } : {}),
+    message: `expected a mapping, an alias of one, or a list of those after the merge key "<<", found ${bad?.found ?? "something else"}`,
+  };
 }
 
 function sortByPosition(problems: BlueprintProblem[]): BlueprintProblem[] {

@@ -1,0 +1,224 @@
+/**
+ * Property-based fuzzing of the blueprint loader and the roster (issue 7 item 3; SPEC sections 2 and 3).
+ * For any text, parseBlueprint either yields a blueprint whose roster buildRoster computes, or throws a
+ * BlueprintError (InputError for a bad env override) whose problems a user can act on: never another
+ * exception, never a hang. Run counts and seeds: test/helpers/fuzz-params.ts (FUZZ_RUNS, FUZZ_SEED).
+ */
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { parseBlueprint } from "../../src/blueprint/load.js";
+import type { Blueprint, ClusterSpec } from "../../src/blueprint/types.js";
+import { BlueprintError, InputError } from "../../src/core/errors.js";
+import { buildRoster } from "../../src/fleet/roster.js";
+import { OS_ORDER, type Roster } from "../../src/fleet/types.js";
+
+const FILE = "fuzz.yaml";
+/**
+ * A hang guard, not a performance test: the slowest valid case (30,000 collectors) takes ~0.2 s. A case that
+ * never returns cannot be interrupted in-process; the test timeout (fuzzBudget) bounds the whole property.
+ */
+const CASE_LIMIT_MS = 2_000;
+const REGRESSIONS = resolve(import.meta.dirname, "../fixtures/fuzz/blueprint-regressions");
+
+type Outcome = "roster" | "blueprint-error" | "input-error";
+
+/**
+ * Process warnings raised while loading: the loader must report through BlueprintError and notices only
+ * (yaml would otherwise print "(node) Warning: Keys with collection values…" to the step's log).
+ */
+const processWarnings: unknown[] = [];
+beforeAll(() => {
+  vi.spyOn(process, "emitWarning").mockImplementation((warning: string | Error) => {
+    processWarnings.push(warning);
+  });
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+/** Every problem says where (a path, a position inside the text) and what, as SPEC section 2 asks. */
+function assertActionable(err: BlueprintError, text: string): void {
+  assert.equal(err.file, FILE);
+  assert.ok(err.problems.length > 0, "a BlueprintError with no problem");
+  assert.ok(err.message.startsWith(`blueprint ${FILE} has `), err.message);
+  const lines = text.split("\n");
+  for (const p of err.problems) {
+    assert.equal(typeof p.path, "string", `path of ${JSON.stringify(p)}`);
+    assert.ok(
+      typeof p.message === "string" && p.message.trim() !== "",
+      `empty message: ${JSON.stringify(p)}`,
+    );
+    if (p.line === undefined) {
+      assert.equal(p.column, undefined, `a column without a line: ${JSON.stringify(p)}`);
+      continue;
+    }
+    assert.ok(
+      Number.isInteger(p.line) && p.line >= 1 && p.line <= lines.length,
+      `line ${p.line} of ${lines.length}`,
+    );
+    const lineLength = lines[p.line - 1]!.length;
+    assert.ok(
+      Number.isInteger(p.column) && p.column! >= 1 && p.column! <= lineLength + 1,
+      `column ${p.column} on line ${p.line} of length ${lineLength}`,
+    );
+  }
+}
+
+/** The collectors the k8s-monitoring v3 mirror runs in one cluster (SPEC section 4), counted independently. */
+function expectedPods(cluster: ClusterSpec): number {
+  const k8s = cluster.k8s_monitoring;
+  if (!k8s.enabled || !k8s.fleet_management) return 0;
+  const f = k8s.features;
+  const nodes = cluster.nodes + cluster.windows_nodes;
+  return (
+    (f.cluster_metrics ? k8s.metrics_replicas : 0) +
+    (f.cluster_events ? 1 : 0) +
+    (f.pod_logs || f.node_logs ? nodes : 0) +
+    (f.profiling ? cluster.nodes : 0) +
+    (f.application_observability ? (k8s.receiver_as_daemonset ? nodes : 1) : 0)
+  );
+}
+
+/** SPEC section 3: unique IDs of at most 128 chars of [a-z0-9.-], as many collectors as the counts say. */
+function assertRosterObeysSpec(blueprint: Blueprint, roster: Roster, env: string | undefined): void {
+  const { collectors } = roster;
+  const ids = new Set<string>();
+  for (const c of collectors) {
+    assert.match(c.id, /^[a-z0-9.-]{1,128}$/);
+    assert.ok(!ids.has(c.id), `duplicate ID ${c.id}`);
+    ids.add(c.id);
+    assert.equal(c.name, c.id);
+    assert.equal(c.attributes["collector.os"], c.os);
+    assert.match(c.version, /^v\d+\.\d+\.\d+/);
+  }
+  const kinds = collectors.map((c) => c.kind);
+  const firstK8s = kinds.indexOf("k8s");
+  assert.ok(firstK8s === -1 || !kinds.slice(firstK8s).includes("standalone"), "standalone collectors first");
+
+  const fm = blueprint.features.fleet_management;
+  const envNames = blueprint.environments.map((e) => env ?? e.name);
+  const standalone = collectors.filter((c) => c.kind === "standalone");
+  assert.deepEqual(
+    standalone.map((c) => c.os),
+    OS_ORDER.flatMap((os) => Array<string>(fm.enabled ? fm.collectors_per_os[os] : 0).fill(os)),
+    "standalone collectors per OS, in OS order",
+  );
+  for (const os of OS_ORDER) {
+    const ofOs = standalone.filter((c) => c.os === os);
+    assert.equal(
+      ofOs.filter((c) => !c.healthy).length,
+      fm.enabled ? fm.unhealthy_per_os[os] : 0,
+      `unhealthy ${os}`,
+    );
+    // Dealt round-robin across environments; numbered 01.. per (environment, OS), wider when needed.
+    const groups = new Map<string, number>();
+    ofOs.forEach((c, i) => {
+      assert.equal(c.env, envNames[i % envNames.length]);
+      groups.set(c.env, (groups.get(c.env) ?? 0) + 1);
+    });
+    const expectedIds = [...groups].flatMap(([name, n]) =>
+      Array.from(
+        { length: n },
+        (_, i) =>
+          `${blueprint.name}-${name}-${os}-${String(i + 1).padStart(Math.max(2, String(n).length), "0")}`,
+      ),
+    );
+    assert.deepEqual(new Set(ofOs.map((c) => c.id)), new Set(expectedIds), `IDs of ${os}`);
+  }
+  const k8sExpected = blueprint.environments.reduce(
+    (n, e) => n + (e.cluster ? expectedPods(e.cluster) : 0),
+    0,
+  );
+  assert.equal(collectors.length - standalone.length, k8sExpected, "k8s mirror collectors");
+}
+
+const ENV_NAME = /^[a-z0-9][a-z0-9-]{0,29}$/;
+
+/** Runs the loader and the roster on `text` and checks the invariants; returns what happened. */
+function check(text: string, env?: string): Outcome {
+  const warningsBefore = processWarnings.length;
+  const started = performance.now();
+  const outcome = run(text, env);
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < CASE_LIMIT_MS, `took ${Math.round(elapsed)} ms for ${text.length} chars`);
+  assert.deepEqual(processWarnings.slice(warningsBefore), [], "process warnings while loading");
+  return outcome;
+}
+
+function run(text: string, env: string | undefined): Outcome {
+  let blueprint: Blueprint;
+  try {
+    blueprint = parseBlueprint(text, FILE).blueprint;
+  } catch (err) {
+    if (!(err instanceof BlueprintError)) throw err;
+    assertActionable(err, text);
+    return "blueprint-error";
+  }
+  let roster: Roster;
+  try {
+    roster = buildRoster(blueprint, { source: FILE, ...(env === undefined ? {} : { env }) });
+  } catch (err) {
+    if (err instanceof InputError) {
+      assert.ok(env !== undefined && !ENV_NAME.test(env), `InputError for env ${JSON.stringify(env)}`);
+      assert.deepEqual(
+        err.problems.map((p) => p.input),
+        ["env"],
+      );
+      return "input-error";
+    }
+    if (!(err instanceof BlueprintError)) throw err;
+    assertActionable(err, text);
+    return "blueprint-error";
+  }
+  assert.ok(env === undefined || ENV_NAME.test(env), `env ${JSON.stringify(env)} was accepted`);
+  assertRosterObeysSpec(blueprint, roster, env);
+  return "roster";
+}
+
+/**
+ * Inputs that broke the loader, kept as fixed examples (test/fixtures/fuzz/blueprint-regressions), each with the
+ * problem it now reports. `found` says how: the property and seed, or "probe" for a hand-made input.
+ */
+const REGRESSION_CASES: readonly {
+  file: string;
+  found: string;
+  expected: { line?: number; column?: number; message: RegExp };
+}[] = [
+  {
+    file: "merge-key-empty.yaml",
+    found: "token soup, seed 20649: yaml's plain Error escaped",
+    expected: { line: 1, column: 1, message: /merge key "<<", found an empty value$/ },
+  },
+  {
+    file: "merge-key-alias-before-anchor.yaml",
+    found: "mutated seeds, seed 186539757",
+    expected: { line: 1, column: 1, message: /merge key "<<", found \*m, which no earlier &m defines$/ },
+  },
+];
+
+describe("blueprint fuzzing regressions (test/fixtures/fuzz/blueprint-regressions)", () => {
+  it("has a case for every fixture", () => {
+    expect(readdirSync(REGRESSIONS).sort()).toEqual(REGRESSION_CASES.map((c) => c.file).sort());
+  });
+
+  it.each(REGRESSION_CASES)("$file ($found)", ({ file, expected }) => {
+    const text = readFileSync(join(REGRESSIONS, file), "utf8");
+    expect(check(text)).toBe("blueprint-error");
+    let error: unknown;
+    try {
+      parseBlueprint(text, FILE);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(BlueprintError);
+    assertActionable(error as BlueprintError, text);
+    const first = (error as BlueprintError).problems[0]!;
+    expect(first.message).toMatch(expected.message);
+    expect({ line: first.line, column: first.column }).toEqual({
+      line: expected.line,
+      column: expected.column,
+    });
+  });
+});
