@@ -59,10 +59,14 @@ function isFile(path: string): boolean {
 
 /** Pure: text in, typed blueprint or BlueprintError out. `file` only names the source in messages. */
 export function parseBlueprint(text: string, file: string): LoadedBlueprint {
-  const lineCounter = new LineCounter();
+  const lineCounter = lineCounterOf(text);
   // YAML 1.2 core schema (so `on`/`yes` stay strings); `<<` merge keys let environments share settings.
-  const doc = parseDocument(text, { lineCounter, merge: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new BlueprintError(file, doc.errors.map(syntaxProblem));
+  const doc = parseDocument(text, { merge: true, uniqueKeys: true });
+  if (doc.errors.length > 0)
+    throw new BlueprintError(
+      file,
+      doc.errors.map((err) => syntaxProblem(err, lineCounter)),
+    );
 
   const sourceMap = createSourceMap(doc, lineCounter);
   const locate = (p: PendingProblem): BlueprintProblem => ({
@@ -100,11 +104,23 @@ export function parseBlueprint(text: string, file: string): LoadedBlueprint {
   return { blueprint: parsed.data, file, notices };
 }
 
-function syntaxProblem(err: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }) {
+/**
+ * Line starts counted from the text itself. yaml's own LineCounter, fed by its parser, misses a line break
+ * the parser swallows while recovering from a syntax error (`[]e` then a newline), and every position
+ * after it then points past the end of its line.
+ */
+function lineCounterOf(text: string): LineCounter {
+  const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
+  return lineCounter;
+}
+
+function syntaxProblem(err: { message: string; pos: [number, number] }, lineCounter: LineCounter) {
   // yaml appends " at line L, column C:" and a source excerpt; the position goes in its own fields.
   const message = `invalid YAML: ${err.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "")}`;
-  const pos = err.linePos?.[0];
-  return pos ? { path: "", line: pos.line, column: pos.col, message } : { path: "", message };
+  const pos = lineCounter.linePos(err.pos[0]);
+  return { path: "", line: pos.line, column: pos.col, message };
 }
 
 function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unknown {

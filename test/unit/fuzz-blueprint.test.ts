@@ -196,6 +196,11 @@ const REGRESSION_CASES: readonly {
     found: "mutated seeds, seed 186539757",
     expected: { line: 1, column: 1, message: /merge key "<<", found \*m, which no earlier &m defines$/ },
   },
+  {
+    file: "syntax-error-position.yaml",
+    found: "mutated seeds, seed 186539757: column 248 on a line of 225 chars",
+    expected: { line: 3, column: 219, message: /^invalid YAML: Unexpected flow-seq-end token/ },
+  },
 ];
 
 describe("blueprint fuzzing regressions (test/fixtures/fuzz/blueprint-regressions)", () => {
