@@ -129,7 +129,12 @@ function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unk
   } catch (err) {
     if (err instanceof Error && err.message.startsWith("Merge sources"))
       throw new BlueprintError(file, [mergeSourceProblem(doc, lineCounter)]);
-    if (!(err instanceof ReferenceError)) throw err;
+    if (!(err instanceof ReferenceError)) {
+      // Anything else yaml parses but cannot turn into data (an !!omap whose aliases repeat a key) is a
+      // problem with the file, not a crash.
+      const message = err instanceof Error ? err.message : String(err);
+      throw new BlueprintError(file, [{ path: "", message: `invalid YAML: ${message}` }]);
+    }
     let offset: number | undefined;
     visit(doc, {
       Alias(_key, node) {
