@@ -75,6 +75,9 @@ export function parseBlueprint(text: string, file: string): LoadedBlueprint {
     message: p.message,
   });
 
+  const keyProblems = collectionKeyProblems(doc, lineCounter);
+  if (keyProblems.length > 0) throw new BlueprintError(file, keyProblems);
+
   const data = toPlainData(doc, lineCounter, file);
   if (data === null || data === undefined) {
     throw new BlueprintError(file, [
@@ -121,6 +124,42 @@ function syntaxProblem(err: { message: string; pos: [number, number] }, lineCoun
   const message = `invalid YAML: ${err.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "")}`;
   const pos = lineCounter.linePos(err.pos[0]);
   return { path: "", line: pos.line, column: pos.col, message };
+}
+
+/**
+ * Blueprint keys are names. yaml turns a key whose value is an object (a mapping, a list, a !!binary
+ * scalar) into a string, slowly (it prints the subtree again at every level: 8 s for a 250 KB one) and
+ * with a Node process warning in the step's log (yaml `nodes/addPairToJSMap.js`), so such keys are
+ * refused before conversion. Aliases are resolved in one pass, in document order.
+ */
+function collectionKeyProblems(doc: Document, lineCounter: LineCounter): BlueprintProblem[] {
+  const problems: BlueprintProblem[] = [];
+  const anchored = new Map<string, unknown>();
+  visit(doc, {
+    Node(_key, node) {
+      if (!isAlias(node) && node.anchor) anchored.set(node.anchor, node);
+    },
+    Pair(_key, pair) {
+      const key = isAlias(pair.key) ? anchored.get(pair.key.source) : pair.key;
+      const found = isMap(key)
+        ? "a mapping"
+        : isSeq(key)
+          ? "a list"
+          : isScalar(key) && typeof key.value === "object" && key.value !== null
+            ? `a ${key.tag ?? "tagged"} value`
+            : undefined;
+      if (found === undefined) return;
+      const offset = (pair.key as { range?: number[] } | null)?.range?.[0];
+      const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
+      problems.push({
+        path: "",
+        ...(pos ? { line: pos.line, column: pos.col } : {}),
+        message: `expected a key that is a name, found ${found} used as a key`,
+      });
+      return visit.SKIP;
+    },
+  });
+  return problems;
 }
 
 function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unknown {
