@@ -166,30 +166,51 @@ function toPlainData(doc: Document, lineCounter: LineCounter, file: string): unk
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSION });
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith("Merge sources"))
+    const message = err instanceof Error ? err.message : String(err);
+    if (message.startsWith("Merge sources"))
       throw new BlueprintError(file, [mergeSourceProblem(doc, lineCounter)]);
-    if (!(err instanceof ReferenceError)) {
-      // Anything else yaml parses but cannot turn into data (an !!omap whose aliases repeat a key) is a
-      // problem with the file, not a crash.
-      const message = err instanceof Error ? err.message : String(err);
-      throw new BlueprintError(file, [{ path: "", message: `invalid YAML: ${message}` }]);
+    if (message.startsWith("Unresolved alias"))
+      throw new BlueprintError(file, [unresolvedAliasProblem(doc, lineCounter)]);
+    if (message.startsWith("Excessive alias count")) {
+      let offset: number | undefined;
+      visit(doc, {
+        Alias(_key, node) {
+          offset = node.range?.[0];
+          return visit.BREAK;
+        },
+      });
+      const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
+      throw new BlueprintError(file, [
+        {
+          path: "",
+          ...(pos ? { line: pos.line, column: pos.col } : {}),
+          message: `aliases expand to more than ${MAX_ALIAS_EXPANSION} nodes, which looks like an alias bomb: write the values out instead`,
+        },
+      ]);
     }
-    let offset: number | undefined;
-    visit(doc, {
-      Alias(_key, node) {
-        offset = node.range?.[0];
-        return visit.BREAK;
-      },
-    });
-    const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
-    throw new BlueprintError(file, [
-      {
-        path: "",
-        ...(pos ? { line: pos.line, column: pos.col } : {}),
-        message: `aliases expand to more than ${MAX_ALIAS_EXPANSION} nodes, which looks like an alias bomb: write the values out instead`,
-      },
-    ]);
+    // Anything else yaml parses but cannot turn into data (an !!omap whose aliases repeat a key) is a
+    // problem with the file, not a crash.
+    throw new BlueprintError(file, [{ path: "", message: `invalid YAML: ${message}` }]);
   }
+}
+
+/** An alias whose anchor is missing or comes after it (yaml resolves only earlier anchors). */
+function unresolvedAliasProblem(doc: Document, lineCounter: LineCounter): BlueprintProblem {
+  let bad: { source: string; offset?: number } | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc)) return;
+      bad = { source: node.source, offset: node.range?.[0] };
+      return visit.BREAK;
+    },
+  });
+  const pos = bad?.offset === undefined ? undefined : lineCounter.linePos(bad.offset);
+  const name = bad?.source ?? "?";
+  return {
+    path: "",
+    ...(pos ? { line: pos.line, column: pos.col } : {}),
+    message: `expected an anchor &${name} earlier in the file for the alias *${name}, found none`,
+  };
 }
 
 /**

@@ -211,6 +211,15 @@ const REGRESSION_CASES: readonly {
     found: "a process warning per such case; FUZZ_SEED=12 FUZZ_RUNS=5000: a 250 KB one took 8.5 s",
     expected: { line: 2, column: 1, message: /^expected a key that is a name, found a list used as a key$/ },
   },
+  {
+    file: "alias-without-anchor.yaml",
+    found: "probe: reported as an alias bomb",
+    expected: {
+      line: 1,
+      column: 7,
+      message: /^expected an anchor &nope earlier in the file for the alias \*nope/,
+    },
+  },
 ];
 
 describe("blueprint fuzzing regressions (test/fixtures/fuzz/blueprint-regressions)", () => {
