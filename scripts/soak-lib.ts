@@ -5,7 +5,8 @@
  * as the emulator saw it (scripts/heartbeat-punctuality.ts), and what is left behind.
  * Used by `npm run soak` (scripts/soak.ts) and its CI short form (test/e2e/soak.test.ts).
  */
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../src/core/logger.js";
 import { createFmEmulator, type FaultPlan, type FaultSpec } from "../src/emulator/fm-server.js";
@@ -70,6 +71,8 @@ export interface SoakReport {
   readonly intervalMs: number;
   readonly durationMs: number;
   readonly pid: number;
+  /** The run's folder: blueprint, the background process's state folder and log, rows.jsonl. */
+  readonly workDir: string;
   readonly log: string;
   readonly rows: readonly SoakRow[];
   readonly rssBaselineBytes: number;
@@ -167,6 +170,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         };
         periodRss = 0;
         rows.push(row);
+        // Recorded as it comes, so a run that dies half-way still leaves its figures.
+        appendFileSync(join(fleet.workDir, "rows.jsonl"), `${JSON.stringify(row)}\n`);
         options.onRow?.(row);
       }
     } finally {
@@ -194,6 +199,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       intervalMs: options.intervalMs,
       durationMs: stopAtMs - readyAtMs,
       pid,
+      workDir: fleet.workDir,
       log: fleet.paths.log,
       rows,
       rssBaselineBytes: baseline?.rssBytes ?? Number.NaN,

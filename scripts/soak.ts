@@ -91,6 +91,7 @@ async function main(): Promise<number> {
   });
   const figures = soakFigures(report, targets);
   console.log(`\nbackground process PID ${report.pid}; log ${report.log}; cleanup by ${report.cleanedBy}`);
+  console.log(`rows recorded in ${report.workDir}/rows.jsonl`);
   for (const problem of report.problems) console.log(`  cleanup problem: ${problem}`);
   if (report.aborted) console.log(`  ENDED EARLY: ${report.aborted}`);
   if (report.punctuality.examples.length > 0)

@@ -22,7 +22,7 @@ import { formatFigureTable, runSoak, soakFigures, type SoakReport } from "../../
 describe("soak, CI short form", () => {
   let report: SoakReport | undefined;
   afterAll(() => {
-    if (report) rmSync(report.log.replace(/\/state\/daemon\.log$/, ""), { recursive: true, force: true });
+    if (report) rmSync(report.workDir, { recursive: true, force: true });
   });
 
   it("keeps 100 collectors on time through FM and remote-write faults, and leaves nothing behind", async () => {
