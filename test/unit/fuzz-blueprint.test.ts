@@ -7,12 +7,21 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseBlueprint } from "../../src/blueprint/load.js";
 import type { Blueprint, ClusterSpec } from "../../src/blueprint/types.js";
 import { BlueprintError, InputError } from "../../src/core/errors.js";
 import { buildRoster } from "../../src/fleet/roster.js";
 import { OS_ORDER, type Roster } from "../../src/fleet/types.js";
+import {
+  mutatedSeed,
+  rawText,
+  resourceAttack,
+  schemaShaped,
+  tokenSoup,
+} from "../helpers/blueprint-arbitraries.js";
+import { fuzzBudget, type FuzzBudget } from "../helpers/fuzz-params.js";
 
 const FILE = "fuzz.yaml";
 /**
@@ -176,6 +185,68 @@ function run(text: string, env: string | undefined): Outcome {
   assertRosterObeysSpec(blueprint, roster, env);
   return "roster";
 }
+
+/** Runs `arb` through check() and returns how often each outcome happened, so a test can see its reach. */
+function fuzz(arb: fc.Arbitrary<string>, params: FuzzBudget["params"]): Record<Outcome, number> {
+  const seen: Record<Outcome, number> = { roster: 0, "blueprint-error": 0, "input-error": 0 };
+  fc.assert(
+    fc.property(arb, (text) => {
+      seen[check(text)]++;
+    }),
+    params,
+  );
+  return seen;
+}
+
+describe("blueprint fuzzing: any text gives a roster or an actionable BlueprintError", () => {
+  const mutated = fuzzBudget(1000, 0x0b1e5eed);
+  it("mutated shipped and hand-written blueprints", { timeout: mutated.timeoutMs }, () => {
+    const seen = fuzz(mutatedSeed, mutated.params);
+    // The mutations must leave some blueprints valid, or the roster invariants go unchecked.
+    expect(seen.roster).toBeGreaterThan(mutated.params.numRuns * 0.05);
+    expect(seen["blueprint-error"]).toBeGreaterThan(mutated.params.numRuns * 0.3);
+  });
+
+  const shaped = fuzzBudget(500, 0x5c4e3a);
+  it(
+    "schema-shaped blueprints with counts, names and nodes at their limits",
+    { timeout: shaped.timeoutMs },
+    () => {
+      const seen = fuzz(schemaShaped, shaped.params);
+      expect(seen.roster).toBeGreaterThan(shaped.params.numRuns * 0.25);
+    },
+  );
+
+  const overridden = fuzzBudget(300, 0xe4a);
+  it(
+    "the env override on valid blueprints: a roster, or an InputError for a bad name",
+    { timeout: overridden.timeoutMs },
+    () => {
+      const env = fc.oneof(
+        fc.stringMatching(ENV_NAME),
+        fc.string({ unit: "binary", maxLength: 40 }),
+        fc.constantFrom("", "a".repeat(30), "a".repeat(31), "PR-1", "pr_1", "-x", "x\n"),
+      );
+      fc.assert(
+        fc.property(schemaShaped, env, (text, e) => {
+          check(text, e);
+        }),
+        overridden.params,
+      );
+    },
+  );
+
+  const soup = fuzzBudget(1500, 0x50a9);
+  it("YAML token soup and raw bytes", { timeout: soup.timeoutMs }, () => {
+    fuzz(fc.oneof(tokenSoup, rawText), soup.params);
+  });
+
+  const attacks = fuzzBudget(80, 0xb0b, 100);
+  it("deep nesting (hundreds to thousands of levels) and alias bombs", { timeout: attacks.timeoutMs }, () => {
+    const seen = fuzz(resourceAttack, attacks.params);
+    expect(seen["blueprint-error"]).toBeGreaterThan(0);
+  });
+});
 
 /**
  * Inputs that broke the loader, kept as fixed examples (test/fixtures/fuzz/blueprint-regressions), each with the
