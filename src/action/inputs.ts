@@ -190,8 +190,10 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionSe
     });
   }
   const fromEnv = credentialSourceFromEnv(env);
+  // The input's own name, as InputProblem.input promises ("fm-url", not "input fm-url": InputError's
+  // message already reads "input fm-url: …").
   const pick = (input: string, fallback: NamedValue): NamedValue =>
-    read(input) ? { value: read(input), name: `input ${input}` } : fallback;
+    read(input) ? { value: read(input), name: input } : fallback;
   const source: CredentialSource = {
     fmUrl: pick("fm-url", fromEnv.fmUrl),
     fmStackId: pick(stackIdInput, fromEnv.fmStackId),

@@ -1,0 +1,109 @@
+/**
+ * Property-based fuzzing of the action's input parser (issue 7 item 3; SPEC sections 7 and 9), and proof
+ * that the whole validation path (inputs, blueprint, roster) opens no connection. Run counts and seeds:
+ * test/helpers/fuzz-params.ts (FUZZ_RUNS, FUZZ_SEED).
+ */
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { INPUTS, envInputReader, parseInputs, type ActionSettings } from "../../src/action/inputs.js";
+import { InputError } from "../../src/core/errors.js";
+import { CREDENTIAL_VARIABLES, inputCaseOf, type InputCase } from "../helpers/input-arbitraries.js";
+
+/** Names a problem may give: an input as a user writes it, or a credential variable. */
+const KNOWN_NAMES = new Set<string>([...INPUTS.map((i) => i.name), ...CREDENTIAL_VARIABLES]);
+/** The longest wait a Node.js timer can do (setTimeout clamps anything longer to 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const REGRESSIONS = join(import.meta.dirname, "../fixtures/fuzz/input-regressions");
+
+/** Loopback as SPEC section 9 means it, written independently of src/transport/endpoint.ts. */
+const isLoopback = (hostname: string) =>
+  hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+
+function assertNoToken(texts: readonly string[], tokens: readonly string[]): void {
+  for (const text of texts)
+    for (const token of tokens)
+      assert.ok(!text.includes(token), `a token value appears in ${JSON.stringify(text.slice(0, 300))}`);
+}
+
+/** What a settings object promises the rest of the action (SPEC sections 7 and 9). */
+function assertUsable(s: ActionSettings): void {
+  assert.ok(s.blueprint !== "");
+  assert.ok(s.env === undefined || /^[a-z0-9][a-z0-9-]{0,29}$/.test(s.env), `env ${s.env}`);
+  for (const [name, ms] of Object.entries({
+    interval: s.intervalMs,
+    "heartbeat-interval": s.heartbeatIntervalMs,
+    "start-timeout": s.startTimeoutMs,
+    "max-lifetime": s.maxLifetimeMs,
+  }))
+    assert.ok(Number.isSafeInteger(ms) && ms >= 1000 && ms <= MAX_TIMER_MS, `${name}: ${ms} ms`);
+  // The range its own error message states.
+  assert.ok(s.fmRatePerSecond >= 0.1 && s.fmRatePerSecond <= 1000, `fm-rate-limit ${s.fmRatePerSecond}`);
+  for (const raw of [s.credentials.fm?.url, s.credentials.prom?.url]) {
+    if (raw === undefined) continue;
+    const url = new URL(raw);
+    assert.ok(
+      url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname)),
+      `accepted ${raw}`,
+    );
+    assert.equal(url.username + url.password, "", `credentials in ${raw}`);
+  }
+}
+
+function checkInputs(c: InputCase): "settings" | "input-error" {
+  let settings: ActionSettings;
+  try {
+    settings = parseInputs(envInputReader(c.env), c.env);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    assert.ok(err.problems.length > 0, "an InputError with no problem");
+    for (const p of err.problems) {
+      for (const name of p.input.split(/, | \/ /))
+        assert.ok(
+          KNOWN_NAMES.has(name),
+          `problem names ${JSON.stringify(p.input)}, not an input or variable`,
+        );
+      assert.ok(p.message.trim() !== "", `empty message for ${p.input}`);
+    }
+    assertNoToken([err.message, ...err.problems.map((p) => p.message)], c.tokens);
+    return "input-error";
+  }
+  // Notices are not scanned: main prints them after masking every token (run-main.ts); an InputError is
+  // printed before anything could be masked, so it alone must never carry one.
+  assertUsable(settings);
+  return "settings";
+}
+
+/**
+ * Runner environments that broke the parser, kept as fixed examples (test/fixtures/fuzz/input-regressions),
+ * each with the problem it now reports. `found`: the property and seed that found it.
+ */
+const REGRESSION_CASES: readonly { file: string; found: string; input: string; message: RegExp }[] = [
+  {
+    file: "problem-named-input-fm-url.json",
+    found: 'seed 1740917: the problem named "input fm-url"',
+    input: "fm-url",
+    message: /^fm-url is not a URL: "!"$/,
+  },
+];
+
+describe("inputs fuzzing regressions (test/fixtures/fuzz/input-regressions)", () => {
+  it("has a case for every fixture", () => {
+    expect(readdirSync(REGRESSIONS).sort()).toEqual(REGRESSION_CASES.map((c) => c.file).sort());
+  });
+
+  it.each(REGRESSION_CASES)("$file ($found)", ({ file, input, message }) => {
+    const env = JSON.parse(readFileSync(join(REGRESSIONS, file), "utf8")) as Record<string, string>;
+    expect(checkInputs(inputCaseOf(env))).toBe("input-error");
+    let error: unknown;
+    try {
+      parseInputs(envInputReader(env), env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    const problem = (error as InputError).problems.find((p) => p.input === input);
+    expect(problem?.message).toMatch(message);
+  });
+});
