@@ -5,6 +5,7 @@
  */
 import { InputError, type InputProblem } from "../core/errors.js";
 import { parseDuration } from "../core/duration.js";
+import { createScrubber } from "../core/secrets.js";
 import {
   credentialSourceFromEnv,
   resolveCredentials,
@@ -206,7 +207,13 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionSe
   const resolved = resolveCredentials(source, { requireSome: !dryRun });
   problems.push(...resolved.problems);
 
-  if (problems.length > 0) throw new InputError(problems);
+  if (problems.length > 0) {
+    // A token pasted into a URL field comes back in "is not a URL: …", and main reports this error before
+    // it can mask anything: scrub every token given, used or overridden, from every message (SPEC section 9).
+    const tokens = [read("fm-token"), read("prom-token"), env.GC_FM_TOKEN, env.GC_PROM_TOKEN, env.GC_TOKEN];
+    const scrub = createScrubber(tokens.map((t) => t?.trim() ?? "").filter((t) => t !== ""));
+    throw new InputError(problems.map((p) => ({ input: p.input, message: scrub(p.message) })));
+  }
   return {
     blueprint,
     ...(fleetEnv ? { env: fleetEnv } : {}),

@@ -86,6 +86,18 @@ const REGRESSION_CASES: readonly { file: string; found: string; input: string; m
     input: "fm-url",
     message: /^fm-url is not a URL: "!"$/,
   },
+  {
+    file: "token-pasted-as-url.json",
+    found: "seed 1740917 (token shortened): the error quoted the token",
+    input: "prom-url",
+    message: /^prom-url is not a URL: "\*\*\*"$/,
+  },
+  {
+    file: "overridden-token-pasted-as-url.json",
+    found: "seed 1740917: an overridden GC_PROM_TOKEN was quoted",
+    input: "fm-url",
+    message: /^fm-url is not a URL: "\*\*\*"$/,
+  },
 ];
 
 describe("inputs fuzzing regressions (test/fixtures/fuzz/input-regressions)", () => {
