@@ -128,6 +128,12 @@ export function envInputReader(env: NodeJS.ProcessEnv): InputReader {
 
 const ENV_NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 
+/**
+ * The longest duration any input takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js timer can
+ * do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop; "1e400s" is Infinity).
+ */
+const MAX_DURATION_MS = 596 * 3_600_000;
+
 export function parseDurationInput(
   read: InputReader,
   name: string,
@@ -142,6 +148,11 @@ export function parseDurationInput(
   }
   if (ms < minMs)
     problems.push({ input: name, message: `must be at least ${minMs / 1000}s, found "${raw}"` });
+  else if (ms > MAX_DURATION_MS)
+    problems.push({
+      input: name,
+      message: `must be at most ${MAX_DURATION_MS / 3_600_000}h, found "${raw}"`,
+    });
   return ms;
 }
 

@@ -98,6 +98,12 @@ const REGRESSION_CASES: readonly { file: string; found: string; input: string; m
     input: "fm-url",
     message: /^fm-url is not a URL: "\*\*\*"$/,
   },
+  {
+    file: "interval-infinite.json",
+    found: "seed 1740917: interval of Infinity ms was accepted",
+    input: "interval",
+    message: /^must be at most 596h, found "10{400}s"$/,
+  },
 ];
 
 describe("inputs fuzzing regressions (test/fixtures/fuzz/input-regressions)", () => {
