@@ -187,7 +187,7 @@ export function parseInputs(read: InputReader, env: NodeJS.ProcessEnv): ActionSe
 
   const rateRaw = read("fm-rate-limit") || "15";
   const fmRatePerSecond = Number(rateRaw);
-  if (!/^\d+(\.\d+)?$/.test(rateRaw) || !(fmRatePerSecond > 0) || fmRatePerSecond > 1000) {
+  if (!/^\d+(\.\d+)?$/.test(rateRaw) || !(fmRatePerSecond >= 0.1) || fmRatePerSecond > 1000) {
     problems.push({
       input: "fm-rate-limit",
       message: `expected a number of calls per second from 0.1 to 1000, found "${rateRaw}"`,

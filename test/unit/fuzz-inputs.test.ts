@@ -104,6 +104,12 @@ const REGRESSION_CASES: readonly { file: string; found: string; input: string; m
     input: "interval",
     message: /^must be at most 596h, found "10{400}s"$/,
   },
+  {
+    file: "rate-below-range.json",
+    found: "seed 1740917: 0.05 calls per second was accepted",
+    input: "fm-rate-limit",
+    message: /^expected a number of calls per second from 0\.1 to 1000, found "0\.05"$/,
+  },
 ];
 
 describe("inputs fuzzing regressions (test/fixtures/fuzz/input-regressions)", () => {
