@@ -4,12 +4,26 @@
  * test/helpers/fuzz-params.ts (FUZZ_RUNS, FUZZ_SEED).
  */
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
 import { INPUTS, envInputReader, parseInputs, type ActionSettings } from "../../src/action/inputs.js";
-import { InputError } from "../../src/core/errors.js";
-import { CREDENTIAL_VARIABLES, inputCaseOf, type InputCase } from "../helpers/input-arbitraries.js";
+import { loadBlueprint } from "../../src/blueprint/load.js";
+import { BlueprintError, InputError } from "../../src/core/errors.js";
+import { buildRoster } from "../../src/fleet/roster.js";
+import { mutatedSeed, schemaShaped, tokenSoup } from "../helpers/blueprint-arbitraries.js";
+import { fuzzBudget } from "../helpers/fuzz-params.js";
+import {
+  CREDENTIAL_VARIABLES,
+  inputCase,
+  inputCaseOf,
+  inputVariable,
+  type InputCase,
+} from "../helpers/input-arbitraries.js";
+import { NetworkBlockedError, blockNetwork } from "../helpers/no-network.js";
 
 /** Names a problem may give: an input as a user writes it, or a credential variable. */
 const KNOWN_NAMES = new Set<string>([...INPUTS.map((i) => i.name), ...CREDENTIAL_VARIABLES]);
@@ -75,6 +89,22 @@ function checkInputs(c: InputCase): "settings" | "input-error" {
   return "settings";
 }
 
+describe("inputs fuzzing: settings, or an InputError that names each input and keeps tokens secret", () => {
+  const budget = fuzzBudget(1000, 0x1a9075);
+  it("random inputs and credential variables", { timeout: budget.timeoutMs }, () => {
+    const seen = { settings: 0, "input-error": 0 };
+    fc.assert(
+      fc.property(inputCase, (c) => {
+        seen[checkInputs(c)]++;
+      }),
+      budget.params,
+    );
+    // Both branches must be exercised, or half of the invariants go unchecked.
+    expect(seen.settings).toBeGreaterThan(budget.params.numRuns * 0.02);
+    expect(seen["input-error"]).toBeGreaterThan(budget.params.numRuns * 0.3);
+  });
+});
+
 /**
  * Runner environments that broke the parser, kept as fixed examples (test/fixtures/fuzz/input-regressions),
  * each with the problem it now reports. `found`: the property and seed that found it.
@@ -130,4 +160,83 @@ describe("inputs fuzzing regressions (test/fixtures/fuzz/input-regressions)", ()
     const problem = (error as InputError).problems.find((p) => p.input === input);
     expect(problem?.message).toMatch(message);
   });
+});
+
+describe("no network before validation", () => {
+  it("the guard fails a connection attempt loudly and records it", async () => {
+    const guard = blockNetwork();
+    try {
+      expect(() => net.connect({ host: "127.0.0.1", port: 9 })).toThrow(NetworkBlockedError);
+      await expect(fetch("https://example.invalid/")).rejects.toThrow(NetworkBlockedError);
+      expect(guard.attempts).toEqual([
+        { via: "net.Socket.connect", target: "127.0.0.1:9" },
+        { via: "fetch", target: "https://example.invalid/" },
+      ]);
+    } finally {
+      guard.restore();
+    }
+    expect(Object.getOwnPropertyDescriptor(net.Socket.prototype, "connect")?.value).not.toHaveProperty(
+      "name",
+      "blockedConnect",
+    );
+  });
+
+  /** Credentials that pass validation and point where nothing listens (the discard port on loopback). */
+  const NOWHERE: Record<string, string> = {
+    GC_FM_URL: "http://127.0.0.1:9",
+    GC_FM_STACK_ID: "123456",
+    GC_FM_TOKEN: "glc_nowhere_fm_token",
+    GC_PROM_URL: "http://[::1]:9/api/prom/push",
+    GC_PROM_USER: "654321",
+    GC_PROM_TOKEN: "glc_nowhere_prom_token",
+  };
+  const dir = mkdtempSync(join(tmpdir(), "fm-fuzz-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const budget = fuzzBudget(300, 0x0ff11e);
+  it(
+    "parseInputs, loadBlueprint and buildRoster open none, whatever the inputs and the blueprint",
+    { timeout: budget.timeoutMs },
+    () => {
+      const seen = { roster: 0, rejected: 0 };
+      const guard = blockNetwork();
+      try {
+        fc.assert(
+          fc.property(
+            inputCase,
+            fc.constantFrom("fuzzed", "fuzzed with nowhere credentials", "only nowhere credentials"),
+            fc.option(fc.oneof(mutatedSeed, schemaShaped, tokenSoup), { nil: undefined }),
+            (c, inputs, blueprintText) => {
+              // Fuzzed inputs mostly fail before the blueprint is read: the last kind gets to the roster.
+              const env =
+                inputs === "fuzzed"
+                  ? { ...c.env }
+                  : inputs === "only nowhere credentials"
+                    ? { ...NOWHERE, [inputVariable("blueprint")]: "fleet-management" }
+                    : { ...c.env, ...NOWHERE };
+              if (blueprintText !== undefined) {
+                writeFileSync(join(dir, "blueprint.yaml"), blueprintText);
+                env[inputVariable("blueprint")] = "blueprint.yaml";
+              }
+              try {
+                const settings = parseInputs(envInputReader(env), env);
+                const loaded = loadBlueprint(settings.blueprint, { cwd: dir });
+                buildRoster(loaded.blueprint, settings.env === undefined ? {} : { env: settings.env });
+                seen.roster++;
+              } catch (err) {
+                if (!(err instanceof InputError || err instanceof BlueprintError)) throw err;
+                seen.rejected++;
+              }
+              assert.deepEqual(guard.attempts, []);
+            },
+          ),
+          budget.params,
+        );
+      } finally {
+        guard.restore();
+      }
+      expect(guard.attempts).toEqual([]);
+      expect(seen.roster).toBeGreaterThan(0);
+    },
+  );
 });
