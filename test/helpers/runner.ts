@@ -78,7 +78,9 @@ export function createRunner(): RunnerSim {
       GITHUB_OUTPUT: files.output,
       GITHUB_STEP_SUMMARY: files.summary,
       ...Object.fromEntries(Object.entries(savedInputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-      ...(entry === "post" ? Object.fromEntries(Object.entries(savedState).map(([k, v]) => [`STATE_${k}`, v])) : {}),
+      ...(entry === "post"
+        ? Object.fromEntries(Object.entries(savedState).map(([k, v]) => [`STATE_${k}`, v]))
+        : {}),
       ...extraEnv,
     };
     const started = Date.now();

@@ -7,7 +7,11 @@ import { InputError } from "../../src/core/errors.js";
 
 const root = resolve(import.meta.dirname, "../..");
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? "";
-const FM_ENV = { GC_FM_URL: "https://fleet-management-prod-001.grafana.net/", GC_FM_STACK_ID: "123", GC_FM_TOKEN: "glc_secret_value_1" };
+const FM_ENV = {
+  GC_FM_URL: "https://fleet-management-prod-001.grafana.net/",
+  GC_FM_STACK_ID: "123",
+  GC_FM_TOKEN: "glc_secret_value_1",
+};
 
 function problemsOf(fn: () => unknown): { input: string; message: string }[] {
   try {
@@ -43,7 +47,12 @@ describe("action.yml, the input parser and the README stay in sync", () => {
   });
 
   it("runs on node24 with an always() post", () => {
-    expect(action.runs).toMatchObject({ using: "node24", main: "dist/main/index.js", post: "dist/post/index.js", "post-if": "always()" });
+    expect(action.runs).toMatchObject({
+      using: "node24",
+      main: "dist/main/index.js",
+      post: "dist/post/index.js",
+      "post-if": "always()",
+    });
   });
 
   it("documents every input and output in the README tables", () => {
@@ -52,7 +61,8 @@ describe("action.yml, the input parser and the README stay in sync", () => {
       expect(row, `README row for input ${spec.name}`).toBeDefined();
       expect(row).toContain(spec.default !== undefined ? `\`${spec.default}\`` : "");
     }
-    for (const o of OUTPUTS) expect(readme, `README row for output ${o.name}`).toMatch(new RegExp(`\\|\\s*\`${o.name}\`\\s*\\|`));
+    for (const o of OUTPUTS)
+      expect(readme, `README row for output ${o.name}`).toMatch(new RegExp(`\\|\\s*\`${o.name}\`\\s*\\|`));
   });
 });
 
@@ -69,7 +79,11 @@ describe("parseInputs", () => {
       maxLifetimeMs: 6 * 3_600_000,
       failOnCleanupError: false,
     });
-    expect(s.credentials.fm).toEqual({ url: "https://fleet-management-prod-001.grafana.net", stackId: "123", token: "glc_secret_value_1" });
+    expect(s.credentials.fm).toEqual({
+      url: "https://fleet-management-prod-001.grafana.net",
+      stackId: "123",
+      token: "glc_secret_value_1",
+    });
     expect(s.credentials.prom).toBeUndefined();
   });
 
@@ -82,7 +96,13 @@ describe("parseInputs", () => {
   it("reports every bad input at once, naming each", () => {
     const problems = problemsOf(() =>
       parseInputs(
-        reader({ interval: "ten", "heartbeat-interval": "500ms", "dry-run": "yes", "fm-rate-limit": "-1", env: "PR_1" }),
+        reader({
+          interval: "ten",
+          "heartbeat-interval": "500ms",
+          "dry-run": "yes",
+          "fm-rate-limit": "-1",
+          env: "PR_1",
+        }),
         FM_ENV,
       ),
     );
@@ -97,7 +117,10 @@ describe("parseInputs", () => {
 
   it("names the missing FM credentials when only some are set", () => {
     const problems = problemsOf(() =>
-      parseInputs(reader({ blueprint: "x" }), { GC_FM_URL: "https://fm.example.com", GC_FM_TOKEN: "glc_abcdefgh" }),
+      parseInputs(reader({ blueprint: "x" }), {
+        GC_FM_URL: "https://fm.example.com",
+        GC_FM_TOKEN: "glc_abcdefgh",
+      }),
     );
     expect(problems).toHaveLength(1);
     expect(problems[0]!.input).toBe("GC_FM_STACK_ID");
@@ -133,7 +156,9 @@ describe("parseInputs", () => {
   });
 
   it("asks for some credentials unless dry-run", () => {
-    expect(problemsOf(() => parseInputs(reader({ blueprint: "x" }), {}))[0]!.message).toMatch(/nothing to do/);
+    expect(problemsOf(() => parseInputs(reader({ blueprint: "x" }), {}))[0]!.message).toMatch(
+      /nothing to do/,
+    );
     expect(parseInputs(reader({ blueprint: "x", "dry-run": "true" }), {}).dryRun).toBe(true);
   });
 
