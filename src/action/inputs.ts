@@ -4,7 +4,7 @@
  * INPUTS is the single list that action.yml and the README tables are tested against.
  */
 import { InputError, type InputProblem } from "../core/errors.js";
-import { parseDuration } from "../core/duration.js";
+import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
 import { createScrubber } from "../core/secrets.js";
 import {
   credentialSourceFromEnv,
@@ -127,12 +127,6 @@ export function envInputReader(env: NodeJS.ProcessEnv): InputReader {
 }
 
 const ENV_NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
-
-/**
- * The longest duration any input takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js timer can
- * do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop; "1e400s" is Infinity).
- */
-const MAX_DURATION_MS = 596 * 3_600_000;
 
 export function parseDurationInput(
   read: InputReader,

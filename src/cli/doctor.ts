@@ -55,8 +55,11 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
   const env = withDotEnv(io.env, io.cwd);
   const source = credentialSourceFromEnv(env);
   const resolved = resolveCredentials(source);
+  // Scrub every token given, not only those that resolved: a token pasted into a URL variable comes back
+  // quoted in "is not a URL" (found by fuzzing the action's input parser, which has the same rule).
   const known = secretValues(resolved.credentials);
-  const scrub = createScrubber(known.secrets, known.users);
+  const given = [source.fmToken.value, source.promToken.value].filter((t): t is string => !!t);
+  const scrub = createScrubber([...known.secrets, ...given], known.users);
   const say = (ok: boolean | undefined, text: string) =>
     io.stdout.write(`${ok === undefined ? "  - " : ok ? "  ✓ " : "  ✗ "}${scrub(text)}\n`);
   let healthy = true;

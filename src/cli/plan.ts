@@ -3,7 +3,7 @@ import { githubAttributes } from "../action/github-context.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { envNameProblem } from "../blueprint/names.js";
 import { SHIPPED_NAMES } from "../blueprint/shipped.js";
-import { parseDuration } from "../core/duration.js";
+import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
 import { InputError, type InputProblem } from "../core/errors.js";
 import { formatPlanJson, formatPlanTable, summarizePlan } from "../fleet/plan.js";
 import { buildRoster } from "../fleet/roster.js";
@@ -44,10 +44,10 @@ export const planCommand: CliCommand = {
     const envProblem = values.env === undefined ? undefined : envNameProblem(values.env);
     if (envProblem) problems.push({ input: "--env", message: envProblem });
     const intervalMs = parseDuration(values.interval);
-    if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS)
+    if (intervalMs === undefined || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_DURATION_MS)
       problems.push({
         input: "--interval",
-        message: `expected a duration of at least 1s (e.g. 15s), found "${values.interval}"`,
+        message: `expected a duration from 1s to ${MAX_DURATION_MS / 3_600_000}h (e.g. 15s), found "${values.interval}"`,
       });
     if (problems.length > 0 || intervalMs === undefined) throw new InputError(problems);
 

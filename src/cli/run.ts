@@ -2,7 +2,7 @@
  * `fm-fleet run <blueprint>`: the whole lifecycle in the foreground (SPEC section 8). Ctrl-C or the end of
  * --duration cleans up; the exit code is non-zero when cleanup was incomplete.
  */
-import { parseDuration } from "../core/duration.js";
+import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
 import { describeError, InputError } from "../core/errors.js";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
@@ -48,9 +48,12 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
   let durationMs: number | undefined;
   if (values.duration !== undefined) {
     durationMs = parseDuration(values.duration);
-    if (durationMs === undefined) {
+    if (durationMs === undefined || durationMs > MAX_DURATION_MS) {
       throw new InputError([
-        { input: "--duration", message: `expected a duration such as 20s or 5m, found "${values.duration}"` },
+        {
+          input: "--duration",
+          message: `expected a duration such as 20s or 5m, at most ${MAX_DURATION_MS / 3_600_000}h, found "${values.duration}"`,
+        },
       ]);
     }
   }

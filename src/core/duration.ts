@@ -1,5 +1,11 @@
 /** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
 
+/**
+ * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
+ * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
+ */
+export const MAX_DURATION_MS = 596 * 3_600_000;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
 const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
