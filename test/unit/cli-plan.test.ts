@@ -106,9 +106,10 @@ describe("bad input exits 2 with the reason and no stack trace", () => {
     [["plan", "fleet-management", "--env", "PR 1"], "--env: expected an environment name"],
     [
       ["plan", "fleet-management", "--interval", "ten"],
-      '--interval: expected a duration of at least 1s (e.g. 15s), found "ten"',
+      '--interval: expected a duration from 1s to 596h (e.g. 15s), found "ten"',
     ],
     [["plan", "fleet-management", "--interval", "500ms"], "--interval"],
+    [["plan", "fleet-management", "--interval", "1000h"], "--interval: expected a duration from 1s to 596h"],
     [["plan", "fleet-management", "--colour"], "--colour: is not an option of fm-fleet plan"],
     [["plan", "fleet-management", "--env"], "--env: expected a value after it"],
   ])("%j", async (argv, message) => {
