@@ -42,6 +42,8 @@ describe("soak, CI short form", () => {
     });
     const table = formatFigureTable(figures);
     const value = (name: string) => figures.find((f) => f.name === name)?.value;
+    // The figures belong in the CI log whether or not the run passes.
+    console.log(`soak, CI short form\n${table}`);
 
     expect(report.aborted, table).toBeUndefined();
     expect(report.leftRegistered, table).toBe(0);
