@@ -50,15 +50,16 @@ describe("heartbeat schedule", () => {
 });
 
 describe("heartbeatCapacityWarning", () => {
-  it("says nothing when the fleet fits the rate", () => {
-    expect(heartbeatCapacityWarning(675, 45_000, 15)).toBeUndefined();
+  it("says nothing when the fleet fits 90 % of the rate (the rest is kept for retries)", () => {
+    expect(heartbeatCapacityWarning(607, 45_000, 15)).toBeUndefined();
+    expect(heartbeatCapacityWarning(608, 45_000, 15)).toBeDefined();
   });
 
   it("gives the numbers and the fix when it does not", () => {
     const w = heartbeatCapacityWarning(1000, 45_000, 15);
     expect(w).toContain("1000 collectors heartbeating every 45s need 22.2 GetConfig calls per second");
-    expect(w).toContain("limit of 15 req/s");
-    expect(w).toContain("at least 1m7s");
-    expect(w).toContain("at most 675 collectors");
+    expect(w).toContain("above 13.5 req/s (90 % of the client's limit of 15 req/s");
+    expect(w).toContain("at least 1m15s");
+    expect(w).toContain("at most 607 collectors");
   });
 });
