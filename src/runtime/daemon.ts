@@ -14,7 +14,7 @@ import { cleanupBudgetMs } from "./budget.js";
 import { createFleetEngine, type FleetEngine } from "./fleet-engine.js";
 import { statePaths } from "./paths.js";
 import { isAlive } from "./process.js";
-import { writeStatus, type Phase, type Status } from "./status.js";
+import { emptyCleanup, emptyCounters, writeStatus, type Phase, type Status } from "./status.js";
 
 const STOP_POLL_MS = 1000;
 const STATUS_EVERY_MS = 5000;
@@ -56,22 +56,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     phase,
     startedAtMs,
     updatedAtMs: clock.now(),
-    counters: engine?.counters() ?? {
-      collectors: config.collectors.length,
-      registrations: 0,
-      registrationFailures: 0,
-      heartbeatsOk: 0,
-      heartbeatsFailed: 0,
-      heartbeatsLate: 0,
-      reRegistrations: 0,
-      fmRetries: 0,
-      ticks: 0,
-      lateTicks: 0,
-      samples: 0,
-      bytes: 0,
-      pushRetries: 0,
-      droppedSamples: 0,
-    },
+    counters: engine?.counters() ?? emptyCounters(config.collectors.length),
     lastTimestampMs: Math.max(lastTimestampMs, engine?.lastTimestampMs() ?? 0),
     lastErrors: engine
       ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
@@ -159,15 +144,8 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     ? await engine.stop({
         deadlineMs: clock.now() + cleanupBudgetMs(config.collectors.length, config.fmRatePerSecond),
       })
-    : {
-        unregistered: 0,
-        unregisterFailed: [],
-        warnings: [],
-        seriesClosed: 0,
-        seriesOpen: 0,
-        // The engine was never built, so nothing was registered or pushed.
-        complete: true,
-      };
+    : // The engine was never built, so nothing was registered or pushed.
+      emptyCleanup();
   for (const w of cleanup.warnings) logger.warn(w);
   for (const f of cleanup.unregisterFailed) logger.error(`could not unregister ${f.id}: ${f.error}`);
   if (cleanup.seriesOpen > 0)

@@ -18,7 +18,7 @@ import { createHttpTransport } from "../transport/http.js";
 import { createTokenBucket } from "../transport/rate-limit.js";
 import type { FleetConfig, FleetSecrets } from "./config.js";
 import type { CleanupReport, Counters } from "./status.js";
-import { emptyCounters } from "./status.js";
+import { emptyCleanup, emptyCounters } from "./status.js";
 
 export interface FleetEngineOptions {
   config: FleetConfig;
@@ -187,14 +187,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
     stop(stopOptions) {
       stopped ??= (async (): Promise<CleanupReport> => {
         const deadlineMs = stopOptions?.deadlineMs ?? clock.now() + 60_000;
-        const report: CleanupReport = {
-          unregistered: 0,
-          unregisterFailed: [],
-          warnings: [],
-          seriesClosed: 0,
-          seriesOpen: 0,
-          complete: true,
-        };
+        const report: CleanupReport = emptyCleanup();
         // Stop the loops first so no heartbeat re-registers a collector we are about to unregister.
         await Promise.allSettled([fm?.stopHeartbeats(), emitter?.stop()]);
         // Unregister and close series side by side: they share nothing but the deadline.

@@ -72,6 +72,18 @@ export function readStatus(path: string): Status | undefined {
   }
 }
 
+/** A cleanup with nothing to do: nothing was registered or pushed. */
+export function emptyCleanup(): CleanupReport {
+  return {
+    unregistered: 0,
+    unregisterFailed: [],
+    warnings: [],
+    seriesClosed: 0,
+    seriesOpen: 0,
+    complete: true,
+  };
+}
+
 export function emptyCounters(collectors = 0): Counters {
   return {
     collectors,

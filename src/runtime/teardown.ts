@@ -15,7 +15,7 @@ import { SERIES_PER_COLLECTOR } from "../signals/catalog.js";
 import { cleanupBudgetMs, stopWaitMs } from "./budget.js";
 import { createFleetEngine } from "./fleet-engine.js";
 import type { StatePaths } from "./paths.js";
-import type { CleanupReport, Status } from "./status.js";
+import { emptyCleanup, type CleanupReport, type Status } from "./status.js";
 import { stopDaemon, type StopOutcome } from "./supervisor.js";
 import { z } from "zod";
 
@@ -116,14 +116,7 @@ export async function teardownFleet(options: {
       logger.warn(`the background process is ${stop.outcome}; cleaning up from the saved fleet`);
     if (!saved.config) {
       cleanedBy = "nothing-to-clean";
-      cleanup ??= {
-        unregistered: 0,
-        unregisterFailed: [],
-        warnings: [],
-        seriesClosed: 0,
-        seriesOpen: 0,
-        complete: true,
-      };
+      cleanup ??= emptyCleanup();
       if (saved.problem && options.pid !== undefined) problems.push(saved.problem);
     } else {
       cleanedBy = "inline";

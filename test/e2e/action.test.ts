@@ -11,6 +11,7 @@ import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
 import { filesUnder, scanForSecrets, type Leak } from "../helpers/leak-scan.js";
 import { createRunner, ROOT, type RunnerSim } from "../helpers/runner.js";
+import { isAlive, waitFor } from "../helpers/wait.js";
 
 const FM_TOKEN = "glc_CANARYfmTOKEN0123456789abcdef";
 const PROM_TOKEN = "glc_CANARYpromTOKEN9876543210fedcba";
@@ -28,23 +29,6 @@ function leaks(runner: RunnerSim, extraSecrets: string[] = []): Leak[] {
     secrets: [FM_TOKEN, PROM_TOKEN, ...extraSecrets],
     users: [STACK_ID, PROM_USER],
   });
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("the action, main then post, as the runner runs it", () => {

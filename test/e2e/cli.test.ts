@@ -13,6 +13,7 @@ import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
 import { filesUnder, scanForSecrets } from "../helpers/leak-scan.js";
 import { ROOT } from "../helpers/runner.js";
+import { isAlive, waitFor } from "../helpers/wait.js";
 
 const CLI = join(ROOT, "dist", "cli", "index.js");
 const FM_TOKEN = "glc_CANARYcliFM0123456789abcdef";
@@ -62,25 +63,6 @@ function createCliSession(baseEnv: () => NodeJS.ProcessEnv): CliSession {
     },
     streams: () => ({ ...printed }),
   };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe("fm-fleet, the built command line", () => {

@@ -22,6 +22,7 @@ import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
 import { filesUnder, scanForSecrets } from "../helpers/leak-scan.js";
 import { createRunner, parseFileCommands, ROOT, type RunnerSim, type StepResult } from "../helpers/runner.js";
+import { isAlive, sleep } from "../helpers/wait.js";
 
 const SEED = Number(process.env.FM_KILL_SEED ?? 20_240_607);
 const RUNS = Number(process.env.FM_KILL_RUNS ?? 24);
@@ -82,17 +83,6 @@ interface SavedState {
 interface DaemonStatus {
   pid: number;
   phase: string;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Polls until `read` returns a value; fine-grained, because a start of a few collectors takes ~1 s. */
