@@ -52723,8 +52723,12 @@ async function serve(handoff) {
     // (actions.md section 2.2: a SIGTERM right after spawn otherwise kills with no handler).
     let stopRequested;
     let wake;
+    const startAbort = new AbortController();
     const requestStop = (why) => {
         stopRequested ??= why;
+        // During start: abandon registering at once, then clean up what was registered.
+        if (phase === "starting")
+            startAbort.abort(new Error(`stop requested during start (${why})`));
         wake?.();
     };
     process.on("SIGTERM", () => requestStop("SIGTERM"));
@@ -52740,7 +52744,6 @@ async function serve(handoff) {
     }, STOP_POLL_MS);
     report();
     logger.info(`fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}`);
-    const startAbort = new AbortController();
     try {
         engine = createFleetEngine({
             config,
@@ -52750,17 +52753,8 @@ async function serve(handoff) {
             logger,
             scrub,
         });
-        const stopDuringStart = setInterval(() => {
-            if (stopRequested)
-                startAbort.abort(new Error(`stop requested during start (${stopRequested})`));
-        }, 100);
-        try {
-            const started = await engine.start(startAbort.signal);
-            logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
-        }
-        finally {
-            clearInterval(stopDuringStart);
-        }
+        const started = await engine.start(startAbort.signal);
+        logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
         if (!stopRequested) {
             phase = "ready";
             report();
@@ -52782,7 +52776,7 @@ async function serve(handoff) {
         logger.error(`start failed: ${reason}`);
         report();
     }
-    // Cleanup, whatever happened above.
+    // Cleanup, whatever happened above. A failed start keeps its reason in the final status.
     const failed = phase === "failed";
     phase = "stopping";
     report();
@@ -52800,13 +52794,8 @@ async function serve(handoff) {
         logger.error(`${cleanup.seriesOpen} series left open: ${cleanup.seriesError ?? ""}`);
     logger.info(`cleanup ${cleanup.complete ? "complete" : "INCOMPLETE"}: ${cleanup.unregistered} unregistered, ${cleanup.seriesClosed} series closed`);
     clearInterval(watchdog);
-    phase = failed ? "failed" : "stopped";
-    // A failed start keeps phase "failed" but carries its cleanup, so main knows whether to clean up inline.
+    phase = "stopped";
     report({ cleanup });
-    if (failed) {
-        phase = "stopped";
-        report({ cleanup, ...(reason ? { reason } : {}) });
-    }
     return failed ? 1 : 0;
 }
 

@@ -76,8 +76,11 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   // (actions.md section 2.2: a SIGTERM right after spawn otherwise kills with no handler).
   let stopRequested: string | undefined;
   let wake: (() => void) | undefined;
+  const startAbort = new AbortController();
   const requestStop = (why: string) => {
     stopRequested ??= why;
+    // During start: abandon registering at once, then clean up what was registered.
+    if (phase === "starting") startAbort.abort(new Error(`stop requested during start (${why})`));
     wake?.();
   };
   process.on("SIGTERM", () => requestStop("SIGTERM"));
@@ -95,7 +98,6 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     `fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}`,
   );
 
-  const startAbort = new AbortController();
   try {
     engine = createFleetEngine({
       config,
@@ -105,17 +107,8 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       logger,
       scrub,
     });
-    const stopDuringStart = setInterval(() => {
-      if (stopRequested) startAbort.abort(new Error(`stop requested during start (${stopRequested})`));
-    }, 100);
-    try {
-      const started = await engine.start(startAbort.signal);
-      logger.info(
-        `ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`,
-      );
-    } finally {
-      clearInterval(stopDuringStart);
-    }
+    const started = await engine.start(startAbort.signal);
+    logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
     if (!stopRequested) {
       phase = "ready";
       report();
@@ -136,7 +129,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     report();
   }
 
-  // Cleanup, whatever happened above.
+  // Cleanup, whatever happened above. A failed start keeps its reason in the final status.
   const failed = phase === "failed";
   phase = "stopping";
   report();
@@ -154,12 +147,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     `cleanup ${cleanup.complete ? "complete" : "INCOMPLETE"}: ${cleanup.unregistered} unregistered, ${cleanup.seriesClosed} series closed`,
   );
   clearInterval(watchdog);
-  phase = failed ? "failed" : "stopped";
-  // A failed start keeps phase "failed" but carries its cleanup, so main knows whether to clean up inline.
+  phase = "stopped";
   report({ cleanup });
-  if (failed) {
-    phase = "stopped";
-    report({ cleanup, ...(reason ? { reason } : {}) });
-  }
   return failed ? 1 : 0;
 }
