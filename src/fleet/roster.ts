@@ -27,6 +27,22 @@ interface Placed {
   readonly origin: YamlPath;
 }
 
+/**
+ * The largest fleet one run may make. SPEC caps each OS count at 10,000 but not the total, and many
+ * environments with large clusters multiply. 50,000 collectors is already 1.45 M series, ten times Mimir's
+ * default tenant limit, and ~55 minutes of FM start-up at 15 req/s: anything beyond is a typo, not a test.
+ */
+export const MAX_ROSTER_SIZE = 50_000;
+
+function rosterTooLarge(count: number, env: ResolvedEnvironment, file: string): BlueprintError {
+  return new BlueprintError(file, [
+    {
+      path: formatYamlPath(["environments", env.index]),
+      message: `the roster has more than ${MAX_ROSTER_SIZE} collectors (at least ${count} by this environment): lower the counts, nodes or environments`,
+    },
+  ]);
+}
+
 export function buildRoster(blueprint: Blueprint, options: RosterOptions = {}): Roster {
   if (options.env !== undefined) {
     const problem = envNameProblem(options.env);
@@ -38,10 +54,13 @@ export function buildRoster(blueprint: Blueprint, options: RosterOptions = {}): 
     return { index, spec, name, cluster };
   });
   const context = options.contextAttributes ?? {};
-  const placed = [
-    ...standaloneCollectors(blueprint, environments, context),
-    ...environments.flatMap((env) => mirroredCollectors(blueprint, env, context)),
-  ];
+  const placed = standaloneCollectors(blueprint, environments, context);
+  for (const env of environments) {
+    placed.push(...mirroredCollectors(blueprint, env, context));
+    // Checked as the roster grows, so a blueprint asking for millions fails before it can exhaust memory.
+    if (placed.length > MAX_ROSTER_SIZE)
+      throw rosterTooLarge(placed.length, env, options.source ?? blueprint.name);
+  }
   checkIds(placed, options.source ?? blueprint.name, options.env);
   return { blueprint: blueprint.name, collectors: placed.map((p) => p.collector) };
 }

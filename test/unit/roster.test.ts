@@ -250,3 +250,34 @@ environments:
     );
   });
 });
+
+describe("roster size", () => {
+  it("refuses a roster over 50,000 collectors before building it all, naming the environment", () => {
+    const envs = Array.from(
+      { length: 12 },
+      (_, i) => `  - name: e${i}
+    cluster:
+      name: c${i}
+      nodes: 1000
+      windows_nodes: 1000
+      k8s_monitoring:
+        enabled: true
+        fleet_management: true
+        features: {pod_logs: true, profiling: true, application_observability: true}
+        receiver_as_daemonset: true`,
+    ).join("\n");
+    const { blueprint } = parseBlueprint(
+      `name: huge\nenvironments:\n${envs}\nfeatures:\n  fleet_management:\n    collectors_per_os: {linux: 10000, windows: 10000, darwin: 10000}\n`,
+      "huge.yaml",
+    );
+    let error: unknown;
+    try {
+      buildRoster(blueprint);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(BlueprintError);
+    expect((error as BlueprintError).problems[0]!.path).toMatch(/^environments\.\d+|^environments\[\d+\]/);
+    expect((error as BlueprintError).message).toMatch(/more than 50000 collectors/);
+  });
+});
