@@ -80,7 +80,9 @@ async function main(deps: MainDeps): Promise<void> {
     daemonScript: deps.daemonScript,
     startTimeoutMs: settings.startTimeoutMs,
     // The runner's worker starts node directly, so our parent is the worker: when it is gone, so is the job.
-    watchPid: process.ppid,
+    // In a job container node runs under `docker exec` and its parent is outside the namespace (ppid 0):
+    // there is nothing to watch, and max-lifetime and the container's removal end the fleet.
+    ...(process.ppid > 1 ? { watchPid: process.ppid } : {}),
     logger,
     beforeSpawn: ({ nonce }) => {
       state = {
