@@ -16,7 +16,8 @@
  */
 import { parseArgs } from "node:util";
 import { createFmEmulator } from "../src/emulator/fm-server.js";
-import type { Collector, Os } from "../src/fleet/types.js";
+import { OS_ORDER, type Collector } from "../src/fleet/types.js";
+import { standaloneCollector } from "../test/helpers/collectors.js";
 import { createFmClient } from "../src/fm/client.js";
 import { createFmController, heartbeatCapacityWarning } from "../src/fm/controller.js";
 import { createHttpTransport } from "../src/transport/http.js";
@@ -53,22 +54,14 @@ const record = (name: string, value: number, unit: string, bound?: number) =>
   });
 
 function fleet(n: number): Collector[] {
-  const oses: Os[] = ["linux", "windows", "darwin"];
-  return Array.from({ length: n }, (_, i) => {
-    const os = oses[i % 3]!;
-    const id = `bench-prod-${os}-${String(Math.floor(i / 3) + 1).padStart(4, "0")}`;
-    return {
-      id,
-      name: id,
-      os,
-      version: "v1.18.1",
+  return Array.from({ length: n }, (_, i) =>
+    standaloneCollector({
+      blueprint: "bench",
       env: "prod",
-      kind: "standalone",
-      healthy: true,
-      attributes: { "collector.os": os, "collector.version": "v1.18.1", env: "prod", fake: "true" },
-      labels: {},
-    };
-  });
+      os: OS_ORDER[i % 3]!,
+      index: Math.floor(i / 3) + 1,
+    }),
+  );
 }
 
 function quantile(sorted: number[], q: number): number {

@@ -7,7 +7,8 @@ import { seededRandom } from "../../src/core/clock.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import { USER_AGENT } from "../../src/core/version.js";
 import { createFmEmulator, type FmEmulator, type FmEmulatorOptions } from "../../src/emulator/fm-server.js";
-import type { Collector } from "../../src/fleet/types.js";
+import { OS_ORDER, type Collector } from "../../src/fleet/types.js";
+import { standaloneCollector } from "../helpers/collectors.js";
 import { createFmClient } from "../../src/fm/client.js";
 import { createFmController, type FmControllerOptions } from "../../src/fm/controller.js";
 import { FmRejectedError } from "../../src/fm/guidance.js";
@@ -16,21 +17,14 @@ import { createTokenBucket } from "../../src/transport/rate-limit.js";
 import type { HttpTransport } from "../../src/transport/types.js";
 
 const collectors = (n: number): Collector[] =>
-  Array.from({ length: n }, (_, i) => {
-    const os = (["linux", "windows", "darwin"] as const)[i % 3]!;
-    const id = `itest-prod-${os}-${String(i + 1).padStart(2, "0")}`;
-    return {
-      id,
-      name: id,
-      os,
-      version: "v1.18.1",
+  Array.from({ length: n }, (_, i) =>
+    standaloneCollector({
+      blueprint: "itest",
       env: "prod",
-      kind: "standalone",
-      healthy: true,
-      attributes: { "collector.os": os, "collector.version": "v1.18.1", env: "prod", fake: "true" },
-      labels: {},
-    };
-  });
+      os: OS_ORDER[i % 3]!,
+      index: Math.floor(i / 3) + 1,
+    }),
+  );
 
 let emulator: FmEmulator | undefined;
 let transport: HttpTransport | undefined;
