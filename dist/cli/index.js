@@ -88154,7 +88154,6 @@ function createFleetEngine(options) {
     const logger = options.logger ?? silentLogger;
     const collectors = config.collectors;
     const transport = createHttpTransport({ connections: 16 });
-    const errors = {};
     let fm;
     if (config.fm) {
         if (!secrets.fmToken)
@@ -88222,7 +88221,6 @@ function createFleetEngine(options) {
             c.heartbeatsLate = s.heartbeatsLate;
             c.reRegistrations = s.reRegistrations;
             c.fmRetries = s.retries;
-            Object.assign(errors, Object.fromEntries(Object.entries(s.lastErrors).map(([k, v]) => [`fm.${k}`, v])));
         }
         if (emitter) {
             const s = emitter.stats();
@@ -88232,8 +88230,6 @@ function createFleetEngine(options) {
             c.bytes = s.bytes;
             c.pushRetries = s.retries;
             c.droppedSamples = s.droppedSamples;
-            if (s.lastError)
-                errors["remote-write"] = s.lastError;
         }
         return c;
     };
@@ -88314,8 +88310,13 @@ function createFleetEngine(options) {
         counters,
         lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
         lastErrors: () => {
-            counters();
-            return { ...errors };
+            const errors = {};
+            for (const [kind, message] of Object.entries(fm?.stats().lastErrors ?? {}))
+                errors[`fm.${kind}`] = message;
+            const pushError = emitter?.stats().lastError;
+            if (pushError)
+                errors["remote-write"] = pushError;
+            return errors;
         },
     };
 }

@@ -52445,7 +52445,6 @@ function createFleetEngine(options) {
     const logger = options.logger ?? silentLogger;
     const collectors = config.collectors;
     const transport = createHttpTransport({ connections: 16 });
-    const errors = {};
     let fm;
     if (config.fm) {
         if (!secrets.fmToken)
@@ -52513,7 +52512,6 @@ function createFleetEngine(options) {
             c.heartbeatsLate = s.heartbeatsLate;
             c.reRegistrations = s.reRegistrations;
             c.fmRetries = s.retries;
-            Object.assign(errors, Object.fromEntries(Object.entries(s.lastErrors).map(([k, v]) => [`fm.${k}`, v])));
         }
         if (emitter) {
             const s = emitter.stats();
@@ -52523,8 +52521,6 @@ function createFleetEngine(options) {
             c.bytes = s.bytes;
             c.pushRetries = s.retries;
             c.droppedSamples = s.droppedSamples;
-            if (s.lastError)
-                errors["remote-write"] = s.lastError;
         }
         return c;
     };
@@ -52605,8 +52601,13 @@ function createFleetEngine(options) {
         counters,
         lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
         lastErrors: () => {
-            counters();
-            return { ...errors };
+            const errors = {};
+            for (const [kind, message] of Object.entries(fm?.stats().lastErrors ?? {}))
+                errors[`fm.${kind}`] = message;
+            const pushError = emitter?.stats().lastError;
+            if (pushError)
+                errors["remote-write"] = pushError;
+            return errors;
         },
     };
 }

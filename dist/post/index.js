@@ -83761,7 +83761,6 @@ function createFleetEngine(options) {
     const logger = options.logger ?? silentLogger;
     const collectors = config.collectors;
     const transport = createHttpTransport({ connections: 16 });
-    const errors = {};
     let fm;
     if (config.fm) {
         if (!secrets.fmToken)
@@ -83829,7 +83828,6 @@ function createFleetEngine(options) {
             c.heartbeatsLate = s.heartbeatsLate;
             c.reRegistrations = s.reRegistrations;
             c.fmRetries = s.retries;
-            Object.assign(errors, Object.fromEntries(Object.entries(s.lastErrors).map(([k, v]) => [`fm.${k}`, v])));
         }
         if (emitter) {
             const s = emitter.stats();
@@ -83839,8 +83837,6 @@ function createFleetEngine(options) {
             c.bytes = s.bytes;
             c.pushRetries = s.retries;
             c.droppedSamples = s.droppedSamples;
-            if (s.lastError)
-                errors["remote-write"] = s.lastError;
         }
         return c;
     };
@@ -83921,8 +83917,13 @@ function createFleetEngine(options) {
         counters,
         lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
         lastErrors: () => {
-            counters();
-            return { ...errors };
+            const errors = {};
+            for (const [kind, message] of Object.entries(fm?.stats().lastErrors ?? {}))
+                errors[`fm.${kind}`] = message;
+            const pushError = emitter?.stats().lastError;
+            if (pushError)
+                errors["remote-write"] = pushError;
+            return errors;
         },
     };
 }

@@ -64,7 +64,6 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
   const logger = options.logger ?? silentLogger;
   const collectors = config.collectors as readonly Collector[];
   const transport = createHttpTransport({ connections: 16 });
-  const errors: Record<string, string> = {};
 
   let fm: FmController | undefined;
   if (config.fm) {
@@ -138,7 +137,6 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       c.heartbeatsLate = s.heartbeatsLate;
       c.reRegistrations = s.reRegistrations;
       c.fmRetries = s.retries;
-      Object.assign(errors, Object.fromEntries(Object.entries(s.lastErrors).map(([k, v]) => [`fm.${k}`, v])));
     }
     if (emitter) {
       const s = emitter.stats();
@@ -148,7 +146,6 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       c.bytes = s.bytes;
       c.pushRetries = s.retries;
       c.droppedSamples = s.droppedSamples;
-      if (s.lastError) errors["remote-write"] = s.lastError;
     }
     return c;
   };
@@ -225,8 +222,12 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
     counters,
     lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
     lastErrors: () => {
-      counters();
-      return { ...errors };
+      const errors: Record<string, string> = {};
+      for (const [kind, message] of Object.entries(fm?.stats().lastErrors ?? {}))
+        errors[`fm.${kind}`] = message;
+      const pushError = emitter?.stats().lastError;
+      if (pushError) errors["remote-write"] = pushError;
+      return errors;
     },
   };
 }
