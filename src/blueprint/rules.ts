@@ -2,7 +2,7 @@
  * Blueprint rules that span several keys (SPEC section 2). They read the raw parsed YAML rather than the zod
  * output, so they still run, and report, when an unrelated key is invalid: all problems at once.
  */
-import { OS_ORDER } from "../fleet/types.js";
+import { OS_ORDER } from "../blueprint/os.js";
 import type { PendingProblem } from "./issues.js";
 import { describeFound } from "./messages.js";
 import { KNOWN_FEATURE_KEYS, KNOWN_TOP_LEVEL_KEYS } from "./schema.js";

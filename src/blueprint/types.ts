@@ -1,5 +1,5 @@
 /** The typed blueprint (SPEC section 2) after validation, with every default applied. Pure data. */
-import type { Os } from "../fleet/types.js";
+import type { Os } from "../blueprint/os.js";
 
 export type PerOs = Readonly<Record<Os, number>>;
 

@@ -1,5 +1,5 @@
 /** Local attributes as sent to FM on RegisterCollector and every GetConfig (SPEC section 5). */
-import type { Os } from "./types.js";
+import type { Os } from "../blueprint/os.js";
 
 export interface AttributeSources {
   readonly os: Os;

@@ -1,5 +1,5 @@
 /** Collector ID rules (SPEC section 3). */
-import type { Os } from "./types.js";
+import type { Os } from "../blueprint/os.js";
 
 /** FM's limit on collector IDs. */
 export const MAX_ID_LENGTH = 128;

@@ -12,7 +12,7 @@ import {
   type K8sNode,
 } from "./k8s-names.js";
 import { ALLOY_HTTP_PORT, baseLabels } from "./labels.js";
-import type { Os } from "./types.js";
+import type { Os } from "../blueprint/os.js";
 
 export const K8S_RELEASE = "grafana-k8s-monitoring";
 export const K8S_NAMESPACE = "monitoring";

@@ -5,7 +5,7 @@
  * counter, so names and addresses stay unique however many nodes a blueprint asks for.
  */
 import { createHash } from "node:crypto";
-import type { Os } from "./types.js";
+import type { Os } from "../blueprint/os.js";
 
 function sha256(parts: readonly (string | number)[]): Buffer {
   // NUL never occurs in names, so ("a-b", "c") and ("a", "b-c") hash differently.

@@ -1,5 +1,5 @@
 /** Base labels on every series a collector emits (SPEC sections 4 and 6). */
-import type { Os } from "./types.js";
+import type { Os } from "../blueprint/os.js";
 
 /** The job the Grafana Cloud "Alloy Health" integration and the alloy-mixin select on. */
 export const ALLOY_JOB = "integrations/alloy";

@@ -10,7 +10,8 @@ import { localAttributes } from "./attributes.js";
 import { isValidCollectorId, MAX_ID_LENGTH, sequenceNumber, standaloneId } from "./ids.js";
 import { mirrorAttributes, mirrorLabels, mirrorPods } from "./k8s-mirror.js";
 import { standaloneLabels } from "./labels.js";
-import { OS_ORDER, type Collector, type Roster, type RosterOptions } from "./types.js";
+import { type Collector, type Roster, type RosterOptions } from "./types.js";
+import { OS_ORDER } from "../blueprint/os.js";
 
 /** One blueprint environment after the env override. */
 interface ResolvedEnvironment {

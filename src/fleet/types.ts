@@ -1,7 +1,6 @@
-/** The roster's data model (SPEC sections 3 and 4). Pure data: no behaviour lives here. */
+/** The roster's data model: collectors as FM and Mimir see them. Pure data: no behaviour lives here. */
 
-export type Os = "linux" | "windows" | "darwin";
-export const OS_ORDER: readonly Os[] = ["linux", "windows", "darwin"];
+import type { Os } from "../blueprint/os.js";
 
 export type CollectorKind = "standalone" | "k8s";
 

@@ -2,7 +2,8 @@
  * The labels of `alloy_build_info` for a collector (SPEC section 6): they name the real Alloy release the
  * collector claims to run, so a dashboard that groups by revision or Go version shows what a real fleet would.
  */
-import type { Collector, Os } from "../fleet/types.js";
+import type { Collector } from "../fleet/types.js";
+import type { Os } from "../blueprint/os.js";
 
 export interface AlloyRelease {
   /** With the leading "v", as Alloy's `normalizeVersion` writes it (internal/build/build.go). */

@@ -2,7 +2,8 @@
  * Collectors built by hand, shaped as SPEC sections 3, 4 and 6 describe them, for tests of code that
  * consumes a roster without depending on the roster builder.
  */
-import type { Collector, Os } from "../../src/fleet/types.js";
+import type { Collector } from "../../src/fleet/types.js";
+import type { Os } from "../../src/blueprint/os.js";
 
 export interface StandaloneSpec {
   blueprint?: string;

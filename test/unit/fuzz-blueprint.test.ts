@@ -13,7 +13,8 @@ import { parseBlueprint } from "../../src/blueprint/load.js";
 import type { Blueprint, ClusterSpec } from "../../src/blueprint/types.js";
 import { BlueprintError, InputError } from "../../src/core/errors.js";
 import { buildRoster } from "../../src/fleet/roster.js";
-import { OS_ORDER, type Roster } from "../../src/fleet/types.js";
+import { type Roster } from "../../src/fleet/types.js";
+import { OS_ORDER } from "../../src/blueprint/os.js";
 import {
   mutatedSeed,
   rawText,
