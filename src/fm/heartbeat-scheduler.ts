@@ -79,7 +79,7 @@ export function createHeartbeatScheduler<T>(options: HeartbeatSchedulerOptions<T
   const fill = (targets: readonly T[]) => {
     heap.clear();
     generation++;
-    const now = clock.now();
+    const now = clock.monotonic();
     targets.forEach((target, index) => enqueue(target, index, firstRoundAtOrAfter(plan!, index, now)));
   };
 
@@ -90,7 +90,7 @@ export function createHeartbeatScheduler<T>(options: HeartbeatSchedulerOptions<T
     try {
       if (dueMs === undefined)
         await new Promise<void>((resolve) => alarm.signal.addEventListener("abort", () => resolve()));
-      else await clock.sleep(dueMs - clock.now(), alarm.signal);
+      else await clock.sleep(dueMs - clock.monotonic(), alarm.signal);
     } catch {
       // Woken early: the loop looks at the heap again.
     } finally {
@@ -101,7 +101,7 @@ export function createHeartbeatScheduler<T>(options: HeartbeatSchedulerOptions<T
   const run = async () => {
     while (!stopping) {
       const next = heap.peek();
-      if (!next || next.dueMs > clock.now()) {
+      if (!next || next.dueMs > clock.monotonic()) {
         await waitUntil(next?.dueMs);
         continue;
       }
@@ -139,7 +139,7 @@ export function createHeartbeatScheduler<T>(options: HeartbeatSchedulerOptions<T
       stopped = new AbortController();
       // Every running beat listens to it; Node's 10-listener leak warning would be a false alarm.
       setMaxListeners(0, stopped.signal);
-      plan = { startMs: clock.now(), intervalMs, count: targets.length };
+      plan = { startMs: clock.monotonic(), intervalMs, count: targets.length };
       fill(targets);
       loop = run();
     },

@@ -12,7 +12,7 @@ export function createWarnThrottle(
 ): (kind: string, message: string) => void {
   const last = new Map<string, { at: number; held: number }>();
   return (kind, message) => {
-    const now = clock.now();
+    const now = clock.monotonic();
     const seen = last.get(kind);
     if (seen && now - seen.at < everyMs) {
       seen.held++;

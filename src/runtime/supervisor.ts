@@ -73,7 +73,7 @@ export async function waitForReady(options: {
   pollMs?: number;
 }): Promise<ReadyOutcome> {
   const clock = options.clock ?? systemClock;
-  const deadline = clock.now() + options.timeoutMs;
+  const deadline = clock.monotonic() + options.timeoutMs;
   for (;;) {
     const status = readStatus(options.paths.status);
     const ours = status && status.nonce === options.nonce ? status : undefined;
@@ -96,7 +96,7 @@ export async function waitForReady(options: {
         ...(last ? { status: last } : {}),
       };
     }
-    if (clock.now() >= deadline) {
+    if (clock.monotonic() >= deadline) {
       return {
         ready: false,
         reason: `the fleet was not ready within the start timeout of ${Math.round(options.timeoutMs / 1000)} s`,
@@ -145,11 +145,11 @@ export async function stopDaemon(options: {
   writeFileSync(paths.stop, String(clock.now()), { mode: 0o600 });
   if (process.platform !== "win32" && isOurDaemon(pid, nonce, initial)) trySignal(pid, "SIGTERM");
 
-  const deadline = clock.now() + options.timeoutMs;
+  const deadline = clock.monotonic() + options.timeoutMs;
   for (;;) {
     const status = readStatus(paths.status);
     if (!isAlive(pid)) return withStatus(status?.phase === "stopped" ? "stopped" : "dead", status);
-    if (clock.now() >= deadline) {
+    if (clock.monotonic() >= deadline) {
       if (isOurDaemon(pid, nonce, status)) {
         trySignal(pid, "SIGKILL");
         return withStatus("killed", status);

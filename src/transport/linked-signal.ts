@@ -1,5 +1,5 @@
 /**
- * An AbortSignal that aborts when any parent does, or at an absolute time on an injected Clock (so fake
+ * An AbortSignal that aborts when any parent does, or at a monotonic time on an injected Clock (so fake
  * time drives it in tests). Unlike AbortSignal.any, it lets go of its parents when disposed: on Node 20,
  * signals made by AbortSignal.any([longLived]) are never collected (about 1 KB each), which a heartbeat
  * loop making hundreds a second cannot afford.
@@ -44,7 +44,7 @@ export function linkedSignal(
   }
   if (deadline && !controller.signal.aborted) {
     const { clock, atMs, what = "the deadline" } = deadline;
-    clock.sleep(Math.max(0, atMs - clock.now()), timer.signal).then(
+    clock.sleep(Math.max(0, atMs - clock.monotonic()), timer.signal).then(
       () => controller.abort(new DeadlineError(`${what} passed`)),
       () => undefined,
     );

@@ -7,7 +7,7 @@
  * leaves the queue without spending a token, so an overloaded fleet drops late calls instead of piling up
  * a backlog that makes every later call late too.
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import { abortReason, systemClock, type Clock } from "../core/clock.js";
 import type { RateLimiter } from "./types.js";
 
 export interface TokenBucketOptions {
@@ -39,12 +39,12 @@ export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
   const clock = options.clock ?? systemClock;
   const intervalMs = 1000 / ratePerSecond;
   let tokens = burst;
-  let refilledAt = clock.now();
+  let refilledAt = clock.monotonic();
   const waiters: Waiter[] = [];
   let pacing = false;
 
   const refill = () => {
-    const now = clock.now();
+    const now = clock.monotonic();
     tokens = Math.min(burst, tokens + (now - refilledAt) / intervalMs);
     refilledAt = now;
   };
@@ -95,8 +95,4 @@ export function createTokenBucket(options: TokenBucketOptions): RateLimiter {
       });
     },
   };
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error("aborted");
 }

@@ -18,7 +18,7 @@ export interface RetryOptions {
   policy?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: Random;
-  /** Absolute time (clock.now() based) after which no attempt starts; a wait that would pass it gives up. */
+  /** Monotonic time (clock.monotonic()) after which no attempt starts; a wait that would pass it gives up. */
   deadlineMs?: number;
   /** Stops waiting; the last outcome is returned. */
   signal?: AbortSignal;
@@ -47,7 +47,7 @@ export async function withRetry<T>(
     const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
     // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
     // nothing to gain from an attempt that starts too late.
-    if (options.deadlineMs !== undefined && clock.now() + delayMs >= options.deadlineMs) return outcome;
+    if (options.deadlineMs !== undefined && clock.monotonic() + delayMs >= options.deadlineMs) return outcome;
 
     options.onRetry?.({ attempt, delayMs, error: outcome.error });
     try {

@@ -1,6 +1,7 @@
 /**
  * A Clock whose time moves only when a test says so, so 45 s heartbeats and 10 s backoffs run in
- * microseconds and deterministically (STYLE.md habit 7).
+ * microseconds and deterministically. Monotonic and wall time advance together; `stepWall` moves the wall
+ * clock alone, as NTP or a suspended VM would.
  */
 import type { Clock } from "../../src/core/clock.js";
 
@@ -10,6 +11,8 @@ export interface FakeClock extends Clock {
    * chains it resumes run (and schedule new sleeps) before time moves on.
    */
   advance(ms: number): Promise<void>;
+  /** Steps the wall clock by `ms` (negative: backwards) without moving monotonic time or waking anyone. */
+  stepWall(ms: number): void;
   /** Lets pending promise callbacks run without moving time. */
   settle(): Promise<void>;
   /** Sleeps not yet woken. */
@@ -23,7 +26,9 @@ interface Sleeper {
 }
 
 export function createFakeClock(startMs = Date.UTC(2026, 0, 1)): FakeClock {
-  let now = startMs;
+  // Monotonic time starts where wall time does, so tests that never step the wall see one clock.
+  let mono = startMs;
+  let wallOffset = 0;
   let seq = 0;
   const sleepers: Sleeper[] = [];
 
@@ -34,7 +39,8 @@ export function createFakeClock(startMs = Date.UTC(2026, 0, 1)): FakeClock {
   };
 
   return {
-    now: () => now,
+    now: () => mono + wallOffset,
+    monotonic: () => mono,
     sleep(ms, signal) {
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {
@@ -42,7 +48,7 @@ export function createFakeClock(startMs = Date.UTC(2026, 0, 1)): FakeClock {
           return;
         }
         const sleeper: Sleeper = {
-          at: now + Math.max(0, ms),
+          at: mono + Math.max(0, ms),
           seq: seq++,
           wake: () => {
             signal?.removeEventListener("abort", onAbort);
@@ -59,7 +65,7 @@ export function createFakeClock(startMs = Date.UTC(2026, 0, 1)): FakeClock {
       });
     },
     async advance(ms) {
-      const target = now + ms;
+      const target = mono + ms;
       await settle();
       for (;;) {
         let next: Sleeper | undefined;
@@ -67,12 +73,15 @@ export function createFakeClock(startMs = Date.UTC(2026, 0, 1)): FakeClock {
           if (s.at <= target && (!next || s.at < next.at || (s.at === next.at && s.seq < next.seq))) next = s;
         if (!next) break;
         sleepers.splice(sleepers.indexOf(next), 1);
-        now = Math.max(now, next.at);
+        mono = Math.max(mono, next.at);
         next.wake();
         await settle();
       }
-      now = target;
+      mono = target;
       await settle();
+    },
+    stepWall(ms) {
+      wallOffset += ms;
     },
     settle,
     pendingSleeps: () => sleepers.length,
