@@ -16,10 +16,12 @@
  */
 import { parseArgs } from "node:util";
 import { createFmEmulator } from "../src/emulator/fm-server.js";
-import { OS_ORDER, type Collector } from "../src/fleet/types.js";
+import { type Collector } from "../src/fleet/types.js";
+import { OS_ORDER } from "../src/blueprint/os.js";
 import { standaloneCollector } from "../test/helpers/collectors.js";
 import { createFmClient } from "../src/fm/client.js";
-import { createFmController, heartbeatCapacityWarning } from "../src/fm/controller.js";
+import { createFmController } from "../src/fm/controller.js";
+import { heartbeatCapacityWarning } from "../src/fm/schedule.js";
 import { createHttpTransport } from "../src/transport/http.js";
 import { createTokenBucket } from "../src/transport/rate-limit.js";
 
@@ -79,7 +81,6 @@ async function main() {
       token: emulator.token,
       transport,
     }),
-    collectors,
     heartbeatIntervalMs: INTERVAL_MS,
     rateLimiter: createTokenBucket({ ratePerSecond: CLIENT_RATE }),
   });
@@ -89,7 +90,7 @@ async function main() {
   // 1. Start-up.
   const registerBoundS = (2 * COLLECTORS) / CLIENT_RATE;
   let t = performance.now();
-  const report = await controller.registerAll();
+  const report = await controller.register(collectors);
   const registerS = (performance.now() - t) / 1000;
   record("register_all_seconds", registerS, "s", registerBoundS);
   record("register_all_vs_bound", registerS / registerBoundS, "ratio");
@@ -98,12 +99,12 @@ async function main() {
   record("server_refusals_during_register", refusedAtStart, "requests");
 
   // 2. Heartbeats.
-  const before = controller.stats();
+  const before = controller.counters();
   const heartbeatsFrom = emulator.requests().length;
   controller.startHeartbeats();
   await new Promise((resolve) => setTimeout(resolve, ROUNDS * INTERVAL_MS));
   await controller.stopHeartbeats();
-  const after = controller.stats();
+  const after = controller.counters();
   const beats = after.heartbeatsOk + after.heartbeatsFailed - (before.heartbeatsOk + before.heartbeatsFailed);
   const late = after.heartbeatsLate - before.heartbeatsLate;
   record("heartbeats", beats, "calls", COLLECTORS * ROUNDS);

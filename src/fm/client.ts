@@ -13,6 +13,9 @@ import { basicAuth } from "../transport/endpoint.js";
 import type { HttpTransport, SendOutcome } from "../transport/types.js";
 import { decodeConnectError, isRetryableCode } from "./connect.js";
 
+/** Timeout of one FM call (docs/fm-protocol.md#collector-api). */
+export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
+
 /** What FM needs to know about a collector to register it and serve its config. */
 export type FmCollectorIdentity = Pick<Collector, "id" | "name" | "attributes">;
 
@@ -105,7 +108,7 @@ const SERVICE = {
 export function createFmClient(options: FmClientOptions): FmClient {
   // connect-go's client trims trailing slashes before appending the procedure (collector.connect.go).
   const base = String(options.baseUrl).replace(/\/+$/, "");
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const scrub = options.scrub ?? createScrubber([options.token], [options.stackId]);
   const headers = {
     "content-type": "application/json",

@@ -1,56 +1,62 @@
 /**
- * The fleet's life in FM (SPEC section 5): register every collector with its first GetConfig, heartbeat
- * each one every interval, follow roster changes, and unregister on the way out. Every call goes through
- * one rate limiter and the shared retry wrapper; configuration errors stop everything at once.
+ * The fleet's life in FM (docs/fm-protocol.md#collector-api): register collectors as they join, each with
+ * its first GetConfig right after (as Alloy does at start), heartbeat every registered collector once per
+ * interval, pause and resume heartbeats, register again with a new identity, and unregister collectors as
+ * they leave. The set of collectors changes while it runs. Every call goes through one rate limiter and the
+ * shared call policy (transport/call-policy.ts); a configuration error (401, 403, 400) stops every call.
  */
 import { setMaxListeners } from "node:events";
 import { systemClock, type Clock, type Random } from "../core/clock.js";
 import { describeError, FmApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
+import { runPool } from "../core/pool.js";
 import type { Collector } from "../fleet/types.js";
-import { DeadlineError, linkedSignal } from "../transport/linked-signal.js";
-import { withRetry } from "../transport/retry.js";
+import { callWithPolicy, type CallLimits, type CallPolicy } from "../transport/call-policy.js";
+import { linkedSignal } from "../transport/linked-signal.js";
 import type { RateLimiter, RetryPolicy, SendOutcome } from "../transport/types.js";
-import type { CallOptions, FmClient, GetConfigResult } from "./client.js";
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  type CallOptions,
+  type FmClient,
+  type GetConfigResult,
+  type RemoteConfigStatus,
+} from "./client.js";
 import { isFatalCode } from "./connect.js";
+import { zeroFmCounters, type FmCounters } from "./counters.js";
 import { FmRejectedError } from "./guidance.js";
 import { createHeartbeatScheduler, type BeatSlot } from "./heartbeat-scheduler.js";
-import { runPool } from "./pool.js";
+import { isHeartbeating, newMember, owesUnregister, type Member } from "./member.js";
 import { LATE_AFTER_MS } from "./schedule.js";
 import { createWarnThrottle } from "./warn-throttle.js";
 
-export { heartbeatCapacityWarning } from "./schedule.js";
-
 export interface FmControllerOptions {
   client: FmClient;
-  collectors: readonly Collector[];
   heartbeatIntervalMs: number;
-  /** Shared by RegisterCollector, GetConfig and UnregisterCollector (SPEC section 5: default 15 req/s). */
+  /** Shared by RegisterCollector, GetConfig and UnregisterCollector (default 15 req/s). */
   rateLimiter: RateLimiter;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
-  /** Backoff policy; without a deadline, Register and Unregister stop after 10 attempts. */
+  /** Backoff policy; a call given no deadline stops after 10 attempts. */
   retry?: Partial<RetryPolicy>;
   /** Collectors registered or unregistered at the same time. Default 16. */
   concurrency?: number;
   /**
-   * The collectors may already be registered by another process (cleanup from a saved roster after the
-   * background process died): unregisterAll then unregisters every one. Default false: only collectors this
-   * controller sent a RegisterCollector for are unregistered.
+   * What a collector makes of new content it received: the status its next GetConfig reports
+   * (docs/fm-protocol.md#remote-config-status). Default: applied.
    */
-  assumeRegistered?: boolean;
+  judgeConfig?: (collector: Collector, content: string) => RemoteConfigStatus;
 }
 
 export interface RegisterReport {
-  /** Collectors registered now, whether by this call or an earlier one. */
+  /** Collectors of this call that FM now holds. */
   registered: number;
   failed: { id: string; error: string }[];
 }
 
 export interface UnregisterReport {
-  /** Every collector unregistered so far (not_found counts as done), in roster order. */
+  /** Collectors of this call that FM no longer lists as registered (not_found counts as done), in order. */
   unregistered: string[];
   failed: { id: string; error: string }[];
   warnings: string[];
@@ -58,47 +64,37 @@ export interface UnregisterReport {
 
 export type FmErrorKind = "register" | "heartbeat" | "unregister" | "fatal";
 
-export interface FmStats {
-  registrations: number;
-  registrationFailures: number;
-  heartbeatsOk: number;
-  heartbeatsFailed: number;
-  /** Heartbeats sent more than 5 s after their slot, or skipped because the previous one still ran. */
-  heartbeatsLate: number;
-  reRegistrations: number;
-  retries: number;
-  unregistrations: number;
-  lastErrors: Partial<Record<FmErrorKind, string>>;
-}
-
 export interface FmController {
-  registerAll(signal?: AbortSignal): Promise<RegisterReport>;
-  startHeartbeats(): void;
-  stopHeartbeats(): Promise<void>;
-  unregisterAll(options?: { deadlineMs?: number; signal?: AbortSignal }): Promise<UnregisterReport>;
-  reconcile(next: readonly Collector[]): Promise<{ added: Collector[]; departed: Collector[] }>;
-  stats(): FmStats;
-}
-
-/** One collector's standing with FM. */
-interface Member {
-  collector: Collector;
-  registered: boolean;
   /**
-   * A RegisterCollector was sent (or another process may have sent one) and FM did not refuse it: the
-   * collector may exist in FM even if no answer came back, so cleanup must unregister it.
+   * Registers collectors, new ones or known ones FM does not hold, each followed by its first GetConfig
+   * within one heartbeat interval. Heartbeats include them from their next slot. Rejects with the
+   * FmRejectedError when FM refuses the configuration.
    */
-  mayBeRegistered: boolean;
-  unregistered: boolean;
-  /** Last non-empty hash received, echoed on the next GetConfig (SPEC section 5). */
-  hash: string;
-  /** New content arrived: the next GetConfig reports it applied, once. */
-  reportApplied: boolean;
-  /** A registration is running; a heartbeat slot that finds it skips. */
-  registering: boolean;
+  register(collectors: readonly Collector[], limits?: CallLimits): Promise<RegisterReport>;
+  /** Collectors another process may have registered (post cleaning up after a dead one): cleanup unregisters them. */
+  adopt(collectors: readonly Collector[]): void;
+  startHeartbeats(): void;
+  /** Stops the heartbeats and waits for those running. */
+  stopHeartbeats(): Promise<void>;
+  /** No more heartbeats for these collectors (silence, crash); FM keeps them until it marks them inactive. */
+  pause(ids: readonly string[]): void;
+  /** Heartbeats again (a not_found re-registers); a collector FM does not hold is registered. */
+  resume(ids: readonly string[], limits?: CallLimits): Promise<RegisterReport>;
+  /** A new identity (version, attributes): registered again, so FM shows it, and sent on every later GetConfig. */
+  update(collector: Collector, limits?: CallLimits): Promise<RegisterReport>;
+  /** The next GetConfig of `id` reports this status, once. */
+  reportConfigStatus(id: string, status: RemoteConfigStatus): void;
+  /** Unregisters these collectors (they leave the fleet): no more heartbeats, whatever the outcome. */
+  unregister(ids: readonly string[], limits?: CallLimits): Promise<UnregisterReport>;
+  /** Stops the heartbeats and unregisters every collector FM may hold. */
+  unregisterAll(limits?: CallLimits): Promise<UnregisterReport>;
+  counters(): FmCounters;
+  lastErrors(): Partial<Record<FmErrorKind, string>>;
+  /** The last content and hash each collector received. */
+  config(id: string): { content?: string; hash: string } | undefined;
 }
 
-const DEFAULT_ATTEMPTS_WITHOUT_DEADLINE = 10;
+const ATTEMPTS_WITHOUT_DEADLINE = 10;
 
 export function createFmController(options: FmControllerOptions): FmController {
   const { client, rateLimiter, heartbeatIntervalMs } = options;
@@ -106,47 +102,56 @@ export function createFmController(options: FmControllerOptions): FmController {
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
   const concurrency = options.concurrency ?? 16;
+  const judge = options.judgeConfig ?? (() => ({ status: "RemoteConfigStatuses_APPLIED" as const }));
   const warn = createWarnThrottle(logger, clock);
 
-  let members = options.collectors.map(newMember);
-  const stats: Omit<FmStats, "lastErrors"> = {
-    registrations: 0,
-    registrationFailures: 0,
-    heartbeatsOk: 0,
-    heartbeatsFailed: 0,
-    heartbeatsLate: 0,
-    reRegistrations: 0,
-    retries: 0,
-    unregistrations: 0,
-  };
-  const lastErrors: FmStats["lastErrors"] = {};
+  /** Every collector ever known, by ID; `order` keeps roster order (joined ones at the end). */
+  const byId = new Map<string, Member>();
+  /** Collectors that heartbeat, in roster order: the scheduler spreads them over the interval. */
+  let beating: Member[] = [];
+  const contents = new Map<string, string>();
+  const counters = zeroFmCounters();
+  const lastErrors: Partial<Record<FmErrorKind, string>> = {};
   let fatal: FmRejectedError | undefined;
   // Aborted on a fatal error so every queued and waiting call stops at once.
   const fatalStop = new AbortController();
   // Every call in flight listens to it; Node's 10-listener leak warning would be a false alarm.
   setMaxListeners(0, fatalStop.signal);
-  let registering: Promise<RegisterReport> | undefined;
-  let unregistering: Promise<UnregisterReport> | undefined;
 
   const scheduler = createHeartbeatScheduler<Member>({
     clock,
     random,
     intervalMs: heartbeatIntervalMs,
     beat: heartbeat,
-    skipped: () => stats.heartbeatsLate++,
+    skipped: () => counters.heartbeatsLate++,
   });
 
-  function newMember(collector: Collector): Member {
-    return {
-      collector,
-      registered: false,
-      mayBeRegistered: options.assumeRegistered ?? false,
-      unregistered: false,
-      hash: "",
-      reportApplied: false,
-      registering: false,
-    };
-  }
+  const policyFor = (limits: CallLimits): CallPolicy => ({
+    rateLimiter,
+    timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+    retry: {
+      ...(limits.deadlineMs === undefined ? { maxAttempts: ATTEMPTS_WITHOUT_DEADLINE } : {}),
+      ...options.retry,
+    },
+  });
+
+  /**
+   * One FM call under the shared policy; stops on the caller's signal, the deadline, or (unless the call is
+   * cleanup, which must still run after a fatal answer) a fatal error elsewhere in the fleet.
+   */
+  const send = <T>(
+    call: (callOptions: CallOptions, attempt: number) => Promise<SendOutcome<T>>,
+    limits: CallLimits,
+    purpose: "run" | "cleanup" = "run",
+  ): Promise<SendOutcome<T>> =>
+    callWithPolicy((attempt) => call({ timeoutMs: attempt.timeoutMs }, attempt.number), {
+      policy: policyFor(limits),
+      clock,
+      random,
+      limits,
+      stops: purpose === "run" ? [fatalStop.signal] : [],
+      onRetry: () => counters.retries++,
+    });
 
   function noteError(kind: FmErrorKind, error: Error, id?: string) {
     lastErrors[kind] = error.message;
@@ -169,193 +174,166 @@ export function createFmController(options: FmControllerOptions): FmController {
   const hasCode = (outcome: SendOutcome<unknown>, code: string) =>
     outcome.kind !== "success" && outcome.error instanceof FmApiError && outcome.error.code === code;
 
-  /**
-   * One FM call with rate limiting and retries. Each attempt waits for its own token; with a deadline, the
-   * wait for a token, the backoff and the HTTP timeout all end by it.
-   */
-  async function send<T>(
-    call: (callOptions: CallOptions, attempt: number) => Promise<SendOutcome<T>>,
-    limits: { deadlineMs?: number; signal?: AbortSignal },
-  ): Promise<SendOutcome<T>> {
-    const { deadlineMs } = limits;
-    // Stops waiting for tokens and backoffs on the caller's stop, a fatal error, or the deadline.
-    const wait = linkedSignal(
-      [limits.signal, fatalStop.signal],
-      deadlineMs === undefined ? undefined : { clock, atMs: deadlineMs },
-    );
-    const waitSignal = wait.signal;
-    try {
-      return await withRetry(
-        async (attempt) => {
-          if (deadlineMs !== undefined && clock.now() >= deadlineMs)
-            return { kind: "failure", error: new Error("the deadline passed") };
-          try {
-            await rateLimiter.acquire(waitSignal);
-          } catch (err) {
-            const reason =
-              err instanceof DeadlineError ? "no rate-limit token before the deadline" : describeError(err);
-            return { kind: "failure", error: new Error(reason, { cause: err }) };
-          }
-          const callOptions: CallOptions = {};
-          if (deadlineMs !== undefined) {
-            const remainingMs = deadlineMs - clock.now();
-            if (remainingMs <= 0) return { kind: "failure", error: new Error("the deadline passed") };
-            callOptions.timeoutMs = Math.min(15_000, remainingMs);
-          }
-          return call(callOptions, attempt);
-        },
-        {
-          policy: {
-            ...(deadlineMs === undefined ? { maxAttempts: DEFAULT_ATTEMPTS_WITHOUT_DEADLINE } : {}),
-            ...options.retry,
-          },
-          clock,
-          random,
-          signal: waitSignal,
-          ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-          onRetry: () => stats.retries++,
-        },
-      );
-    } finally {
-      wait.dispose();
-    }
+  const memberOf = (collector: Collector): Member => {
+    let member = byId.get(collector.id);
+    if (!member) {
+      member = newMember(collector, false);
+      byId.set(collector.id, member);
+    } else member.collector = collector;
+    return member;
+  };
+
+  /** Which collectors heartbeat changed: re-spread them over the interval from the next slot. */
+  function replan() {
+    // A paused collector keeps its slot, so silence and resume do not shift everyone else's.
+    beating = [...byId.values()].filter((m) => m.phase.kind !== "absent" && m.phase.kind !== "unregistering");
+    if (scheduler.running) scheduler.replan(beating);
   }
 
-  /** The bookkeeping after a GetConfig answered: echo its hash, acknowledge new content once. */
-  function applyConfig(member: Member, result: GetConfigResult, reportedApplied: boolean) {
-    if (reportedApplied) member.reportApplied = false;
+  /** Echo the hash; new content is judged and its status reported on the next GetConfig, once. */
+  function applyConfig(member: Member, result: GetConfigResult) {
     if (result.hash) member.hash = result.hash;
-    if (!result.notModified && result.content !== undefined) member.reportApplied = true;
+    if (result.notModified || result.content === undefined) return;
+    contents.set(member.collector.id, result.content);
+    member.pendingStatus = judge(member.collector, result.content);
   }
 
-  async function getConfig(
-    member: Member,
-    limits: { deadlineMs?: number; signal?: AbortSignal; slotMs?: number },
-  ) {
-    const reportApplied = member.reportApplied;
+  async function getConfig(member: Member, limits: CallLimits & { slotMs?: number }) {
+    const status = member.pendingStatus;
     const outcome = await send((callOptions, attempt) => {
-      if (attempt === 1 && limits.slotMs !== undefined && clock.now() - limits.slotMs > LATE_AFTER_MS)
-        stats.heartbeatsLate++;
+      if (attempt === 1 && limits.slotMs !== undefined && clock.monotonic() - limits.slotMs > LATE_AFTER_MS)
+        counters.heartbeatsLate++;
       return client.getConfig(member.collector, {
         ...callOptions,
         ...(member.hash ? { hash: member.hash } : {}),
-        ...(reportApplied ? { remoteConfigStatus: { status: "RemoteConfigStatuses_APPLIED" } } : {}),
+        ...(status ? { remoteConfigStatus: status } : {}),
       });
     }, limits);
-    if (outcome.kind === "success") applyConfig(member, outcome.value, reportApplied);
-    return outcome;
-  }
-
-  /** Registers one collector; resolves with the error when it could not. */
-  async function register(
-    member: Member,
-    limits: { deadlineMs?: number; signal?: AbortSignal },
-  ): Promise<Error | undefined> {
-    const outcome = await send((callOptions) => {
-      member.mayBeRegistered = true;
-      return client.register(member.collector, callOptions);
-    }, limits);
-    // Register is an upsert; a server that says already_exists has the collector all the same (SPEC section 5).
-    if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
-      member.registered = true;
-      member.unregistered = false;
-      stats.registrations++;
-      return undefined;
+    if (outcome.kind === "success") {
+      // Reported: clear it, unless a newer status arrived while the call was on the wire.
+      if (member.pendingStatus === status) member.pendingStatus = undefined;
+      applyConfig(member, outcome.value);
     }
-    // A definite refusal (401, 403, 400 …) means FM did not create it; a timeout or reset might have.
-    const refused =
-      outcome.error instanceof FmApiError && outcome.error.status >= 400 && outcome.error.status < 500;
-    if (refused && !member.registered) member.mayBeRegistered = false;
-    if (isFatal(outcome.error)) return stopOnFatal(outcome.error);
-    stats.registrationFailures++;
-    noteError("register", outcome.error, member.collector.id);
-    return outcome.error;
+    return outcome;
   }
 
   function recordHeartbeat(member: Member, outcome: SendOutcome<GetConfigResult>) {
     if (outcome.kind === "success") {
-      stats.heartbeatsOk++;
+      counters.heartbeatsOk++;
       return;
     }
-    stats.heartbeatsFailed++;
+    counters.heartbeatsFailed++;
     if (isFatal(outcome.error)) stopOnFatal(outcome.error);
     else noteError("heartbeat", outcome.error, member.collector.id);
   }
 
-  /** Register, then the first GetConfig right after it, as Alloy does at start. */
-  async function enrol(member: Member, signal: AbortSignal | undefined): Promise<string | undefined> {
-    member.registering = true;
-    try {
-      const error = await register(member, { signal });
-      if (error) return error.message;
-      if (!fatal) recordHeartbeat(member, await getConfig(member, { signal }));
+  /** RegisterCollector for one member; resolves with the error when FM does not hold it afterwards. */
+  async function sendRegister(member: Member, limits: CallLimits): Promise<Error | undefined> {
+    const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
+    const before = member.phase;
+    let sent = false;
+    const outcome = await send((callOptions) => {
+      // From the first request on, FM may hold it, whatever answer (or none) comes back.
+      sent = true;
+      member.phase = { kind: "registering" };
+      return client.register(member.collector, callOptions);
+    }, limits);
+    // Register is an upsert; already_exists means FM has the collector all the same.
+    if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
+      member.phase = { kind: "registered", heartbeats };
+      counters.registrations++;
       return undefined;
-    } finally {
-      member.registering = false;
     }
+    // A definite refusal (any 4xx) means FM did not create it; a timeout or reset might have.
+    const refused =
+      outcome.error instanceof FmApiError && outcome.error.status >= 400 && outcome.error.status < 500;
+    if (!sent || refused)
+      member.phase =
+        before.kind === "registered" ? before : before.kind === "uncertain" ? before : { kind: "absent" };
+    else member.phase = { kind: "uncertain" };
+    if (isFatal(outcome.error)) return stopOnFatal(outcome.error);
+    counters.registrationFailures++;
+    noteError("register", outcome.error, member.collector.id);
+    return outcome.error;
+  }
+
+  /** Register, then the first GetConfig within one heartbeat interval, as Alloy does at start. */
+  async function enrol(member: Member, limits: CallLimits): Promise<string | undefined> {
+    const error = await sendRegister(member, limits);
+    if (error) return error.message;
+    if (!fatal) {
+      const firstBeat = { deadlineMs: clock.monotonic() + heartbeatIntervalMs, signal: limits.signal };
+      recordHeartbeat(member, await getConfig(member, firstBeat));
+    }
+    return undefined;
   }
 
   async function heartbeat(member: Member, slot: BeatSlot): Promise<void> {
-    if (member.registering || !member.registered || fatal) return;
+    if (!isHeartbeating(member) || fatal) return;
     const limits = { deadlineMs: slot.budgetEndMs, slotMs: slot.slotMs, signal: slot.signal };
     try {
       let outcome = await getConfig(member, limits);
       // Stopped while waiting for a token or a backoff: no heartbeat happened, so none failed either.
       if (outcome.kind !== "success" && slot.signal.aborted) return;
       // FM no longer knows the collector (deleted in the UI, say): register it again, then heartbeat.
-      if (hasCode(outcome, "not_found") && scheduler.running) {
-        // If this fails, the collector stays marked registered, so its next slot tries again.
-        stats.reRegistrations++;
+      if (hasCode(outcome, "not_found") && isHeartbeating(member)) {
+        counters.reRegistrations++;
         member.hash = "";
-        member.registering = true;
-        const error = await register(member, limits).finally(() => (member.registering = false));
+        const error = await sendRegister(member, limits);
+        // If this failed, the collector stays owed an Unregister and its next slot tries again.
+        if (error && member.phase.kind === "uncertain")
+          member.phase = { kind: "registered", heartbeats: "on" };
         if (!error) outcome = await getConfig(member, { deadlineMs: slot.budgetEndMs, signal: slot.signal });
       }
       recordHeartbeat(member, outcome);
       if (fatal) void scheduler.stop();
     } catch (err) {
-      stats.heartbeatsFailed++;
+      counters.heartbeatsFailed++;
       noteError("heartbeat", err instanceof Error ? err : new Error(String(err)), member.collector.id);
     }
   }
 
-  // A function, not an inline check: `fatal` changes while registration awaits.
   function throwIfFatal() {
     if (fatal) throw fatal;
   }
 
-  async function registerMembers(targets: Member[], signal?: AbortSignal): Promise<RegisterReport> {
+  async function registerMembers(targets: Member[], limits: CallLimits): Promise<RegisterReport> {
     throwIfFatal();
     const failed: RegisterReport["failed"] = [];
-    const stop = linkedSignal([signal, fatalStop.signal]);
     const attempted = new Set<Member>();
+    let registered = 0;
+    const pool = linkedSignal([limits.signal, fatalStop.signal]);
     await runPool(
       targets,
       concurrency,
       async (member) => {
         attempted.add(member);
-        const error = await enrol(member, stop.signal);
-        if (error !== undefined && !fatal) failed.push({ id: member.collector.id, error });
+        const error = await enrol(member, { ...limits, signal: pool.signal });
+        if (error === undefined) registered++;
+        else if (!fatal) failed.push({ id: member.collector.id, error });
       },
-      stop.signal,
-    ).finally(() => stop.dispose());
+      pool.signal,
+    ).finally(() => pool.dispose());
+    replan();
     throwIfFatal();
     for (const member of targets)
       if (!attempted.has(member))
-        failed.push({ id: member.collector.id, error: `not registered: ${describeError(signal?.reason)}` });
-    return { registered: members.filter((m) => m.registered).length, failed: inRosterOrder(failed, targets) };
+        failed.push({
+          id: member.collector.id,
+          error: `not registered: ${describeError(limits.signal?.reason ?? "stopped")}`,
+        });
+    return { registered, failed: inOrder(failed, targets) };
   }
 
-  async function unregisterMembers(
-    targets: Member[],
-    limits: { deadlineMs?: number; signal?: AbortSignal },
-  ): Promise<UnregisterReport> {
+  async function unregisterMembers(targets: Member[], limits: CallLimits): Promise<UnregisterReport> {
+    const unregistered: string[] = [];
     const failed: UnregisterReport["failed"] = [];
     const warnings: string[] = [];
-    // A separate stop, so an unimplemented UnregisterCollector ends the sweep without looking fatal.
-    const sweep = new AbortController();
-    const link = linkedSignal([sweep.signal, fatalStop.signal, limits.signal]);
-    const stop = link.signal;
+    // Cleanup runs after a fatal answer too (a 400 on one GetConfig says nothing about Unregister), so it
+    // has its own stop: an unimplemented UnregisterCollector, or credentials FM refuses, end the sweep.
+    const sweepStop = new AbortController();
+    const sweep = linkedSignal([sweepStop.signal, limits.signal]);
+    let refusal: string | undefined;
     const attempted = new Set<Member>();
     let unimplemented = false;
 
@@ -364,119 +342,149 @@ export function createFmController(options: FmControllerOptions): FmController {
       concurrency,
       async (member) => {
         attempted.add(member);
-        const outcome = await send((callOptions) => client.unregister(member.collector.id, callOptions), {
-          ...limits,
-          signal: stop,
-        });
-        // not_found: FM has no such collector, which is what we wanted (SPEC section 5).
+        const id = member.collector.id;
+        member.phase = { kind: "unregistering" };
+        const outcome = await send(
+          (callOptions) => client.unregister(id, callOptions),
+          { ...limits, signal: sweep.signal },
+          "cleanup",
+        );
         if (outcome.kind === "success" || hasCode(outcome, "not_found")) {
-          member.unregistered = true;
-          member.registered = false;
-          member.mayBeRegistered = false;
-          stats.unregistrations++;
-        } else if (hasCode(outcome, "unimplemented")) {
+          member.phase = { kind: "absent" };
+          unregistered.push(id);
+          counters.unregistrations++;
+          return;
+        }
+        member.phase = { kind: "uncertain" };
+        if (hasCode(outcome, "unimplemented")) {
           unimplemented = true;
-          sweep.abort();
+          sweepStop.abort(outcome.error);
         } else if (isFatal(outcome.error)) {
-          failed.push({ id: member.collector.id, error: stopOnFatal(outcome.error).message });
+          const message = FmRejectedError.from(outcome.error).message;
+          failed.push({ id, error: message });
+          lastErrors.unregister = message;
+          // The same credentials fail every other call the same way: stop asking.
+          if (outcome.error.code !== "invalid_argument") {
+            refusal ??= `${outcome.error.code} (HTTP ${outcome.error.status})`;
+            sweepStop.abort(outcome.error);
+          }
         } else if (!unimplemented) {
-          failed.push({ id: member.collector.id, error: outcome.error.message });
-          noteError("unregister", outcome.error, member.collector.id);
+          failed.push({ id, error: outcome.error.message });
+          noteError("unregister", outcome.error, id);
         }
       },
-      stop,
-    ).finally(() => link.dispose());
+      sweep.signal,
+    ).finally(() => sweep.dispose());
 
-    const left = targets.filter((m) => !m.unregistered && !failed.some((f) => f.id === m.collector.id));
+    const left = targets.filter((m) => owesUnregister(m) && !failed.some((f) => f.id === m.collector.id));
     if (unimplemented) {
+      // Not a failure: FM will mark them inactive after 30 minutes without heartbeats.
       warnings.push(
         `FM does not implement UnregisterCollector (unimplemented): ${left.length} collector(s) stay listed and ` +
           `go inactive after 30 minutes without heartbeats.`,
       );
+      for (const m of left) m.phase = { kind: "absent" };
     } else {
-      const why = fatal
-        ? fatal.message
+      const why = refusal
+        ? `not unregistered: FM answered ${refusal} to an earlier UnregisterCollector, so the others were not tried`
         : attempted.size < targets.length
-          ? `not unregistered before the deadline or stop (${describeError(stop.reason ?? "stopped")})`
+          ? `not unregistered before the deadline or stop (${describeError(sweep.signal.reason ?? "stopped")})`
           : "not unregistered";
       for (const m of left) failed.push({ id: m.collector.id, error: why });
     }
+    counters.unregistrationFailures += failed.length;
     for (const w of warnings) logger.warn(w, "FM cleanup");
-    return {
-      unregistered: members.filter((m) => m.unregistered).map((m) => m.collector.id),
-      failed: inRosterOrder(failed, targets),
-      warnings,
-    };
+    return { unregistered: inOrder(unregistered, targets), failed: inOrder(failed, targets), warnings };
   }
 
+  const known = (ids: readonly string[]) =>
+    ids.map((id) => byId.get(id)).filter((m): m is Member => m !== undefined);
+
   return {
-    registerAll(signal) {
-      registering ??= registerMembers(
-        members.filter((m) => !m.registered),
-        signal,
-      ).finally(() => (registering = undefined));
-      return registering;
+    register(collectors, limits = {}) {
+      const targets = collectors.map(memberOf).filter((m) => m.phase.kind !== "registered");
+      return registerMembers(targets, limits);
+    },
+
+    adopt(collectors) {
+      for (const c of collectors) {
+        const member = memberOf(c);
+        if (member.phase.kind === "absent") member.phase = { kind: "uncertain" };
+      }
+      replan();
     },
 
     startHeartbeats() {
       if (fatal) return;
-      scheduler.start(members);
+      replan();
+      scheduler.start(beating);
     },
 
     stopHeartbeats: () => scheduler.stop(),
 
-    unregisterAll(unregisterOptions = {}) {
-      unregistering ??= (async () => {
-        // No heartbeat may re-register a collector while it is being unregistered.
-        await scheduler.stop();
-        if (registering) await registering.catch(() => undefined);
-        // Never sent, or refused: FM has no such collector, so there is nothing to unregister (and a
-        // collector that a 401 kept out must not be reported as left behind).
-        for (const m of members) if (!m.registered && !m.mayBeRegistered) m.unregistered = true;
-        return unregisterMembers(
-          members.filter((m) => !m.unregistered),
-          unregisterOptions,
-        );
-      })().finally(() => (unregistering = undefined));
-      return unregistering;
+    pause(ids) {
+      for (const m of known(ids))
+        if (m.phase.kind === "registered") m.phase = { kind: "registered", heartbeats: "paused" };
     },
 
-    async reconcile(next) {
-      const byId = new Map(members.map((m) => [m.collector.id, m]));
-      const nextIds = new Set(next.map((c) => c.id));
-      const departedMembers = members.filter((m) => !nextIds.has(m.collector.id));
-      const added = next.filter((c) => !byId.has(c.id));
-      const changed: Member[] = [];
-      members = next.map((c) => {
-        const known = byId.get(c.id);
-        if (!known) return newMember(c);
-        if (!sameAttributes(known.collector, c)) changed.push(known);
-        known.collector = c;
-        return known;
-      });
-      if (scheduler.running) scheduler.replan(members);
-      if (departedMembers.length > 0) await unregisterMembers(departedMembers, {});
-      // Register is an upsert: registering a changed collector again replaces its attributes in FM.
-      const toRegister = [...changed, ...members.filter((m) => !byId.has(m.collector.id))];
-      if (toRegister.length > 0) await registerMembers(toRegister);
-      return { added, departed: departedMembers.map((m) => m.collector) };
+    async resume(ids, limits = {}) {
+      const targets = known(ids);
+      const toRegister: Member[] = [];
+      for (const m of targets) {
+        if (m.phase.kind === "registered") m.phase = { kind: "registered", heartbeats: "on" };
+        else toRegister.push(m);
+      }
+      const report = toRegister.length
+        ? await registerMembers(toRegister, limits)
+        : { registered: 0, failed: [] };
+      return { registered: report.registered + targets.length - toRegister.length, failed: report.failed };
     },
 
-    stats: () => ({ ...stats, lastErrors: { ...lastErrors } }),
+    async update(collector, limits = {}) {
+      const member = memberOf(collector);
+      if (member.phase.kind !== "registered") return { registered: 0, failed: [] };
+      const error = await sendRegister(member, limits);
+      throwIfFatal();
+      return error
+        ? { registered: 0, failed: [{ id: collector.id, error: error.message }] }
+        : { registered: 1, failed: [] };
+    },
+
+    reportConfigStatus(id, status) {
+      const member = byId.get(id);
+      if (member) member.pendingStatus = status;
+    },
+
+    async unregister(ids, limits = {}) {
+      const targets = known(ids).filter(owesUnregister);
+      // Out of the heartbeats first, so no heartbeat re-registers a collector on its way out.
+      for (const m of targets) m.phase = { kind: "unregistering" };
+      replan();
+      const report = await unregisterMembers(targets, limits);
+      replan();
+      return report;
+    },
+
+    async unregisterAll(limits = {}) {
+      // No heartbeat may re-register a collector while it is being unregistered.
+      await scheduler.stop();
+      return unregisterMembers([...byId.values()].filter(owesUnregister), limits);
+    },
+
+    counters: () => ({ ...counters }),
+    lastErrors: () => ({ ...lastErrors }),
+    config(id) {
+      const member = byId.get(id);
+      if (!member) return undefined;
+      const content = contents.get(id);
+      return { ...(content !== undefined ? { content } : {}), hash: member.hash };
+    },
   };
 }
 
 /** Calls finish in any order; reports list collectors as the roster does. */
-function inRosterOrder<F extends { id: string }>(failed: F[], roster: readonly Member[]): F[] {
+function inOrder<F extends { id: string } | string>(items: F[], roster: readonly Member[]): F[] {
   const position = new Map(roster.map((m, i) => [m.collector.id, i]));
-  return [...failed].sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
-}
-
-function sameAttributes(a: Collector, b: Collector): boolean {
-  const ka = Object.keys(a.attributes);
-  return (
-    a.name === b.name &&
-    ka.length === Object.keys(b.attributes).length &&
-    ka.every((k) => a.attributes[k] === b.attributes[k])
-  );
+  const idOf = (f: F) => (typeof f === "string" ? f : f.id);
+  return [...items].sort((a, b) => (position.get(idOf(a)) ?? 0) - (position.get(idOf(b)) ?? 0));
 }

@@ -7,7 +7,8 @@ import { seededRandom } from "../../src/core/clock.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import { USER_AGENT } from "../../src/core/version.js";
 import { createFmEmulator, type FmEmulator, type FmEmulatorOptions } from "../../src/emulator/fm-server.js";
-import { OS_ORDER, type Collector } from "../../src/fleet/types.js";
+import { type Collector } from "../../src/fleet/types.js";
+import { OS_ORDER } from "../../src/blueprint/os.js";
 import { standaloneCollector } from "../helpers/collectors.js";
 import { createFmClient } from "../../src/fm/client.js";
 import { createFmController, type FmControllerOptions } from "../../src/fm/controller.js";
@@ -39,7 +40,11 @@ afterEach(async () => {
 async function setup(
   n: number,
   emulatorOptions: FmEmulatorOptions = {},
-  controllerOptions: Partial<FmControllerOptions> & { token?: string; ratePerSecond?: number } = {},
+  controllerOptions: Partial<FmControllerOptions> & {
+    token?: string;
+    ratePerSecond?: number;
+    adopt?: boolean;
+  } = {},
 ) {
   emulator = await createFmEmulator({
     stackId: "424242",
@@ -50,16 +55,17 @@ async function setup(
   const logger = memoryLogger();
   const token = controllerOptions.token ?? emulator.token;
   const client = createFmClient({ baseUrl: `${emulator.url}/`, stackId: emulator.stackId, token, transport });
+  const roster = collectors(n);
   const controller = createFmController({
     client,
-    collectors: collectors(n),
     heartbeatIntervalMs: 2000,
     rateLimiter: createTokenBucket({ ratePerSecond: controllerOptions.ratePerSecond ?? 15 }),
     random: seededRandom(3),
     logger,
     ...controllerOptions,
   });
-  return { fm: emulator, client, controller, logger, token };
+  if (controllerOptions.adopt) controller.adopt(roster);
+  return { fm: emulator, client, controller, logger, token, roster };
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
@@ -82,7 +88,7 @@ function maxPerSecond(times: number[]): number {
 }
 
 describe("FM client on the wire", () => {
-  it("sends SPEC section 5's exact headers and bodies", async () => {
+  it("sends the exact Connect headers and bodies of docs/fm-protocol.md", async () => {
     const { fm, client } = await setup(1);
     const [c] = collectors(1);
     await client.register(c!);
@@ -106,11 +112,11 @@ describe("FM client on the wire", () => {
 describe("FM controller against the emulator", () => {
   it("under 30 % injected 503 and 429, every collector ends registered, heartbeating, then unregistered", async () => {
     const faults = { unavailable: 0.2, resourceExhausted: 0.1 };
-    const { fm, controller } = await setup(24, {
+    const { fm, controller, roster } = await setup(24, {
       seed: 11,
       faults: { RegisterCollector: faults, GetConfig: faults, UnregisterCollector: faults },
     });
-    const report = await controller.registerAll();
+    const report = await controller.register(roster);
     expect(report).toEqual({ registered: 24, failed: [] });
     expect(fm.collectors().every((c) => c.registered)).toBe(true);
 
@@ -122,13 +128,12 @@ describe("FM controller against the emulator", () => {
     await controller.stopHeartbeats();
     expect(fm.collectors().every((c) => c.active)).toBe(true);
 
-    const cleanup = await controller.unregisterAll({ deadlineMs: Date.now() + 30_000 });
+    const cleanup = await controller.unregisterAll({ deadlineMs: performance.now() + 30_000 });
     expect(cleanup.failed).toEqual([]);
     expect(cleanup.unregistered).toHaveLength(24);
     expect(fm.collectors().filter((c) => c.registered)).toEqual([]);
 
-    const stats = controller.stats();
-    expect(stats.retries).toBeGreaterThan(0);
+    expect(controller.counters().retries).toBeGreaterThan(0);
     expect(
       fm.requests().filter((r) => r.fault === "unavailable" || r.fault === "resource_exhausted").length,
     ).toBeGreaterThan(0);
@@ -136,8 +141,8 @@ describe("FM controller against the emulator", () => {
 
   it("keeps the rate at the emulator within the client's limit, so FM never refuses a call", async () => {
     // 30 collectors: 60 calls to register; heartbeats at 30 / 2 s = 15 req/s, right at the limit.
-    const { fm, controller } = await setup(30, { rateLimitPerSecond: 20 }, { ratePerSecond: 15 });
-    await controller.registerAll();
+    const { fm, controller, roster } = await setup(30, { rateLimitPerSecond: 20 }, { ratePerSecond: 15 });
+    await controller.register(roster);
     controller.startHeartbeats();
     await until(
       () => fm.collectors().every((c) => c.heartbeats >= 3),
@@ -156,8 +161,8 @@ describe("FM controller against the emulator", () => {
 
   it("fails fast on 401 with what to check, and no token anywhere in what it prints", async () => {
     const wrong = "glc_wrongtoken_ABCDEFGHIJKLMNOP";
-    const { fm, controller, logger } = await setup(40, {}, { token: wrong });
-    const error = await controller.registerAll().then(
+    const { fm, controller, logger, roster } = await setup(40, {}, { token: wrong });
+    const error = await controller.register(roster).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -177,15 +182,15 @@ describe("FM controller against the emulator", () => {
       String((error as Error).stack),
       ...logger.lines.map((l) => l.message),
       JSON.stringify(fm.requests()),
-      JSON.stringify(controller.stats()),
+      JSON.stringify(controller.counters()),
     ].join("\n");
     for (const secret of [wrong, btoa(wrong), btoa(`${fm.stackId}:${wrong}`), fm.token])
       expect(printed).not.toContain(secret);
   });
 
   it("re-registers a collector FM forgot, and keeps heartbeating it", async () => {
-    const { fm, controller } = await setup(3, {}, { heartbeatIntervalMs: 1000 });
-    await controller.registerAll();
+    const { fm, controller, roster } = await setup(3, {}, { heartbeatIntervalMs: 1000 });
+    await controller.register(roster);
     const forgotten = collectors(3)[1]!.id;
     fm.deleteCollector(forgotten);
     controller.startHeartbeats();
@@ -194,7 +199,7 @@ describe("FM controller against the emulator", () => {
       "heartbeats again",
     );
     await controller.stopHeartbeats();
-    expect(controller.stats().reRegistrations).toBe(1);
+    expect(controller.counters().reRegistrations).toBe(1);
     expect(fm.collectors().find((c) => c.id === forgotten)).toMatchObject({
       registered: true,
       registrations: 1,
@@ -203,9 +208,9 @@ describe("FM controller against the emulator", () => {
   });
 
   it("unregisters past two injected failures per collector", async () => {
-    const { fm, controller } = await setup(5, { faults: { UnregisterCollector: { failFirst: 2 } } });
-    await controller.registerAll();
-    const report = await controller.unregisterAll({ deadlineMs: Date.now() + 20_000 });
+    const { fm, controller, roster } = await setup(5, { faults: { UnregisterCollector: { failFirst: 2 } } });
+    await controller.register(roster);
+    const report = await controller.unregisterAll({ deadlineMs: performance.now() + 20_000 });
     expect(report.failed).toEqual([]);
     expect(report.unregistered).toHaveLength(5);
     for (const c of fm.collectors()) {
@@ -215,22 +220,22 @@ describe("FM controller against the emulator", () => {
   });
 
   it("unregisters a roster it never registered (post's inline cleanup), counting not_found as done", async () => {
-    const { fm, controller } = await setup(4, {}, { assumeRegistered: true });
+    const { fm, controller, roster } = await setup(4, {}, { adopt: true });
     const report = await controller.unregisterAll();
-    expect(report).toEqual({ unregistered: collectors(4).map((c) => c.id), failed: [], warnings: [] });
+    expect(report).toEqual({ unregistered: roster.map((c) => c.id), failed: [], warnings: [] });
     expect(fm.requests().map((r) => r.status)).toEqual([404, 404, 404, 404]);
   });
 
   it("sends no UnregisterCollector for collectors it never registered, and reports none left behind", async () => {
     const { fm, controller } = await setup(4);
     const report = await controller.unregisterAll();
-    expect(report).toEqual({ unregistered: collectors(4).map((c) => c.id), failed: [], warnings: [] });
+    expect(report).toEqual({ unregistered: [], failed: [], warnings: [] });
     expect(fm.requests()).toHaveLength(0);
   });
 
   it("after a 401 at registration, cleanup calls nothing and reports nothing left registered", async () => {
-    const { fm, controller } = await setup(4, {}, { token: "glc_wrongtoken0123456789" });
-    await expect(controller.registerAll()).rejects.toThrow(/unauthenticated/);
+    const { fm, controller, roster } = await setup(4, {}, { token: "glc_wrongtoken0123456789" });
+    await expect(controller.register(roster)).rejects.toThrow(/unauthenticated/);
     const sent = fm.requests().length;
     const report = await controller.unregisterAll();
     expect(report.failed).toEqual([]);

@@ -138,9 +138,9 @@ function setup(
   const clock = createFakeClock();
   const fm = fakeFm(clock, { override: extra.override, latencyMs: extra.latencyMs });
   const logger = memoryLogger();
+  const roster = collectors(n);
   const controller = createFmController({
     client: fm.client,
-    collectors: collectors(n),
     heartbeatIntervalMs: 45_000,
     rateLimiter: createTokenBucket({ ratePerSecond: 15, clock }),
     clock,
@@ -148,7 +148,7 @@ function setup(
     logger,
     ...extra,
   });
-  return { clock, fm, logger, controller, t0: clock.now() };
+  return { clock, fm, logger, controller, roster, t0: clock.now() };
 }
 
 /** Runs `promise` to completion while moving fake time forward. */
@@ -164,8 +164,8 @@ const of = (calls: Call[], procedure: FmProcedure, id?: string) =>
 
 describe("registerAll", () => {
   it("registers each collector, then makes its first GetConfig, within the rate limit", async () => {
-    const { clock, fm, controller } = setup(30);
-    const report = await drive(clock, controller.registerAll(), 100);
+    const { clock, fm, controller, roster } = setup(30);
+    const report = await drive(clock, controller.register(roster), 100);
     expect(report).toEqual({ registered: 30, failed: [] });
     for (const c of collectors(30)) {
       const mine = fm.calls.filter((x) => x.id === c.id).map((x) => x.procedure);
@@ -174,37 +174,37 @@ describe("registerAll", () => {
     const times = fm.calls.map((c) => c.at);
     for (let i = 1; i < times.length; i++)
       expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1000 / 15 - 1e-6);
-    expect(controller.stats()).toMatchObject({ registrations: 30, heartbeatsOk: 30 });
+    expect(controller.counters()).toMatchObject({ registrations: 30, heartbeatsOk: 30 });
   });
 
   it("counts already_exists as registered", async () => {
-    const { clock, controller } = setup(2, {
+    const { clock, controller, roster } = setup(2, {
       override: (c) =>
         c.procedure === "RegisterCollector" ? fail(c.procedure, "already_exists", 409, c.id) : undefined,
     });
     // The fake only serves collectors it registered itself; already_exists means FM has it anyway.
-    const report = await drive(clock, controller.registerAll(), 100);
+    const report = await drive(clock, controller.register(roster), 100);
     expect(report.registered).toBe(2);
     expect(report.failed).toEqual([]);
   });
 
   it("rides out transient errors with retries", async () => {
-    const { clock, controller } = setup(10, {
+    const { clock, controller, roster } = setup(10, {
       override: (c, n) =>
         n % 3 === 0 ? fail(c.procedure, n % 2 ? "unavailable" : "resource_exhausted", 503, c.id) : undefined,
     });
-    const report = await drive(clock, controller.registerAll(), 100);
+    const report = await drive(clock, controller.register(roster), 100);
     expect(report).toEqual({ registered: 10, failed: [] });
-    expect(controller.stats().retries).toBeGreaterThan(0);
+    expect(controller.counters().retries).toBeGreaterThan(0);
   });
 
   it("stops at once on 401 with what to check, and never retries it", async () => {
-    const { clock, fm, controller, logger } = setup(100, {
+    const { clock, fm, controller, logger, roster } = setup(100, {
       override: (c) => fail(c.procedure, "unauthenticated", 401, c.id),
     });
     const error = await drive(
       clock,
-      controller.registerAll().catch((e: unknown) => e),
+      controller.register(roster).catch((e: unknown) => e),
       100,
     );
     expect(error).toBeInstanceOf(FmRejectedError);
@@ -220,23 +220,23 @@ describe("registerAll", () => {
     expect(logger.lines.filter((l) => l.level === "error")).toHaveLength(1);
     // Calling again neither retries nor forgets.
     const before = fm.calls.length;
-    await expect(controller.registerAll()).rejects.toBe(error);
+    await expect(controller.register(roster)).rejects.toBe(error);
     expect(fm.calls.length).toBe(before);
   });
 
-  it("is idempotent", async () => {
-    const { clock, fm, controller } = setup(5);
-    await drive(clock, controller.registerAll(), 100);
+  it("is idempotent: collectors FM holds are not registered again", async () => {
+    const { clock, fm, controller, roster } = setup(5);
+    await drive(clock, controller.register(roster), 100);
     const before = fm.calls.length;
-    expect(await controller.registerAll()).toEqual({ registered: 5, failed: [] });
+    expect(await controller.register(roster)).toEqual({ registered: 0, failed: [] });
     expect(fm.calls.length).toBe(before);
   });
 });
 
 describe("heartbeats", () => {
   it("beat every interval, spread evenly over it, with at most ±100 ms of jitter", async () => {
-    const { clock, fm, controller } = setup(10);
-    await drive(clock, controller.registerAll(), 100);
+    const { clock, fm, controller, roster } = setup(10);
+    await drive(clock, controller.register(roster), 100);
     fm.calls.length = 0;
     const start = clock.now();
     controller.startHeartbeats();
@@ -255,12 +255,12 @@ describe("heartbeats", () => {
       for (let i = 1; i < times.length; i++)
         expect(Math.abs(times[i]! - times[i - 1]! - 45_000)).toBeLessThanOrEqual(200);
     }
-    expect(controller.stats().heartbeatsLate).toBe(0);
+    expect(controller.counters().heartbeatsLate).toBe(0);
   });
 
   it("send localAttributes every time, echo the last hash, and report APPLIED once per new content", async () => {
-    const { clock, fm, controller } = setup(1);
-    await drive(clock, controller.registerAll(), 100);
+    const { clock, fm, controller, roster } = setup(1);
+    await drive(clock, controller.register(roster), 100);
     controller.startHeartbeats();
     await clock.advance(2 * 45_000 - 1000);
     fm.publish('logging { level = "debug" }', "h2");
@@ -280,8 +280,8 @@ describe("heartbeats", () => {
   });
 
   it("re-register a collector FM answers not_found for, then heartbeat it", async () => {
-    const { clock, fm, controller } = setup(3);
-    await drive(clock, controller.registerAll(), 100);
+    const { clock, fm, controller, roster } = setup(3);
+    await drive(clock, controller.register(roster), 100);
     fm.calls.length = 0;
     fm.forget("demo-prod-linux-02");
     controller.startHeartbeats();
@@ -292,18 +292,18 @@ describe("heartbeats", () => {
       "RegisterCollector",
       "GetConfig",
     ]);
-    expect(controller.stats()).toMatchObject({ reRegistrations: 1, heartbeatsFailed: 0 });
+    expect(controller.counters()).toMatchObject({ reRegistrations: 1, heartbeatsFailed: 0 });
   });
 
   it("try the re-registration again at the next slot when it fails", async () => {
     let refusals = 1;
-    const { clock, fm, controller } = setup(2, {
+    const { clock, fm, controller, roster } = setup(2, {
       override: (c) =>
         c.procedure === "RegisterCollector" && fm.calls.length > 4 && refusals-- > 0
           ? fail(c.procedure, "internal", 500, c.id)
           : undefined,
     });
-    await drive(clock, controller.registerAll(), 100);
+    await drive(clock, controller.register(roster), 100);
     fm.forget("demo-prod-linux-01");
     controller.startHeartbeats();
     await clock.advance(2 * 45_000 - 1000);
@@ -318,23 +318,23 @@ describe("heartbeats", () => {
       "GetConfig",
     ]);
     expect(fm.registered.has("demo-prod-linux-01")).toBe(true);
-    expect(controller.stats()).toMatchObject({ reRegistrations: 2, registrationFailures: 1 });
+    expect(controller.counters()).toMatchObject({ reRegistrations: 2, registrationFailures: 1 });
   });
 
   it("retry within the collector's own slot and never overlap its next heartbeat", async () => {
-    const { clock, fm, controller } = setup(5, {
+    const { clock, fm, controller, roster } = setup(5, {
       latencyMs: 4000,
       override: (c) =>
         c.procedure === "GetConfig" && c.hash ? fail(c.procedure, "unavailable", 503, c.id) : undefined,
     });
-    await drive(clock, controller.registerAll(), 100);
+    await drive(clock, controller.register(roster), 100);
     fm.calls.length = 0;
     const start = clock.now();
     controller.startHeartbeats();
     await clock.advance(5 * 45_000);
     await drive(clock, controller.stopHeartbeats(), 100);
     expect(fm.maxInFlightPerId()).toBe(1);
-    expect(controller.stats().retries).toBeGreaterThan(0);
+    expect(controller.counters().retries).toBeGreaterThan(0);
     for (const c of collectors(5)) {
       const index = Number(c.id.slice(-2)) - 1;
       for (const call of of(fm.calls, "GetConfig", c.id)) {
@@ -351,26 +351,25 @@ describe("heartbeats", () => {
     const clock = createFakeClock();
     const slow = createFmController({
       client: fakeFm(clock).client,
-      collectors: collectors(40),
       heartbeatIntervalMs: 10_000,
       rateLimiter: createTokenBucket({ ratePerSecond: 2, clock }),
       clock,
       random: seededRandom(1),
     });
-    await drive(clock, slow.registerAll(), 1000);
+    await drive(clock, slow.register(collectors(40)), 1000);
     slow.startHeartbeats();
     await clock.advance(60_000);
     await drive(clock, slow.stopHeartbeats(), 100);
-    const stats = slow.stats();
-    expect(stats.heartbeatsLate).toBeGreaterThan(0);
+    const counters = slow.counters();
+    expect(counters.heartbeatsLate).toBeGreaterThan(0);
     // Calls that could not get a token before the collector's next slot are dropped, not queued.
-    expect(stats.heartbeatsFailed).toBeGreaterThan(0);
-    expect(stats.lastErrors.heartbeat).toContain("no rate-limit token before the deadline");
+    expect(counters.heartbeatsFailed).toBeGreaterThan(0);
+    expect(slow.lastErrors().heartbeat).toContain("no rate-limit token before the deadline");
   });
 
   it("stop waits for the calls in flight and nothing is sent after", async () => {
-    const { clock, fm, controller } = setup(5, { latencyMs: 3000 });
-    await drive(clock, controller.registerAll(), 100);
+    const { clock, fm, controller, roster } = setup(5, { latencyMs: 3000 });
+    await drive(clock, controller.register(roster), 100);
     controller.startHeartbeats();
     await clock.advance(100);
     let stopped = false;
@@ -387,37 +386,95 @@ describe("heartbeats", () => {
 
 describe("unregisterAll", () => {
   it("unregisters every collector, retrying past two failures", async () => {
-    const { clock, fm, controller } = setup(4, {
+    const { clock, fm, controller, roster } = setup(4, {
       override: (c) =>
         c.procedure === "UnregisterCollector" && of(fm.calls, "UnregisterCollector", c.id).length <= 2
           ? fail(c.procedure, "unavailable", 503, c.id)
           : undefined,
     });
-    await drive(clock, controller.registerAll(), 100);
+    await drive(clock, controller.register(roster), 100);
     const report = await drive(clock, controller.unregisterAll({ deadlineMs: clock.now() + 60_000 }), 100);
     expect(report).toEqual({ unregistered: collectors(4).map((c) => c.id), failed: [], warnings: [] });
     expect(fm.registered.size).toBe(0);
     for (const c of collectors(4)) expect(of(fm.calls, "UnregisterCollector", c.id)).toHaveLength(3);
-    expect(controller.stats().unregistrations).toBe(4);
+    expect(controller.counters().unregistrations).toBe(4);
   });
 
-  it("is safe when nothing started, counts not_found as done, and is idempotent", async () => {
+  it("sends nothing when nothing was registered, and is idempotent", async () => {
     const { clock, fm, controller } = setup(3);
     const report = await drive(clock, controller.unregisterAll(), 100);
-    expect(report.unregistered).toHaveLength(3);
-    expect(report.failed).toEqual([]);
-    const before = fm.calls.length;
-    expect((await controller.unregisterAll()).unregistered).toHaveLength(3);
-    expect(fm.calls.length).toBe(before);
+    expect(report).toEqual({ unregistered: [], failed: [], warnings: [] });
+    expect(fm.calls).toHaveLength(0);
     await controller.stopHeartbeats();
   });
 
+  it("counts not_found as done, and a second sweep sends nothing", async () => {
+    const { clock, fm, controller, roster } = setup(3);
+    await drive(clock, controller.register(roster), 100);
+    fm.forget(roster[1]!.id);
+    const report = await drive(clock, controller.unregisterAll(), 100);
+    expect(report.unregistered).toEqual(roster.map((c) => c.id));
+    const before = fm.calls.length;
+    expect((await controller.unregisterAll()).unregistered).toEqual([]);
+    expect(fm.calls.length).toBe(before);
+  });
+
+  it("unregisters adopted collectors it never registered itself (cleanup after a dead process)", async () => {
+    const { clock, fm, controller, roster } = setup(3);
+    for (const c of roster) fm.registered.add(c.id);
+    controller.adopt(roster);
+    const report = await drive(clock, controller.unregisterAll(), 100);
+    expect(report.unregistered).toEqual(roster.map((c) => c.id));
+    expect(fm.registered.size).toBe(0);
+  });
+
+  it("still unregisters every registered collector after a fatal answer ended the start", async () => {
+    // FM accepted Register, then refused the first GetConfig of one collector as malformed (400).
+    const { clock, fm, controller, roster } = setup(4, {
+      override: (c) =>
+        c.procedure === "GetConfig" && c.id === "demo-prod-linux-03"
+          ? fail(c.procedure, "invalid_argument", 400, c.id)
+          : undefined,
+    });
+    const error = await drive(
+      clock,
+      controller.register(roster).catch((e: unknown) => e),
+      100,
+    );
+    expect(error).toBeInstanceOf(FmRejectedError);
+    expect(fm.registered.size).toBeGreaterThan(0);
+    const report = await drive(
+      clock,
+      controller.unregisterAll({ deadlineMs: clock.monotonic() + 30_000 }),
+      100,
+    );
+    expect(report.failed).toEqual([]);
+    expect(fm.registered.size).toBe(0);
+    expect(of(fm.calls, "UnregisterCollector").length).toBeGreaterThan(0);
+  });
+
+  it("stops the sweep on 401 instead of refusing every collector one by one", async () => {
+    let refuse = false;
+    const { clock, fm, controller, roster } = setup(20, {
+      override: (c) =>
+        refuse && c.procedure === "UnregisterCollector"
+          ? fail(c.procedure, "unauthenticated", 401, c.id)
+          : undefined,
+    });
+    await drive(clock, controller.register(roster), 100);
+    refuse = true;
+    const report = await drive(clock, controller.unregisterAll(), 100);
+    expect(report.failed).toHaveLength(20);
+    expect(report.failed[0]!.error).toContain("GC_FM_STACK_ID");
+    expect(of(fm.calls, "UnregisterCollector").length).toBeLessThanOrEqual(16);
+  });
+
   it("warns once, without failing, when FM does not implement UnregisterCollector", async () => {
-    const { clock, controller } = setup(20, {
+    const { clock, controller, roster } = setup(20, {
       override: (c) =>
         c.procedure === "UnregisterCollector" ? fail(c.procedure, "unimplemented", 404, c.id) : undefined,
     });
-    await drive(clock, controller.registerAll(), 100);
+    await drive(clock, controller.register(roster), 100);
     const report = await drive(clock, controller.unregisterAll(), 100);
     expect(report.failed).toEqual([]);
     expect(report.warnings).toHaveLength(1);
@@ -425,11 +482,11 @@ describe("unregisterAll", () => {
   });
 
   it("gives up at the deadline and reports what is left", async () => {
-    const { clock, controller } = setup(3, {
+    const { clock, controller, roster } = setup(3, {
       override: (c) =>
         c.procedure === "UnregisterCollector" ? fail(c.procedure, "unavailable", 503, c.id) : undefined,
     });
-    await drive(clock, controller.registerAll(), 100);
+    await drive(clock, controller.register(roster), 100);
     const deadline = clock.now() + 5000;
     const report = await drive(clock, controller.unregisterAll({ deadlineMs: deadline }), 100);
     expect(clock.now()).toBeLessThanOrEqual(deadline + 100);
@@ -438,8 +495,8 @@ describe("unregisterAll", () => {
   });
 
   it("stops the heartbeats first", async () => {
-    const { clock, fm, controller } = setup(3);
-    await drive(clock, controller.registerAll(), 100);
+    const { clock, fm, controller, roster } = setup(3);
+    await drive(clock, controller.register(roster), 100);
     controller.startHeartbeats();
     await clock.advance(50_000);
     await drive(clock, controller.unregisterAll(), 100);
@@ -449,23 +506,113 @@ describe("unregisterAll", () => {
   });
 });
 
-describe("reconcile", () => {
-  it("registers newcomers, unregisters the departed, and re-registers changed attributes", async () => {
-    const { clock, fm, controller } = setup(3);
-    await drive(clock, controller.registerAll(), 100);
+describe("a changing fleet", () => {
+  it("registers newcomers while heartbeating, and spreads the heartbeats over everyone", async () => {
+    const { clock, fm, controller, roster } = setup(3);
+    await drive(clock, controller.register(roster), 100);
     controller.startHeartbeats();
-    const [a, b] = collectors(3);
-    const d = { ...collectors(4)[3]! };
-    const bChanged = { ...b!, attributes: { ...b!.attributes, team: "blue" } };
-    const result = await drive(clock, controller.reconcile([a!, bChanged, d]), 100);
-    expect(result.added.map((c) => c.id)).toEqual([d.id]);
-    expect(result.departed.map((c) => c.id)).toEqual(["demo-prod-linux-03"]);
-    expect([...fm.registered].sort()).toEqual([a!.id, b!.id, d.id].sort());
-    const lastRegisterOfB = of(fm.calls, "RegisterCollector", b!.id).at(-1);
-    expect(lastRegisterOfB?.attributes).toMatchObject({ team: "blue" });
+    const newcomer = collectors(4)[3]!;
+    const report = await drive(clock, controller.register([newcomer]), 100);
+    expect(report).toEqual({ registered: 1, failed: [] });
+    expect(of(fm.calls, "RegisterCollector", newcomer.id)).toHaveLength(1);
     fm.calls.length = 0;
     await clock.advance(45_000);
     await controller.stopHeartbeats();
-    expect(new Set(of(fm.calls, "GetConfig").map((c) => c.id))).toEqual(new Set([a!.id, b!.id, d.id]));
+    expect(new Set(of(fm.calls, "GetConfig").map((c) => c.id))).toEqual(
+      new Set([...roster, newcomer].map((c) => c.id)),
+    );
+  });
+
+  it("unregisters a collector that leaves, and it heartbeats no more", async () => {
+    const { clock, fm, controller, roster } = setup(3);
+    await drive(clock, controller.register(roster), 100);
+    controller.startHeartbeats();
+    const leaving = roster[2]!.id;
+    const report = await drive(clock, controller.unregister([leaving]), 100);
+    expect(report).toEqual({ unregistered: [leaving], failed: [], warnings: [] });
+    expect(fm.registered.has(leaving)).toBe(false);
+    fm.calls.length = 0;
+    await clock.advance(2 * 45_000);
+    await controller.stopHeartbeats();
+    expect(of(fm.calls, "GetConfig", leaving)).toHaveLength(0);
+    expect(of(fm.calls, "GetConfig").length).toBeGreaterThanOrEqual(4);
+    // Final cleanup does not unregister it twice.
+    const final = await drive(clock, controller.unregisterAll(), 100);
+    expect(final.unregistered).toEqual(roster.slice(0, 2).map((c) => c.id));
+  });
+
+  it("pauses a collector's heartbeats without unregistering it, and resumes them", async () => {
+    const { clock, fm, controller, roster } = setup(2);
+    await drive(clock, controller.register(roster), 100);
+    controller.startHeartbeats();
+    const quiet = roster[0]!.id;
+    controller.pause([quiet]);
+    await clock.advance(1000); // a beat already on its way when the pause came lands here
+    fm.calls.length = 0;
+    await clock.advance(2 * 45_000);
+    expect(of(fm.calls, "GetConfig", quiet)).toHaveLength(0);
+    expect(of(fm.calls, "UnregisterCollector")).toHaveLength(0);
+    expect(fm.registered.has(quiet)).toBe(true);
+    // FM forgot it meanwhile: resuming re-registers on the not_found, as Alloy would.
+    fm.forget(quiet);
+    await drive(clock, controller.resume([quiet]), 100);
+    await clock.advance(45_000);
+    await controller.stopHeartbeats();
+    expect(of(fm.calls, "RegisterCollector", quiet)).toHaveLength(1);
+    expect(of(fm.calls, "GetConfig", quiet).length).toBeGreaterThanOrEqual(2);
+    // A paused collector is still owed an Unregister at cleanup.
+    controller.pause([quiet]);
+    const final = await drive(clock, controller.unregisterAll(), 100);
+    expect(final.unregistered).toContain(quiet);
+  });
+
+  it("registers an upgraded collector again, and every later GetConfig carries the new version", async () => {
+    const { clock, fm, controller, roster } = setup(1);
+    await drive(clock, controller.register(roster), 100);
+    controller.startHeartbeats();
+    const upgraded = {
+      ...roster[0]!,
+      version: "v1.19.0",
+      attributes: { ...roster[0]!.attributes, "collector.version": "v1.19.0" },
+    };
+    await drive(clock, controller.update(upgraded), 100);
+    fm.calls.length = 0;
+    await clock.advance(45_000);
+    await controller.stopHeartbeats();
+    const register = of(fm.calls, "RegisterCollector");
+    expect(register).toHaveLength(0);
+    for (const beat of of(fm.calls, "GetConfig"))
+      expect(beat.attributes?.["collector.version"]).toBe("v1.19.0");
+    expect(controller.counters().registrations).toBe(2);
+  });
+
+  it("reports a config error on the next GetConfig only, as Alloy reports a status once", async () => {
+    const { clock, fm, controller, roster } = setup(1);
+    await drive(clock, controller.register(roster), 100);
+    controller.startHeartbeats();
+    await clock.advance(45_000); // APPLIED for the first content goes out here
+    controller.reportConfigStatus(roster[0]!.id, {
+      status: "RemoteConfigStatuses_FAILED",
+      errorMessage: "load failed",
+    });
+    fm.calls.length = 0;
+    await clock.advance(3 * 45_000);
+    await controller.stopHeartbeats();
+    const statuses = of(fm.calls, "GetConfig").map((b) => b.status);
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
+    expect(statuses).toEqual(["RemoteConfigStatuses_FAILED", ...statuses.slice(1).map(() => undefined)]);
+  });
+
+  it("gives the first GetConfig after Register one heartbeat interval, not more", async () => {
+    const { clock, fm, controller, roster } = setup(1, {
+      override: (c) =>
+        c.procedure === "GetConfig" ? fail(c.procedure, "unavailable", 503, c.id) : undefined,
+    });
+    const started = clock.monotonic();
+    const report = await drive(clock, controller.register(roster), 100);
+    expect(report).toEqual({ registered: 1, failed: [] });
+    expect(clock.monotonic() - started).toBeLessThanOrEqual(45_000 + 1000);
+    expect(of(fm.calls, "GetConfig").length).toBeGreaterThan(1);
+    expect(controller.counters().heartbeatsFailed).toBe(1);
   });
 });
