@@ -178,17 +178,19 @@ async function fleetTick(): Promise<void> {
   const model = fleetModel({ linux: 6000, windows: 2000, darwin: 2000 }, t - INTERVAL_MS);
   let bytes = 0;
   const pusher: Pusher = {
-    maxInFlight: 2,
     push: (body) => {
       bytes += body.length;
       return Promise.resolve({ ok: true, status: 204, attempts: 1 });
     },
-    stats: () => ({ requests: 0, retries: 0, throttled: 0, samplesSent: 0, samplesLost: 0, bytesSent: 0 }),
   };
-  const clock = { now: () => t, sleep: () => Promise.resolve() };
+  const clock = { now: () => t, monotonic: () => performance.now(), sleep: () => Promise.resolve() };
   const emitter = createEmitter({
     pusher,
-    model,
+    families: model.families,
+    collectors: model.collectors,
+    signalsFor: () => {
+      throw new Error("the bench fleet does not change");
+    },
     intervalMs: INTERVAL_MS,
     fleetStartMs: t - INTERVAL_MS,
     clock,

@@ -1,32 +1,27 @@
 /**
- * The metrics loop (SPEC section 6): one tick per interval on the fleet's grid, each tick's samples split
- * into requests by collector, and stale markers when collectors leave.
+ * The fleet's metrics (docs/fm-protocol.md#remote-write): one tick per interval on the fleet's grid
+ * (tick-scheduler.ts), written by tick-writer.ts, for a set of collectors that changes while it runs.
+ * Each collector's series are open (in every tick), dropped (a crash: out of the ticks, no stale markers),
+ * closing (stale markers on their way) or closed. A collector whose identity changes (an upgrade) keeps
+ * its series, except those whose labels change: the old ones get a stale marker, the new ones start.
  *
- * Ordering rules it keeps, because Prometheus rejects a whole request over one sample that goes back in
+ * Ordering rules it keeps, because Prometheus refuses a whole request over one sample that goes back in
  * time (400 "out of order sample"):
- * - every request's timestamp is strictly later than every sample sent before it, across restarts too
- *   (`notBeforeMs` carries the previous process's last timestamp);
- * - one operation (tick or close) runs at a time: a tick due while the previous one is still pushing is
- *   counted late and skipped, never stacked, and stale markers wait for the tick in flight.
+ * - every timestamp is strictly later than every sample sent before it, across restarts (`notBeforeMs`
+ *   carries the previous process's last timestamp) and across wall-clock steps (createSteadyWall);
+ * - one operation (tick or close) runs at a time: stale markers wait for the tick in flight.
  */
-import { systemClock, type Clock } from "../core/clock.js";
+import { createSteadyWall, systemClock, type Clock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { Collector } from "../fleet/types.js";
-import type { SignalModel } from "../signals/types.js";
-import { planBatches } from "./batch.js";
-import {
-  createSeriesTemplate,
-  createWriteRequestEncoder,
-  encodeMetadata,
-  timestampWidthOf,
-  type SeriesTemplate,
-} from "./encode.js";
-import type { Pusher, PushResult } from "./push.js";
-import { compressBlock, maxRawLengthFor } from "./snappy.js";
-
-/** SPEC section 6: "Batches stay under ~2 MB compressed"; the margin leaves room for HTTP framing. */
-export const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
+import type { CollectorSignals, MetricFamily } from "../signals/types.js";
+import { zeroRemoteWriteCounters, type RemoteWriteCounters } from "./counters.js";
+import { createSeriesTemplate, type SeriesTemplate } from "./encode.js";
+import type { Pusher } from "./push.js";
+import { linkedSignal } from "../transport/linked-signal.js";
+import { createTickScheduler } from "./tick-scheduler.js";
+import { createTickWriter, type WritePart } from "./tick-writer.js";
 
 /**
  * Above this many series the cached frames are kept compressed (encode.ts SeriesTemplateOptions): plain
@@ -34,24 +29,39 @@ export const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
  */
 export const COMPACT_FRAMES_ABOVE_SERIES = 100_000;
 
+/** A tick's (or a close's) requests retry for 4 intervals, but never less than 10 s nor more than 60 s. */
+export function retryWindowFor(intervalMs: number): number {
+  return Math.min(60_000, Math.max(10_000, 4 * intervalMs));
+}
+
 export interface EmitterOptions {
   pusher: Pusher;
-  model: SignalModel;
+  /** The counters record this emitter fills (and the pusher adds to). */
+  counters?: RemoteWriteCounters;
+  families: readonly MetricFamily[];
+  /** The collectors at start, with their signals. */
+  collectors: readonly CollectorSignals[];
+  /** The signals of a collector that joins or changes identity. */
+  signalsFor: (collector: Collector) => CollectorSignals;
   intervalMs: number;
   fleetStartMs: number;
   /** The last sample timestamp a previous process wrote: every new sample is strictly later. */
   notBeforeMs?: number;
   clock?: Clock;
   logger?: Logger;
-  /** Compressed bytes per request at most. Default DEFAULT_MAX_BATCH_BYTES. */
+  /** Compressed bytes per request at most. */
   maxBatchBytes?: number;
-  /**
-   * How long a tick's or a close's requests keep retrying. Default max(60 s, 4 intervals): a tick past it
-   * is counted as dropped, and meanwhile the ticks it overlaps are counted late.
-   */
+  /** Requests on the wire at once. Default 2. */
+  concurrency?: number;
+  /** How long a tick's or a close's requests keep retrying. Default retryWindowFor(intervalMs). */
   retryWindowMs?: number;
-  /** Keep cached frames compressed. Default: when the model has more than COMPACT_FRAMES_ABOVE_SERIES. */
+  /** Keep cached frames compressed. Default: when the fleet starts with more than COMPACT_FRAMES_ABOVE_SERIES. */
   compactFrames?: boolean;
+  /**
+   * The starting collectors' series may be open already (another process pushed them and died): closeSeries
+   * closes them even if this emitter never ticked.
+   */
+  adopted?: boolean;
 }
 
 export interface TickReport {
@@ -59,7 +69,6 @@ export interface TickReport {
   readonly ok: boolean;
   /** Samples accepted. */
   readonly samples: number;
-  /** Compressed bytes accepted. */
   readonly bytes: number;
   readonly requests: number;
   readonly timestampMs: number;
@@ -79,83 +88,90 @@ export interface CloseReport {
   readonly error?: string;
 }
 
-export interface EmitterStats {
-  ticks: number;
-  samples: number;
-  bytes: number;
-  retries: number;
-  lateTicks: number;
-  droppedSamples: number;
-  staleMarkersSent: number;
-  lastError?: string;
-}
-
 export interface Emitter {
-  /** Pushes one tick now (at start); its timestamp is now, or just after notBeforeMs. */
-  pushNow(): Promise<TickReport>;
-  /** Starts the loop: one tick per grid point fleetStart + k·interval, timestamped with that grid point. */
-  start(): void;
-  /** Stops the loop and waits for the operation in flight; a push in flight makes no further retries. */
-  stop(): Promise<void>;
   /**
-   * Sends every series of `collectors` (default: all still open) once more with the stale marker, at a
-   * timestamp after all earlier samples, and leaves them out of later ticks. Idempotent: collectors already
-   * closed are skipped; ones whose markers failed are tried again.
+   * Pushes one tick now (the first, at start); its timestamp is now, or just after notBeforeMs. Aborting
+   * `signal` ends its retries.
    */
-  closeSeries(collectors?: readonly Collector[], options?: { deadlineMs?: number }): Promise<CloseReport>;
+  pushNow(signal?: AbortSignal): Promise<TickReport>;
+  /** Starts the ticks on the grid. */
+  start(): void;
+  /**
+   * Stops the ticks. The tick in flight keeps retrying until half the time left before `deadlineMs` (at
+   * once without one), so the stale markers that follow still have time.
+   */
+  stop(options?: { deadlineMs?: number }): Promise<void>;
+  /** Collectors that join: their series start with the next tick. Known ones that were closed reopen. */
+  add(collectors: readonly Collector[]): void;
+  /** A collector's new identity (health, version): series whose labels change are closed, new ones start. */
+  update(collector: Collector): void;
+  /** Out of the ticks without stale markers, as a crashed process goes (closeSeries still closes them). */
+  drop(ids: readonly string[]): void;
+  /** Dropped collectors tick again. */
+  reopen(ids: readonly string[]): void;
+  /**
+   * Sends every series of the collectors `ids` (default: every collector not yet closed) once more with the
+   * stale marker, at a timestamp after all earlier samples, and leaves them out of later ticks. Idempotent:
+   * closed collectors are skipped, ones whose markers failed are tried again.
+   */
+  closeSeries(ids?: readonly string[], options?: { deadlineMs?: number }): Promise<CloseReport>;
+  /** Series sent and not yet closed with an accepted stale marker (dropped ones included). */
+  openSeries(): number;
   /** The latest sample timestamp sent or being sent (stale markers included); notBeforeMs before any. */
   lastTimestampMs(): number;
-  stats(): EmitterStats;
+  counters(): RemoteWriteCounters;
+  lastError(): string | undefined;
 }
 
-/** A collector's state: open (ticking), closing (left the ticks, stale markers not yet accepted), closed. */
-type SeriesState = "open" | "closing" | "closed";
+type SeriesState = "open" | "dropped" | "closing" | "closed";
 
-interface BatchOutcome {
-  samples: number;
-  bytes: number;
-  requests: number;
-  failedSamples: number;
-  /** Indices whose requests failed. */
-  failed: number[];
-  error?: string;
+interface Entry {
+  collector: Collector;
+  signals: CollectorSignals;
+  template: SeriesTemplate;
+  state: SeriesState;
+  /** Series of a former identity owed a stale marker (an upgrade's old alloy_build_info). */
+  retired: SeriesTemplate[];
+  /** Whether any sample of it may have reached the receiver: one that never ticked has nothing to close. */
+  sent: boolean;
 }
 
 export function createEmitter(options: EmitterOptions): Emitter {
-  const { pusher, model, intervalMs, fleetStartMs } = options;
-  if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
+  const { pusher, intervalMs, fleetStartMs } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
-  const retryWindowMs = options.retryWindowMs ?? Math.max(60_000, 4 * intervalMs);
-  const metadata = encodeMetadata(model.families);
-  const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+  const counters = options.counters ?? zeroRemoteWriteCounters();
+  const retryWindowMs = options.retryWindowMs ?? retryWindowFor(intervalMs);
+  const wallNow = createSteadyWall(clock);
+  const compact =
+    options.compactFrames ??
+    options.collectors.reduce((n, c) => n + c.series.length, 0) > COMPACT_FRAMES_ABOVE_SERIES;
+  const writer = createTickWriter({
+    pusher,
+    families: options.families,
+    ...(options.maxBatchBytes !== undefined ? { maxBatchBytes: options.maxBatchBytes } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+  });
 
-  const signals = model.collectors;
-  const compact = options.compactFrames ?? model.seriesPerTick > COMPACT_FRAMES_ABOVE_SERIES;
-  const templates: SeriesTemplate[] = signals.map((c) => createSeriesTemplate(c.series, { compact }));
-  const valueOffsets: number[] = [];
-  let totalSeries = 0;
-  for (const c of signals) {
-    valueOffsets.push(totalSeries);
-    totalSeries += c.series.length;
+  /** In roster order, joined collectors last. */
+  const entries = new Map<string, Entry>();
+  const entryOf = (signals: CollectorSignals): Entry => ({
+    collector: signals.collector,
+    signals,
+    template: createSeriesTemplate(signals.series, { compact }),
+    state: "open",
+    retired: [],
+    sent: false,
+  });
+  for (const signals of options.collectors) {
+    if (entries.has(signals.collector.id))
+      throw new RangeError(`two collectors share the ID ${signals.collector.id}: their series would collide`);
+    entries.set(signals.collector.id, { ...entryOf(signals), sent: options.adopted ?? false });
   }
-  const values = new Float64Array(totalSeries);
-  // One encoder for every request: encoding and compressing are synchronous, so no two requests share it
-  // at once, and its buffer is copied by the compressor before the next await.
-  const encoder = createWriteRequestEncoder();
-  const state: SeriesState[] = signals.map(() => "open");
-  const indexById = new Map(signals.map((c, i) => [c.collector.id, i]));
 
-  const stats: Omit<EmitterStats, "retries"> = {
-    ticks: 0,
-    samples: 0,
-    bytes: 0,
-    lateTicks: 0,
-    droppedSamples: 0,
-    staleMarkersSent: 0,
-  };
   let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
   let lastTickOk = true;
+  let lastError: string | undefined;
 
   // One operation at a time (see the header comment).
   let busy = 0;
@@ -169,81 +185,40 @@ export function createEmitter(options: EmitterOptions): Emitter {
     );
     return result;
   };
-
-  let loop: { abort: AbortController; done: Promise<void> } | undefined;
-  /** Aborted by stop(): the tick in flight makes no more retries. */
+  /** Aborted when a stop's grace ends: the tick in flight makes no more retries. */
   let tickAbort = new AbortController();
 
   /** A timestamp for work starting now: now, but strictly after everything sent before. */
-  const nextTimestamp = () => Math.max(Math.floor(clock.now()), Math.floor(lastTs) + 1);
+  const nextTimestamp = () => Math.max(Math.floor(wallNow()), Math.floor(lastTs) + 1);
 
-  /** The first grid point strictly after `t`. */
-  const gridAfter = (t: number) =>
-    fleetStartMs + (Math.floor((t - fleetStartMs) / intervalMs) + 1) * intervalMs;
-
-  /** Encodes, compresses and pushes the collectors `indices` at one timestamp, `pusher.maxInFlight` at a time. */
-  const send = async (
-    indices: readonly number[],
-    timestampMs: number,
-    kind: "samples" | "stale",
-    deadlineMs: number,
-    signal?: AbortSignal,
-  ): Promise<BatchOutcome> => {
-    const width = timestampWidthOf(timestampMs);
-    const extra = kind === "samples" ? metadata.length : 0;
-    const sizes = indices.map((i) => templates[i]!.frame(width).length);
-    const batches = planBatches(sizes, rawBudget - extra);
-    const outcome: BatchOutcome = { samples: 0, bytes: 0, requests: 0, failedSamples: 0, failed: [] };
-    let next = 0;
-
-    const worker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        const members = indices.slice(batch.start, batch.end);
-        let samples = 0;
-        encoder.begin(timestampMs);
-        for (const i of members) {
-          const template = templates[i]!;
-          if (kind === "stale") encoder.addStaleMarkers(template);
-          else {
-            signals[i]!.valuesAt(timestampMs, values, valueOffsets[i]);
-            encoder.addSamples(template, values, valueOffsets[i]);
-          }
-          samples += template.seriesCount;
-        }
-        if (kind === "samples") encoder.addMetadata(metadata);
-        const body = compressBlock(encoder.finish());
-        const result: PushResult = await pusher.push(body, {
-          samples,
-          deadlineMs,
-          ...(signal ? { signal } : {}),
-        });
-        outcome.requests++;
-        if (result.ok) {
-          outcome.samples += samples;
-          outcome.bytes += body.length;
-        } else {
-          outcome.failedSamples += samples;
-          outcome.failed.push(...members);
-          outcome.error = result.error?.message ?? `HTTP ${result.status}`;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(pusher.maxInFlight, batches.length) }, worker));
-    return outcome;
-  };
-
-  const tick = async (timestampMs: number): Promise<TickReport> => {
+  const tick = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
     // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
     lastTs = Math.max(lastTs, timestampMs);
-    const open = state.flatMap((s, i) => (s === "open" ? [i] : []));
-    const result = await send(open, timestampMs, "samples", clock.now() + retryWindowMs, tickAbort.signal);
-    stats.ticks++;
-    stats.samples += result.samples;
-    stats.bytes += result.bytes;
-    stats.droppedSamples += result.failedSamples;
-    const ok = result.failed.length === 0;
-    if (result.error) stats.lastError = result.error;
+    const parts: WritePart[] = [];
+    const owners: { entry: Entry; retired?: SeriesTemplate }[] = [];
+    for (const entry of entries.values()) {
+      if (entry.state !== "open") continue;
+      entry.sent = true;
+      parts.push({ template: entry.template, fill: (t, out) => entry.signals.valuesAt(t, out, 0) });
+      owners.push({ entry });
+      for (const retired of entry.retired) {
+        parts.push({ template: retired });
+        owners.push({ entry, retired });
+      }
+    }
+    const stop = linkedSignal([tickAbort.signal, signal]);
+    const result = await writer
+      .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
+      .finally(() => stop.dispose());
+    owners.forEach(({ entry, retired }, i) => {
+      if (retired && !result.failed.has(i)) entry.retired = entry.retired.filter((t) => t !== retired);
+    });
+    counters.ticks++;
+    counters.samples += result.samples;
+    counters.bytes += result.bytes;
+    counters.droppedSamples += result.failedSamples;
+    const ok = result.failed.size === 0;
+    if (result.error) lastError = result.error;
     if (!ok && lastTickOk)
       logger.warn(
         `tick at ${new Date(timestampMs).toISOString()}: ${result.failedSamples} of ` +
@@ -262,82 +237,129 @@ export function createEmitter(options: EmitterOptions): Emitter {
     };
   };
 
-  const runLoop = async (signal: AbortSignal) => {
-    let lastDue = clock.now();
-    while (!signal.aborted) {
-      let due = gridAfter(Math.max(lastDue, lastTs));
-      try {
-        await clock.sleep(due - clock.now(), signal);
-      } catch {
-        return;
-      }
-      if (due <= lastTs) continue; // a close wrote a later marker meanwhile: take the next grid point
-      // Woken more than an interval late (a suspended runner, a blocked event loop): the missed grid
-      // points are late ticks, and the tick goes out at the latest one, so its samples are not stale.
-      const missed = Math.floor((clock.now() - due) / intervalMs);
-      if (missed > 0) {
-        stats.lateTicks += missed;
-        due += missed * intervalMs;
-      }
-      lastDue = due;
-      if (busy > 0) {
-        stats.lateTicks++;
-        logger.debug(`tick at ${new Date(due).toISOString()} skipped: the previous push is still running`);
-        continue;
-      }
-      void exclusive(() => tick(due)).catch((err: unknown) => {
-        stats.lastError = describeError(err);
-        logger.error(`tick failed: ${stats.lastError}`, "Remote write");
+  const scheduler = createTickScheduler({
+    clock,
+    wallNow,
+    intervalMs,
+    fleetStartMs,
+    lastTimestampMs: () => lastTs,
+    busy: () => busy > 0,
+    late: (count, dueMs) => {
+      counters.lateTicks += count;
+      logger.debug(`${count} tick(s) late at ${new Date(dueMs).toISOString()}`);
+    },
+    tick: (dueMs) => {
+      void exclusive(() => tick(dueMs)).catch((err: unknown) => {
+        lastError = describeError(err);
+        logger.error(`tick failed: ${lastError}`, "Remote write");
       });
-    }
-  };
+    },
+  });
+
+  const seriesOf = (entry: Entry) =>
+    entry.retired.reduce((n, t) => n + t.seriesCount, entry.sent ? entry.template.seriesCount : 0);
 
   return {
-    pushNow: () => exclusive(() => tick(nextTimestamp())),
+    pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
 
-    start() {
-      if (loop) return;
-      const abort = new AbortController();
-      loop = { abort, done: runLoop(abort.signal) };
-    },
+    start: () => scheduler.start(),
 
-    async stop() {
-      const current = loop;
-      loop = undefined;
-      current?.abort.abort();
-      tickAbort.abort();
-      await current?.done;
+    async stop(stopOptions) {
+      await scheduler.stop();
+      const graceMs =
+        stopOptions?.deadlineMs === undefined ? 0 : (stopOptions.deadlineMs - clock.monotonic()) / 2;
+      const grace = new AbortController();
+      const stopping = new Error("stopping");
+      const abortAtGraceEnd =
+        graceMs <= 0
+          ? Promise.resolve(tickAbort.abort(stopping))
+          : clock.sleep(graceMs, grace.signal).then(
+              () => tickAbort.abort(stopping),
+              () => undefined,
+            );
       await tail;
+      grace.abort();
+      await abortAtGraceEnd;
       tickAbort = new AbortController();
     },
 
-    closeSeries(collectors, closeOptions) {
-      let requested: number[];
-      if (collectors) {
-        requested = [];
-        for (const c of collectors) {
-          const i = indexById.get(c.id);
-          if (i !== undefined) requested.push(i);
+    add(collectors) {
+      for (const collector of collectors) {
+        const entry = entries.get(collector.id);
+        if (!entry) entries.set(collector.id, entryOf(options.signalsFor(collector)));
+        else if (entry.state === "closed" || entry.state === "closing") {
+          entries.set(collector.id, { ...entryOf(options.signalsFor(collector)), retired: entry.retired });
         }
-      } else requested = state.map((_, i) => i);
-      const toClose = requested.filter((i) => state[i] !== "closed");
+      }
+    },
+
+    update(collector) {
+      const entry = entries.get(collector.id);
+      if (!entry) return;
+      const signals = options.signalsFor(collector);
+      const keep = new Set(signals.series.map((s) => labelKey(s.labels)));
+      const vanished = entry.signals.series.filter((s) => !keep.has(labelKey(s.labels)));
+      if (vanished.length > 0 && entry.sent) entry.retired.push(createSeriesTemplate(vanished, { compact }));
+      entry.collector = collector;
+      entry.signals = signals;
+      entry.template = createSeriesTemplate(signals.series, { compact });
+    },
+
+    drop(ids) {
+      for (const id of ids) {
+        const entry = entries.get(id);
+        if (entry?.state === "open") entry.state = "dropped";
+      }
+    },
+
+    reopen(ids) {
+      for (const id of ids) {
+        const entry = entries.get(id);
+        if (entry?.state === "dropped") entry.state = "open";
+      }
+    },
+
+    closeSeries(ids, closeOptions) {
+      const requested = ids
+        ? ids.map((id) => entries.get(id)).filter((e) => e !== undefined)
+        : [...entries.values()];
+      const toClose = requested.filter((e) => e.state !== "closed");
       // Out of the ticks from now on, even before the markers go out.
-      for (const i of toClose) state[i] = "closing";
+      for (const e of toClose) e.state = "closing";
       return exclusive(async (): Promise<CloseReport> => {
-        const pending = toClose.filter((i) => state[i] === "closing");
-        if (pending.length === 0) return { ok: true, collectors: 0, seriesClosed: 0, seriesOpen: 0 };
+        const pending = toClose.filter((e) => e.state === "closing");
+        const parts: WritePart[] = [];
+        const owners: Entry[] = [];
+        for (const entry of pending) {
+          if (entry.sent) {
+            parts.push({ template: entry.template });
+            owners.push(entry);
+          }
+          for (const retired of entry.retired) {
+            parts.push({ template: retired });
+            owners.push(entry);
+          }
+        }
+        if (parts.length === 0) {
+          for (const entry of pending) entry.state = "closed";
+          return { ok: true, collectors: 0, seriesClosed: 0, seriesOpen: 0 };
+        }
         const timestampMs = nextTimestamp();
         lastTs = timestampMs;
-        const deadlineMs = closeOptions?.deadlineMs ?? clock.now() + retryWindowMs;
-        const result = await send(pending, timestampMs, "stale", deadlineMs);
-        const failed = new Set(result.failed);
+        const deadlineMs = closeOptions?.deadlineMs ?? clock.monotonic() + retryWindowMs;
+        const result = await writer.write(parts, timestampMs, { deadlineMs });
+        const failedEntries = new Set([...result.failed].map((i) => owners[i]!));
         let seriesOpen = 0;
-        for (const i of pending) {
-          if (failed.has(i)) seriesOpen += templates[i]!.seriesCount;
-          else state[i] = "closed";
+        for (const entry of pending) {
+          if (failedEntries.has(entry)) seriesOpen += seriesOf(entry);
+          else {
+            entry.state = "closed";
+            entry.sent = false;
+            entry.retired = [];
+          }
         }
-        stats.staleMarkersSent += result.samples;
-        if (result.error) stats.lastError = result.error;
+        counters.staleMarkers += result.samples;
+        if (result.error) lastError = result.error;
         if (seriesOpen > 0)
           logger.warn(
             `${seriesOpen} series could not be marked stale: ${result.error}`,
@@ -345,7 +367,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
           );
         return {
           ok: seriesOpen === 0,
-          collectors: pending.length - new Set(result.failed).size,
+          collectors: pending.length - failedEntries.size,
           seriesClosed: result.samples,
           seriesOpen,
           timestampMs,
@@ -354,8 +376,13 @@ export function createEmitter(options: EmitterOptions): Emitter {
       });
     },
 
+    openSeries: () => [...entries.values()].reduce((n, e) => n + (e.state === "closed" ? 0 : seriesOf(e)), 0),
     lastTimestampMs: () => (Number.isFinite(lastTs) ? lastTs : 0),
-
-    stats: () => ({ ...stats, retries: pusher.stats().retries }),
+    counters: () => ({ ...counters }),
+    lastError: () => lastError,
   };
+}
+
+function labelKey(labels: readonly (readonly [string, string])[]): string {
+  return labels.map(([n, v]) => `${n}\u0000${v}`).join("\u0001");
 }

@@ -11,8 +11,9 @@ import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
 import { parseRetryAfter } from "../transport/backoff.js";
 import { basicAuth } from "../transport/endpoint.js";
-import { withRetry } from "../transport/retry.js";
+import { callWithPolicy } from "../transport/call-policy.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
+import { zeroRemoteWriteCounters, type RemoteWriteCounters } from "./counters.js";
 
 /**
  * Prometheus' remote_write queue defaults (docs "remote_write" configuration): min_backoff 30ms,
@@ -25,7 +26,7 @@ export const DEFAULT_PUSH_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY_WINDOW_MS = 60_000;
 
 export interface PusherOptions {
-  /** The remote-write endpoint, already validated (transport/endpoint.ts). */
+  /** The remote-write endpoint, already validated. */
   url: string;
   /** Basic-auth user (GC_PROM_USER). With a token and no user, the token is sent as a Bearer token. */
   user?: string;
@@ -33,11 +34,11 @@ export interface PusherOptions {
   /** X-Scope-OrgID for a self-hosted multi-tenant Mimir (GC_PROM_TENANT). */
   tenant?: string;
   transport: HttpTransport;
+  /** The counters record the pusher adds its requests, retries and 429s to (the emitter's). */
+  counters?: RemoteWriteCounters;
   clock?: Clock;
   random?: Random;
   logger?: Logger;
-  /** Requests on the wire at once. Default 2. */
-  maxInFlight?: number;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number;
   /** Scrubs response bodies before they reach a log or an error. Default: masks the token. */
@@ -46,9 +47,9 @@ export interface PusherOptions {
 }
 
 export interface PushInfo {
-  /** Samples in the body, for the loss count. */
+  /** Samples in the body, for the log line when they are lost. */
   samples: number;
-  /** Absolute clock time after which no attempt starts. Default: DEFAULT_RETRY_WINDOW_MS from now. */
+  /** Monotonic time after which no attempt starts. Default: DEFAULT_RETRY_WINDOW_MS from now. */
   deadlineMs?: number;
   /** Aborting stops further retries (the attempt in flight still completes); the push reports its last outcome. */
   signal?: AbortSignal;
@@ -62,42 +63,21 @@ export interface PushResult {
   readonly error?: RemoteWriteError;
 }
 
-export interface PusherStats {
-  requests: number;
-  retries: number;
-  /** 429 answers: the receiver asked us to slow down. */
-  throttled: number;
-  samplesSent: number;
-  samplesLost: number;
-  bytesSent: number;
-  lastError?: string;
-}
-
 export interface Pusher {
-  readonly maxInFlight: number;
   push(body: Uint8Array, info: PushInfo): Promise<PushResult>;
-  stats(): PusherStats;
 }
 
 export function createPusher(options: PusherOptions): Pusher {
   const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
-  const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+  const counters = options.counters ?? zeroRemoteWriteCounters();
   const timeoutMs = options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
   const scrub =
     options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
-  const policy = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
+  const retry = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
   const headers = requestHeaders(options);
-  const stats: PusherStats = {
-    requests: 0,
-    retries: 0,
-    throttled: 0,
-    samplesSent: 0,
-    samplesLost: 0,
-    bytesSent: 0,
-  };
-  const slots = createSemaphore(maxInFlight);
-  /** A 429's Retry-After holds back every push, not only the refused one (SPEC section 6: slow down). */
+  /** A 429's Retry-After holds back every push, not only the refused one: a 429 means slow down. */
   let pausedUntil = 0;
   let lastLogged: string | undefined;
 
@@ -109,23 +89,23 @@ export function createPusher(options: PusherOptions): Pusher {
     if (!retryable) return { kind: "failure", error };
     const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
     if (res.status === 429) {
-      stats.throttled++;
-      pausedUntil = Math.max(pausedUntil, clock.now() + (retryAfterMs ?? policy.baseMs));
+      counters.throttled++;
+      pausedUntil = Math.max(pausedUntil, clock.monotonic() + (retryAfterMs ?? retry.baseMs));
     }
     return retryAfterMs === undefined
       ? { kind: "retryable", error }
       : { kind: "retryable", error, retryAfterMs };
   };
 
-  const attempt = async (body: Uint8Array, deadlineMs: number): Promise<SendOutcome<number>> => {
-    stats.requests++;
+  const attempt = async (body: Uint8Array, attemptTimeoutMs: number): Promise<SendOutcome<number>> => {
+    counters.requests++;
     try {
       const res = await options.transport.request({
         url: options.url,
         method: "POST",
         headers,
         body,
-        timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineMs - clock.now())),
+        timeoutMs: attemptTimeoutMs,
       });
       return classify(res);
     } catch (err) {
@@ -137,59 +117,49 @@ export function createPusher(options: PusherOptions): Pusher {
   };
 
   return {
-    maxInFlight,
     async push(body, info) {
-      const deadlineMs = info.deadlineMs ?? clock.now() + DEFAULT_RETRY_WINDOW_MS;
-      await slots.acquire();
+      const deadlineMs = info.deadlineMs ?? clock.monotonic() + DEFAULT_RETRY_WINDOW_MS;
+      const waitMs = Math.min(pausedUntil, deadlineMs) - clock.monotonic();
+      if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
       let attempts = 0;
-      try {
-        const waitMs = Math.min(pausedUntil, deadlineMs) - clock.now();
-        if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
-        const send = (n: number) => {
-          attempts = n;
-          return attempt(body, deadlineMs);
-        };
-        const outcome = await withRetry(send, {
-          policy,
+      const outcome = await callWithPolicy(
+        (a) => {
+          attempts = a.number;
+          return attempt(body, a.timeoutMs);
+        },
+        {
+          policy: { retry, timeoutMs },
           clock,
-          ...(options.random ? { random: options.random } : {}),
-          deadlineMs,
-          ...(info.signal ? { signal: info.signal } : {}),
+          random,
+          limits: { deadlineMs, signal: info.signal },
           onRetry: ({ delayMs, error }) => {
-            stats.retries++;
+            counters.retries++;
             logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
           },
-        });
-        if (outcome.kind === "success") {
-          stats.samplesSent += info.samples;
-          stats.bytesSent += body.length;
-          lastLogged = undefined;
-          return { ok: true, status: outcome.value, attempts };
-        }
-        const error =
-          outcome.error instanceof RemoteWriteError
-            ? outcome.error
-            : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
-        stats.samplesLost += info.samples;
-        stats.lastError = error.message;
-        const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
-        // One line per distinct error: a 10,000-collector tick is ~60 requests that tend to fail alike.
-        if (error.message !== lastLogged)
-          logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
-        else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
-        lastLogged = error.message;
-        return { ok: false, status: error.status, attempts, error };
-      } finally {
-        slots.release();
+        },
+      );
+      if (outcome.kind === "success") {
+        lastLogged = undefined;
+        return { ok: true, status: outcome.value, attempts };
       }
+      const error =
+        outcome.error instanceof RemoteWriteError
+          ? outcome.error
+          : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
+      const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
+      // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
+      if (error.message !== lastLogged)
+        logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
+      else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
+      lastLogged = error.message;
+      return { ok: false, status: error.status, attempts, error };
     },
-    stats: () => ({ ...stats }),
   };
 }
 
 /**
- * The headers remote write 1.0 requires (remote_write_spec.md, "Protocol") plus auth. Built once: callers
- * cannot override the reserved ones.
+ * The headers remote write 1.0 requires (prometheus/docs content/docs/specs/remote_write_spec.md,
+ * "Protocol") plus auth. Built once: callers cannot override the reserved ones.
  */
 function requestHeaders(options: PusherOptions): Record<string, string> {
   const headers: Record<string, string> = {
@@ -202,23 +172,4 @@ function requestHeaders(options: PusherOptions): Record<string, string> {
   else if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.tenant) headers["x-scope-orgid"] = options.tenant;
   return headers;
-}
-
-function createSemaphore(size: number): { acquire(): Promise<void>; release(): void } {
-  let free = size;
-  const waiting: (() => void)[] = [];
-  return {
-    acquire() {
-      if (free > 0) {
-        free--;
-        return Promise.resolve();
-      }
-      return new Promise<void>((resolve) => waiting.push(resolve));
-    },
-    release() {
-      const next = waiting.shift();
-      if (next) next();
-      else free++;
-    },
-  };
 }

@@ -7,7 +7,7 @@ import type { Collector } from "../fleet/types.js";
 import { CATALOG, SERIES_PER_COLLECTOR } from "./catalog.js";
 import { createLabelSetBuilder, labelPairs, metricNameLabel, type Label } from "./labels.js";
 import type { CollectorSignals, Series, SignalModel, SignalModelOptions } from "./types.js";
-import { createValueWriter, type ValueWriter } from "./values.js";
+import { createValueWriter } from "./values.js";
 
 /**
  * Builds the series and value writers of every collector. Throws a LabelSetError when a collector's labels
@@ -20,10 +20,7 @@ export function createSignalModel(
 ): SignalModel {
   checkOptions(options);
   checkUniqueIds(collectors);
-  const valueOptions = { fleetStartMs: options.fleetStartMs, intervalMs: options.intervalMs };
-  const signals = collectors.map((collector) =>
-    createCollectorSignals(collector, createValueWriter(collector, valueOptions)),
-  );
+  const signals = collectors.map((collector) => createCollectorSignals(collector, options));
   return {
     families: CATALOG,
     collectors: signals,
@@ -40,7 +37,12 @@ const TEMPLATE_LABELS: readonly (readonly { readonly metric: Label; readonly lab
     })),
   );
 
-function createCollectorSignals(collector: Collector, write: ValueWriter): CollectorSignals {
+/** One collector's series and values: for a collector that joins a running fleet or changes identity. */
+export function createCollectorSignals(collector: Collector, options: SignalModelOptions): CollectorSignals {
+  const write = createValueWriter(collector, {
+    fleetStartMs: options.fleetStartMs,
+    intervalMs: options.intervalMs,
+  });
   const labelSets = createLabelSetBuilder(collector.id, collector.labels);
   const series: Series[] = [];
   CATALOG.forEach((family, familyIndex) => {

@@ -9,7 +9,7 @@ import { buildRoster } from "../../src/fleet/roster.js";
 import type { Collector } from "../../src/fleet/types.js";
 import { createEmitter, type Emitter } from "../../src/remote-write/emitter.js";
 import { createPusher } from "../../src/remote-write/push.js";
-import { createSignalModel } from "../../src/signals/model.js";
+import { createCollectorSignals, createSignalModel } from "../../src/signals/model.js";
 import { createHttpTransport } from "../../src/transport/http.js";
 import { startPrometheus, type PrometheusServer } from "../helpers/prometheus.js";
 
@@ -33,7 +33,12 @@ const JOB = 'job="integrations/alloy"';
 /** Time that moves only when the test sets it: the emitter backfills the last few minutes, tick by tick. */
 function steppedClock(startMs: number): Clock & { set(ms: number): void } {
   let now = startMs;
-  return { now: () => now, sleep: (ms, signal) => systemClock.sleep(ms, signal), set: (ms) => (now = ms) };
+  return {
+    now: () => now,
+    monotonic: () => systemClock.monotonic(),
+    sleep: (ms, signal) => systemClock.sleep(ms, signal),
+    set: (ms) => (now = ms),
+  };
 }
 
 describe("remote write into a real Prometheus", () => {
@@ -56,7 +61,9 @@ describe("remote write into a real Prometheus", () => {
     seriesPerTick = model.seriesPerTick;
     emitter = createEmitter({
       pusher: createPusher({ url: prom.writeUrl, transport, clock }),
-      model,
+      families: model.families,
+      collectors: model.collectors,
+      signalsFor: (c) => createCollectorSignals(c, { fleetStartMs, intervalMs: INTERVAL }),
       intervalMs: INTERVAL,
       fleetStartMs,
       clock,
@@ -120,18 +127,18 @@ describe("remote write into a real Prometheus", () => {
   });
 
   it("stored every sample sent: none dropped silently, none out of order", async () => {
-    // Prometheus 2.42 drops in-request out-of-order samples yet answers 204 (background/remote-write.md
-    // section 5), so the answers alone prove nothing; the TSDB's own counters do.
+    // Prometheus 2.42 drops in-request out-of-order samples yet answers 204 (docs/fm-protocol.md#remote-write),
+    // so the answers alone prove nothing; the TSDB's own counters do.
     expect(await prom.selfMetric("prometheus_tsdb_head_samples_appended_total")).toBe(
-      emitter.stats().samples,
+      emitter.counters().samples,
     );
-    expect(emitter.stats().samples).toBe(TICKS * seriesPerTick);
+    expect(emitter.counters().samples).toBe(TICKS * seriesPerTick);
     expect(await prom.selfMetric("prometheus_tsdb_out_of_order_samples_total")).toBe(0);
   });
 
   it("after closeSeries, up is gone from instant queries at once", async () => {
     const leaving: Collector[] = roster.slice(0, 2);
-    const partial = await emitter.closeSeries(leaving);
+    const partial = await emitter.closeSeries(leaving.map((c) => c.id));
     expect(partial.ok).toBe(true);
     const remaining = await prom.query(`up{${JOB}}`, partial.timestampMs);
     expect(ids(remaining)).toEqual(

@@ -12,7 +12,8 @@ import {
 } from "../../src/emulator/rw-receiver.js";
 import { createEmitter } from "../../src/remote-write/emitter.js";
 import { createPusher } from "../../src/remote-write/push.js";
-import { createSignalModel } from "../../src/signals/model.js";
+import { zeroRemoteWriteCounters } from "../../src/remote-write/counters.js";
+import { createCollectorSignals, createSignalModel } from "../../src/signals/model.js";
 import { createHttpTransport } from "../../src/transport/http.js";
 import { mixedFleet } from "../helpers/collectors.js";
 
@@ -27,6 +28,7 @@ function skippingClock(offsetMs = 0): Clock & { slept: number[] } {
   return {
     slept,
     now: () => Date.now() + skipped,
+    monotonic: () => performance.now() + skipped,
     sleep: async (ms) => {
       slept.push(ms);
       skipped += Math.max(0, ms);
@@ -52,17 +54,29 @@ async function setup(
   const logger = memoryLogger();
   const fleetStartMs = clock.now() - 10 * INTERVAL;
   const model = createSignalModel(mixedFleet(), { fleetStartMs, intervalMs: INTERVAL });
-  const pusher = createPusher({ url: receiver.url, user: USER, token: TOKEN, transport, clock, logger });
+  const counters = zeroRemoteWriteCounters();
+  const pusher = createPusher({
+    url: receiver.url,
+    user: USER,
+    token: TOKEN,
+    transport,
+    counters,
+    clock,
+    logger,
+  });
   const emitter = createEmitter({
     pusher,
-    model,
+    counters,
+    families: model.families,
+    collectors: model.collectors,
+    signalsFor: (c) => createCollectorSignals(c, { fleetStartMs, intervalMs: INTERVAL }),
     intervalMs: INTERVAL,
     fleetStartMs,
     clock,
     logger,
     ...(options.notBeforeMs !== undefined ? { notBeforeMs: options.notBeforeMs } : {}),
   });
-  return { rx: receiver, clock, logger, model, pusher, emitter };
+  return { rx: receiver, clock, logger, model, pusher, emitter, counters };
 }
 
 describe("remote-write pipeline against the local receiver", () => {
@@ -84,7 +98,7 @@ describe("remote-write pipeline against the local receiver", () => {
     // The previous process' clock ran 5 s ahead: its samples are later than this process' now.
     const previous = await setup({}, { clockOffsetMs: 5_000 });
     await previous.emitter.pushNow();
-    await previous.emitter.closeSeries(previous.model.collectors.slice(0, 1).map((c) => c.collector));
+    await previous.emitter.closeSeries(previous.model.collectors.slice(0, 1).map((c) => c.collector.id));
     const notBeforeMs = previous.emitter.lastTimestampMs();
 
     const naive = await setup();
@@ -100,23 +114,22 @@ describe("remote-write pipeline against the local receiver", () => {
   });
 
   it("retries 503s and connection resets until the tick is accepted", async () => {
-    const { rx, model, emitter, pusher } = await setup({ faults: { failNext: 2, status: 503 } });
+    const { rx, model, emitter } = await setup({ faults: { failNext: 2, status: 503 } });
     expect(await emitter.pushNow()).toMatchObject({ ok: true, samples: model.seriesPerTick });
     rx.setFaults({ failNext: 1, status: "reset" });
     expect(await emitter.pushNow()).toMatchObject({ ok: true, samples: model.seriesPerTick });
-    expect(pusher.stats().retries).toBe(3);
-    expect(emitter.stats()).toMatchObject({ droppedSamples: 0, retries: 3 });
+    expect(emitter.counters()).toMatchObject({ droppedSamples: 0, retries: 3, requests: 5 });
     expect(rx.series().every((s) => s.samples === 2)).toBe(true);
   });
 
   it("slows down on 429 as Retry-After asks, and drops nothing", async () => {
-    const { rx, model, emitter, pusher, clock } = await setup({
+    const { rx, model, emitter, clock } = await setup({
       faults: { failNext: 2, status: 429, retryAfter: "2" },
     });
     const tick = await emitter.pushNow();
     expect(tick).toMatchObject({ ok: true, samples: model.seriesPerTick });
     expect(clock.slept.filter((ms) => ms >= 2000)).toHaveLength(2);
-    expect(pusher.stats()).toMatchObject({ throttled: 2, samplesLost: 0 });
+    expect(emitter.counters()).toMatchObject({ throttled: 2, droppedSamples: 0 });
     expect(rx.openSeries()).toBe(model.seriesPerTick);
   });
 
@@ -127,7 +140,7 @@ describe("remote-write pipeline against the local receiver", () => {
     const tick = await emitter.pushNow();
     expect(tick.ok).toBe(false);
     expect(rx.requests()).toBe(1);
-    expect(emitter.stats()).toMatchObject({ droppedSamples: model.seriesPerTick, retries: 0 });
+    expect(emitter.counters()).toMatchObject({ droppedSamples: model.seriesPerTick, retries: 0 });
     const logged = logger.lines.map((l) => l.message).join("\n");
     expect(logged).toContain("bad data from token");
     expect(logged).not.toContain(TOKEN);

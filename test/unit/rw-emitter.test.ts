@@ -3,7 +3,9 @@ import { RemoteWriteError } from "../../src/core/errors.js";
 import { decodeBody, type DecodedWriteRequest } from "../../src/emulator/rw-decode.js";
 import { createEmitter, type EmitterOptions } from "../../src/remote-write/emitter.js";
 import { createPusher, type Pusher, type PushInfo, type PushResult } from "../../src/remote-write/push.js";
-import { createSignalModel } from "../../src/signals/model.js";
+import type { Collector } from "../../src/fleet/types.js";
+import { createCollectorSignals, createSignalModel } from "../../src/signals/model.js";
+import type { SignalModel } from "../../src/signals/types.js";
 import type { HttpTransport } from "../../src/transport/types.js";
 import { mixedFleet, standaloneFleet } from "../helpers/collectors.js";
 import { createFakeClock, type FakeClock } from "../helpers/fake-clock.js";
@@ -27,7 +29,6 @@ function recordingPusher(clock: FakeClock, fail?: (n: number) => boolean) {
   let inFlight = 0;
   let maxInFlight = 0;
   const pusher: Pusher = {
-    maxInFlight: 2,
     async push(body, info): Promise<PushResult> {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
@@ -39,14 +40,6 @@ function recordingPusher(clock: FakeClock, fail?: (n: number) => boolean) {
         return { ok: false, status: 400, attempts: 1, error: new RemoteWriteError(400, false, "no") };
       return { ok: true, status: 204, attempts: 1 };
     },
-    stats: () => ({
-      requests: calls,
-      retries: 0,
-      throttled: 0,
-      samplesSent: 0,
-      samplesLost: 0,
-      bytesSent: 0,
-    }),
   };
   return {
     pusher,
@@ -62,19 +55,35 @@ function recordingPusher(clock: FakeClock, fail?: (n: number) => boolean) {
   };
 }
 
-function setup(options: Partial<EmitterOptions> & { nowMs?: number; fail?: (n: number) => boolean } = {}) {
-  const { nowMs = FLEET_START + 7_000, fail, ...emitterOptions } = options;
+const SIGNALS = { fleetStartMs: FLEET_START, intervalMs: INTERVAL };
+
+/** The emitter options a signal model gives: its families, its collectors, and signals for newcomers. */
+function fromModel(model: SignalModel) {
+  return {
+    families: model.families,
+    collectors: model.collectors,
+    signalsFor: (c: Collector) => createCollectorSignals(c, SIGNALS),
+  };
+}
+
+function setup(
+  options: Partial<EmitterOptions> & {
+    nowMs?: number;
+    fail?: (n: number) => boolean;
+    model?: SignalModel;
+  } = {},
+) {
+  const { nowMs = FLEET_START + 7_000, fail, model: given, ...emitterOptions } = options;
   const clock = createFakeClock(nowMs);
   const recorder = recordingPusher(clock, fail);
-  const model =
-    options.model ?? createSignalModel(mixedFleet(), { fleetStartMs: FLEET_START, intervalMs: INTERVAL });
+  const model = given ?? createSignalModel(mixedFleet(), SIGNALS);
   const emitter = createEmitter({
     pusher: recorder.pusher,
+    ...fromModel(model),
     intervalMs: INTERVAL,
     fleetStartMs: FLEET_START,
     clock,
     ...emitterOptions,
-    model,
   });
   return { clock, emitter, model, ...recorder };
 }
@@ -98,7 +107,7 @@ describe("emitter", () => {
       FLEET_START + 3 * INTERVAL,
     ]);
     for (const s of sent) expect(s.request.timeseries).toHaveLength(model.seriesPerTick);
-    expect(emitter.stats()).toMatchObject({ ticks: 4, samples: 4 * model.seriesPerTick, lateTicks: 0 });
+    expect(emitter.counters()).toMatchObject({ ticks: 4, samples: 4 * model.seriesPerTick, lateTicks: 0 });
   });
 
   it("sends type and HELP metadata for every family with each samples request", async () => {
@@ -133,12 +142,12 @@ describe("emitter", () => {
     const requestsOfFirstTick = sent.length;
     await clock.advance(2 * INTERVAL); // two grid points pass while it hangs
     expect(sent.length).toBe(requestsOfFirstTick);
-    expect(emitter.stats().lateTicks).toBe(2);
+    expect(emitter.counters().lateTicks).toBe(2);
     release();
     await clock.advance(INTERVAL);
     await emitter.stop();
     expect(timestampsOf(sent)).toEqual([FLEET_START + INTERVAL, FLEET_START + 4 * INTERVAL]);
-    expect(emitter.stats()).toMatchObject({ ticks: 2, lateTicks: 2 });
+    expect(emitter.counters()).toMatchObject({ ticks: 2, lateTicks: 2 });
   });
 
   it("stop() waits for the push in flight and ends the loop", async () => {
@@ -170,7 +179,13 @@ describe("emitter", () => {
     };
     const model = createSignalModel(mixedFleet(), { fleetStartMs: FLEET_START, intervalMs: INTERVAL });
     const pusher = createPusher({ url: "https://prom.example/push", transport, clock, random: () => 0.5 });
-    const emitter = createEmitter({ pusher, model, intervalMs: INTERVAL, fleetStartMs: FLEET_START, clock });
+    const emitter = createEmitter({
+      pusher,
+      ...fromModel(model),
+      intervalMs: INTERVAL,
+      fleetStartMs: FLEET_START,
+      clock,
+    });
     emitter.start();
     await clock.advance(INTERVAL - 7_000 + 100); // the first tick has failed a few times and is backing off
     expect(attempts).toBeGreaterThan(1);
@@ -178,7 +193,7 @@ describe("emitter", () => {
     const after = attempts;
     await clock.advance(10 * INTERVAL);
     expect(attempts).toBe(after);
-    expect(emitter.stats()).toMatchObject({ ticks: 1, droppedSamples: model.seriesPerTick });
+    expect(emitter.counters()).toMatchObject({ ticks: 1, droppedSamples: model.seriesPerTick });
   });
 
   it("closes series with stale markers after their last sample, once, and leaves them out of later ticks", async () => {
@@ -186,10 +201,11 @@ describe("emitter", () => {
     emitter.start();
     await clock.advance(INTERVAL);
     const leaving = model.collectors.slice(0, 2).map((c) => c.collector);
+    const leavingIds = leaving.map((c) => c.id);
     const leavingSeries = model.collectors[0]!.series.length + model.collectors[1]!.series.length;
     const before = sent.length;
     await clock.advance(1_000);
-    const report = await emitter.closeSeries(leaving);
+    const report = await emitter.closeSeries(leavingIds);
     expect(report).toMatchObject({ ok: true, collectors: 2, seriesClosed: leavingSeries, seriesOpen: 0 });
     expect(report.timestampMs).toBeGreaterThan(FLEET_START + INTERVAL);
 
@@ -204,7 +220,7 @@ describe("emitter", () => {
     );
 
     // Idempotent: closing them again sends nothing.
-    expect(await emitter.closeSeries(leaving)).toMatchObject({ collectors: 0, seriesClosed: 0 });
+    expect(await emitter.closeSeries(leavingIds)).toMatchObject({ collectors: 0, seriesClosed: 0 });
     expect(sent.length).toBe(before + staleRequests.length);
 
     await clock.advance(INTERVAL);
@@ -213,7 +229,7 @@ describe("emitter", () => {
     const ids = new Set(lastTick.map((ts) => Object.fromEntries(ts.labels).collector_id));
     for (const c of leaving) expect(ids.has(c.id)).toBe(false);
     expect(lastTick).toHaveLength(model.seriesPerTick - leavingSeries);
-    expect(emitter.stats().staleMarkersSent).toBe(leavingSeries);
+    expect(emitter.counters().staleMarkers).toBe(leavingSeries);
   });
 
   it("closeSeries() waits for the tick in flight, so the markers land after the last samples", async () => {
@@ -233,7 +249,8 @@ describe("emitter", () => {
   });
 
   it("keeps series whose markers failed open, and closes them on the next call", async () => {
-    const { emitter, model } = setup({ fail: (n) => n === 0 });
+    const { emitter, model } = setup({ fail: (n) => n === 1 });
+    await emitter.pushNow();
     const failed = await emitter.closeSeries();
     expect(failed.ok).toBe(false);
     expect(failed.seriesOpen).toBe(model.seriesPerTick);
@@ -264,11 +281,140 @@ describe("emitter", () => {
     expect(maxInFlight()).toBeLessThanOrEqual(2);
   });
 
+  it("sends nothing at close for collectors that never ticked", async () => {
+    const { emitter, sent } = setup();
+    expect(await emitter.closeSeries()).toMatchObject({ ok: true, seriesClosed: 0, seriesOpen: 0 });
+    expect(sent).toHaveLength(0);
+  });
+
+  it("closes an adopted fleet it never ticked (cleanup after a dead process)", async () => {
+    const { emitter, sent, model } = setup({ adopted: true });
+    expect(await emitter.closeSeries()).toMatchObject({ ok: true, seriesClosed: model.seriesPerTick });
+    expect(sent.flatMap((s) => s.request.timeseries).every((ts) => ts.samples[0]!.stale)).toBe(true);
+  });
+
   it("reports a failed tick's samples as dropped", async () => {
     const { emitter, model } = setup({ fail: () => true });
     const report = await emitter.pushNow();
     expect(report).toMatchObject({ ok: false, samples: 0 });
-    expect(emitter.stats()).toMatchObject({ droppedSamples: model.seriesPerTick });
-    expect(emitter.stats().lastError).toContain("400");
+    expect(emitter.counters()).toMatchObject({ droppedSamples: model.seriesPerTick });
+    expect(emitter.lastError()).toContain("400");
+  });
+});
+
+const idOf = (ts: { labels: readonly (readonly [string, string])[] }) =>
+  Object.fromEntries(ts.labels).collector_id;
+const nameOf = (ts: { labels: readonly (readonly [string, string])[] }) =>
+  Object.fromEntries(ts.labels).__name__;
+
+describe("emitter with a changing fleet", () => {
+  it("starts a joined collector's series with the next tick", async () => {
+    const { clock, emitter, sent, model } = setup({ model: createSignalModel(standaloneFleet(2), SIGNALS) });
+    emitter.start();
+    await clock.advance(INTERVAL - 7_000);
+    const newcomer = standaloneFleet(3)[2]!;
+    emitter.add([newcomer]);
+    const before = sent.length;
+    await clock.advance(INTERVAL);
+    await emitter.stop();
+    const tick = sent.slice(before).flatMap((s) => s.request.timeseries);
+    expect(tick).toHaveLength(model.seriesPerTick + model.collectors[0]!.series.length);
+    expect(tick.filter((ts) => idOf(ts) === newcomer.id)).toHaveLength(model.collectors[0]!.series.length);
+    expect(emitter.openSeries()).toBe(tick.length);
+  });
+
+  it("drops a crashed collector without stale markers, and closes it at final cleanup", async () => {
+    const { clock, emitter, sent, model } = setup({ model: createSignalModel(standaloneFleet(2), SIGNALS) });
+    const crashed = model.collectors[0]!.collector.id;
+    await emitter.pushNow();
+    emitter.drop([crashed]);
+    emitter.start();
+    const before = sent.length;
+    await clock.advance(2 * INTERVAL);
+    await emitter.stop();
+    const later = sent.slice(before).flatMap((s) => s.request.timeseries);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.some((ts) => idOf(ts) === crashed)).toBe(false);
+    const closed = await emitter.closeSeries();
+    expect(closed).toMatchObject({ ok: true, seriesClosed: model.seriesPerTick, seriesOpen: 0 });
+  });
+
+  it("on an upgrade, marks the old alloy_build_info stale and starts the new one in the same tick", async () => {
+    const { clock, emitter, sent, model } = setup({ model: createSignalModel(standaloneFleet(1), SIGNALS) });
+    const before = model.collectors[0]!.collector;
+    await emitter.pushNow();
+    const upgraded = {
+      ...before,
+      version: "v1.19.0",
+      attributes: { ...before.attributes, "collector.version": "v1.19.0" },
+    };
+    emitter.update(upgraded);
+    emitter.start();
+    const start = sent.length;
+    await clock.advance(INTERVAL);
+    await emitter.stop();
+    const tick = sent.slice(start).flatMap((s) => s.request.timeseries);
+    const buildInfo = tick.filter((ts) => nameOf(ts) === "alloy_build_info");
+    expect(buildInfo).toHaveLength(2);
+    const stale = buildInfo.filter((ts) => ts.samples[0]!.stale);
+    const live = buildInfo.filter((ts) => !ts.samples[0]!.stale);
+    expect(stale.map((ts) => Object.fromEntries(ts.labels).version)).toEqual([before.version]);
+    expect(live.map((ts) => Object.fromEntries(ts.labels).version)).toEqual(["v1.19.0"]);
+    // Every other series goes on as it was: one sample each, none stale.
+    expect(tick.filter((ts) => nameOf(ts) !== "alloy_build_info").every((ts) => !ts.samples[0]!.stale)).toBe(
+      true,
+    );
+    expect(tick).toHaveLength(model.seriesPerTick + 1);
+    // The old series is closed for good: the next tick does not mark it again.
+    expect(emitter.openSeries()).toBe(model.seriesPerTick);
+  });
+
+  it("after a backward step of the wall clock, keeps stamping later and later on the grid", async () => {
+    const { clock, emitter, sent } = setup();
+    emitter.start();
+    await clock.advance(INTERVAL - 7_000);
+    clock.stepWall(-120_000);
+    await clock.advance(3 * INTERVAL);
+    await emitter.stop();
+    const closed = await emitter.closeSeries();
+    const stamps = timestampsOf(sent);
+    expect(stamps.slice(0, 4)).toEqual([
+      FLEET_START + INTERVAL,
+      FLEET_START + 2 * INTERVAL,
+      FLEET_START + 3 * INTERVAL,
+      FLEET_START + 4 * INTERVAL,
+    ]);
+    expect(closed.timestampMs).toBeGreaterThan(FLEET_START + 4 * INTERVAL);
+  });
+
+  it("on stop with a deadline, lets the failing tick in flight keep retrying before the markers", async () => {
+    const clock = createFakeClock(FLEET_START + 7_000);
+    let failing = true;
+    let attempts = 0;
+    const transport: HttpTransport = {
+      request: () => {
+        attempts++;
+        return Promise.resolve({ status: failing ? 503 : 204, headers: {}, body: new Uint8Array() });
+      },
+      close: () => Promise.resolve(),
+    };
+    const model = createSignalModel(standaloneFleet(1), SIGNALS);
+    const pusher = createPusher({ url: "https://prom.example/push", transport, clock, random: () => 0.5 });
+    const emitter = createEmitter({
+      pusher,
+      ...fromModel(model),
+      intervalMs: INTERVAL,
+      fleetStartMs: FLEET_START,
+      clock,
+    });
+    emitter.start();
+    await clock.advance(INTERVAL - 7_000 + 100); // the tick is failing and backing off
+    const stopping = emitter.stop({ deadlineMs: clock.monotonic() + 30_000 });
+    await clock.advance(2_000);
+    failing = false; // the receiver recovers within the grace
+    await clock.advance(5_000);
+    await stopping;
+    expect(attempts).toBeGreaterThan(2);
+    expect(emitter.counters()).toMatchObject({ ticks: 1, droppedSamples: 0, samples: model.seriesPerTick });
   });
 });
