@@ -100,9 +100,9 @@ async function metricsOnly(): Promise<void> {
     const share = cpuShare(first, last);
     record("metrics_collectors", METRICS_COLLECTORS, "collectors");
     record("metrics_series_per_tick", receiver.series().length, "series");
-    record("metrics_ticks", counters?.ticks ?? NaN, "ticks");
-    record("metrics_ticks_late", counters?.lateTicks ?? NaN, "ticks");
-    record("metrics_samples_dropped", counters?.droppedSamples ?? NaN, "samples");
+    record("metrics_ticks", counters?.remoteWrite?.ticks ?? NaN, "ticks");
+    record("metrics_ticks_late", counters?.remoteWrite?.lateTicks ?? NaN, "ticks");
+    record("metrics_samples_dropped", counters?.remoteWrite?.droppedSamples ?? NaN, "samples");
     // The bound of a CPU share is one core: 1.0 means the process would need a whole core to itself.
     record("metrics_cpu_share_of_one_core", share, "cores", 1);
     record("metrics_rss_max_in_window", mib(rssMax), "MiB");

@@ -12,7 +12,8 @@ import type { Logger } from "../src/core/logger.js";
 import { createFmEmulator, type FaultPlan, type FaultSpec } from "../src/emulator/fm-server.js";
 import { createRemoteWriteReceiver, type ReceiverFaults } from "../src/emulator/rw-receiver.js";
 import { isAlive } from "../src/runtime/process.js";
-import { readStatus, type Counters } from "../src/runtime/status.js";
+import { counterSections, formatCounterLines, type Counters } from "../src/runtime/counters.js";
+import { readStatus } from "../src/runtime/status.js";
 import { startFleetUnderTest } from "./fleet-under-test.js";
 import { heartbeatPunctuality, type Punctuality } from "./heartbeat-punctuality.js";
 import { sampleProcess } from "./process-stats.js";
@@ -259,7 +260,8 @@ export interface SoakFigure {
 
 /** The report as figures, each target checked. A run that ended early fails every target it touches. */
 export function soakFigures(report: SoakReport, targets: SoakTargets = DEFAULT_SOAK_TARGETS): SoakFigure[] {
-  const c = report.counters;
+  const f = report.counters?.fm;
+  const r = report.counters?.remoteWrite;
   const round = (n: number, digits = 4) => (Number.isFinite(n) ? Number(n.toPrecision(digits)) : n);
   const mib = (bytes: number) => round(bytes / (1024 * 1024));
   const p = report.punctuality;
@@ -289,13 +291,13 @@ export function soakFigures(report: SoakReport, targets: SoakTargets = DEFAULT_S
     { name: "heartbeat_delay_p50", value: p.delayP50Ms, unit: "ms" },
     { name: "heartbeat_delay_p99", value: p.delayP99Ms, unit: "ms" },
     { name: "heartbeat_delay_max", value: p.delayMaxMs, unit: "ms" },
-    { name: "heartbeats_late_controller", value: c?.heartbeatsLate ?? Number.NaN, unit: "heartbeats" },
-    { name: "heartbeats_failed", value: c?.heartbeatsFailed ?? Number.NaN, unit: "heartbeats" },
-    { name: "fm_retries", value: c?.fmRetries ?? Number.NaN, unit: "calls" },
-    { name: "ticks", value: c?.ticks ?? Number.NaN, unit: "ticks" },
-    { name: "ticks_late", value: c?.lateTicks ?? Number.NaN, unit: "ticks" },
-    { name: "push_retries", value: c?.pushRetries ?? Number.NaN, unit: "requests" },
-    { name: "samples_lost", value: c?.droppedSamples ?? Number.NaN, unit: "samples" },
+    { name: "heartbeats_late_controller", value: f?.heartbeatsLate ?? Number.NaN, unit: "heartbeats" },
+    { name: "heartbeats_failed", value: f?.heartbeatsFailed ?? Number.NaN, unit: "heartbeats" },
+    { name: "fm_retries", value: f?.retries ?? Number.NaN, unit: "calls" },
+    { name: "ticks", value: r?.ticks ?? Number.NaN, unit: "ticks" },
+    { name: "ticks_late", value: r?.lateTicks ?? Number.NaN, unit: "ticks" },
+    { name: "push_retries", value: r?.retries ?? Number.NaN, unit: "requests" },
+    { name: "samples_lost", value: r?.droppedSamples ?? Number.NaN, unit: "samples" },
     {
       name: "collectors_left_registered",
       value: report.leftRegistered,
@@ -320,9 +322,7 @@ export function formatRow(row: SoakRow): string {
     `t=${String(row.elapsedS).padStart(5)}s`,
     `rss=${(row.rssBytes / (1024 * 1024)).toFixed(1).padStart(6)}MiB`,
     `on time ${row.onTime}/${row.slots} (${(row.onTimeRatio * 100).toFixed(3)} %)`,
-    c
-      ? `hb ok ${c.heartbeatsOk} failed ${c.heartbeatsFailed} late ${c.heartbeatsLate} · fm retries ${c.fmRetries} · ticks ${c.ticks} late ${c.lateTicks} · push retries ${c.pushRetries} · dropped ${c.droppedSamples}`
-      : "no status",
+    c ? formatCounterLines(counterSections(c)).join(" | ") : "no status",
   ].join("  ");
 }
 

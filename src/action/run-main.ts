@@ -10,7 +10,7 @@ import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
-import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
+import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
 import { secretValues } from "../runtime/credentials.js";
 import { launchFleet } from "../runtime/launch.js";
@@ -110,8 +110,8 @@ async function main(deps: MainDeps): Promise<void> {
   core.info(
     [
       `fleet ready in ${((deps.now() - started) / 1000).toFixed(1)} s (background PID ${result.pid})`,
-      `  collectors:      ${ids.length}${config.fm ? ` (${c.registrations} registered with ${config.fm.url})` : " (FM off: metrics only)"}`,
-      `  series per tick: ${plan.seriesPerTick}${config.prom ? ` (first push: ${c.samples} samples to ${config.prom.url})` : " (remote write off)"}`,
+      `  collectors:      ${ids.length}${config.fm ? ` (${c.fm?.registrations ?? 0} registered with ${config.fm.url})` : " (FM off: metrics only)"}`,
+      `  series per tick: ${plan.seriesPerTick}${config.prom ? ` (first push: ${c.remoteWrite?.samples ?? 0} samples to ${config.prom.url})` : " (remote write off)"}`,
       `  heartbeat every ${settings.heartbeatIntervalMs / 1000} s, push every ${settings.intervalMs / 1000} s; post cleans up`,
     ].join("\n"),
   );

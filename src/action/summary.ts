@@ -3,6 +3,7 @@
  * remote-write counters, and the cleanup result. Pure: returns Markdown, so tests read exactly what users see.
  */
 import type { Collector } from "../fleet/types.js";
+import { counterSections } from "../runtime/counters.js";
 import type { TeardownResult } from "../runtime/teardown.js";
 
 const BAR = "█";
@@ -52,27 +53,13 @@ export function renderSummary(input: {
   }
   lines.push("", "```text", chart, "```", "");
   if (c) {
-    lines.push(
-      "| Fleet Management | |",
-      "| --- | ---: |",
-      `| registrations | ${c.registrations} |`,
-      `| registration failures | ${c.registrationFailures} |`,
-      `| heartbeats ok | ${c.heartbeatsOk} |`,
-      `| heartbeats failed | ${c.heartbeatsFailed} |`,
-      `| heartbeats late (> 5 s after slot) | ${c.heartbeatsLate} |`,
-      `| re-registrations | ${c.reRegistrations} |`,
-      `| retries | ${c.fmRetries} |`,
-      "",
-      "| Remote write | |",
-      "| --- | ---: |",
-      `| ticks | ${c.ticks} |`,
-      `| late ticks | ${c.lateTicks} |`,
-      `| samples | ${c.samples} |`,
-      `| bytes (compressed) | ${c.bytes} |`,
-      `| retries | ${c.pushRetries} |`,
-      `| dropped samples | ${c.droppedSamples} |`,
-      "",
-    );
+    for (const section of counterSections(c))
+      lines.push(
+        `| ${section.title} | |`,
+        "| --- | ---: |",
+        ...section.rows.map((row) => `| ${row.label} | ${row.value} |`),
+        "",
+      );
     const errors = Object.entries(result.status?.lastErrors ?? {});
     if (errors.length > 0) {
       lines.push(

@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
-import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
+import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
 import { secretValues } from "../runtime/credentials.js";
 import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
@@ -15,6 +15,7 @@ import { launchFleet } from "../runtime/launch.js";
 import { daemonScriptPath } from "../runtime/daemon-path.js";
 import { statePaths } from "../runtime/paths.js";
 import { isAlive } from "../runtime/process.js";
+import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { readStatus } from "../runtime/status.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { withDotEnv } from "./dotenv.js";
@@ -166,8 +167,8 @@ export function statusCommand(argv: string[], io: CliIo): number {
   io.stdout.write(
     [
       `fleet ${state.data.blueprint}: ${status.phase}${alive ? ` (PID ${state.data.pid})` : " (process not running)"}`,
-      `  collectors ${c.collectors} · registrations ${c.registrations} · heartbeats ok ${c.heartbeatsOk} failed ${c.heartbeatsFailed} late ${c.heartbeatsLate}`,
-      `  ticks ${c.ticks} (late ${c.lateTicks}) · samples ${c.samples} · dropped ${c.droppedSamples} · retries ${c.fmRetries + c.pushRetries}`,
+      `  collectors ${c.collectors}`,
+      ...formatCounterLines(counterSections(c)).map((line) => `  ${line}`),
       ...Object.entries(status.lastErrors).map(([k, v]) => `  last ${k} error: ${v}`),
       `  updated ${new Date(status.updatedAtMs).toISOString()} · log ${paths.log}`,
       "",

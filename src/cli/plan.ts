@@ -5,7 +5,7 @@ import { envNameProblem } from "../blueprint/names.js";
 import { SHIPPED_NAMES } from "../blueprint/shipped.js";
 import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
 import { InputError, type InputProblem } from "../core/errors.js";
-import { formatPlanJson, formatPlanTable, summarizePlan } from "../fleet/plan.js";
+import { formatPlanJson, formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildRoster } from "../fleet/roster.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";

@@ -6,7 +6,8 @@ import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
 import { describeError, InputError } from "../core/errors.js";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
-import { formatPlanTable, summarizePlan } from "../fleet/plan.js";
+import { counterSections, formatCounterLines } from "../runtime/counters.js";
+import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
 import { secretValues } from "../runtime/credentials.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
@@ -93,10 +94,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
       engine.run();
       const progress = setInterval(
         () => {
-          const c = engine.counters();
-          logger.info(
-            `heartbeats ok ${c.heartbeatsOk} failed ${c.heartbeatsFailed} · ticks ${c.ticks} (late ${c.lateTicks}) · samples ${c.samples} · retries ${c.fmRetries + c.pushRetries}`,
-          );
+          for (const line of formatCounterLines(counterSections(engine.counters()))) logger.info(line);
         },
         Math.max(10_000, settings.intervalMs),
       );
@@ -109,10 +107,9 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
       return 1;
     }
     const report = await engine.stop();
-    const c = engine.counters();
     io.stdout.write(
       [
-        `heartbeats: ${c.heartbeatsOk} ok, ${c.heartbeatsFailed} failed · ticks: ${c.ticks} · samples: ${c.samples}`,
+        ...formatCounterLines(counterSections(engine.counters())),
         `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${report.unregistered} unregistered, ${report.seriesClosed} series closed`,
         ...report.unregisterFailed.map((f) => `  still registered: ${f.id}: ${f.error}`),
         ...(report.seriesOpen

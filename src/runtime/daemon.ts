@@ -14,7 +14,9 @@ import { cleanupBudgetMs } from "./budget.js";
 import { createFleetEngine, type FleetEngine } from "./fleet-engine.js";
 import { statePaths } from "./paths.js";
 import { isAlive } from "./process.js";
-import { emptyCleanup, emptyCounters, writeStatus, type Phase, type Status } from "./status.js";
+import { zeroCounters } from "./counters.js";
+import { writeFileAtomic } from "./files.js";
+import { emptyCleanup, writeStatus, type Phase, type Status } from "./status.js";
 
 const STOP_POLL_MS = 1000;
 const STATUS_EVERY_MS = 5000;
@@ -45,6 +47,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   );
   const logger: Logger = lineLogger((line) => process.stdout.write(line), scrub, "info");
   const startedAtMs = clock.now();
+  const startedMono = clock.monotonic();
   let phase: Phase = "starting";
   let reason: string | undefined;
   let engine: FleetEngine | undefined;
@@ -56,7 +59,9 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     phase,
     startedAtMs,
     updatedAtMs: clock.now(),
-    counters: engine?.counters() ?? emptyCounters(config.collectors.length),
+    counters:
+      engine?.counters() ??
+      zeroCounters(config.collectors.length, { fm: config.fm !== null, prom: config.prom !== null }),
     lastTimestampMs: Math.max(lastTimestampMs, engine?.lastTimestampMs() ?? 0),
     lastErrors: engine
       ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
@@ -87,7 +92,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   process.on("SIGINT", () => requestStop("SIGINT"));
   const watchdog = setInterval(() => {
     if (existsSync(paths.stop)) requestStop("stop file");
-    else if (clock.now() - startedAtMs >= config.maxLifetimeMs) requestStop("max-lifetime reached");
+    else if (clock.monotonic() - startedMono >= config.maxLifetimeMs) requestStop("max-lifetime reached");
     else if (handoff.watchPid !== undefined && !isAlive(handoff.watchPid)) {
       requestStop(`the process that started the fleet (PID ${handoff.watchPid}) is gone`);
     }
@@ -103,6 +108,8 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       config,
       secrets,
       ...(handoff.notBeforeMs !== undefined ? { notBeforeMs: handoff.notBeforeMs } : {}),
+      // Saved before a join or upgrade registers anything, so post can clean up after this process.
+      onMembersChanged: (collectors) => writeFileAtomic(paths.members, JSON.stringify(collectors)),
       clock,
       logger,
       scrub,
@@ -135,7 +142,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   report();
   const cleanup = engine
     ? await engine.stop({
-        deadlineMs: clock.now() + cleanupBudgetMs(config.collectors.length, config.fmRatePerSecond),
+        deadlineMs: clock.monotonic() + cleanupBudgetMs(engine.members().length, config.fmRatePerSecond),
       })
     : // The engine was never built, so nothing was registered or pushed.
       emptyCleanup();

@@ -7,6 +7,8 @@ export interface StatePaths {
   readonly log: string;
   readonly stop: string;
   readonly roster: string;
+  /** Every collector the fleet has held, latest identity first written before it is registered (joins, upgrades). */
+  readonly members: string;
   /** Mode 0600; holds the tokens post needs when it must clean up itself. Deleted by post. */
   readonly secrets: string;
   readonly record: string;
@@ -19,6 +21,7 @@ export function statePaths(dir: string): StatePaths {
     log: join(dir, "daemon.log"),
     stop: join(dir, "stop"),
     roster: join(dir, "fleet.json"),
+    members: join(dir, "members.json"),
     secrets: join(dir, "secrets.json"),
     record: join(dir, "record.json"),
   };

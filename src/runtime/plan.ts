@@ -3,8 +3,10 @@
  * dry run print, and the JSON `fm-fleet plan --json` prints (SPEC sections 6 and 8). Pure.
  */
 import { formatDuration } from "../core/duration.js";
-import { createSignalModel } from "../signals/model.js";
-import { OS_ORDER, type Collector, type Os, type Roster } from "./types.js";
+import { heartbeatCapacityWarning } from "../fm/schedule.js";
+import { type Collector, type Roster } from "../fleet/types.js";
+import { OS_ORDER, type Os } from "../blueprint/os.js";
+import { SERIES_PER_COLLECTOR } from "../signals/catalog.js";
 
 /**
  * Self-hosted Mimir's default per-tenant limits (`max_global_series_per_user`, `ingestion_rate`); Grafana
@@ -36,14 +38,21 @@ export interface PlanSummary {
 export interface PlanOptions {
   /** The metrics push interval. */
   readonly intervalMs: number;
+  /**
+   * With FM: the heartbeat interval and the client's rate, so the plan warns when the fleet cannot
+   * heartbeat on time, as a live run would.
+   */
+  readonly fm?: { readonly heartbeatIntervalMs: number; readonly ratePerSecond: number };
+}
+
+/** Every collector writes the catalog's series once per tick; no model needs building to count them. */
+export function seriesPerTickOf(collectors: number): number {
+  return collectors * SERIES_PER_COLLECTOR;
 }
 
 export function summarizePlan(roster: Roster, options: PlanOptions): PlanSummary {
   const { collectors } = roster;
-  const seriesPerTick = createSignalModel(collectors, {
-    fleetStartMs: 0,
-    intervalMs: options.intervalMs,
-  }).seriesPerTick;
+  const seriesPerTick = seriesPerTickOf(collectors.length);
   const samplesPerSecond = (seriesPerTick * 1000) / options.intervalMs;
   const count = (os: Os, kind: Collector["kind"]) =>
     collectors.filter((c) => c.os === os && c.kind === kind).length;
@@ -56,6 +65,14 @@ export function summarizePlan(roster: Roster, options: PlanOptions): PlanSummary
     warnings.push(
       `${groupDigits(Math.round(samplesPerSecond))} samples/s is above a self-hosted Mimir tenant's default ingestion rate of ${groupDigits(MIMIR_DEFAULT_SAMPLES_PER_SECOND)} samples/s: raise --interval or the limit`,
     );
+  if (options.fm) {
+    const capacity = heartbeatCapacityWarning(
+      collectors.length,
+      options.fm.heartbeatIntervalMs,
+      options.fm.ratePerSecond,
+    );
+    if (capacity) warnings.push(capacity);
+  }
   return {
     blueprint: roster.blueprint,
     collectors,

@@ -4,6 +4,7 @@
  * atomically on every change.
  */
 import { z } from "zod";
+import { countersSchema } from "./counters.js";
 import { readJsonFile, writeFileAtomic } from "./files.js";
 
 export const cleanupReportSchema = z.object({
@@ -20,24 +21,6 @@ export const cleanupReportSchema = z.object({
   complete: z.boolean(),
 });
 export type CleanupReport = z.infer<typeof cleanupReportSchema>;
-
-export const countersSchema = z.object({
-  collectors: z.number().int(),
-  registrations: z.number().int(),
-  registrationFailures: z.number().int(),
-  heartbeatsOk: z.number().int(),
-  heartbeatsFailed: z.number().int(),
-  heartbeatsLate: z.number().int(),
-  reRegistrations: z.number().int(),
-  fmRetries: z.number().int(),
-  ticks: z.number().int(),
-  lateTicks: z.number().int(),
-  samples: z.number().int(),
-  bytes: z.number().int(),
-  pushRetries: z.number().int(),
-  droppedSamples: z.number().int(),
-});
-export type Counters = z.infer<typeof countersSchema>;
 
 export const phaseSchema = z.enum(["starting", "ready", "failed", "stopping", "stopped"]);
 export type Phase = z.infer<typeof phaseSchema>;
@@ -81,24 +64,5 @@ export function emptyCleanup(): CleanupReport {
     seriesClosed: 0,
     seriesOpen: 0,
     complete: true,
-  };
-}
-
-export function emptyCounters(collectors = 0): Counters {
-  return {
-    collectors,
-    registrations: 0,
-    registrationFailures: 0,
-    heartbeatsOk: 0,
-    heartbeatsFailed: 0,
-    heartbeatsLate: 0,
-    reRegistrations: 0,
-    fmRetries: 0,
-    ticks: 0,
-    lateTicks: 0,
-    samples: 0,
-    bytes: 0,
-    pushRetries: 0,
-    droppedSamples: 0,
   };
 }

@@ -8,11 +8,18 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
-import { fleetConfigSchema, fleetSecretsSchema, type FleetConfig, type FleetSecrets } from "./config.js";
+import type { Collector } from "../fleet/types.js";
+import {
+  collectorSchema,
+  fleetConfigSchema,
+  fleetSecretsSchema,
+  type FleetConfig,
+  type FleetSecrets,
+} from "./config.js";
 import { existsSync } from "node:fs";
 import { readJsonFile, removeFile, writeFileAtomic } from "./files.js";
-import { SERIES_PER_COLLECTOR } from "../signals/catalog.js";
 import { cleanupBudgetMs, stopWaitMs } from "./budget.js";
+import { seriesPerTickOf } from "./plan.js";
 import { createFleetEngine } from "./fleet-engine.js";
 import type { StatePaths } from "./paths.js";
 import { emptyCleanup, type CleanupReport, type Status } from "./status.js";
@@ -40,15 +47,23 @@ const teardownRecordSchema = z.object({
 export function loadFleetFiles(paths: StatePaths): {
   config?: FleetConfig;
   secrets?: FleetSecrets;
+  /** Every collector the fleet held (joins and upgrades included), when it changed while it ran. */
+  members?: Collector[];
   problem?: string;
 } {
   try {
     const config = fleetConfigSchema.safeParse(readJsonFile(paths.roster));
     if (!config.success) return { problem: `the saved fleet file ${paths.roster} is missing or unreadable` };
+    const members = collectorSchema.array().safeParse(readJsonFile(paths.members));
+    const withMembers = members.success ? { members: members.data } : {};
     const secrets = fleetSecretsSchema.safeParse(readJsonFile(paths.secrets) ?? {});
     if (!secrets.success)
-      return { config: config.data, problem: `the saved secrets file ${paths.secrets} is unreadable` };
-    return { config: config.data, secrets: secrets.data };
+      return {
+        config: config.data,
+        ...withMembers,
+        problem: `the saved secrets file ${paths.secrets} is unreadable`,
+      };
+    return { config: config.data, ...withMembers, secrets: secrets.data };
   } catch (err) {
     return { problem: `could not read the saved fleet: ${describeError(err)}` };
   }
@@ -85,7 +100,8 @@ export async function teardownFleet(options: {
 
   const problems: string[] = [];
   const saved = loadFleetFiles(paths);
-  const size = saved.config ? saved.config.collectors.length : 0;
+  const fleet = saved.members ?? saved.config?.collectors ?? [];
+  const size = fleet.length;
   const rate = saved.config?.fmRatePerSecond ?? 15;
   let stop: { outcome: StopOutcome; status?: Status };
   try {
@@ -129,23 +145,22 @@ export async function teardownFleet(options: {
         const engine = createFleetEngine({
           config: saved.config,
           secrets,
+          collectors: fleet,
           adoptFleet: true,
           ...(status?.lastTimestampMs ? { notBeforeMs: status.lastTimestampMs } : {}),
           clock,
           logger,
           scrub,
         });
-        cleanup = await engine.stop({ deadlineMs: clock.now() + cleanupBudgetMs(size, rate) });
+        cleanup = await engine.stop({ deadlineMs: clock.monotonic() + cleanupBudgetMs(size, rate) });
       } catch (err) {
         const why = describeError(err);
         cleanup = {
           unregistered: 0,
-          unregisterFailed: saved.config.fm
-            ? saved.config.collectors.map((c) => ({ id: c.id, error: why }))
-            : [],
+          unregisterFailed: saved.config.fm ? fleet.map((c) => ({ id: c.id, error: why })) : [],
           warnings: [],
           seriesClosed: 0,
-          seriesOpen: saved.config.prom ? saved.config.collectors.length * SERIES_PER_COLLECTOR : 0,
+          seriesOpen: saved.config.prom ? seriesPerTickOf(fleet.length) : 0,
           seriesError: why,
           complete: false,
         };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderSummary } from "../../src/action/summary.js";
 import type { TeardownResult } from "../../src/runtime/teardown.js";
-import { emptyCounters } from "../../src/runtime/status.js";
+import { zeroCounters } from "../../src/runtime/counters.js";
 import { standaloneFleet } from "../helpers/collectors.js";
 
 const complete: TeardownResult = {
@@ -24,14 +24,12 @@ const complete: TeardownResult = {
     updatedAtMs: 0,
     lastTimestampMs: 0,
     lastErrors: { "remote-write": "HTTP 503: overloaded" },
-    counters: {
-      ...emptyCounters(4),
-      registrations: 4,
-      heartbeatsOk: 40,
-      heartbeatsFailed: 1,
-      ticks: 12,
-      samples: 1392,
-    },
+    counters: (() => {
+      const c = zeroCounters(4, { fm: true, prom: true });
+      Object.assign(c.fm!, { registrations: 4, heartbeatsOk: 40, heartbeatsFailed: 1, retries: 3 });
+      Object.assign(c.remoteWrite!, { ticks: 12, samples: 1392, retries: 5, droppedSamples: 29 });
+      return c;
+    })(),
   },
 };
 
@@ -56,7 +54,13 @@ describe("the job summary", () => {
     }
     expect(md).toContain("| heartbeats ok | 40 |");
     expect(md).toContain("| heartbeats failed | 1 |");
-    expect(md).toContain("| samples | 1392 |");
+    expect(md).toContain("| samples accepted | 1392 |");
+    // Each side's retries under its own heading, never summed.
+    const fmTable = md.slice(md.indexOf("| Fleet Management |"), md.indexOf("| Remote write |"));
+    const rwTable = md.slice(md.indexOf("| Remote write |"));
+    expect(fmTable).toContain("| retries | 3 |");
+    expect(rwTable).toContain("| retries | 5 |");
+    expect(rwTable).toContain("| dropped samples | 29 |");
     expect(md).toContain("**remote-write**: HTTP 503: overloaded");
   });
 
