@@ -180,7 +180,7 @@ async function fleetTick(): Promise<void> {
   const pusher: Pusher = {
     push: (body) => {
       bytes += body.length;
-      return Promise.resolve({ ok: true, status: 204, attempts: 1 });
+      return Promise.resolve({ ok: true, maybeDelivered: true, status: 204, attempts: 1 });
     },
   };
   const clock = { now: () => t, monotonic: () => performance.now(), sleep: () => Promise.resolve() };

@@ -88,6 +88,8 @@ export class FmApiError extends Error {
     /** Server message, already scrubbed of credentials and truncated. */
     readonly serverMessage: string,
     readonly collectorId?: string,
+    /** No byte of the request left this machine (connection refused, name not resolved). */
+    readonly notSent = false,
   ) {
     const who = collectorId ? ` for ${collectorId}` : "";
     const http = status ? ` (HTTP ${status})` : "";

@@ -9,6 +9,7 @@ import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
 import type { Collector } from "../fleet/types.js";
 import { parseRetryAfter } from "../transport/backoff.js";
+import { wasNotSent } from "../transport/delivery.js";
 import { basicAuth } from "../transport/endpoint.js";
 import type { HttpTransport, SendOutcome } from "../transport/types.js";
 import { decodeConnectError, isRetryableCode } from "./connect.js";
@@ -125,8 +126,14 @@ export function createFmClient(options: FmClientOptions): FmClient {
     collectorId,
     callOptions,
   }: Call<T>): Promise<SendOutcome<T>> {
-    const fail = (code: ConnectCode, status: number, text: string, retryAfterMs?: number): SendOutcome<T> => {
-      const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId);
+    const fail = (
+      code: ConnectCode,
+      status: number,
+      text: string,
+      retryAfterMs?: number,
+      notSent = false,
+    ): SendOutcome<T> => {
+      const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId, notSent);
       return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
     };
 
@@ -148,6 +155,8 @@ export function createFmClient(options: FmClientOptions): FmClient {
         err instanceof Error && err.name === "TimeoutError" ? "deadline_exceeded" : "unavailable",
         0,
         text,
+        undefined,
+        wasNotSent(err),
       );
     }
 

@@ -231,12 +231,15 @@ export function createFmController(options: FmControllerOptions): FmController {
   async function sendRegister(member: Member, limits: CallLimits): Promise<Error | undefined> {
     const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
     const before = member.phase;
-    let sent = false;
-    const outcome = await send((callOptions) => {
-      // From the first request on, FM may hold it, whatever answer (or none) comes back.
-      sent = true;
+    // Whether a request may have created it without our hearing so: no answer came back, yet it may have
+    // left this machine (a timeout, a reset). Any HTTP answer but success says FM did not create it.
+    let ambiguous = false;
+    const outcome = await send(async (callOptions) => {
       member.phase = { kind: "registering" };
-      return client.register(member.collector, callOptions);
+      const attempt = await client.register(member.collector, callOptions);
+      if (attempt.kind !== "success" && attempt.error instanceof FmApiError)
+        ambiguous ||= attempt.error.status === 0 && !attempt.error.notSent;
+      return attempt;
     }, limits);
     // Register is an upsert; already_exists means FM has the collector all the same.
     if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
@@ -244,13 +247,8 @@ export function createFmController(options: FmControllerOptions): FmController {
       counters.registrations++;
       return undefined;
     }
-    // A definite refusal (any 4xx) means FM did not create it; a timeout or reset might have.
-    const refused =
-      outcome.error instanceof FmApiError && outcome.error.status >= 400 && outcome.error.status < 500;
-    if (!sent || refused)
-      member.phase =
-        before.kind === "registered" ? before : before.kind === "uncertain" ? before : { kind: "absent" };
-    else member.phase = { kind: "uncertain" };
+    const held = before.kind === "registered" || before.kind === "uncertain";
+    member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
     if (isFatal(outcome.error)) return stopOnFatal(outcome.error);
     counters.registrationFailures++;
     noteError("register", outcome.error, member.collector.id);

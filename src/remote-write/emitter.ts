@@ -132,7 +132,10 @@ interface Entry {
   state: SeriesState;
   /** Series of a former identity owed a stale marker (an upgrade's old alloy_build_info). */
   retired: SeriesTemplate[];
-  /** Whether any sample of it may have reached the receiver: one that never ticked has nothing to close. */
+  /**
+   * Whether any sample of it may be stored: one whose every push was refused (a wrong token, a receiver
+   * answering 503 throughout) has nothing to close.
+   */
   sent: boolean;
 }
 
@@ -198,7 +201,6 @@ export function createEmitter(options: EmitterOptions): Emitter {
     const owners: { entry: Entry; retired?: SeriesTemplate }[] = [];
     for (const entry of entries.values()) {
       if (entry.state !== "open") continue;
-      entry.sent = true;
       parts.push({ template: entry.template, fill: (t, out) => entry.signals.valuesAt(t, out, 0) });
       owners.push({ entry });
       for (const retired of entry.retired) {
@@ -211,7 +213,9 @@ export function createEmitter(options: EmitterOptions): Emitter {
       .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
       .finally(() => stop.dispose());
     owners.forEach(({ entry, retired }, i) => {
-      if (retired && !result.failed.has(i)) entry.retired = entry.retired.filter((t) => t !== retired);
+      const stored = !result.failed.has(i);
+      if (!retired) entry.sent ||= stored || result.maybeDelivered.has(i);
+      else if (stored) entry.retired = entry.retired.filter((t) => t !== retired);
     });
     counters.ticks++;
     counters.samples += result.samples;

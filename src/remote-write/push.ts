@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
 import { parseRetryAfter } from "../transport/backoff.js";
+import { wasNotSent } from "../transport/delivery.js";
 import { basicAuth } from "../transport/endpoint.js";
 import { callWithPolicy } from "../transport/call-policy.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
@@ -57,6 +58,11 @@ export interface PushInfo {
 
 export interface PushResult {
   readonly ok: boolean;
+  /**
+   * The samples may be stored: accepted, or an attempt got no answer after it may have left this machine
+   * (a timeout, a reset). An HTTP refusal stores nothing, so nothing is owed a stale marker.
+   */
+  readonly maybeDelivered: boolean;
   /** Last HTTP status, 0 when no answer came. */
   readonly status: number;
   readonly attempts: number;
@@ -97,7 +103,11 @@ export function createPusher(options: PusherOptions): Pusher {
       : { kind: "retryable", error, retryAfterMs };
   };
 
-  const attempt = async (body: Uint8Array, attemptTimeoutMs: number): Promise<SendOutcome<number>> => {
+  const attempt = async (
+    body: Uint8Array,
+    attemptTimeoutMs: number,
+    onUnanswered: (notSent: boolean) => void,
+  ): Promise<SendOutcome<number>> => {
     counters.requests++;
     try {
       const res = await options.transport.request({
@@ -109,6 +119,7 @@ export function createPusher(options: PusherOptions): Pusher {
       });
       return classify(res);
     } catch (err) {
+      onUnanswered(wasNotSent(err));
       return {
         kind: "retryable",
         error: new RemoteWriteError(0, true, quoteBody(describeError(err), scrub)),
@@ -122,10 +133,11 @@ export function createPusher(options: PusherOptions): Pusher {
       const waitMs = Math.min(pausedUntil, deadlineMs) - clock.monotonic();
       if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
       let attempts = 0;
+      let maybeDelivered = false;
       const outcome = await callWithPolicy(
         (a) => {
           attempts = a.number;
-          return attempt(body, a.timeoutMs);
+          return attempt(body, a.timeoutMs, (notSent) => (maybeDelivered ||= !notSent));
         },
         {
           policy: { retry, timeoutMs },
@@ -140,7 +152,7 @@ export function createPusher(options: PusherOptions): Pusher {
       );
       if (outcome.kind === "success") {
         lastLogged = undefined;
-        return { ok: true, status: outcome.value, attempts };
+        return { ok: true, maybeDelivered: true, status: outcome.value, attempts };
       }
       const error =
         outcome.error instanceof RemoteWriteError
@@ -152,7 +164,7 @@ export function createPusher(options: PusherOptions): Pusher {
         logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
       else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
       lastLogged = error.message;
-      return { ok: false, status: error.status, attempts, error };
+      return { ok: false, maybeDelivered, status: error.status, attempts, error };
     },
   };
 }

@@ -34,6 +34,8 @@ export interface WriteOutcome {
   failedSamples: number;
   /** Indices of the parts whose requests failed. */
   failed: Set<number>;
+  /** Indices of failed parts whose samples may be stored all the same (no answer came back). */
+  maybeDelivered: Set<number>;
   error?: string;
 }
 
@@ -80,6 +82,7 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
         requests: 0,
         failedSamples: 0,
         failed: new Set(),
+        maybeDelivered: new Set(),
       };
 
       await runPool(batches, concurrency, async (batch) => {
@@ -110,7 +113,10 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
           outcome.bytes += body.length;
         } else {
           outcome.failedSamples += samples;
-          for (let i = batch.start; i < batch.end; i++) outcome.failed.add(i);
+          for (let i = batch.start; i < batch.end; i++) {
+            outcome.failed.add(i);
+            if (result.maybeDelivered) outcome.maybeDelivered.add(i);
+          }
           outcome.error = result.error?.message ?? `HTTP ${result.status}`;
         }
       });

@@ -615,4 +615,30 @@ describe("a changing fleet", () => {
     expect(of(fm.calls, "GetConfig").length).toBeGreaterThan(1);
     expect(controller.counters().heartbeatsFailed).toBe(1);
   });
+
+  it("owes no Unregister for a Register that never left the machine, but does for one that timed out", async () => {
+    const unsent = (procedure: FmProcedure, id: string): SendOutcome<never> => ({
+      kind: "retryable",
+      error: new FmApiError(procedure, "unavailable", 0, "connect ECONNREFUSED", id, true),
+    });
+    const timedOut = (procedure: FmProcedure, id: string): SendOutcome<never> => ({
+      kind: "retryable",
+      error: new FmApiError(procedure, "deadline_exceeded", 0, "no answer within 15000 ms", id),
+    });
+    const { clock, fm, controller, roster } = setup(2, {
+      retry: { maxAttempts: 2 },
+      override: (c) =>
+        c.procedure !== "RegisterCollector"
+          ? undefined
+          : c.id === "demo-prod-linux-01"
+            ? unsent(c.procedure, c.id)
+            : timedOut(c.procedure, c.id),
+    });
+    const report = await drive(clock, controller.register(roster), 100);
+    expect(report.failed.map((f) => f.id)).toEqual(roster.map((c) => c.id));
+    fm.calls.length = 0;
+    const cleanup = await drive(clock, controller.unregisterAll(), 100);
+    expect(of(fm.calls, "UnregisterCollector").map((c) => c.id)).toEqual(["demo-prod-linux-02"]);
+    expect(cleanup.unregistered).toEqual(["demo-prod-linux-02"]);
+  });
 });

@@ -37,8 +37,14 @@ function recordingPusher(clock: FakeClock, fail?: (n: number) => boolean) {
       if (gate) await gate;
       inFlight--;
       if (fail?.(n))
-        return { ok: false, status: 400, attempts: 1, error: new RemoteWriteError(400, false, "no") };
-      return { ok: true, status: 204, attempts: 1 };
+        return {
+          ok: false,
+          maybeDelivered: false,
+          status: 400,
+          attempts: 1,
+          error: new RemoteWriteError(400, false, "no"),
+        };
+      return { ok: true, maybeDelivered: true, status: 204, attempts: 1 };
     },
   };
   return {
@@ -416,5 +422,15 @@ describe("emitter with a changing fleet", () => {
     await stopping;
     expect(attempts).toBeGreaterThan(2);
     expect(emitter.counters()).toMatchObject({ ticks: 1, droppedSamples: 0, samples: model.seriesPerTick });
+  });
+
+  it("owes no stale marker for series every push of which was refused (a wrong token)", async () => {
+    const { emitter, sent } = setup({ fail: () => true });
+    await emitter.pushNow();
+    await emitter.pushNow();
+    const before = sent.length;
+    expect(await emitter.closeSeries()).toMatchObject({ ok: true, seriesClosed: 0, seriesOpen: 0 });
+    expect(sent.length).toBe(before);
+    expect(emitter.openSeries()).toBe(0);
   });
 });

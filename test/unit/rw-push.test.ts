@@ -63,7 +63,7 @@ describe("remote-write pusher", () => {
       tenant: "team-a",
     });
     const result = await pusher.push(BODY, { samples: 3 });
-    expect(result).toEqual({ ok: true, status: 204, attempts: 1 });
+    expect(result).toEqual({ ok: true, maybeDelivered: true, status: 204, attempts: 1 });
     const { req } = requests[0]!;
     expect(req.method).toBe("POST");
     expect(req.url).toBe("https://prom.example/api/prom/push");
@@ -154,5 +154,25 @@ describe("remote-write pusher", () => {
     expect(requests.length).toBeGreaterThan(2);
     // No attempt starts after the deadline.
     expect(Math.max(...requests.map((r) => r.at - t0))).toBeLessThan(1000);
+  });
+
+  it("says whether refused samples may be stored all the same", async () => {
+    const refused = setup([{ status: 503 }, { status: 401 }]);
+    const r1 = refused.pusher.push(BODY, { samples: 1 });
+    await refused.clock.advance(1000);
+    expect(await r1).toMatchObject({ ok: false, maybeDelivered: false });
+
+    const refusedConnection = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), {
+      code: "ECONNREFUSED",
+    });
+    const neverSent = setup([new Error("no answer", { cause: refusedConnection }), { status: 400 }]);
+    const r2 = neverSent.pusher.push(BODY, { samples: 1 });
+    await neverSent.clock.advance(1000);
+    expect(await r2).toMatchObject({ ok: false, maybeDelivered: false });
+
+    const timedOut = setup([new Error("no answer within 30000 ms"), { status: 400 }]);
+    const r3 = timedOut.pusher.push(BODY, { samples: 1 });
+    await timedOut.clock.advance(1000);
+    expect(await r3).toMatchObject({ ok: false, maybeDelivered: true });
   });
 });
