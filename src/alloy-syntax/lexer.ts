@@ -6,9 +6,9 @@
  *   elsewhere newlines are blanks. A comment running to the end of such a line yields the TERMINATOR first.
  * - `//` and `/* *\/` comments are skipped; a `/* *\/` comment followed by more code on its line swallows the
  *   pending TERMINATOR, as Alloy's scanner does.
- * - The first lexical error stops the read (`LexError`), at the offset Alloy reports it. Alloy checks each
- *   character as it reads it, one character ahead of the token it returns; so does this lexer, so its first
- *   error is the first diagnostic Alloy would print.
+ * - The first lexical error stops the read (`AlloySyntaxError`), at the offset Alloy reports it. Alloy checks
+ *   each character as it reads it, one character ahead of the token it returns; so does this lexer, so its
+ *   first error is the first diagnostic Alloy would print.
  *
  * Offsets are UTF-16 indexes into the source string; `locate` turns one into Alloy's line and byte column.
  */
@@ -48,9 +48,9 @@ export type Token =
   | ","
   | ".";
 
-/** The first error found in a source, at a UTF-16 offset. Thrown by the lexer and parser, caught by parseAlloy. */
-export class LexError extends Error {
-  override readonly name = "LexError";
+/** The first error in a source, at a UTF-16 offset: thrown by the lexer and parser, caught by parseAlloy. */
+export class AlloySyntaxError extends Error {
+  override readonly name = "AlloySyntaxError";
   constructor(
     readonly offset: number,
     message: string,
@@ -71,7 +71,7 @@ export interface Lexer {
   readonly prevEnd: number;
   /** Its text for IDENT, NUMBER, FLOAT, STRING (quotes included), BOOL and NULL; "" otherwise. */
   readonly lit: string;
-  /** Reads the next token; throws LexError on a lexical error. */
+  /** Reads the next token; throws AlloySyntaxError on a lexical error. */
   next(): void;
 }
 
@@ -142,15 +142,15 @@ class Scanner implements Lexer {
     let c = src.charCodeAt(at);
     let width = 1;
     if (c === 0) {
-      throw new LexError(at, "illegal character NUL");
+      throw new AlloySyntaxError(at, "illegal character NUL");
     } else if (c >= 0xd800 && c <= 0xdfff) {
       const low = c <= 0xdbff ? src.charCodeAt(at + 1) : 0;
       // A lone surrogate cannot be encoded as UTF-8: Alloy would have read invalid bytes here.
-      if (!(low >= 0xdc00 && low <= 0xdfff)) throw new LexError(at, "illegal UTF-8 encoding");
+      if (!(low >= 0xdc00 && low <= 0xdfff)) throw new AlloySyntaxError(at, "illegal UTF-8 encoding");
       c = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
       width = 2;
     } else if (c === BOM && at > 0) {
-      throw new LexError(at, "illegal byte order mark");
+      throw new AlloySyntaxError(at, "illegal byte order mark");
     }
     this.readOffset = at + width;
     this.ch = c;
@@ -195,7 +195,7 @@ class Scanner implements Lexer {
           // Only reached when a newline ends a statement: otherwise skipBlanks ate it.
           return this.terminator(start, start + 1);
         case 0x27: // '
-          throw new LexError(start, "illegal single-quoted string; use double quotes");
+          throw new AlloySyntaxError(start, "illegal single-quoted string; use double quotes");
         case DQUOTE:
         case BACKTICK:
           this.scanString(start, c);
@@ -203,11 +203,11 @@ class Scanner implements Lexer {
           this.lit = this.src.slice(start, this.offset);
           return this.done(true);
         case 0x7c: // |
-          if (this.ch !== 0x7c) throw new LexError(this.offset, "missing second | in ||");
+          if (this.ch !== 0x7c) throw new AlloySyntaxError(this.offset, "missing second | in ||");
           this.read();
           return this.operator("||");
         case 0x26: // &
-          if (this.ch !== 0x26) throw new LexError(this.offset, "missing second & in &&");
+          if (this.ch !== 0x26) throw new AlloySyntaxError(this.offset, "missing second & in &&");
           this.read();
           return this.operator("&&");
         case 0x21: // !
@@ -260,7 +260,7 @@ class Scanner implements Lexer {
         case 0x2e:
           return this.operator(".");
         default:
-          throw new LexError(start, `illegal character ${describeRune(c)}`);
+          throw new AlloySyntaxError(start, `illegal character ${describeRune(c)}`);
       }
     }
   }
@@ -324,7 +324,7 @@ class Scanner implements Lexer {
       tok = "FLOAT";
       this.read();
       if (this.ch === 0x2b || this.ch === 0x2d) this.read();
-      if (this.digits() === 0) throw new LexError(start, "exponent has no digits");
+      if (this.digits() === 0) throw new AlloySyntaxError(start, "exponent has no digits");
     }
     return tok;
   }
@@ -334,7 +334,7 @@ class Scanner implements Lexer {
     const raw = quote === BACKTICK;
     for (;;) {
       const c = this.ch;
-      if (c === EOF || (c === NL && !raw)) throw new LexError(start, "string literal not terminated");
+      if (c === EOF || (c === NL && !raw)) throw new AlloySyntaxError(start, "string literal not terminated");
       this.read();
       if (c === quote) return;
       if (c === BACKSLASH && !raw) this.scanEscape();
@@ -381,7 +381,7 @@ class Scanner implements Lexer {
           [count, base, max] = [3, 8, 0xff];
           break;
         }
-        throw new LexError(
+        throw new AlloySyntaxError(
           at,
           this.ch === EOF ? "escape sequence not terminated" : "unknown escape sequence",
         );
@@ -390,7 +390,7 @@ class Scanner implements Lexer {
     for (; count > 0; count--) {
       const d = digitValue(this.ch);
       if (d >= base) {
-        throw new LexError(
+        throw new AlloySyntaxError(
           at,
           this.ch === EOF
             ? "escape sequence not terminated"
@@ -401,7 +401,7 @@ class Scanner implements Lexer {
       this.read();
     }
     if (value > max || (value >= 0xd800 && value < 0xe000)) {
-      throw new LexError(at, "escape sequence is invalid Unicode code point");
+      throw new AlloySyntaxError(at, "escape sequence is invalid Unicode code point");
     }
   }
 
@@ -420,7 +420,7 @@ class Scanner implements Lexer {
         return;
       }
     }
-    throw new LexError(start, "block comment not terminated");
+    throw new AlloySyntaxError(start, "block comment not terminated");
   }
 
   /**

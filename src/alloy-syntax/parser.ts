@@ -31,7 +31,7 @@ import {
   decodeString,
   goQuote,
   isValidIdentifier,
-  LexError,
+  AlloySyntaxError,
   locate,
   numberValue,
   type Lexer,
@@ -49,7 +49,7 @@ export function parseAlloy(source: string): ParseResult {
   try {
     return { ok: true, file: new Parser(source).parseFile() };
   } catch (err) {
-    if (!(err instanceof LexError)) throw err;
+    if (!(err instanceof AlloySyntaxError)) throw err;
     const { line, column } = locate(source, err.offset);
     return { ok: false, error: { line, column, offset: err.offset, message: err.message } };
   }
@@ -90,7 +90,7 @@ class Parser {
   }
 
   private fail(message: string, offset = this.lx.pos): never {
-    throw new LexError(offset, message);
+    throw new AlloySyntaxError(offset, message);
   }
 
   private enter(): void {
