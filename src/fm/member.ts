@@ -24,7 +24,7 @@ export interface Member {
   /** The identity FM knows it by now: attributes and version change on an upgrade. */
   collector: Collector;
   phase: MemberPhase;
-  /** Last non-empty hash received, echoed on the next GetConfig (docs/fm-protocol.md#getconfig). */
+  /** Last non-empty hash received, echoed on the next GetConfig (docs/fm-protocol.md#endpoints-and-messages). */
   hash: string;
   /** What the next GetConfig reports about the config, once; then cleared. */
   pendingStatus: RemoteConfigStatus | undefined;

@@ -433,4 +433,13 @@ describe("emitter with a changing fleet", () => {
     expect(sent.length).toBe(before);
     expect(emitter.openSeries()).toBe(0);
   });
+
+  it("post's inline cleanup after a backward clock step stamps its markers after the last real sample", async () => {
+    // The background process wrote samples up to 120 s after this process's wall clock (it stepped back).
+    const notBeforeMs = FLEET_START + 7_000 + 120_000;
+    const { emitter, sent } = setup({ adopted: true, notBeforeMs });
+    const closed = await emitter.closeSeries();
+    expect(closed.timestampMs).toBe(notBeforeMs + 1);
+    expect(timestampsOf(sent)).toEqual([notBeforeMs + 1]);
+  });
 });

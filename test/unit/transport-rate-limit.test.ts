@@ -89,3 +89,31 @@ describe("createTokenBucket under overload", () => {
     expect(times).toEqual([1000]);
   });
 });
+
+describe("createTokenBucket when the wall clock steps", () => {
+  it("keeps handing out tokens at its rate after a 120 s backward step", async () => {
+    const clock = createFakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 10, clock });
+    await bucket.acquire();
+    clock.stepWall(-120_000);
+    let granted = 0;
+    const waiters = Array.from({ length: 10 }, () => bucket.acquire().then(() => granted++));
+    await clock.advance(1000);
+    await Promise.all(waiters);
+    expect(granted).toBe(10);
+  });
+
+  it("gives no burst after a forward step", async () => {
+    const clock = createFakeClock();
+    const bucket = createTokenBucket({ ratePerSecond: 1, clock });
+    await bucket.acquire();
+    clock.stepWall(3_600_000);
+    let granted = 0;
+    void bucket.acquire().then(() => granted++);
+    void bucket.acquire().then(() => granted++);
+    await clock.settle();
+    expect(granted).toBe(0);
+    await clock.advance(1000);
+    expect(granted).toBe(1);
+  });
+});
