@@ -2,8 +2,8 @@
  * Every setting of the action and the CLI, one entry each: its action input, its CLI flag, its default, its
  * description, which CLI commands take it, and its one rule. action.yml and the README inputs table are
  * tested against this table; the CLI's --help option lists and the action's input list are made from it.
- * Adding a setting is an entry here, a line where its value is used, and its rows in action.yml and the
- * README (when it is an input).
+ * Adding a setting: an entry here, its field in types.ts and the line of parse.ts that fills it, and, for
+ * an input, its rows in action.yml and the README; the rest (help, fuzzing by kind) follows from the entry.
  */
 import { SHIPPED_NAMES } from "../blueprint/shipped.js";
 import type { Rule } from "./rule.js";
