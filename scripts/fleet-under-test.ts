@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from "../src/core/logger.js";
 import { buildRoster } from "../src/fleet/roster.js";
 import type { Roster } from "../src/fleet/types.js";
 import { buildFleetConfig } from "../src/runtime/config.js";
-import type { Credentials } from "../src/runtime/credentials.js";
+import type { Credentials } from "../src/settings/credentials.js";
 import { launchFleet } from "../src/runtime/launch.js";
 import type { StatePaths } from "../src/runtime/paths.js";
 import { teardownFleet, type TeardownResult } from "../src/runtime/teardown.js";

@@ -12,12 +12,11 @@ import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
-import { secretValues } from "../runtime/credentials.js";
 import { launchFleet } from "../runtime/launch.js";
 import { daemonScriptPath } from "../runtime/daemon-path.js";
+import { secretValues } from "../settings/credentials.js";
 import { coreLogger } from "./core-logger.js";
-import { githubAttributes } from "./github-context.js";
-import { envInputReader, parseInputs } from "./inputs.js";
+import { parseActionSettings } from "./inputs.js";
 import { STATE_KEY, type ActionState } from "./state.js";
 
 export interface MainDeps {
@@ -44,25 +43,25 @@ export async function runMain(deps: MainDeps = defaultMainDeps()): Promise<void>
 }
 
 async function main(deps: MainDeps): Promise<void> {
-  const settings = parseInputs(envInputReader(deps.env), deps.env);
+  const { fleet: settings, dryRun, failOnCleanupError, notices } = parseActionSettings(deps.env);
   const known = secretValues(settings.credentials);
   // Mask the tokens and every derived form (base64 Basic-auth strings) before anything can print them.
   for (const form of secretForms(known.secrets, known.users)) core.setSecret(form);
   const scrub = createScrubber(known.secrets, known.users);
   const logger = coreLogger(scrub);
-  for (const notice of settings.notices) core.info(notice);
+  for (const notice of notices) core.info(notice);
 
   const loaded = loadBlueprint(settings.blueprint, { cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd() });
   for (const notice of loaded.notices) core.notice(notice, { title: "Blueprint" });
   const roster = buildRoster(loaded.blueprint, {
-    ...(settings.env ? { env: settings.env } : {}),
-    contextAttributes: githubAttributes(),
+    ...(settings.env === undefined ? {} : { env: settings.env }),
+    contextAttributes: settings.contextAttributes,
   });
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   const ids = roster.collectors.map((c) => c.id);
 
   core.info(formatPlanTable(plan));
-  if (settings.dryRun) {
+  if (dryRun) {
     core.info("dry-run: nothing was registered or pushed");
     setOutputs(ids, plan.seriesPerTick, false);
     return;
@@ -90,7 +89,7 @@ async function main(deps: MainDeps): Promise<void> {
         stateDir,
         nonce,
         blueprint: roster.blueprint,
-        failOnCleanupError: settings.failOnCleanupError,
+        failOnCleanupError,
       };
       core.saveState(STATE_KEY, JSON.stringify(state));
     },

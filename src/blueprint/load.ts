@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document } from "yaml";
+import { closestMatch } from "../core/did-you-mean.js";
 import { BlueprintError, type BlueprintProblem } from "../core/errors.js";
 import { problemsFromIssues, type PendingProblem } from "./issues.js";
 import { describeFound } from "./messages.js";
@@ -41,10 +42,11 @@ export function loadBlueprint(ref: string, options: LoadOptions = {}): LoadedBlu
     return parseBlueprint(text, ref);
   }
   if (isShippedName(ref)) return parseBlueprint(SHIPPED_BLUEPRINTS[ref], `shipped:${ref}`);
+  const suggestion = closestMatch(ref, SHIPPED_NAMES);
   throw new BlueprintError(ref, [
     {
       path: "",
-      message: `expected a path to a YAML file or a shipped blueprint name (${SHIPPED_NAMES.join(", ")}), found neither`,
+      message: `expected a path to a YAML file or a shipped blueprint name (${SHIPPED_NAMES.join(", ")}), found neither${suggestion ? `: did you mean ${suggestion}?` : ""}`,
     },
   ]);
 }

@@ -1,6 +1,7 @@
 /**
  * Name rules shared by the blueprint schema and the `env` override (SPEC sections 2 and 3). Names end up in
- * collector IDs, which FM limits to 128 chars of [a-z0-9.-].
+ * collector IDs, which FM limits to 128 chars of [a-z0-9.-]. This file is the one definition of the
+ * characters; the `env` setting's rule (src/settings/rules.ts) applies it to the override.
  */
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
@@ -17,8 +18,10 @@ export function isValidName(name: string, max: number): boolean {
   return name.length <= max && NAME_RE.test(name);
 }
 
-/** Why `name` cannot be an environment name (e.g. the `env` override), or undefined when it can. */
-export function envNameProblem(name: string): string | undefined {
-  if (isValidName(name, ENV_NAME_MAX)) return undefined;
-  return `expected an environment name of ${nameRule(ENV_NAME_MAX)}, found ${JSON.stringify(name)}`;
-}
+declare const envNameBrand: unique symbol;
+
+/**
+ * An env override that passed the `env` setting's rule. Only the settings parser makes one, so the roster
+ * can take it without checking again.
+ */
+export type EnvName = string & { readonly [envNameBrand]: true };

@@ -1,9 +1,11 @@
 /**
- * What every fm-fleet subcommand shares: the command shape the registry in index.ts holds, and flag parsing
- * that turns node:util parseArgs failures into an InputError (exit code 2, no stack trace).
+ * What every fm-fleet subcommand shares: the command shape the registry in index.ts holds, and a reader of
+ * the command line that reports every problem at once (unknown flags with a "did you mean", flags missing
+ * their value) as InputProblems, which runCli prints with exit code 2 and no stack trace.
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import { InputError } from "../core/errors.js";
+import { closestMatch } from "../core/did-you-mean.js";
+import { InputError, type InputProblem } from "../core/errors.js";
+import type { FlagSpec } from "../settings/table.js";
 import type { CliIo } from "./io.js";
 
 export interface CliCommand {
@@ -17,23 +19,97 @@ export interface CliCommand {
   run(argv: string[], io: CliIo): Promise<number> | number;
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+export interface CommandLine {
+  /** Flag name (without "--") to its text; a switch given without a value is "true". The last one wins. */
+  readonly values: Record<string, string>;
+  readonly positionals: string[];
+  readonly problems: InputProblem[];
+}
 
-/** parseArgs in strict mode, its errors (unknown flag, missing value) reworded as an InputError. */
-export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    const message = err instanceof Error ? err.message : String(err);
-    // parseArgs names the flag in quotes: "Unknown option '--bogus'", "Option '--env <value>' argument missing".
-    const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? `fm-fleet ${command}`;
-    const reason =
-      code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
-        ? `is not an option of fm-fleet ${command}`
-        : /argument missing/.test(message)
-          ? "expected a value after it"
-          : message;
-    throw new InputError([{ input: flag, message: `${reason} (see fm-fleet ${command} --help)` }]);
+/**
+ * Splits argv into flags and positionals, as node:util parseArgs would (`--flag value`, `--flag=value`,
+ * `--` ends the flags), but collects problems instead of throwing at the first.
+ */
+export function readCommandLine(
+  command: string,
+  argv: readonly string[],
+  flags: readonly FlagSpec[],
+  /** For a flag this command does not take but a user might try: why not, and whether it has a value. */
+  explain: (name: string) => { reason: string; takesValue: boolean } | undefined = () => undefined,
+): CommandLine {
+  const values: Record<string, string> = {};
+  const positionals: string[] = [];
+  const problems: InputProblem[] = [];
+  const flagNames = flags.map((f) => f.name);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    const long = arg.startsWith("--");
+    const body = long ? arg.slice(2) : arg.slice(1);
+    const eq = long ? body.indexOf("=") : -1;
+    const name = eq === -1 ? body : body.slice(0, eq);
+    const inline = eq === -1 ? undefined : body.slice(eq + 1);
+    const spec = long ? flags.find((f) => f.name === name) : undefined;
+    if (spec === undefined) {
+      const known = long ? explain(name) : undefined;
+      const suggestion = long && !known ? closestMatch(name, flagNames) : undefined;
+      const why = known
+        ? `: ${known.reason}`
+        : suggestion
+          ? `: did you mean --${suggestion}?`
+          : ` (see fm-fleet ${command} --help)`;
+      problems.push({
+        subject: long ? `--${name}` : arg,
+        message: `is not an option of fm-fleet ${command}${why}`,
+      });
+      // `--intervall 10s`: the user meant a flag with a value, so 10s is that value, not the blueprint.
+      const takesValue = known?.takesValue ?? flags.find((f) => f.name === suggestion)?.takesValue;
+      const next = argv[i + 1];
+      if (inline === undefined && takesValue && next !== undefined && !next.startsWith("-")) i++;
+      continue;
+    }
+    if (!spec.takesValue) values[name] = inline ?? "true";
+    else if (inline !== undefined) values[name] = inline;
+    else if (i + 1 < argv.length) values[name] = argv[++i]!;
+    else problems.push({ subject: `--${name}`, message: "expected a value after it" });
   }
+  return { values, positionals, problems };
+}
+
+interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly default?: string;
+}
+
+type Values<O extends Record<string, OptionSpec>> = {
+  [K in keyof O]: O[K] extends { type: "boolean" }
+    ? boolean
+    : O[K] extends { default: string }
+      ? string
+      : string | undefined;
+};
+
+/**
+ * For commands whose flags are not settings (emulate, demo, doctor): the command line read with the
+ * shared reader, any problem thrown as one InputError.
+ */
+export function parseCommandArgs<O extends Record<string, OptionSpec>>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+): { values: Values<O>; positionals: string[] } {
+  const flags = Object.entries(options).map(([name, o]) => ({ name, takesValue: o.type === "string" }));
+  const line = readCommandLine(command, argv, flags);
+  if (line.problems.length > 0) throw new InputError(line.problems);
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [name, o] of Object.entries(options))
+    values[name] = o.type === "boolean" ? line.values[name] === "true" : (line.values[name] ?? o.default);
+  return { values: values as Values<O>, positionals: line.positionals };
 }

@@ -9,7 +9,6 @@ import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
-import { secretValues } from "../runtime/credentials.js";
 import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
 import { launchFleet } from "../runtime/launch.js";
 import { daemonScriptPath } from "../runtime/daemon-path.js";
@@ -18,12 +17,13 @@ import { isAlive } from "../runtime/process.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { readStatus } from "../runtime/status.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
+import { secretValues } from "../settings/credentials.js";
+import { optionsHelp, SETTINGS } from "../settings/table.js";
 import { withDotEnv } from "./dotenv.js";
-import { FLEET_FLAGS, fleetSettingsFromFlags, rosterFor } from "./fleet-settings.js";
-import { parseCommandArgs, type CliCommand } from "./args.js";
+import { rosterFor, settingsFromArgv } from "./fleet-settings.js";
+import type { CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
-const DEFAULT_STATE_DIR = ".fm-fleet";
 const CLI_STATE_FILE = "cli-state.json";
 
 const cliStateSchema = z.object({
@@ -38,37 +38,36 @@ Starts the fleet in a background process and returns once every collector is reg
 push is accepted. Stop it with 'fm-fleet stop'. The process stops itself after --max-lifetime.
 
 Options:
-  --env, --interval, --heartbeat-interval, --fm-rate-limit   as for 'fm-fleet run'
-  --start-timeout <dur>   how long to wait for readiness (default 2m)
-  --max-lifetime <dur>    the fleet stops itself after this long (default 6h)
-  --state-dir <dir>       where the fleet's state lives (default ${DEFAULT_STATE_DIR})
-  -h, --help              show this help`;
+${optionsHelp("start")}
 
-export const STOP_HELP = `Usage: fm-fleet stop [--state-dir <dir>]
+Credentials come from the environment or a .env file, as for 'fm-fleet run'.`;
+
+export const STOP_HELP = `Usage: fm-fleet stop [options]
 
 Stops the background fleet: unregisters every collector and closes every series. If the background
-process is dead or hung, cleans up itself from the saved fleet. Exit code 1 when cleanup was incomplete.`;
+process is dead or hung, cleans up itself from the saved fleet. Exit code 1 when cleanup was incomplete.
 
-export const STATUS_HELP = `Usage: fm-fleet status [--state-dir <dir>] [--json]
+Options:
+${optionsHelp("stop")}`;
 
-Shows the background fleet's phase and counters.`;
+export const STATUS_HELP = `Usage: fm-fleet status [options]
 
-function stateDirOf(value: string | undefined, io: CliIo): string {
-  return resolve(io.cwd, value ?? DEFAULT_STATE_DIR);
-}
+Shows the background fleet's phase and counters.
+
+Options:
+${optionsHelp("status")}`;
 
 export async function startCommand(
   argv: string[],
   io: CliIo,
   daemonScript = daemonScriptPath(),
 ): Promise<number> {
-  const { values, positionals } = parseCommandArgs("start", argv, {
-    ...FLEET_FLAGS,
-    "state-dir": { type: "string" },
-  });
-  const env = withDotEnv(io.env, io.cwd);
-  const settings = fleetSettingsFromFlags(positionals[0], values, env);
-  const stateDir = stateDirOf(values["state-dir"], io);
+  const {
+    fleet: settings,
+    stateDir: stateDirGiven,
+    notices: settingsNotices,
+  } = settingsFromArgv("start", argv, withDotEnv(io.env, io.cwd));
+  const stateDir = resolve(io.cwd, stateDirGiven);
   const existing = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
   if (existing.success && existing.data.pid !== undefined && isAlive(existing.data.pid)) {
     const status = readStatus(statePaths(stateDir).status);
@@ -79,14 +78,14 @@ export async function startCommand(
       return 1;
     }
   }
-  const { roster, notices } = rosterFor(settings, env, io.cwd);
+  const { roster, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const logger = lineLogger(
     (line) => io.stderr.write(line),
     createScrubber(known.secrets, known.users),
     "info",
   );
-  for (const n of [...settings.notices, ...notices]) logger.info(n);
+  for (const n of [...settingsNotices, ...notices]) logger.info(n);
   io.stdout.write(`${formatPlanTable(summarizePlan(roster, { intervalMs: settings.intervalMs }))}\n`);
 
   const { config, secrets } = buildFleetConfig(settings, roster, Date.now());
@@ -111,14 +110,13 @@ export async function startCommand(
     return 1;
   }
   io.stdout.write(
-    `fleet running in the background (PID ${result.pid}); state in ${stateDir}\nstop it with: fm-fleet stop${values["state-dir"] ? ` --state-dir ${values["state-dir"]}` : ""}\n`,
+    `fleet running in the background (PID ${result.pid}); state in ${stateDir}\nstop it with: fm-fleet stop${stateDirGiven === SETTINGS.stateDir.default ? "" : ` --state-dir ${stateDirGiven}`}\n`,
   );
   return 0;
 }
 
 export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseCommandArgs("stop", argv, { "state-dir": { type: "string" } });
-  const stateDir = stateDirOf(values["state-dir"], io);
+  const stateDir = resolve(io.cwd, settingsFromArgv("stop", argv, io.env).stateDir);
   const state = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
   if (!state.success) {
     io.stdout.write(`no fleet was started from ${stateDir}: nothing to stop\n`);
@@ -146,11 +144,8 @@ export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 export function statusCommand(argv: string[], io: CliIo): number {
-  const { values } = parseCommandArgs("status", argv, {
-    "state-dir": { type: "string" },
-    json: { type: "boolean" },
-  });
-  const stateDir = stateDirOf(values["state-dir"], io);
+  const values = settingsFromArgv("status", argv, io.env);
+  const stateDir = resolve(io.cwd, values.stateDir);
   const state = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
   const paths = statePaths(stateDir);
   const status = existsSync(paths.status) ? readStatus(paths.status) : undefined;

@@ -6,11 +6,12 @@
 import { describeError, FmApiError, RemoteWriteError } from "../core/errors.js";
 import { createScrubber } from "../core/secrets.js";
 import { createFmClient } from "../fm/client.js";
-import { credentialSourceFromEnv, resolveCredentials, secretValues } from "../runtime/credentials.js";
 import { createPusher } from "../remote-write/push.js";
 import { encodeWriteRequest } from "../remote-write/encode.js";
 import { compressBlock } from "../remote-write/snappy.js";
 import { createHttpTransport } from "../transport/http.js";
+import { secretValues } from "../settings/credentials.js";
+import { readCredentials } from "../settings/parse.js";
 import { withDotEnv } from "./dotenv.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
@@ -34,7 +35,7 @@ export function explainFm(err: FmApiError, stackIdName: string): string {
     case "deadline_exceeded":
       return `FM is unreachable or overloaded (${err.message}). Check GC_FM_URL and your network; retry later.`;
     case "resource_exhausted":
-      return "FM is rate-limiting this stack (429): other collectors or tools share the 20 req/s limit. Lower fm-rate-limit or retry later.";
+      return "FM is rate-limiting this stack (429): other collectors or tools share the 20 req/s limit. Lower --fm-rate-limit or retry later.";
     default:
       return `FM answered ${err.code}: ${err.serverMessage || err.message}`;
   }
@@ -53,19 +54,18 @@ export function explainRemoteWrite(err: RemoteWriteError): string {
 export async function doctorCommand(argv: string[], io: CliIo): Promise<number> {
   parseCommandArgs("doctor", argv, {});
   const env = withDotEnv(io.env, io.cwd);
-  const source = credentialSourceFromEnv(env);
-  const resolved = resolveCredentials(source);
-  // Scrub every token given, not only those that resolved: a token pasted into a URL variable comes back
-  // quoted in "is not a URL" (found by fuzzing the action's input parser, which has the same rule).
+  const resolved = readCredentials(env);
+  const source = resolved.source;
+  // Scrub every token given, not only those that resolved: a token pasted into a URL variable must not
+  // come back in a problem (found by fuzzing the settings parser).
   const known = secretValues(resolved.credentials);
-  const given = [source.fmToken.value, source.promToken.value].filter((t): t is string => !!t);
-  const scrub = createScrubber([...known.secrets, ...given], known.users);
+  const scrub = createScrubber([...known.secrets, ...resolved.secrets], known.users);
   const say = (ok: boolean | undefined, text: string) =>
     io.stdout.write(`${ok === undefined ? "  - " : ok ? "  ✓ " : "  ✗ "}${scrub(text)}\n`);
   let healthy = true;
   for (const n of resolved.notices) say(undefined, n);
   for (const p of resolved.problems) {
-    say(false, `${p.input}: ${p.message}`);
+    say(false, `${p.subject}: ${p.message}`);
     healthy = false;
   }
   const transport = createHttpTransport({ connections: 2 });

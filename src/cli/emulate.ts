@@ -27,7 +27,7 @@ function portOf(raw: string | undefined, flag: string): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InputError([{ input: flag, message: `expected a port from 0 to 65535, found "${raw}"` }]);
+    throw new InputError([{ subject: flag, message: `expected a port from 0 to 65535, found "${raw}"` }]);
   return n;
 }
 

@@ -1,72 +1,60 @@
 /**
- * CLI flags onto the action's input parser, so `fm-fleet run --interval ten` and `interval: ten` fail with
- * the same words and the CLI can never accept what the action refuses. Credentials come from the
- * environment (and `.env`) only: never from argv, which `ps` shows.
+ * The CLI's settings: the command line read into a raw map (flags by name, the blueprint argument) and
+ * parsed by the same parser as the action's inputs, so `fm-fleet run --interval ten` and `interval: ten`
+ * fail with the same sentence. Credentials come from the environment (and `.env`) only: never from argv,
+ * which `ps` shows.
  */
-import { InputError } from "../core/errors.js";
-import { parseInputs, type ActionSettings } from "../action/inputs.js";
+import { InputError, type InputProblem } from "../core/errors.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
 import type { Roster } from "../fleet/types.js";
-import { githubAttributes } from "../action/github-context.js";
+import { parseSettings, type RawSettings } from "../settings/parse.js";
+import { commandFlags, takesBlueprint, unknownFlagReason, type SettingsCommand } from "../settings/table.js";
+import type { CliSettings, RosterSettings } from "../settings/types.js";
+import { readCommandLine } from "./args.js";
 
-/** Flags that map onto action inputs of the same name. */
-export const FLEET_FLAGS = {
-  env: { type: "string" },
-  interval: { type: "string" },
-  "heartbeat-interval": { type: "string" },
-  "fm-rate-limit": { type: "string" },
-  "start-timeout": { type: "string" },
-  "max-lifetime": { type: "string" },
-} as const;
-
-const CREDENTIAL_INPUTS = new Set([
-  "fm-url",
-  "fm-stack-id",
-  "fm-username",
-  "fm-token",
-  "prom-url",
-  "prom-user",
-  "prom-token",
-  "prom-tenant",
-]);
-
-export function fleetSettingsFromFlags(
-  blueprint: string | undefined,
-  flags: Record<string, string | boolean | undefined>,
+/** Every problem of the command line at once: unknown flags, stray arguments and bad values together. */
+export function settingsFromArgv<C extends SettingsCommand>(
+  command: C,
+  argv: readonly string[],
   env: NodeJS.ProcessEnv,
-): ActionSettings {
-  const read = (name: string): string => {
-    if (name === "blueprint") return blueprint ?? "";
-    if (CREDENTIAL_INPUTS.has(name)) return "";
-    const v = flags[name];
-    return typeof v === "string" ? v.trim() : "";
-  };
-  try {
-    return parseInputs(read, env);
-  } catch (err) {
-    if (err instanceof InputError) {
-      throw new InputError(
-        err.problems.map((p) => ({
-          ...p,
-          input:
-            p.input === "blueprint" ? "<blueprint>" : /^[a-z-]+$/.test(p.input) ? `--${p.input}` : p.input,
-        })),
-      );
-    }
-    throw err;
+): CliSettings[C] {
+  const line = readCommandLine(command, argv, commandFlags(command), (name) =>
+    unknownFlagReason(command, name),
+  );
+  const problems: InputProblem[] = [...line.problems];
+  const raw: Record<string, string> = { ...line.values };
+  const [first, ...extra] = line.positionals;
+  if (takesBlueprint(command)) {
+    if (first !== undefined) raw.blueprint = first;
+    if (extra.length > 0)
+      problems.push({
+        subject: "<blueprint>",
+        message: `expected one blueprint path or shipped name, found ${line.positionals.length}`,
+      });
+  } else if (first !== undefined) {
+    problems.push({
+      subject: JSON.stringify(first),
+      message: `is not an argument of fm-fleet ${command}, which takes options only`,
+    });
   }
+  let settings: CliSettings[C] | undefined;
+  try {
+    settings = parseSettings(raw as RawSettings, env, { frontend: "cli", command });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    problems.push(...err.problems);
+  }
+  if (problems.length > 0 || settings === undefined) throw new InputError(problems);
+  return settings;
 }
 
-export function rosterFor(
-  settings: ActionSettings,
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): { roster: Roster; notices: string[] } {
+export function rosterFor(settings: RosterSettings, cwd: string): { roster: Roster; notices: string[] } {
   const loaded = loadBlueprint(settings.blueprint, { cwd });
   const roster = buildRoster(loaded.blueprint, {
-    ...(settings.env ? { env: settings.env } : {}),
-    contextAttributes: githubAttributes(),
+    ...(settings.env === undefined ? {} : { env: settings.env }),
+    contextAttributes: settings.contextAttributes,
+    source: loaded.file,
   });
   return { roster, notices: loaded.notices };
 }

@@ -3,6 +3,7 @@
  * runCli owns help, usage errors and exit codes so every command behaves the same: 0 done, 1 failed,
  * 2 bad input (the message on stderr, never a stack trace).
  */
+import { closestMatch } from "../core/did-you-mean.js";
 import { BlueprintError, describeError, InputError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
 import type { CliCommand } from "./args.js";
@@ -63,7 +64,12 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr.write(`fm-fleet: unknown command "${name}"\n\n${topUsage()}\n`);
+    const suggestion = closestMatch(
+      name,
+      COMMANDS.map((c) => c.name),
+    );
+    const hint = suggestion ? `: did you mean ${suggestion}?` : "";
+    io.stderr.write(`fm-fleet: unknown command "${name}"${hint}\n\n${topUsage()}\n`);
     return EXIT_USAGE;
   }
   // Help wins over everything else on the line, but not after `--` (where it could be a file name).

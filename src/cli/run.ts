@@ -2,18 +2,18 @@
  * `fm-fleet run <blueprint>`: the whole lifecycle in the foreground (SPEC section 8). Ctrl-C or the end of
  * --duration cleans up; the exit code is non-zero when cleanup was incomplete.
  */
-import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
-import { describeError, InputError } from "../core/errors.js";
+import { describeError } from "../core/errors.js";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
-import { secretValues } from "../runtime/credentials.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
+import { secretValues } from "../settings/credentials.js";
+import { credentialVariables, optionsHelp } from "../settings/table.js";
 import { withDotEnv } from "./dotenv.js";
-import { FLEET_FLAGS, fleetSettingsFromFlags, rosterFor } from "./fleet-settings.js";
-import { parseCommandArgs, type CliCommand } from "./args.js";
+import { rosterFor, settingsFromArgv } from "./fleet-settings.js";
+import type { CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
 export const RUN_HELP = `Usage: fm-fleet run <blueprint> [options]
@@ -22,15 +22,10 @@ Runs the fake fleet in the foreground: registers every collector, heartbeats and
 Ctrl-C or when --duration ends unregisters every collector and closes every series.
 
 Options:
-  --env <name>                 replace every environment name (e.g. pr-123)
-  --interval <dur>             time between metric pushes (default 15s, from 1s)
-  --heartbeat-interval <dur>   time between GetConfig heartbeats (default 45s, from 1s)
-  --duration <dur>             stop after this long (default: until Ctrl-C)
-  --fm-rate-limit <n>          client limit of FM calls per second (default 15)
-  -h, --help                   show this help
+${optionsHelp("run")}
 
-Credentials come from the environment or a .env file: GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN,
-GC_PROM_URL (or GC_PROM_RW), GC_PROM_USER, GC_PROM_TOKEN (or GC_TOKEN), GC_PROM_TENANT.
+Credentials come from the environment or a .env file, never from the command line:
+${credentialVariables().join(", ")}.
 Exit code: 0 when cleanup was complete, 1 when it was not or start failed, 2 for bad input.`;
 
 export interface RunOptions {
@@ -40,29 +35,16 @@ export interface RunOptions {
 }
 
 export async function runCommand(argv: string[], io: CliIo, options: RunOptions = {}): Promise<number> {
-  const { values, positionals } = parseCommandArgs("run", argv, {
-    ...FLEET_FLAGS,
-    duration: { type: "string" },
-  });
-  const env = withDotEnv(io.env, io.cwd);
-  const settings = fleetSettingsFromFlags(positionals[0], values, env);
-  let durationMs: number | undefined;
-  if (values.duration !== undefined) {
-    durationMs = parseDuration(values.duration);
-    if (durationMs === undefined || durationMs > MAX_DURATION_MS) {
-      throw new InputError([
-        {
-          input: "--duration",
-          message: `expected a duration such as 20s or 5m, at most ${MAX_DURATION_MS / 3_600_000}h, found "${values.duration}"`,
-        },
-      ]);
-    }
-  }
-  const { roster, notices } = rosterFor(settings, env, io.cwd);
+  const {
+    fleet: settings,
+    durationMs,
+    notices: settingsNotices,
+  } = settingsFromArgv("run", argv, withDotEnv(io.env, io.cwd));
+  const { roster, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const scrub = createScrubber(known.secrets, known.users);
   const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
-  for (const n of [...settings.notices, ...notices]) logger.info(n);
+  for (const n of [...settingsNotices, ...notices]) logger.info(n);
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   io.stdout.write(`${formatPlanTable(plan)}\n`);
 

@@ -37,11 +37,15 @@ function formatBlueprintProblems(file: string, problems: readonly BlueprintProbl
   return [head, ...lines].join("\n");
 }
 
-/** One problem with an action input or a CLI flag. */
+/** One problem with an action input, a CLI flag or argument, or an environment variable. */
 export interface InputProblem {
-  /** The input name as a user writes it (`interval`, `fm-url`) or the CLI flag (`--interval`). */
-  input: string;
-  message: string;
+  /**
+   * What the problem is about, named the way the user set it: `input interval` in the action, `--interval`
+   * or `<blueprint>` in the CLI, `GC_FM_URL` for a variable.
+   */
+  readonly subject: string;
+  /** What was expected and what was found, in plain words: "expected a duration …, found \"ten\"". */
+  readonly message: string;
 }
 
 export class InputError extends Error {
@@ -49,9 +53,8 @@ export class InputError extends Error {
   constructor(readonly problems: readonly InputProblem[]) {
     super(
       problems.length === 1
-        ? `input ${problems[0]!.input}: ${problems[0]!.message}`
-        : `${problems.length} input problems:\n` +
-            problems.map((p) => `  - ${p.input}: ${p.message}`).join("\n"),
+        ? `${problems[0]!.subject}: ${problems[0]!.message}`
+        : `${problems.length} problems:\n` + problems.map((p) => `  - ${p.subject}: ${p.message}`).join("\n"),
     );
   }
 }
@@ -108,11 +111,6 @@ export class RemoteWriteError extends Error {
   ) {
     super(`remote write failed${status ? ` with HTTP ${status}` : " (no answer)"}${body ? `: ${body}` : ""}`);
   }
-}
-
-/** Credentials are missing, partial or malformed: a configuration problem, never retried. */
-export class CredentialsError extends Error {
-  override readonly name = "CredentialsError";
 }
 
 /** One sentence for anything thrown. Never includes a stack trace. */

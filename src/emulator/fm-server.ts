@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { systemClock, seededRandom, type Clock } from "../core/clock.js";
 import type { ConnectCode } from "../core/errors.js";
 import { HTTP_STATUS_OF_CODE } from "../fm/connect.js";
-import { isLoopbackHost } from "../transport/endpoint.js";
+import { isLoopbackHost } from "../core/loopback.js";
 import { createFaultInjector, type FaultKind, type FaultPlan } from "./faults.js";
 import { ConnectError, createFmState, type EmulatedCollector, type EmulatedMethod } from "./fm-state.js";
 import { createServerRateLimit } from "./server-rate-limit.js";

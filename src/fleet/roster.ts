@@ -3,9 +3,8 @@
  * input gives the same roster on every run and machine.
  */
 import type { Blueprint, EnvironmentSpec } from "../blueprint/types.js";
-import { envNameProblem } from "../blueprint/names.js";
 import { formatYamlPath, type YamlPath } from "../blueprint/yaml-path.js";
-import { BlueprintError, InputError, type BlueprintProblem } from "../core/errors.js";
+import { BlueprintError, type BlueprintProblem } from "../core/errors.js";
 import { localAttributes } from "./attributes.js";
 import { isValidCollectorId, MAX_ID_LENGTH, sequenceNumber, standaloneId } from "./ids.js";
 import { mirrorAttributes, mirrorLabels, mirrorPods } from "./k8s-mirror.js";
@@ -45,10 +44,6 @@ function rosterTooLarge(count: number, env: ResolvedEnvironment, file: string): 
 }
 
 export function buildRoster(blueprint: Blueprint, options: RosterOptions = {}): Roster {
-  if (options.env !== undefined) {
-    const problem = envNameProblem(options.env);
-    if (problem) throw new InputError([{ input: "env", message: problem }]);
-  }
   const environments = blueprint.environments.map((spec, index): ResolvedEnvironment => {
     const name = options.env ?? spec.name;
     const cluster = spec.cluster ? spec.cluster.name.replaceAll("{env}", name) : `${blueprint.name}-${name}`;

@@ -1,4 +1,5 @@
 /** The roster's data model: collectors as FM and Mimir see them. Pure data: no behaviour lives here. */
+import type { EnvName } from "../blueprint/names.js";
 
 import type { Os } from "../blueprint/os.js";
 
@@ -31,8 +32,8 @@ export interface Roster {
 
 /** Inputs to the roster beside the blueprint. */
 export interface RosterOptions {
-  /** SPEC section 3 `env` override: replaces every environment's name. */
-  env?: string;
+  /** The `env` override (input `env`, flag `--env`): replaces every environment's name. Already checked. */
+  env?: EnvName;
   /** Extra local attributes from the run context (github.repository, github.run_id inside GitHub Actions). */
   contextAttributes?: Readonly<Record<string, string>>;
   /** Where the blueprint came from (a path or "shipped:<name>"), to name it in errors; default its name. */

@@ -27,7 +27,7 @@ export const DEFAULT_PUSH_TIMEOUT_MS = 30_000;
 export const DEFAULT_RETRY_WINDOW_MS = 60_000;
 
 export interface PusherOptions {
-  /** The remote-write endpoint, already validated. */
+  /** The remote-write endpoint, already validated (src/settings/endpoint.ts). */
   url: string;
   /** Basic-auth user (GC_PROM_USER). With a token and no user, the token is sent as a Bearer token. */
   user?: string;

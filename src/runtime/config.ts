@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { Roster } from "../fleet/types.js";
-import type { Credentials } from "./credentials.js";
+import type { FleetSettings } from "../settings/types.js";
 
 export const collectorSchema = z.object({
   id: z.string(),
@@ -54,18 +54,15 @@ export const daemonHandoffSchema = z.object({
 });
 export type DaemonHandoff = z.infer<typeof daemonHandoffSchema>;
 
-/** The settings a fleet config is made from: a subset of the action's settings, which the CLI shares. */
-export interface FleetSettings {
-  readonly intervalMs: number;
-  readonly heartbeatIntervalMs: number;
-  readonly fmRatePerSecond: number;
-  readonly maxLifetimeMs: number;
-  readonly credentials: Credentials;
-}
+/** The fleet settings a config is made from (the rest, such as the start timeout, stay with the starter). */
+export type FleetConfigSettings = Pick<
+  FleetSettings,
+  "intervalMs" | "heartbeatIntervalMs" | "fmRatePerSecond" | "maxLifetimeMs" | "credentials"
+>;
 
 /** Splits settings into the config (safe to write to a file) and the secrets (stdin and a 0600 file only). */
 export function buildFleetConfig(
-  settings: FleetSettings,
+  settings: FleetConfigSettings,
   roster: Roster,
   fleetStartMs: number,
 ): { config: FleetConfig; secrets: FleetSecrets } {

@@ -1,10 +1,12 @@
 /**
  * fast-check arbitraries for the action's inputs and credential variables (SPEC sections 7 and 9), for the
- * fuzz tests (issue 7 item 3): durations, numbers and booleans in odd spellings, URLs with odd schemes,
- * hosts, IPv6 and userinfo, tokens of every shape, and tokens pasted where a URL or a user belongs.
+ * fuzz tests (issue 7 item 3), chosen by the kind of each setting in src/settings/table.ts: durations,
+ * numbers and booleans in odd spellings, URLs with odd schemes, hosts, IPv6 and userinfo, tokens of every
+ * shape, and tokens pasted where a URL or a user belongs.
  */
 import fc from "fast-check";
-import { INPUTS } from "../../src/action/inputs.js";
+import type { SettingKind } from "../../src/settings/rule.js";
+import { ACTION_INPUTS, SETTING_KEYS, settingOf, type Setting } from "../../src/settings/table.js";
 import { SHIPPED_NAMES } from "../../src/blueprint/shipped.js";
 
 /** The credential environment variables (SPEC sections 5, 6 and 7), with the synthkit aliases. */
@@ -172,43 +174,43 @@ const oddEnvValue = fc.oneof(
 
 const anyString = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: "binary", maxLength: 20 }));
 
-const INPUT_NAMES = INPUTS.map((i) => i.name);
-const SETTING_INPUTS = INPUT_NAMES.filter(
-  (n) => !/^(fm|prom)-(url|stack-id|username|token|user|tenant)$/.test(n),
-);
+const INPUT_NAMES = ACTION_INPUTS.map((i) => i.name);
 
-/** Per input or variable: a value it accepts, and one a user might get wrong (tokens included). */
+/** The setting an input or variable belongs to, from the settings table. */
+function settingNamed(name: string): Setting<unknown> {
+  const key = SETTING_KEYS.find((k) => {
+    const s = settingOf(k);
+    return s.input === name || s.aliases?.some((a) => a.input === name) || s.variables?.includes(name);
+  });
+  if (key === undefined) throw new Error(`no setting is named ${name}`);
+  return settingOf(key);
+}
+
+/** Inputs that are not credentials (credentials also have environment variables). */
+const SETTING_INPUTS = INPUT_NAMES.filter((n) => settingNamed(n).variables === undefined);
+
+/** Per input or variable, by the kind of its setting: a value it accepts, and one a user might get wrong. */
 function domainOf(name: string, token: fc.Arbitrary<string>) {
   const pair = (valid: fc.Arbitrary<string>, odd: fc.Arbitrary<string>) => ({ valid, odd });
-  switch (name) {
+  const kind: SettingKind = settingNamed(name).rule.kind;
+  switch (kind) {
     case "blueprint":
       return pair(blueprintRef, oddBlueprintRef);
-    case "env":
+    case "env-name":
       return pair(envValue, oddEnvValue);
-    case "interval":
-    case "heartbeat-interval":
-    case "start-timeout":
-    case "max-lifetime":
+    case "duration":
       return pair(fc.constantFrom(...VALID_DURATIONS), fc.constantFrom(...ODD_DURATIONS));
-    case "fm-rate-limit":
+    case "rate":
       return pair(fc.constantFrom(...VALID_RATES), fc.constantFrom(...ODD_RATES));
-    case "dry-run":
-    case "fail-on-cleanup-error":
+    case "boolean":
       return pair(fc.constantFrom(...VALID_BOOLEANS), fc.constantFrom(...ODD_BOOLEANS));
-    case "fm-url":
-    case "prom-url":
-    case "GC_FM_URL":
-    case "GC_PROM_URL":
-    case "GC_PROM_RW":
+    case "url":
       // A token pasted into the URL field is a classic mix-up: it must not be echoed in the error.
       return pair(validUrl, fc.oneof({ weight: 5, arbitrary: urlValue }, { weight: 1, arbitrary: token }));
-    case "fm-token":
-    case "prom-token":
-    case "GC_FM_TOKEN":
-    case "GC_PROM_TOKEN":
-    case "GC_TOKEN":
+    case "secret":
       return pair(token, token);
-    default:
+    case "user":
+    case "path":
       return pair(
         userValue,
         fc.oneof({ weight: 5, arbitrary: oddUserValue }, { weight: 1, arbitrary: token }),

@@ -2,18 +2,24 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { INPUTS, OUTPUTS, envInputReader, parseInputs } from "../../src/action/inputs.js";
+import { parseActionSettings, readActionInputs } from "../../src/action/inputs.js";
+import { OUTPUTS } from "../../src/action/outputs.js";
 import { InputError } from "../../src/core/errors.js";
+import { ACTION_INPUTS } from "../../src/settings/table.js";
 
 const root = resolve(import.meta.dirname, "../..");
-const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? "";
+/** The runner's environment for these inputs: INPUT_<NAME>, hyphens kept (actions/toolkit getInput). */
+const inputEnv = (inputs: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]));
+const parseInputs = (inputs: Record<string, string>, env: Record<string, string> = {}) =>
+  parseActionSettings({ ...env, ...inputEnv(inputs) });
 const FM_ENV = {
   GC_FM_URL: "https://fleet-management-prod-001.grafana.net/",
   GC_FM_STACK_ID: "123",
   GC_FM_TOKEN: "glc_secret_value_1",
 };
 
-function problemsOf(fn: () => unknown): { input: string; message: string }[] {
+function problemsOf(fn: () => unknown): { subject: string; message: string }[] {
   try {
     fn();
   } catch (err) {
@@ -23,7 +29,7 @@ function problemsOf(fn: () => unknown): { input: string; message: string }[] {
   throw new Error("expected an InputError");
 }
 
-describe("action.yml, the input parser and the README stay in sync", () => {
+describe("action.yml, the settings table and the README stay in sync", () => {
   const action = parse(readFileSync(resolve(root, "action.yml"), "utf8")) as {
     inputs: Record<string, { description: string; required?: boolean; default?: string }>;
     outputs: Record<string, { description: string }>;
@@ -31,12 +37,12 @@ describe("action.yml, the input parser and the README stay in sync", () => {
   };
   const readme = readFileSync(resolve(root, "README.md"), "utf8");
 
-  it("declares exactly the parser's inputs, with the same descriptions, required flags and defaults", () => {
-    expect(Object.keys(action.inputs)).toEqual(INPUTS.map((i) => i.name));
-    for (const spec of INPUTS) {
+  it("declares exactly the table's inputs, with the same descriptions, required flags and defaults", () => {
+    expect(Object.keys(action.inputs)).toEqual(ACTION_INPUTS.map((i) => i.name));
+    for (const spec of ACTION_INPUTS) {
       const yml = action.inputs[spec.name]!;
       expect(yml.description, spec.name).toBe(spec.description);
-      expect(yml.required ?? false, spec.name).toBe(spec.required ?? false);
+      expect(yml.required ?? false, spec.name).toBe(spec.required);
       expect(yml.default, spec.name).toBe(spec.default);
     }
   });
@@ -55,90 +61,117 @@ describe("action.yml, the input parser and the README stay in sync", () => {
     });
   });
 
-  it("documents every input and output in the README tables", () => {
-    for (const spec of INPUTS) {
-      const row = readme.split("\n").find((l) => new RegExp(`^\\|\\s*\`${spec.name}\`\\s*\\|`).test(l));
+  it("documents every input and output in the README tables, and no other input", () => {
+    const rows = readme.split("\n");
+    for (const spec of ACTION_INPUTS) {
+      const row = rows.find((l) => new RegExp(`^\\|\\s*\`${spec.name}\`\\s*\\|`).test(l));
       expect(row, `README row for input ${spec.name}`).toBeDefined();
       expect(row).toContain(spec.default !== undefined ? `\`${spec.default}\`` : "");
     }
+    // The inputs table: from its header to the first line that is not a row.
+    const header = rows.findIndex((l) => /^\|\s*input\s*\|/.test(l));
+    const end = rows.findIndex((l, i) => i > header && !l.startsWith("|"));
+    const documented = rows
+      .slice(header + 2, end)
+      .map((l) => /^\|\s*`([^`]+)`/.exec(l)?.[1])
+      .filter((n) => n !== undefined);
+    expect(documented).toEqual(ACTION_INPUTS.map((i) => i.name));
     for (const o of OUTPUTS)
       expect(readme, `README row for output ${o.name}`).toMatch(new RegExp(`\\|\\s*\`${o.name}\`\\s*\\|`));
   });
 });
 
-describe("parseInputs", () => {
+describe("the action's settings from INPUT_* variables", () => {
   it("applies the documented defaults", () => {
-    const s = parseInputs(reader({ blueprint: "fleet-management" }), FM_ENV);
+    const s = parseInputs({ blueprint: "fleet-management" }, FM_ENV);
     expect(s).toMatchObject({
-      blueprint: "fleet-management",
-      intervalMs: 15_000,
-      heartbeatIntervalMs: 45_000,
-      fmRatePerSecond: 15,
+      fleet: {
+        blueprint: "fleet-management",
+        intervalMs: 15_000,
+        heartbeatIntervalMs: 45_000,
+        fmRatePerSecond: 15,
+        startTimeoutMs: 120_000,
+        maxLifetimeMs: 6 * 3_600_000,
+      },
       dryRun: false,
-      startTimeoutMs: 120_000,
-      maxLifetimeMs: 6 * 3_600_000,
       failOnCleanupError: false,
     });
-    expect(s.credentials.fm).toEqual({
+    expect(s.fleet.env).toBeUndefined();
+    expect(s.fleet.credentials.fm).toEqual({
       url: "https://fleet-management-prod-001.grafana.net",
       stackId: "123",
       token: "glc_secret_value_1",
     });
-    expect(s.credentials.prom).toBeUndefined();
+    expect(s.fleet.credentials.prom).toBeUndefined();
   });
 
-  it("reads INPUT_ variables with hyphens kept, as the runner sets them", () => {
-    const read = envInputReader({ "INPUT_HEARTBEAT-INTERVAL": " 10s ", INPUT_BLUEPRINT: "x" });
-    expect(read("heartbeat-interval")).toBe("10s");
-    expect(read("blueprint")).toBe("x");
+  it("reads INPUT_ variables with hyphens kept, trimmed, and empty ones as unset", () => {
+    expect(
+      readActionInputs({
+        "INPUT_HEARTBEAT-INTERVAL": " 10s ",
+        INPUT_BLUEPRINT: "x",
+        INPUT_ENV: "",
+        INPUT_OTHER: "y",
+      }),
+    ).toEqual({ "heartbeat-interval": "10s", blueprint: "x" });
   });
 
   it("reports every bad input at once, naming each", () => {
     const problems = problemsOf(() =>
       parseInputs(
-        reader({
+        {
           interval: "ten",
           "heartbeat-interval": "500ms",
           "dry-run": "yes",
           "fm-rate-limit": "-1",
           env: "PR_1",
-        }),
+        },
         FM_ENV,
       ),
     );
-    const byInput = Object.fromEntries(problems.map((p) => [p.input, p.message]));
-    expect(byInput.blueprint).toMatch(/required/);
-    expect(byInput.interval).toMatch(/expected a duration.*found "ten"/);
-    expect(byInput["heartbeat-interval"]).toMatch(/at least 1s/);
-    expect(byInput["dry-run"]).toMatch(/expected true or false, found "yes"/);
-    expect(byInput["fm-rate-limit"]).toMatch(/found "-1"/);
-    expect(byInput.env).toMatch(/\[a-z0-9-\]/);
+    expect(problems.map((p) => `${p.subject}: ${p.message}`)).toEqual([
+      "input blueprint: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring), found nothing",
+      'input env: expected an environment name of lowercase letters, digits and "-", starting with a letter or digit, at most 30 chars, found "PR_1"',
+      'input interval: expected a duration such as 15s, 2m or 1h, found "ten"',
+      'input heartbeat-interval: must be at least 1s, found "500ms"',
+      'input fm-rate-limit: expected a number of calls per second from 0.1 to 1000, found "-1"',
+      'input dry-run: expected true or false, found "yes"',
+    ]);
   });
 
   it("names the missing FM credentials when only some are set", () => {
     const problems = problemsOf(() =>
-      parseInputs(reader({ blueprint: "x" }), {
-        GC_FM_URL: "https://fm.example.com",
-        GC_FM_TOKEN: "glc_abcdefgh",
-      }),
+      parseInputs({ blueprint: "x" }, { GC_FM_URL: "https://fm.example.com", GC_FM_TOKEN: "glc_abcdefgh" }),
     );
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.input).toBe("GC_FM_STACK_ID");
+    expect(problems[0]!.subject).toBe("GC_FM_STACK_ID");
     expect(problems[0]!.message).toMatch(/needs all of GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN/);
   });
 
   it("inputs win over environment variables, and fm-username is an alias of fm-stack-id", () => {
-    const s = parseInputs(reader({ blueprint: "x", "fm-username": "999" }), FM_ENV);
-    expect(s.credentials.fm?.stackId).toBe("999");
+    const s = parseInputs({ blueprint: "x", "fm-username": "999" }, FM_ENV);
+    expect(s.fleet.credentials.fm?.stackId).toBe("999");
+    const both = problemsOf(() =>
+      parseInputs({ blueprint: "x", "fm-stack-id": "1", "fm-username": "2" }, FM_ENV),
+    );
+    expect(both).toEqual([
+      {
+        subject: "input fm-username",
+        message: "is another name for input fm-stack-id: set one of them, not both with different values",
+      },
+    ]);
   });
 
   it("accepts the synthkit aliases GC_PROM_RW and GC_TOKEN", () => {
-    const s = parseInputs(reader({ blueprint: "x" }), {
-      GC_PROM_RW: "https://prometheus-prod-01.grafana.net/api/prom/push",
-      GC_PROM_USER: "555",
-      GC_TOKEN: "glc_prom_token_1",
-    });
-    expect(s.credentials.prom).toEqual({
+    const s = parseInputs(
+      { blueprint: "x" },
+      {
+        GC_PROM_RW: "https://prometheus-prod-01.grafana.net/api/prom/push",
+        GC_PROM_USER: "555",
+        GC_TOKEN: "glc_prom_token_1",
+      },
+    );
+    expect(s.fleet.credentials.prom).toEqual({
       url: "https://prometheus-prod-01.grafana.net/api/prom/push",
       user: "555",
       token: "glc_prom_token_1",
@@ -148,27 +181,35 @@ describe("parseInputs", () => {
 
   it("refuses plain http except on loopback", () => {
     const problems = problemsOf(() =>
-      parseInputs(reader({ blueprint: "x", "fm-url": "http://fm.example.com" }), { ...FM_ENV }),
+      parseInputs({ blueprint: "x", "fm-url": "http://fm.example.com" }, { ...FM_ENV }),
     );
-    expect(problems.map((p) => p.input).join()).toMatch(/fm-url/);
-    const ok = parseInputs(reader({ blueprint: "x", "fm-url": "http://127.0.0.1:8080" }), FM_ENV);
-    expect(ok.credentials.fm?.url).toBe("http://127.0.0.1:8080");
+    expect(problems.map((p) => p.subject)).toEqual(["input fm-url"]);
+    expect(problems[0]!.message).toMatch(/^uses plain http:\/\/ to fm\.example\.com/);
+    const ok = parseInputs({ blueprint: "x", "fm-url": "http://127.0.0.1:8080" }, FM_ENV);
+    expect(ok.fleet.credentials.fm?.url).toBe("http://127.0.0.1:8080");
   });
 
   it("asks for some credentials unless dry-run", () => {
-    expect(problemsOf(() => parseInputs(reader({ blueprint: "x" }), {}))[0]!.message).toMatch(
-      /nothing to do/,
-    );
-    expect(parseInputs(reader({ blueprint: "x", "dry-run": "true" }), {}).dryRun).toBe(true);
+    expect(problemsOf(() => parseInputs({ blueprint: "x" }))).toEqual([
+      {
+        subject: "GC_FM_URL / GC_PROM_URL",
+        message:
+          "nothing to do: set the Fleet Management credentials, the remote-write credentials, or both (set dry-run: true to see the plan without them)",
+      },
+    ]);
+    expect(parseInputs({ blueprint: "x", "dry-run": "true" }).dryRun).toBe(true);
   });
 
   it("warns when the FM user equals the Mimir user, the classic mix-up", () => {
-    const s = parseInputs(reader({ blueprint: "x" }), {
-      ...FM_ENV,
-      GC_PROM_URL: "https://prometheus-prod-01.grafana.net/api/prom/push",
-      GC_PROM_USER: "123",
-      GC_PROM_TOKEN: "glc_other",
-    });
+    const s = parseInputs(
+      { blueprint: "x" },
+      {
+        ...FM_ENV,
+        GC_PROM_URL: "https://prometheus-prod-01.grafana.net/api/prom/push",
+        GC_PROM_USER: "123",
+        GC_PROM_TOKEN: "glc_other",
+      },
+    );
     expect(s.notices.join(" ")).toMatch(/GC_FM_STACK_ID equals GC_PROM_USER/);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Property-based fuzzing of the blueprint loader and the roster (issue 7 item 3; SPEC sections 2 and 3).
  * For any text, parseBlueprint either yields a blueprint whose roster buildRoster computes, or throws a
- * BlueprintError (InputError for a bad env override) whose problems a user can act on: never another
- * exception, never a hang. Run counts and seeds: test/helpers/fuzz-params.ts (FUZZ_RUNS, FUZZ_SEED).
+ * BlueprintError whose problems a user can act on (a bad env override is refused before, by the `env`
+ * setting's rule): never another exception, never a hang. Run counts and seeds: test/helpers/fuzz-params.ts (FUZZ_RUNS, FUZZ_SEED).
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -11,10 +11,11 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseBlueprint } from "../../src/blueprint/load.js";
 import type { Blueprint, ClusterSpec } from "../../src/blueprint/types.js";
-import { BlueprintError, InputError } from "../../src/core/errors.js";
+import { BlueprintError } from "../../src/core/errors.js";
 import { buildRoster } from "../../src/fleet/roster.js";
 import { type Roster } from "../../src/fleet/types.js";
 import { OS_ORDER } from "../../src/blueprint/os.js";
+import { envName } from "../../src/settings/rules.js";
 import {
   mutatedSeed,
   rawText,
@@ -166,18 +167,20 @@ function run(text: string, env: string | undefined): Outcome {
     assertActionable(err, text);
     return "blueprint-error";
   }
+  // The env override passes the `env` setting's rule first, as parseSettings does before any roster.
+  const override = env === undefined ? undefined : envName.parse(env);
+  if (override?.ok === false) {
+    assert.ok(env !== undefined && !ENV_NAME.test(env), `env ${JSON.stringify(env)} was refused`);
+    assert.match(override.problem, /^expected an environment name of .*, found /);
+    return "input-error";
+  }
   let roster: Roster;
   try {
-    roster = buildRoster(blueprint, { source: FILE, ...(env === undefined ? {} : { env }) });
+    roster = buildRoster(blueprint, {
+      source: FILE,
+      ...(override === undefined ? {} : { env: override.value }),
+    });
   } catch (err) {
-    if (err instanceof InputError) {
-      assert.ok(env !== undefined && !ENV_NAME.test(env), `InputError for env ${JSON.stringify(env)}`);
-      assert.deepEqual(
-        err.problems.map((p) => p.input),
-        ["env"],
-      );
-      return "input-error";
-    }
     if (!(err instanceof BlueprintError)) throw err;
     assertActionable(err, text);
     return "blueprint-error";
@@ -220,7 +223,7 @@ describe("blueprint fuzzing: any text gives a roster or an actionable BlueprintE
 
   const overridden = fuzzBudget(300, 0xe4a);
   it(
-    "the env override on valid blueprints: a roster, or an InputError for a bad name",
+    "the env override on valid blueprints: a roster, or the env rule's problem for a bad name",
     { timeout: overridden.timeoutMs },
     () => {
       const env = fc.oneof(

@@ -1,6 +1,6 @@
 /**
- * Property-based fuzzing of the action's input parser (issue 7 item 3; SPEC sections 7 and 9), and proof
- * that the whole validation path (inputs, blueprint, roster) opens no connection. Run counts and seeds:
+ * Property-based fuzzing of the settings parser as the action calls it (issue 7 item 3), and proof that
+ * the whole validation path (inputs, blueprint, roster) opens no connection. Run counts and seeds:
  * test/helpers/fuzz-params.ts (FUZZ_RUNS, FUZZ_SEED).
  */
 import assert from "node:assert/strict";
@@ -10,10 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { INPUTS, envInputReader, parseInputs, type ActionSettings } from "../../src/action/inputs.js";
+import { parseActionSettings } from "../../src/action/inputs.js";
 import { loadBlueprint } from "../../src/blueprint/load.js";
 import { BlueprintError, InputError } from "../../src/core/errors.js";
 import { buildRoster } from "../../src/fleet/roster.js";
+import { ACTION_INPUTS } from "../../src/settings/table.js";
+import type { ActionSettings } from "../../src/settings/types.js";
 import { mutatedSeed, schemaShaped, tokenSoup } from "../helpers/blueprint-arbitraries.js";
 import { fuzzBudget } from "../helpers/fuzz-params.js";
 import {
@@ -25,24 +27,29 @@ import {
 } from "../helpers/input-arbitraries.js";
 import { NetworkBlockedError, blockNetwork } from "../helpers/no-network.js";
 
-/** Names a problem may give: an input as a user writes it, or a credential variable. */
-const KNOWN_NAMES = new Set<string>([...INPUTS.map((i) => i.name), ...CREDENTIAL_VARIABLES]);
+/** Names a problem may give in the action: an input as "input <name>", or a credential variable. */
+const KNOWN_NAMES = new Set<string>([
+  ...ACTION_INPUTS.map((i) => `input ${i.name}`),
+  ...CREDENTIAL_VARIABLES,
+]);
 /** The longest wait a Node.js timer can do (setTimeout clamps anything longer to 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const REGRESSIONS = join(import.meta.dirname, "../fixtures/fuzz/input-regressions");
 
-/** Loopback as SPEC section 9 means it, written independently of src/transport/endpoint.ts. */
+/** Loopback (localhost, 127.0.0.0/8, ::1), written independently of src/core/loopback.ts. */
 const isLoopback = (hostname: string) =>
   hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 
+/** Neither the token nor its JSON-escaped form (problems quote values that way) may appear. */
 function assertNoToken(texts: readonly string[], tokens: readonly string[]): void {
   for (const text of texts)
     for (const token of tokens)
-      assert.ok(!text.includes(token), `a token value appears in ${JSON.stringify(text.slice(0, 300))}`);
+      for (const form of [token, JSON.stringify(token).slice(1, -1)])
+        assert.ok(!text.includes(form), `a token value appears in ${JSON.stringify(text.slice(0, 300))}`);
 }
 
 /** What a settings object promises the rest of the action (SPEC sections 7 and 9). */
-function assertUsable(s: ActionSettings): void {
+function assertUsable({ fleet: s }: ActionSettings): void {
   assert.ok(s.blueprint !== "");
   assert.ok(s.env === undefined || /^[a-z0-9][a-z0-9-]{0,29}$/.test(s.env), `env ${s.env}`);
   for (const [name, ms] of Object.entries({
@@ -62,23 +69,26 @@ function assertUsable(s: ActionSettings): void {
       `accepted ${raw}`,
     );
     assert.equal(url.username + url.password, "", `credentials in ${raw}`);
+    assert.ok(!raw.includes("#"), `fragment in ${raw}`);
   }
+  // The FM URL is a base: a query would land in the middle of every request path.
+  if (s.credentials.fm) assert.ok(!s.credentials.fm.url.includes("?"), `query in ${s.credentials.fm.url}`);
 }
 
 function checkInputs(c: InputCase): "settings" | "input-error" {
   let settings: ActionSettings;
   try {
-    settings = parseInputs(envInputReader(c.env), c.env);
+    settings = parseActionSettings(c.env);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     assert.ok(err.problems.length > 0, "an InputError with no problem");
     for (const p of err.problems) {
-      for (const name of p.input.split(/, | \/ /))
+      for (const name of p.subject.split(/, | \/ /))
         assert.ok(
           KNOWN_NAMES.has(name),
-          `problem names ${JSON.stringify(p.input)}, not an input or variable`,
+          `problem names ${JSON.stringify(p.subject)}, not an input or variable`,
         );
-      assert.ok(p.message.trim() !== "", `empty message for ${p.input}`);
+      assert.ok(p.message.trim() !== "", `empty message for ${p.subject}`);
     }
     assertNoToken([err.message, ...err.problems.map((p) => p.message)], c.tokens);
     return "input-error";
@@ -109,35 +119,35 @@ describe("inputs fuzzing: settings, or an InputError that names each input and k
  * Runner environments that broke the parser, kept as fixed examples (test/fixtures/fuzz/input-regressions),
  * each with the problem it now reports. `found`: the property and seed that found it.
  */
-const REGRESSION_CASES: readonly { file: string; found: string; input: string; message: RegExp }[] = [
+const REGRESSION_CASES: readonly { file: string; found: string; subject: string; message: RegExp }[] = [
   {
     file: "problem-named-input-fm-url.json",
     found: 'seed 1740917: the problem named "input fm-url"',
-    input: "fm-url",
-    message: /^fm-url is not a URL: "!"$/,
+    subject: "input fm-url",
+    message: /^expected an https:\/\/ URL, found "!"$/,
   },
   {
     file: "token-pasted-as-url.json",
     found: "seed 1740917 (token shortened): the error quoted the token",
-    input: "prom-url",
-    message: /^prom-url is not a URL: "\*\*\*"$/,
+    subject: "input prom-url",
+    message: /^expected an https:\/\/ URL, found "\*\*\*"$/,
   },
   {
     file: "overridden-token-pasted-as-url.json",
     found: "seed 1740917: an overridden GC_PROM_TOKEN was quoted",
-    input: "fm-url",
-    message: /^fm-url is not a URL: "\*\*\*"$/,
+    subject: "input fm-url",
+    message: /^expected an https:\/\/ URL, found "\*\*\*"$/,
   },
   {
     file: "interval-infinite.json",
     found: "seed 1740917: interval of Infinity ms was accepted",
-    input: "interval",
+    subject: "input interval",
     message: /^must be at most 596h, found "10{400}s"$/,
   },
   {
     file: "rate-below-range.json",
     found: "seed 1740917: 0.05 calls per second was accepted",
-    input: "fm-rate-limit",
+    subject: "input fm-rate-limit",
     message: /^expected a number of calls per second from 0\.1 to 1000, found "0\.05"$/,
   },
 ];
@@ -147,17 +157,17 @@ describe("inputs fuzzing regressions (test/fixtures/fuzz/input-regressions)", ()
     expect(readdirSync(REGRESSIONS).sort()).toEqual(REGRESSION_CASES.map((c) => c.file).sort());
   });
 
-  it.each(REGRESSION_CASES)("$file ($found)", ({ file, input, message }) => {
+  it.each(REGRESSION_CASES)("$file ($found)", ({ file, subject, message }) => {
     const env = JSON.parse(readFileSync(join(REGRESSIONS, file), "utf8")) as Record<string, string>;
     expect(checkInputs(inputCaseOf(env))).toBe("input-error");
     let error: unknown;
     try {
-      parseInputs(envInputReader(env), env);
+      parseActionSettings(env);
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(InputError);
-    const problem = (error as InputError).problems.find((p) => p.input === input);
+    const problem = (error as InputError).problems.find((p) => p.subject === subject);
     expect(problem?.message).toMatch(message);
   });
 });
@@ -195,7 +205,7 @@ describe("no network before validation", () => {
 
   const budget = fuzzBudget(300, 0x0ff11e);
   it(
-    "parseInputs, loadBlueprint and buildRoster open none, whatever the inputs and the blueprint",
+    "parseActionSettings, loadBlueprint and buildRoster open none, whatever the inputs and the blueprint",
     { timeout: budget.timeoutMs },
     () => {
       const seen = { roster: 0, rejected: 0 };
@@ -219,9 +229,9 @@ describe("no network before validation", () => {
                 env[inputVariable("blueprint")] = "blueprint.yaml";
               }
               try {
-                const settings = parseInputs(envInputReader(env), env);
-                const loaded = loadBlueprint(settings.blueprint, { cwd: dir });
-                buildRoster(loaded.blueprint, settings.env === undefined ? {} : { env: settings.env });
+                const { fleet } = parseActionSettings(env);
+                const loaded = loadBlueprint(fleet.blueprint, { cwd: dir });
+                buildRoster(loaded.blueprint, fleet.env === undefined ? {} : { env: fleet.env });
                 seen.roster++;
               } catch (err) {
                 if (!(err instanceof InputError || err instanceof BlueprintError)) throw err;

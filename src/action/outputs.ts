@@ -1,0 +1,13 @@
+/** The action's outputs, as action.yml declares them (a unit test keeps the two the same). */
+
+export interface OutputSpec {
+  readonly name: string;
+  readonly description: string;
+}
+
+export const OUTPUTS: readonly OutputSpec[] = [
+  { name: "collector-ids", description: "JSON array of the collector IDs of the fleet." },
+  { name: "collector-count", description: "Number of collectors in the fleet." },
+  { name: "series-per-tick", description: "Active series the fleet writes every tick." },
+  { name: "fm-registered", description: "true when the collectors were registered with Fleet Management." },
+];

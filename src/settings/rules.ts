@@ -1,0 +1,100 @@
+/** The rules the settings table uses: one per kind of value, each a pure parser with plain-words problems. */
+import { ENV_NAME_MAX, isValidName, nameRule, type EnvName } from "../blueprint/names.js";
+import { SHIPPED_NAMES } from "../blueprint/shipped.js";
+import { formatDuration, MAX_DURATION_MS, parseDuration } from "../core/duration.js";
+import { validateEndpoint, type EndpointUse } from "./endpoint.js";
+import { ok, problem, quote, type Rule } from "./rule.js";
+
+/** A blueprint file path or a shipped name; whether it exists is the blueprint loader's to say. */
+export const blueprintRef: Rule<string> = {
+  kind: "blueprint",
+  expected: `a blueprint file or a shipped name (${SHIPPED_NAMES.join(", ")})`,
+  placeholder: "<blueprint>",
+  parse: (text) => ok(text),
+};
+
+/** The env override: the blueprint's own rules for environment names (blueprint/names.ts). */
+export const envName: Rule<EnvName> = {
+  kind: "env-name",
+  expected: `an environment name of ${nameRule(ENV_NAME_MAX)}`,
+  placeholder: "<name>",
+  parse: (text) =>
+    isValidName(text, ENV_NAME_MAX)
+      ? ok(text as EnvName)
+      : problem(`expected an environment name of ${nameRule(ENV_NAME_MAX)}, found ${quote(text)}`),
+};
+
+/**
+ * A duration from `minMs` up to MAX_DURATION_MS (the longest a Node.js timer can wait). Units are required:
+ * a bare "15" could mean seconds or milliseconds.
+ */
+export function duration(minMs: number): Rule<number> {
+  return {
+    kind: "duration",
+    expected: "a duration such as 15s, 2m or 1h",
+    placeholder: "<dur>",
+    parse(text) {
+      const ms = parseDuration(text);
+      if (ms === undefined) return problem(`expected a duration such as 15s, 2m or 1h, found ${quote(text)}`);
+      if (ms < minMs) return problem(`must be at least ${formatDuration(minMs)}, found ${quote(text)}`);
+      if (ms > MAX_DURATION_MS)
+        return problem(`must be at most ${formatDuration(MAX_DURATION_MS)}, found ${quote(text)}`);
+      return ok(ms);
+    },
+  };
+}
+
+/** Calls per second, written as plain decimals (no exponent, hex or Infinity). */
+export function rate(min: number, max: number): Rule<number> {
+  const expected = `a number of calls per second from ${min} to ${max}`;
+  return {
+    kind: "rate",
+    expected,
+    placeholder: "<n>",
+    parse(text) {
+      const value = Number(text);
+      return /^\d+(\.\d+)?$/.test(text) && value >= min && value <= max
+        ? ok(value)
+        : problem(`expected ${expected}, found ${quote(text)}`);
+    },
+  };
+}
+
+/** The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them. */
+export const boolean: Rule<boolean> = {
+  kind: "boolean",
+  expected: "true or false",
+  placeholder: "<true|false>",
+  parse(text) {
+    if (["true", "True", "TRUE"].includes(text)) return ok(true);
+    if (["false", "False", "FALSE"].includes(text)) return ok(false);
+    return problem(`expected true or false, found ${quote(text)}`);
+  },
+};
+
+export const directory: Rule<string> = {
+  kind: "path",
+  expected: "a folder path",
+  placeholder: "<dir>",
+  parse: (text) => ok(text),
+};
+
+export function url(use: EndpointUse): Rule<string> {
+  return {
+    kind: "url",
+    expected: "an https:// URL",
+    placeholder: "<url>",
+    parse: (text) => validateEndpoint(text, use),
+  };
+}
+
+/** A Basic-auth user or a tenant ID: any text. */
+export const user: Rule<string> = { kind: "user", expected: "a user", placeholder: "<id>", parse: ok };
+
+/** A token: any text, never quoted back (every problem is scrubbed of the secrets given). */
+export const secret: Rule<string> = {
+  kind: "secret",
+  expected: "a token",
+  placeholder: "<token>",
+  parse: ok,
+};

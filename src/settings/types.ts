@@ -1,0 +1,68 @@
+/** The typed settings each use gets from parseSettings. Pure data. */
+import type { EnvName } from "../blueprint/names.js";
+import type { Credentials } from "./credentials.js";
+
+/** Which fleet: what the roster is built from. */
+export interface RosterSettings {
+  readonly blueprint: string;
+  /** The env override, already checked against the environment-name rule. */
+  readonly env?: EnvName;
+  /** github.repository and github.run_id inside GitHub Actions; {} elsewhere. */
+  readonly contextAttributes: Readonly<Record<string, string>>;
+}
+
+/** A fleet to start, whichever frontend starts it. */
+export interface FleetSettings extends RosterSettings {
+  readonly intervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly fmRatePerSecond: number;
+  readonly startTimeoutMs: number;
+  readonly maxLifetimeMs: number;
+  readonly credentials: Credentials;
+}
+
+/** The action's main step. */
+export interface ActionSettings {
+  readonly fleet: FleetSettings;
+  readonly dryRun: boolean;
+  readonly failOnCleanupError: boolean;
+  /** Plain-words notes for the log (FM off, mixed-up users, …). */
+  readonly notices: readonly string[];
+}
+
+/** `fm-fleet plan`. */
+export interface PlanSettings {
+  readonly roster: RosterSettings;
+  readonly intervalMs: number;
+  readonly json: boolean;
+}
+
+/** `fm-fleet run`. */
+export interface RunSettings {
+  readonly fleet: FleetSettings;
+  /** Stop after this long; undefined: at Ctrl-C. */
+  readonly durationMs?: number;
+  readonly notices: readonly string[];
+}
+
+/** `fm-fleet start`. */
+export interface StartSettings {
+  readonly fleet: FleetSettings;
+  /** As given (relative to the working directory), or the default. */
+  readonly stateDir: string;
+  readonly notices: readonly string[];
+}
+
+/** `fm-fleet stop` and `fm-fleet status`. */
+export interface StateDirSettings {
+  readonly stateDir: string;
+  readonly json: boolean;
+}
+
+export interface CliSettings {
+  readonly plan: PlanSettings;
+  readonly run: RunSettings;
+  readonly start: StartSettings;
+  readonly stop: StateDirSettings;
+  readonly status: StateDirSettings;
+}
