@@ -55,6 +55,8 @@ export interface LoadedPipeline extends PipelineInput {
 
 export interface ParsedPipelineFile {
   readonly pipeline?: LoadedPipeline;
+  /** Set when the file is an expectations file (a list of `match`/`pipelines` entries), not a pipeline. */
+  readonly expectations?: true;
   readonly problems: readonly PipelineFileProblem[];
   readonly warnings: readonly string[];
 }
@@ -97,6 +99,14 @@ export function parsePipelineFile(input: PipelineFileInput): ParsedPipelineFile 
     return { problems, warnings };
   }
   const root = doc.contents;
+  // An expectations file kept beside the pipelines (examples/pipelines/expect.yaml) is not a pipeline.
+  if (isSeq(root) && root.items.length > 0 && root.items.every((item) => isMap(item) && item.has("match"))) {
+    warnings.push(
+      `${file}: a list of match/pipelines entries, read as expectations and skipped ` +
+        "(fleet-management-sync-action would try it as a pipeline: keep it out of the folder you sync)",
+    );
+    return { expectations: true, problems, warnings };
+  }
   if (!isMap(root)) {
     problem("expected a mapping with name, contents or contents_file, matchers and enabled", undefined, root);
     return { problems, warnings };

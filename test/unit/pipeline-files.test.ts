@@ -130,6 +130,15 @@ describe("parsePipelineFile", () => {
     expect(parse("contents: x\nmatchers: [1]\n").problems[0]).toMatchObject({ field: "matchers[0]" });
   });
 
+  it("skips an expectations file kept beside the pipelines, and says so", () => {
+    const parsed = parse("- match: ['a=b']\n  pipelines: [x]\n", { file: "expect.yaml" });
+    expect(parsed).toMatchObject({ expectations: true, problems: [] });
+    expect(parsed.pipeline).toBeUndefined();
+    expect(parsed.warnings[0]).toMatch(
+      /^expect\.yaml: a list of match\/pipelines entries, read as expectations and skipped/,
+    );
+  });
+
   it("warns when a name is not an Alloy identifier", () => {
     expect(parse("name: api-monitoring\ncontents: x\nenabled: true\n").warnings).toEqual([
       'p.yaml: pipeline name "api-monitoring" is not an Alloy identifier; the emulator declares it as api_monitoring',
