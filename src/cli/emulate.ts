@@ -86,9 +86,9 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
       `remote-write receiver: ${rw.url}`,
       ...(loaded
         ? [
-            `pipelines:            ${loaded.pipelines.length} from ${values.pipelines} ` +
-              `(${loaded.pipelines.filter((p) => p.enabled).length} enabled: ` +
-              `${loaded.pipelines.map((p) => p.name).join(", ")})  (inspect: ${fm.url}/_emulator/pipelines)`,
+            `pipelines:            ${loaded.pipelines.length} from ${values.pipelines}: ` +
+              loaded.pipelines.map((p) => (p.enabled ? p.name : `${p.name} (disabled)`)).join(", ") +
+              `  (inspect: ${fm.url}/_emulator/pipelines)`,
           ]
         : []),
       "",

@@ -41,7 +41,7 @@ describe("fm-fleet emulate --pipelines", () => {
       return m ? { url: m[1]!, user: m[2]!, token: m[3]! } : undefined;
     });
     expect(out.stdout).toContain(
-      "pipelines:            5 from valid (4 enabled: draft, node, self_monitoring_metrics",
+      "pipelines:            5 from valid: draft (disabled), node, self_monitoring_metrics, k8s, windows_metrics",
     );
     expect(out.stderr).toContain("warning: draft.yaml: 'enabled' is not set");
 
