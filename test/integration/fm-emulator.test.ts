@@ -1,6 +1,6 @@
 /**
  * The FM emulator's Connect semantics, checked with plain fetch rather than our client, so the emulator is
- * held to SPEC section 5 and the Connect protocol, not to whatever the client happens to send.
+ * held to docs/fm-protocol.md and the Connect protocol, not to whatever the client happens to send.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createFmEmulator, type FmEmulator, type FmEmulatorOptions } from "../../src/emulator/fm-server.js";
@@ -120,6 +120,38 @@ describe("FM emulator: protocol", () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json).toBeUndefined();
     expect((await call(fm, "RegisterCollector", {}, { method: "GET" })).status).toBe(405);
+  });
+
+  it("serves GetConfig by Connect GET, in JSON or base64 protobuf, and only GetConfig", async () => {
+    const fm = await start();
+    await call(fm, "RegisterCollector", { id: "a", localAttributes: attrs });
+    const auth = { authorization: `Basic ${btoa(`${fm.stackId}:${fm.token}`)}` };
+    const get = (query: string) =>
+      fetch(`${fm.url}/collector.v1.CollectorService/GetConfig?${query}`, { headers: auth });
+    const message = encodeURIComponent(JSON.stringify({ id: "a", localAttributes: attrs }));
+    const json = await get(`connect=v1&encoding=json&message=${message}&unknown=ignored`);
+    expect(json.status).toBe(200);
+    expect(json.headers.get("content-type")).toBe("application/json");
+    expect(await json.json()).toEqual({ hash: expect.any(String) as string });
+    // GetConfigRequest{id: "a"}, padded base64 (percent-encoded "=") as the protocol allows.
+    const proto = await get(`encoding=proto&base64=1&message=${encodeURIComponent(btoa("\x0a\x01a"))}`);
+    expect(proto.status).toBe(200);
+    expect(proto.headers.get("content-type")).toBe("application/proto");
+    expect((await get(`encoding=xml&message=${message}`)).status).toBe(415);
+    expect((await get(`message=${message}`)).status).toBe(400);
+    expect((await get(`connect=v2&encoding=json&message=${message}`)).status).toBe(400);
+    const brotli = await get(`encoding=json&compression=br&message=${message}`);
+    expect(brotli.status).toBe(501);
+    const register = await fetch(
+      `${fm.url}/collector.v1.CollectorService/RegisterCollector?encoding=json&message=%7B%7D`,
+      {
+        headers: auth,
+      },
+    );
+    expect(register.status).toBe(405);
+    expect(register.headers.get("allow")).toBe("POST");
+    // Only the JSON call carried local attributes, so only it was a heartbeat.
+    expect(fm.collectors()[0]!.heartbeats).toBe(1);
   });
 
   it("refuses a Connect-Protocol-Version other than 1, and accepts none", async () => {
