@@ -1,23 +1,28 @@
 /**
  * `fm-fleet emulate`: a local FM emulator and a local remote-write receiver, for demos and tests with no
- * Grafana account (SPEC section 8). Prints the variables to export; runs until Ctrl-C.
+ * Grafana account. Prints the variables to export; runs until Ctrl-C. With `--pipelines DIR` the emulator
+ * starts with the pipelines of DIR, read as grafana/fleet-management-sync-action reads them.
  */
 import { randomBytes } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError } from "../core/errors.js";
 import { createFmEmulator } from "../emulator/fm-server.js";
+import { loadPipelineDir, PipelineFileError, type LoadedPipelineDir } from "../emulator/pipeline-files.js";
 import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
-export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N] [--write-env PATH]
+export const EMULATE_HELP = `Usage: fm-fleet emulate [--port N] [--rw-port N] [--pipelines DIR] [--write-env PATH]
 
 Starts a local Fleet Management emulator and a local remote-write receiver on 127.0.0.1 and prints the
 variables to export in another shell. Runs until Ctrl-C, then prints what it saw.
 
 Options:
   --port <n>      FM emulator port (default: any free port)
+  --pipelines <d> serve the pipelines of this folder, in grafana/fleet-management-sync-action's format:
+                  X.yaml with name, contents or contents_file, matchers, enabled; or X.yml beside X.alloy.
+                  Without it the emulator has no pipeline and serves empty configs, as FM does
   --rw-port <n>   remote-write receiver port (default: any free port)
   --write-env <p> also append the variables as KEY=VALUE lines to this file (e.g. "$GITHUB_ENV");
                   not --env-file, which Node 20 itself claims anywhere on the command line
@@ -36,14 +41,23 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
     port: { type: "string" },
     "rw-port": { type: "string" },
     "write-env": { type: "string" },
+    pipelines: { type: "string" },
   });
   const fmPort = portOf(values.port, "--port");
   const rwPort = portOf(values["rw-port"], "--rw-port");
+  // Bad pipeline files stop us before anything listens.
+  const loaded = values.pipelines === undefined ? undefined : loadPipelines(values.pipelines, io.cwd);
+  for (const warning of loaded?.warnings ?? []) io.stderr.write(`warning: ${warning}\n`);
   // Throwaway local credentials: they guard nothing but this emulator, so printing them is the point.
   const stackId = "100001";
   const token = `glc_local_${randomBytes(12).toString("hex")}`;
   const promUser = "200002";
-  const fm = await createFmEmulator({ stackId, token, ...(fmPort !== undefined ? { port: fmPort } : {}) });
+  const fm = await createFmEmulator({
+    stackId,
+    token,
+    ...(fmPort !== undefined ? { port: fmPort } : {}),
+    ...(loaded ? { pipelines: loaded.pipelines } : {}),
+  });
   const rw = await createRemoteWriteReceiver({
     user: promUser,
     token,
@@ -70,6 +84,13 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
     [
       `FM emulator:          ${fm.url}  (inspect: ${fm.url}/_emulator/collectors)`,
       `remote-write receiver: ${rw.url}`,
+      ...(loaded
+        ? [
+            `pipelines:            ${loaded.pipelines.length} from ${values.pipelines}: ` +
+              loaded.pipelines.map((p) => (p.enabled ? p.name : `${p.name} (disabled)`)).join(", ") +
+              `  (inspect: ${fm.url}/_emulator/pipelines)`,
+          ]
+        : []),
       "",
       "export in another shell (local throwaway credentials):",
       `  export GC_FM_URL=${fm.url} GC_FM_STACK_ID=${stackId} GC_FM_TOKEN=${token}`,
@@ -90,6 +111,16 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
   );
   await Promise.all([fm.close(), rw.close()]);
   return 0;
+}
+
+function loadPipelines(dir: string, cwd: string): LoadedPipelineDir {
+  try {
+    return loadPipelineDir(dir, cwd);
+  } catch (err) {
+    if (err instanceof PipelineFileError)
+      throw new InputError([{ subject: "--pipelines", message: err.message }]);
+    throw err;
+  }
 }
 
 export const emulateCliCommand: CliCommand = {

@@ -4,7 +4,7 @@
  * answers can be slowed down. Draws come from a seeded PRNG, so a failing run repeats exactly.
  */
 import type { Random } from "../core/clock.js";
-import type { EmulatedMethod } from "./fm-state.js";
+import type { EmulatedMethod } from "./wire-schema.js";
 
 export interface FaultSpec {
   /** Share of requests answered 503 `unavailable`, before any effect. */

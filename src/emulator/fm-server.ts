@@ -1,21 +1,51 @@
 /**
- * A local Fleet Management emulator for demos and tests (SPEC section 8 `fm-fleet emulate`): a node:http
- * server speaking Connect unary JSON the way FM does (SPEC section 5, background/fm-api.md), not the way
- * our client happens to call it. It checks Basic auth, codecs and bodies, limits Register + GetConfig to
- * the stack rate, injects seeded faults, and lets tests look inside.
+ * A local Fleet Management emulator for demos and tests (`fm-fleet emulate`): a node:http server speaking
+ * Connect unary the way FM does (docs/fm-protocol.md; connectrpc.com/docs/protocol), not the way our client
+ * happens to call it. It routes the procedures of collector.v1.CollectorService (collector and management
+ * halves), pipeline.v1.PipelineService and tenant.v1.TenantService/GetLimits; checks Basic auth; reads
+ * JSON and binary protobuf, and GetConfig by GET; limits each class of calls to FM's rates; injects seeded
+ * faults; and lets tests look inside.
  */
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock, seededRandom, type Clock } from "../core/clock.js";
-import type { ConnectCode } from "../core/errors.js";
-import { HTTP_STATUS_OF_CODE } from "../fm/connect.js";
 import { isLoopbackHost } from "../core/loopback.js";
+import { assembleConfig } from "./assemble-config.js";
+import {
+  codecOfContentType,
+  CONTENT_TYPE,
+  decodeMessage,
+  decompress,
+  encodeMessage,
+  parseJsonObject,
+  readGetQuery,
+  UnsupportedCodecError,
+  type Codec,
+  type Message,
+} from "./codecs.js";
+import { createCollectorState, type EmulatedCollector } from "./collector-state.js";
+import { ConnectError, sendConnectError } from "./connect-error.js";
 import { createFaultInjector, type FaultKind, type FaultPlan } from "./faults.js";
-import { ConnectError, createFmState, type EmulatedCollector, type EmulatedMethod } from "./fm-state.js";
-import { createServerRateLimit } from "./server-rate-limit.js";
+import {
+  createPipelineState,
+  type EmulatedPipeline,
+  type PipelineInput,
+  type PipelineSource,
+} from "./pipeline-state.js";
+import { createServerRateLimit, type ServerRateLimit } from "./server-rate-limit.js";
+import {
+  COLLECTOR_METHODS,
+  PIPELINE_METHODS,
+  PROCEDURES,
+  type CollectorMethod,
+  type EmulatedMethod,
+  type PipelineMethod,
+} from "./wire-schema.js";
 
-export type { EmulatedCollector, EmulatedMethod } from "./fm-state.js";
+export type { EmulatedCollector } from "./collector-state.js";
+export type { EmulatedPipeline, PipelineInput, PipelineSource } from "./pipeline-state.js";
+export type { EmulatedMethod } from "./wire-schema.js";
 export type { FaultPlan, FaultSpec } from "./faults.js";
 
 export interface FmEmulatorOptions {
@@ -25,8 +55,14 @@ export interface FmEmulatorOptions {
   token?: string;
   /** Server-side limit over RegisterCollector + GetConfig. Default 20 req/s (FM's default). */
   rateLimitPerSecond?: number;
-  /** A collector is active while its last heartbeat is this recent. Default 30 min (FM collector status docs). */
+  /** Limit over the management RPCs of CollectorService. Default 3 req/s (FM collector API docs). */
+  managementRateLimitPerSecond?: number;
+  /** Limit over PipelineService. Default 3 req/s (FM pipeline API docs). */
+  pipelineRateLimitPerSecond?: number;
+  /** A registered collector silent longer than this is marked inactive. Default 30 min (FM collector status docs). */
   activeWindowMs?: number;
+  /** Pipelines present from the start, as a sync from git would leave them. */
+  pipelines?: readonly PipelineInput[];
   faults?: FaultPlan;
   /** Seed of the fault PRNG. Default 1. */
   seed?: number;
@@ -40,12 +76,16 @@ export interface FmEmulatorOptions {
 export interface RequestLog {
   /** The procedure, or the path when it is not one. */
   readonly method: string;
+  /** The HTTP method. */
+  readonly httpMethod: string;
   readonly time: number;
   /** 0 when the connection was reset. */
   readonly status: number;
   /** Request headers, lower-case, without Authorization. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The JSON body as sent; for binary and GET requests, the decoded message as JSON. */
   readonly body: string;
+  readonly codec?: Codec;
   readonly collectorId?: string;
   readonly fault?: FaultKind | "rate_limited";
 }
@@ -55,147 +95,224 @@ export interface FmEmulator {
   readonly stackId: string;
   readonly token: string;
   collectors(): EmulatedCollector[];
+  pipelines(): EmulatedPipeline[];
   requests(): RequestLog[];
-  /** Publishes new pipeline content (and so a new hash). */
-  setConfig(content: string): void;
-  /** Forgets a collector, as deleting it in the FM UI would. */
+  /** Replaces the pipelines of one source (default: git, namespace "fm-fleet-emulate"), as SyncPipelines does. */
+  setPipelines(pipelines: readonly PipelineInput[], source?: PipelineSource): void;
+  /**
+   * Serves exactly `content` to every enabled collector instead of the assembled pipelines, until called
+   * with undefined: for tests of content no pipeline set can produce.
+   */
+  setConfig(content: string | undefined): void;
+  /** Forgets a collector, as DeleteCollector would. */
   deleteCollector(id: string): boolean;
   /** Replaces the fault plan. */
   setFaults(faults: FaultPlan): void;
   close(): Promise<void>;
 }
 
-const ROUTES: Readonly<Record<string, EmulatedMethod>> = {
-  "/collector.v1.CollectorService/RegisterCollector": "RegisterCollector",
-  "/collector.v1.CollectorService/GetConfig": "GetConfig",
-  "/collector.v1.CollectorService/UnregisterCollector": "UnregisterCollector",
-  "/collector.v1.CollectorService/ListCollectors": "ListCollectors",
-  "/tenant.v1.TenantService/GetLimits": "GetLimits",
-};
+type RateClass = "collector" | "management" | "pipeline";
 
-/** FM's `requests_per_second:collector` limit covers these two (SPEC section 5). */
-const RATE_LIMITED: ReadonlySet<EmulatedMethod> = new Set(["RegisterCollector", "GetConfig"]);
+/** FM's `requests_per_second:collector` limit covers Register and GetConfig; other collector calls 3 req/s. */
+function rateClassOf(method: EmulatedMethod): RateClass | undefined {
+  if (method === "RegisterCollector" || method === "GetConfig") return "collector";
+  // Unregister is not in FM's documented method table; Alloy calls it once at shutdown.
+  if (method === "UnregisterCollector" || method === "GetLimits") return undefined;
+  return (PIPELINE_METHODS as readonly string[]).includes(method) ? "pipeline" : "management";
+}
 
-const INSPECT_PATH = "/_emulator/collectors";
+const isCollectorMethod = (m: EmulatedMethod): m is CollectorMethod =>
+  (COLLECTOR_METHODS as readonly string[]).includes(m);
+const isPipelineMethod = (m: EmulatedMethod): m is PipelineMethod =>
+  (PIPELINE_METHODS as readonly string[]).includes(m);
+
+const INSPECT_COLLECTORS = "/_emulator/collectors";
+const INSPECT_PIPELINES = "/_emulator/pipelines";
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_SOURCE: PipelineSource = { type: "SOURCE_TYPE_GIT", namespace: "fm-fleet-emulate" };
 
 export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise<FmEmulator> {
   const stackId = options.stackId ?? "123456";
   const token = options.token ?? "glc_fm-emulator-token";
   const clock = options.clock ?? systemClock;
-  const rateLimitPerSecond = options.rateLimitPerSecond ?? 20;
   const expectedAuth = Buffer.from(`Basic ${Buffer.from(`${stackId}:${token}`).toString("base64")}`);
-  const state = createFmState({
+  let configOverride: string | undefined;
+  const pipelineState = createPipelineState();
+  const collectorState = createCollectorState({
     activeWindowMs: options.activeWindowMs ?? 30 * 60_000,
-    limits: { collectors: 10_000, pipelines: 1_000 },
+    configFor({ id, attributes, enabled }) {
+      if (!enabled) return { content: "", pipelines: [] };
+      if (configOverride !== undefined) return { content: configOverride, pipelines: [] };
+      const matching = pipelineState.matching(attributes);
+      return {
+        content: assembleConfig(matching, { id, attributes }),
+        pipelines: matching.map((p) => p.name),
+      };
+    },
   });
-  const rateLimit = createServerRateLimit({ ratePerSecond: rateLimitPerSecond });
+  if (options.pipelines) pipelineState.sync(DEFAULT_SOURCE, options.pipelines, clock.now());
+  const limits: Record<RateClass, { perSecond: number; bucket: ServerRateLimit }> = {
+    collector: bucket(options.rateLimitPerSecond ?? 20),
+    management: bucket(options.managementRateLimitPerSecond ?? 3),
+    pipeline: bucket(options.pipelineRateLimitPerSecond ?? 3),
+  };
   const random = seededRandom(options.seed ?? 1);
   let drawFault = createFaultInjector(options.faults ?? {}, random);
   const log: RequestLog[] = [];
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, "internal", err instanceof Error ? err.message : String(err));
+      if (!res.headersSent)
+        sendConnectError(res, new ConnectError("internal", err instanceof Error ? err.message : String(err)));
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const path = (req.url ?? "/").split("?")[0]!;
-    const body = await readBody(req);
-    const entry = { method: ROUTES[path] ?? path, time: clock.now(), headers: loggedHeaders(req), body };
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const path = url.pathname;
+    const raw = await readBody(req);
+    const procedure = PROCEDURES.get(path);
+    const httpMethod = req.method ?? "";
+    let logged = raw.toString("utf8");
+    const entry = {
+      method: procedure?.method ?? path,
+      httpMethod,
+      time: clock.now(),
+      headers: loggedHeaders(req),
+    };
     const respond = (status: number, extra: Partial<RequestLog> = {}) =>
-      log.push({ ...entry, status, ...extra });
+      log.push({ ...entry, body: logged, status, ...extra });
+    const fail = (error: ConnectError, extra: Partial<RequestLog> = {}) => {
+      sendConnectError(res, error);
+      respond(error.status, extra);
+    };
 
-    if (path === INSPECT_PATH && req.method === "GET") {
+    if ((path === INSPECT_COLLECTORS || path === INSPECT_PIPELINES) && httpMethod === "GET") {
       if (!isLoopbackHost(normalizeAddress(req.socket.remoteAddress))) {
         res
           .writeHead(403, { "content-type": "text/plain" })
           .end("the inspection endpoint answers loopback only\n");
         return respond(403);
       }
-      sendJson(res, { collectors: state.collectors(clock.now()) });
+      sendJson(
+        res,
+        path === INSPECT_COLLECTORS
+          ? { collectors: collectorState.collectors(clock.now()) }
+          : { pipelines: pipelineState.pipelines() },
+      );
       return respond(200);
     }
 
-    const method = ROUTES[path];
     // Go's ServeMux answers unknown paths with a plain 404; Connect clients read it as unimplemented.
-    if (!method) {
+    if (!procedure) {
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" }).end("404 page not found\n");
       return respond(404);
     }
-    if (req.method !== "POST") {
-      res.writeHead(405, { allow: "POST", "content-type": "text/plain" }).end("use POST\n");
+    const isGet = httpMethod === "GET";
+    // GET is for procedures without side effects only (Connect protocol, "Unary-Get-Request").
+    if (httpMethod !== "POST" && !(isGet && procedure.idempotency === "NO_SIDE_EFFECTS")) {
+      const allow = procedure.idempotency === "NO_SIDE_EFFECTS" ? "GET, POST" : "POST";
+      res.writeHead(405, { allow, "content-type": "text/plain" }).end(`use ${allow}\n`);
       return respond(405);
     }
-    if (!isAuthorized(req.headers.authorization)) {
-      sendError(res, "unauthenticated", "authentication error: invalid scope requested");
-      return respond(401);
-    }
-    const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-    if (mediaType !== "application/json") {
-      // A server must answer 415 to a codec it cannot read (Connect protocol). FM itself also takes
-      // application/proto, as real Alloy sends; this emulator speaks JSON only, and says so.
-      const why =
-        mediaType === "application/proto"
-          ? "application/proto is not supported by the fm-action emulator: send application/json"
-          : `unsupported content type "${mediaType}": send application/json`;
-      res.writeHead(415, { "accept-post": "application/json", "content-type": "text/plain" }).end(`${why}\n`);
-      return respond(415);
-    }
-    const version = headerValue(req, "connect-protocol-version");
-    if (version !== undefined && version !== "1") {
-      sendError(res, "invalid_argument", `connect-protocol-version must be "1": got "${version}"`);
-      return respond(400);
-    }
+    if (!isAuthorized(req.headers.authorization))
+      return fail(new ConnectError("unauthenticated", "authentication error: invalid scope requested"));
 
-    let message: Record<string, unknown>;
+    let codec: Codec;
+    let message: Message;
     try {
-      message = parseMessage(body);
+      let body: Buffer;
+      if (isGet) {
+        ({ codec, body } = readGetQuery(url.searchParams));
+      } else {
+        codec = codecOfContentType(req.headers["content-type"]);
+        const version = headerValue(req, "connect-protocol-version");
+        if (version !== undefined && version !== "1")
+          throw new ConnectError(
+            "invalid_argument",
+            `connect-protocol-version must be "1": got "${version}"`,
+          );
+        body = decompress(raw, headerValue(req, "content-encoding"));
+      }
+      if (!procedure.requestType) {
+        // The tenant API has no published schema: JSON only.
+        if (codec !== "json")
+          throw new UnsupportedCodecError(
+            `${procedure.service} has no published schema: send application/json`,
+          );
+        message = parseJsonObject(body.toString("utf8"));
+      } else {
+        message = decodeMessage(procedure.requestType, codec, body);
+      }
+      if (isGet || codec === "proto") logged = JSON.stringify(message);
     } catch (err) {
-      sendError(res, "invalid_argument", err instanceof Error ? err.message : String(err));
-      return respond(400);
+      if (err instanceof UnsupportedCodecError) {
+        // A server must answer 415 to a codec it cannot read (Connect protocol).
+        res
+          .writeHead(415, {
+            "accept-post": "application/json, application/proto",
+            "content-type": "text/plain",
+          })
+          .end(`${err.message}\n`);
+        return respond(415);
+      }
+      if (err instanceof ConnectError) return fail(err);
+      throw err;
     }
-    const collectorId = typeof message.id === "string" && message.id !== "" ? message.id : undefined;
-    if (collectorId) state.countRequest(method, collectorId);
-    const withId = collectorId ? { collectorId } : {};
 
-    if (RATE_LIMITED.has(method)) {
-      const taken = rateLimit.tryTake(clock.now());
+    const method = procedure.method;
+    const collectorId = typeof message.id === "string" && message.id !== "" ? message.id : undefined;
+    if (collectorId && isCollectorMethod(method)) collectorState.countRequest(method, collectorId);
+    const context = { codec, ...(collectorId ? { collectorId } : {}) };
+
+    const rateClass = rateClassOf(method);
+    if (rateClass) {
+      const { perSecond, bucket: limit } = limits[rateClass];
+      const taken = limit.tryTake(clock.now());
       if (!taken.ok) {
-        sendError(res, "resource_exhausted", `rate limit of ${rateLimitPerSecond} req/s exceeded`, {
-          "retry-after": String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000))),
-        });
-        return respond(429, { ...withId, fault: "rate_limited" });
+        const retryAfter = String(Math.max(1, Math.ceil(taken.retryAfterMs / 1000)));
+        return fail(
+          new ConnectError("resource_exhausted", `rate limit of ${perSecond} req/s exceeded`, {
+            "retry-after": retryAfter,
+          }),
+          { ...context, fault: "rate_limited" },
+        );
       }
     }
 
     const draw = drawFault(method, collectorId);
     if (draw.latencyMs > 0) await clock.sleep(draw.latencyMs);
-    if (draw.fault === "unavailable") {
-      sendError(res, "unavailable", "emulated fault: service unavailable");
-      return respond(503, { ...withId, fault: draw.fault });
-    }
-    if (draw.fault === "resource_exhausted") {
-      sendError(res, "resource_exhausted", "emulated fault: too many requests", { "retry-after": "1" });
-      return respond(429, { ...withId, fault: draw.fault });
-    }
+    if (draw.fault === "unavailable")
+      return fail(new ConnectError("unavailable", "emulated fault: service unavailable"), {
+        ...context,
+        fault: draw.fault,
+      });
+    if (draw.fault === "resource_exhausted")
+      return fail(
+        new ConnectError("resource_exhausted", "emulated fault: too many requests", { "retry-after": "1" }),
+        { ...context, fault: draw.fault },
+      );
 
     let answer: object;
     try {
-      answer = state.handle(method, message, clock.now());
+      const now = clock.now();
+      if (isCollectorMethod(method)) answer = collectorState.handle(method, message, now);
+      else if (isPipelineMethod(method)) answer = pipelineState.handle(method, message, now);
+      else answer = { collectors: 10_000, pipelines: 1_000 };
     } catch (err) {
-      if (!(err instanceof ConnectError)) throw err;
-      sendError(res, err.code, err.message);
-      return respond(HTTP_STATUS_OF_CODE[err.code], withId);
+      if (err instanceof ConnectError) return fail(err, context);
+      throw err;
     }
     if (draw.fault === "reset") {
       // The request took effect, but the answer is lost: the client must retry an idempotent call.
       req.socket.destroy();
-      return respond(0, { ...withId, fault: "reset" });
+      return respond(0, { ...context, fault: "reset" });
     }
-    sendJson(res, answer);
-    return respond(200, withId);
+    const body = procedure.responseType
+      ? encodeMessage(procedure.responseType, codec, answer)
+      : Buffer.from(JSON.stringify(answer));
+    res.writeHead(200, { "content-type": CONTENT_TYPE[codec] }).end(body);
+    return respond(200, context);
   }
 
   function isAuthorized(header: string | undefined): boolean {
@@ -218,10 +335,14 @@ export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     stackId,
     token,
-    collectors: () => state.collectors(clock.now()),
+    collectors: () => collectorState.collectors(clock.now()),
+    pipelines: () => pipelineState.pipelines(),
     requests: () => [...log],
-    setConfig: (content) => state.setConfig(content),
-    deleteCollector: (id) => state.deleteCollector(id),
+    setPipelines: (pipelines, source = DEFAULT_SOURCE) => pipelineState.sync(source, pipelines, clock.now()),
+    setConfig(content) {
+      configOverride = content;
+    },
+    deleteCollector: (id) => collectorState.deleteCollector(id),
     setFaults(faults) {
       drawFault = createFaultInjector(faults, random);
     },
@@ -235,22 +356,11 @@ export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise
   };
 }
 
-/** The bare message, as Connect unary JSON sends it: a JSON object, `{}` when empty. */
-function parseMessage(body: string): Record<string, unknown> {
-  // connect-go: "zero-length payload is not a valid JSON object".
-  if (body.trim() === "") throw new Error("zero-length payload is not a valid JSON object");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new Error("the body is not valid JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new Error("the body must be a JSON object");
-  return parsed as Record<string, unknown>;
+function bucket(perSecond: number) {
+  return { perSecond, bucket: createServerRateLimit({ ratePerSecond: perSecond }) };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -259,25 +369,13 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY_BYTES) req.destroy(new Error("request body too large"));
       else chunks.push(chunk);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }
 
 function sendJson(res: ServerResponse, value: unknown) {
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(value));
-}
-
-/** A Connect error: the code's status and `{"code","message"}` (Connect protocol, "Error"). */
-function sendError(
-  res: ServerResponse,
-  code: ConnectCode,
-  message: string,
-  headers: Record<string, string> = {},
-) {
-  res
-    .writeHead(HTTP_STATUS_OF_CODE[code], { "content-type": "application/json", ...headers })
-    .end(JSON.stringify({ code, message }));
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

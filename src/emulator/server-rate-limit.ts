@@ -1,7 +1,7 @@
 /**
- * The emulator's side of FM's `requests_per_second:collector` limit (20 req/s by default, shared by
- * RegisterCollector and GetConfig; SPEC section 5). It refuses rather than queues, as a server does, and
- * says when to come back.
+ * One of the emulator's server-side rate limits (FM: 20 req/s shared by RegisterCollector and GetConfig,
+ * 3 req/s for the other collector calls, 3 req/s for the pipeline API; grafana.com fleet-management API
+ * docs). It refuses rather than queues, as a server does, and says when to come back.
  */
 export interface ServerRateLimit {
   /** Takes a token, or returns how long until one is free (ms). */

@@ -1,6 +1,6 @@
 /**
  * The FM emulator's Connect semantics, checked with plain fetch rather than our client, so the emulator is
- * held to SPEC section 5 and the Connect protocol, not to whatever the client happens to send.
+ * held to docs/fm-protocol.md and the Connect protocol, not to whatever the client happens to send.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createFmEmulator, type FmEmulator, type FmEmulatorOptions } from "../../src/emulator/fm-server.js";
@@ -68,22 +68,31 @@ describe("FM emulator: protocol", () => {
     expect(fm.collectors()).toEqual([]);
   });
 
-  it("answers 415 to any codec but JSON, and says application/proto is unsupported", async () => {
+  it("reads JSON and binary protobuf, and answers 415 to any other codec", async () => {
     const fm = await start();
-    const proto = await call(fm, "GetConfig", {}, { headers: { "content-type": "application/proto" } });
-    expect(proto.status).toBe(415);
-    expect(proto.text).toContain("application/proto is not supported");
-    expect(proto.headers.get("accept-post")).toBe("application/json");
-    expect((await call(fm, "GetConfig", {}, { headers: { "content-type": "text/plain" } })).status).toBe(415);
+    const plain = await call(fm, "GetConfig", {}, { headers: { "content-type": "text/plain" } });
+    expect(plain.status).toBe(415);
+    expect(plain.headers.get("accept-post")).toBe("application/json, application/proto");
     const charset = await call(
       fm,
       "RegisterCollector",
       { id: "a" },
-      {
-        headers: { "content-type": "application/json; charset=utf-8" },
-      },
+      { headers: { "content-type": "application/json; charset=utf-8" } },
     );
     expect(charset.status).toBe(200);
+    // RegisterCollectorRequest{id: "b"}: field 1, wire type 2, length 1, "b".
+    const res = await fetch(`${fm.url}/collector.v1.CollectorService/RegisterCollector`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/proto",
+        authorization: `Basic ${btoa(`${fm.stackId}:${fm.token}`)}`,
+      },
+      body: new Uint8Array([0x0a, 0x01, 0x62]),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/proto");
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+    expect(fm.collectors().map((c) => c.id)).toEqual(["a", "b"]);
   });
 
   it("answers invalid_argument to bodies that are not a message with an id", async () => {
@@ -94,7 +103,7 @@ describe("FM emulator: protocol", () => {
       ["[1]", "JSON object"],
       ["{}", "id is required"],
       ['{"id":""}', "id is required"],
-      ['{"id":"a","localAttributes":{"k":1}}', "must be a string"],
+      ['{"id":"a","localAttributes":{"k":1}}', "localAttributes: expected string"],
       [`{"id":"a","localAttributes":{"k":"${"v".repeat(151)}"}}`, "longer than 150"],
     ];
     for (const [raw, message] of cases) {
@@ -111,6 +120,38 @@ describe("FM emulator: protocol", () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json).toBeUndefined();
     expect((await call(fm, "RegisterCollector", {}, { method: "GET" })).status).toBe(405);
+  });
+
+  it("serves GetConfig by Connect GET, in JSON or base64 protobuf, and only GetConfig", async () => {
+    const fm = await start();
+    await call(fm, "RegisterCollector", { id: "a", localAttributes: attrs });
+    const auth = { authorization: `Basic ${btoa(`${fm.stackId}:${fm.token}`)}` };
+    const get = (query: string) =>
+      fetch(`${fm.url}/collector.v1.CollectorService/GetConfig?${query}`, { headers: auth });
+    const message = encodeURIComponent(JSON.stringify({ id: "a", localAttributes: attrs }));
+    const json = await get(`connect=v1&encoding=json&message=${message}&unknown=ignored`);
+    expect(json.status).toBe(200);
+    expect(json.headers.get("content-type")).toBe("application/json");
+    expect(await json.json()).toEqual({ hash: expect.any(String) as string });
+    // GetConfigRequest{id: "a"}, padded base64 (percent-encoded "=") as the protocol allows.
+    const proto = await get(`encoding=proto&base64=1&message=${encodeURIComponent(btoa("\x0a\x01a"))}`);
+    expect(proto.status).toBe(200);
+    expect(proto.headers.get("content-type")).toBe("application/proto");
+    expect((await get(`encoding=xml&message=${message}`)).status).toBe(415);
+    expect((await get(`message=${message}`)).status).toBe(400);
+    expect((await get(`connect=v2&encoding=json&message=${message}`)).status).toBe(400);
+    const brotli = await get(`encoding=json&compression=br&message=${message}`);
+    expect(brotli.status).toBe(501);
+    const register = await fetch(
+      `${fm.url}/collector.v1.CollectorService/RegisterCollector?encoding=json&message=%7B%7D`,
+      {
+        headers: auth,
+      },
+    );
+    expect(register.status).toBe(405);
+    expect(register.headers.get("allow")).toBe("POST");
+    // Only the JSON call carried local attributes, so only it was a heartbeat.
+    expect(fm.collectors()[0]!.heartbeats).toBe(1);
   });
 
   it("refuses a Connect-Protocol-Version other than 1, and accepts none", async () => {
@@ -182,10 +223,12 @@ describe("FM emulator: collector semantics", () => {
 
   it("serves content and hash, then notModified when the hash is echoed, then new content", async () => {
     const fm = await start();
+    fm.setPipelines([{ name: "self_monitoring", contents: 'prometheus.exporter.self "alloy" { }' }]);
     await call(fm, "RegisterCollector", { id: "a", localAttributes: attrs });
     const first = await call(fm, "GetConfig", { id: "a", localAttributes: attrs });
     const { content, hash } = first.json as { content: string; hash: string };
-    expect(content).toContain("prometheus.exporter.self");
+    expect(content).toContain('declare "self_monitoring" {');
+    expect(content).toContain('prometheus.exporter.self "alloy" { }');
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
     const same = await call(fm, "GetConfig", { id: "a", localAttributes: attrs, hash });
     expect(same.json).toEqual({ hash, notModified: true });
@@ -202,6 +245,17 @@ describe("FM emulator: collector semantics", () => {
       heartbeats: 3,
       lastRemoteConfigStatus: "RemoteConfigStatuses_APPLIED",
     });
+  });
+
+  it("serves empty content, with a hash, when no pipeline matches", async () => {
+    const fm = await start();
+    await call(fm, "RegisterCollector", { id: "a", localAttributes: attrs });
+    const none = await call(fm, "GetConfig", { id: "a", localAttributes: attrs });
+    expect(none.json).toEqual({ hash: expect.stringMatching(/^[0-9a-f]{64}$/) as string });
+    fm.setPipelines([{ name: "win", contents: "logging {}", matchers: ['collector.os="windows"'] }]);
+    const still = await call(fm, "GetConfig", { id: "a", localAttributes: attrs });
+    expect(still.json).toEqual(none.json);
+    expect(fm.collectors()[0]!.pipelines).toEqual([]);
   });
 
   it("answers not_found to GetConfig for an unknown or unregistered collector", async () => {
