@@ -106,7 +106,7 @@ export function parseBlueprint(text: string, file: string): LoadedBlueprint {
       : [
           `blueprint ${file}: ignoring ${ignored.join(", ")}: fm-action does not use ${ignored.length === 1 ? "this key" : "these keys"} (blueprints written for synthkit carry them)`,
         ];
-  return { blueprint: parsed.data, file, notices };
+  return { blueprint: parsed.data, file, notices, locate: (path) => sourceMap.positionOf(path, "key") };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The typed blueprint (SPEC section 2) after validation, with every default applied. Pure data. */
 import type { Os } from "../blueprint/os.js";
+import type { YamlPath } from "./yaml-path.js";
 
 export type PerOs = Readonly<Record<Os, number>>;
 
@@ -62,4 +63,6 @@ export interface LoadedBlueprint {
   /** The path as given, or "shipped:<name>". */
   readonly file: string;
   readonly notices: string[];
+  /** Line and column of a path in the source (of its key; the closest existing node when it is absent). */
+  readonly locate: (path: YamlPath) => { line: number; column: number } | undefined;
 }

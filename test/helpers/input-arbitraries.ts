@@ -71,6 +71,23 @@ const ODD_RATES = [
   `1${"0".repeat(400)}`,
 ];
 const ODD_BOOLEANS = ["yes", "no", "on", "1", "0", "tRUE", "t"];
+const VALID_CLEANUP = ["delete", "unregister"];
+const ODD_CLEANUP = ["Delete", "remove", "unregistered", "delete ", "none", "true"];
+const VALID_SHARDS = ["1/1", "1/4", "4/4", "2/3", "256/256", "17/256"];
+const ODD_SHARDS = [
+  "0/4",
+  "5/4",
+  "1/0",
+  "1/257",
+  "2",
+  "2/",
+  "/4",
+  "a/b",
+  "1/4/2",
+  "-1/4",
+  "1.5/4",
+  "\u0661/2",
+];
 
 const SCHEMES = [
   "https://",
@@ -204,6 +221,10 @@ function domainOf(name: string, token: fc.Arbitrary<string>) {
       return pair(fc.constantFrom(...VALID_RATES), fc.constantFrom(...ODD_RATES));
     case "boolean":
       return pair(fc.constantFrom(...VALID_BOOLEANS), fc.constantFrom(...ODD_BOOLEANS));
+    case "choice":
+      return pair(fc.constantFrom(...VALID_CLEANUP), fc.constantFrom(...ODD_CLEANUP));
+    case "shard":
+      return pair(fc.constantFrom(...VALID_SHARDS), fc.constantFrom(...ODD_SHARDS));
     case "url":
       // A token pasted into the URL field is a classic mix-up: it must not be echoed in the error.
       return pair(validUrl, fc.oneof({ weight: 5, arbitrary: urlValue }, { weight: 1, arbitrary: token }));
