@@ -79,7 +79,14 @@ export type ConnectCode =
   | "unauthenticated";
 
 export type FmProcedure =
-  "RegisterCollector" | "GetConfig" | "UnregisterCollector" | "ListCollectors" | "GetLimits";
+  | "RegisterCollector"
+  | "GetConfig"
+  | "UnregisterCollector"
+  | "ListCollectors"
+  | "GetCollector"
+  | "DeleteCollector"
+  | "BulkDeleteCollectors"
+  | "GetLimits";
 
 export class FmApiError extends Error {
   override readonly name = "FmApiError";

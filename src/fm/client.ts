@@ -71,10 +71,24 @@ export interface FmClient {
     options?: GetConfigOptions,
   ): Promise<SendOutcome<GetConfigResult>>;
   unregister(id: string, call?: CallOptions): Promise<SendOutcome<void>>;
-  /** Management API; needs fleet-management:read. Used by `fm-fleet doctor` and leftover hunting. */
-  listCollectors(call?: CallOptions): Promise<SendOutcome<FmCollectorInfo[]>>;
+  /**
+   * Management API; needs fleet-management:read. Every collector whose attributes satisfy all the
+   * Alertmanager matchers; no matcher lists every collector (docs/fm-protocol.md#management-api).
+   */
+  listCollectors(matchers?: readonly string[], call?: CallOptions): Promise<SendOutcome<FmCollectorInfo[]>>;
   /** tenant.v1.TenantService/GetLimits. Field names are not published, so the JSON is returned as is. */
   getLimits(call?: CallOptions): Promise<SendOutcome<Record<string, unknown>>>;
+}
+
+/**
+ * The management calls cleanup and sweep need beside ListCollectors (docs/fm-protocol.md#management-api);
+ * they need fleet-management:write. One request each, classified like every other call.
+ */
+export interface FmManagementCalls extends Pick<FmClient, "listCollectors"> {
+  getCollector(id: string, call?: CallOptions): Promise<SendOutcome<FmCollectorInfo>>;
+  deleteCollector(id: string, call?: CallOptions): Promise<SendOutcome<void>>;
+  /** Atomic: one ID FM does not know fails the whole request with not_found and deletes nothing. */
+  bulkDeleteCollectors(ids: readonly string[], call?: CallOptions): Promise<SendOutcome<void>>;
 }
 
 export interface FmClientOptions {
@@ -106,7 +120,7 @@ const SERVICE = {
   tenant: "tenant.v1.TenantService",
 } as const;
 
-export function createFmClient(options: FmClientOptions): FmClient {
+export function createFmClient(options: FmClientOptions): FmClient & FmManagementCalls {
   // connect-go's client trims trailing slashes before appending the procedure (collector.connect.go).
   const base = String(options.baseUrl).replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
@@ -210,12 +224,38 @@ export function createFmClient(options: FmClientOptions): FmClient {
         collectorId: id,
         callOptions,
       }),
-    listCollectors: (callOptions) =>
+    listCollectors: (matchers = [], callOptions) =>
       call({
         service: "collector",
         procedure: "ListCollectors",
-        message: {},
+        message: matchers.length > 0 ? { matchers } : {},
         decode: decodeCollectors,
+        callOptions,
+      }),
+    getCollector: (id, callOptions) =>
+      call({
+        service: "collector",
+        procedure: "GetCollector",
+        message: { id },
+        decode: (json) => decodeCollector(isRecord(json) ? json : {}),
+        collectorId: id,
+        callOptions,
+      }),
+    deleteCollector: (id, callOptions) =>
+      call({
+        service: "collector",
+        procedure: "DeleteCollector",
+        message: { id },
+        decode: () => undefined,
+        collectorId: id,
+        callOptions,
+      }),
+    bulkDeleteCollectors: (ids, callOptions) =>
+      call({
+        service: "collector",
+        procedure: "BulkDeleteCollectors",
+        message: { ids },
+        decode: () => undefined,
         callOptions,
       }),
     getLimits: (callOptions) =>
@@ -241,7 +281,11 @@ function decodeGetConfig(json: unknown): GetConfigResult {
 
 function decodeCollectors(json: unknown): FmCollectorInfo[] {
   const list = isRecord(json) && Array.isArray(json.collectors) ? (json.collectors as unknown[]) : [];
-  return list.filter(isRecord).map((c) => ({
+  return list.filter(isRecord).map(decodeCollector);
+}
+
+function decodeCollector(c: Record<string, unknown>): FmCollectorInfo {
+  return {
     id: typeof c.id === "string" ? c.id : "",
     ...(typeof c.name === "string" ? { name: c.name } : {}),
     localAttributes: stringMap(c.localAttributes),
@@ -250,7 +294,7 @@ function decodeCollectors(json: unknown): FmCollectorInfo[] {
     ...(typeof c.createdAt === "string" ? { createdAt: c.createdAt } : {}),
     ...(typeof c.updatedAt === "string" ? { updatedAt: c.updatedAt } : {}),
     ...(typeof c.markedInactiveAt === "string" ? { markedInactiveAt: c.markedInactiveAt } : {}),
-  }));
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
