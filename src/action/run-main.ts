@@ -10,8 +10,9 @@ import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
+import { shardRoster } from "../fleet/shard.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
 import { launchFleet } from "../runtime/launch.js";
 import { daemonScriptPath } from "../runtime/daemon-path.js";
 import { secretValues } from "../settings/credentials.js";
@@ -43,7 +44,14 @@ export async function runMain(deps: MainDeps = defaultMainDeps()): Promise<void>
 }
 
 async function main(deps: MainDeps): Promise<void> {
-  const { fleet: settings, dryRun, failOnCleanupError, notices } = parseActionSettings(deps.env);
+  const {
+    fleet: settings,
+    dryRun,
+    sweep,
+    sweepOlderThanMs,
+    failOnCleanupError,
+    notices,
+  } = parseActionSettings(deps.env);
   const known = secretValues(settings.credentials);
   // Mask the tokens and every derived form (base64 Basic-auth strings) before anything can print them.
   for (const form of secretForms(known.secrets, known.users)) core.setSecret(form);
@@ -53,10 +61,15 @@ async function main(deps: MainDeps): Promise<void> {
 
   const loaded = loadBlueprint(settings.blueprint, { cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd() });
   for (const notice of loaded.notices) core.notice(notice, { title: "Blueprint" });
-  const roster = buildRoster(loaded.blueprint, {
-    ...(settings.env === undefined ? {} : { env: settings.env }),
-    contextAttributes: settings.contextAttributes,
-  });
+  const roster = shardRoster(
+    buildRoster(loaded.blueprint, {
+      ...(settings.env === undefined ? {} : { env: settings.env }),
+      contextAttributes: settings.contextAttributes,
+      source: loaded.file,
+      locate: loaded.locate,
+    }),
+    settings.shard,
+  );
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   const ids = roster.collectors.map((c) => c.id);
 
@@ -68,7 +81,16 @@ async function main(deps: MainDeps): Promise<void> {
   }
 
   const fleetStartMs = deps.now();
-  const { config, secrets } = buildFleetConfig(settings, roster, fleetStartMs);
+  const repository = settings.contextAttributes["github.repository"];
+  if (sweep && (!settings.credentials.fm || !repository))
+    core.info(
+      `sweep: skipped, ${settings.credentials.fm ? "github.repository is unknown outside GitHub Actions" : "Fleet Management credentials are not set"}`,
+    );
+  const { config, secrets } = buildFleetConfig(settings, roster, fleetStartMs, {
+    // Made once per start, and saved in the fleet file, so post's inline cleanup knows it too.
+    runMarker: newRunMarker(deps.env),
+    ...(sweep && repository ? { sweep: { repository, olderThanMs: sweepOlderThanMs } } : {}),
+  });
   const stateDir = join(deps.env.RUNNER_TEMP || tmpdir(), `fm-action-${randomBytes(6).toString("hex")}`);
   let state: ActionState | undefined;
   const started = deps.now();
@@ -105,6 +127,7 @@ async function main(deps: MainDeps): Promise<void> {
     throw new Error(`the fleet did not start: ${scrub(result.reason)}.${cleanup} Log: ${result.paths.log}`);
   }
   setOutputs(ids, plan.seriesPerTick, config.fm !== null);
+  for (const w of result.status.startWarnings ?? []) core.warning(scrub(w), { title: "Fleet Management" });
   const c = result.status.counters;
   core.info(
     [

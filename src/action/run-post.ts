@@ -12,6 +12,7 @@ import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { coreLogger } from "./core-logger.js";
 import { STATE_KEY, parseActionState } from "./state.js";
 import { renderSummary } from "./summary.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
 
 const LOG_TAIL_BYTES = 64 * 1024;
 
@@ -69,11 +70,11 @@ async function post(): Promise<void> {
   }
 
   const c = result.cleanup;
+  // Warnings (unregistered, not deleted; IDs left to another run) never fail the step: only what is left
+  // registered or open does.
+  for (const w of c.warnings) core.warning(scrub(w), { title: "fm-action cleanup" });
   if (result.problems.length === 0) {
-    core.info(
-      `fm-action: cleanup complete (${describeWho(result.cleanedBy)}): ${c.unregistered} collectors unregistered, ${c.seriesClosed} series closed.`,
-    );
-    for (const w of c.warnings) core.warning(w, { title: "fm-action cleanup" });
+    core.info(`fm-action: cleanup complete (${describeWho(result.cleanedBy)}): ${describeCleanup(c)}.`);
     return;
   }
   const message = `cleanup incomplete:\n${result.problems.map((p) => `- ${p}`).join("\n")}`;

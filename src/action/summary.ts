@@ -4,6 +4,7 @@
  */
 import type { Collector } from "../fleet/types.js";
 import { counterSections } from "../runtime/counters.js";
+import { describeRecords } from "../runtime/cleanup-text.js";
 import type { TeardownResult } from "../runtime/teardown.js";
 
 const BAR = "█";
@@ -39,7 +40,7 @@ export function renderSummary(input: {
     `## fm-action: ${collectors.length} fake Alloy collectors (${input.blueprint})`,
     "",
     ok
-      ? `**Cleanup complete**: ${input.fm ? `${cleanup.unregistered} collectors unregistered` : "FM off"}, ${input.prom ? `${cleanup.seriesClosed} series closed with stale markers` : "remote write off"} (by ${describeCleaner(result.cleanedBy)}).`
+      ? `**Cleanup complete**: ${input.fm ? `${describeRecords(cleanup)}` : "FM off"}, ${input.prom ? `${cleanup.seriesClosed} series closed with stale markers` : "remote write off"} (by ${describeCleaner(result.cleanedBy)}).`
       : `**Cleanup incomplete** (by ${describeCleaner(result.cleanedBy)}):\n\n${result.problems.map((p) => `- ${p}`).join("\n")}`,
     "",
     "| OS | kind | collectors |",

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
 import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
 import { launchFleet } from "../runtime/launch.js";
 import { daemonScriptPath } from "../runtime/daemon-path.js";
@@ -88,7 +89,10 @@ export async function startCommand(
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
   io.stdout.write(`${formatPlanTable(summarizePlan(roster, { intervalMs: settings.intervalMs }))}\n`);
 
-  const { config, secrets } = buildFleetConfig(settings, roster, Date.now());
+  const { config, secrets } = buildFleetConfig(settings, roster, Date.now(), {
+    // Made once per start and saved in the fleet file, so `fm-fleet stop` cleans up by it even inline.
+    runMarker: newRunMarker(io.env),
+  });
   let record: z.infer<typeof cliStateSchema> | undefined;
   const result = await launchFleet({
     stateDir,
@@ -109,6 +113,7 @@ export async function startCommand(
     io.stderr.write(`log: ${result.paths.log}\n`);
     return 1;
   }
+  for (const w of result.status.startWarnings ?? []) logger.warn(w);
   io.stdout.write(
     `fleet running in the background (PID ${result.pid}); state in ${stateDir}\nstop it with: fm-fleet stop${stateDirGiven === SETTINGS.stateDir.default ? "" : ` --state-dir ${stateDirGiven}`}\n`,
   );
@@ -137,9 +142,10 @@ export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
   });
   const c = result.cleanup;
   io.stdout.write(
-    `background process: ${result.daemon}; cleanup ${result.problems.length === 0 ? "complete" : "INCOMPLETE"} (${result.cleanedBy}): ${c.unregistered} unregistered, ${c.seriesClosed} series closed\n`,
+    `background process: ${result.daemon}; cleanup ${result.problems.length === 0 ? "complete" : "INCOMPLETE"} (${result.cleanedBy}): ${describeCleanup(c)}\n`,
   );
   for (const p of result.problems) io.stdout.write(`  ${p}\n`);
+  for (const w of c.warnings) io.stdout.write(`  warning: ${w}\n`);
   return result.problems.length === 0 ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@
 import { InputError, type InputProblem } from "../core/errors.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
+import { shardRoster } from "../fleet/shard.js";
 import type { Roster } from "../fleet/types.js";
 import { parseSettings, type RawSettings } from "../settings/parse.js";
 import { commandFlags, takesBlueprint, unknownFlagReason, type SettingsCommand } from "../settings/table.js";
@@ -49,12 +50,14 @@ export function settingsFromArgv<C extends SettingsCommand>(
   return settings;
 }
 
+/** The roster the settings ask for: the whole fleet's, cut to one part with a shard. */
 export function rosterFor(settings: RosterSettings, cwd: string): { roster: Roster; notices: string[] } {
   const loaded = loadBlueprint(settings.blueprint, { cwd });
   const roster = buildRoster(loaded.blueprint, {
     ...(settings.env === undefined ? {} : { env: settings.env }),
     contextAttributes: settings.contextAttributes,
     source: loaded.file,
+    locate: loaded.locate,
   });
-  return { roster, notices: loaded.notices };
+  return { roster: shardRoster(roster, settings.shard), notices: loaded.notices };
 }

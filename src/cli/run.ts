@@ -7,7 +7,8 @@ import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
 import { secretValues } from "../settings/credentials.js";
 import { credentialVariables, optionsHelp } from "../settings/table.js";
@@ -49,7 +50,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
   io.stdout.write(`${formatPlanTable(plan)}\n`);
 
   const now = options.now ?? Date.now;
-  const { config, secrets } = buildFleetConfig(settings, roster, now());
+  const { config, secrets } = buildFleetConfig(settings, roster, now(), { runMarker: newRunMarker(io.env) });
   const engine = createFleetEngine({ config, secrets, logger, scrub });
 
   // Ctrl-C: the first one cleans up, a second one while cleaning is ignored so cleanup is never cut short.
@@ -92,7 +93,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     io.stdout.write(
       [
         ...formatCounterLines(counterSections(engine.counters())),
-        `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${report.unregistered} unregistered, ${report.seriesClosed} series closed`,
+        `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${describeCleanup(report)}`,
         ...report.unregisterFailed.map((f) => `  still registered: ${f.id}: ${f.error}`),
         ...(report.seriesOpen
           ? [`  series left open: ${report.seriesOpen}: ${report.seriesError ?? ""}`]

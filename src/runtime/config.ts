@@ -3,7 +3,9 @@
  * stdin, and the roster file post cleans up from. Validated with zod on read, because a file written by
  * another version of the action, or truncated by a crash, must fail loudly rather than half-work.
  */
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { runMarkerFromEnv, withRunMarker } from "../fleet/run-marker.js";
 import type { Roster } from "../fleet/types.js";
 import type { FleetSettings } from "../settings/types.js";
 
@@ -31,6 +33,22 @@ export const fleetConfigSchema = z.object({
   maxLifetimeMs: z.number().int().positive(),
   fm: z.object({ url: z.string(), stackId: z.string() }).nullable(),
   prom: z.object({ url: z.string(), user: z.string(), tenant: z.string().optional() }).nullable(),
+  /**
+   * This start's `fake.run` (fleet/run-marker.ts), already in every collector's attributes: cleanup, inline
+   * in post too, touches only FM records that still carry it.
+   */
+  runMarker: z.string(),
+  /** After UnregisterCollector: delete the records (default) or leave them listed as inactive. */
+  cleanup: z.enum(["delete", "unregister"]).default("delete"),
+  /** Before registering, delete leftovers of this repository (action input `sweep`). */
+  sweep: z
+    .object({ repository: z.string(), olderThanMs: z.number().int().nonnegative() })
+    .nullable()
+    .default(null),
+  /** Set when the fleet is one part of a larger roster. */
+  shard: z
+    .object({ index: z.number().int(), count: z.number().int(), rosterSize: z.number().int() })
+    .optional(),
 });
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 
@@ -58,19 +76,35 @@ export type DaemonHandoff = z.infer<typeof daemonHandoffSchema>;
 export type FleetConfigSettings = Pick<
   FleetSettings,
   "intervalMs" | "heartbeatIntervalMs" | "fmRatePerSecond" | "maxLifetimeMs" | "credentials"
->;
+> &
+  Partial<Pick<FleetSettings, "cleanup">>;
+
+/** What a start adds to its settings: its own identity, and what to do before registering. */
+export interface StartOptions {
+  /** This start's `fake.run`: newRunMarker(env), made once per start. Default: a local one. */
+  readonly runMarker?: string;
+  /** Delete this repository's leftovers before registering. */
+  readonly sweep?: { readonly repository: string; readonly olderThanMs: number };
+}
+
+/** A run marker for a start from this environment (fleet/run-marker.ts), with 8 random hex digits. */
+export function newRunMarker(env: NodeJS.ProcessEnv): string {
+  return runMarkerFromEnv(env, randomBytes(4).toString("hex"));
+}
 
 /** Splits settings into the config (safe to write to a file) and the secrets (stdin and a 0600 file only). */
 export function buildFleetConfig(
   settings: FleetConfigSettings,
   roster: Roster,
   fleetStartMs: number,
+  start: StartOptions = {},
 ): { config: FleetConfig; secrets: FleetSecrets } {
   const { fm, prom } = settings.credentials;
+  const runMarker = start.runMarker ?? newRunMarker({});
   return {
     config: {
       blueprint: roster.blueprint,
-      collectors: roster.collectors.map((c) => ({ ...c })),
+      collectors: roster.collectors.map((c) => withRunMarker(c, runMarker)),
       fleetStartMs,
       intervalMs: settings.intervalMs,
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
@@ -78,6 +112,10 @@ export function buildFleetConfig(
       maxLifetimeMs: settings.maxLifetimeMs,
       fm: fm ? { url: fm.url, stackId: fm.stackId } : null,
       prom: prom ? { url: prom.url, user: prom.user, ...(prom.tenant ? { tenant: prom.tenant } : {}) } : null,
+      runMarker,
+      cleanup: settings.cleanup ?? "delete",
+      sweep: start.sweep ? { ...start.sweep } : null,
+      ...(roster.shard ? { shard: { ...roster.shard } } : {}),
     },
     secrets: { ...(fm ? { fmToken: fm.token } : {}), ...(prom?.token ? { promToken: prom.token } : {}) },
   };

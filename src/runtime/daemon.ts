@@ -53,7 +53,9 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   let engine: FleetEngine | undefined;
   const lastTimestampMs = handoff.notBeforeMs ?? 0;
 
-  const status = (extra: Partial<Status> = {}): Status => ({
+  let startWarnings: readonly string[] = [];
+
+  const status = (extra: Pick<Status, "cleanup"> = {}): Status => ({
     pid: process.pid,
     nonce: handoff.nonce,
     phase,
@@ -67,9 +69,10 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
       : {},
     ...(reason ? { reason: scrub(reason) } : {}),
+    startWarnings: startWarnings.map(scrub),
     ...extra,
   });
-  const report = (extra?: Partial<Status>) => {
+  const report = (extra?: Pick<Status, "cleanup">) => {
     try {
       writeStatus(paths.status, status(extra));
     } catch (err) {
@@ -115,6 +118,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       scrub,
     });
     const started = await engine.start(startAbort.signal);
+    startWarnings = started.warnings;
     logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
     if (!stopRequested) {
       phase = "ready";

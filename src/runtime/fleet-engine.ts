@@ -11,7 +11,13 @@ import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { RemoteConfigStatus } from "../fm/client.js";
 import { createFmClient } from "../fm/client.js";
+import { cleanUpFleetInFm } from "../fm/cleanup.js";
 import { createFmController, type FmController, type FmErrorKind } from "../fm/controller.js";
+import { createFmManagement, type FmManagement } from "../fm/management.js";
+import { describeHolders, FAKE_MATCHER, heldByOthers } from "../fm/ownership.js";
+import { sweepLeftovers } from "../fm/sweep.js";
+import { formatMatcher } from "../fleet/matchers.js";
+import { withRunMarker } from "../fleet/run-marker.js";
 import type { Collector } from "../fleet/types.js";
 import { zeroRemoteWriteCounters } from "../remote-write/counters.js";
 import { createEmitter, type Emitter } from "../remote-write/emitter.js";
@@ -55,6 +61,8 @@ export interface FleetEngineOptions {
 export interface StartReport {
   registered: number;
   firstPushSamples: number;
+  /** What the user should know about the start: IDs another live run holds, a sweep that failed. */
+  warnings: string[];
 }
 
 /** What a change did, collector by collector. */
@@ -103,17 +111,24 @@ export interface FleetEngine {
 
 /** Default time cleanup may take when the caller gives no deadline. */
 const DEFAULT_CLEANUP_MS = 60_000;
+/** Longest the sweep before registering may take (it deletes in batches at 3 req/s). */
+const SWEEP_MS = 30_000;
+/** Longest the check for other runs holding our IDs may delay registering (one call). */
+const OWNERSHIP_CHECK_MS = 10_000;
 
 export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
   const { config, secrets } = options;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
-  const initial = options.collectors ?? config.collectors;
+  // Every collector this engine registers carries this start's marker, whoever built it (joins, upgrades).
+  const stamp = (c: Collector) => withRunMarker(c, config.runMarker);
+  const initial = (options.collectors ?? config.collectors).map(stamp);
   const membership = createMembership(initial);
   const transport = createHttpTransport({ connections: 16 });
 
   let fm: FmController | undefined;
+  let management: FmManagement | undefined;
   if (config.fm) {
     if (!secrets.fmToken) throw new Error("FM is configured but its token was not handed over");
     const client = createFmClient({
@@ -131,6 +146,8 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       random,
       logger,
     });
+    // Management calls have their own FM limit, so their own bucket (fm/management.ts).
+    management = createFmManagement({ client, clock, random });
     if (options.adoptFleet) fm.adopt(initial);
   }
 
@@ -170,6 +187,54 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
   let stopped: Promise<CleanupReport> | undefined;
   const persist = () => options.onMembersChanged?.(membership.everyone());
 
+  /**
+   * Before registering: sweep this repository's leftovers when asked, and warn when a live run holds our
+   * IDs (one ListCollectors of fake collectors). Bounded and never fatal: metrics are already running.
+   */
+  async function preflight(signal: AbortSignal): Promise<string[]> {
+    const warnings: string[] = [];
+    if (!management) return warnings;
+    if (config.sweep) {
+      const { repository, olderThanMs } = config.sweep;
+      const swept = await sweepLeftovers({
+        management,
+        matchers: [formatMatcher({ name: "github.repository", op: "=", value: repository })],
+        olderThanMs,
+        nowMs: clock.now(),
+        dryRun: false,
+        limits: { deadlineMs: clock.monotonic() + SWEEP_MS, signal },
+      });
+      if (swept.listError)
+        warnings.push(`sweep: could not list the leftovers of ${repository}: ${swept.listError}`);
+      else
+        logger.info(
+          `sweep: ${swept.deleted.length} leftover(s) of ${repository} deleted (${swept.stale.length} inactive for over ${Math.round(olderThanMs / 60_000)} min among ${swept.listed} fake collectors)`,
+        );
+      if (swept.failed.length > 0)
+        warnings.push(
+          `sweep: ${swept.failed.length} leftover(s) of ${repository} could not be deleted: ${swept.failed[0]!.error}`,
+        );
+    }
+    const listed = await management.list([FAKE_MATCHER], {
+      deadlineMs: clock.monotonic() + OWNERSHIP_CHECK_MS,
+      signal,
+    });
+    if (listed.kind === "success") {
+      const ids = membership.present().map((c) => c.id);
+      const held = heldByOthers(ids, listed.value, config.runMarker, { liveOnly: true });
+      if (held.length > 0)
+        warnings.push(
+          `${held.length} of this fleet's collector IDs are in use by another live run: ${describeHolders(held)}. ` +
+            `Registering takes them over, and that run's cleanup will then leave them to this one. ` +
+            `Give each run its own env (input env, flag --env), e.g. env: pr-<pull request number>.`,
+        );
+    } else {
+      logger.debug(`could not check whether another run holds these IDs: ${listed.error.message}`);
+    }
+    for (const w of warnings) logger.warn(w, "Fleet Management");
+    return warnings;
+  }
+
   /** Applies a life change to the members it is allowed for; returns the ones it applied to. */
   const transition = (
     ids: readonly string[],
@@ -206,8 +271,10 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
             throw new Error(`the first remote-write push failed: ${tick.error ?? "unknown error"}`);
           return tick.samples;
         })();
+        const warnings: string[] = [];
         const registration = (async () => {
           if (!fm) return 0;
+          warnings.push(...(await preflight(failure.signal)));
           const report = await fm.register(membership.present(), { signal: failure.signal });
           if (report.failed.length > 0) {
             const sample = report.failed
@@ -228,7 +295,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
           metrics.catch(fail),
           registration.catch(fail),
         ]);
-        return { registered, firstPushSamples };
+        return { registered, firstPushSamples, warnings };
       } finally {
         signal?.removeEventListener("abort", onAbort);
       }
@@ -242,7 +309,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
     },
 
     async join(collectors, signal) {
-      const added = membership.add(collectors);
+      const added = membership.add(collectors.map(stamp));
       persist();
       emitter?.add(added);
       const report = fm ? await fm.register(added, signal ? { signal } : {}) : { registered: 0, failed: [] };
@@ -286,7 +353,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
     },
 
     async update(collectors, signal) {
-      const known = membership.replace(collectors);
+      const known = membership.replace(collectors.map(stamp));
       persist();
       for (const c of known) emitter?.update(c);
       const failed: { id: string; error: string }[] = [];
@@ -312,19 +379,33 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
     stop(stopOptions) {
       stopped ??= (async (): Promise<CleanupReport> => {
         const deadlineMs = stopOptions?.deadlineMs ?? clock.monotonic() + DEFAULT_CLEANUP_MS;
-        const report: CleanupReport = emptyCleanup();
+        const report: CleanupReport = {
+          ...emptyCleanup(),
+          ...(fm ? { mode: config.cleanup, deleted: 0 } : {}),
+        };
         // Stop the loops first so no heartbeat re-registers a collector we are about to unregister; the
         // tick in flight finishes its retries within the deadline, so its samples land before the markers.
         await Promise.allSettled([fm?.stopHeartbeats(), emitter?.stop({ deadlineMs })]);
         // Unregister and close series side by side: they share nothing but the deadline.
         await Promise.all([
           (async () => {
-            if (!fm) return;
+            if (!fm || !management) return;
             try {
-              const u = await fm.unregisterAll({ deadlineMs });
-              report.unregistered = u.unregistered.length;
-              report.unregisterFailed = u.failed;
-              report.warnings.push(...u.warnings);
+              const r = await cleanUpFleetInFm({
+                controller: fm,
+                management,
+                runMarker: config.runMarker,
+                mode: config.cleanup,
+                ids: membership.everyone().map((c) => c.id),
+                limits: { deadlineMs },
+                logger,
+              });
+              report.unregistered = r.unregistered;
+              report.unregisterFailed = r.unregisterFailed;
+              report.deleted = r.deleted;
+              report.notDeleted = r.notDeleted;
+              report.otherRuns = r.otherRuns.map((h) => ({ id: h.id, run: h.run }));
+              report.warnings.push(...r.warnings);
             } catch (err) {
               report.unregisterFailed = membership
                 .everyone()

@@ -12,6 +12,20 @@ export const cleanupReportSchema = z.object({
   unregistered: z.number().int(),
   /** Collectors that could not be unregistered, with the reason. */
   unregisterFailed: z.array(z.object({ id: z.string(), error: z.string() })),
+  /** What cleanup was asked to do with FM's records after unregistering (input `cleanup`). */
+  mode: z.enum(["delete", "unregister"]).optional(),
+  /** Records removed from FM's list (delete mode), those already gone included. */
+  deleted: z.number().int().optional(),
+  /**
+   * Collectors unregistered but still listed in FM as inactive, grouped by why (FM refused the management
+   * calls, the deadline passed). A warning, never an incomplete cleanup: nothing is left registered.
+   */
+  notDeleted: z.array(z.object({ ids: z.array(z.string()), reason: z.string() })).optional(),
+  /**
+   * Collectors another run registered again since this one did (another `fake.run`): left alone, with the
+   * run that holds them.
+   */
+  otherRuns: z.array(z.object({ id: z.string(), run: z.string() })).optional(),
   warnings: z.array(z.string()),
   /** Series closed with a stale marker. */
   seriesClosed: z.number().int(),
@@ -37,6 +51,8 @@ export const statusSchema = z.object({
   lastErrors: z.record(z.string(), z.string()),
   /** Why start failed, or why the process stopped on its own (max-lifetime, parent gone). */
   reason: z.string().optional(),
+  /** Warnings of the start (leftovers swept, IDs held by another live run), for main to show. */
+  startWarnings: z.array(z.string()).optional(),
   cleanup: cleanupReportSchema.optional(),
 });
 export type Status = z.infer<typeof statusSchema>;

@@ -156,9 +156,9 @@ export async function teardownFleet(options: {
       } catch (err) {
         const why = describeError(err);
         cleanup = {
-          unregistered: 0,
+          ...emptyCleanup(),
+          mode: saved.config.cleanup,
           unregisterFailed: saved.config.fm ? fleet.map((c) => ({ id: c.id, error: why })) : [],
-          warnings: [],
           seriesClosed: 0,
           seriesOpen: saved.config.prom ? seriesPerTickOf(fleet.length) : 0,
           seriesError: why,

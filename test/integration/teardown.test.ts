@@ -37,6 +37,9 @@ async function liveFleet(): Promise<{ config: FleetConfig; secrets: FleetSecrets
     maxLifetimeMs: 60_000,
     fm: { url: fm.url, stackId: "777" },
     prom: { url: rw.url, user: "" },
+    runMarker: "local-0badcafe",
+    cleanup: "delete",
+    sweep: null,
   };
   const secrets = { fmToken: "glc_right_token_0123456789" };
   // Another process (the daemon) registered and pushed, then died without cleaning up.
@@ -62,6 +65,9 @@ describe("teardown from the saved fleet", () => {
     expect(result.problems).toEqual([]);
     expect(result.cleanedBy).toBe("inline");
     expect(fm!.collectors().filter((c) => c.registered)).toHaveLength(0);
+    // The run marker saved in the fleet file let post confirm the records as its own and delete them.
+    expect(fm!.collectors()).toEqual([]);
+    expect(result.cleanup).toMatchObject({ mode: "delete", deleted: 3 });
     expect(rw!.openSeries()).toBe(0);
     expect(existsSync(statePaths(dir).secrets)).toBe(false);
   });
