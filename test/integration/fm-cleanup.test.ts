@@ -103,16 +103,19 @@ describe("cleanup in FM's store", () => {
     await storeLine("default: before");
     const e = engine(standaloneFleet(3), { runMarker: "local-0000000a" });
     await e.start();
+    // One collector leaves while the fleet runs: unregistered at once, like Alloy on shutdown.
+    await e.leave(["fleet-management-ci-linux-03"]);
     expect(await storeLine("default: running")).toMatch(
-      /3 records, 3 registered, 0 inactive; by fake.run local-0000000a: 3/,
+      /3 records, 2 registered, 1 inactive; by fake.run local-0000000a: 3/,
     );
     const report = await stop(e);
     await storeLine("default: after");
     expect(await store()).toEqual([]);
+    // The one that left was unregistered then; the records of all three are deleted now.
     expect(report).toMatchObject({
       complete: true,
       mode: "delete",
-      unregistered: 3,
+      unregistered: 2,
       deleted: 3,
       notDeleted: [],
     });
@@ -237,9 +240,12 @@ describe("cleanup in FM's store", () => {
         ? { status: 404, body: "404 page not found\n", contentType: "text/plain" }
         : undefined,
     );
+    await storeLine("no ListCollectors: before");
     const e = engine(standaloneFleet(2), { runMarker: "local-0000000d", url: proxy.url });
     await e.start();
+    await storeLine("no ListCollectors: running");
     const report = await stop(e);
+    await storeLine("no ListCollectors: after");
     expect(report).toMatchObject({ complete: true, unregistered: 2, deleted: 0 });
     expect(report.notDeleted![0]!.reason).toMatch(
       /FM refused ListCollectors \(unimplemented, HTTP 404\): this FM URL serves no management API/,
