@@ -12,7 +12,7 @@
  * shared one on first use. Either way the bytes on the wire inflate to the same records.
  */
 import type { Series } from "../signals/types.js";
-import { createCompressedTemplate, sliceTemplate, type CompressedTemplate } from "./compressed-template.js";
+import { createJoinedTemplate, sliceTemplate, type CompressedTemplate } from "./compressed-template.js";
 
 /**
  * Collectors per shared fragment. Measured on a 2,000-collector fleet against snappy over whole requests:
@@ -59,7 +59,7 @@ export function createCompressedFleet(
   const counts = Uint32Array.from(collectors, (series) => series.length);
   const shared: CompressedTemplate[] = [];
   for (let first = 0; first < collectors.length; first += size)
-    shared.push(createCompressedTemplate(collectors.slice(first, first + size).flat()));
+    shared.push(createJoinedTemplate(collectors.slice(first, first + size)));
   const own = new Map<number, CompressedTemplate>();
 
   /** Collector i's own fragment, cut from its shared one the first time it is asked for. */

@@ -69,11 +69,12 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
       timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
     },
     addSamples(template, values, offset = 0) {
-      const frame = frameOf(template);
+      const frame = frameOf(template); // may grow buf: before buf is read
       pos += writeFrameSamples(buf, view, pos, frame, values, offset, timestamp!);
     },
     addStaleMarkers(template) {
-      pos += writeFrameStale(buf, pos, frameOf(template), timestamp!);
+      const frame = frameOf(template); // may grow buf: before buf is read
+      pos += writeFrameStale(buf, pos, frame, timestamp!);
     },
     addMetadata(block) {
       reserve(block.bytes.length);

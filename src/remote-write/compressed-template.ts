@@ -69,6 +69,17 @@ export function createCompressedTemplate(series: readonly Series[]): CompressedT
 }
 
 /**
+ * One template over several lists of series in a row (several collectors'), their series numbered one
+ * list after another. Each list is encoded on its own and the records joined in a reused buffer, so
+ * building many templates leaves only small buffers behind for the collector.
+ */
+export function createJoinedTemplate(lists: readonly (readonly Series[])[]): CompressedTemplate {
+  return templateOf(
+    compressSeriesFrames(lists.map((series) => createSeriesTemplate(series).frame(PRESENT_WIDTH))),
+  );
+}
+
+/**
  * A template over an already compressed frame. It keeps only the fragment: a frame for another
  * timestamp width is rebuilt from the fragment itself, so the series' label structures need not stay
  * alive.
@@ -195,14 +206,51 @@ export function sliceTemplate(
   return templateOf(compressSeriesFrame(uncompressedRecords(frame, first, count, timestampWidth)));
 }
 
+/** Reused to join frames: as large as the largest joined frame so far. */
+let joined = new Uint8Array(0);
+
+/** Compresses the records of plain frames of one timestamp width, one frame after another, as one fragment. */
+export function compressSeriesFrames(frames: readonly SeriesFrame[]): CompressedFrame {
+  if (frames.length === 1) return compressSeriesFrame(frames[0]!);
+  let length = 0;
+  let series = 0;
+  for (const frame of frames) {
+    if (frame.compact) throw new Error("compressSeriesFrames needs plain frames, not compact ones");
+    if (frame.timestampWidth !== frames[0]!.timestampWidth)
+      throw new RangeError("frames of different timestamp widths cannot be joined");
+    length += frame.length;
+    series += frame.valueOffsets.length;
+  }
+  if (joined.length < length) joined = new Uint8Array(Math.max(length, 2 * joined.length));
+  const valueOffsets = new Uint32Array(series);
+  let at = 0;
+  let i = 0;
+  for (const frame of frames) {
+    joined.set(frame.bytes.subarray(0, frame.length), at);
+    for (const v of frame.valueOffsets) valueOffsets[i++] = at + v;
+    at += frame.length;
+  }
+  return compressSeriesFrame({
+    bytes: joined.subarray(0, length),
+    compact: false,
+    length,
+    valueOffsets,
+    timestampWidth: frames[0]?.timestampWidth ?? PRESENT_WIDTH,
+  });
+}
+
+/** Reused for the (start, length) runs of every frame compressed. */
+let runs = new Uint32Array(0);
+
 /** Compresses an uncompressed frame from encode.ts (a plain one: its bytes are the records). */
 export function compressSeriesFrame(frame: SeriesFrame): CompressedFrame {
   if (frame.compact) throw new Error("compressSeriesFrame needs a plain frame, not a compact one");
   const width = frame.timestampWidth;
   if (width > 10) throw new RangeError(`a timestamp varint takes at most 10 bytes, got ${width}`);
   const series = frame.valueOffsets.length;
-  const variable = new Uint32Array(2 * series);
-  const tied = new Uint32Array(2 * series);
+  if (runs.length < 4 * series) runs = new Uint32Array(4 * series);
+  const variable = runs.subarray(0, 2 * series);
+  const tied = runs.subarray(2 * series, 4 * series);
   frame.valueOffsets.forEach((v, i) => {
     variable[2 * i] = v;
     variable[2 * i + 1] = 8;

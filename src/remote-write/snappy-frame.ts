@@ -37,7 +37,8 @@ export interface CompressedFragment {
   readonly rawLength: number;
   /**
    * The literals, as triples (raw start, raw end, start of the literal's bytes in `bytes`): a byte at raw
-   * position r inside a literal sits at `bytes[outStart + r - rawStart]`.
+   * position r inside a literal sits at `bytes[outStart + r - rawStart]`. A view into scratch space,
+   * valid until the next compressFragment call.
    */
   readonly literals: Uint32Array;
 }
@@ -141,7 +142,7 @@ export function compressFragment(raw: Uint8Array, rewritten?: RewrittenBytes): C
   return {
     bytes: out.slice(0, op),
     rawLength: n,
-    literals: literals.slice(0, 3 * literalCount),
+    literals: literals.subarray(0, 3 * literalCount),
   };
 }
 
