@@ -38,7 +38,8 @@ import {
   planCompressedBatches,
 } from "../src/remote-write/compressed-request.js";
 import { compressBlockFragment } from "../src/remote-write/compressed-template.js";
-import { COMPACT_FRAMES_ABOVE_SERIES, DEFAULT_MAX_BATCH_BYTES } from "../src/remote-write/emitter.js";
+import { COMPACT_FRAMES_ABOVE_SERIES } from "../src/remote-write/emitter.js";
+import { DEFAULT_MAX_BATCH_BYTES } from "../src/remote-write/tick-writer.js";
 import {
   createSeriesTemplate,
   createWriteRequestEncoder,

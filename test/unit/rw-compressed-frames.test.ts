@@ -17,7 +17,7 @@ import {
   createCompressedTemplate,
   sliceTemplate,
 } from "../../src/remote-write/compressed-template.js";
-import { DEFAULT_MAX_BATCH_BYTES } from "../../src/remote-write/emitter.js";
+import { DEFAULT_MAX_BATCH_BYTES } from "../../src/remote-write/tick-writer.js";
 import {
   createSeriesTemplate,
   createWriteRequestEncoder,
