@@ -9,8 +9,9 @@ import { describeError, RemoteWriteError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
-import { parseRetryAfter } from "../transport/backoff.js";
+import { cappedRetryAfter, parseRetryAfter, retryAfterGiveUpMessage } from "../transport/backoff.js";
 import { basicAuth } from "../transport/endpoint.js";
+import { ResponseTooLargeError } from "../transport/http.js";
 import { withRetry } from "../transport/retry.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
 
@@ -97,8 +98,11 @@ export function createPusher(options: PusherOptions): Pusher {
     bytesSent: 0,
   };
   const slots = createSemaphore(maxInFlight);
-  /** A 429's Retry-After holds back every push, not only the refused one (SPEC section 6: slow down). */
-  let pausedUntil = 0;
+  /**
+   * A 429's Retry-After holds back every push, not only the refused one (SPEC section 6: slow down), for at
+   * most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
+   */
+  let paused = { untilMs: 0, askedMs: 0 };
   let lastLogged: string | undefined;
 
   const classify = (res: HttpResponse): SendOutcome<number> => {
@@ -110,7 +114,9 @@ export function createPusher(options: PusherOptions): Pusher {
     const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
     if (res.status === 429) {
       stats.throttled++;
-      pausedUntil = Math.max(pausedUntil, clock.now() + (retryAfterMs ?? policy.baseMs));
+      const askedMs = retryAfterMs ?? policy.baseMs;
+      const untilMs = clock.now() + cappedRetryAfter(askedMs);
+      if (untilMs > paused.untilMs) paused = { untilMs, askedMs };
     }
     return retryAfterMs === undefined
       ? { kind: "retryable", error }
@@ -129,6 +135,13 @@ export function createPusher(options: PusherOptions): Pusher {
       });
       return classify(res);
     } catch (err) {
+      // The status line came but the body was over the cap: the status still says what happened.
+      if (err instanceof ResponseTooLargeError)
+        return classify({
+          status: err.status,
+          headers: err.headers,
+          body: new TextEncoder().encode(err.message),
+        });
       return {
         kind: "retryable",
         error: new RemoteWriteError(0, true, quoteBody(describeError(err), scrub)),
@@ -142,8 +155,23 @@ export function createPusher(options: PusherOptions): Pusher {
       const deadlineMs = info.deadlineMs ?? clock.now() + DEFAULT_RETRY_WINDOW_MS;
       await slots.acquire();
       let attempts = 0;
+      const lose = (error: RemoteWriteError, why: string): PushResult => {
+        stats.samplesLost += info.samples;
+        stats.lastError = error.message;
+        // One line per distinct error: a 10,000-collector tick is ~60 requests that tend to fail alike.
+        if (error.message !== lastLogged)
+          logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
+        else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
+        lastLogged = error.message;
+        return { ok: false, status: error.status, attempts, error };
+      };
       try {
-        const waitMs = Math.min(pausedUntil, deadlineMs) - clock.now();
+        // Paused past the deadline: an attempt at the last moment could only time out, so do not make one.
+        if (paused.untilMs >= deadlineMs && paused.untilMs > clock.now()) {
+          const error = new RemoteWriteError(429, true, retryAfterGiveUpMessage(paused.askedMs));
+          return lose(error, "not sent");
+        }
+        const waitMs = Math.min(paused.untilMs, deadlineMs) - clock.now();
         if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
         const send = (n: number) => {
           attempts = n;
@@ -170,15 +198,13 @@ export function createPusher(options: PusherOptions): Pusher {
           outcome.error instanceof RemoteWriteError
             ? outcome.error
             : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
-        stats.samplesLost += info.samples;
-        stats.lastError = error.message;
-        const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
-        // One line per distinct error: a 10,000-collector tick is ~60 requests that tend to fail alike.
-        if (error.message !== lastLogged)
-          logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
-        else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
-        lastLogged = error.message;
-        return { ok: false, status: error.status, attempts, error };
+        const why =
+          outcome.kind === "retryable" && outcome.gaveUp
+            ? outcome.gaveUp
+            : error.retryable
+              ? `gave up after ${attempts} attempts`
+              : "the receiver refused the data";
+        return lose(error, why);
       } finally {
         slots.release();
       }
