@@ -2,6 +2,7 @@
  * Name rules shared by the blueprint schema and the `env` override (SPEC sections 2 and 3). Names end up in
  * collector IDs, which FM limits to 128 chars of [a-z0-9.-].
  */
+import { escapeUnsafe } from "./characters.js";
 
 const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -20,5 +21,5 @@ export function isValidName(name: string, max: number): boolean {
 /** Why `name` cannot be an environment name (e.g. the `env` override), or undefined when it can. */
 export function envNameProblem(name: string): string | undefined {
   if (isValidName(name, ENV_NAME_MAX)) return undefined;
-  return `expected an environment name of ${nameRule(ENV_NAME_MAX)}, found ${JSON.stringify(name)}`;
+  return `expected an environment name of ${nameRule(ENV_NAME_MAX)}, found ${escapeUnsafe(JSON.stringify(name))}`;
 }
