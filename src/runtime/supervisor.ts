@@ -19,8 +19,13 @@ import type { StatePaths } from "./paths.js";
 import { isAlive, isOurDaemon, trySignal } from "./process.js";
 import { readStatus, type Status } from "./status.js";
 
-/** Inputs (INPUT_FM-TOKEN …) and credential variables never reach the daemon's environment. */
-const SECRET_ENV = /^(INPUT_.*|GC_.*TOKEN|GC_TOKEN)$/i;
+/**
+ * Variables the daemon must not inherit: every action input (INPUT_FM-TOKEN …), anything named like a token,
+ * secret or password (GC_FM_TOKEN, the runner's GITHUB_TOKEN, npm's _authToken …), and the runner's own
+ * credentials for its services (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN and their URLs;
+ * https://docs.github.com/en/actions/reference/security/oidc). The daemon gets its tokens on stdin only.
+ */
+const SECRET_ENV = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_)|TOKEN|SECRET|PASSWORD|PASSWD/i;
 
 export function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));

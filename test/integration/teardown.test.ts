@@ -113,4 +113,31 @@ describe("the background process's environment", () => {
       PATH: "/usr/bin",
     });
   });
+
+  it("strips every variable whose name looks like a token, secret or password, the runner's included", () => {
+    const kept = {
+      PATH: "/usr/bin",
+      HOME: "/home/runner",
+      RUNNER_TEMP: "/tmp/r",
+      RUNNER_TRACKING_ID: "github_1",
+      NODE_EXTRA_CA_CERTS: "/etc/ca.pem",
+      GITHUB_REPOSITORY: "o/r",
+      GITHUB_RUN_ID: "42",
+      ACTIONS_CACHE_URL: "https://cache.example/",
+    };
+    const env = withoutSecrets({
+      ...kept,
+      GITHUB_TOKEN: "ghs_x",
+      ACTIONS_RUNTIME_TOKEN: "eyJ.x",
+      ACTIONS_RUNTIME_URL: "https://pipelines.example/",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "eyJ.y",
+      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.example/",
+      npm_config__authToken: "npm_x",
+      AWS_SECRET_ACCESS_KEY: "aws",
+      DB_PASSWORD: "pw",
+      Client_Secret: "cs",
+      INPUT_ANYTHING: "x",
+    });
+    expect(env).toEqual(kept);
+  });
 });
