@@ -1,7 +1,9 @@
 /**
  * Teardown of a fleet started in the background: shared by the action's post step and `fm-fleet stop`.
- * Asks the daemon to stop and waits; if it is dead, hung, or reports incomplete cleanup, unregisters and
- * closes series itself from the saved fleet file. Never throws; says exactly what it could not clean.
+ * Asks the daemon to stop and waits; if it is gone (dead, or killed after the grace period) or reports
+ * incomplete cleanup, unregisters and closes series itself from the saved fleet file. Never while it is
+ * alive: a process that could not be stopped is reported and left alone, since cleaning up behind it only
+ * makes it register again. Never throws; says exactly what it could not clean.
  * Running it twice is harmless: the second run finds the record of the first.
  */
 import { systemClock, type Clock } from "../core/clock.js";
@@ -16,7 +18,8 @@ import { cleanupBudgetMs, stopWaitMs } from "./budget.js";
 import { createFleetEngine } from "./fleet-engine.js";
 import type { StatePaths } from "./paths.js";
 import { emptyCleanup, type CleanupReport, type Status } from "./status.js";
-import { stopDaemon, type StopOutcome } from "./supervisor.js";
+import { isAlive } from "./process.js";
+import { stopDaemon, type StopOutcome, type StopResult } from "./supervisor.js";
 import { z } from "zod";
 
 export interface TeardownResult {
@@ -24,8 +27,8 @@ export interface TeardownResult {
   /** The daemon's last status (counters for the summary). */
   readonly status?: Status;
   readonly cleanup: CleanupReport;
-  /** Who did the cleanup that counts. */
-  readonly cleanedBy: "daemon" | "inline" | "earlier-run" | "nothing-to-clean";
+  /** Who did the cleanup that counts; "nobody" when the process is still running and was left alone. */
+  readonly cleanedBy: "daemon" | "inline" | "earlier-run" | "nothing-to-clean" | "nobody";
   /** Plain-words problems, each saying what was not cleaned and why. */
   readonly problems: string[];
 }
@@ -87,7 +90,7 @@ export async function teardownFleet(options: {
   const saved = loadFleetFiles(paths);
   const size = saved.config ? saved.config.collectors.length : 0;
   const rate = saved.config?.fmRatePerSecond ?? 15;
-  let stop: { outcome: StopOutcome; status?: Status };
+  let stop: StopResult;
   try {
     stop = await stopDaemon({
       paths,
@@ -97,19 +100,31 @@ export async function teardownFleet(options: {
       clock,
     });
   } catch (err) {
-    stop = { outcome: "dead" };
-    problems.push(`could not ask the background process to stop: ${describeError(err)}`);
-  }
-  if (stop.outcome === "hung") {
-    problems.push(
-      `the background process (PID ${options.pid}) did not stop and could not be proven to be ours, so it was not killed`,
-    );
+    // Not knowing is not "dead": a process that is alive is left alone.
+    const alive = options.pid !== undefined && isAlive(options.pid);
+    stop = {
+      outcome: alive ? "hung" : "dead",
+      notes: [`could not stop the background process: ${describeError(err)}`],
+    };
   }
   const status = stop.status && stop.status.nonce === options.nonce ? stop.status : undefined;
+  const hung = stop.outcome === "hung";
+  if (hung) {
+    problems.push(
+      ...stop.notes,
+      `the background process (PID ${options.pid}) is still running, so nothing was cleaned up behind it; ` +
+        `stop that process, then run the cleanup again`,
+    );
+  } else {
+    for (const note of stop.notes) logger.info(note);
+  }
 
   let cleanup: CleanupReport | undefined = status?.cleanup;
   let cleanedBy: TeardownResult["cleanedBy"] = "daemon";
-  if (!cleanup?.complete) {
+  if (hung) {
+    cleanedBy = "nobody";
+    cleanup = cleanup ?? { ...emptyCleanup(), complete: false };
+  } else if (!cleanup?.complete) {
     if (cleanup)
       logger.warn("the background process could not clean up everything; cleaning up from the saved fleet");
     else if (stop.outcome !== "not-running" || options.pid !== undefined)
@@ -159,8 +174,10 @@ export async function teardownFleet(options: {
     problems.push(`${cleanup.seriesOpen} series were not closed: ${cleanup.seriesError ?? "unknown reason"}`);
   }
 
-  // Secrets leave the disk whatever happened (SPEC section 9), unless a later teardown is to retry.
-  if (!(options.keepSecretsIfIncomplete && problems.length > 0)) removeFile(paths.secrets);
+  // Secrets leave the disk whatever happened (SPEC section 9), unless a later teardown is to retry and there
+  // is something it could retry: collectors still registered, series still open, or a process still running.
+  const leftToRetry = hung || cleanup.unregisterFailed.length > 0 || cleanup.seriesOpen > 0;
+  if (!(options.keepSecretsIfIncomplete && leftToRetry)) removeFile(paths.secrets);
   const result: TeardownResult = {
     daemon: stop.outcome,
     ...(status ? { status } : {}),
