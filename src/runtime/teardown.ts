@@ -19,6 +19,7 @@ import { createFleetEngine } from "./fleet-engine.js";
 import type { StatePaths } from "./paths.js";
 import { emptyCleanup, type CleanupReport, type Status } from "./status.js";
 import { isAlive } from "./process.js";
+import { unlockStateDir } from "./state-lock.js";
 import { stopDaemon, type StopOutcome, type StopResult } from "./supervisor.js";
 import { z } from "zod";
 
@@ -77,6 +78,8 @@ export async function teardownFleet(options: {
   // An earlier teardown that left work undone and kept the secrets is tried again; anything else is final.
   const retryable = previous.success && previous.data.problems.length > 0 && existsSync(paths.secrets);
   if (previous.success && !retryable) {
+    // The folder is free once the fleet's process is gone (a hung one kept it taken).
+    if (options.pid === undefined || !isAlive(options.pid)) unlockStateDir(paths, options.nonce);
     logger.info("this fleet was already torn down by an earlier run; nothing to do");
     return {
       daemon: "not-running",
@@ -177,7 +180,8 @@ export async function teardownFleet(options: {
   // Secrets leave the disk whatever happened (SPEC section 9), unless a later teardown is to retry and there
   // is something it could retry: collectors still registered, series still open, or a process still running.
   const leftToRetry = hung || cleanup.unregisterFailed.length > 0 || cleanup.seriesOpen > 0;
-  if (!(options.keepSecretsIfIncomplete && leftToRetry)) removeFile(paths.secrets);
+  const final = !(options.keepSecretsIfIncomplete && leftToRetry);
+  if (final) removeFile(paths.secrets);
   const result: TeardownResult = {
     daemon: stop.outcome,
     ...(status ? { status } : {}),
@@ -195,5 +199,7 @@ export async function teardownFleet(options: {
   } catch (err) {
     logger.debug(`could not write the teardown record: ${describeError(err)}`);
   }
+  // Nothing more can happen in this folder: it is free for the next fleet, unless its process still runs.
+  if (final && !hung) unlockStateDir(paths, options.nonce);
   return result;
 }

@@ -3,6 +3,7 @@
  * and the receiver over loopback: it adopts the fleet, cleans everything, deletes the secrets, and a teardown
  * that could not finish keeps the secrets so the next one retries.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,6 +93,27 @@ describe("teardown from the saved fleet", () => {
     // A third run finds the final record and does nothing.
     const third = await teardownFleet({ paths, pid: undefined, nonce: "n", logger: memoryLogger() });
     expect(third.cleanedBy).toBe("earlier-run");
+  });
+});
+
+describe("secrets after a teardown", () => {
+  it("are deleted when nothing is left to retry, even when a later retry was asked for", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fm-teardown-"));
+    const paths = statePaths(dir);
+    // The saved fleet cannot be read, so no later teardown can do anything with the secrets.
+    writeFileAtomic(paths.roster, "{not json");
+    writeFileAtomic(paths.secrets, JSON.stringify({ fmToken: "glc_right_token_0123456789" }));
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => gone.on("exit", resolve));
+    const result = await teardownFleet({
+      paths,
+      pid: gone.pid,
+      nonce: "n",
+      logger: memoryLogger(),
+      keepSecretsIfIncomplete: true,
+    });
+    expect(result.problems.join("\n")).toContain("could not read the saved fleet");
+    expect(existsSync(paths.secrets)).toBe(false);
   });
 });
 
