@@ -67,6 +67,14 @@ export function controlEndpoint(
   return Buffer.byteLength(preferred) <= 100 ? preferred : posix.join("/tmp", name);
 }
 
+/**
+ * Removes the socket file of a daemon known to be gone (SIGKILL leaves it behind). Named pipes vanish with
+ * their process on Windows, so there is nothing to remove there.
+ */
+export function removeControlEndpoint(endpoint: string, platform: NodeJS.Platform = process.platform): void {
+  if (platform !== "win32") rmSync(endpoint, { force: true });
+}
+
 export type ControlErrorKind = "absent" | "stale" | "timeout" | "refused" | "protocol";
 
 export class ControlChannelError extends Error {
@@ -126,9 +134,7 @@ export async function openControlServer(options: {
       closing ??= new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
-      }).then(() => {
-        if (process.platform !== "win32") rmSync(endpoint, { force: true });
-      });
+      }).then(() => removeControlEndpoint(endpoint));
       return closing;
     },
   };

@@ -18,7 +18,7 @@ import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import type { DaemonHandoff } from "./config.js";
-import { controlEndpoint, sendControl } from "./control.js";
+import { controlEndpoint, removeControlEndpoint, sendControl } from "./control.js";
 import { ensurePrivateDir } from "./files.js";
 import type { StatePaths } from "./paths.js";
 import { isAlive, isOurDaemon, trySignal } from "./process.js";
@@ -155,14 +155,17 @@ export async function stopDaemon(options: {
   const { paths, pid, nonce } = options;
   const pollMs = options.pollMs ?? 250;
   const notes: string[] = [];
-  const result = (outcome: StopOutcome, status?: Status): StopResult =>
-    status ? { outcome, status, notes } : { outcome, notes };
   const initial = readStatus(paths.status);
+  const endpoint = (initial?.nonce === nonce ? initial.control : undefined) ?? controlEndpoint(nonce);
+  const result = (outcome: StopOutcome, status?: Status): StopResult => {
+    // The process is gone: a socket file it left (SIGKILL skips its own removal) goes too.
+    if (pid !== undefined && !isAlive(pid)) removeControlEndpoint(endpoint);
+    return status ? { outcome, status, notes } : { outcome, notes };
+  };
   if (pid === undefined) return result("not-running", initial);
   if (!isAlive(pid)) return result(initial?.phase === "stopped" ? "not-running" : "dead", initial);
 
   const posix = process.platform !== "win32";
-  const endpoint = (initial?.nonce === nonce ? initial.control : undefined) ?? controlEndpoint(nonce);
   const control = { timeoutMs: options.controlTimeoutMs ?? 3000 };
   // Proof that `pid` is the process we started: its status file or its control-channel answer has our nonce.
   let proven = isOurDaemon(pid, nonce, initial);

@@ -19,7 +19,7 @@ import { createFleetEngine } from "./fleet-engine.js";
 import type { StatePaths } from "./paths.js";
 import { emptyCleanup, type CleanupReport, type Status } from "./status.js";
 import { isAlive } from "./process.js";
-import { unlockStateDir } from "./state-lock.js";
+import { readStateLock, unlockStateDir } from "./state-lock.js";
 import { stopDaemon, type StopOutcome, type StopResult } from "./supervisor.js";
 import { z } from "zod";
 
@@ -74,12 +74,16 @@ export async function teardownFleet(options: {
   const { paths, logger } = options;
   const clock = options.clock ?? systemClock;
 
+  // A launcher that died between spawn and saving the PID still left it in the folder's lock.
+  const lock = readStateLock(paths);
+  const pid =
+    options.pid ?? (lock?.nonce === options.nonce && lock.pid !== process.pid ? lock.pid : undefined);
   const previous = teardownRecordSchema.safeParse(readJsonFile(paths.record));
   // An earlier teardown that left work undone and kept the secrets is tried again; anything else is final.
   const retryable = previous.success && previous.data.problems.length > 0 && existsSync(paths.secrets);
   if (previous.success && !retryable) {
     // The folder is free once the fleet's process is gone (a hung one kept it taken).
-    if (options.pid === undefined || !isAlive(options.pid)) unlockStateDir(paths, options.nonce);
+    if (pid === undefined || !isAlive(pid)) unlockStateDir(paths, options.nonce);
     logger.info("this fleet was already torn down by an earlier run; nothing to do");
     return {
       daemon: "not-running",
@@ -97,14 +101,14 @@ export async function teardownFleet(options: {
   try {
     stop = await stopDaemon({
       paths,
-      pid: options.pid,
+      pid,
       nonce: options.nonce,
       timeoutMs: options.stopTimeoutMs ?? stopWaitMs(size, rate),
       clock,
     });
   } catch (err) {
     // Not knowing is not "dead": a process that is alive is left alone.
-    const alive = options.pid !== undefined && isAlive(options.pid);
+    const alive = pid !== undefined && isAlive(pid);
     stop = {
       outcome: alive ? "hung" : "dead",
       notes: [`could not stop the background process: ${describeError(err)}`],
@@ -115,7 +119,7 @@ export async function teardownFleet(options: {
   if (hung) {
     problems.push(
       ...stop.notes,
-      `the background process (PID ${options.pid}) is still running, so nothing was cleaned up behind it; ` +
+      `the background process (PID ${pid}) is still running, so nothing was cleaned up behind it; ` +
         `stop that process, then run the cleanup again`,
     );
   } else {
@@ -130,12 +134,12 @@ export async function teardownFleet(options: {
   } else if (!cleanup?.complete) {
     if (cleanup)
       logger.warn("the background process could not clean up everything; cleaning up from the saved fleet");
-    else if (stop.outcome !== "not-running" || options.pid !== undefined)
+    else if (stop.outcome !== "not-running" || pid !== undefined)
       logger.warn(`the background process is ${stop.outcome}; cleaning up from the saved fleet`);
     if (!saved.config) {
       cleanedBy = "nothing-to-clean";
       cleanup ??= emptyCleanup();
-      if (saved.problem && options.pid !== undefined) problems.push(saved.problem);
+      if (saved.problem && pid !== undefined) problems.push(saved.problem);
     } else {
       cleanedBy = "inline";
       const secrets = saved.secrets ?? {};

@@ -6,7 +6,7 @@
  * report says why); and a background process whose log pipe is closed keeps running.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import { memoryLogger } from "../../src/core/logger.js";
 import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
 import type { DaemonHandoff, FleetConfig, FleetSecrets } from "../../src/runtime/config.js";
-import { sendControl } from "../../src/runtime/control.js";
+import { controlEndpoint, sendControl } from "../../src/runtime/control.js";
 import { writeFileAtomic } from "../../src/runtime/files.js";
 import { createFleetEngine } from "../../src/runtime/fleet-engine.js";
 import { launchFleet } from "../../src/runtime/launch.js";
@@ -160,6 +160,8 @@ describe("stopping the background process", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(result.daemon).toBe("killed");
     expect(isAlive(stubborn.pid!)).toBe(false);
+    // SIGKILL left its socket file behind; the stop removed it once the process was gone.
+    expect(existsSync(controlEndpoint(nonce))).toBe(false);
     expect(result.cleanedBy).toBe("inline");
     expect(result.problems).toEqual([]);
     expect(registered()).toBe(0);
