@@ -168,6 +168,34 @@ describe("stopping the background process", () => {
   });
 });
 
+describe("a launcher that died before it saved the PID", () => {
+  it("is stopped by the PID in the folder's lock, not cleaned up behind", async () => {
+    const { config, secrets, dir } = await fleet();
+    const paths = statePaths(dir);
+    writeFileAtomic(paths.roster, JSON.stringify(config));
+    writeFileAtomic(paths.secrets, JSON.stringify(secrets));
+    const nonce = "orphan-nonce-0123";
+    const daemon = spawn(process.execPath, ["--import", "tsx", "test/helpers/stubborn-daemon.ts", dir], {
+      cwd: ROOT,
+      env: { ...process.env, FM_TEST_NONCE: nonce },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    pids.push(daemon.pid!);
+    await new Promise<void>((resolveListening) => daemon.stdout.once("data", () => resolveListening()));
+    writeFileAtomic(paths.lock, JSON.stringify({ pid: daemon.pid, nonce, startedAtMs: Date.now() }));
+    const result = await teardownFleet({
+      paths,
+      pid: undefined,
+      nonce,
+      logger: memoryLogger(),
+      stopTimeoutMs: 1000,
+    });
+    expect(result.daemon).toBe("killed");
+    expect(isAlive(daemon.pid!)).toBe(false);
+    expect(existsSync(paths.lock)).toBe(false);
+  });
+});
+
 describe("the background process's own log", () => {
   let child: ChildProcess | undefined;
   afterEach(() => {
