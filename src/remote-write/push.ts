@@ -99,8 +99,8 @@ export function createPusher(options: PusherOptions): Pusher {
   };
   const slots = createSemaphore(maxInFlight);
   /**
-   * A 429's Retry-After holds back every push, not only the refused one (SPEC section 6: slow down), for at
-   * most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
+   * A 429's Retry-After holds back every push, not only the refused one (the receiver asked to slow down),
+   * for at most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
    */
   let paused = { untilMs: 0, askedMs: 0 };
   let lastLogged: string | undefined;

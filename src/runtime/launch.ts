@@ -1,9 +1,9 @@
 /**
  * Launching a background fleet: shared by the action's main step and `fm-fleet start`.
- * Order matters (STYLE.md habit 2): the folder is locked for this fleet, the fleet and secrets files and the
- * caller's state are written before the first side effect, the PID is handed back right after spawn, and a
- * failed start is torn down before this returns, so a caller that fails never leaves a registered collector
- * behind.
+ * Order matters, since state is saved before the side effect it describes: the folder is locked for this
+ * fleet, the fleet and secrets files and the caller's state are written before the first side effect, the
+ * PID is handed back right after spawn, and a failed start is torn down before this returns, so a caller
+ * that fails never leaves a registered collector behind.
  */
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../core/logger.js";
@@ -64,7 +64,7 @@ export async function launchFleet(options: LaunchOptions): Promise<LaunchResult>
   if (!lock.ok) {
     throw (
       stateDirProblem(paths) ??
-      // The holder finished between our attempt and the check: still not ours, and a retry is the user's call.
+      // The holder finished between our attempt and the check: still not ours; retrying is the user's call.
       new StateDirBusyError(paths.dir, "running", `another start took ${paths.dir} at the same moment`)
     );
   }

@@ -55,7 +55,7 @@ export function lockStateDir(
   return { ok: true };
 }
 
-/** Records the new owner (the background process once it is spawned). The lock file never disappears meanwhile. */
+/** Records the new owner (the background process, once spawned). The lock file never disappears meanwhile. */
 export function updateStateLock(paths: StatePaths, record: LockRecord): void {
   writeFileAtomic(paths.lock, JSON.stringify(record));
 }
@@ -110,7 +110,8 @@ export function stateDirProblem(paths: StatePaths, ownNonce?: string): StateDirB
 
 /**
  * The files of a fleet that was not torn down to the end: secrets (kept only while a cleanup is still to
- * be retried), or a roster or status without a teardown record. A foreign lock whose owner is gone counts too.
+ * be retried), or a roster or status without a teardown record. A foreign lock whose owner is gone counts
+ * too.
  */
 function leftoverFiles(paths: StatePaths, staleLock: boolean): string[] {
   const has = (path: string) => {

@@ -181,7 +181,7 @@ export async function teardownFleet(options: {
     problems.push(`${cleanup.seriesOpen} series were not closed: ${cleanup.seriesError ?? "unknown reason"}`);
   }
 
-  // Secrets leave the disk whatever happened (SPEC section 9), unless a later teardown is to retry and there
+  // Secrets leave the disk whatever happened, unless a later teardown is to retry and there
   // is something it could retry: collectors still registered, series still open, or a process still running.
   const leftToRetry = hung || cleanup.unregisterFailed.length > 0 || cleanup.seriesOpen > 0;
   const final = !(options.keepSecretsIfIncomplete && leftToRetry);

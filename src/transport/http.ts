@@ -72,8 +72,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
           signal: controller.signal,
         });
         const headers = flattenHeaders(res.headers);
-        // The timeout covers the body too (the controller aborts the stream): a server that stalls or trickles
-        // mid-body is as dead as one that never answers.
+        // The timeout covers the body too (the controller aborts the stream): a server that stalls or
+        // trickles mid-body is as dead as one that never answers.
         const body = await readCapped(
           res.body,
           req.maxBodyBytes ?? defaultMaxBodyBytes,
