@@ -136,7 +136,7 @@ export interface StopResult {
   readonly notes: readonly string[];
 }
 
-/** How often a stop that has not reached the control channel tries again (a starting process opens it late). */
+/** How often a stop not yet heard on the control channel tries again (a starting process opens it late). */
 const CONTROL_RETRY_MS = 2000;
 /** How long a SIGKILLed process gets to disappear before it is reported hung. */
 const KILL_WAIT_MS = 5000;
