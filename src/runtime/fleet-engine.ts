@@ -121,6 +121,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       stackId: config.fm.stackId,
       token: secrets.fmToken,
       transport,
+      logger,
       ...(options.scrub ? { scrub: options.scrub } : {}),
     });
     fm = createFmController({
