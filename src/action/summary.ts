@@ -89,5 +89,7 @@ function describeCleaner(who: TeardownResult["cleanedBy"]): string {
       return "an earlier post run";
     case "nothing-to-clean":
       return "nobody: nothing was started";
+    case "nobody":
+      return "nobody: the background process is still running and was left alone";
   }
 }

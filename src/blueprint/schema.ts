@@ -4,6 +4,7 @@
  * wider synthkit tool carry keys fm-action does not use (the loader lists those in one notice).
  */
 import * as z from "zod";
+import { unsafeCharacterIn } from "./characters.js";
 import { expecting } from "./messages.js";
 import { BLUEPRINT_NAME_MAX, ENV_NAME_MAX, isValidName, nameRule } from "./names.js";
 import type {
@@ -74,6 +75,15 @@ const chartVersion = z
   .string({ error: expecting(`a chart version like "3.8.12" (quoted, so YAML keeps it a string)`) })
   .regex(new RegExp(`^${SEMVER}$`));
 
+/**
+ * Attributes reach FM, its UI and every log that quotes them: no control or bidirectional-formatting
+ * characters (characters.ts), which would hide what a key or value really says.
+ */
+const printable = (what: string) => ({
+  error: (issue: { input?: unknown }) =>
+    `expected ${what} without control or bidirectional-formatting characters, found ${unsafeCharacterIn(String(issue.input)) ?? "one"}`,
+});
+
 /** FM refuses attribute keys over 100 chars and values over 150 (SPEC section 5); collector.* is ours. */
 const attributes = z.record(
   z
@@ -84,12 +94,14 @@ const attributes = z.record(
     })
     .min(1)
     .max(MAX_ATTRIBUTE_KEY)
-    .refine((key) => !key.startsWith("collector.")),
+    .refine((key) => !key.startsWith("collector."))
+    .refine((key) => unsafeCharacterIn(key) === undefined, printable("an attribute key")),
   z
     .string({
       error: expecting(`a string of at most ${MAX_ATTRIBUTE_VALUE} chars (quote numbers and booleans)`),
     })
-    .max(MAX_ATTRIBUTE_VALUE),
+    .max(MAX_ATTRIBUTE_VALUE)
+    .refine((value) => unsafeCharacterIn(value) === undefined, printable("an attribute value")),
   { error: expecting("a mapping of attribute names to strings") },
 );
 

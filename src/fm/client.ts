@@ -5,14 +5,31 @@
  */
 import type { ConnectCode, FmProcedure } from "../core/errors.js";
 import { FmApiError } from "../core/errors.js";
+import { silentLogger, type Logger } from "../core/logger.js";
 import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
 import type { Collector } from "../fleet/types.js";
 import { parseRetryAfter } from "../transport/backoff.js";
 import { wasNotSent } from "../transport/delivery.js";
 import { basicAuth } from "../transport/endpoint.js";
+import { ResponseTooLargeError } from "../transport/http.js";
 import type { HttpTransport, SendOutcome } from "../transport/types.js";
-import { decodeConnectError, isRetryableCode } from "./connect.js";
+import { codeFromHttpStatus, decodeConnectError, isRetryableCode } from "./connect.js";
+
+/**
+ * The body cap for GetConfig answers, which carry a collector's whole Alloy configuration (every other FM
+ * answer is a few hundred bytes and keeps the transport's 1 MiB default). 4 MiB is far above any real
+ * configuration assembled from pipelines, and small enough that the 16 connections a fleet keeps to FM
+ * (transport/http.ts) hold at most 64 MiB of answers at once, whatever a server sends.
+ */
+export const GET_CONFIG_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * FM's `hash` is opaque, and each collector echoes it on every GetConfig (grafana/alloy-remote-config
+ * `collector.proto`; Alloy `internal/service/remotecfg`). Real ones are short hex digests (64 chars for a
+ * sha256); a longer one is refused rather than echoed, so a server cannot make every later request large.
+ */
+export const MAX_ECHOED_HASH_CHARS = 256;
 
 /** Timeout of one FM call (docs/fm-protocol.md#collector-api). */
 export const DEFAULT_CALL_TIMEOUT_MS = 15_000;
@@ -103,6 +120,8 @@ export interface FmClientOptions {
   timeoutMs?: number;
   /** Scrubs server text quoted in errors; default masks the token, its Basic-auth forms and token-like text. */
   scrub?: (text: string) => string;
+  /** Where the client says, once, that it refused an answer's field (an oversized hash). */
+  logger?: Logger;
 }
 
 /** One unary call: which procedure, what to send, and how to read a 200 answer. */
@@ -113,6 +132,8 @@ interface Call<T> {
   decode: (json: unknown) => T;
   collectorId?: string;
   callOptions?: CallOptions;
+  /** Body cap for the answer; default the transport's. */
+  maxBodyBytes?: number;
 }
 
 const SERVICE = {
@@ -125,6 +146,16 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
   const base = String(options.baseUrl).replace(/\/+$/, "");
   const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const scrub = options.scrub ?? createScrubber([options.token], [options.stackId]);
+  const logger = options.logger ?? silentLogger;
+  let hashRefusalLogged = false;
+  const refuseHash = (length: number) => {
+    if (hashRefusalLogged) return;
+    hashRefusalLogged = true;
+    logger.warn(
+      `FM sent a config hash of ${length} chars; hashes over ${MAX_ECHOED_HASH_CHARS} chars are not echoed back, so collectors ask for their whole config on every heartbeat (said once)`,
+      "FM answer refused",
+    );
+  };
   const headers = {
     "content-type": "application/json",
     "connect-protocol-version": "1",
@@ -139,6 +170,7 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
     decode,
     collectorId,
     callOptions,
+    maxBodyBytes,
   }: Call<T>): Promise<SendOutcome<T>> {
     const fail = (
       code: ConnectCode,
@@ -159,9 +191,17 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
         headers,
         body: JSON.stringify(message),
         timeoutMs: callOptions?.timeoutMs ?? timeoutMs,
+        ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
         signal: callOptions?.signal,
       });
     } catch (err) {
+      // An answer came, but too large to read: judge it by its status as any other answer. A 200 too large
+      // to read is not worth retrying: the same request gets the same answer.
+      if (err instanceof ResponseTooLargeError) {
+        const code = err.status === 200 ? "internal" : codeFromHttpStatus(err.status);
+        const retryAfterMs = parseRetryAfter(err.headers["retry-after"], Date.now());
+        return fail(code, err.status, err.message, retryAfterMs);
+      }
       const text = err instanceof Error ? err.message : String(err);
       if (callOptions?.signal?.aborted) return fail("canceled", 0, text);
       // No answer: a timeout is deadline_exceeded, anything else a network error; both are transient.
@@ -211,9 +251,10 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
           ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
           ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),
         },
-        decode: decodeGetConfig,
+        decode: (json) => decodeGetConfig(json, refuseHash),
         collectorId: c.id,
         callOptions: getOptions,
+        maxBodyBytes: GET_CONFIG_MAX_BODY_BYTES,
       }),
     unregister: (id, callOptions) =>
       call({
@@ -269,12 +310,23 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
   };
 }
 
-/** proto3 JSON omits defaults: a missing field is "" or false, never an error. */
-function decodeGetConfig(json: unknown): GetConfigResult {
+/**
+ * proto3 JSON omits defaults: a missing field is "" or false, never an error. A hash over
+ * MAX_ECHOED_HASH_CHARS is treated as no hash (`refuseHash` hears of it), as Alloy treats an empty one.
+ */
+export function decodeGetConfig(
+  json: unknown,
+  refuseHash: (length: number) => void = () => undefined,
+): GetConfigResult {
   const o = isRecord(json) ? json : {};
+  let hash = typeof o.hash === "string" ? o.hash : "";
+  if (hash.length > MAX_ECHOED_HASH_CHARS) {
+    refuseHash(hash.length);
+    hash = "";
+  }
   return {
     ...(typeof o.content === "string" && o.content !== "" ? { content: o.content } : {}),
-    ...(typeof o.hash === "string" && o.hash !== "" ? { hash: o.hash } : {}),
+    ...(hash !== "" ? { hash } : {}),
     notModified: o.notModified === true,
   };
 }

@@ -38,13 +38,10 @@ export const fleetConfigSchema = z.object({
    * in post too, touches only FM records that still carry it.
    */
   runMarker: z.string(),
-  /** After UnregisterCollector: delete the records (default) or leave them listed as inactive. */
-  cleanup: z.enum(["delete", "unregister"]).default("delete"),
+  /** After UnregisterCollector: delete the records (absent: delete) or leave them listed as inactive. */
+  cleanup: z.enum(["delete", "unregister"]).optional(),
   /** Before registering, delete leftovers of this repository (action input `sweep`). */
-  sweep: z
-    .object({ repository: z.string(), olderThanMs: z.number().int().nonnegative() })
-    .nullable()
-    .default(null),
+  sweep: z.object({ repository: z.string(), olderThanMs: z.number().int().nonnegative() }).optional(),
   /** Set when the fleet is one part of a larger roster. */
   shard: z
     .object({ index: z.number().int(), count: z.number().int(), rosterSize: z.number().int() })
@@ -114,7 +111,7 @@ export function buildFleetConfig(
       prom: prom ? { url: prom.url, user: prom.user, ...(prom.tenant ? { tenant: prom.tenant } : {}) } : null,
       runMarker,
       cleanup: settings.cleanup ?? "delete",
-      sweep: start.sweep ? { ...start.sweep } : null,
+      ...(start.sweep ? { sweep: { ...start.sweep } } : {}),
       ...(roster.shard ? { shard: { ...roster.shard } } : {}),
     },
     secrets: { ...(fm ? { fmToken: fm.token } : {}), ...(prom?.token ? { promToken: prom.token } : {}) },

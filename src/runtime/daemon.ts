@@ -1,8 +1,8 @@
 /**
  * The background process (SPEC section 7): owns every FM and Mimir side effect while the job runs.
- * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop file,
- * SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone — so a self-hosted runner
- * never keeps a fleet alive.
+ * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop request
+ * (control channel or stop file), SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone —
+ * so a self-hosted runner never keeps a fleet alive.
  */
 import { existsSync } from "node:fs";
 import { systemClock } from "../core/clock.js";
@@ -11,6 +11,7 @@ import { lineLogger, type Logger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { daemonHandoffSchema, type DaemonHandoff } from "./config.js";
 import { cleanupBudgetMs } from "./budget.js";
+import { controlEndpoint, openControlServer, type ControlServer } from "./control.js";
 import { createFleetEngine, type FleetEngine } from "./fleet-engine.js";
 import { statePaths } from "./paths.js";
 import { isAlive } from "./process.js";
@@ -45,12 +46,30 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
     [config.fm?.stackId, config.prom?.user].filter((s): s is string => !!s),
   );
-  const logger: Logger = lineLogger((line) => process.stdout.write(line), scrub, "info");
+  // The log is a file or pipe the process does not control: a full disk (ENOSPC) or a closed pipe (EPIPE)
+  // must cost the log, not the fleet. Without a listener, a stream error is an uncaught exception.
+  let logBroken: string | undefined;
+  const onLogError = (err: Error) => (logBroken ??= describeError(err));
+  process.stdout.on("error", onLogError);
+  process.stderr.on("error", onLogError);
+  const logger: Logger = lineLogger(
+    (line) => {
+      if (logBroken !== undefined) return;
+      try {
+        process.stdout.write(line);
+      } catch (err) {
+        onLogError(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    scrub,
+    "info",
+  );
   const startedAtMs = clock.now();
   const startedMono = clock.monotonic();
   let phase: Phase = "starting";
   let reason: string | undefined;
   let engine: FleetEngine | undefined;
+  let control: ControlServer | undefined;
   const lastTimestampMs = handoff.notBeforeMs ?? 0;
 
   let startWarnings: readonly string[] = [];
@@ -65,9 +84,13 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       engine?.counters() ??
       zeroCounters(config.collectors.length, { fm: config.fm !== null, prom: config.prom !== null }),
     lastTimestampMs: Math.max(lastTimestampMs, engine?.lastTimestampMs() ?? 0),
-    lastErrors: engine
-      ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
-      : {},
+    lastErrors: {
+      ...(engine
+        ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
+        : {}),
+      ...(logBroken !== undefined ? { log: `the log cannot be written: ${logBroken}` } : {}),
+    },
+    ...(control ? { control: control.endpoint } : {}),
     ...(reason ? { reason: scrub(reason) } : {}),
     startWarnings: startWarnings.map(scrub),
     ...extra,
@@ -93,6 +116,22 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   };
   process.on("SIGTERM", () => requestStop("SIGTERM"));
   process.on("SIGINT", () => requestStop("SIGINT"));
+  // The control channel needs no disk write and works on Windows; the stop file stays as a second way in.
+  try {
+    control = await openControlServer({
+      endpoint: controlEndpoint(handoff.nonce),
+      nonce: handoff.nonce,
+      handle: (request) => {
+        if (request.type === "stop")
+          requestStop(`stop requested on the control channel${request.reason ? ` (${request.reason})` : ""}`);
+        return { phase };
+      },
+    });
+  } catch (err) {
+    logger.warn(
+      `no control channel (stop requests come by stop file and signal only): ${describeError(err)}`,
+    );
+  }
   const watchdog = setInterval(() => {
     if (existsSync(paths.stop)) requestStop("stop file");
     else if (clock.monotonic() - startedMono >= config.maxLifetimeMs) requestStop("max-lifetime reached");
@@ -160,5 +199,8 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   clearInterval(watchdog);
   phase = "stopped";
   report({ cleanup });
+  // Last: a stopper that asks now still hears "stopped" from the status file, and the open server would
+  // keep the process from exiting.
+  await control?.close().catch(() => undefined);
   return failed ? 1 : 0;
 }

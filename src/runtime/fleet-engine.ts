@@ -123,6 +123,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
   const logger = options.logger ?? silentLogger;
   // Every collector this engine registers carries this start's marker, whoever built it (joins, upgrades).
   const stamp = (c: Collector) => withRunMarker(c, config.runMarker);
+  const cleanupMode = config.cleanup ?? "delete";
   const initial = (options.collectors ?? config.collectors).map(stamp);
   const membership = createMembership(initial);
   const transport = createHttpTransport({ connections: 16 });
@@ -136,6 +137,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       stackId: config.fm.stackId,
       token: secrets.fmToken,
       transport,
+      logger,
       ...(options.scrub ? { scrub: options.scrub } : {}),
     });
     fm = createFmController({
@@ -381,7 +383,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
         const deadlineMs = stopOptions?.deadlineMs ?? clock.monotonic() + DEFAULT_CLEANUP_MS;
         const report: CleanupReport = {
           ...emptyCleanup(),
-          ...(fm ? { mode: config.cleanup, deleted: 0 } : {}),
+          ...(fm ? { mode: cleanupMode, deleted: 0 } : {}),
         };
         // Stop the loops first so no heartbeat re-registers a collector we are about to unregister; the
         // tick in flight finishes its retries within the deadline, so its samples land before the markers.
@@ -395,7 +397,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
                 controller: fm,
                 management,
                 runMarker: config.runMarker,
-                mode: config.cleanup,
+                mode: cleanupMode,
                 ids: membership.everyone().map((c) => c.id),
                 limits: { deadlineMs },
                 logger,

@@ -12,6 +12,8 @@ export interface StatePaths {
   /** Mode 0600; holds the tokens post needs when it must clean up itself. Deleted by post. */
   readonly secrets: string;
   readonly record: string;
+  /** Exclusive: the folder belongs to one fleet from launch until its teardown (runtime/state-lock.ts). */
+  readonly lock: string;
 }
 
 export function statePaths(dir: string): StatePaths {
@@ -24,5 +26,6 @@ export function statePaths(dir: string): StatePaths {
     members: join(dir, "members.json"),
     secrets: join(dir, "secrets.json"),
     record: join(dir, "record.json"),
+    lock: join(dir, "fleet.lock"),
   };
 }

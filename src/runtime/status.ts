@@ -49,6 +49,8 @@ export const statusSchema = z.object({
   /** Last sample timestamp written, so a successor continues after it. */
   lastTimestampMs: z.number(),
   lastErrors: z.record(z.string(), z.string()),
+  /** The local control channel's endpoint (runtime/control.ts), once the process listens on it. */
+  control: z.string().optional(),
   /** Why start failed, or why the process stopped on its own (max-lifetime, parent gone). */
   reason: z.string().optional(),
   /** Warnings of the start (leftovers swept, IDs held by another live run), for main to show. */

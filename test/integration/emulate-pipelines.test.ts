@@ -84,9 +84,7 @@ describe("fm-fleet emulate --pipelines", () => {
   it("stops on bad pipeline files with every problem and exit code 2", async () => {
     const { io, out } = captureIo();
     expect(await runCli(["emulate", "--pipelines", "bad"], io)).toBe(2);
-    expect(out.stderr).toMatch(
-      /^fm-fleet emulate: --pipelines: pipeline files in bad have 9 problems:/,
-    );
+    expect(out.stderr).toMatch(/^fm-fleet emulate: --pipelines: pipeline files in bad have 9 problems:/);
     expect(out.stderr).toContain("typo.yaml:2:1 ennabled: unknown field");
     expect(out.stdout).toBe("");
   });
