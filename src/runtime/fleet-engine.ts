@@ -276,7 +276,14 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
         const warnings: string[] = [];
         const registration = (async () => {
           if (!fm) return 0;
-          warnings.push(...(await preflight(failure.signal)));
+          warnings.push(
+            ...(await preflight(failure.signal).catch((err: unknown) => {
+              // Never fatal: the check and the sweep only inform or tidy; registering goes on.
+              const warning = `could not check FM for leftovers and other runs: ${describeError(err)}`;
+              logger.warn(warning, "Fleet Management");
+              return [warning];
+            })),
+          );
           const report = await fm.register(membership.present(), { signal: failure.signal });
           if (report.failed.length > 0) {
             const sample = report.failed
