@@ -39,7 +39,7 @@ export interface SweepCommandOptions {
   now?: () => number;
 }
 
-/** `--match` may come several times, which the settings reader (last one wins) does not keep: read it apart. */
+/** `--match` may come several times; the settings reader keeps the last one only, so it is read apart. */
 function takeMatchers(argv: readonly string[]): {
   matchers: string[];
   rest: string[];

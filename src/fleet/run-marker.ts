@@ -33,7 +33,7 @@ export function formatRunMarker(parts: RunMarkerParts): string {
   return `${parts.runId}-${attempt}-${parts.random}`;
 }
 
-/** The marker's parts from the runner's default variables (docs.github.com, "Default environment variables"). */
+/** The marker from the runner's default variables (docs.github.com, "Default environment variables"). */
 export function runMarkerFromEnv(env: NodeJS.ProcessEnv, random: string): string {
   const inActions = env.GITHUB_ACTIONS === "true";
   return formatRunMarker({

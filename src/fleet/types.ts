@@ -41,6 +41,6 @@ export interface RosterOptions {
   contextAttributes?: Readonly<Record<string, string>>;
   /** Where the blueprint came from (a path or "shipped:<name>"), to name it in errors; default its name. */
   source?: string;
-  /** Line and column of a blueprint path in its source, so an error can point at it (LoadedBlueprint.locate). */
+  /** Line and column of a blueprint path in its source, for errors to point at (LoadedBlueprint.locate). */
   locate?: (path: YamlPath) => { line: number; column: number } | undefined;
 }

@@ -7,10 +7,11 @@
  *    FM refuses the listing, every collector we may have registered is unregistered, and the report says
  *    ownership could not be checked.
  * 2. UnregisterCollector, as Alloy does on shutdown (fm/controller.ts).
- * 3. `delete` mode: FM keeps unregistered collectors as inactive entries (docs/fm-protocol.md#management-api),
- *    so list ours again and remove the confirmed IDs with BulkDeleteCollectors (fm/management.ts falls back
- *    per ID when its atomic not_found strikes). When FM refuses management calls the collectors stay
- *    unregistered, "unregistered, not deleted", with why: a warning, since nothing is left registered.
+ * 3. `delete` mode: FM keeps unregistered collectors as inactive entries
+ *    (docs/fm-protocol.md#management-api), so list ours again and remove the confirmed IDs with
+ *    BulkDeleteCollectors (fm/management.ts falls back per ID when its atomic not_found strikes). When FM
+ *    refuses management calls the collectors stay unregistered, "unregistered, not deleted", with why: a
+ *    warning, since nothing is left registered.
  *
  * Between a listing and the call that follows it another run may register one of our IDs again; no FM call
  * is conditional, so that window cannot be closed, only kept short. A run that loses a collector that way

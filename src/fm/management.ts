@@ -21,7 +21,7 @@ import {
   type FmManagementCalls,
 } from "./client.js";
 
-/** FM's limit for every collector-service call but Register and GetConfig (docs/fm-protocol.md#rate-limits). */
+/** FM's limit for collector-service calls but Register and GetConfig (docs/fm-protocol.md#rate-limits). */
 export const MANAGEMENT_RATE_PER_SECOND = 3;
 
 /**
@@ -52,7 +52,7 @@ export interface DeleteReport {
   readonly gone: string[];
   /** Still in FM, with why. */
   readonly failed: { id: string; error: string }[];
-  /** FM refuses management calls to these credentials (permission_denied, unimplemented): nothing more was tried. */
+  /** FM refuses management calls to these credentials (permission_denied, unimplemented): no more tries. */
   readonly refused?: FmApiError;
 }
 

@@ -4,7 +4,7 @@
  */
 import type { CleanupReport } from "./status.js";
 
-/** "19 unregistered and deleted, 551 series closed"; sides that did nothing (FM or remote write off) are left out. */
+/** "19 collectors unregistered, 19 deleted from FM's list, 551 series closed"; FM off: series only. */
 export function describeCleanup(report: CleanupReport): string {
   const parts: string[] = [];
   if (report.mode !== undefined || report.unregistered > 0) parts.push(describeRecords(report));
