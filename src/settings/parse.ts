@@ -31,6 +31,9 @@ const CREDENTIAL_KEYS = [
   "promUser",
   "promToken",
   "promTenant",
+  "alertmanagerUrl",
+  "alertmanagerUser",
+  "alertmanagerToken",
 ] as const satisfies readonly SettingKey[];
 
 export function parseSettings(

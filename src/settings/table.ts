@@ -170,6 +170,31 @@ export const SETTINGS = {
     description: "X-Scope-OrgID for a self-hosted multi-tenant Mimir. Default: GC_PROM_TENANT.",
     rule: user,
   }),
+  alertmanagerUrl: setting({
+    input: "alertmanager-url",
+    variables: ["GC_ALERTMANAGER_URL"],
+    commands: FLEET,
+    description:
+      "Alertmanager base URL: unhealthy collectors fire alerts at {url}/api/v2/alerts (Grafana Cloud and Mimir: the URL ends in /alertmanager). Optional. Default: GC_ALERTMANAGER_URL.",
+    rule: url("alertmanager"),
+  }),
+  alertmanagerUser: setting({
+    input: "alertmanager-user",
+    variables: ["GC_ALERTMANAGER_USER"],
+    commands: FLEET,
+    description:
+      "Alertmanager Basic-auth user (Grafana Cloud: the stack's Alertmanager instance ID). Default: GC_ALERTMANAGER_USER.",
+    rule: user,
+  }),
+  alertmanagerToken: setting({
+    input: "alertmanager-token",
+    variables: ["GC_ALERTMANAGER_TOKEN"],
+    commands: FLEET,
+    secret: true,
+    description:
+      "Alertmanager token (Grafana Cloud: an access-policy token allowed to write alerts). Default: GC_ALERTMANAGER_TOKEN.",
+    rule: secret,
+  }),
   dryRun: setting({
     input: "dry-run",
     flag: "dry-run",
