@@ -120,6 +120,21 @@ export class RemoteWriteError extends Error {
   }
 }
 
+export class AlertmanagerError extends Error {
+  override readonly name = "AlertmanagerError";
+  constructor(
+    /** HTTP status, or 0 for a network error or timeout. */
+    readonly status: number,
+    readonly retryable: boolean,
+    /** Response body (or the network error), already scrubbed and truncated. */
+    readonly body: string,
+  ) {
+    super(
+      `Alertmanager refused the alerts${status ? ` with HTTP ${status}` : " (no answer)"}${body ? `: ${body}` : ""}`,
+    );
+  }
+}
+
 /** One sentence for anything thrown. Never includes a stack trace. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
