@@ -7,6 +7,7 @@ import * as core from "@actions/core";
 import { existsSync, readFileSync } from "node:fs";
 import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
+import { savedSecretValues } from "../runtime/config.js";
 import { statePaths } from "../runtime/paths.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { coreLogger } from "./core-logger.js";
@@ -32,8 +33,7 @@ async function post(): Promise<void> {
   }
   const paths = statePaths(state.stateDir);
   const files = loadFleetFiles(paths);
-  const secrets = [files.secrets?.fmToken, files.secrets?.promToken].filter((s): s is string => !!s);
-  const users = [files.config?.fm?.stackId, files.config?.prom?.user].filter((s): s is string => !!s);
+  const { secrets, users } = savedSecretValues(files.config, files.secrets);
   // Masks are per job, but register them again: post may be the first step to print a derived form.
   for (const form of secretForms(secrets, users)) core.setSecret(form);
   const scrub = createScrubber(secrets, users);

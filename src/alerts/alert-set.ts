@@ -64,10 +64,14 @@ export interface ResolveAllReport {
 export interface AlertSet {
   /**
    * Fires one alert per collector, or changes its severity (the old alert resolves), and posts the changes
-   * at once. A collector already firing with the same severity is left alone. After resolveAll, does nothing.
+   * at once, with any change an earlier failed post left behind. A collector already firing with the same
+   * alert is left alone (and nothing is posted if nothing changed). After resolveAll, does nothing.
    */
   fire(collectors: readonly FiringCollector[], limits?: PostLimits): Promise<AlertPostReport>;
-  /** Resolves the alerts of these collectors (those not firing are skipped) and posts at once. */
+  /**
+   * Resolves the alerts of these collectors (those not firing are skipped) and posts at once, with any
+   * change an earlier failed post left behind.
+   */
   resolve(ids: readonly string[], limits?: PostLimits): Promise<AlertPostReport>;
   /**
    * Alerts another process may have left firing, in either severity (post cleaning up after a dead
@@ -167,6 +171,7 @@ export function createAlertSet(options: AlertSetOptions): AlertSet {
     fire(collectors, limits = {}) {
       if (closed) return Promise.resolve({ ok: true });
       const startsAtMs = wall();
+      let changed = false;
       for (const { collector, severity = DEFAULT_SEVERITY } of collectors) {
         const alert = collectorAlert(collector, severity);
         const key = keyOf(alert);
@@ -176,6 +181,7 @@ export function createAlertSet(options: AlertSetOptions): AlertSet {
           if (JSON.stringify(current.alert.annotations) !== JSON.stringify(alert.annotations)) {
             firing.set(collector.id, { alert, startsAtMs: current.startsAtMs });
             dirty.add(collector.id);
+            changed = true;
           }
           continue;
         }
@@ -184,20 +190,24 @@ export function createAlertSet(options: AlertSetOptions): AlertSet {
         resolving.delete(key);
         firing.set(collector.id, { alert, startsAtMs });
         dirty.add(collector.id);
+        changed = true;
       }
-      return flush(false, limits);
+      // Nothing new: what an earlier failed post left waits for the next change or re-post.
+      return changed ? flush(false, limits) : Promise.resolve({ ok: true });
     },
 
     resolve(ids, limits = {}) {
       if (closed) return Promise.resolve({ ok: true });
+      let changed = false;
       for (const id of ids) {
         const current = firing.get(id);
         if (!current) continue;
         firing.delete(id);
         dirty.delete(id);
         resolving.set(keyOf(current.alert), current);
+        changed = true;
       }
-      return flush(false, limits);
+      return changed ? flush(false, limits) : Promise.resolve({ ok: true });
     },
 
     adopt(collectors) {

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker, savedSecretValues } from "../runtime/config.js";
 import { describeCleanup } from "../runtime/cleanup-text.js";
 import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
 import { launchFleet } from "../runtime/launch.js";
@@ -145,10 +145,8 @@ export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
   const pid = lock?.nonce === fleet.nonce ? lock.pid : saved.success ? saved.data.pid : undefined;
   // Scrub with the saved secrets: if the daemon is gone, this process talks to FM and Mimir itself.
   const files = loadFleetFiles(paths);
-  const scrub = createScrubber(
-    [files.secrets?.fmToken, files.secrets?.promToken].filter((s): s is string => !!s),
-    [files.config?.fm?.stackId, files.config?.prom?.user].filter((s): s is string => !!s),
-  );
+  const savedKnown = savedSecretValues(files.config, files.secrets);
+  const scrub = createScrubber(savedKnown.secrets, savedKnown.users);
   const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
   const result = await teardownFleet({ paths, pid, nonce: fleet.nonce, logger });
   const c = result.cleanup;

@@ -46,12 +46,15 @@ export const fleetConfigSchema = z.object({
   shard: z
     .object({ index: z.number().int(), count: z.number().int(), rosterSize: z.number().int() })
     .optional(),
+  /** Where unhealthy collectors fire alerts; absent: no alert is posted. */
+  alertmanager: z.object({ url: z.string(), user: z.string() }).optional(),
 });
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 
 export const fleetSecretsSchema = z.object({
   fmToken: z.string().optional(),
   promToken: z.string().optional(),
+  alertmanagerToken: z.string().optional(),
 });
 export type FleetSecrets = z.infer<typeof fleetSecretsSchema>;
 
@@ -96,7 +99,7 @@ export function buildFleetConfig(
   fleetStartMs: number,
   start: StartOptions = {},
 ): { config: FleetConfig; secrets: FleetSecrets } {
-  const { fm, prom } = settings.credentials;
+  const { fm, prom, alertmanager } = settings.credentials;
   const runMarker = start.runMarker ?? newRunMarker({});
   return {
     config: {
@@ -113,7 +116,27 @@ export function buildFleetConfig(
       cleanup: settings.cleanup ?? "delete",
       ...(start.sweep ? { sweep: { ...start.sweep } } : {}),
       ...(roster.shard ? { shard: { ...roster.shard } } : {}),
+      ...(alertmanager ? { alertmanager: { url: alertmanager.url, user: alertmanager.user } } : {}),
     },
-    secrets: { ...(fm ? { fmToken: fm.token } : {}), ...(prom?.token ? { promToken: prom.token } : {}) },
+    secrets: {
+      ...(fm ? { fmToken: fm.token } : {}),
+      ...(prom?.token ? { promToken: prom.token } : {}),
+      ...(alertmanager ? { alertmanagerToken: alertmanager.token } : {}),
+    },
+  };
+}
+
+/** The secrets and users of a saved fleet, for scrubbing and masking: every token and every Basic-auth user. */
+export function savedSecretValues(
+  config: FleetConfig | undefined,
+  secrets: FleetSecrets | undefined,
+): { secrets: string[]; users: string[] } {
+  return {
+    secrets: [secrets?.fmToken, secrets?.promToken, secrets?.alertmanagerToken].filter(
+      (s): s is string => !!s,
+    ),
+    users: [config?.fm?.stackId, config?.prom?.user, config?.alertmanager?.user].filter(
+      (s): s is string => !!s,
+    ),
   };
 }

@@ -9,7 +9,7 @@ import { systemClock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import { lineLogger, type Logger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
-import { daemonHandoffSchema, type DaemonHandoff } from "./config.js";
+import { daemonHandoffSchema, savedSecretValues, type DaemonHandoff } from "./config.js";
 import { cleanupBudgetMs } from "./budget.js";
 import { controlEndpoint, openControlServer, type ControlServer } from "./control.js";
 import { createFleetEngine, type FleetEngine } from "./fleet-engine.js";
@@ -42,10 +42,8 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   const clock = systemClock;
   const paths = statePaths(handoff.stateDir);
   const { config, secrets } = handoff;
-  const scrub = createScrubber(
-    [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
-    [config.fm?.stackId, config.prom?.user].filter((s): s is string => !!s),
-  );
+  const known = savedSecretValues(config, secrets);
+  const scrub = createScrubber(known.secrets, known.users);
   // The log is a file or pipe the process does not control: a full disk (ENOSPC) or a closed pipe (EPIPE)
   // must cost the log, not the fleet. Without a listener, a stream error is an uncaught exception.
   let logBroken: string | undefined;
@@ -82,7 +80,11 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     updatedAtMs: clock.now(),
     counters:
       engine?.counters() ??
-      zeroCounters(config.collectors.length, { fm: config.fm !== null, prom: config.prom !== null }),
+      zeroCounters(config.collectors.length, {
+        fm: config.fm !== null,
+        prom: config.prom !== null,
+        alerts: config.alertmanager !== undefined,
+      }),
     lastTimestampMs: Math.max(lastTimestampMs, engine?.lastTimestampMs() ?? 0),
     lastErrors: {
       ...(engine

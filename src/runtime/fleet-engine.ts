@@ -1,9 +1,14 @@
 /**
- * One fleet's side effects, composed: the FM controller (register, heartbeat, unregister) and the
- * remote-write emitter (ticks, stale markers) over one shared HTTP transport, for a set of collectors that
+ * One fleet's side effects, composed: the FM controller (register, heartbeat, unregister), the
+ * remote-write emitter (ticks, stale markers) and, when an Alertmanager is configured, the alert set (one
+ * firing alert per unhealthy collector) over one shared HTTP transport, for a set of collectors that
  * changes while it runs (membership.ts). The background process, the CLI's foreground `run`, and post's
  * inline cleanup all drive this engine, so there is one cleanup path.
  */
+import { createAlertSet, type AlertSet } from "../alerts/alert-set.js";
+import type { AlertSeverity } from "../alerts/alert.js";
+import { createAlertmanagerClient } from "../alerts/client.js";
+import { zeroAlertCounters } from "../alerts/counters.js";
 import type { Clock, Random } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
@@ -73,6 +78,16 @@ export interface ChangeReport {
   readonly failed: readonly { id: string; error: string }[];
 }
 
+/** Options of an identity change. */
+export interface UpdateOptions {
+  /**
+   * The severity of the alert each listed collector fires when it is unhealthy after the update: critical
+   * (FM shows it red, the default) or warning (yellow). A collector already firing with another severity
+   * has its alert replaced. Without an Alertmanager it changes nothing.
+   */
+  readonly severity?: Readonly<Record<string, AlertSeverity>>;
+}
+
 export interface FleetEngine {
   /** Collectors in the fleet now (departed ones left out). */
   collectors(): readonly Collector[];
@@ -95,8 +110,15 @@ export interface FleetEngine {
   silence(ids: readonly string[]): ChangeReport;
   /** Silenced or crashed collectors heartbeat (and tick) again. */
   resume(ids: readonly string[], signal?: AbortSignal): Promise<ChangeReport>;
-  /** A new identity (health, version, attributes): FM sees it on the next Register and every GetConfig. */
-  update(collectors: readonly Collector[], signal?: AbortSignal): Promise<ChangeReport>;
+  /**
+   * A new identity (health, version, attributes): FM sees it on the next Register and every GetConfig. A
+   * collector turning unhealthy fires its alert, one turning healthy resolves it.
+   */
+  update(
+    collectors: readonly Collector[],
+    signal?: AbortSignal,
+    options?: UpdateOptions,
+  ): Promise<ChangeReport>;
   /** The next GetConfig of each reports this status. */
   reportConfigStatus(ids: readonly string[], status: RemoteConfigStatus): ChangeReport;
   /**
@@ -184,6 +206,55 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       logger,
     });
   }
+
+  // Alerts: one per unhealthy collector, fired at start and on changes, resolved on recovery, leave and stop.
+  let alerts: AlertSet | undefined;
+  if (config.alertmanager) {
+    if (!secrets.alertmanagerToken)
+      throw new Error("Alertmanager is configured but its token was not handed over");
+    const counters = zeroAlertCounters();
+    alerts = createAlertSet({
+      client: createAlertmanagerClient({
+        url: config.alertmanager.url,
+        user: config.alertmanager.user,
+        token: secrets.alertmanagerToken,
+        transport,
+        counters,
+        clock,
+        random,
+        logger,
+        ...(options.scrub ? { scrub: options.scrub } : {}),
+      }),
+      counters,
+      clock,
+      logger,
+    });
+    if (options.adoptFleet) alerts.adopt(initial.filter((c) => !c.healthy));
+  }
+  /** Fires the unhealthy collectors' alerts and resolves the healthy ones'; never fails the change. */
+  const syncAlerts = async (
+    collectors: readonly Collector[],
+    signal?: AbortSignal,
+    severity: Readonly<Record<string, AlertSeverity>> = {},
+  ) => {
+    if (!alerts) return;
+    const limits = signal ? { signal } : {};
+    const sick = collectors.filter((c) => !c.healthy);
+    const well = collectors.filter((c) => c.healthy).map((c) => c.id);
+    try {
+      await Promise.all([
+        sick.length > 0
+          ? alerts.fire(
+              sick.map((c) => ({ collector: c, ...(severity[c.id] ? { severity: severity[c.id] } : {}) })),
+              limits,
+            )
+          : undefined,
+        well.length > 0 ? alerts.resolve(well, limits) : undefined,
+      ]);
+    } catch (err) {
+      logger.warn(`alerts: ${describeError(err)}`);
+    }
+  };
 
   let running = false;
   let stopped: Promise<CleanupReport> | undefined;
@@ -300,9 +371,13 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
           failure.abort(err);
           throw err;
         };
+        // Alerts go alongside and never fail the start: a failing Alertmanager is counted and logged.
+        alerts?.start();
+        const firing = syncAlerts(membership.present(), failure.signal);
         const [firstPushSamples, registered] = await Promise.all([
           metrics.catch(fail),
           registration.catch(fail),
+          firing,
         ]);
         return { registered, firstPushSamples, warnings };
       } finally {
@@ -321,7 +396,13 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       const added = membership.add(collectors.map(stamp));
       persist();
       emitter?.add(added);
-      const report = fm ? await fm.register(added, signal ? { signal } : {}) : { registered: 0, failed: [] };
+      const [report] = await Promise.all([
+        fm ? fm.register(added, signal ? { signal } : {}) : { registered: 0, failed: [] },
+        syncAlerts(
+          added.filter((c) => !c.healthy),
+          signal,
+        ),
+      ]);
       const failedIds = new Set(report.failed.map((f) => f.id));
       return { changed: added.map((c) => c.id).filter((id) => !failedIds.has(id)), failed: report.failed };
     },
@@ -331,6 +412,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       const [unregistered, closed] = await Promise.all([
         fm?.unregister(changed, signal ? { signal } : {}),
         emitter?.closeSeries(changed),
+        alerts?.resolve(changed, signal ? { signal } : {}),
       ]);
       const problems = [...failed, ...(unregistered?.failed ?? [])];
       if (closed && !closed.ok)
@@ -361,16 +443,18 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       return { changed: result.changed, failed: [...result.failed, ...report.failed] };
     },
 
-    async update(collectors, signal) {
+    async update(collectors, signal, updateOptions) {
       const known = membership.replace(collectors.map(stamp));
       persist();
       for (const c of known) emitter?.update(c);
       const failed: { id: string; error: string }[] = [];
+      const firing = syncAlerts(known, signal, updateOptions?.severity);
       if (fm)
         for (const c of known) {
           const report = await fm.update(c, signal ? { signal } : {});
           failed.push(...report.failed);
         }
+      await firing;
       const failedIds = new Set(failed.map((f) => f.id));
       return { changed: known.map((c) => c.id).filter((id) => !failedIds.has(id)), failed };
     },
@@ -395,7 +479,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
         // Stop the loops first so no heartbeat re-registers a collector we are about to unregister; the
         // tick in flight finishes its retries within the deadline, so its samples land before the markers.
         await Promise.allSettled([fm?.stopHeartbeats(), emitter?.stop({ deadlineMs })]);
-        // Unregister and close series side by side: they share nothing but the deadline.
+        // Unregister, close series and resolve alerts side by side: they share nothing but the deadline.
         await Promise.all([
           (async () => {
             if (!fm || !management) return;
@@ -433,8 +517,16 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
               report.seriesError = describeError(err);
             }
           })(),
+          (async () => {
+            if (!alerts) return;
+            const resolved = await alerts.resolveAll({ deadlineMs });
+            report.alertsResolved = resolved.resolved;
+            report.alertsFiring = resolved.unresolved.length;
+            if (resolved.error) report.alertsError = resolved.error;
+          })(),
         ]);
-        report.complete = report.unregisterFailed.length === 0 && report.seriesOpen === 0;
+        report.complete =
+          report.unregisterFailed.length === 0 && report.seriesOpen === 0 && (report.alertsFiring ?? 0) === 0;
         await transport.close().catch(() => undefined);
         return report;
       })();
@@ -445,6 +537,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       collectors: membership.present().length,
       ...(fm ? { fm: fm.counters() } : {}),
       ...(emitter ? { remoteWrite: emitter.counters() } : {}),
+      ...(alerts ? { alerts: { ...alerts.counters() } } : {}),
     }),
     lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
     lastErrors: () => {
@@ -453,6 +546,8 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
         errors[`fm.${kind}`] = message;
       const pushError = emitter?.lastError();
       if (pushError) errors["remote-write"] = pushError;
+      const alertError = alerts?.lastError();
+      if (alertError) errors.alerts = alertError;
       return errors;
     },
   };

@@ -15,6 +15,7 @@ import {
   collectorSchema,
   fleetConfigSchema,
   fleetSecretsSchema,
+  savedSecretValues,
   type FleetConfig,
   type FleetSecrets,
 } from "./config.js";
@@ -159,10 +160,8 @@ export async function teardownFleet(options: {
     } else {
       cleanedBy = "inline";
       const secrets = saved.secrets ?? {};
-      const scrub = createScrubber(
-        [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
-        [saved.config.fm?.stackId, saved.config.prom?.user].filter((s): s is string => !!s),
-      );
+      const known = savedSecretValues(saved.config, secrets);
+      const scrub = createScrubber(known.secrets, known.users);
       try {
         const engine = createFleetEngine({
           config: saved.config,
@@ -195,6 +194,10 @@ export async function teardownFleet(options: {
   if (cleanup.seriesOpen > 0) {
     problems.push(`${cleanup.seriesOpen} series were not closed: ${cleanup.seriesError ?? "unknown reason"}`);
   }
+  if ((cleanup.alertsFiring ?? 0) > 0)
+    problems.push(
+      `the alerts of ${cleanup.alertsFiring} collectors may still be firing in Alertmanager (each expires by itself within 4 minutes): ${cleanup.alertsError ?? "unknown reason"}`,
+    );
 
   // Secrets leave the disk whatever happened, unless a later teardown is to retry and there
   // is something it could retry: collectors still registered, series still open, or a process still running.
