@@ -15,6 +15,7 @@ import { emulateCliCommand } from "./emulate.js";
 import { doctorCliCommand } from "./doctor.js";
 import { demoCliCommand } from "./demo.js";
 import { sweepCliCommand } from "./sweep.js";
+import { rulesCliCommand } from "./rules.js";
 
 /** The registry: add a subcommand here and help lists it. */
 const COMMANDS: readonly CliCommand[] = [
@@ -27,6 +28,7 @@ const COMMANDS: readonly CliCommand[] = [
   emulateCliCommand,
   doctorCliCommand,
   demoCliCommand,
+  rulesCliCommand,
 ];
 
 const EXIT_OK = 0;
