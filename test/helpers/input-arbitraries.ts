@@ -20,11 +20,14 @@ export const CREDENTIAL_VARIABLES = [
   "GC_PROM_TOKEN",
   "GC_TOKEN",
   "GC_PROM_TENANT",
+  "GC_ALERTMANAGER_URL",
+  "GC_ALERTMANAGER_USER",
+  "GC_ALERTMANAGER_TOKEN",
 ] as const;
 
 /** Where a token is meant to go; its value must never be echoed back. */
-export const TOKEN_INPUTS = ["fm-token", "prom-token"] as const;
-export const TOKEN_VARIABLES = ["GC_FM_TOKEN", "GC_PROM_TOKEN", "GC_TOKEN"] as const;
+export const TOKEN_INPUTS = ["fm-token", "prom-token", "alertmanager-token"] as const;
+export const TOKEN_VARIABLES = ["GC_FM_TOKEN", "GC_PROM_TOKEN", "GC_TOKEN", "GC_ALERTMANAGER_TOKEN"] as const;
 
 /** Accepted spellings, per kind of input. */
 const VALID_DURATIONS = ["15s", "45s", "1s", "1000ms", "1.5s", "1h30m", "2m", "6h", "596h"];
@@ -269,6 +272,10 @@ const PROM_SOURCES = [
   ["GC_PROM_URL", "GC_PROM_USER", "GC_PROM_TOKEN"],
   ["GC_PROM_RW", "GC_PROM_USER", "GC_TOKEN"],
 ];
+const ALERTMANAGER_SOURCES = [
+  ["alertmanager-url", "alertmanager-user", "alertmanager-token"].map(inputVariable),
+  ["GC_ALERTMANAGER_URL", "GC_ALERTMANAGER_USER", "GC_ALERTMANAGER_TOKEN"],
+];
 const nameOf = (variable: string) =>
   variable.startsWith("INPUT_") ? variable.slice(6).toLowerCase() : variable;
 
@@ -299,8 +306,8 @@ function plausibleCase(token: fc.Arbitrary<string>): fc.Arbitrary<Partial<Record
     { maxLength: 2 },
   );
   return fc
-    .tuple(settings, group(FM_SOURCES), group(PROM_SOURCES), odd)
-    .map(([s, fm, prom, changes]) => ({ ...s, ...fm, ...prom, ...Object.fromEntries(changes) }));
+    .tuple(settings, group(FM_SOURCES), group(PROM_SOURCES), group(ALERTMANAGER_SOURCES), odd)
+    .map(([s, fm, prom, am, changes]) => ({ ...s, ...fm, ...prom, ...am, ...Object.fromEntries(changes) }));
 }
 
 /** Anything in any input or variable. */
