@@ -98,6 +98,9 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
         ...(report.seriesOpen
           ? [`  series left open: ${report.seriesOpen}: ${report.seriesError ?? ""}`]
           : []),
+        ...(report.alertsFiring
+          ? [`  alerts that may still be firing: ${report.alertsFiring}: ${report.alertsError ?? ""}`]
+          : []),
         ...report.warnings.map((w) => `  warning: ${w}`),
         "",
       ].join("\n"),
