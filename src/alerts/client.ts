@@ -15,6 +15,7 @@ import { ALERTMANAGER_ALERTS_PATH } from "../settings/endpoint.js";
 import { parseRetryAfter } from "../transport/backoff.js";
 import { callWithPolicy, type CallLimits } from "../transport/call-policy.js";
 import { basicAuth } from "../transport/endpoint.js";
+import { ResponseTooLargeError } from "../transport/http.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
 import type { PostableAlert } from "./alert.js";
 import { zeroAlertCounters, type AlertCounters } from "./counters.js";
@@ -117,6 +118,13 @@ export function createAlertmanagerClient(options: AlertmanagerClientOptions): Al
             }),
           );
         } catch (err) {
+          // The status line came but the body was over the cap: the status still says what happened.
+          if (err instanceof ResponseTooLargeError)
+            return classify({
+              status: err.status,
+              headers: err.headers,
+              body: new TextEncoder().encode(err.message),
+            });
           return {
             kind: "retryable",
             error: new AlertmanagerError(0, true, quoteBody(describeError(err), scrub)),
@@ -161,7 +169,12 @@ export function createAlertmanagerClient(options: AlertmanagerClientOptions): Al
           return { ok: false, accepted, requests, error, stopped: true };
         }
         counters.failures += lost;
-        const why = error.retryable ? "gave up retrying" : "refused";
+        const why =
+          outcome.kind === "retryable" && outcome.gaveUp
+            ? outcome.gaveUp
+            : error.retryable
+              ? "gave up retrying"
+              : "refused";
         // One line per distinct error: a resend every minute against a dead Alertmanager says it once.
         if (error.message !== lastLogged)
           logger.error(`${error.message} (${why}; ${lost} alerts not posted)`, "Alertmanager");

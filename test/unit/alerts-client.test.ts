@@ -12,6 +12,7 @@ import {
 import { zeroAlertCounters } from "../../src/alerts/counters.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import { USER_AGENT } from "../../src/core/version.js";
+import { ResponseTooLargeError } from "../../src/transport/http.js";
 import type { HttpRequest, HttpTransport } from "../../src/transport/types.js";
 import { standaloneCollector, standaloneFleet } from "../helpers/collectors.js";
 import { createFakeClock, type FakeClock } from "../helpers/fake-clock.js";
@@ -147,7 +148,7 @@ describe("the Alertmanager client", () => {
   });
 
   it("gives up at the deadline, not after a day-long Retry-After, and never throws", async () => {
-    const { client, clock, requests, counters } = setup(
+    const { client, clock, requests, counters, logger } = setup(
       Array.from({ length: 50 }, () => ({ status: 503, headers: { "retry-after": "86400" } })),
     );
     const started = clock.monotonic();
@@ -157,6 +158,18 @@ describe("the Alertmanager client", () => {
     expect(clock.monotonic() - started).toBeLessThanOrEqual(20_000);
     expect(requests).toHaveLength(1);
     expect(counters.failures).toBe(1);
+    expect(logger.lines.find((l) => l.level === "error")?.message).toMatch(
+      /server asked to wait 86400 s; giving up at the deadline/,
+    );
+  });
+
+  it("reads the status of an answer whose body is over the cap: a 400 is still a refusal, not a network error", async () => {
+    const { client, requests } = setup([
+      new ResponseTooLargeError("https://am.example/alertmanager/api/v2/alerts", 400, {}, 1024 * 1024),
+    ]);
+    const result = await client.post([ALERT]);
+    expect(requests).toHaveLength(1);
+    expect(result.error).toMatchObject({ status: 400, retryable: false });
   });
 
   it("keeps retrying a dead Alertmanager until the deadline, then reports the alerts not posted", async () => {
