@@ -200,8 +200,10 @@ export async function teardownFleet(options: {
     );
 
   // Secrets leave the disk whatever happened, unless a later teardown is to retry and there
-  // is something it could retry: collectors still registered, series still open, or a process still running.
-  const leftToRetry = hung || cleanup.unregisterFailed.length > 0 || cleanup.seriesOpen > 0;
+  // is something it could retry: collectors still registered, series still open, alerts still firing, or a
+  // process still running.
+  const leftToRetry =
+    hung || cleanup.unregisterFailed.length > 0 || cleanup.seriesOpen > 0 || (cleanup.alertsFiring ?? 0) > 0;
   const final = !(options.keepSecretsIfIncomplete && leftToRetry);
   if (final) removeFile(paths.secrets);
   const result: TeardownResult = {
