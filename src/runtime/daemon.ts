@@ -144,7 +144,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
 
   report();
   logger.info(
-    `fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}`,
+    `fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}; alerts ${config.alertmanager ? config.alertmanager.url : "off"}`,
   );
 
   try {
