@@ -1,14 +1,20 @@
 /**
  * A cleanup report in words, the same for the CLI, post's log line and the job summary: how many collectors
- * were unregistered, what became of their records in FM's list, and how many series were closed. Pure.
+ * were unregistered, what became of their records in FM's list, how many series were closed and how many
+ * alerts resolved. Pure.
  */
 import type { CleanupReport } from "./status.js";
 
-/** "19 collectors unregistered, 19 deleted from FM's list, 551 series closed"; FM off: series only. */
+/**
+ * "19 collectors unregistered, 19 deleted from FM's list, 551 series closed, 2 alerts resolved"; FM off:
+ * series only; no Alertmanager: no alerts.
+ */
 export function describeCleanup(report: CleanupReport): string {
   const parts: string[] = [];
   if (report.mode !== undefined || report.unregistered > 0) parts.push(describeRecords(report));
   parts.push(`${report.seriesClosed} series closed`);
+  const resolved = report.alertsResolved;
+  if (resolved !== undefined) parts.push(`${resolved} alert${resolved === 1 ? "" : "s"} resolved`);
   return parts.join(", ");
 }
 

@@ -153,6 +153,7 @@ describe("alerts in a real Alertmanager", () => {
 
     const stop = await run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
+    expect(stop.stdout).toMatch(/cleanup complete \(daemon\): .*, 2 alerts resolved/);
     expect(await am.alerts({ alertname: ALERT_NAME })).toEqual([]);
     expect(
       scanForSecrets({

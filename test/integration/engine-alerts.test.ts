@@ -11,6 +11,7 @@ import { memoryLogger } from "../../src/core/logger.js";
 import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
 import type { Collector } from "../../src/fleet/types.js";
+import { describeCleanup } from "../../src/runtime/cleanup-text.js";
 import { buildFleetConfig } from "../../src/runtime/config.js";
 import { writeFileAtomic } from "../../src/runtime/files.js";
 import { createFleetEngine, type FleetEngine } from "../../src/runtime/fleet-engine.js";
@@ -102,6 +103,7 @@ describe("the engine's alerts", () => {
 
     const cleanup = await engine.stop({ deadlineMs: performance.now() + 10_000 });
     expect(cleanup).toMatchObject({ complete: true, alertsFiring: 0, alertsResolved: 1 });
+    expect(describeCleanup(cleanup)).toMatch(/series closed, 1 alert resolved$/);
     expect(am!.active()).toEqual([]);
     // Resolved: C3 recovering, C1's warning replaced, C4 leaving, C1 at stop.
     expect(engine.counters().alerts).toMatchObject({ failures: 0, resolved: 4 });
