@@ -54,7 +54,7 @@ export interface AlertPostReport {
 }
 
 export interface ResolveAllReport {
-  /** Alerts resolved by this call. */
+  /** Collectors whose alerts this call resolved (an adopted collector counts once, in either severity). */
   readonly resolved: number;
   /** Collectors whose alert may still be firing in Alertmanager: its resolve was not accepted. */
   readonly unresolved: readonly string[];
@@ -96,6 +96,8 @@ interface Fired {
   readonly alert: CollectorAlert;
   /** Wall time the alert started: kept on every re-post, and on its resolve. */
   readonly startsAtMs: number;
+  /** Resolved in case another process fired it: not counted as resolved, since it may never have fired. */
+  readonly adopted?: boolean;
 }
 
 export function createAlertSet(options: AlertSetOptions): AlertSet {
@@ -146,7 +148,7 @@ export function createAlertSet(options: AlertSetOptions): AlertSet {
       resolves.forEach(([key, f], i) => {
         if (!result.accepted[i] || resolving.get(key) !== f) return;
         resolving.delete(key);
-        counters.resolved++;
+        if (!f.adopted) counters.resolved++;
       });
       // A firing alert not accepted goes again with the next post (or re-post), unless it changed since.
       fires.forEach(([id, f], i) => {
@@ -218,7 +220,7 @@ export function createAlertSet(options: AlertSetOptions): AlertSet {
           const key = keyOf(alert);
           // Alertmanager keeps the earliest startsAt of an alert it knows, so `now` loses nothing; an alert
           // it never had is stored already resolved, and no receiver hears of it.
-          if (!resolving.has(key)) resolving.set(key, { alert, startsAtMs: now });
+          if (!resolving.has(key)) resolving.set(key, { alert, startsAtMs: now, adopted: true });
         }
     },
 
@@ -239,15 +241,16 @@ export function createAlertSet(options: AlertSetOptions): AlertSet {
         dirty.clear();
       }
       await loop?.done;
-      const before = counters.resolved;
+      const collectorsOf = (fired: Iterable<Fired>) => new Set([...fired].map((f) => f.alert.collectorId));
+      const pending = collectorsOf(resolving.values());
       const report = await flush(false, { deadlineMs }, true);
-      const unresolved = [...new Set([...resolving.values()].map((f) => f.alert.collectorId))].sort();
+      const unresolved = [...collectorsOf(resolving.values())].sort();
       if (unresolved.length > 0)
         logger.warn(
           `the alerts of ${unresolved.length} collectors may still be firing in Alertmanager; each expires by itself within ${lifetimeMs / 60_000} minutes of its last post`,
         );
       return {
-        resolved: counters.resolved - before,
+        resolved: pending.size - unresolved.length,
         unresolved,
         ...(report.error ? { error: report.error } : {}),
       };
