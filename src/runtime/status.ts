@@ -32,7 +32,7 @@ export const cleanupReportSchema = z.object({
   /** Series left open, with the reason. */
   seriesOpen: z.number().int(),
   seriesError: z.string().optional(),
-  /** Alerts resolved at cleanup (absent without an Alertmanager). */
+  /** Alerts resolved at cleanup, one per collector (absent without an Alertmanager). */
   alertsResolved: z.number().int().optional(),
   /** Collectors whose alert may still be firing: its resolve was not accepted (it expires within 4 minutes). */
   alertsFiring: z.number().int().optional(),
