@@ -19,6 +19,7 @@ import { systemClock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import type { DaemonHandoff } from "./config.js";
 import { controlEndpoint, removeControlEndpoint, sendControl } from "./control.js";
+import { nodeInvocation } from "./daemon-path.js";
 import { ensurePrivateDir } from "./files.js";
 import type { StatePaths } from "./paths.js";
 import { isAlive, isOurDaemon, trySignal } from "./process.js";
@@ -49,7 +50,9 @@ export function spawnDaemon(options: {
   ensurePrivateDir(options.paths.dir);
   const logFd = openSync(options.paths.log, "a", 0o600);
   try {
-    const child = spawn(process.execPath, [options.daemonScript], {
+    const invocation = nodeInvocation(options.daemonScript);
+    const child = spawn(process.execPath, invocation.args, {
+      ...(invocation.cwd ? { cwd: invocation.cwd } : {}),
       detached: true,
       windowsHide: true,
       stdio: ["pipe", logFd, logFd],

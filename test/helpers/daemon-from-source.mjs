@@ -3,4 +3,4 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../../src/daemon.ts");
+await import("../../src/bin/daemon.ts");
