@@ -89,6 +89,8 @@ export interface RemoteWriteReceiver {
   metadata(): ReadonlyMap<string, DecodedMetadata>;
   /** Replaces the fault plan. */
   setFaults(faults?: ReceiverFaults): void;
+  /** Requests that met an injected fault since the start, by kind ("status": failNext/failRatio). */
+  faultCounts(): Readonly<Partial<Record<ReceiverFaultKind | "status", number>>>;
 }
 
 /** Retry-After of a `hugeRetryAfterRatio` fault. */
@@ -143,6 +145,7 @@ export async function createRemoteWriteReceiver(
       : undefined;
   let faults: ReceiverFaults = { ...options.faults };
   let requestCount = 0;
+  const faultCounts: Partial<Record<ReceiverFaultKind | "status", number>> = {};
 
   const record = (entry: ReceivedRequest) => {
     log.push(entry);
@@ -196,6 +199,10 @@ export async function createRemoteWriteReceiver(
 
     const body = await readBody(req);
     const draw = drawFault();
+    if (draw) {
+      const kind = draw.kind === "fail" ? "status" : draw.kind;
+      faultCounts[kind] = (faultCounts[kind] ?? 0) + 1;
+    }
     const hostile = (kind: ReceiverFaultKind, status: number) =>
       record({ status, headers, series: 0, samples: 0, error: `injected fault: ${kind}`, fault: kind });
     if (draw?.kind === "huge_retry_after") {
@@ -350,6 +357,7 @@ export async function createRemoteWriteReceiver(
     setFaults(next) {
       faults = { ...next };
     },
+    faultCounts: () => ({ ...faultCounts }),
   };
 }
 

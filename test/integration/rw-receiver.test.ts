@@ -282,6 +282,7 @@ describe("local remote-write receiver: hostile faults", () => {
     const names = stored(receiver);
     for (const [name, status] of statuses) expect(names.has(name), name).toBe(status === 200);
     expect(receiver.log().every((r) => r.fault === "endless_body")).toBe(true);
+    expect(receiver.faultCounts()).toEqual({ endless_body: 8 });
   });
 
   it("holds a push unanswered, then stores and answers it or closes without storing", async () => {
