@@ -120,6 +120,11 @@ interface Call<T> {
   callOptions?: CallOptions;
   /** Body cap for the answer; default the transport's. */
   maxBodyBytes?: number;
+  /**
+   * The answer is an empty message and the call idempotent (Register is an upsert, Unregister of an absent
+   * collector is not_found): a 200 too large to read is retried, and the next answer says what FM holds.
+   */
+  emptyAnswer?: boolean;
 }
 
 const SERVICE = {
@@ -157,6 +162,7 @@ export function createFmClient(options: FmClientOptions): FmClient {
     collectorId,
     callOptions,
     maxBodyBytes,
+    emptyAnswer,
   }: Call<T>): Promise<SendOutcome<T>> {
     const fail = (
       code: ConnectCode,
@@ -164,9 +170,10 @@ export function createFmClient(options: FmClientOptions): FmClient {
       text: string,
       retryAfterMs?: number,
       notSent = false,
+      retryable = isRetryableCode(code),
     ): SendOutcome<T> => {
       const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId, notSent);
-      return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
+      return retryable ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
     };
 
     let response;
@@ -182,11 +189,14 @@ export function createFmClient(options: FmClientOptions): FmClient {
       });
     } catch (err) {
       // An answer came, but too large to read: judge it by its status as any other answer. A 200 too large
-      // to read is not worth retrying: the same request gets the same answer.
+      // to read is not worth retrying when its body is the point (GetConfig: the same request gets the same
+      // answer); an empty answer that never ends comes from something broken in between, and FM may well
+      // have done what was asked, so an idempotent call asks again.
       if (err instanceof ResponseTooLargeError) {
         const code = err.status === 200 ? "internal" : codeFromHttpStatus(err.status);
         const retryAfterMs = parseRetryAfter(err.headers["retry-after"], Date.now());
-        return fail(code, err.status, err.message, retryAfterMs);
+        const retryable = isRetryableCode(code) || (err.status === 200 && emptyAnswer === true);
+        return fail(code, err.status, err.message, retryAfterMs, false, retryable);
       }
       const text = err instanceof Error ? err.message : String(err);
       if (callOptions?.signal?.aborted) return fail("canceled", 0, text);
@@ -225,6 +235,7 @@ export function createFmClient(options: FmClientOptions): FmClient {
         decode: () => undefined,
         collectorId: c.id,
         callOptions,
+        emptyAnswer: true,
       }),
     getConfig: (c, getOptions) =>
       call({
@@ -250,6 +261,7 @@ export function createFmClient(options: FmClientOptions): FmClient {
         decode: () => undefined,
         collectorId: id,
         callOptions,
+        emptyAnswer: true,
       }),
     listCollectors: (callOptions) =>
       call({
