@@ -150,6 +150,8 @@ export function createFmController(options: FmControllerOptions): FmController {
       random,
       limits,
       stops: purpose === "run" ? [fatalStop.signal] : [],
+      // Cleanup is the last chance to unregister: a Retry-After it cannot honour is no reason to stop trying.
+      retryAfterPastDeadline: purpose === "cleanup" ? "backoff" : "give-up",
       onRetry: () => counters.retries++,
     });
 
