@@ -68,8 +68,10 @@ export const HOSTILE_FM_FAULTS: FaultPlan = {
 };
 /**
  * Remote write, on top of the standard 10 % 503: 2 % endless bodies, 2 % Retry-After: 999999, 2 % pushes
- * held 30 s. A fleet pushes a few requests per tick where it makes a GetConfig per collector, so the shares
- * are twice FM's to meet each kind a few times in ten minutes.
+ * held 30 s. A fleet pushes one or two requests per tick where it makes a GetConfig per collector, so the
+ * shares are twice FM's, and the hostile profile ticks every 5 s, to meet each kind a few times in ten
+ * minutes. A Retry-After of days holds every push back for the capped 5 minutes (those samples are lost, as
+ * designed); the stale markers at the end go out all the same.
  */
 export const HOSTILE_RW_FAULTS: ReceiverFaults = {
   ...SOAK_RW_FAULTS,
@@ -355,7 +357,7 @@ export const SOAK_PROFILES: Readonly<Record<"standard" | "hostile", SoakProfile>
     minutes: 10,
     collectors: 200,
     heartbeatInterval: "45s",
-    interval: "15s",
+    interval: "5s",
     // What the fleet promises whatever the servers do: bounded memory, nothing left behind. Punctuality and
     // lost samples are reported but not judged: a 30 s hang makes a heartbeat late by design, and a
     // Retry-After of days holds pushes back for the capped 5 minutes (src/transport/backoff.ts).

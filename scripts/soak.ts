@@ -8,7 +8,7 @@
  * Profiles (defaults; every flag overrides its profile's value):
  *   standard  60 min, 500 collectors, heartbeat 45 s, tick 15 s; targets: RSS growth after warm-up < 10 %,
  *             heartbeats on time >= 99.9 %, nothing left registered, no series left open.
- *   hostile   10 min, 200 collectors, heartbeat 45 s, tick 15 s; the standard faults, and once the fleet is
+ *   hostile   10 min, 200 collectors, heartbeat 45 s, tick 5 s; the standard faults, and once the fleet is
  *             ready endless bodies, Retry-After: 999999, GetConfig hashes of 3 MiB and 30 s hangs; targets:
  *             RSS peak < 300 MB, nothing left registered, no series left open.
  *

@@ -39,6 +39,8 @@ export interface ReceiverFaults {
   hangRatio?: number;
   /** Default 30 s: Prometheus' remote_timeout, so a sender with the default timeout gives up first. */
   hangMs?: number;
+  /** The next requests meet these hostile faults, one each, in order (checked after `failNext`, before any draw). */
+  script?: readonly ReceiverFaultKind[];
 }
 
 export interface RemoteWriteReceiverOptions {
@@ -161,6 +163,13 @@ export async function createRemoteWriteReceiver(
     if (faults.failNext && faults.failNext > 0) {
       faults.failNext--;
       return { kind: "fail" };
+    }
+    const [scripted, ...rest] = faults.script ?? [];
+    if (scripted) {
+      faults.script = rest;
+      if (scripted === "endless_body") return { kind: scripted, status: random() < 0.5 ? 200 : 503 };
+      if (scripted === "hang") return { kind: scripted, then: random() < 0.5 ? "answer" : "close" };
+      return { kind: scripted };
     }
     const shares = [
       faults.failRatio,

@@ -254,6 +254,33 @@ function readAtMost(
 const stored = (rx: RemoteWriteReceiver) => new Set(rx.series().map((s) => s.labels.__name__));
 
 describe("local remote-write receiver: hostile faults", () => {
+  it("meets scripted faults in order, then draws as usual", async () => {
+    receiver = await createRemoteWriteReceiver({
+      faults: { script: ["huge_retry_after", "hang", "huge_retry_after"], hangMs: 50 },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push(
+        await post(
+          receiver,
+          encodeWriteRequest([series("up", [], [{ value: 1, timestampMs: T0 + i }])]),
+        ).then(
+          (res) => res.status,
+          () => 0,
+        ),
+      );
+    expect(statuses[0]).toBe(429);
+    expect([0, 204]).toContain(statuses[1]);
+    expect(statuses.slice(2)).toEqual([429, 204]);
+    expect(receiver.log().map((r) => r.fault)).toEqual([
+      "huge_retry_after",
+      "hang",
+      "huge_retry_after",
+      undefined,
+    ]);
+    expect(receiver.faultCounts()).toEqual({ huge_retry_after: 2, hang: 1 });
+  });
+
   it("answers 429 with a Retry-After of days and stores nothing", async () => {
     receiver = await createRemoteWriteReceiver({ faults: { hugeRetryAfterRatio: 1 } });
     const res = await post(receiver, encodeWriteRequest([series("up", [], [{ value: 1, timestampMs: T0 }])]));
