@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../src/core/logger.js";
 import { createFmEmulator, type FaultPlan, type FaultSpec } from "../src/emulator/fm-server.js";
-import { createRemoteWriteReceiver, type ReceiverFaults } from "../src/emulator/rw-receiver.js";
+import {
+  createRemoteWriteReceiver,
+  type ReceiverFaultKind,
+  type ReceiverFaults,
+} from "../src/emulator/rw-receiver.js";
 import { isAlive } from "../src/runtime/process.js";
 import { counterSections, formatCounterLines, type Counters } from "../src/runtime/counters.js";
 import { readStatus } from "../src/runtime/status.js";
@@ -69,9 +73,9 @@ export const HOSTILE_FM_FAULTS: FaultPlan = {
 /**
  * Remote write, on top of the standard 10 % 503: 2 % endless bodies, 2 % Retry-After: 999999, 2 % pushes
  * held 30 s. A fleet pushes one or two requests per tick where it makes a GetConfig per collector, so the
- * shares are twice FM's, and the hostile profile ticks every 5 s, to meet each kind a few times in ten
- * minutes. A Retry-After of days holds every push back for the capped 5 minutes (those samples are lost, as
- * designed); the stale markers at the end go out all the same.
+ * shares are twice FM's, and the hostile profile ticks every 5 s. A Retry-After of days holds every push
+ * back for the capped 5 minutes (src/transport/backoff.ts; no request reaches the receiver meanwhile, and
+ * those samples are lost); the stale markers at the end go out all the same.
  */
 export const HOSTILE_RW_FAULTS: ReceiverFaults = {
   ...SOAK_RW_FAULTS,
@@ -79,10 +83,16 @@ export const HOSTILE_RW_FAULTS: ReceiverFaults = {
   hugeRetryAfterRatio: 0.02,
   hangRatio: 0.02,
 };
+/**
+ * The pauses leave remote write a few dozen requests in ten minutes, too few for 2 % to be sure of every
+ * kind: the first pushes after ready meet an endless body, a hang and another endless body (a 200 or a
+ * 503, drawn), then the shares take over.
+ */
+export const HOSTILE_RW_OPENING: readonly ReceiverFaultKind[] = ["endless_body", "hang", "endless_body"];
 export const HOSTILE_FAULTS: SoakFaultPlan = {
   fm: SOAK_FM_FAULTS,
   rw: SOAK_RW_FAULTS,
-  afterReady: { fm: HOSTILE_FM_FAULTS, rw: HOSTILE_RW_FAULTS },
+  afterReady: { fm: HOSTILE_FM_FAULTS, rw: { ...HOSTILE_RW_FAULTS, script: HOSTILE_RW_OPENING } },
 };
 
 export interface SoakOptions {
@@ -352,7 +362,8 @@ export const SOAK_PROFILES: Readonly<Record<"standard" | "hostile", SoakProfile>
     name: "hostile",
     faultSummary:
       "standard mix, and once ready: FM 1 % endless bodies, 1 % Retry-After 999999, 1 % 30 s hangs, " +
-      "GetConfig 2 % 3 MiB hashes; remote write 2 % each of endless bodies, Retry-After 999999, 30 s hangs",
+      "GetConfig 2 % 3 MiB hashes; remote write an endless body, a hang and an endless body, then 2 % each " +
+      "of endless bodies, Retry-After 999999, 30 s hangs",
     faults: HOSTILE_FAULTS,
     minutes: 10,
     collectors: 200,
