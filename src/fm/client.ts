@@ -134,6 +134,11 @@ interface Call<T> {
   callOptions?: CallOptions;
   /** Body cap for the answer; default the transport's. */
   maxBodyBytes?: number;
+  /**
+   * The answer is an empty message and the call idempotent (Register is an upsert, Unregister of an absent
+   * collector is not_found): a 200 too large to read is retried, and the next answer says what FM holds.
+   */
+  emptyAnswer?: boolean;
 }
 
 const SERVICE = {
@@ -171,6 +176,7 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
     collectorId,
     callOptions,
     maxBodyBytes,
+    emptyAnswer,
   }: Call<T>): Promise<SendOutcome<T>> {
     const fail = (
       code: ConnectCode,
@@ -178,9 +184,10 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
       text: string,
       retryAfterMs?: number,
       notSent = false,
+      retryable = isRetryableCode(code),
     ): SendOutcome<T> => {
       const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId, notSent);
-      return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
+      return retryable ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
     };
 
     let response;
@@ -196,11 +203,14 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
       });
     } catch (err) {
       // An answer came, but too large to read: judge it by its status as any other answer. A 200 too large
-      // to read is not worth retrying: the same request gets the same answer.
+      // to read is not worth retrying when its body is the point (GetConfig: the same request gets the same
+      // answer); an empty answer that never ends comes from something broken in between, and FM may well
+      // have done what was asked, so an idempotent call asks again.
       if (err instanceof ResponseTooLargeError) {
         const code = err.status === 200 ? "internal" : codeFromHttpStatus(err.status);
         const retryAfterMs = parseRetryAfter(err.headers["retry-after"], Date.now());
-        return fail(code, err.status, err.message, retryAfterMs);
+        const retryable = isRetryableCode(code) || (err.status === 200 && emptyAnswer === true);
+        return fail(code, err.status, err.message, retryAfterMs, false, retryable);
       }
       const text = err instanceof Error ? err.message : String(err);
       if (callOptions?.signal?.aborted) return fail("canceled", 0, text);
@@ -239,6 +249,7 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
         decode: () => undefined,
         collectorId: c.id,
         callOptions,
+        emptyAnswer: true,
       }),
     getConfig: (c, getOptions) =>
       call({
@@ -264,6 +275,7 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
         decode: () => undefined,
         collectorId: id,
         callOptions,
+        emptyAnswer: true,
       }),
     listCollectors: (matchers = [], callOptions) =>
       call({

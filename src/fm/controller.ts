@@ -164,6 +164,8 @@ export function createFmController(options: FmControllerOptions): FmController {
       random,
       limits,
       stops: purpose === "run" ? [fatalStop.signal] : [],
+      // Cleanup is the last chance to unregister: a Retry-After it cannot honour is no reason to stop trying.
+      retryAfterPastDeadline: purpose === "cleanup" ? "backoff" : "give-up",
       onRetry: () => counters.retries++,
     });
 
@@ -246,13 +248,14 @@ export function createFmController(options: FmControllerOptions): FmController {
     const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
     const before = member.phase;
     // Whether a request may have created it without our hearing so: no answer came back, yet it may have
-    // left this machine (a timeout, a reset). Any HTTP answer but success says FM did not create it.
+    // left this machine (a timeout, a reset), or a 200 came whose body could not be read. Any other HTTP
+    // answer but success says FM did not create it.
     let ambiguous = false;
     const outcome = await send(async (callOptions) => {
       member.phase = { kind: "registering" };
       const attempt = await client.register(member.collector, callOptions);
       if (attempt.kind !== "success" && attempt.error instanceof FmApiError)
-        ambiguous ||= attempt.error.status === 0 && !attempt.error.notSent;
+        ambiguous ||= (attempt.error.status === 0 && !attempt.error.notSent) || attempt.error.status === 200;
       return attempt;
     }, limits);
     // Register is an upsert; already_exists means FM has the collector all the same.

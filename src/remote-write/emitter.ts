@@ -351,7 +351,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
         const timestampMs = nextTimestamp();
         lastTs = timestampMs;
         const deadlineMs = closeOptions?.deadlineMs ?? clock.monotonic() + retryWindowMs;
-        const result = await writer.write(parts, timestampMs, { deadlineMs });
+        const result = await writer.write(parts, timestampMs, { deadlineMs, cleanup: true });
         const failedEntries = new Set([...result.failed].map((i) => owners[i]!));
         let seriesOpen = 0;
         for (const entry of pending) {

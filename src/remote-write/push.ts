@@ -55,6 +55,12 @@ export interface PushInfo {
   deadlineMs?: number;
   /** Aborting stops further retries (the attempt in flight still completes); the push reports its last outcome. */
   signal?: AbortSignal;
+  /**
+   * The last chance to send this body (stale markers): a Retry-After that ends past the deadline, this
+   * push's own or one that paused every push, is not honoured by giving up; retries keep to the ordinary
+   * backoff until the deadline (transport/retry.ts).
+   */
+  cleanup?: boolean;
 }
 
 export interface PushResult {
@@ -153,10 +159,12 @@ export function createPusher(options: PusherOptions): Pusher {
         lastLogged = error.message;
         return { ok: false, maybeDelivered, status: error.status, attempts, error };
       };
-      // Paused past the deadline: an attempt at the last moment could only time out, so do not make one.
-      if (paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic())
+      const pausedPastDeadline = paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic();
+      // Paused past the deadline: an attempt at the last moment could only time out, so do not make one;
+      // unless this is cleanup, which tries at once rather than leave series open.
+      if (pausedPastDeadline && !info.cleanup)
         return lose(new RemoteWriteError(429, true, retryAfterGiveUpMessage(paused.askedMs)), "not sent");
-      const waitMs = Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
+      const waitMs = pausedPastDeadline ? 0 : Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
       if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
       const outcome = await callWithPolicy(
         (a) => {
@@ -168,6 +176,7 @@ export function createPusher(options: PusherOptions): Pusher {
           clock,
           random,
           limits: { deadlineMs, signal: info.signal },
+          retryAfterPastDeadline: info.cleanup ? "backoff" : "give-up",
           onRetry: ({ delayMs, error }) => {
             counters.retries++;
             logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);

@@ -641,4 +641,21 @@ describe("a changing fleet", () => {
     expect(of(fm.calls, "UnregisterCollector").map((c) => c.id)).toEqual(["demo-prod-linux-02"]);
     expect(cleanup.unregistered).toEqual(["demo-prod-linux-02"]);
   });
+
+  it("owes an Unregister for a Register answered 200 with a body too large to read", async () => {
+    // What the client makes of a 200 whose body never ends, every time it asks.
+    const unreadable = (procedure: FmProcedure, id: string): SendOutcome<never> => ({
+      kind: "retryable",
+      error: new FmApiError(procedure, "internal", 200, "response too large (over 1048576 bytes)", id),
+    });
+    const { clock, fm, controller, roster } = setup(1, {
+      retry: { maxAttempts: 2 },
+      override: (c) => (c.procedure === "RegisterCollector" ? unreadable(c.procedure, c.id) : undefined),
+    });
+    const report = await drive(clock, controller.register(roster), 100);
+    expect(report.failed.map((f) => f.id)).toEqual(["demo-prod-linux-01"]);
+    fm.calls.length = 0;
+    await drive(clock, controller.unregisterAll(), 100);
+    expect(of(fm.calls, "UnregisterCollector").map((c) => c.id)).toEqual(["demo-prod-linux-01"]);
+  });
 });

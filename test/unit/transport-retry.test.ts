@@ -105,6 +105,42 @@ describe("withRetry", () => {
     });
   });
 
+  it("keeps to its ordinary backoff when told to, for a Retry-After that points past the deadline", async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const { send, starts } = scripted(
+      [retryable("429", 999_999_000), retryable("429", 999_999_000), { kind: "success", value: "ok" }],
+      () => clock.now(),
+    );
+    const result = withRetry(send, {
+      clock,
+      random: () => 0.99,
+      deadlineMs: t0 + 10_000,
+      retryAfterPastDeadline: "backoff",
+    });
+    await clock.advance(10_000);
+    await expect(result).resolves.toEqual({ kind: "success", value: "ok" });
+    // 247 ms, then 495 ms: the policy's own backoff, not the server's 11 days.
+    expect(starts.map((s) => s.at - t0)).toEqual([0, 247, 742]);
+  });
+
+  it("still honours a Retry-After that fits before the deadline when told to keep to its backoff", async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const { send, starts } = scripted([retryable("429", 3_000), { kind: "success", value: "ok" }], () =>
+      clock.now(),
+    );
+    const result = withRetry(send, {
+      clock,
+      random: () => 0.99,
+      deadlineMs: t0 + 10_000,
+      retryAfterPastDeadline: "backoff",
+    });
+    await clock.advance(10_000);
+    await expect(result).resolves.toEqual({ kind: "success", value: "ok" });
+    expect(starts.map((s) => s.at - t0)).toEqual([0, 3_000]);
+  });
+
   it("waits at most 5 min for a Retry-After, then tries again", async () => {
     const clock = createFakeClock();
     const t0 = clock.now();
