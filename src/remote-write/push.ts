@@ -9,7 +9,12 @@ import { describeError, RemoteWriteError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
-import { cappedRetryAfter, parseRetryAfter, retryAfterGiveUpMessage } from "../transport/backoff.js";
+import {
+  cappedRetryAfter,
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  retryAfterGiveUpMessage,
+} from "../transport/backoff.js";
 import { wasNotSent } from "../transport/delivery.js";
 import { basicAuth } from "../transport/endpoint.js";
 import { ResponseTooLargeError } from "../transport/http.js";
@@ -43,6 +48,12 @@ export interface PusherOptions {
   logger?: Logger;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * The longest a 429 holds back every push. Default MAX_RETRY_AFTER_MS; the engine gives one tick
+   * interval: samples are not queued, so a pause longer than an interval only drops the ticks it spans,
+   * where trying each tick once still delivers the ones the receiver accepts.
+   */
+  maxPauseMs?: number;
   /** Scrubs response bodies before they reach a log or an error. Default: masks the token. */
   scrub?: (text: string) => string;
   policy?: Partial<RetryPolicy>;
@@ -92,9 +103,10 @@ export function createPusher(options: PusherOptions): Pusher {
   const headers = requestHeaders(options);
   /**
    * A 429's Retry-After holds back every push, not only the refused one (the receiver asked to slow down),
-   * for at most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
+   * for at most maxPauseMs. `askedMs` is the wait as the server asked it, for the message.
    */
   let paused = { untilMs: 0, askedMs: 0 };
+  const maxPauseMs = options.maxPauseMs ?? MAX_RETRY_AFTER_MS;
   let lastLogged: string | undefined;
 
   const classify = (res: HttpResponse): SendOutcome<number> => {
@@ -107,7 +119,7 @@ export function createPusher(options: PusherOptions): Pusher {
     if (res.status === 429) {
       counters.throttled++;
       const askedMs = retryAfterMs ?? retry.baseMs;
-      const untilMs = clock.monotonic() + cappedRetryAfter(askedMs);
+      const untilMs = clock.monotonic() + Math.min(maxPauseMs, cappedRetryAfter(askedMs));
       if (untilMs > paused.untilMs) paused = { untilMs, askedMs };
     }
     return retryAfterMs === undefined

@@ -187,6 +187,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       ...(config.prom.tenant ? { tenant: config.prom.tenant } : {}),
       transport,
       counters,
+      maxPauseMs: config.intervalMs,
       clock,
       random,
       logger,

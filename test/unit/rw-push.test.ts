@@ -140,6 +140,21 @@ describe("remote-write pusher", () => {
     expect(requests.map((r) => r.at - t0)).toEqual([0, MAX_RETRY_AFTER_MS]);
   });
 
+  it("holds other pushes back at most maxPauseMs, however long Retry-After asks", async () => {
+    const { pusher, clock, requests } = setup(
+      [{ status: 429, headers: { "retry-after": "600" } }, { status: 204 }],
+      { maxPauseMs: 15_000 },
+    );
+    const t0 = clock.now();
+    const first = pusher.push(BODY, { samples: 1, deadlineMs: clock.monotonic() + 5_000 });
+    await clock.advance(1);
+    const second = pusher.push(BODY, { samples: 1, deadlineMs: clock.monotonic() + 60_000 });
+    await clock.advance(60_000);
+    expect(await first).toMatchObject({ ok: false, status: 429 });
+    expect(await second).toMatchObject({ ok: true });
+    expect(requests.map((r) => r.at - t0)).toEqual([0, 15_000]);
+  });
+
   it("never retries another 4xx: logs the scrubbed body and counts the samples lost", async () => {
     const token = "glc_eyJvIjoiMTIzNDU2Iiwibi";
     const { pusher, requests, logger, counters } = setup(
