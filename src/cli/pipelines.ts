@@ -6,10 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { systemClock } from "../core/clock.js";
 import { describeError, InputError } from "../core/errors.js";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { checkPipelines, type PipelineCheck } from "../fleet/pipeline-check.js";
+import { cleanupBudgetMs } from "../runtime/budget.js";
 import { buildFleetConfig } from "../runtime/config.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
 import { checkVerdict, formatMismatchTable, formatReceivedTable } from "../runtime/pipelines-report.js";
@@ -96,7 +98,10 @@ export async function pipelinesCommand(
       startError = describeError(err);
     }
     const received = engine.receivedConfigs();
-    const report = await engine.stop();
+    // Unregistering goes through the same rate limit: the budget grows with the fleet.
+    const report = await engine.stop({
+      deadlineMs: systemClock.monotonic() + cleanupBudgetMs(ids.length, config.fmRatePerSecond),
+    });
     const check = expectations ? checkPipelines(expectations, roster.collectors, received) : undefined;
     const failed = Object.values(received).filter((r) => r.status === "FAILED").length;
     const unanswered = ids.filter((id) => !Object.hasOwn(received, id)).length;

@@ -213,7 +213,8 @@ export const SETTINGS = {
     flag: "start-timeout",
     commands: ["start"],
     default: "2m",
-    description: "How long main waits for every collector to register and the first push to be accepted.",
+    description:
+      "How long main waits for every collector to register and the first push to be accepted (and, with expect-pipelines, for every first GetConfig answer).",
     help: "how long to wait for every collector to register and the first push to be accepted",
     rule: duration(1000),
   }),

@@ -1,6 +1,6 @@
 /**
  * Pipeline expectations (src/settings/expectations.ts) and the exact check against what collectors
- * received (src/fleet/pipeline-check.ts): the shipped examples/pipelines/expect.yaml read as the SPEC
+ * received (src/fleet/pipeline-check.ts): the shipped examples/pipelines/expect.yaml read as the README
  * describes it, every problem of a bad file at its line and column, and missing, unexpected, FAILED and
  * unanswered collectors all mismatching.
  */
