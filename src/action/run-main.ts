@@ -148,7 +148,8 @@ async function main(deps: MainDeps): Promise<void> {
     await reportReceivedPipelines({
       statusPath: result.paths.status,
       nonce: result.nonce,
-      collectors: roster.collectors,
+      // The attributes FM saw: this run's marker included.
+      collectors: config.collectors,
       ready: result.status,
       ...(expectations ? { expectations } : {}),
       failOnMismatch: expectPipelinesFail,

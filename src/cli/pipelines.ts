@@ -1,8 +1,8 @@
 /**
  * `fm-fleet pipelines <blueprint>`: which collectors would get which pipeline, before a roll-out. Registers
  * the blueprint's collectors with FM, asks each for its configuration once (as Alloy does at start), prints
- * what each received and any syntax error, checks the `--expect` file, and unregisters them. FM only: no
- * metric is written, so remote-write credentials are not needed.
+ * what each received and any syntax error, checks the `--expect` file, and cleans up (unregister, and delete
+ * per `--cleanup`). FM only: no metric is written, so remote-write credentials are not needed.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -12,7 +12,8 @@ import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { checkPipelines, type PipelineCheck } from "../fleet/pipeline-check.js";
 import { cleanupBudgetMs } from "../runtime/budget.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
+import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
 import { checkVerdict, formatMismatchTable, formatReceivedTable } from "../runtime/pipelines-report.js";
 import { secretValues } from "../settings/credentials.js";
@@ -26,8 +27,9 @@ import type { CliIo } from "./io.js";
 export const PIPELINES_HELP = `Usage: fm-fleet pipelines <blueprint> [options]
 
 Registers the blueprint's collectors with Fleet Management, asks each for its configuration once, prints
-the pipelines each received (and any syntax error in them), checks them against --expect, and unregisters
-the collectors. It answers "which collectors would get this pipeline?" before a roll-out. No metrics.
+the pipelines each received (and any syntax error in them), checks them against --expect, and cleans up
+(unregister, then delete per --cleanup). It answers "which collectors would get this pipeline?" before a
+roll-out. No metrics are written.
 
 Options:
 ${optionsHelp("pipelines")}
@@ -77,7 +79,7 @@ export async function pipelinesCommand(
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
 
   const now = options.now ?? Date.now;
-  const { config, secrets } = buildFleetConfig(settings, roster, now());
+  const { config, secrets } = buildFleetConfig(settings, roster, now(), { runMarker: newRunMarker(io.env) });
   const engine = createFleetEngine({ config, secrets, logger, scrub });
   const ids = roster.collectors.map((c) => c.id);
 
@@ -94,6 +96,7 @@ export async function pipelinesCommand(
     try {
       const started = await engine.start(stop.signal);
       logger.info(`${started.registered} collectors registered with ${config.fm!.url}, each asked once`);
+      for (const w of started.warnings) logger.warn(scrub(w));
     } catch (err) {
       startError = describeError(err);
     }
@@ -102,7 +105,8 @@ export async function pipelinesCommand(
     const report = await engine.stop({
       deadlineMs: systemClock.monotonic() + cleanupBudgetMs(ids.length, config.fmRatePerSecond),
     });
-    const check = expectations ? checkPipelines(expectations, roster.collectors, received) : undefined;
+    // Matched on the attributes FM saw, this run's marker included.
+    const check = expectations ? checkPipelines(expectations, config.collectors, received) : undefined;
     const failed = Object.values(received).filter((r) => r.status === "FAILED").length;
     const unanswered = ids.filter((id) => !Object.hasOwn(received, id)).length;
 
@@ -137,9 +141,7 @@ export async function pipelinesCommand(
     else if (unanswered > 0) logger.error(`${unanswered} collectors got no answer to GetConfig`);
     for (const f of report.unregisterFailed) logger.error(`could not unregister ${f.id}: ${f.error}`);
     for (const w of report.warnings) logger.warn(w);
-    logger.info(
-      `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${report.unregistered} unregistered`,
-    );
+    logger.info(`cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${describeCleanup(report)}`);
     const ok = !startError && unanswered === 0 && failed === 0 && (check?.ok ?? true) && report.complete;
     return ok ? 0 : 1;
   } finally {

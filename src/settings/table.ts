@@ -230,7 +230,7 @@ export const SETTINGS = {
   cleanup: setting({
     input: "cleanup",
     flag: "cleanup",
-    commands: FLEET,
+    commands: REGISTERS,
     default: "delete",
     description:
       "delete: after UnregisterCollector, delete this run's collectors from FM's list (needs fleet-management:read and :write; falls back to unregister with a warning). unregister: leave them listed as inactive.",

@@ -1,7 +1,7 @@
 /**
  * `fm-fleet pipelines` end to end, in-process, against the emulator serving the shipped examples/pipelines:
  * the table a user reads, the exit code, --json, the expectation check, FAILED collectors, and the fleet
- * left unregistered afterwards.
+ * cleaned up afterwards (deleted by default, unregistered with --cleanup unregister).
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,7 +52,7 @@ const windowsIds = Array.from({ length: 4 }, (_, i) => `fleet-management-ci-wind
 const darwinIds = Array.from({ length: 3 }, (_, i) => `fleet-management-ci-darwin-0${i + 1}`);
 
 describe("fm-fleet pipelines", () => {
-  it("prints what each collector received, passes expect.yaml, and unregisters the fleet", async () => {
+  it("prints what each collector received, passes expect.yaml, and cleans the fleet up", async () => {
     fm = await createFmEmulator({ token: TOKEN, pipelines: EXAMPLE_PIPELINES });
     const { code, stdout, stderr } = await pipelines(["fleet-management", "--expect", EXPECT]);
     expect(code, stderr).toBe(0);
@@ -67,13 +67,14 @@ describe("fm-fleet pipelines", () => {
     expect(stdout).toContain(`all 19 collectors receive exactly what ${EXPECT} expects.`);
     expect(stdout).not.toContain("journal_logs");
 
-    const collectors = fm.collectors();
-    expect(collectors).toHaveLength(19);
     // Asked once: one answered GetConfig each (an attempt FM refused, such as a 429, would be retried).
     const answered = fm.requests().filter((r) => r.method === "GetConfig" && r.status === 200);
-    expect(answered.map((r) => r.collectorId).sort()).toEqual(collectors.map((c) => c.id).sort());
-    for (const c of collectors) expect(c.registered, c.id).toBe(false);
-    expect(stderr).toContain("cleanup complete: 19 unregistered");
+    expect(answered.map((r) => r.collectorId).sort()).toEqual(
+      [...linuxIds, ...windowsIds, ...darwinIds].sort(),
+    );
+    // The default cleanup unregisters, then deletes the run's collectors from FM's list.
+    expect(fm.collectors()).toEqual([]);
+    expect(stderr).toContain("cleanup complete: 19 collectors unregistered, 19 deleted from FM's list");
   });
 
   it("exits 1 with a table of the collectors a matcher change moved a pipeline to or from", async () => {
@@ -100,8 +101,10 @@ describe("fm-fleet pipelines", () => {
       contents: 'loki.source.file "logs" {\n  targets = [] forward_to = []\n}\n',
     };
     fm = await createFmEmulator({ token: TOKEN, pipelines: [...EXAMPLE_PIPELINES, broken] });
-    const { code, stdout } = await pipelines(["fleet-management"]);
+    // Unregistered only, so the emulator's record of each collector's status stays to be read.
+    const { code, stdout } = await pipelines(["fleet-management", "--cleanup", "unregister"]);
     expect(code).toBe(1);
+    expect(fm.collectors().filter((c) => c.registered)).toEqual([]);
     const recorded = new Map(fm.collectors().map((c) => [c.id, c]));
     for (const id of darwinIds) {
       const error = recorded.get(id)!.lastRemoteConfigError!;
