@@ -12,7 +12,7 @@ import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { checkPipelines, type PipelineCheck } from "../fleet/pipeline-check.js";
 import { cleanupBudgetMs } from "../runtime/budget.js";
-import { describeCleanup } from "../runtime/cleanup-text.js";
+import { describeRecords } from "../runtime/cleanup-text.js";
 import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
 import { checkVerdict, formatMismatchTable, formatReceivedTable } from "../runtime/pipelines-report.js";
@@ -141,7 +141,8 @@ export async function pipelinesCommand(
     else if (unanswered > 0) logger.error(`${unanswered} collectors got no answer to GetConfig`);
     for (const f of report.unregisterFailed) logger.error(`could not unregister ${f.id}: ${f.error}`);
     for (const w of report.warnings) logger.warn(w);
-    logger.info(`cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${describeCleanup(report)}`);
+    // No metric was written, so only FM's records are worth a word.
+    logger.info(`cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${describeRecords(report)}`);
     const ok = !startError && unanswered === 0 && failed === 0 && (check?.ok ?? true) && report.complete;
     return ok ? 0 : 1;
   } finally {

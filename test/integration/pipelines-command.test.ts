@@ -74,7 +74,7 @@ describe("fm-fleet pipelines", () => {
     );
     // The default cleanup unregisters, then deletes the run's collectors from FM's list.
     expect(fm.collectors()).toEqual([]);
-    expect(stderr).toContain("cleanup complete: 19 collectors unregistered, 19 deleted from FM's list");
+    expect(stderr).toContain("cleanup complete: 19 collectors unregistered, 19 deleted from FM's list\n");
   });
 
   it("exits 1 with a table of the collectors a matcher change moved a pipeline to or from", async () => {
