@@ -10,4 +10,9 @@ export const OUTPUTS: readonly OutputSpec[] = [
   { name: "collector-count", description: "Number of collectors in the fleet." },
   { name: "series-per-tick", description: "Active series the fleet writes every tick." },
   { name: "fm-registered", description: "true when the collectors were registered with Fleet Management." },
+  {
+    name: "pipelines",
+    description:
+      "JSON object of collector ID to the pipeline names it received from Fleet Management (set when FM is on).",
+  },
 ];

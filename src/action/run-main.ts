@@ -6,6 +6,7 @@ import * as core from "@actions/core";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { systemClock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
@@ -18,6 +19,7 @@ import { daemonScriptPath } from "../runtime/daemon-path.js";
 import { secretValues } from "../settings/credentials.js";
 import { coreLogger } from "./core-logger.js";
 import { parseActionSettings } from "./inputs.js";
+import { reportReceivedPipelines } from "./pipelines.js";
 import { STATE_KEY, type ActionState } from "./state.js";
 
 export interface MainDeps {
@@ -51,6 +53,8 @@ async function main(deps: MainDeps): Promise<void> {
     sweepOlderThanMs,
     failOnCleanupError,
     notices,
+    expectations,
+    expectPipelinesFail,
   } = parseActionSettings(deps.env);
   const known = secretValues(settings.credentials);
   // Mask the tokens and every derived form (base64 Basic-auth strings) before anything can print them.
@@ -75,6 +79,8 @@ async function main(deps: MainDeps): Promise<void> {
 
   core.info(formatPlanTable(plan));
   if (dryRun) {
+    if (expectations)
+      core.info("dry-run: expect-pipelines is valid; nothing was asked of FM to check it against");
     core.info("dry-run: nothing was registered or pushed");
     setOutputs(ids, plan.seriesPerTick, false);
     return;
@@ -94,6 +100,7 @@ async function main(deps: MainDeps): Promise<void> {
   const stateDir = join(deps.env.RUNNER_TEMP || tmpdir(), `fm-action-${randomBytes(6).toString("hex")}`);
   let state: ActionState | undefined;
   const started = deps.now();
+  const startedMono = systemClock.monotonic();
   const result = await launchFleet({
     stateDir,
     config,
@@ -137,6 +144,18 @@ async function main(deps: MainDeps): Promise<void> {
       `  heartbeat every ${settings.heartbeatIntervalMs / 1000} s, push every ${settings.intervalMs / 1000} s; post cleans up`,
     ].join("\n"),
   );
+  if (config.fm)
+    await reportReceivedPipelines({
+      statusPath: result.paths.status,
+      nonce: result.nonce,
+      // The attributes FM saw: this run's marker included.
+      collectors: config.collectors,
+      ready: result.status,
+      ...(expectations ? { expectations } : {}),
+      failOnMismatch: expectPipelinesFail,
+      deadlineMs: startedMono + settings.startTimeoutMs,
+      scrub,
+    });
 }
 
 function setOutputs(ids: string[], seriesPerTick: number, fmRegistered: boolean): void {

@@ -16,6 +16,7 @@ import { doctorCliCommand } from "./doctor.js";
 import { demoCliCommand } from "./demo.js";
 import { sweepCliCommand } from "./sweep.js";
 import { rulesCliCommand } from "./rules.js";
+import { pipelinesCliCommand } from "./pipelines.js";
 
 /** The registry: add a subcommand here and help lists it. */
 const COMMANDS: readonly CliCommand[] = [
@@ -25,6 +26,7 @@ const COMMANDS: readonly CliCommand[] = [
   stopCliCommand,
   statusCliCommand,
   sweepCliCommand,
+  pipelinesCliCommand,
   emulateCliCommand,
   doctorCliCommand,
   demoCliCommand,

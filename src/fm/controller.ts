@@ -5,6 +5,7 @@
  * they leave. The set of collectors changes while it runs. Every call goes through one rate limiter and the
  * shared call policy (transport/call-policy.ts); a configuration error (401, 403, 400) stops every call.
  */
+import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { systemClock, type Clock, type Random } from "../core/clock.js";
 import { describeError, FmApiError } from "../core/errors.js";
@@ -206,15 +207,25 @@ export function createFmController(options: FmControllerOptions): FmController {
     if (scheduler.running) scheduler.replan(beating);
   }
 
-  /** Echo the hash; new content is judged and its status reported on the next GetConfig, once. */
+  /**
+   * Echo the hash; content not received before is judged once, and its status reported on the next
+   * GetConfig. proto3 JSON leaves empty content out, so an answer that is neither `notModified` nor carries
+   * content is the empty content FM sends when no pipeline matches (docs/fm-protocol.md#pipelines): Alloy
+   * reads it like any other (grafana/alloy `internal/service/remotecfg/config_manager.go`).
+   */
   function applyConfig(member: Member, result: GetConfigResult) {
     if (result.hash) member.hash = result.hash;
-    if (result.notModified || result.content === undefined) return;
-    contents.set(member.collector.id, result.content);
-    member.pendingStatus = judge(member.collector, result.content);
+    if (result.notModified) return;
+    const content = result.content ?? "";
+    const digest = createHash("sha256").update(content).digest("base64");
+    if (member.received === digest) return;
+    member.received = digest;
+    if (content !== "") contents.set(member.collector.id, content);
+    member.pendingStatus = judge(member.collector, content);
   }
 
-  async function getConfig(member: Member, limits: CallLimits & { slotMs?: number }) {
+  /** One GetConfig: echoes the hash, carries the pending status once, and applies the answer. */
+  async function sendGetConfig(member: Member, limits: CallLimits & { slotMs?: number }) {
     const status = member.pendingStatus;
     const outcome = await send((callOptions, attempt) => {
       if (attempt === 1 && limits.slotMs !== undefined && clock.monotonic() - limits.slotMs > LATE_AFTER_MS)
@@ -229,6 +240,21 @@ export function createFmController(options: FmControllerOptions): FmController {
       // Reported: clear it, unless a newer status arrived while the call was on the wire.
       if (member.pendingStatus === status) member.pendingStatus = undefined;
       applyConfig(member, outcome.value);
+    }
+    return outcome;
+  }
+
+  /**
+   * A GetConfig, and when the content it brought failed to load, one more at once that reports the
+   * failure, as Alloy does instead of waiting for its next poll (grafana/alloy
+   * `internal/service/remotecfg/config_manager.go`, notifyStatusUpdate). An APPLIED status waits for the
+   * next heartbeat. If the report fails, the status stays pending and the next heartbeat carries it.
+   */
+  async function getConfig(member: Member, limits: CallLimits & { slotMs?: number }) {
+    const outcome = await sendGetConfig(member, limits);
+    if (outcome.kind === "success" && member.pendingStatus?.status === "RemoteConfigStatuses_FAILED") {
+      const report = await sendGetConfig(member, { deadlineMs: limits.deadlineMs, signal: limits.signal });
+      if (report.kind !== "success" && isFatal(report.error)) stopOnFatal(report.error);
     }
     return outcome;
   }

@@ -105,6 +105,11 @@ export interface Emitter {
   add(collectors: readonly Collector[]): void;
   /** A collector's new identity (health, version): series whose labels change are closed, new ones start. */
   update(collector: Collector): void;
+  /**
+   * The values of these collectors changed and their labels did not (a new received configuration changes
+   * the running components): their signals are built again by signalsFor from the next tick on.
+   */
+  refresh(ids: readonly string[]): void;
   /** Out of the ticks without stale markers, as a crashed process goes (closeSeries still closes them). */
   drop(ids: readonly string[]): void;
   /** Dropped collectors tick again. */
@@ -307,6 +312,14 @@ export function createEmitter(options: EmitterOptions): Emitter {
       entry.collector = collector;
       entry.signals = signals;
       entry.template = createSeriesTemplate(signals.series, { compact });
+    },
+
+    refresh(ids) {
+      for (const id of ids) {
+        const entry = entries.get(id);
+        // Same labels, so the cached frames stay; a tick in flight reads the new values or the old, whole.
+        if (entry) entry.signals = options.signalsFor(entry.collector);
+      }
     },
 
     drop(ids) {

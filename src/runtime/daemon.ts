@@ -95,6 +95,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     ...(control ? { control: control.endpoint } : {}),
     ...(reason ? { reason: scrub(reason) } : {}),
     startWarnings: startWarnings.map(scrub),
+    ...(config.fm && engine ? { received: scrubbedReceived(engine, scrub) } : {}),
     ...extra,
   });
   const report = (extra?: Pick<Status, "cleanup">) => {
@@ -205,4 +206,16 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   // keep the process from exiting.
   await control?.close().catch(() => undefined);
   return failed ? 1 : 0;
+}
+
+/** The received configs for the status file; an error message quotes the content, so it is scrubbed. */
+function scrubbedReceived(engine: FleetEngine, scrub: (text: string) => string): Status["received"] {
+  const out: NonNullable<Status["received"]> = {};
+  for (const [id, r] of Object.entries(engine.receivedConfigs()))
+    out[id] = {
+      pipelines: [...r.pipelines],
+      status: r.status,
+      ...(r.error ? { error: scrub(r.error) } : {}),
+    };
+  return out;
 }

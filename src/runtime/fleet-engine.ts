@@ -23,6 +23,8 @@ import { describeHolders, FAKE_MATCHER, heldByOthers } from "../fm/ownership.js"
 import { sweepLeftovers } from "../fm/sweep.js";
 import { formatMatcher } from "../fleet/matchers.js";
 import { withRunMarker } from "../fleet/run-marker.js";
+import { createReceivedConfigs } from "../fm/received-configs.js";
+import type { ReceivedPipelines } from "../fleet/pipeline-check.js";
 import type { Collector } from "../fleet/types.js";
 import { zeroRemoteWriteCounters } from "../remote-write/counters.js";
 import { createEmitter, type Emitter } from "../remote-write/emitter.js";
@@ -127,6 +129,11 @@ export interface FleetEngine {
    */
   stop(options?: { deadlineMs?: number }): Promise<CleanupReport>;
   counters(): Counters;
+  /**
+   * What each collector received last from FM (pipelines, APPLIED or FAILED with the parser's message), by
+   * ID; a collector whose first GetConfig has not been answered yet is absent.
+   */
+  receivedConfigs(): Record<string, ReceivedPipelines>;
   lastTimestampMs(): number;
   lastErrors(): Record<string, string>;
 }
@@ -149,6 +156,9 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
   const initial = (options.collectors ?? config.collectors).map(stamp);
   const membership = createMembership(initial);
   const transport = createHttpTransport({ connections: 16 });
+  // What each collector made of its config: its FM status, and the running components its metrics show.
+  const received = createReceivedConfigs();
+  let emitter: Emitter | undefined;
 
   let fm: FmController | undefined;
   let management: FmManagement | undefined;
@@ -169,16 +179,21 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       clock,
       random,
       logger,
+      judgeConfig: (collector, content) => {
+        const outcome = received.receive(collector.id, content);
+        if (outcome.componentsChanged) emitter?.refresh([collector.id]);
+        return outcome.status;
+      },
     });
     // Management calls have their own FM limit, so their own bucket (fm/management.ts).
     management = createFmManagement({ client, clock, random });
     if (options.adoptFleet) fm.adopt(initial);
   }
 
-  let emitter: Emitter | undefined;
   if (config.prom) {
     const signalOptions = { fleetStartMs: config.fleetStartMs, intervalMs: config.intervalMs };
-    const signalsFor = (c: Collector) => createCollectorSignals(c, signalOptions);
+    const signalsFor = (c: Collector) =>
+      createCollectorSignals(c, { ...signalOptions, receivedComponents: received.components(c.id) });
     const counters = zeroRemoteWriteCounters();
     const pusher = createPusher({
       url: config.prom.url,
@@ -540,6 +555,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       ...(emitter ? { remoteWrite: emitter.counters() } : {}),
       ...(alerts ? { alerts: { ...alerts.counters() } } : {}),
     }),
+    receivedConfigs: () => received.all(),
     lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
     lastErrors: () => {
       const errors: Record<string, string> = {};

@@ -166,7 +166,7 @@ function withoutRunMarker(attributes: Readonly<Record<string, string>>): Record<
   return rest;
 }
 
-function alignColumns(rows: readonly (readonly string[])[], alignRight: readonly boolean[]): string[] {
+export function alignColumns(rows: readonly (readonly string[])[], alignRight: readonly boolean[]): string[] {
   const widths = alignRight.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   return rows.map((row) =>
     row

@@ -4,6 +4,7 @@
  * atomically on every change.
  */
 import { z } from "zod";
+import type { ReceivedPipelines } from "../fleet/pipeline-check.js";
 import { countersSchema } from "./counters.js";
 import { readJsonFile, writeFileAtomic } from "./files.js";
 
@@ -41,6 +42,13 @@ export const cleanupReportSchema = z.object({
 });
 export type CleanupReport = z.infer<typeof cleanupReportSchema>;
 
+/** What one collector received last from FM (fleet/pipeline-check.ts ReceivedPipelines). */
+export const receivedPipelinesSchema = z.object({
+  pipelines: z.array(z.string()),
+  status: z.enum(["APPLIED", "FAILED"]),
+  error: z.string().optional(),
+}) satisfies z.ZodType<ReceivedPipelines>;
+
 export const phaseSchema = z.enum(["starting", "ready", "failed", "stopping", "stopped"]);
 export type Phase = z.infer<typeof phaseSchema>;
 
@@ -61,6 +69,11 @@ export const statusSchema = z.object({
   /** Warnings of the start (leftovers swept, IDs held by another live run), for main to show. */
   startWarnings: z.array(z.string()).optional(),
   cleanup: cleanupReportSchema.optional(),
+  /**
+   * What each collector received from FM, by ID, once its first GetConfig was answered: main checks the
+   * expectations against it, post shows it in the summary. Absent when FM is off.
+   */
+  received: z.record(z.string(), receivedPipelinesSchema).optional(),
 });
 export type Status = z.infer<typeof statusSchema>;
 

@@ -103,14 +103,31 @@ function settingsFor(
     return { fleet: { ...base, credentials: resolved.credentials }, notices: resolved.notices };
   };
 
+  /** Some FM credential was set: when FM is still off, a problem about it was reported already. */
+  const fmGiven = () => {
+    const source = reader.credentialSource();
+    return source.fmUrl.given || source.fmStackId.given || source.fmToken.given;
+  };
+
   if (frontend.frontend === "action") {
     const dryRun = reader.defaulted("dryRun");
+    const started = fleet(!dryRun);
+    const expectations = reader.value("expectPipelines");
+    // Without FM no collector receives anything, so every expectation would fail: say why at once.
+    if (expectations !== undefined && !dryRun && !started.fleet.credentials.fm && !fmGiven())
+      reader.problems.push({
+        subject: "input expect-pipelines",
+        message:
+          "needs Fleet Management: set fm-url, fm-stack-id and fm-token (or GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN)",
+      });
     return {
-      ...fleet(!dryRun),
+      ...started,
       dryRun,
       sweep: reader.defaulted("sweep"),
       sweepOlderThanMs: reader.defaulted("sweepOlderThanMs"),
       failOnCleanupError: reader.defaulted("failOnCleanupError"),
+      ...(expectations === undefined ? {} : { expectations }),
+      expectPipelinesFail: reader.defaulted("expectPipelinesFail"),
     };
   }
   switch (frontend.command) {
@@ -141,6 +158,23 @@ function settingsFor(
         dryRun: reader.defaulted("dryRun"),
         json: reader.defaulted("json"),
         notices: resolved.notices.filter((n) => !n.startsWith("Remote-write")),
+      };
+    }
+    case "pipelines": {
+      const { fleet: settings, notices } = fleet(false);
+      if (!settings.credentials.fm && !fmGiven())
+        reader.problems.push({
+          subject: "GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN",
+          message:
+            "missing: fm-fleet pipelines asks Fleet Management what each collector receives, so it needs its credentials (fm-fleet emulate prints local ones)",
+        });
+      const expectFile = reader.value("expectFile");
+      return {
+        fleet: settings,
+        ...(expectFile === undefined ? {} : { expectFile }),
+        json: reader.defaulted("json"),
+        // Remote write is not read here, so its "not set" notice would only confuse.
+        notices: notices.filter((n) => !n.startsWith("Remote-write")),
       };
     }
   }

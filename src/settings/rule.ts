@@ -19,7 +19,8 @@ export type SettingKind =
   | "user"
   | "secret"
   | "choice"
-  | "shard";
+  | "shard"
+  | "expectations";
 
 export interface Rule<T> {
   readonly kind: SettingKind;

@@ -2,6 +2,7 @@
 import { ENV_NAME_MAX, isValidName, nameRule, type EnvName } from "../blueprint/names.js";
 import { SHIPPED_NAMES } from "../blueprint/shipped.js";
 import { formatDuration, MAX_DURATION_MS, parseDuration } from "../core/duration.js";
+import { parseExpectations, type Expectations } from "./expectations.js";
 import { validateEndpoint, type EndpointUse } from "./endpoint.js";
 import { ok, problem, quote, type Rule } from "./rule.js";
 
@@ -77,6 +78,29 @@ export const directory: Rule<string> = {
   expected: "a folder path",
   placeholder: "<dir>",
   parse: (text) => ok(text),
+};
+
+export const file: Rule<string> = {
+  kind: "path",
+  expected: "a file path",
+  placeholder: "<file>",
+  parse: (text) => ok(text),
+};
+
+/**
+ * Pipeline expectations written inline (settings/expectations.ts): every problem, each at its line and
+ * column of the text.
+ */
+export const expectations: Rule<Expectations> = {
+  kind: "expectations",
+  expected: "a YAML list of entries, each with match and pipelines",
+  placeholder: "<yaml>",
+  parse(text) {
+    const parsed = parseExpectations(text);
+    if (parsed.ok) return ok(parsed.expectations);
+    const where = parsed.problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message}`);
+    return problem(where.length === 1 ? where[0]! : `${where.length} problems: ${where.join("; ")}`);
+  },
 };
 
 export function url(use: EndpointUse): Rule<string> {

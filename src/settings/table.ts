@@ -14,6 +14,8 @@ import {
   directory,
   duration,
   envName,
+  expectations,
+  file,
   rate,
   secret,
   shard,
@@ -22,7 +24,7 @@ import {
 } from "./rules.js";
 
 /** The fm-fleet commands whose options come from this table. */
-export const SETTINGS_COMMANDS = ["plan", "run", "start", "stop", "status", "sweep"] as const;
+export const SETTINGS_COMMANDS = ["plan", "run", "start", "stop", "status", "sweep", "pipelines"] as const;
 export type SettingsCommand = (typeof SETTINGS_COMMANDS)[number];
 
 export interface Setting<T> {
@@ -52,14 +54,16 @@ export interface Setting<T> {
 
 const setting = <T>(spec: Setting<T>): Setting<T> => spec;
 const FLEET: readonly SettingsCommand[] = ["run", "start"];
-/** Commands that call FM: a fleet's, and `sweep`'s management calls. */
-const FM_CALLS: readonly SettingsCommand[] = [...FLEET, "sweep"];
+/** Commands that call FM: a fleet's, `sweep`'s management calls, and `pipelines`, which needs FM only. */
+const FM_CALLS: readonly SettingsCommand[] = [...FLEET, "sweep", "pipelines"];
+/** Commands that register collectors (through the client's rate limit and cleanup). */
+const REGISTERS: readonly SettingsCommand[] = [...FLEET, "pipelines"];
 
 export const SETTINGS = {
   blueprint: setting({
     input: "blueprint",
     argument: "blueprint",
-    commands: ["plan", "run", "start"],
+    commands: ["plan", "run", "start", "pipelines"],
     required: true,
     description: `Blueprint YAML path, or a shipped blueprint name: ${SHIPPED_NAMES.join(", ")}.`,
     help: `a blueprint file, or a shipped name: ${SHIPPED_NAMES.join(", ")}`,
@@ -68,7 +72,7 @@ export const SETTINGS = {
   env: setting({
     input: "env",
     flag: "env",
-    commands: ["plan", "run", "start"],
+    commands: ["plan", "run", "start", "pipelines"],
     description:
       "Replaces every environment name of the blueprint (and {env} in cluster names), e.g. pr-<pull request number>.",
     help: "replace every environment name of the blueprint (e.g. pr-123)",
@@ -134,7 +138,7 @@ export const SETTINGS = {
   fmRatePerSecond: setting({
     input: "fm-rate-limit",
     flag: "fm-rate-limit",
-    commands: FLEET,
+    commands: REGISTERS,
     default: "15",
     description:
       "Client-side limit of RegisterCollector + GetConfig calls per second (FM allows 20 per stack by default).",
@@ -209,7 +213,8 @@ export const SETTINGS = {
     flag: "start-timeout",
     commands: ["start"],
     default: "2m",
-    description: "How long main waits for every collector to register and the first push to be accepted.",
+    description:
+      "How long main waits for every collector to register and the first push to be accepted (and, with expect-pipelines, for every first GetConfig answer).",
     help: "how long to wait for every collector to register and the first push to be accepted",
     rule: duration(1000),
   }),
@@ -225,7 +230,7 @@ export const SETTINGS = {
   cleanup: setting({
     input: "cleanup",
     flag: "cleanup",
-    commands: FLEET,
+    commands: REGISTERS,
     default: "delete",
     description:
       "delete: after UnregisterCollector, delete this run's collectors from FM's list (needs fleet-management:read and :write; falls back to unregister with a warning). unregister: leave them listed as inactive.",
@@ -255,6 +260,29 @@ export const SETTINGS = {
     description: "Fail the post step when a collector or series could not be cleaned up (default: warn).",
     rule: boolean,
   }),
+  // Pipeline expectations: which pipelines each collector should receive from FM.
+  expectPipelines: setting({
+    input: "expect-pipelines",
+    commands: [],
+    description:
+      "YAML list of `- match: [Alertmanager matchers]` with `pipelines: [names]`: main fails unless every collector receives exactly the pipelines of the entries that match it.",
+    rule: expectations,
+  }),
+  expectPipelinesFail: setting({
+    input: "expect-pipelines-fail",
+    commands: [],
+    default: "true",
+    description:
+      "Fail main when a collector does not receive what expect-pipelines says; false: warn and go on.",
+    rule: boolean,
+  }),
+  expectFile: setting({
+    flag: "expect",
+    commands: ["pipelines"],
+    description: "A YAML file of pipeline expectations.",
+    help: "check what each collector receives against this file (- match: [...], pipelines: [...])",
+    rule: file,
+  }),
   durationMs: setting({
     flag: "duration",
     commands: ["run"],
@@ -272,7 +300,7 @@ export const SETTINGS = {
   }),
   json: setting({
     flag: "json",
-    commands: ["plan", "status", "sweep"],
+    commands: ["plan", "status", "sweep", "pipelines"],
     default: "false",
     description: "Print JSON instead of a table.",
     help: "print JSON instead of text",

@@ -1,6 +1,7 @@
 /** The typed settings each use gets from parseSettings. Pure data. */
 import type { EnvName } from "../blueprint/names.js";
 import type { Credentials, FmCredentials } from "./credentials.js";
+import type { Expectations } from "./expectations.js";
 import type { ShardSetting } from "./rules.js";
 
 /** What cleanup does with FM's records after UnregisterCollector. */
@@ -37,6 +38,10 @@ export interface ActionSettings {
   /** How long ago FM must have marked a leftover inactive (`fm-fleet sweep --older-than`'s default). */
   readonly sweepOlderThanMs: number;
   readonly failOnCleanupError: boolean;
+  /** Which pipelines each collector should receive (input expect-pipelines); undefined: no check. */
+  readonly expectations?: Expectations;
+  /** A mismatch fails main (default); false: a warning. */
+  readonly expectPipelinesFail: boolean;
   /** Plain-words notes for the log (FM off, mixed-up users, …). */
   readonly notices: readonly string[];
 }
@@ -80,6 +85,16 @@ export interface SweepSettings {
   readonly notices: readonly string[];
 }
 
+/** `fm-fleet pipelines`: FM only, no metrics. */
+export interface PipelinesSettings {
+  /** Credentials hold FM's only: remote write is not read. */
+  readonly fleet: FleetSettings;
+  /** The --expect file, as given (relative to the working directory). */
+  readonly expectFile?: string;
+  readonly json: boolean;
+  readonly notices: readonly string[];
+}
+
 export interface CliSettings {
   readonly plan: PlanSettings;
   readonly run: RunSettings;
@@ -87,4 +102,5 @@ export interface CliSettings {
   readonly stop: StateDirSettings;
   readonly status: StateDirSettings;
   readonly sweep: SweepSettings;
+  readonly pipelines: PipelinesSettings;
 }

@@ -6,7 +6,13 @@
 import type { Collector } from "../fleet/types.js";
 import { CATALOG, SERIES_PER_COLLECTOR } from "./catalog.js";
 import { createLabelSetBuilder, labelPairs, metricNameLabel, type Label } from "./labels.js";
-import type { CollectorSignals, Series, SignalModel, SignalModelOptions } from "./types.js";
+import type {
+  CollectorSignalOptions,
+  CollectorSignals,
+  Series,
+  SignalModel,
+  SignalModelOptions,
+} from "./types.js";
 import { createValueWriter } from "./values.js";
 
 /**
@@ -37,11 +43,21 @@ const TEMPLATE_LABELS: readonly (readonly { readonly metric: Label; readonly lab
     })),
   );
 
-/** One collector's series and values: for a collector that joins a running fleet or changes identity. */
-export function createCollectorSignals(collector: Collector, options: SignalModelOptions): CollectorSignals {
+/**
+ * One collector's series and values: for a collector that joins a running fleet, changes identity, or runs a
+ * new received configuration (its labels stay, its running components change).
+ */
+export function createCollectorSignals(
+  collector: Collector,
+  options: CollectorSignalOptions,
+): CollectorSignals {
+  const received = options.receivedComponents ?? 0;
+  if (!Number.isInteger(received) || received < 0)
+    throw new RangeError(`receivedComponents must be a whole number from 0, got ${received}`);
   const write = createValueWriter(collector, {
     fleetStartMs: options.fleetStartMs,
     intervalMs: options.intervalMs,
+    receivedComponents: received,
   });
   const labelSets = createLabelSetBuilder(collector.id, collector.labels);
   const series: Series[] = [];

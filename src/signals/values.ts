@@ -163,6 +163,11 @@ export interface ValueOptions {
   readonly fleetStartMs: number;
   /** Tick interval in ms: tick k happens at fleetStartMs + k·intervalMs. */
   readonly intervalMs: number;
+  /**
+   * Component blocks of the remote configuration the collector runs (alloy-syntax/received.ts,
+   * countComponents): they run beside its own, so each adds one healthy component. Default 0.
+   */
+  readonly receivedComponents?: number;
 }
 
 /** Writes a collector's SERIES_PER_COLLECTOR values at `tMs` into `out` from `offset`, in catalog order. */
@@ -312,7 +317,8 @@ export function createValueWriter(collector: Collector, options: ValueOptions): 
   const tx = createAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond);
 
   const components = componentCounts(random, collector.healthy, profile.components);
-  const healthyComponents = components.healthy;
+  // Added after every draw, so a new config moves this number and no other.
+  const healthyComponents = components.healthy + (options.receivedComponents ?? 0);
   const unhealthyComponents = components.unhealthy;
   const unknownComponents = components.unknown;
   const exitedComponents = components.exited;

@@ -192,6 +192,27 @@ const oddEnvValue = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
 );
 
+/** Pipeline expectations as a workflow writes them, and as it gets them wrong. */
+const VALID_EXPECTATIONS = [
+  "- match: ['collector.os=\"linux\"']\n  pipelines: [node_metrics_linux]",
+  "- match: []\n  pipelines: []",
+  '[{match: [\'env=~"prod|staging"\', "collector.os!=windows"], pipelines: [a, b]}]',
+];
+const ODD_EXPECTATIONS = [
+  "match: []",
+  "- match: collector.os=linux\n  pipelines: [a]",
+  "- match: ['os=~\"[\"']\n  pipelines: [a]",
+  "- macth: []\n  pipelines: [a]",
+  "- match: []\n  pipelines: [1, '']",
+  "- [",
+  "- &a [*a]",
+];
+const expectationsValue = fc.constantFrom(...VALID_EXPECTATIONS);
+const oddExpectationsValue = fc.oneof(
+  fc.constantFrom(...ODD_EXPECTATIONS),
+  fc.string({ unit: "binary", maxLength: 40 }),
+);
+
 const anyString = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: "binary", maxLength: 20 }));
 
 const INPUT_NAMES = ACTION_INPUTS.map((i) => i.name);
@@ -233,6 +254,8 @@ function domainOf(name: string, token: fc.Arbitrary<string>) {
       return pair(validUrl, fc.oneof({ weight: 5, arbitrary: urlValue }, { weight: 1, arbitrary: token }));
     case "secret":
       return pair(token, token);
+    case "expectations":
+      return pair(expectationsValue, oddExpectationsValue);
     case "user":
     case "path":
       return pair(

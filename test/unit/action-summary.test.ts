@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderSummary } from "../../src/action/summary.js";
+import { renderPipelinesSection, renderSummary } from "../../src/action/summary.js";
 import type { TeardownResult } from "../../src/runtime/teardown.js";
 import { zeroCounters } from "../../src/runtime/counters.js";
 import { standaloneFleet } from "../helpers/collectors.js";
@@ -124,5 +124,61 @@ describe("the job summary", () => {
     });
     expect(md).toMatch(/counters are unknown/);
     expect(md).toMatch(/FM off/);
+  });
+});
+
+describe("the job summary's pipelines", () => {
+  it("shows pipelines × collectors: a mark per pipeline received, APPLIED or FAILED with line and column", () => {
+    const collectors = standaloneFleet(3);
+    const [a, b, c] = collectors.map((x) => x.id);
+    const md = renderSummary({
+      blueprint: "fleet-management",
+      collectors,
+      fm: true,
+      prom: false,
+      result: {
+        ...complete,
+        status: {
+          ...complete.status!,
+          received: {
+            [a!]: { pipelines: ["self_monitoring", "node"], status: "APPLIED" },
+            [b!]: { pipelines: [], status: "FAILED", error: "41:7: expected TERMINATOR, got IDENT" },
+          },
+        },
+      },
+    });
+    const section = md.slice(md.indexOf("### Pipelines received from Fleet Management"));
+    expect(section.split("\n").slice(2, 7)).toEqual([
+      "| collector | node | self_monitoring | status |",
+      "| --- | :---: | :---: | --- |",
+      `| ${a} | ✓ | ✓ | APPLIED |`,
+      `| ${b} |  |  | FAILED 41:7: expected TERMINATOR, got IDENT |`,
+      `| ${c} |  |  | no answer |`,
+    ]);
+  });
+
+  it("groups the collectors that received the same when the fleet is large", () => {
+    const collectors = standaloneFleet(60);
+    const received = Object.fromEntries(
+      collectors.map((x, i) => [x.id, { pipelines: i < 40 ? ["a"] : [], status: "APPLIED" as const }]),
+    );
+    const rows = renderPipelinesSection(collectors, received).filter(
+      (l) => l.startsWith("| 2") || l.startsWith("| 4"),
+    );
+    expect(rows).toEqual([
+      `| 40 collectors (${collectors[0]!.id}, ${collectors[1]!.id}, ${collectors[2]!.id}, …) | ✓ | APPLIED |`,
+      `| 20 collectors (${collectors[40]!.id}, ${collectors[41]!.id}, ${collectors[42]!.id}, …) |  | APPLIED |`,
+    ]);
+  });
+
+  it("has no pipelines section without FM", () => {
+    const md = renderSummary({
+      blueprint: "x",
+      collectors: standaloneFleet(1),
+      fm: false,
+      prom: true,
+      result: complete,
+    });
+    expect(md).not.toContain("Pipelines received");
   });
 });
