@@ -14,7 +14,7 @@ import { blueprintSchema } from "./schema.js";
 import { SHIPPED_BLUEPRINTS, SHIPPED_NAMES, isShippedName } from "./shipped.js";
 import { createSourceMap } from "./source-map.js";
 import type { LoadedBlueprint } from "./types.js";
-import { formatYamlPath } from "./yaml-path.js";
+import { formatYamlPath, hasPath } from "./yaml-path.js";
 
 /**
  * Aliases may expand to at most this many nodes in total. Real blueprints use a handful; a "billion laughs"
@@ -106,7 +106,12 @@ export function parseBlueprint(text: string, file: string): LoadedBlueprint {
       : [
           `blueprint ${file}: ignoring ${ignored.join(", ")}: fm-action does not use ${ignored.length === 1 ? "this key" : "these keys"} (blueprints written for synthkit carry them)`,
         ];
-  return { blueprint: parsed.data, file, notices };
+  return {
+    blueprint: parsed.data,
+    file,
+    notices,
+    locate: (path) => sourceMap.positionOf(path, hasPath(data, path) ? "value" : "parent"),
+  };
 }
 
 /**
