@@ -16,6 +16,7 @@ import { statePaths } from "../runtime/paths.js";
 import { isAlive } from "../runtime/process.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { readStatus } from "../runtime/status.js";
+import { formatHealth, formatTimelinePlan, formatTimelineRecord } from "../runtime/timeline.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { secretValues } from "../settings/credentials.js";
 import { optionsHelp, SETTINGS } from "../settings/table.js";
@@ -52,7 +53,8 @@ ${optionsHelp("stop")}`;
 
 export const STATUS_HELP = `Usage: fm-fleet status [options]
 
-Shows the background fleet's phase and counters.
+Shows the background fleet's phase, its collectors by health, the timeline so far (each step or live
+event, when it ran, the collectors it changed), and the counters.
 
 Options:
 ${optionsHelp("status")}`;
@@ -78,7 +80,7 @@ export async function startCommand(
       return 1;
     }
   }
-  const { roster, notices } = rosterFor(settings, io.cwd);
+  const { roster, shape, timeline, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const logger = lineLogger(
     (line) => io.stderr.write(line),
@@ -87,8 +89,13 @@ export async function startCommand(
   );
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
   io.stdout.write(`${formatPlanTable(summarizePlan(roster, { intervalMs: settings.intervalMs }))}\n`);
+  const timelineLines = formatTimelinePlan(timeline);
+  if (timelineLines.length > 0) io.stdout.write(`\n${timelineLines.join("\n")}\n`);
 
-  const { config, secrets } = buildFleetConfig(settings, roster, Date.now());
+  const { config, secrets } = buildFleetConfig(settings, roster, Date.now(), {
+    shape,
+    scenario: timeline.map((t) => t.step),
+  });
   let record: z.infer<typeof cliStateSchema> | undefined;
   const result = await launchFleet({
     stateDir,
@@ -162,7 +169,11 @@ export function statusCommand(argv: string[], io: CliIo): number {
   io.stdout.write(
     [
       `fleet ${state.data.blueprint}: ${status.phase}${alive ? ` (PID ${state.data.pid})` : " (process not running)"}`,
-      `  collectors ${c.collectors}`,
+      `  collectors ${c.collectors}${status.health ? ` (${formatHealth(status.health)})` : ""}`,
+      ...(status.timeline?.readyAtMs !== undefined
+        ? [`  ready at ${new Date(status.timeline.readyAtMs).toISOString()}`]
+        : []),
+      ...(status.timeline ? formatTimelineRecord(status.timeline).map((line) => `  ${line}`) : []),
       ...formatCounterLines(counterSections(c)).map((line) => `  ${line}`),
       ...Object.entries(status.lastErrors).map(([k, v]) => `  last ${k} error: ${v}`),
       `  updated ${new Date(status.updatedAtMs).toISOString()} · log ${paths.log}`,

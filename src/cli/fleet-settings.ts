@@ -7,6 +7,8 @@
 import { InputError, type InputProblem } from "../core/errors.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
+import { planTimeline, type PlannedStep } from "../fleet/scenario.js";
+import { fleetShapeOf, type FleetShape } from "../fleet/shape.js";
 import type { Roster } from "../fleet/types.js";
 import { parseSettings, type RawSettings } from "../settings/parse.js";
 import { commandFlags, takesBlueprint, unknownFlagReason, type SettingsCommand } from "../settings/table.js";
@@ -49,12 +51,24 @@ export function settingsFromArgv<C extends SettingsCommand>(
   return settings;
 }
 
-export function rosterFor(settings: RosterSettings, cwd: string): { roster: Roster; notices: string[] } {
+export interface CliFleet {
+  readonly roster: Roster;
+  /** How collectors that join are made. */
+  readonly shape: FleetShape;
+  /** The blueprint's timeline as it plays on the roster (empty without one). */
+  readonly timeline: readonly PlannedStep[];
+  readonly notices: string[];
+}
+
+/** The roster, and the timeline checked against it: a step that selects nobody fails here, offline. */
+export function rosterFor(settings: RosterSettings, cwd: string): CliFleet {
   const loaded = loadBlueprint(settings.blueprint, { cwd });
-  const roster = buildRoster(loaded.blueprint, {
+  const options = {
     ...(settings.env === undefined ? {} : { env: settings.env }),
     contextAttributes: settings.contextAttributes,
     source: loaded.file,
-  });
-  return { roster, notices: loaded.notices };
+  };
+  const roster = buildRoster(loaded.blueprint, options);
+  const shape = fleetShapeOf(loaded.blueprint, options);
+  return { roster, shape, timeline: planTimeline(loaded, roster, shape), notices: loaded.notices };
 }

@@ -14,6 +14,7 @@ import { startCliCommand, statusCliCommand, stopCliCommand } from "./background.
 import { emulateCliCommand } from "./emulate.js";
 import { doctorCliCommand } from "./doctor.js";
 import { demoCliCommand } from "./demo.js";
+import { eventCliCommand } from "./event.js";
 
 /** The registry: add a subcommand here and help lists it. */
 const COMMANDS: readonly CliCommand[] = [
@@ -22,6 +23,7 @@ const COMMANDS: readonly CliCommand[] = [
   startCliCommand,
   stopCliCommand,
   statusCliCommand,
+  eventCliCommand,
   emulateCliCommand,
   doctorCliCommand,
   demoCliCommand,

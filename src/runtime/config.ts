@@ -4,7 +4,10 @@
  * another version of the action, or truncated by a crash, must fail loudly rather than half-work.
  */
 import { z } from "zod";
+import type { ScenarioStep } from "../blueprint/types.js";
+import type { FleetShape } from "../fleet/shape.js";
 import type { Roster } from "../fleet/types.js";
+import { scenarioStepSchema } from "./event-request.js";
 import type { FleetSettings } from "../settings/types.js";
 
 export const collectorSchema = z.object({
@@ -19,6 +22,14 @@ export const collectorSchema = z.object({
   labels: z.record(z.string(), z.string()),
 });
 
+const fleetShapeSchema = z.object({
+  blueprint: z.string(),
+  version: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  context: z.record(z.string(), z.string()),
+  environments: z.array(z.object({ declared: z.string(), name: z.string(), cluster: z.string() })),
+}) satisfies z.ZodType<FleetShape>;
+
 /** Everything the engine needs except secrets. Safe to write to a file. */
 export const fleetConfigSchema = z.object({
   blueprint: z.string(),
@@ -31,6 +42,10 @@ export const fleetConfigSchema = z.object({
   maxLifetimeMs: z.number().int().positive(),
   fm: z.object({ url: z.string(), stackId: z.string() }).nullable(),
   prom: z.object({ url: z.string(), user: z.string(), tenant: z.string().optional() }).nullable(),
+  /** How new collectors are made (live and scenario joins); absent in a config written before timelines. */
+  shape: fleetShapeSchema.optional(),
+  /** The blueprint's timeline, offsets from ready. */
+  scenario: z.array(scenarioStepSchema).optional(),
 });
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 
@@ -65,6 +80,7 @@ export function buildFleetConfig(
   settings: FleetConfigSettings,
   roster: Roster,
   fleetStartMs: number,
+  timeline: { shape?: FleetShape; scenario?: readonly ScenarioStep[] } = {},
 ): { config: FleetConfig; secrets: FleetSecrets } {
   const { fm, prom } = settings.credentials;
   return {
@@ -78,6 +94,10 @@ export function buildFleetConfig(
       maxLifetimeMs: settings.maxLifetimeMs,
       fm: fm ? { url: fm.url, stackId: fm.stackId } : null,
       prom: prom ? { url: prom.url, user: prom.user, ...(prom.tenant ? { tenant: prom.tenant } : {}) } : null,
+      ...(timeline.shape ? { shape: fleetShapeSchema.parse(timeline.shape) } : {}),
+      ...(timeline.scenario && timeline.scenario.length > 0
+        ? { scenario: z.array(scenarioStepSchema).parse(timeline.scenario) }
+        : {}),
     },
     secrets: { ...(fm ? { fmToken: fm.token } : {}), ...(prom?.token ? { promToken: prom.token } : {}) },
   };

@@ -17,6 +17,9 @@ import { isAlive } from "./process.js";
 import { zeroCounters } from "./counters.js";
 import { writeFileAtomic } from "./files.js";
 import { emptyCleanup, writeStatus, type Phase, type Status } from "./status.js";
+import { createEventHandler } from "./event-request.js";
+import { openEventInbox, type EventInbox } from "./event-inbox.js";
+import { createScenarioPlayer, type ScenarioPlayer } from "./scenario-player.js";
 
 const STOP_POLL_MS = 1000;
 const STATUS_EVERY_MS = 5000;
@@ -51,6 +54,8 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   let phase: Phase = "starting";
   let reason: string | undefined;
   let engine: FleetEngine | undefined;
+  let player: ScenarioPlayer | undefined;
+  let inbox: EventInbox | undefined;
   const lastTimestampMs = handoff.notBeforeMs ?? 0;
 
   const status = (extra: Partial<Status> = {}): Status => ({
@@ -67,6 +72,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
       : {},
     ...(reason ? { reason: scrub(reason) } : {}),
+    ...(player ? { timeline: player.record(), health: player.health() } : {}),
     ...extra,
   });
   const report = (extra?: Partial<Status>) => {
@@ -118,8 +124,26 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
     if (!stopRequested) {
       phase = "ready";
+      // The timeline counts from here, and live events (`fm-fleet event`) are taken from here on.
+      player = createScenarioPlayer({
+        engine,
+        steps: config.scenario ?? [],
+        ...(config.shape ? { shape: config.shape } : {}),
+        clock,
+        logger,
+        onChange: () => {
+          if (phase === "ready") report();
+        },
+      });
+      player.start();
       report();
       engine.run();
+      inbox = openEventInbox({
+        paths,
+        handle: createEventHandler({ player, nonce: handoff.nonce, clock }),
+        clock,
+        logger,
+      });
       const statusTimer = setInterval(report, STATUS_EVERY_MS);
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -127,6 +151,9 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       });
       clearInterval(statusTimer);
     }
+    // No new step or event from here on; one in progress finishes (or is cut short) first.
+    await player?.stop();
+    await inbox?.close();
     reason = stopRequested;
     logger.info(`stopping: ${stopRequested}`);
   } catch (err) {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { countersSchema } from "./counters.js";
 import { readJsonFile, writeFileAtomic } from "./files.js";
+import { healthCountsSchema, timelineRecordSchema } from "./timeline.js";
 
 export const cleanupReportSchema = z.object({
   /** Collectors FM no longer lists as registered (unregistered now, or already gone). */
@@ -38,6 +39,10 @@ export const statusSchema = z.object({
   /** Why start failed, or why the process stopped on its own (max-lifetime, parent gone). */
   reason: z.string().optional(),
   cleanup: cleanupReportSchema.optional(),
+  /** From ready on: when offsets count from, each timeline step and live event, what it changed. */
+  timeline: timelineRecordSchema.optional(),
+  /** From ready on: collectors by what FM and Prometheus see of them. */
+  health: healthCountsSchema.optional(),
 });
 export type Status = z.infer<typeof statusSchema>;
 
