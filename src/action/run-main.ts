@@ -10,10 +10,13 @@ import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
+import { planTimeline } from "../fleet/scenario.js";
+import { fleetShapeOf } from "../fleet/shape.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig } from "../runtime/config.js";
 import { launchFleet } from "../runtime/launch.js";
-import { daemonScriptPath } from "../runtime/daemon-path.js";
+import { cliScriptPath, daemonScriptPath } from "../runtime/daemon-path.js";
+import { formatTimelinePlan } from "../runtime/timeline.js";
 import { secretValues } from "../settings/credentials.js";
 import { coreLogger } from "./core-logger.js";
 import { parseActionSettings } from "./inputs.js";
@@ -23,6 +26,8 @@ export interface MainDeps {
   env: NodeJS.ProcessEnv;
   /** Path of the background process's bundle. */
   daemonScript: string;
+  /** Path of the command line's bundle, exported as FM_FLEET_CLI for later steps. */
+  cliScript: string;
   now(): number;
 }
 
@@ -30,6 +35,7 @@ export function defaultMainDeps(): MainDeps {
   return {
     env: process.env,
     daemonScript: daemonScriptPath(),
+    cliScript: cliScriptPath(),
     now: () => Date.now(),
   };
 }
@@ -53,14 +59,20 @@ async function main(deps: MainDeps): Promise<void> {
 
   const loaded = loadBlueprint(settings.blueprint, { cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd() });
   for (const notice of loaded.notices) core.notice(notice, { title: "Blueprint" });
-  const roster = buildRoster(loaded.blueprint, {
+  const rosterOptions = {
     ...(settings.env === undefined ? {} : { env: settings.env }),
     contextAttributes: settings.contextAttributes,
-  });
+  };
+  const roster = buildRoster(loaded.blueprint, rosterOptions);
+  const shape = fleetShapeOf(loaded.blueprint, rosterOptions);
+  // A scenario step that would select nobody fails here, like any blueprint problem, before any call.
+  const timeline = planTimeline(loaded, roster, shape);
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   const ids = roster.collectors.map((c) => c.id);
 
   core.info(formatPlanTable(plan));
+  const timelineLines = formatTimelinePlan(timeline);
+  if (timelineLines.length > 0) core.info(timelineLines.join("\n"));
   if (dryRun) {
     core.info("dry-run: nothing was registered or pushed");
     setOutputs(ids, plan.seriesPerTick, false);
@@ -68,7 +80,10 @@ async function main(deps: MainDeps): Promise<void> {
   }
 
   const fleetStartMs = deps.now();
-  const { config, secrets } = buildFleetConfig(settings, roster, fleetStartMs);
+  const { config, secrets } = buildFleetConfig(settings, roster, fleetStartMs, {
+    shape,
+    scenario: timeline.map((t) => t.step),
+  });
   const stateDir = join(deps.env.RUNNER_TEMP || tmpdir(), `fm-action-${randomBytes(6).toString("hex")}`);
   let state: ActionState | undefined;
   const started = deps.now();
@@ -105,6 +120,11 @@ async function main(deps: MainDeps): Promise<void> {
     throw new Error(`the fleet did not start: ${scrub(result.reason)}.${cleanup} Log: ${result.paths.log}`);
   }
   setOutputs(ids, plan.seriesPerTick, config.fm !== null);
+  // Later steps drive the running fleet: `node "$FM_FLEET_CLI" event unhealthy --os linux --count 2`.
+  core.exportVariable("FM_FLEET_CLI", deps.cliScript);
+  core.exportVariable("FM_FLEET_STATE", stateDir);
+  const readyAtMs = result.status.timeline?.readyAtMs ?? result.status.updatedAtMs;
+  core.setOutput("ready-at", new Date(readyAtMs).toISOString());
   const c = result.status.counters;
   core.info(
     [

@@ -5,6 +5,7 @@
 import type { Collector } from "../fleet/types.js";
 import { counterSections } from "../runtime/counters.js";
 import type { TeardownResult } from "../runtime/teardown.js";
+import { renderTimelineSection } from "./summary-timeline.js";
 
 const BAR = "█";
 
@@ -75,6 +76,8 @@ export function renderSummary(input: {
     lines.push("_The background process left no status: counters are unknown._", "");
   }
   if (cleanup.warnings.length > 0) lines.push(...cleanup.warnings.map((w) => `> ${w}`), "");
+  const timeline = renderTimelineSection(result.status);
+  if (timeline) lines.push(timeline);
   return lines.join("\n");
 }
 
