@@ -110,7 +110,7 @@ export function selectCollectors(action: ScenarioAction, view: FleetView, shape?
     warnings.push(
       matching.length === 0
         ? `selects nobody: ${who === "every collector" ? "the fleet has no collector" : `no collector matches ${who}`}`
-        : `selects nobody: ${matching.length === 1 ? "1 collector matches" : `${matching.length} collectors match`} ${who}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`,
+        : `selects nobody: ${matching.length === 1 ? "1 collector" : `${matching.length} collectors`} ${who === "every collector" ? "in the fleet" : `match${matching.length === 1 ? "es" : ""} ${who}`}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`,
     );
   else if (select.count !== undefined && chosen.length < select.count)
     warnings.push(
