@@ -33,7 +33,9 @@ export function renderTimelineSection(status: Status | undefined): string {
         formatOffset(e.ranOffsetMs),
         `\`${e.event}\``,
         e.select,
-        e.changed.length > 0 ? listIds(e.changed) : `nobody${e.warnings[0] ? `: ${e.warnings[0]}` : ""}`,
+        e.changed.length > 0
+          ? listIds(e.changed)
+          : `nobody${e.warnings[0] ? ` (${e.warnings[0].replace(/^selects nobody: /, "")})` : ""}`,
         [describeEffect(e), ...e.failed.slice(0, 3).map((f) => `${f.id} failed: ${f.error}`)]
           .filter(Boolean)
           .join("; "),

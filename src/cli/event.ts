@@ -282,7 +282,8 @@ export async function eventCommand(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     return fail(err instanceof Error ? err.message : String(err));
   }
-  for (const w of answer.warnings) io.stderr.write(`warning: ${w}\n`);
+  for (const w of answer.warnings)
+    if (answer.ok || !answer.error.includes(w)) io.stderr.write(`warning: ${w}\n`);
   for (const id of answer.ids) io.stdout.write(`${id}\n`);
   if (!answer.ok) return fail(answer.error);
   io.stderr.write(

@@ -165,7 +165,7 @@ describe("the job summary", () => {
       "| live |  | +1m30s | `leave` | ids fleet-management-ci-linux-04 | `fleet-management-ci-linux-04` | unregistered, series closed |",
     );
     expect(section).toContain(
-      "| 2 | +2m | +2m | `silence` | os darwin | nobody: selects nobody: no collector matches os darwin |  |",
+      "| 2 | +2m | +2m | `silence` | os darwin | nobody (no collector matches os darwin) |  |",
     );
     expect(section).toContain("| 3 | +5m |  | `upgrade` | os linux |  | not run: the fleet stopped first |");
     // One bar per step that changed something, at its wall time in epoch ms, at least a second long.
