@@ -42,7 +42,7 @@ export function fleetShapeOf(blueprint: Blueprint, options: RosterOptions = {}):
     context: options.contextAttributes ?? {},
     environments: blueprint.environments.map((spec) => {
       const name = options.env ?? spec.name;
-      // The cluster label (SPEC section 6): the cluster's name with {env} replaced, else <blueprint>-<env>.
+      // The cluster label (docs/signals.md): the cluster's name with {env} replaced, else <blueprint>-<env>.
       const cluster = spec.cluster
         ? spec.cluster.name.replaceAll("{env}", name)
         : `${blueprint.name}-${name}`;
