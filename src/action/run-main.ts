@@ -10,10 +10,11 @@ import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
-import { planTimeline } from "../fleet/scenario.js";
+import { planTimeline, stepsForPart } from "../fleet/scenario.js";
 import { fleetShapeOf } from "../fleet/shape.js";
+import { shardRoster } from "../fleet/shard.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
 import { launchFleet } from "../runtime/launch.js";
 import { cliScriptPath, daemonScriptPath } from "../runtime/daemon-path.js";
 import { formatTimelinePlan } from "../runtime/timeline.js";
@@ -49,7 +50,14 @@ export async function runMain(deps: MainDeps = defaultMainDeps()): Promise<void>
 }
 
 async function main(deps: MainDeps): Promise<void> {
-  const { fleet: settings, dryRun, failOnCleanupError, notices } = parseActionSettings(deps.env);
+  const {
+    fleet: settings,
+    dryRun,
+    sweep,
+    sweepOlderThanMs,
+    failOnCleanupError,
+    notices,
+  } = parseActionSettings(deps.env);
   const known = secretValues(settings.credentials);
   // Mask the tokens and every derived form (base64 Basic-auth strings) before anything can print them.
   for (const form of secretForms(known.secrets, known.users)) core.setSecret(form);
@@ -62,11 +70,15 @@ async function main(deps: MainDeps): Promise<void> {
   const rosterOptions = {
     ...(settings.env === undefined ? {} : { env: settings.env }),
     contextAttributes: settings.contextAttributes,
+    source: loaded.file,
+    locate: loaded.locate,
   };
-  const roster = buildRoster(loaded.blueprint, rosterOptions);
+  // The timeline is played on the whole roster, so every part of a sharded fleet selects alike.
+  const whole = buildRoster(loaded.blueprint, rosterOptions);
   const shape = fleetShapeOf(loaded.blueprint, rosterOptions);
   // A scenario step that would select nobody fails here, like any blueprint problem, before any call.
-  const timeline = planTimeline(loaded, roster, shape);
+  const timeline = planTimeline(loaded, whole, shape);
+  const roster = shardRoster(whole, settings.shard);
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   const ids = roster.collectors.map((c) => c.id);
 
@@ -80,9 +92,17 @@ async function main(deps: MainDeps): Promise<void> {
   }
 
   const fleetStartMs = deps.now();
+  const repository = settings.contextAttributes["github.repository"];
+  if (sweep && (!settings.credentials.fm || !repository))
+    core.info(
+      `sweep: skipped, ${settings.credentials.fm ? "github.repository is unknown outside GitHub Actions" : "Fleet Management credentials are not set"}`,
+    );
   const { config, secrets } = buildFleetConfig(settings, roster, fleetStartMs, {
+    // Made once per start, and saved in the fleet file, so post's inline cleanup knows it too.
+    runMarker: newRunMarker(deps.env),
+    ...(sweep && repository ? { sweep: { repository, olderThanMs: sweepOlderThanMs } } : {}),
     shape,
-    scenario: timeline.map((t) => t.step),
+    scenario: stepsForPart(timeline, whole, settings.shard),
   });
   const stateDir = join(deps.env.RUNNER_TEMP || tmpdir(), `fm-action-${randomBytes(6).toString("hex")}`);
   let state: ActionState | undefined;
@@ -120,6 +140,7 @@ async function main(deps: MainDeps): Promise<void> {
     throw new Error(`the fleet did not start: ${scrub(result.reason)}.${cleanup} Log: ${result.paths.log}`);
   }
   setOutputs(ids, plan.seriesPerTick, config.fm !== null);
+  for (const w of result.status.startWarnings ?? []) core.warning(scrub(w), { title: "Fleet Management" });
   // Later steps drive the running fleet: `node "$FM_FLEET_CLI" event unhealthy --os linux --count 2`.
   core.exportVariable("FM_FLEET_CLI", deps.cliScript);
   core.exportVariable("FM_FLEET_STATE", stateDir);

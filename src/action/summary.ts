@@ -4,6 +4,7 @@
  */
 import type { Collector } from "../fleet/types.js";
 import { counterSections } from "../runtime/counters.js";
+import { describeRecords } from "../runtime/cleanup-text.js";
 import type { TeardownResult } from "../runtime/teardown.js";
 import { renderTimelineSection } from "./summary-timeline.js";
 
@@ -40,7 +41,7 @@ export function renderSummary(input: {
     `## fm-action: ${collectors.length} fake Alloy collectors (${input.blueprint})`,
     "",
     ok
-      ? `**Cleanup complete**: ${input.fm ? `${cleanup.unregistered} collectors unregistered` : "FM off"}, ${input.prom ? `${cleanup.seriesClosed} series closed with stale markers` : "remote write off"} (by ${describeCleaner(result.cleanedBy)}).`
+      ? `**Cleanup complete**: ${input.fm ? `${describeRecords(cleanup)}` : "FM off"}, ${input.prom ? `${cleanup.seriesClosed} series closed with stale markers` : "remote write off"} (by ${describeCleaner(result.cleanedBy)}).`
       : `**Cleanup incomplete** (by ${describeCleaner(result.cleanedBy)}):\n\n${result.problems.map((p) => `- ${p}`).join("\n")}`,
     "",
     "| OS | kind | collectors |",
@@ -91,5 +92,7 @@ function describeCleaner(who: TeardownResult["cleanedBy"]): string {
       return "an earlier post run";
     case "nothing-to-clean":
       return "nobody: nothing was started";
+    case "nobody":
+      return "nobody: the background process is still running and was left alone";
   }
 }

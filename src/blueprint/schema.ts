@@ -6,6 +6,7 @@
 import * as z from "zod";
 import { closestMatch } from "../core/did-you-mean.js";
 import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
+import { unsafeCharacterIn } from "./characters.js";
 import { MAX_JOIN_PER_OS, SCENARIO_EVENTS, SEVERITIES, UPGRADE_VERSION_RE } from "./events.js";
 import { describeFound, expecting } from "./messages.js";
 import { BLUEPRINT_NAME_MAX, ENV_NAME_MAX, isValidName, nameRule } from "./names.js";
@@ -78,6 +79,15 @@ const chartVersion = z
   .string({ error: expecting(`a chart version like "3.8.12" (quoted, so YAML keeps it a string)`) })
   .regex(new RegExp(`^${SEMVER}$`));
 
+/**
+ * Attributes reach FM, its UI and every log that quotes them: no control or bidirectional-formatting
+ * characters (characters.ts), which would hide what a key or value really says.
+ */
+const printable = (what: string) => ({
+  error: (issue: { input?: unknown }) =>
+    `expected ${what} without control or bidirectional-formatting characters, found ${unsafeCharacterIn(String(issue.input)) ?? "one"}`,
+});
+
 /** FM refuses attribute keys over 100 chars and values over 150 (SPEC section 5); collector.* is ours. */
 const attributes = z.record(
   z
@@ -88,12 +98,14 @@ const attributes = z.record(
     })
     .min(1)
     .max(MAX_ATTRIBUTE_KEY)
-    .refine((key) => !key.startsWith("collector.")),
+    .refine((key) => !key.startsWith("collector."))
+    .refine((key) => unsafeCharacterIn(key) === undefined, printable("an attribute key")),
   z
     .string({
       error: expecting(`a string of at most ${MAX_ATTRIBUTE_VALUE} chars (quote numbers and booleans)`),
     })
-    .max(MAX_ATTRIBUTE_VALUE),
+    .max(MAX_ATTRIBUTE_VALUE)
+    .refine((value) => unsafeCharacterIn(value) === undefined, printable("an attribute value")),
   { error: expecting("a mapping of attribute names to strings") },
 );
 

@@ -2,7 +2,6 @@
 import type { Os } from "../blueprint/os.js";
 import type { YamlPath } from "./yaml-path.js";
 import type { ScenarioEvent, Severity } from "./events.js";
-import type { SourcePosition } from "./source-map.js";
 
 export type PerOs = Readonly<Record<Os, number>>;
 
@@ -100,6 +99,6 @@ export interface LoadedBlueprint {
   /** The path as given, or "shipped:<name>". */
   readonly file: string;
   readonly notices: string[];
-  /** Where a node of the source is, for problems found after loading (a scenario step that selects nobody). */
-  readonly locate: (path: YamlPath) => SourcePosition | undefined;
+  /** Line and column of a path in the source (of its key; the closest existing node when it is absent). */
+  readonly locate: (path: YamlPath) => { line: number; column: number } | undefined;
 }

@@ -7,8 +7,9 @@
 import { InputError, type InputProblem } from "../core/errors.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
-import { planTimeline, type PlannedStep } from "../fleet/scenario.js";
+import { planTimeline, stepsForPart, type PlannedStep, type PlayedStep } from "../fleet/scenario.js";
 import { fleetShapeOf, type FleetShape } from "../fleet/shape.js";
+import { shardRoster } from "../fleet/shard.js";
 import type { Roster } from "../fleet/types.js";
 import { parseSettings, type RawSettings } from "../settings/parse.js";
 import { commandFlags, takesBlueprint, unknownFlagReason, type SettingsCommand } from "../settings/table.js";
@@ -52,23 +53,37 @@ export function settingsFromArgv<C extends SettingsCommand>(
 }
 
 export interface CliFleet {
+  /** The whole fleet's roster, cut to one part with a shard. */
   readonly roster: Roster;
   /** How collectors that join are made. */
   readonly shape: FleetShape;
-  /** The blueprint's timeline as it plays on the roster (empty without one). */
+  /** The blueprint's timeline as it plays on the whole roster (empty without one). */
   readonly timeline: readonly PlannedStep[];
+  /** The steps this part plays (fleet/scenario.ts stepsForPart). */
+  readonly steps: readonly PlayedStep[];
   readonly notices: string[];
 }
 
-/** The roster, and the timeline checked against it: a step that selects nobody fails here, offline. */
+/**
+ * The roster the settings ask for (the whole fleet's, cut to one part with a shard), and the timeline
+ * checked against the whole roster: a step that selects nobody fails here, offline.
+ */
 export function rosterFor(settings: RosterSettings, cwd: string): CliFleet {
   const loaded = loadBlueprint(settings.blueprint, { cwd });
   const options = {
     ...(settings.env === undefined ? {} : { env: settings.env }),
     contextAttributes: settings.contextAttributes,
     source: loaded.file,
+    locate: loaded.locate,
   };
-  const roster = buildRoster(loaded.blueprint, options);
+  const whole = buildRoster(loaded.blueprint, options);
   const shape = fleetShapeOf(loaded.blueprint, options);
-  return { roster, shape, timeline: planTimeline(loaded, roster, shape), notices: loaded.notices };
+  const timeline = planTimeline(loaded, whole, shape);
+  return {
+    roster: shardRoster(whole, settings.shard),
+    shape,
+    timeline,
+    steps: stepsForPart(timeline, whole, settings.shard),
+    notices: loaded.notices,
+  };
 }

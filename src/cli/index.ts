@@ -15,6 +15,8 @@ import { emulateCliCommand } from "./emulate.js";
 import { doctorCliCommand } from "./doctor.js";
 import { demoCliCommand } from "./demo.js";
 import { eventCliCommand } from "./event.js";
+import { sweepCliCommand } from "./sweep.js";
+import { rulesCliCommand } from "./rules.js";
 
 /** The registry: add a subcommand here and help lists it. */
 const COMMANDS: readonly CliCommand[] = [
@@ -24,9 +26,11 @@ const COMMANDS: readonly CliCommand[] = [
   stopCliCommand,
   statusCliCommand,
   eventCliCommand,
+  sweepCliCommand,
   emulateCliCommand,
   doctorCliCommand,
   demoCliCommand,
+  rulesCliCommand,
 ];
 
 const EXIT_OK = 0;

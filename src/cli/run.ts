@@ -7,7 +7,8 @@ import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
 import { createScenarioPlayer } from "../runtime/scenario-player.js";
 import {
@@ -51,7 +52,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     durationMs,
     notices: settingsNotices,
   } = settingsFromArgv("run", argv, withDotEnv(io.env, io.cwd));
-  const { roster, shape, timeline, notices } = rosterFor(settings, io.cwd);
+  const { roster, shape, timeline, steps, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const scrub = createScrubber(known.secrets, known.users);
   const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
@@ -63,8 +64,9 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
 
   const now = options.now ?? Date.now;
   const { config, secrets } = buildFleetConfig(settings, roster, now(), {
+    runMarker: newRunMarker(io.env),
     shape,
-    scenario: timeline.map((t) => t.step),
+    scenario: steps,
   });
   const engine = createFleetEngine({ config, secrets, logger, scrub });
   const player = createScenarioPlayer({
@@ -121,10 +123,13 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
         ...formatTimelineRecord(record),
         ...(record.entries.length > 0 ? [`collectors: ${formatHealth(player.health())}`] : []),
         ...formatCounterLines(counterSections(engine.counters())),
-        `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${report.unregistered} unregistered, ${report.seriesClosed} series closed`,
+        `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${describeCleanup(report)}`,
         ...report.unregisterFailed.map((f) => `  still registered: ${f.id}: ${f.error}`),
         ...(report.seriesOpen
           ? [`  series left open: ${report.seriesOpen}: ${report.seriesError ?? ""}`]
+          : []),
+        ...(report.alertsFiring
+          ? [`  alerts that may still be firing: ${report.alertsFiring}: ${report.alertsError ?? ""}`]
           : []),
         ...report.warnings.map((w) => `  warning: ${w}`),
         "",

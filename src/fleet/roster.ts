@@ -5,6 +5,7 @@
 import type { Blueprint, EnvironmentSpec } from "../blueprint/types.js";
 import { formatYamlPath, type YamlPath } from "../blueprint/yaml-path.js";
 import { BlueprintError, type BlueprintProblem } from "../core/errors.js";
+import { checkAttributeLimit } from "./attribute-limit.js";
 import { localAttributes } from "./attributes.js";
 import { isValidCollectorId, MAX_ID_LENGTH, sequenceNumber } from "./ids.js";
 import { mirrorAttributes, mirrorLabels, mirrorPods } from "./k8s-mirror.js";
@@ -58,6 +59,14 @@ export function buildRoster(blueprint: Blueprint, options: RosterOptions = {}): 
       throw rosterTooLarge(placed.length, env, options.source ?? blueprint.name);
   }
   checkIds(placed, options.source ?? blueprint.name, options.env);
+  checkAttributeLimit(
+    placed.map((p) => p.collector),
+    {
+      source: options.source ?? blueprint.name,
+      blueprintAttributes: blueprint.features.fleet_management.attributes,
+      ...(options.locate ? { locate: options.locate } : {}),
+    },
+  );
   return { blueprint: blueprint.name, collectors: placed.map((p) => p.collector) };
 }
 

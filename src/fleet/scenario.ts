@@ -179,8 +179,23 @@ export interface PlannedStep {
   readonly index: number;
   readonly step: ScenarioStep;
   readonly ids: readonly string[];
+  /** join: the collectors it adds. */
+  readonly joined?: readonly Collector[];
   readonly warnings: readonly string[];
 }
+
+/**
+ * What one part of a sharded fleet does at a step: the whole fleet's selection (made once, on the whole
+ * roster, as every part makes it) cut to the collectors this part owns.
+ */
+export interface ShardPart {
+  readonly ids: readonly string[];
+  /** join: the new collectors this part owns. */
+  readonly joining?: readonly Collector[];
+}
+
+/** A step as the background process plays it; `part` is set in a sharded fleet. */
+export type PlayedStep = ScenarioStep & { readonly part?: ShardPart };
 
 /** The timeline played on the roster, step by step; `problems` say which steps would select nobody. */
 export function simulateTimeline(
@@ -218,7 +233,13 @@ export function simulateTimeline(
               : [...at, "select", "env"],
         message: `this ${step.event} step ${plan.warnings[0] ?? "selects nobody"} (at ${formatDuration(step.atMs)}, after the steps before it)`,
       });
-    planned.push({ index, step, ids: plan.ids, warnings: plan.warnings });
+    planned.push({
+      index,
+      step,
+      ids: plan.ids,
+      ...(plan.change.kind === "join" ? { joined: plan.change.collectors } : {}),
+      warnings: plan.warnings,
+    });
     view = applyChange(view, plan.change);
   });
   return { steps: planned, problems };
@@ -242,4 +263,52 @@ export function planTimeline(loaded: LoadedBlueprint, roster: Roster, shape: Fle
       }),
     );
   return planned;
+}
+
+/**
+ * The steps one part of the fleet plays. Without a shard, every step as written: the background process
+ * selects on the live fleet when the step comes. With one, each step carries the whole fleet's selection cut
+ * to this part (fleet/shard.ts: position k belongs to part k mod n + 1; collectors a timeline adds take the
+ * positions after the roster, in the order they join), so the parts together act exactly as one fleet would.
+ */
+export function stepsForPart(
+  planned: readonly PlannedStep[],
+  whole: Roster,
+  shard: { readonly index: number; readonly count: number } | undefined,
+): PlayedStep[] {
+  if (!shard) return planned.map((p) => p.step);
+  const positions = new Map(whole.collectors.map((c, k) => [c.id, k]));
+  const owned = (id: string) => (positions.get(id) ?? -1) % shard.count === shard.index - 1;
+  return planned.map((p) => {
+    for (const c of p.joined ?? []) positions.set(c.id, positions.size);
+    const joining = p.joined?.filter((c) => owned(c.id));
+    return {
+      ...p.step,
+      part: { ids: p.ids.filter(owned), ...(joining ? { joining } : {}) },
+    };
+  });
+}
+
+/** What a step with a shard part does to this part of the fleet: the part's own collectors, no others. */
+export function planPart(step: PlayedStep & { part: ShardPart }, view: FleetView): PlannedEvent {
+  const { part } = step;
+  if (step.event === "join") {
+    const joining = part.joining ?? [];
+    return {
+      change: { kind: "join", collectors: joining },
+      ids: joining.map((c) => c.id),
+      warnings:
+        joining.length === 0 ? ["adds none of this part's collectors (the others join other parts)"] : [],
+      unknownIds: [],
+    };
+  }
+  if (part.ids.length === 0)
+    return {
+      change: { kind: "silence", ids: [] },
+      ids: [],
+      warnings: ["acts on none of this part's collectors (it selects in other parts)"],
+      unknownIds: [],
+    };
+  const { part: _part, ...action } = step;
+  return planEvent({ ...action, select: { ids: part.ids } }, view, undefined);
 }

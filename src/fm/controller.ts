@@ -90,6 +90,18 @@ export interface FmController {
   unregister(ids: readonly string[], limits?: CallLimits): Promise<UnregisterReport>;
   /** Stops the heartbeats and unregisters every collector FM may hold. */
   unregisterAll(limits?: CallLimits): Promise<UnregisterReport>;
+  /** Collectors FM may hold registered from us: what cleanup owes an Unregister, in roster order. */
+  owed(): string[];
+  /**
+   * Collectors FM may hold any record of from us, registered or since unregistered: every one FM accepted
+   * a Register for (or may have), and every adopted one. Empty: FM never heard of this fleet.
+   */
+  recorded(): string[];
+  /**
+   * These collectors are no longer ours (another run registered them since): no heartbeat, no Unregister.
+   * Cleanup calls it after FM's list showed another run's marker on them.
+   */
+  release(ids: readonly string[]): void;
   counters(): FmCounters;
   lastErrors(): Partial<Record<FmErrorKind, string>>;
   /** The last content and hash each collector received. */
@@ -112,6 +124,8 @@ export function createFmController(options: FmControllerOptions): FmController {
   /** Collectors that heartbeat, in roster order: the scheduler spreads them over the interval. */
   let beating: Member[] = [];
   const contents = new Map<string, string>();
+  /** IDs FM may hold a record of (recorded()). */
+  const recorded = new Set<string>();
   const counters = zeroFmCounters();
   const lastErrors: Partial<Record<FmErrorKind, string>> = {};
   let fatal: FmRejectedError | undefined;
@@ -246,9 +260,11 @@ export function createFmController(options: FmControllerOptions): FmController {
     // Register is an upsert; already_exists means FM has the collector all the same.
     if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
       member.phase = { kind: "registered", heartbeats };
+      recorded.add(member.collector.id);
       counters.registrations++;
       return undefined;
     }
+    if (ambiguous) recorded.add(member.collector.id);
     const held = before.kind === "registered" || before.kind === "uncertain";
     member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
     if (isFatal(outcome.error)) return stopOnFatal(outcome.error);
@@ -409,6 +425,7 @@ export function createFmController(options: FmControllerOptions): FmController {
     adopt(collectors) {
       for (const c of collectors) {
         const member = memberOf(c);
+        recorded.add(c.id);
         if (member.phase.kind === "absent") member.phase = { kind: "uncertain" };
       }
       replan();
@@ -471,6 +488,14 @@ export function createFmController(options: FmControllerOptions): FmController {
       // No heartbeat may re-register a collector while it is being unregistered.
       await scheduler.stop();
       return unregisterMembers([...byId.values()].filter(owesUnregister), limits);
+    },
+
+    owed: () => [...byId.values()].filter(owesUnregister).map((m) => m.collector.id),
+    recorded: () => [...recorded],
+
+    release(ids) {
+      for (const m of known(ids)) m.phase = { kind: "absent" };
+      replan();
     },
 
     counters: () => ({ ...counters }),

@@ -9,9 +9,10 @@ import { describeError, RemoteWriteError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
-import { parseRetryAfter } from "../transport/backoff.js";
+import { cappedRetryAfter, parseRetryAfter, retryAfterGiveUpMessage } from "../transport/backoff.js";
 import { wasNotSent } from "../transport/delivery.js";
 import { basicAuth } from "../transport/endpoint.js";
+import { ResponseTooLargeError } from "../transport/http.js";
 import { callWithPolicy } from "../transport/call-policy.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
 import { zeroRemoteWriteCounters, type RemoteWriteCounters } from "./counters.js";
@@ -83,8 +84,11 @@ export function createPusher(options: PusherOptions): Pusher {
     options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
   const retry = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
   const headers = requestHeaders(options);
-  /** A 429's Retry-After holds back every push, not only the refused one: a 429 means slow down. */
-  let pausedUntil = 0;
+  /**
+   * A 429's Retry-After holds back every push, not only the refused one (the receiver asked to slow down),
+   * for at most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
+   */
+  let paused = { untilMs: 0, askedMs: 0 };
   let lastLogged: string | undefined;
 
   const classify = (res: HttpResponse): SendOutcome<number> => {
@@ -96,7 +100,9 @@ export function createPusher(options: PusherOptions): Pusher {
     const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
     if (res.status === 429) {
       counters.throttled++;
-      pausedUntil = Math.max(pausedUntil, clock.monotonic() + (retryAfterMs ?? retry.baseMs));
+      const askedMs = retryAfterMs ?? retry.baseMs;
+      const untilMs = clock.monotonic() + cappedRetryAfter(askedMs);
+      if (untilMs > paused.untilMs) paused = { untilMs, askedMs };
     }
     return retryAfterMs === undefined
       ? { kind: "retryable", error }
@@ -119,6 +125,13 @@ export function createPusher(options: PusherOptions): Pusher {
       });
       return classify(res);
     } catch (err) {
+      // The status line came but the body was over the cap: the status still says what happened.
+      if (err instanceof ResponseTooLargeError)
+        return classify({
+          status: err.status,
+          headers: err.headers,
+          body: new TextEncoder().encode(err.message),
+        });
       onUnanswered(wasNotSent(err));
       return {
         kind: "retryable",
@@ -130,10 +143,21 @@ export function createPusher(options: PusherOptions): Pusher {
   return {
     async push(body, info) {
       const deadlineMs = info.deadlineMs ?? clock.monotonic() + DEFAULT_RETRY_WINDOW_MS;
-      const waitMs = Math.min(pausedUntil, deadlineMs) - clock.monotonic();
-      if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
       let attempts = 0;
       let maybeDelivered = false;
+      const lose = (error: RemoteWriteError, why: string): PushResult => {
+        // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
+        if (error.message !== lastLogged)
+          logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
+        else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
+        lastLogged = error.message;
+        return { ok: false, maybeDelivered, status: error.status, attempts, error };
+      };
+      // Paused past the deadline: an attempt at the last moment could only time out, so do not make one.
+      if (paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic())
+        return lose(new RemoteWriteError(429, true, retryAfterGiveUpMessage(paused.askedMs)), "not sent");
+      const waitMs = Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
+      if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
       const outcome = await callWithPolicy(
         (a) => {
           attempts = a.number;
@@ -158,13 +182,13 @@ export function createPusher(options: PusherOptions): Pusher {
         outcome.error instanceof RemoteWriteError
           ? outcome.error
           : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
-      const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
-      // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
-      if (error.message !== lastLogged)
-        logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
-      else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
-      lastLogged = error.message;
-      return { ok: false, maybeDelivered, status: error.status, attempts, error };
+      const why =
+        outcome.kind === "retryable" && outcome.gaveUp
+          ? outcome.gaveUp
+          : error.retryable
+            ? `gave up after ${attempts} attempts`
+            : "the receiver refused the data";
+      return lose(error, why);
     },
   };
 }

@@ -15,6 +15,8 @@ export interface StatePaths {
   /** Live events: `fm-fleet event` drops `<uuid>.json` here, the background process answers in `responses`. */
   readonly requests: string;
   readonly responses: string;
+  /** Exclusive: the folder belongs to one fleet from launch until its teardown (runtime/state-lock.ts). */
+  readonly lock: string;
 }
 
 export function statePaths(dir: string): StatePaths {
@@ -29,5 +31,6 @@ export function statePaths(dir: string): StatePaths {
     record: join(dir, "record.json"),
     requests: join(dir, "requests"),
     responses: join(dir, "responses"),
+    lock: join(dir, "fleet.lock"),
   };
 }

@@ -6,11 +6,11 @@
  * job summary and `fm-fleet status`.
  */
 import type { ScenarioEvent } from "../blueprint/events.js";
-import type { ScenarioAction, ScenarioStep } from "../blueprint/types.js";
+import type { ScenarioAction } from "../blueprint/types.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
-import { planEvent, type FleetChange } from "../fleet/scenario.js";
+import { planEvent, planPart, type FleetChange, type PlayedStep } from "../fleet/scenario.js";
 import { describeSelect, type FleetView } from "../fleet/selection.js";
 import type { FleetShape } from "../fleet/shape.js";
 import type { ChangeReport, FleetEngine } from "./fleet-engine.js";
@@ -18,8 +18,8 @@ import type { EffectRecord, HealthCounts, TimelineEntry, TimelineRecord } from "
 
 export interface ScenarioPlayerOptions {
   engine: FleetEngine;
-  /** The blueprint's timeline; may be empty (live events only). */
-  steps: readonly ScenarioStep[];
+  /** The blueprint's timeline; may be empty (live events only). In a sharded fleet each step has its part. */
+  steps: readonly PlayedStep[];
   /** Needed for join; without it a join adds nobody and says why. */
   shape?: FleetShape;
   clock?: Clock;
@@ -174,12 +174,15 @@ export function createScenarioPlayer(options: ScenarioPlayerOptions): ScenarioPl
   }
 
   function apply(
-    action: ScenarioAction,
+    action: ScenarioAction | PlayedStep,
     source: { step?: number; plannedOffsetMs?: number },
     signal?: AbortSignal,
   ): Promise<AppliedEvent> {
     const run = async (): Promise<AppliedEvent> => {
-      const plan = planEvent(action, view(), options.shape);
+      const plan =
+        "part" in action && action.part
+          ? planPart({ ...action, part: action.part }, view())
+          : planEvent(action, view(), options.shape);
       const base: Omit<TimelineEntry, "changed" | "failed"> = {
         ...(source.step !== undefined ? { step: source.step } : {}),
         source: source.step !== undefined ? "scenario" : "live",

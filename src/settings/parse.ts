@@ -31,6 +31,9 @@ const CREDENTIAL_KEYS = [
   "promUser",
   "promToken",
   "promTenant",
+  "alertmanagerUrl",
+  "alertmanagerUser",
+  "alertmanagerToken",
 ] as const satisfies readonly SettingKey[];
 
 export function parseSettings(
@@ -77,10 +80,12 @@ function settingsFor(
 ): ActionSettings | CliSettings[SettingsCommand] {
   const roster = (): RosterSettings => {
     const envOverride = reader.value("env");
+    const shard = reader.value("shard");
     return {
       blueprint: reader.value("blueprint") ?? "",
       ...(envOverride === undefined ? {} : { env: envOverride }),
       contextAttributes: githubContextAttributes(env),
+      ...(shard === undefined ? {} : { shard }),
     };
   };
   const fleet = (requireSome: boolean): { fleet: FleetSettings; notices: readonly string[] } => {
@@ -91,6 +96,7 @@ function settingsFor(
       fmRatePerSecond: reader.defaulted("fmRatePerSecond"),
       startTimeoutMs: reader.defaulted("startTimeoutMs"),
       maxLifetimeMs: reader.defaulted("maxLifetimeMs"),
+      cleanup: reader.defaulted("cleanup"),
     };
     const resolved = reader.credentials(requireSome);
     reader.problems.push(...resolved.problems);
@@ -102,6 +108,8 @@ function settingsFor(
     return {
       ...fleet(!dryRun),
       dryRun,
+      sweep: reader.defaulted("sweep"),
+      sweepOlderThanMs: reader.defaulted("sweepOlderThanMs"),
       failOnCleanupError: reader.defaulted("failOnCleanupError"),
     };
   }
@@ -117,6 +125,24 @@ function settingsFor(
     case "stop":
     case "status":
       return { stateDir: reader.defaulted("stateDir"), json: reader.defaulted("json") };
+    case "sweep": {
+      const resolved = reader.credentials(false);
+      reader.problems.push(...resolved.problems);
+      const fm = resolved.credentials.fm;
+      // Sweeping is FM's management API and nothing else: without FM credentials there is nothing to ask.
+      if (!fm && resolved.problems.length === 0)
+        reader.problems.push({
+          subject: "GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN",
+          message: "missing: fm-fleet sweep asks Fleet Management, so it needs all three",
+        });
+      return {
+        fm: fm!,
+        olderThanMs: reader.defaulted("sweepOlderThanMs"),
+        dryRun: reader.defaulted("dryRun"),
+        json: reader.defaulted("json"),
+        notices: resolved.notices.filter((n) => !n.startsWith("Remote-write")),
+      };
+    }
   }
 }
 

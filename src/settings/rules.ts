@@ -98,3 +98,47 @@ export const secret: Rule<string> = {
   placeholder: "<token>",
   parse: ok,
 };
+
+/** One of a few words, spelled exactly. */
+export function choice<const T extends string>(values: readonly T[]): Rule<T> {
+  const expected = `one of ${values.join(", ")}`;
+  return {
+    kind: "choice",
+    expected,
+    placeholder: `<${values.join("|")}>`,
+    parse: (text) =>
+      (values as readonly string[]).includes(text)
+        ? ok(text as T)
+        : problem(`expected ${expected}, found ${quote(text)}`),
+  };
+}
+
+/** The most parts one fleet can be split into. */
+export const MAX_SHARDS = 256;
+
+/** One part of a fleet split over several jobs: part `index` (1-based) of `count`. */
+export interface ShardSetting {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** `i/n` with 1 ≤ i ≤ n ≤ 256, plain decimal digits (as a GitHub Actions matrix writes `${{ matrix.shard }}/4`). */
+export const shard: Rule<ShardSetting> = {
+  kind: "shard",
+  expected: `a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4)`,
+  placeholder: "<i/n>",
+  parse(text) {
+    const m = /^(\d{1,3})\/(\d{1,3})$/.exec(text);
+    if (!m)
+      return problem(
+        `expected a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4), found ${quote(text)}`,
+      );
+    const index = Number(m[1]);
+    const count = Number(m[2]);
+    if (count < 1 || count > MAX_SHARDS)
+      return problem(`expected between 1 and ${MAX_SHARDS} parts after the "/", found ${quote(text)}`);
+    if (index < 1 || index > count)
+      return problem(`expected a part from 1 to ${count} before the "/", found ${quote(text)}`);
+    return ok({ index, count });
+  },
+};

@@ -3,7 +3,7 @@
  * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
  */
 import { systemClock, type Clock, type Random } from "../core/clock.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY } from "./backoff.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY, retryAfterGiveUpMessage } from "./backoff.js";
 import type { RetryPolicy, SendOutcome } from "./types.js";
 
 export interface RetryInfo {
@@ -47,7 +47,14 @@ export async function withRetry<T>(
     const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
     // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
     // nothing to gain from an attempt that starts too late.
-    if (options.deadlineMs !== undefined && clock.monotonic() + delayMs >= options.deadlineMs) return outcome;
+    if (options.deadlineMs !== undefined && clock.monotonic() + delayMs >= options.deadlineMs) {
+      // Say so when it is the server that asked for the wait: "no answer" would be untrue.
+      const askedPastDeadline =
+        outcome.retryAfterMs !== undefined && clock.monotonic() + outcome.retryAfterMs >= options.deadlineMs;
+      return askedPastDeadline
+        ? { ...outcome, gaveUp: retryAfterGiveUpMessage(outcome.retryAfterMs) }
+        : outcome;
+    }
 
     options.onRetry?.({ attempt, delayMs, error: outcome.error });
     try {

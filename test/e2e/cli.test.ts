@@ -142,7 +142,9 @@ describe("fm-fleet, the built command line", () => {
 
     const stop = await session.run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
-    expect(stop.stdout).toMatch(/cleanup complete \(daemon\): 5 unregistered, 145 series closed/);
+    expect(stop.stdout).toMatch(
+      /cleanup complete \(daemon\): 5 collectors unregistered, 5 deleted from FM's list, 145 series closed/,
+    );
     expect(isAlive(pid)).toBe(false);
     expect(registered()).toHaveLength(0);
     expect(rw.openSeries()).toBe(0);
@@ -255,7 +257,9 @@ describe("fm-fleet, the built command line", () => {
     expect(status.stdout).toMatch(/process not running/);
     const stop = await session.run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
-    expect(stop.stdout).toMatch(/background process: dead; cleanup complete \(inline\): 5 unregistered/);
+    expect(stop.stdout).toMatch(
+      /background process: dead; cleanup complete \(inline\): 5 collectors unregistered, 5 deleted from FM's list/,
+    );
     expect(registered()).toHaveLength(0);
     expect(rw.openSeries()).toBe(0);
     expect(existsSync(join(session.stateDir, "secrets.json"))).toBe(false);
@@ -274,10 +278,17 @@ describe("fm-fleet, the built command line", () => {
       "3s",
     ]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/cleanup complete: 5 unregistered, 145 series closed/);
-    const seen = fm.collectors();
-    expect(seen).toHaveLength(5);
-    expect(seen.every((c) => c.registrations === 1 && c.heartbeats >= 2 && !c.registered)).toBe(true);
+    expect(run.stdout).toMatch(
+      /cleanup complete: 5 collectors unregistered, 5 deleted from FM's list, 145 series closed/,
+    );
+    // Cleanup deletes the records (the default cleanup mode), so the emulator's request log says what happened.
+    const calls = (method: string) => fm.requests().filter((r) => r.method === method && r.status === 200);
+    const registered = calls("RegisterCollector").map((r) => r.collectorId);
+    expect(new Set(registered).size).toBe(5);
+    expect(registered).toHaveLength(5);
+    for (const id of registered)
+      expect(calls("GetConfig").filter((r) => r.collectorId === id).length).toBeGreaterThanOrEqual(2);
+    expect(fm.collectors()).toEqual([]);
     expect(rw.requests()).toBeGreaterThanOrEqual(3);
     expect(rw.openSeries()).toBe(0);
     expect(existsSync(session.stateDir)).toBe(false);

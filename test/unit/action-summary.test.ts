@@ -83,6 +83,37 @@ describe("the job summary", () => {
     expect(md).toContain("- collector x-ci-linux-01 is still registered: unavailable (HTTP 503)");
   });
 
+  it("says what became of the records: deleted, or unregistered but not deleted and why", () => {
+    const render = (cleanup: Partial<TeardownResult["cleanup"]>) =>
+      renderSummary({
+        blueprint: "x",
+        collectors: standaloneFleet(4),
+        fm: true,
+        prom: true,
+        result: { ...complete, cleanup: { ...complete.cleanup, ...cleanup } },
+      });
+    expect(render({ mode: "delete", deleted: 4, notDeleted: [] })).toMatch(
+      /\*\*Cleanup complete\*\*: 4 collectors unregistered, 4 deleted from FM's list, 116 series closed/,
+    );
+    expect(render({ mode: "unregister", deleted: 0 })).toMatch(
+      /\*\*Cleanup complete\*\*: 4 collectors unregistered \(left listed in FM as inactive: cleanup unregister\), 116/,
+    );
+    const why = "FM refused ListCollectors (permission_denied, HTTP 403): deleting needs a token with …";
+    const refused = render({
+      mode: "delete",
+      deleted: 0,
+      notDeleted: [{ ids: standaloneFleet(4).map((c) => c.id), reason: why }],
+      warnings: [`4 collector(s) unregistered, not deleted (they stay listed in FM as inactive): ${why}`],
+    });
+    // Not deleted is a warning: the cleanup is still complete, since nothing is left registered.
+    expect(refused).toMatch(
+      /\*\*Cleanup complete\*\*: 4 collectors unregistered, 0 deleted from FM's list, 4 unregistered, not deleted/,
+    );
+    expect(refused).toContain(
+      `> 4 collector(s) unregistered, not deleted (they stay listed in FM as inactive): ${why}`,
+    );
+  });
+
   it("says counters are unknown when the background process left no status", () => {
     const { status: _status, ...noStatus } = complete;
     const md = renderSummary({

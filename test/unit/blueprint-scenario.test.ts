@@ -200,7 +200,7 @@ describe("steps checked against the roster before start", () => {
       {
         path: "scenario[1].select",
         line: 12,
-        column: 13,
+        column: 5,
         message:
           "this silence step selects nobody: 1 collector matches os darwin, none is running (at 2m, after the steps before it)",
       },
@@ -233,7 +233,7 @@ describe("steps checked against the roster before start", () => {
       {
         path: "scenario[0].select.env",
         line: 9,
-        column: 19,
+        column: 14,
         message:
           "this join step adds nobody: no environment prod (the fleet has ci, staging) (at 1m, after the steps before it)",
       },

@@ -6,7 +6,14 @@ import { describe, expect, it } from "vitest";
 import { parseBlueprint } from "../../src/blueprint/load.js";
 import type { ScenarioAction } from "../../src/blueprint/types.js";
 import { buildRoster } from "../../src/fleet/roster.js";
-import { applyChange, planEvent } from "../../src/fleet/scenario.js";
+import {
+  applyChange,
+  planEvent,
+  planPart,
+  simulateTimeline,
+  stepsForPart,
+} from "../../src/fleet/scenario.js";
+import { shardPart } from "../../src/fleet/shard.js";
 import type { FleetView, Life } from "../../src/fleet/selection.js";
 import { fleetShapeOf, joiningCollectors } from "../../src/fleet/shape.js";
 
@@ -224,5 +231,64 @@ features:
     expect(ids(100, 3, 1)).toEqual(["f-ci-linux-101"]);
     expect(ids(99, 2, 2)).toEqual(["f-ci-linux-100", "f-ci-linux-101"]);
     expect(ids(5, 5, 1)).toEqual(["f-ci-linux-00006"]);
+  });
+});
+
+describe("a timeline over a sharded fleet", () => {
+  const steps = parseBlueprint(
+    `name: f
+environments: [{name: ci}, {name: prod}]
+features:
+  fleet_management:
+    collectors_per_os: {linux: 4, windows: 2}
+    unhealthy_per_os: {windows: 1}
+    attributes: {team: platform}
+scenario:
+  - {at: 1m, event: unhealthy, select: {os: linux, count: 3}}
+  - {at: 2m, event: join, add: {linux: 3}}
+  - {at: 3m, event: leave, select: {os: linux}}
+`,
+    "f.yaml",
+  ).blueprint.scenario!;
+  const planned = simulateTimeline(steps, ROSTER, SHAPE).steps;
+
+  it("selects on the whole roster once: the parts together act on exactly the whole fleet's selection", () => {
+    const parts = [1, 2, 3].map((index) => stepsForPart(planned, ROSTER, { index, count: 3 }));
+    planned.forEach((whole, i) => {
+      const union = parts.flatMap((p) => p[i]!.part!.ids);
+      expect(union.sort()).toEqual([...whole.ids].sort());
+    });
+    // Part 1 owns roster positions 0 and 3 (f-ci-linux-01, f-prod-linux-02) and the first joined one (position 6).
+    const owned = new Set(shardPart(ROSTER.collectors, { index: 1, count: 3 }).map((c) => c.id));
+    const mine = parts[0]!;
+    expect(mine[0]!.part!.ids).toEqual(planned[0]!.ids.filter((id) => owned.has(id)));
+    expect(mine[0]!.part!.ids).toEqual(["f-ci-linux-01"]);
+    expect(mine[1]!.part!.joining!.map((c) => c.id)).toEqual(["f-ci-linux-03"]);
+    expect(mine[1]!.part!.ids).toEqual(["f-ci-linux-03"]);
+  });
+
+  it("plays a part's step on its own collectors only, with the joined ones made on the whole roster", () => {
+    const mine = stepsForPart(planned, ROSTER, { index: 2, count: 3 });
+    const ownRoster = shardPart(ROSTER.collectors, { index: 2, count: 3 });
+    const view: FleetView = {
+      members: ownRoster.map((collector) => ({ collector, life: "running" })),
+      configErrors: new Set(),
+    };
+    const first = planPart({ ...mine[0]!, part: mine[0]!.part! }, view);
+    expect(first.ids).toEqual(["f-prod-linux-01"]);
+    const join = planPart({ ...mine[1]!, part: mine[1]!.part! }, view);
+    expect(join.change).toEqual({
+      kind: "join",
+      collectors: planned[1]!.joined!.filter((c) => join.ids.includes(c.id)),
+    });
+    const none = planPart({ ...mine[0]!, part: { ids: [] } }, view);
+    expect(none).toMatchObject({
+      ids: [],
+      warnings: ["acts on none of this part's collectors (it selects in other parts)"],
+    });
+  });
+
+  it("keeps every step as written without a shard: the background process selects when the step comes", () => {
+    expect(stepsForPart(planned, ROSTER, undefined)).toEqual(steps);
   });
 });

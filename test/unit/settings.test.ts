@@ -120,6 +120,30 @@ describe("one sentence for one bad value, from the action and from plan, run and
         'expected an environment name of lowercase letters, digits and "-", starting with a letter or digit, at most 30 chars, found "PR_1"',
     },
     {
+      name: "shard",
+      value: "5/4",
+      frontends: ALL,
+      sentence: 'expected a part from 1 to 4 before the "/", found "5/4"',
+    },
+    {
+      name: "shard",
+      value: "1/300",
+      frontends: ALL,
+      sentence: 'expected between 1 and 256 parts after the "/", found "1/300"',
+    },
+    {
+      name: "shard",
+      value: "2 of 4",
+      frontends: ALL,
+      sentence: 'expected a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ 256 (e.g. 2/4), found "2 of 4"',
+    },
+    {
+      name: "cleanup",
+      value: "remove",
+      frontends: STARTS,
+      sentence: 'expected one of delete, unregister, found "remove"',
+    },
+    {
       name: "heartbeat-interval",
       value: "45",
       frontends: STARTS,
