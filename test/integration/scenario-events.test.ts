@@ -266,12 +266,16 @@ describe("each event of a living fleet, as FM and Prometheus see it", () => {
     await player!.stop();
     const report = await engine!.stop({ deadlineMs: performance.now() + 10_000 });
     expect(report).toMatchObject({ complete: true, seriesOpen: 0, unregisterFailed: [] });
-    expect(
+    // Cleanup deletes the records after unregistering them: FM's request log shows who was unregistered.
+    const unregistered = new Set(
       fm!
-        .collectors()
-        .map((c) => c.id)
-        .sort(),
-    ).toEqual([...ROSTER.collectors.map((c) => c.id), "ev-ci-windows-01"].sort());
+        .requests()
+        .filter((r) => r.method === "UnregisterCollector" && r.status === 200)
+        .map((r) => r.collectorId),
+    );
+    expect([...unregistered].sort()).toEqual(
+      [...ROSTER.collectors.map((c) => c.id), "ev-ci-windows-01"].sort(),
+    );
     expect(fm!.collectors().filter((c) => c.registered)).toEqual([]);
     expect(rw!.openSeries()).toBe(0);
   });
