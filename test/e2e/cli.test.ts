@@ -228,7 +228,15 @@ describe("fm-fleet, the built command line", () => {
     const stop = await session.run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
     expect(registered()).toHaveLength(0);
-    expect(fm.collectors()).toHaveLength(6);
+    // Every collector the fleet had was unregistered at some point, the joined one too (then deleted).
+    const unregistered = new Set(
+      fm
+        .requests()
+        .filter((r) => r.method === "UnregisterCollector" && r.status === 200)
+        .map((r) => r.collectorId),
+    );
+    expect(unregistered.size).toBe(6);
+    expect(unregistered.has("cli-e2e-ci-linux-04")).toBe(true);
     expect(rw.openSeries()).toBe(0);
     // Once stopped, an event says so.
     const late = await session.run(["event", "healthy"]);
