@@ -15,4 +15,8 @@ export const OUTPUTS: readonly OutputSpec[] = [
     description:
       "JSON object of collector ID to the pipeline names it received from Fleet Management (set when FM is on).",
   },
+  {
+    name: "ready-at",
+    description: "When the fleet was ready (ISO 8601): the blueprint's scenario offsets count from here.",
+  },
 ];

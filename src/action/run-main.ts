@@ -11,11 +11,14 @@ import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
+import { planTimeline, stepsForPart } from "../fleet/scenario.js";
+import { fleetShapeOf } from "../fleet/shape.js";
 import { shardRoster } from "../fleet/shard.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
 import { launchFleet } from "../runtime/launch.js";
-import { daemonScriptPath } from "../runtime/daemon-path.js";
+import { cliScriptPath, daemonScriptPath } from "../runtime/daemon-path.js";
+import { formatTimelinePlan } from "../runtime/timeline.js";
 import { secretValues } from "../settings/credentials.js";
 import { coreLogger } from "./core-logger.js";
 import { parseActionSettings } from "./inputs.js";
@@ -26,6 +29,8 @@ export interface MainDeps {
   env: NodeJS.ProcessEnv;
   /** Path of the background process's bundle. */
   daemonScript: string;
+  /** Path of the command line's bundle, exported as FM_FLEET_CLI for later steps. */
+  cliScript: string;
   now(): number;
 }
 
@@ -33,6 +38,7 @@ export function defaultMainDeps(): MainDeps {
   return {
     env: process.env,
     daemonScript: daemonScriptPath(),
+    cliScript: cliScriptPath(),
     now: () => Date.now(),
   };
 }
@@ -65,19 +71,24 @@ async function main(deps: MainDeps): Promise<void> {
 
   const loaded = loadBlueprint(settings.blueprint, { cwd: deps.env.GITHUB_WORKSPACE ?? process.cwd() });
   for (const notice of loaded.notices) core.notice(notice, { title: "Blueprint" });
-  const roster = shardRoster(
-    buildRoster(loaded.blueprint, {
-      ...(settings.env === undefined ? {} : { env: settings.env }),
-      contextAttributes: settings.contextAttributes,
-      source: loaded.file,
-      locate: loaded.locate,
-    }),
-    settings.shard,
-  );
+  const rosterOptions = {
+    ...(settings.env === undefined ? {} : { env: settings.env }),
+    contextAttributes: settings.contextAttributes,
+    source: loaded.file,
+    locate: loaded.locate,
+  };
+  // The timeline is played on the whole roster, so every part of a sharded fleet selects alike.
+  const whole = buildRoster(loaded.blueprint, rosterOptions);
+  const shape = fleetShapeOf(loaded.blueprint, rosterOptions);
+  // A scenario step that would select nobody fails here, like any blueprint problem, before any call.
+  const timeline = planTimeline(loaded, whole, shape);
+  const roster = shardRoster(whole, settings.shard);
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   const ids = roster.collectors.map((c) => c.id);
 
   core.info(formatPlanTable(plan));
+  const timelineLines = formatTimelinePlan(timeline);
+  if (timelineLines.length > 0) core.info(timelineLines.join("\n"));
   if (dryRun) {
     if (expectations)
       core.info("dry-run: expect-pipelines is valid; nothing was asked of FM to check it against");
@@ -96,6 +107,8 @@ async function main(deps: MainDeps): Promise<void> {
     // Made once per start, and saved in the fleet file, so post's inline cleanup knows it too.
     runMarker: newRunMarker(deps.env),
     ...(sweep && repository ? { sweep: { repository, olderThanMs: sweepOlderThanMs } } : {}),
+    shape,
+    scenario: stepsForPart(timeline, whole, settings.shard),
   });
   const stateDir = join(deps.env.RUNNER_TEMP || tmpdir(), `fm-action-${randomBytes(6).toString("hex")}`);
   let state: ActionState | undefined;
@@ -135,6 +148,11 @@ async function main(deps: MainDeps): Promise<void> {
   }
   setOutputs(ids, plan.seriesPerTick, config.fm !== null);
   for (const w of result.status.startWarnings ?? []) core.warning(scrub(w), { title: "Fleet Management" });
+  // Later steps drive the running fleet: `node "$FM_FLEET_CLI" event unhealthy --os linux --count 2`.
+  core.exportVariable("FM_FLEET_CLI", deps.cliScript);
+  core.exportVariable("FM_FLEET_STATE", stateDir);
+  const readyAtMs = result.status.timeline?.readyAtMs ?? result.status.updatedAtMs;
+  core.setOutput("ready-at", new Date(readyAtMs).toISOString());
   const c = result.status.counters;
   core.info(
     [

@@ -48,7 +48,8 @@ async function post(): Promise<void> {
           scrub(
             renderSummary({
               blueprint: state.blueprint,
-              collectors: files.config.collectors,
+              // Every collector the fleet held: a scenario's joins count too.
+              collectors: files.members ?? files.config.collectors,
               fm: files.config.fm !== null,
               prom: files.config.prom !== null,
               result,

@@ -8,6 +8,7 @@ import type { Collector } from "../fleet/types.js";
 import { counterSections } from "../runtime/counters.js";
 import { describeRecords } from "../runtime/cleanup-text.js";
 import type { TeardownResult } from "../runtime/teardown.js";
+import { renderTimelineSection } from "./summary-timeline.js";
 
 const BAR = "█";
 
@@ -79,6 +80,8 @@ export function renderSummary(input: {
   }
   if (result.status?.received) lines.push(...renderPipelinesSection(collectors, result.status.received));
   if (cleanup.warnings.length > 0) lines.push(...cleanup.warnings.map((w) => `> ${w}`), "");
+  const timeline = renderTimelineSection(result.status);
+  if (timeline) lines.push(timeline);
   return lines.join("\n");
 }
 

@@ -18,6 +18,7 @@ import { isAlive } from "../runtime/process.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { readStateLock, StateDirBusyError, stateDirProblem } from "../runtime/state-lock.js";
 import { readStatus } from "../runtime/status.js";
+import { formatHealth, formatTimelinePlan, formatTimelineRecord } from "../runtime/timeline.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { secretValues } from "../settings/credentials.js";
 import { optionsHelp, SETTINGS } from "../settings/table.js";
@@ -54,7 +55,8 @@ ${optionsHelp("stop")}`;
 
 export const STATUS_HELP = `Usage: fm-fleet status [options]
 
-Shows the background fleet's phase and counters.
+Shows the background fleet's phase, its collectors by health, the timeline so far (each step or live
+event, when it ran, the collectors it changed), and the counters.
 
 Options:
 ${optionsHelp("status")}`;
@@ -76,7 +78,7 @@ export async function startCommand(
     io.stderr.write(`${busy.message}\n`);
     return 1;
   }
-  const { roster, notices } = rosterFor(settings, io.cwd);
+  const { roster, shape, timeline, steps, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const logger = lineLogger(
     (line) => io.stderr.write(line),
@@ -85,8 +87,12 @@ export async function startCommand(
   );
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
   io.stdout.write(`${formatPlanTable(summarizePlan(roster, { intervalMs: settings.intervalMs }))}\n`);
+  const timelineLines = formatTimelinePlan(timeline);
+  if (timelineLines.length > 0) io.stdout.write(`\n${timelineLines.join("\n")}\n`);
 
   const { config, secrets } = buildFleetConfig(settings, roster, Date.now(), {
+    shape,
+    scenario: steps,
     // Made once per start and saved in the fleet file, so `fm-fleet stop` cleans up by it even inline.
     runMarker: newRunMarker(io.env),
   });
@@ -177,7 +183,11 @@ export function statusCommand(argv: string[], io: CliIo): number {
   io.stdout.write(
     [
       `fleet ${state.data.blueprint}: ${status.phase}${alive ? ` (PID ${state.data.pid})` : " (process not running)"}`,
-      `  collectors ${c.collectors}`,
+      `  collectors ${c.collectors}${status.health ? ` (${formatHealth(status.health)})` : ""}`,
+      ...(status.timeline?.readyAtMs !== undefined
+        ? [`  ready at ${new Date(status.timeline.readyAtMs).toISOString()}`]
+        : []),
+      ...(status.timeline ? formatTimelineRecord(status.timeline).map((line) => `  ${line}`) : []),
       ...formatCounterLines(counterSections(c)).map((line) => `  ${line}`),
       ...Object.entries(status.lastErrors).map(([k, v]) => `  last ${k} error: ${v}`),
       `  updated ${new Date(status.updatedAtMs).toISOString()} · log ${paths.log}`,

@@ -14,6 +14,7 @@ import { startCliCommand, statusCliCommand, stopCliCommand } from "./background.
 import { emulateCliCommand } from "./emulate.js";
 import { doctorCliCommand } from "./doctor.js";
 import { demoCliCommand } from "./demo.js";
+import { eventCliCommand } from "./event.js";
 import { sweepCliCommand } from "./sweep.js";
 import { rulesCliCommand } from "./rules.js";
 import { pipelinesCliCommand } from "./pipelines.js";
@@ -25,6 +26,7 @@ const COMMANDS: readonly CliCommand[] = [
   startCliCommand,
   stopCliCommand,
   statusCliCommand,
+  eventCliCommand,
   sweepCliCommand,
   pipelinesCliCommand,
   emulateCliCommand,

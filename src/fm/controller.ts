@@ -85,6 +85,8 @@ export interface FmController {
   update(collector: Collector, limits?: CallLimits): Promise<RegisterReport>;
   /** The next GetConfig of `id` reports this status, once. */
   reportConfigStatus(id: string, status: RemoteConfigStatus): void;
+  /** Whether a status given to reportConfigStatus still waits for a GetConfig that FM accepts. */
+  statusPending(id: string): boolean;
   /** Unregisters these collectors (they leave the fleet): no more heartbeats, whatever the outcome. */
   unregister(ids: readonly string[], limits?: CallLimits): Promise<UnregisterReport>;
   /** Stops the heartbeats and unregisters every collector FM may hold. */
@@ -498,6 +500,8 @@ export function createFmController(options: FmControllerOptions): FmController {
       const member = byId.get(id);
       if (member) member.pendingStatus = status;
     },
+
+    statusPending: (id) => byId.get(id)?.pendingStatus !== undefined,
 
     async unregister(ids, limits = {}) {
       const targets = known(ids).filter(owesUnregister);

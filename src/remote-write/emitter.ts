@@ -97,6 +97,11 @@ export interface Emitter {
   /** Starts the ticks on the grid. */
   start(): void;
   /**
+   * The report of the first tick that starts after this call: the push that carries every change made
+   * before it (a new health or version). Rejects when `signal` aborts first.
+   */
+  nextTick(signal?: AbortSignal): Promise<TickReport>;
+  /**
    * Stops the ticks. The tick in flight keeps retrying until half the time left before `deadlineMs` (at
    * once without one), so the stale markers that follow still have time.
    */
@@ -199,7 +204,24 @@ export function createEmitter(options: EmitterOptions): Emitter {
   /** A timestamp for work starting now: now, but strictly after everything sent before. */
   const nextTimestamp = () => Math.max(Math.floor(wallNow()), Math.floor(lastTs) + 1);
 
+  /** Callers of nextTick waiting for a tick to start. */
+  let tickWaiters: ((report: TickReport) => void)[] = [];
+
   const tick = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
+    const waiting = tickWaiters;
+    tickWaiters = [];
+    try {
+      const report = await tickOnce(timestampMs, signal);
+      for (const resolve of waiting) resolve(report);
+      return report;
+    } catch (err) {
+      const failed = { ok: false, samples: 0, bytes: 0, requests: 0, timestampMs, error: describeError(err) };
+      for (const resolve of waiting) resolve(failed);
+      throw err;
+    }
+  };
+
+  const tickOnce = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
     // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
     lastTs = Math.max(lastTs, timestampMs);
     const parts: WritePart[] = [];
@@ -272,6 +294,22 @@ export function createEmitter(options: EmitterOptions): Emitter {
     pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
 
     start: () => scheduler.start(),
+
+    nextTick(signal) {
+      return new Promise<TickReport>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason as Error);
+        const onAbort = () => {
+          tickWaiters = tickWaiters.filter((w) => w !== waiter);
+          reject(signal!.reason as Error);
+        };
+        const waiter = (report: TickReport) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(report);
+        };
+        tickWaiters.push(waiter);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    },
 
     async stop(stopOptions) {
       await scheduler.stop();

@@ -5,8 +5,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import type { PlayedStep } from "../fleet/scenario.js";
+import type { FleetShape } from "../fleet/shape.js";
 import { runMarkerFromEnv, withRunMarker } from "../fleet/run-marker.js";
 import type { Roster } from "../fleet/types.js";
+import { scenarioStepSchema } from "./event-request.js";
 import type { FleetSettings } from "../settings/types.js";
 
 export const collectorSchema = z.object({
@@ -20,6 +23,19 @@ export const collectorSchema = z.object({
   attributes: z.record(z.string(), z.string()),
   labels: z.record(z.string(), z.string()),
 });
+
+/** A timeline step as the background process plays it (fleet/scenario.ts PlayedStep). */
+const playedStepSchema = scenarioStepSchema.extend({
+  part: z.object({ ids: z.array(z.string()), joining: z.array(collectorSchema).optional() }).optional(),
+});
+
+const fleetShapeSchema = z.object({
+  blueprint: z.string(),
+  version: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  context: z.record(z.string(), z.string()),
+  environments: z.array(z.object({ declared: z.string(), name: z.string(), cluster: z.string() })),
+}) satisfies z.ZodType<FleetShape>;
 
 /** Everything the engine needs except secrets. Safe to write to a file. */
 export const fleetConfigSchema = z.object({
@@ -48,6 +64,10 @@ export const fleetConfigSchema = z.object({
     .optional(),
   /** Where unhealthy collectors fire alerts; absent: no alert is posted. */
   alertmanager: z.object({ url: z.string(), user: z.string() }).optional(),
+  /** How new collectors are made (live and scenario joins); absent in a config written before timelines. */
+  shape: fleetShapeSchema.optional(),
+  /** The blueprint's timeline, offsets from ready. */
+  scenario: z.array(playedStepSchema).optional(),
 });
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 
@@ -85,6 +105,10 @@ export interface StartOptions {
   readonly runMarker?: string;
   /** Delete this repository's leftovers before registering. */
   readonly sweep?: { readonly repository: string; readonly olderThanMs: number };
+  /** How collectors that join are made (live and scenario joins). */
+  readonly shape?: FleetShape;
+  /** The blueprint's timeline, offsets from ready; each step cut to this part in a sharded fleet. */
+  readonly scenario?: readonly PlayedStep[];
 }
 
 /** A run marker for a start from this environment (fleet/run-marker.ts), with 8 random hex digits. */
@@ -117,6 +141,10 @@ export function buildFleetConfig(
       ...(start.sweep ? { sweep: { ...start.sweep } } : {}),
       ...(roster.shard ? { shard: { ...roster.shard } } : {}),
       ...(alertmanager ? { alertmanager: { url: alertmanager.url, user: alertmanager.user } } : {}),
+      ...(start.shape ? { shape: fleetShapeSchema.parse(start.shape) } : {}),
+      ...(start.scenario && start.scenario.length > 0
+        ? { scenario: z.array(playedStepSchema).parse(start.scenario) }
+        : {}),
     },
     secrets: {
       ...(fm ? { fmToken: fm.token } : {}),

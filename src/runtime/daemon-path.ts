@@ -25,3 +25,13 @@ export function nodeInvocation(script: string): { args: string[]; cwd?: string }
   // A source entry (src/bin/daemon.ts): tsx's loader, resolved from the repository root it belongs to.
   return { args: ["--import", "tsx", script], cwd: join(dirname(script), "..", "..") };
 }
+
+/**
+ * The bundled command line (`dist/cli/index.js`), found the same way: what the action exports as
+ * FM_FLEET_CLI so a later step can run `node "$FM_FLEET_CLI" event …` against the action's fleet.
+ */
+export function cliScriptPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const folder = dirname(here);
+  return here.endsWith(".ts") ? join(folder, "..", "bin", "cli.ts") : join(folder, "..", "cli", "index.js");
+}

@@ -18,6 +18,9 @@ import { isAlive } from "./process.js";
 import { zeroCounters } from "./counters.js";
 import { writeFileAtomic } from "./files.js";
 import { emptyCleanup, writeStatus, type Phase, type Status } from "./status.js";
+import { createEventHandler } from "./event-request.js";
+import { openEventInbox, type EventInbox } from "./event-inbox.js";
+import { createScenarioPlayer, type ScenarioPlayer } from "./scenario-player.js";
 
 const STOP_POLL_MS = 1000;
 const STATUS_EVERY_MS = 5000;
@@ -67,6 +70,8 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   let phase: Phase = "starting";
   let reason: string | undefined;
   let engine: FleetEngine | undefined;
+  let player: ScenarioPlayer | undefined;
+  let inbox: EventInbox | undefined;
   let control: ControlServer | undefined;
   const lastTimestampMs = handoff.notBeforeMs ?? 0;
 
@@ -96,6 +101,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     ...(reason ? { reason: scrub(reason) } : {}),
     startWarnings: startWarnings.map(scrub),
     ...(config.fm && engine ? { received: scrubbedReceived(engine, scrub) } : {}),
+    ...(player ? { timeline: player.record(), health: player.health() } : {}),
     ...extra,
   });
   const report = (extra?: Pick<Status, "cleanup">) => {
@@ -164,8 +170,26 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
     if (!stopRequested) {
       phase = "ready";
+      // The timeline counts from here, and live events (`fm-fleet event`) are taken from here on.
+      player = createScenarioPlayer({
+        engine,
+        steps: config.scenario ?? [],
+        ...(config.shape ? { shape: config.shape } : {}),
+        clock,
+        logger,
+        onChange: () => {
+          if (phase === "ready") report();
+        },
+      });
+      player.start();
       report();
       engine.run();
+      inbox = openEventInbox({
+        paths,
+        handle: createEventHandler({ player, nonce: handoff.nonce, clock }),
+        clock,
+        logger,
+      });
       const statusTimer = setInterval(report, STATUS_EVERY_MS);
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -173,6 +197,9 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       });
       clearInterval(statusTimer);
     }
+    // No new step or event from here on; one in progress finishes (or is cut short) first.
+    await player?.stop();
+    await inbox?.close();
     reason = stopRequested;
     logger.info(`stopping: ${stopRequested}`);
   } catch (err) {

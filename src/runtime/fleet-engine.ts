@@ -90,6 +90,14 @@ export interface UpdateOptions {
   readonly severity?: Readonly<Record<string, AlertSeverity>>;
 }
 
+/** What the first push after a change made of it. */
+export interface PushOutcome {
+  readonly ok: boolean;
+  /** The push's sample timestamp; absent when remote write is off. */
+  readonly timestampMs?: number;
+  readonly error?: string;
+}
+
 export interface FleetEngine {
   /** Collectors in the fleet now (departed ones left out). */
   collectors(): readonly Collector[];
@@ -113,8 +121,10 @@ export interface FleetEngine {
   /** Silenced or crashed collectors heartbeat (and tick) again. */
   resume(ids: readonly string[], signal?: AbortSignal): Promise<ChangeReport>;
   /**
-   * A new identity (health, version, attributes): FM sees it on the next Register and every GetConfig. A
-   * collector turning unhealthy fires its alert, one turning healthy resolves it.
+   * A new identity (health, version, attributes). Metrics carry it from the next tick; FM sees new
+   * attributes (a version) on a Register sent at once and on every later GetConfig; a change of health
+   * alone sends nothing to FM, as Alloy's health is not an attribute. A collector turning unhealthy fires
+   * its alert, one turning healthy resolves it.
    */
   update(
     collectors: readonly Collector[],
@@ -123,6 +133,16 @@ export interface FleetEngine {
   ): Promise<ChangeReport>;
   /** The next GetConfig of each reports this status. */
   reportConfigStatus(ids: readonly string[], status: RemoteConfigStatus): ChangeReport;
+  /**
+   * The first push that starts after this call: it carries every change of health and version made
+   * before it. Resolves at once with ok when remote write is off.
+   */
+  nextPush(signal?: AbortSignal): Promise<PushOutcome>;
+  /**
+   * Resolves once the status reportConfigStatus gave each of `ids` went out on a GetConfig that FM
+   * accepted; at once when FM is off. Rejects when `signal` aborts first.
+   */
+  configStatusSent(ids: readonly string[], signal?: AbortSignal): Promise<void>;
   /**
    * Stops the loops, unregisters every collector FM may hold and closes every open series. Safe to call
    * when start never ran or failed half-way (post's inline cleanup does exactly that). Never throws.
@@ -136,6 +156,14 @@ export interface FleetEngine {
   receivedConfigs(): Record<string, ReceivedPipelines>;
   lastTimestampMs(): number;
   lastErrors(): Record<string, string>;
+}
+
+/** How often configStatusSent looks whether the heartbeat carrying a status went out. */
+const STATUS_POLL_MS = 100;
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** Default time cleanup may take when the caller gives no deadline. */
@@ -460,13 +488,18 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
     },
 
     async update(collectors, signal, updateOptions) {
+      const before = new Map(membership.everyone().map((c) => [c.id, c]));
       const known = membership.replace(collectors.map(stamp));
       persist();
       for (const c of known) emitter?.update(c);
       const failed: { id: string; error: string }[] = [];
       const firing = syncAlerts(known, signal, updateOptions?.severity);
+      const seenByFm = (c: Collector) => {
+        const old = before.get(c.id);
+        return !old || old.name !== c.name || !sameRecord(old.attributes, c.attributes);
+      };
       if (fm)
-        for (const c of known) {
+        for (const c of known.filter(seenByFm)) {
           const report = await fm.update(c, signal ? { signal } : {});
           failed.push(...report.failed);
         }
@@ -483,6 +516,18 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
         changed,
         failed: ids.filter((id) => !present.has(id)).map((id) => ({ id, error: "not in the fleet" })),
       };
+    },
+
+    async nextPush(signal) {
+      if (!emitter) return { ok: true };
+      const tick = await emitter.nextTick(signal);
+      return { ok: tick.ok, timestampMs: tick.timestampMs, ...(tick.error ? { error: tick.error } : {}) };
+    },
+
+    async configStatusSent(ids, signal) {
+      if (!fm) return;
+      const controller = fm;
+      while (ids.some((id) => controller.statusPending(id))) await clock.sleep(STATUS_POLL_MS, signal);
     },
 
     stop(stopOptions) {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ReceivedPipelines } from "../fleet/pipeline-check.js";
 import { countersSchema } from "./counters.js";
 import { readJsonFile, writeFileAtomic } from "./files.js";
+import { healthCountsSchema, timelineRecordSchema } from "./timeline.js";
 
 export const cleanupReportSchema = z.object({
   /** Collectors FM no longer lists as registered (unregistered now, or already gone). */
@@ -74,6 +75,10 @@ export const statusSchema = z.object({
    * expectations against it, post shows it in the summary. Absent when FM is off.
    */
   received: z.record(z.string(), receivedPipelinesSchema).optional(),
+  /** From ready on: when offsets count from, each timeline step and live event, what it changed. */
+  timeline: timelineRecordSchema.optional(),
+  /** From ready on: collectors by what FM and Prometheus see of them. */
+  health: healthCountsSchema.optional(),
 });
 export type Status = z.infer<typeof statusSchema>;
 

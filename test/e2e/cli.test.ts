@@ -162,6 +162,89 @@ describe("fm-fleet, the built command line", () => {
     expect(leaks()).toEqual([]);
   });
 
+  it("event acts on the fleet start runs while its timeline plays; status shows both; stop cleans up the joined too", async () => {
+    writeFileSync(
+      join(session.cwd, "living.yaml"),
+      [
+        "name: cli-e2e",
+        "features:",
+        "  fleet_management:",
+        "    collectors_per_os: {linux: 3, windows: 1, darwin: 1}",
+        "scenario:",
+        "  - at: 1s",
+        "    event: unhealthy",
+        "    select: {os: linux, count: 1}",
+        "",
+      ].join("\n"),
+    );
+    const start = await session.run([
+      "start",
+      "living.yaml",
+      "--interval",
+      "1s",
+      "--heartbeat-interval",
+      "1s",
+    ]);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout).toMatch(
+      /1\s+\+1s\s+unhealthy\s+os linux, count 1 \(critical\)\s+cli-e2e-ci-linux-01/,
+    );
+    const collector = (id: string) => fm.collectors().find((c) => c.id === id);
+
+    const configError = await session.run(["event", "config-error", "--os", "windows", "--message", "boom"]);
+    expect(configError, configError.stderr).toMatchObject({ code: 0, stdout: "cli-e2e-ci-windows-01\n" });
+    expect(configError.stderr).toMatch(/^config-error: 1 collector changed; heartbeat accepted after/);
+    expect(collector("cli-e2e-ci-windows-01")).toMatchObject({
+      lastRemoteConfigStatus: "RemoteConfigStatuses_FAILED",
+      lastRemoteConfigError: "boom",
+    });
+
+    const leave = await session.run(["event", "leave", "--ids", "cli-e2e-ci-linux-03"]);
+    expect(leave).toMatchObject({ code: 0, stdout: "cli-e2e-ci-linux-03\n" });
+    expect(collector("cli-e2e-ci-linux-03")).toMatchObject({ registered: false });
+
+    const join_ = await session.run(["event", "join", "--add", "linux=1"]);
+    expect(join_).toMatchObject({ code: 0, stdout: "cli-e2e-ci-linux-04\n" });
+    expect(collector("cli-e2e-ci-linux-04")).toMatchObject({ registered: true });
+
+    const upgrade = await session.run(["event", "upgrade", "--os", "darwin", "--version", "v1.19.0"]);
+    expect(upgrade).toMatchObject({ code: 0, stdout: "cli-e2e-ci-darwin-01\n" });
+    expect(collector("cli-e2e-ci-darwin-01")?.localAttributes["collector.version"]).toBe("v1.19.0");
+
+    const unknown = await session.run(["event", "crash", "--ids", "cli-e2e-ci-linux-9"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/cli-e2e-ci-linux-9 is not in the fleet/);
+
+    const status = await session.run(["status"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/collectors 5 \(healthy 3 · unhealthy 2 · inactive 0 · departed 1\)/);
+    expect(status.stdout).toMatch(
+      /1\s+\+[\d.]+m?s\s+unhealthy\s+os linux, count 1\s+cli-e2e-ci-linux-01\s+push accepted/,
+    );
+    expect(status.stdout).toMatch(
+      /live\s+\+[\d.]+m?s\s+join\s+add linux 1\s+cli-e2e-ci-linux-04\s+registered/,
+    );
+
+    const stop = await session.run(["stop"]);
+    expect(stop.code, stop.stdout + stop.stderr).toBe(0);
+    expect(registered()).toHaveLength(0);
+    // Every collector the fleet had was unregistered at some point, the joined one too (then deleted).
+    const unregistered = new Set(
+      fm
+        .requests()
+        .filter((r) => r.method === "UnregisterCollector" && r.status === 200)
+        .map((r) => r.collectorId),
+    );
+    expect(unregistered.size).toBe(6);
+    expect(unregistered.has("cli-e2e-ci-linux-04")).toBe(true);
+    expect(rw.openSeries()).toBe(0);
+    // Once stopped, an event says so.
+    const late = await session.run(["event", "healthy"]);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/no fleet is running from .*is stopped/);
+    expect(leaks()).toEqual([]);
+  });
+
   it("stop cleans up itself when the background process was SIGKILLed, and still prints no token", async () => {
     const start = await session.run([
       "start",

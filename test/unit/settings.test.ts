@@ -218,7 +218,7 @@ describe("every problem at once", () => {
         }),
       ),
     ).toEqual([
-      "input blueprint: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring), found nothing",
+      "input blueprint: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring, incident), found nothing",
       'input env: expected an environment name of lowercase letters, digits and "-", starting with a letter or digit, at most 30 chars, found "Feature/1"',
       'input heartbeat-interval: expected a duration such as 15s, 2m or 1h, found "soon"',
       'input dry-run: expected true or false, found "yes"',
@@ -349,7 +349,7 @@ describe("did you mean", () => {
     const { stderr } = await cli(["plan", "--intervl", "10s"]);
     expect(cliProblemLines("plan", stderr)).toEqual([
       "--intervl: is not an option of fm-fleet plan: did you mean --interval?",
-      "<blueprint>: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring), found nothing",
+      "<blueprint>: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring, incident), found nothing",
     ]);
   });
 
