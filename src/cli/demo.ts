@@ -93,19 +93,25 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
         : {},
     );
     clearInterval(sampler);
+    // From FM's request log, not its records: cleanup deletes the records it unregistered.
+    const answered = fm.requests().filter((r) => r.status === 200);
+    const idsOf = (method: string) => new Set(answered.filter((r) => r.method === method).map(bodyId));
+    const registered = idsOf("RegisterCollector");
+    registered.delete(undefined);
+    const heartbeats = answered.filter((r) => r.method === "GetConfig").length;
     const collectors = fm.collectors();
-    const heartbeats = collectors.reduce((n, c) => n + c.heartbeats, 0);
     const series = rw.series();
     io.stdout.write(
       [
         "",
         "What the emulator saw:",
-        `  collectors registered:        ${collectors.length}`,
+        `  collectors registered:        ${registered.size}`,
         `  active at once (peak):        ${peak.active}`,
         `  heartbeats (GetConfig):       ${heartbeats}`,
         `  series received (peak open):  ${series.length} (${peak.open})`,
         `  samples received:             ${series.reduce((n, s) => n + s.samples, 0)}`,
         `  still registered now:         ${collectors.filter((c) => c.registered).length}`,
+        `  records left in FM's list:    ${collectors.length}`,
         `  series still open now:        ${rw.openSeries()}`,
         "",
         code === 0 && rw.openSeries() === 0 && collectors.every((c) => !c.registered)
@@ -198,3 +204,13 @@ export const demoCliCommand: CliCommand = {
   usage: DEMO_HELP,
   run: demoCommand,
 };
+
+/** The collector ID a logged request names (`id` in its JSON body), if any. */
+function bodyId(request: { readonly body: string }): string | undefined {
+  try {
+    const id = (JSON.parse(request.body) as { id?: unknown }).id;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
