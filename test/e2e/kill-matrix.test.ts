@@ -25,7 +25,7 @@ import { createRunner, parseFileCommands, ROOT, type RunnerSim, type StepResult 
 import { isAlive, sleep } from "../helpers/wait.js";
 
 const SEED = Number(process.env.FM_KILL_SEED ?? 20_240_607);
-const RUNS = Number(process.env.FM_KILL_RUNS ?? 24);
+const RUNS = Number(process.env.FM_KILL_RUNS ?? 16);
 
 const FM_TOKEN = "glc_CANARYkillFM0123456789abcdef";
 const PROM_TOKEN = "CANARYkillPROM9876543210fedcba";
