@@ -1,5 +1,5 @@
 /**
- * Label sets as remote write needs them (SPEC section 6): sorted by name, unique, `__name__` carrying the
+ * Label sets as remote write needs them (docs/fm-protocol.md#labels): sorted by name, unique, `__name__` carrying the
  * metric name. Prometheus answers a duplicate label name with a 500, which a naive sender retries forever,
  * so a clash is refused here, once, when the model is built.
  */
@@ -43,49 +43,60 @@ function byName(a: Label, b: Label): number {
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
 
-/** Builds the label sets of one collector's series. */
-export interface LabelSetBuilder {
+/**
+ * Sorts and checks a collector's labels, and checks each series' own labels against them: the series'
+ * label sets stay unmerged (SeriesLabels), so 10,000 collectors × 29 series cost no merged arrays, and
+ * each label is encoded once (src/remote-write/frame-tokens.ts).
+ */
+export interface CollectorLabelCheck {
+  /** The collector's labels, sorted by name, checked. */
+  readonly shared: readonly Label[];
   /**
-   * The sorted, checked label set of one series: its `__name__` label (pass the same tuple for every
-   * collector, see metricNameLabel), the collector's labels and `extra`.
+   * Throws a LabelSetError when a name of `own` (a series' own labels, sorted by name) is also one of the
+   * collector's or is given twice; checks the pairs of `fresh` as label names and values too (the labels
+   * that depend on the collector; the catalog's fixed ones are checked once, by its tests).
    */
-  build(metric: Label, extra: readonly Label[]): readonly Label[];
+  checkSeries(metricName: string, own: readonly Label[], fresh?: readonly Label[]): void;
 }
 
-/**
- * Checks and sorts the collector's labels once; each series then only checks its few own labels and merges
- * them in. Label tuples are shared between series, so 10,000 collectors × 29 series cost one array each.
- */
-export function createLabelSetBuilder(
+export function checkCollectorLabels(
   collectorId: string,
   collectorLabels: Readonly<Record<string, string>>,
-): LabelSetBuilder {
-  const base = labelPairs(collectorLabels).sort(byName);
-  for (const label of base) checkLabel(collectorId, label);
-
+): CollectorLabelCheck {
+  const shared = labelPairs(collectorLabels).sort(byName);
+  for (const label of shared) checkLabel(collectorId, label);
+  const names = new Set(shared.map(([name]) => name));
   return {
-    build(metric, extra) {
-      const metricName = metric[1];
-      for (const label of extra) checkLabel(collectorId, label, metricName);
-      const own = [metric, ...extra].sort(byName);
-      const merged = new Array<Label>(base.length + own.length);
-      for (let i = 0, j = 0, k = 0; k < merged.length; k++)
-        merged[k] =
-          j >= own.length || (i < base.length && byName(base[i]!, own[j]!) <= 0) ? base[i++]! : own[j++]!;
-      // After the merge, a name set twice sits next to itself.
-      for (let k = 1; k < merged.length; k++)
-        if (merged[k - 1]![0] === merged[k]![0])
+    shared,
+    checkSeries(metricName, own, fresh = []) {
+      for (const label of fresh) checkLabel(collectorId, label, metricName);
+      for (let k = 0; k < own.length; k++) {
+        const name = own[k]![0];
+        if (names.has(name) || (k > 0 && own[k - 1]![0] === name))
           throw new LabelSetError(
             collectorId,
-            merged[k]![0],
+            name,
             "is set twice (a collector label clashes with a metric's own label); Prometheus answers a duplicate label name with HTTP 500",
             metricName,
           );
-      return merged;
+      }
     },
   };
 }
 
+/** One series' full label set: the collector's labels and the series' own, merged by name. */
+export function mergeLabels(shared: readonly Label[], own: readonly Label[]): Label[] {
+  const merged = new Array<Label>(shared.length + own.length);
+  for (let i = 0, j = 0, k = 0; k < merged.length; k++)
+    merged[k] =
+      j >= own.length || (i < shared.length && byName(shared[i]!, own[j]!) <= 0) ? shared[i++]! : own[j++]!;
+  return merged;
+}
+
+/** A series' own labels: its `__name__` and `extra`, sorted by name. */
+export function ownLabels(metric: Label, extra: readonly Label[]): Label[] {
+  return [metric, ...extra].sort(byName);
+}
 function checkLabel(collectorId: string, [name, value]: Label, metricName?: string): void {
   if (!LABEL_NAME.test(name))
     throw new LabelSetError(collectorId, name, "is not a valid Prometheus label name", metricName);
