@@ -59,6 +59,12 @@ export class FrameTokens implements TokenTable {
   private readonly byText = new Map<string, number>();
   private readonly byPair = new Map<Label, number>();
   private readonly headers = new Map<number, number>();
+  /**
+   * How a series' own labels merge with its collector's, by the collector's label names and the own list
+   * (which the signal model shares between collectors): the same for every collector of a fleet's shape.
+   */
+  private readonly plans = new Map<string, Map<readonly Label[], Int16Array>>();
+  private readonly ownTokens = new Map<readonly Label[], number[]>();
   private readonly sampleTags: number;
   private readonly timestampTag: number;
   /** The timestamp varint's token: its bytes are written per request. */
@@ -85,19 +91,21 @@ export class FrameTokens implements TokenTable {
    */
   addCollector(labels: SeriesLabels): void {
     const shared = labels.shared;
+    let names = "";
+    for (const [name] of shared) names += `${name}\0`;
+    let plans = this.plans.get(names);
+    if (!plans) this.plans.set(names, (plans = new Map<readonly Label[], Int16Array>()));
     const sharedTokens = shared.map((label) => this.label(label));
     for (const own of labels.own) {
-      const header = this.reserveSeries(shared.length + own.length);
+      let plan = plans.get(own);
+      if (!plan) plans.set(own, (plan = mergePlan(shared, own)));
+      let ownTokens = this.ownTokens.get(own);
+      if (!ownTokens) this.ownTokens.set(own, (ownTokens = own.map((label) => this.label(label))));
+      const header = this.reserveSeries(plan.length);
       let size = 0;
-      let previous = "";
-      let i = 0;
-      let j = 0;
-      while (i < shared.length || j < own.length) {
-        const fromShared = j >= own.length || (i < shared.length && shared[i]![0] < own[j]![0]);
-        const label = fromShared ? shared[i]! : own[j]!;
-        checkOrder(previous, label[0], i + j === 0);
-        previous = label[0];
-        const token = fromShared ? sharedTokens[i++]! : this.label(own[j++]!);
+      for (let k = 0; k < plan.length; k++) {
+        const e = plan[k]!;
+        const token = e >= 0 ? sharedTokens[e]! : ownTokens[~e]!;
         if (token < 0) continue; // an empty value: no record (remote write 1.0)
         this.stream[this.streamLength++] = token;
         size += this.length[token]!;
@@ -276,12 +284,25 @@ export class FrameTokens implements TokenTable {
   }
 }
 
-function checkOrder(previous: string, name: string, first: boolean): void {
-  if (first) return;
-  if (!(previous < name))
-    throw new Error(
-      previous === name
-        ? `label ${name} appears twice`
-        : `labels are not sorted by name: ${previous} before ${name}`,
-    );
+/**
+ * The merged order of `shared` and `own` (each sorted by name): entry k is shared[e] for e ≥ 0 and
+ * own[~e] otherwise. Throws when the merged names are not strictly increasing or one is empty.
+ */
+function mergePlan(shared: readonly Label[], own: readonly Label[]): Int16Array {
+  const plan = new Int16Array(shared.length + own.length);
+  let previous = "";
+  for (let i = 0, j = 0, k = 0; k < plan.length; k++) {
+    const fromShared = j >= own.length || (i < shared.length && shared[i]![0] < own[j]![0]);
+    const name = fromShared ? shared[i]![0] : own[j]![0];
+    if (name === "") throw new Error("a label has an empty name");
+    if (k > 0 && !(previous < name))
+      throw new Error(
+        previous === name
+          ? `label ${name} appears twice`
+          : `labels are not sorted by name: ${previous} before ${name}`,
+      );
+    previous = name;
+    plan[k] = fromShared ? i++ : ~j++;
+  }
+  return plan;
 }

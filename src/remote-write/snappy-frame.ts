@@ -55,14 +55,13 @@ export interface CompressedFragment {
 const MAX_OFFSET = 65_535;
 const MIN_COPY = 4;
 /**
- * Where to look for a run equal to the one at a position: the last occurrences of the same token, and the
- * last occurrences of the same CONTEXT tokens in a row. The second finds the same place in the previous
+ * Where to look for a run equal to the one at a position: the last occurrence of the same token, and the
+ * last occurrence of the same CONTEXT tokens in a row. The second finds the same place in the previous
  * collector's series (the same metric after the same record header), which the first misses when the
- * token (a sample's tag bytes, say) recurs in every series in between. Each try costs one comparison per
- * token of the run.
+ * token (a sample's tag bytes, say) recurs in every series in between. Looking further back along either
+ * finds nothing better in a fleet's frames (bench/rw-frames.ts), so each position has two candidates.
  */
 const CONTEXT = 4;
-const DEPTH = 4;
 const HASH_BITS = 16;
 
 /** Scratch reused by every call (the stream of one fragment at a time). */
@@ -90,31 +89,46 @@ export function compressTokens(
   count = tokens.length,
 ): CompressedFragment {
   prepare(table, count);
+  // Locals, not the module's variables, in the loops below.
   const length = table.length;
+  const at = rawAt;
+  const byToken = sameToken;
+  const byContext = sameContext;
+  const tokenSeen = lastToken;
+  const tokenStamp = lastTokenStamp;
+  const now = ++stamp;
   // Raw positions, and each position's previous occurrences (only earlier ones, so copies point back).
-  stamp++;
   let raw = 0;
+  let t1 = count > 1 ? tokens[1]! : VARIABLE;
+  let t2 = count > 2 ? tokens[2]! : VARIABLE;
+  let t3 = count > 3 ? tokens[3]! : VARIABLE;
   for (let i = 0; i < count; i++) {
-    rawAt[i] = raw;
-    const token = tokens[i]!;
-    sameToken[i] = -1;
-    sameContext[i] = -1;
-    if (token === VARIABLE) {
-      raw += VARIABLE_BYTES;
-      continue;
-    }
-    raw += length[token]!;
-    if (lastTokenStamp[token] === stamp) sameToken[i] = lastToken[token]!;
-    lastToken[token] = i;
-    lastTokenStamp[token] = stamp;
-    const h = contextHash(tokens, i, count);
-    if (h >= 0) {
-      if (lastContextStamp[h] === stamp) sameContext[i] = lastContext[h]!;
-      lastContext[h] = i;
-      lastContextStamp[h] = stamp;
-    }
+    at[i] = raw;
+    const t0 = tokens[i]!;
+    byToken[i] = -1;
+    byContext[i] = -1;
+    if (t0 !== VARIABLE) {
+      raw += length[t0]!;
+      if (tokenStamp[t0] === now) byToken[i] = tokenSeen[t0]!;
+      tokenSeen[t0] = i;
+      tokenStamp[t0] = now;
+      // The CONTEXT (4) tokens from i, unless they run past the end or hold a variable slot.
+      if (i + CONTEXT <= count && t1 !== VARIABLE && t2 !== VARIABLE && t3 !== VARIABLE) {
+        let h = Math.imul(t0, 0x9e3779b1);
+        h = Math.imul(h ^ t1, 0x9e3779b1);
+        h = Math.imul(h ^ t2, 0x9e3779b1);
+        h = Math.imul(h ^ t3, 0x9e3779b1);
+        h = (h ^ (h >>> 15)) >>> (32 - HASH_BITS);
+        if (lastContextStamp[h] === now) byContext[i] = lastContext[h]!;
+        lastContext[h] = i;
+        lastContextStamp[h] = now;
+      }
+    } else raw += VARIABLE_BYTES;
+    t1 = t2;
+    t2 = t3;
+    t3 = i + 4 < count ? tokens[i + 4]! : VARIABLE;
   }
-  rawAt[count] = raw;
+  at[count] = raw;
   if (out.length < maxFragmentLength(raw)) out = new Uint8Array(maxFragmentLength(raw));
 
   let op = 0;
@@ -129,20 +143,19 @@ export function compressTokens(
       i++;
       continue;
     }
-    // The longest run of tokens equal to the one at i, starting at an earlier position.
-    const here = rawAt[i]!;
+    // The longer run of tokens equal to the one at i, from either candidate.
+    const here = at[i]!;
     let bestEnd = i;
     let bestFrom = -1;
-    for (let chain = 0; chain < 2; chain++) {
-      const links = chain === 0 ? sameContext : sameToken;
-      for (let j = links[i]!, depth = 0; j >= 0 && depth < DEPTH; j = links[j]!, depth++) {
-        if (here - rawAt[j]! > MAX_OFFSET) break;
-        let k = i;
-        while (k < count && tokens[k] !== VARIABLE && tokens[j + k - i] === tokens[k]) k++;
-        if (rawAt[k]! > rawAt[bestEnd]!) {
-          bestEnd = k;
-          bestFrom = j;
-        }
+    for (let candidate = 0; candidate < 2; candidate++) {
+      const j = candidate === 0 ? byContext[i]! : byToken[i]!;
+      if (j < 0 || here - at[j]! > MAX_OFFSET) continue;
+      // From i itself: a context candidate shares only a hash with it.
+      let k = i;
+      while (k < count && tokens[k] !== VARIABLE && tokens[j + k - i] === tokens[k]) k++;
+      if (at[k]! > at[bestEnd]!) {
+        bestEnd = k;
+        bestFrom = j;
       }
     }
     if (bestFrom < 0) {
@@ -153,16 +166,16 @@ export function compressTokens(
     // but it may begin like the source's token there (the previous collector's ID, one digit apart): the
     // copy goes on to the first differing byte, and only the rest is literal.
     const prefix =
-      bestEnd < count && tokens[bestEnd] !== VARIABLE && sameToken[bestEnd]! < 0
+      bestEnd < count && tokens[bestEnd] !== VARIABLE && byToken[bestEnd]! < 0
         ? commonPrefix(table, tokens[bestEnd]!, tokens[bestFrom + bestEnd - i]!)
         : 0;
-    const bytes = rawAt[bestEnd]! - here + prefix;
+    const bytes = at[bestEnd]! - here + prefix;
     if (bytes < MIN_COPY) {
       i++;
       continue;
     }
     op = literal(table, tokens, literalFrom, literalSkip, i, op);
-    op = copy(op, here - rawAt[bestFrom]!, bytes);
+    op = copy(op, here - at[bestFrom]!, bytes);
     literalFrom = bestEnd;
     literalSkip = prefix;
     i = prefix > 0 ? bestEnd + 1 : bestEnd;
@@ -180,18 +193,6 @@ export function compressTokens(
 /** google/snappy MaxCompressedLength: the most bytes `rawLength` input can take as a block. */
 export function maxFragmentLength(rawLength: number): number {
   return 32 + rawLength + Math.floor(rawLength / 6);
-}
-
-/** A hash of the CONTEXT tokens from i, or -1 when they run past the end or hold a variable slot. */
-function contextHash(tokens: Int32Array, i: number, count: number): number {
-  if (i + CONTEXT > count) return -1;
-  let h = 0;
-  for (let k = 0; k < CONTEXT; k++) {
-    const token = tokens[i + k]!;
-    if (token === VARIABLE) return -1;
-    h = Math.imul(h ^ token, 0x9e3779b1);
-  }
-  return (h ^ (h >>> 15)) >>> (32 - HASH_BITS);
 }
 
 function prepare(table: TokenTable, count: number): void {

@@ -53,10 +53,14 @@ export interface CollectorLabelCheck {
   readonly shared: readonly Label[];
   /**
    * Throws a LabelSetError when a name of `own` (a series' own labels, sorted by name) is also one of the
-   * collector's or is given twice; checks the pairs of `fresh` as label names and values too (the labels
-   * that depend on the collector; the catalog's fixed ones are checked once, by its tests).
+   * collector's or is given twice.
    */
-  checkSeries(metricName: string, own: readonly Label[], fresh?: readonly Label[]): void;
+  checkSeries(metricName: string, own: readonly Label[]): void;
+  /**
+   * Checks labels a family adds per collector as names and values (the catalog's fixed ones are checked
+   * once, by its tests).
+   */
+  checkFresh(metricName: string, fresh: readonly Label[]): void;
 }
 
 export function checkCollectorLabels(
@@ -68,8 +72,10 @@ export function checkCollectorLabels(
   const names = new Set(shared.map(([name]) => name));
   return {
     shared,
-    checkSeries(metricName, own, fresh = []) {
+    checkFresh(metricName, fresh) {
       for (const label of fresh) checkLabel(collectorId, label, metricName);
+    },
+    checkSeries(metricName, own) {
       for (let k = 0; k < own.length; k++) {
         const name = own[k]![0];
         if (names.has(name) || (k > 0 && own[k - 1]![0] === name))
@@ -97,7 +103,11 @@ export function mergeLabels(shared: readonly Label[], own: readonly Label[]): La
 export function ownLabels(metric: Label, extra: readonly Label[]): Label[] {
   return [metric, ...extra].sort(byName);
 }
+/** Names already found valid: every collector of a fleet repeats the same few. */
+const validNames = new Set<string>();
+
 function checkLabel(collectorId: string, [name, value]: Label, metricName?: string): void {
+  if (validNames.has(name) && value !== "") return;
   if (!LABEL_NAME.test(name))
     throw new LabelSetError(collectorId, name, "is not a valid Prometheus label name", metricName);
   // `__name__` among the collector's labels is left to the duplicate check, which says what it clashes with.
@@ -110,4 +120,5 @@ function checkLabel(collectorId: string, [name, value]: Label, metricName?: stri
     );
   if (value === "")
     throw new LabelSetError(collectorId, name, "is empty, and Prometheus drops empty labels", metricName);
+  validNames.add(name);
 }

@@ -49,19 +49,39 @@ const FAMILY_OF_SERIES: readonly number[] = CATALOG.flatMap((family, index) =>
   family.series.map(() => index),
 );
 
+/**
+ * The own labels of each family whose labels depend on the collector, by those labels' text: collectors of
+ * one release and OS share alloy_build_info's lists (and their encoded bytes). A family whose labels differ
+ * for every collector (alloy_config_hash's hash) stops being kept once it passes the limit.
+ */
+const FRESH_LISTS: readonly Map<string, readonly (readonly Label[])[]>[] = CATALOG.map(() => new Map());
+const FRESH_LISTS_LIMIT = 256;
+
 /** One collector's series and values: for a collector that joins a running fleet or changes identity. */
 export function createCollectorSignals(collector: Collector, options: SignalModelOptions): CollectorSignals {
   const check = checkCollectorLabels(collector.id, collector.labels);
   const own: (readonly Label[])[] = [];
   CATALOG.forEach((family, familyIndex) => {
-    const fresh = family.collectorLabels ? labelPairs(family.collectorLabels(collector)) : undefined;
-    for (const template of OWN_LABELS[familyIndex]!) {
-      const labels = fresh
-        ? ownLabels(template.metric, [...fresh, ...template.own.filter((l) => l !== template.metric)])
-        : template.own;
-      check.checkSeries(template.metric[1], labels, fresh);
-      own.push(labels);
+    const templates = OWN_LABELS[familyIndex]!;
+    let lists: readonly (readonly Label[])[] = templates.map((t) => t.own);
+    if (family.collectorLabels) {
+      const record = family.collectorLabels(collector);
+      let key = "";
+      for (const name in record) key += `${name}=${record[name]}\0`;
+      const cache = FRESH_LISTS[familyIndex]!;
+      const known = cache.get(key);
+      if (known) lists = known;
+      else {
+        const fresh = labelPairs(record);
+        check.checkFresh(templates[0]!.metric[1], fresh);
+        lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
+        if (cache.size < FRESH_LISTS_LIMIT) cache.set(key, lists);
+      }
     }
+    lists.forEach((labels, k) => {
+      check.checkSeries(templates[k]!.metric[1], labels);
+      own.push(labels);
+    });
   });
   const write = createValueWriter(collector, {
     fleetStartMs: options.fleetStartMs,

@@ -236,12 +236,30 @@ function accumulated(a: Accumulator, elapsedSec: number): number {
   );
 }
 
+/** The most observations per tick in each bucket, for the given spreads added up. */
+function mostPerBucket(spreads: readonly BucketSpread[]): readonly number[] {
+  return EVALUATION_BUCKETS.map((bound) =>
+    spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0),
+  );
+}
+
+/** mostPerBucket of each profile's quiet and busy ticks, healthy and not: the same for every collector. */
+const MOST = new Map(
+  Object.values(WORKLOAD_PROFILES).map((profile: WorkloadProfile) => [
+    profile,
+    {
+      quiet: mostPerBucket([profile.quietSpread]),
+      busy: mostPerBucket([profile.busySpread]),
+      busyUnhealthy: mostPerBucket([profile.busySpread, UNHEALTHY.slowSpread]),
+    },
+  ]),
+);
+
 /** Per-bucket counts of one kind of tick: EVALUATIONS_PER_TICK observations over the finite buckets. */
-function drawTick(random: Random, spreads: readonly BucketSpread[]): number[] {
-  const counts = EVALUATION_BUCKETS.map((bound, i) => {
-    const most = spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0);
-    // One draw per bucket whatever `most` is, so the draws that follow do not shift with the spreads.
-    const drawn = uniformInt(random, 0, most);
+function drawTick(random: Random, most: readonly number[]): number[] {
+  const counts = most.map((m, i) => {
+    // One draw per bucket whatever `m` is, so the draws that follow do not shift with the spreads.
+    const drawn = uniformInt(random, 0, m);
     return i === 0 ? 0 : drawn;
   });
   counts[0] = EVALUATIONS_PER_TICK - counts.reduce((a, b) => a + b, 0);
@@ -322,9 +340,9 @@ export function createValueWriter(collector: Collector, options: ValueOptions): 
     const lower = i === 0 ? 0 : EVALUATION_BUCKETS[i - 1]!;
     return lower + (upper - lower) * uniform(random, 0.05, 0.5);
   });
-  const quiet = tickShape(drawTick(random, [profile.quietSpread]), bucketMeans);
-  const busySpreads = collector.healthy ? [profile.busySpread] : [profile.busySpread, UNHEALTHY.slowSpread];
-  const busy = tickShape(drawTick(random, busySpreads), bucketMeans);
+  const most = MOST.get(profile)!;
+  const quiet = tickShape(drawTick(random, most.quiet), bucketMeans);
+  const busy = tickShape(drawTick(random, collector.healthy ? most.busy : most.busyUnhealthy), bucketMeans);
   const quietCumulative = quiet.cumulative;
   const busyCumulative = busy.cumulative;
   const quietSum = quiet.sum;

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { uncompress } from "snappyjs";
 import { describe, expect, it } from "vitest";
 import { parseBlueprint } from "../../src/blueprint/load.js";
+import { seededRandom } from "../../src/core/clock.js";
 import { decodeWriteRequest } from "../../src/emulator/rw-decode.js";
 import { buildRoster } from "../../src/fleet/roster.js";
 import { buildFrameGroups, coverFrames, type FrameRef } from "../../src/remote-write/compressed-fleet.js";
@@ -376,6 +377,38 @@ describe("pre-compressed frames", () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it("inflate to their stream when many contexts share a hash slot", () => {
+    // 4,000 tokens in 60,000 positions: far more distinct runs of tokens than hash slots, so candidates
+    // whose context only collides in the hash must be told from real ones.
+    const random = seededRandom(7);
+    const count = 4000;
+    const start = new Int32Array(count);
+    const length = new Int32Array(count);
+    const bytes = new Uint8Array(count * 5);
+    for (let t = 0; t < count; t++) {
+      start[t] = t * 5;
+      length[t] = 5;
+      bytes.set([t & 0xff, t >>> 8, 1, 2, 3], t * 5);
+    }
+    const table: TokenTable = { bytes, start, length, count, patched: -1 };
+    // Runs drawn from a few hundred short phrases, so most positions do have real earlier matches.
+    const phrases = Array.from({ length: 300 }, () =>
+      Array.from({ length: 6 }, () => Math.floor(random() * count)),
+    );
+    const stream = Int32Array.from(
+      { length: 60_000 },
+      (_, i) => phrases[Math.floor(random() * 300)]![i % 6]!,
+    );
+    const fragment = compressTokens(table, stream);
+    const expected = Buffer.concat([...stream].map((t) => bytes.subarray(t * 5, t * 5 + 5)));
+    const preamble = new Uint8Array(MAX_PREAMBLE_BYTES);
+    const block = Buffer.concat([
+      preamble.subarray(0, writeVarint(preamble, 0, expected.length)),
+      fragment.bytes,
+    ]);
+    expect(Buffer.from(referenceUncompress(block)).equals(expected)).toBe(true);
   });
 
   it("refuse unsorted labels, a request begun without a timestamp, and series that are not there", () => {
