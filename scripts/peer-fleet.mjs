@@ -8,6 +8,7 @@
 // 2,000 samples, two requests on the wire at once. Prints one JSON line: ticks, requests, failed requests.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const require = createRequire(import.meta.url);
@@ -66,10 +67,15 @@ async function tick(tickIndex, timestamp) {
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
 }
 
-const startMs = Date.now();
+// The window starts when the process does, as fm-fleet run's --duration starts when it does: loading and
+// reading the series are part of the run. A tick goes out at once, then at each point of the interval's
+// grid; like a scraper (and like fm-fleet run), a point that passed while a tick was still out is skipped.
+const startMs = Math.round(performance.timeOrigin);
+const endMs = startMs + durationMs;
 let ticks = 0;
-for (let due = startMs; due <= startMs + durationMs; due += intervalMs) {
+for (let due = Date.now(); due <= endMs;) {
   await sleep(Math.max(0, due - Date.now()));
   await tick(ticks++, Date.now());
+  due = startMs + (Math.floor((Date.now() - startMs) / intervalMs) + 1) * intervalMs;
 }
 process.stdout.write(`${JSON.stringify({ ticks, requests, failed })}\n`);

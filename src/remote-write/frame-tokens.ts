@@ -55,9 +55,8 @@ export class FrameTokens implements TokenTable {
   length = new Int32Array(1024);
   count = 0;
   private used = 0;
-  /** Label records by `name=value` (unambiguous: a name holds no `=`), and by the pair itself. */
+  /** Label records by `name=value` (unambiguous: a name holds no `=`). */
   private readonly byText = new Map<string, number>();
-  private readonly byPair = new Map<Label, number>();
   private readonly headers = new Map<number, number>();
   /**
    * How a series' own labels merge with its collector's, by the collector's label names and the own list
@@ -73,6 +72,8 @@ export class FrameTokens implements TokenTable {
   private stream = new Int32Array(4096);
   private streamLength = 0;
   private series = 0;
+  /** Where each series starts in the stream. */
+  private starts = new Int32Array(256);
 
   constructor(readonly timestampWidth: number) {
     if (!(Number.isInteger(timestampWidth) && timestampWidth >= 1 && timestampWidth <= 10))
@@ -102,14 +103,18 @@ export class FrameTokens implements TokenTable {
       let ownTokens = this.ownTokens.get(own);
       if (!ownTokens) this.ownTokens.set(own, (ownTokens = own.map((label) => this.label(label))));
       const header = this.reserveSeries(plan.length);
+      const stream = this.stream;
+      const lengths = this.length;
+      let n = this.streamLength;
       let size = 0;
       for (let k = 0; k < plan.length; k++) {
         const e = plan[k]!;
         const token = e >= 0 ? sharedTokens[e]! : ownTokens[~e]!;
         if (token < 0) continue; // an empty value: no record (remote write 1.0)
-        this.stream[this.streamLength++] = token;
-        size += this.length[token]!;
+        stream[n++] = token;
+        size += lengths[token]!;
       }
+      this.streamLength = n;
       this.endSeries(header, size);
     }
   }
@@ -156,7 +161,7 @@ export class FrameTokens implements TokenTable {
 
   /** Compresses the series appended since the last call into one frame, and starts a new one. */
   compress(): CompressedFrame {
-    const fragment = compressTokens(this, this.stream, this.streamLength);
+    const fragment = compressTokens(this, this.stream, this.streamLength, this.starts, this.series);
     const width = this.timestampWidth;
     const patches = new Uint32Array(fragment.patchedAt.length * width);
     let e = 0;
@@ -177,6 +182,12 @@ export class FrameTokens implements TokenTable {
   /** Leaves room for a series of `labels` label tokens (more grow the stream); returns where its header goes. */
   private reserveSeries(labels: number): number {
     if (this.streamLength + labels + 5 > this.stream.length) this.growStream(labels + 5);
+    if (this.series >= this.starts.length) {
+      const grown = new Int32Array(2 * this.starts.length);
+      grown.set(this.starts);
+      this.starts = grown;
+    }
+    this.starts[this.series] = this.streamLength;
     return this.streamLength++;
   }
 
@@ -197,21 +208,15 @@ export class FrameTokens implements TokenTable {
   }
 
   /** The token of a label record; -1 for an empty value, which is not sent. */
-  private label(label: Label): number {
-    const known = this.byPair.get(label);
-    if (known !== undefined) return known;
-    const [name, value] = label;
+  private label([name, value]: Label): number {
     if (name === "") throw new Error("a label has an empty name");
-    let token = -1;
-    if (value !== "") {
-      const text = `${name}=${value}`;
-      token = this.byText.get(text) ?? -1;
-      if (token < 0) {
-        token = this.labelRecord(name, value);
-        this.byText.set(text, token);
-      }
+    if (value === "") return -1;
+    const text = `${name}=${value}`;
+    let token = this.byText.get(text);
+    if (token === undefined) {
+      token = this.labelRecord(name, value);
+      this.byText.set(text, token);
     }
-    this.byPair.set(label, token);
     return token;
   }
 

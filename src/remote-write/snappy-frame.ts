@@ -56,81 +56,108 @@ const MAX_OFFSET = 65_535;
 const MIN_COPY = 4;
 /**
  * Where to look for a run equal to the one at a position: the last occurrence of the same token, and the
- * last occurrence of the same CONTEXT tokens in a row. The second finds the same place in the previous
- * collector's series (the same metric after the same record header), which the first misses when the
- * token (a sample's tag bytes, say) recurs in every series in between. Looking further back along either
- * finds nothing better in a fleet's frames (bench/rw-frames.ts), so each position has two candidates.
+ * same place in the last earlier segment (a record) that began with the same two tokens (the same record
+ * header and metric name). The second finds the same series in the previous collector, which the first
+ * misses when the token (a sample's tag bytes, say) recurs in every series in between. Looking further
+ * back finds nothing better in a fleet's frames (bench/rw-frames.ts), so each position has two candidates.
  */
-const CONTEXT = 4;
-const HASH_BITS = 16;
 
-/** Scratch reused by every call (the stream of one fragment at a time). */
-let rawAt = new Int32Array(0);
-let sameToken = new Int32Array(0);
-let sameContext = new Int32Array(0);
-let lastToken = new Int32Array(0);
-let lastTokenStamp = new Int32Array(0);
-const lastContext = new Int32Array(1 << HASH_BITS);
-const lastContextStamp = new Int32Array(1 << HASH_BITS);
+/**
+ * Scratch reused by every call (the stream of one fragment at a time). Never empty: V8 keeps small typed
+ * arrays on its heap and larger ones off it, and optimised code that saw one kind gives way on the other.
+ */
+let rawAt = new Int32Array(1 << 14);
+let sameToken = new Int32Array(1 << 14);
+let samePlace = new Int32Array(1 << 14);
+let lastToken = new Int32Array(1 << 12);
+let lastTokenStamp = new Int32Array(1 << 12);
 let stamp = 0;
-let out = new Uint8Array(0);
-let variables = new Uint32Array(0);
-let patches = new Uint32Array(0);
+let out = new Uint8Array(1 << 16);
+let variables = new Uint32Array(1 << 14);
+let patches = new Uint32Array(1 << 14);
 let variableCount = 0;
 let patchCount = 0;
 
 /**
  * Compresses the stream `tokens[0 .. count)` (token numbers of `table`, or VARIABLE) into a self-contained
- * fragment. Variable slots and the patched token hold zeros until the caller writes them.
+ * fragment. `segments` (increasing stream positions) are where the stream's records start, if it has any.
+ * Variable slots and the patched token hold zeros until the caller writes them.
+ *
+ * Each pass is a function of its own: V8 optimises a long loop while it runs, and code after the loop
+ * that has not run yet would make that optimised code give way each time it is reached.
  */
 export function compressTokens(
   table: TokenTable,
   tokens: Int32Array,
   count = tokens.length,
+  segments: Int32Array = new Int32Array(0),
+  segmentCount = segments.length,
 ): CompressedFragment {
   prepare(table, count);
-  // Locals, not the module's variables, in the loops below.
+  const raw = positions(table, tokens, count, ++stamp);
+  places(table, tokens, count, segments, segmentCount);
+  if (out.length < maxFragmentLength(raw)) out = new Uint8Array(maxFragmentLength(raw));
+  const op = elements(table, tokens, count);
+  return {
+    bytes: out.slice(0, op),
+    rawLength: raw,
+    variableAt: variables.slice(0, variableCount),
+    patchedAt: patches.slice(0, patchCount),
+  };
+}
+
+/** Fills rawAt (each item's raw position) and sameToken (its token's previous occurrence); returns the raw length. */
+function positions(table: TokenTable, tokens: Int32Array, count: number, now: number): number {
   const length = table.length;
   const at = rawAt;
   const byToken = sameToken;
-  const byContext = sameContext;
   const tokenSeen = lastToken;
   const tokenStamp = lastTokenStamp;
-  const now = ++stamp;
-  // Raw positions, and each position's previous occurrences (only earlier ones, so copies point back).
   let raw = 0;
-  let t1 = count > 1 ? tokens[1]! : VARIABLE;
-  let t2 = count > 2 ? tokens[2]! : VARIABLE;
-  let t3 = count > 3 ? tokens[3]! : VARIABLE;
   for (let i = 0; i < count; i++) {
     at[i] = raw;
-    const t0 = tokens[i]!;
+    const t = tokens[i]!;
     byToken[i] = -1;
-    byContext[i] = -1;
-    if (t0 !== VARIABLE) {
-      raw += length[t0]!;
-      if (tokenStamp[t0] === now) byToken[i] = tokenSeen[t0]!;
-      tokenSeen[t0] = i;
-      tokenStamp[t0] = now;
-      // The CONTEXT (4) tokens from i, unless they run past the end or hold a variable slot.
-      if (i + CONTEXT <= count && t1 !== VARIABLE && t2 !== VARIABLE && t3 !== VARIABLE) {
-        let h = Math.imul(t0, 0x9e3779b1);
-        h = Math.imul(h ^ t1, 0x9e3779b1);
-        h = Math.imul(h ^ t2, 0x9e3779b1);
-        h = Math.imul(h ^ t3, 0x9e3779b1);
-        h = (h ^ (h >>> 15)) >>> (32 - HASH_BITS);
-        if (lastContextStamp[h] === now) byContext[i] = lastContext[h]!;
-        lastContext[h] = i;
-        lastContextStamp[h] = now;
-      }
+    if (t !== VARIABLE) {
+      raw += length[t]!;
+      if (tokenStamp[t] === now) byToken[i] = tokenSeen[t]!;
+      tokenSeen[t] = i;
+      tokenStamp[t] = now;
     } else raw += VARIABLE_BYTES;
-    t1 = t2;
-    t2 = t3;
-    t3 = i + 4 < count ? tokens[i + 4]! : VARIABLE;
   }
   at[count] = raw;
-  if (out.length < maxFragmentLength(raw)) out = new Uint8Array(maxFragmentLength(raw));
+  return raw;
+}
 
+/** Fills samePlace: for each item, the same place in the last earlier record that began alike. */
+function places(
+  table: TokenTable,
+  tokens: Int32Array,
+  count: number,
+  segments: Int32Array,
+  segmentCount: number,
+): void {
+  const byPlace = samePlace;
+  byPlace.fill(-1, 0, count);
+  const lastByHead = new Map<number, number>();
+  for (let s = 0; s < segmentCount; s++) {
+    const start = segments[s]!;
+    const end = s + 1 < segmentCount ? segments[s + 1]! : count;
+    const head = end - start >= 2 ? tokens[start]! * table.count + tokens[start + 1]! : -1;
+    const previous = head >= 0 ? lastByHead.get(head) : undefined;
+    if (head >= 0) lastByHead.set(head, s);
+    if (previous === undefined) continue;
+    const from = segments[previous]!;
+    const span = segments[previous + 1]! - from;
+    for (let i = start; i < end; i++) byPlace[i] = i - start < span ? from + i - start : -1;
+  }
+}
+
+/** Writes the elements into `out`; returns their length. */
+function elements(table: TokenTable, tokens: Int32Array, count: number): number {
+  const at = rawAt;
+  const byToken = sameToken;
+  const byPlace = samePlace;
   let op = 0;
   variableCount = 0;
   patchCount = 0;
@@ -148,9 +175,9 @@ export function compressTokens(
     let bestEnd = i;
     let bestFrom = -1;
     for (let candidate = 0; candidate < 2; candidate++) {
-      const j = candidate === 0 ? byContext[i]! : byToken[i]!;
+      const j = candidate === 0 ? byPlace[i]! : byToken[i]!;
       if (j < 0 || here - at[j]! > MAX_OFFSET) continue;
-      // From i itself: a context candidate shares only a hash with it.
+      // From i itself: the same place in another record may hold another token.
       let k = i;
       while (k < count && tokens[k] !== VARIABLE && tokens[j + k - i] === tokens[k]) k++;
       if (at[k]! > at[bestEnd]!) {
@@ -180,19 +207,16 @@ export function compressTokens(
     literalSkip = prefix;
     i = prefix > 0 ? bestEnd + 1 : bestEnd;
   }
-  op = literal(table, tokens, literalFrom, literalSkip, count, op);
-
-  return {
-    bytes: out.slice(0, op),
-    rawLength: raw,
-    variableAt: variables.slice(0, variableCount),
-    patchedAt: patches.slice(0, patchCount),
-  };
+  return literal(table, tokens, literalFrom, literalSkip, count, op);
 }
 
-/** google/snappy MaxCompressedLength: the most bytes `rawLength` input can take as a block. */
+/**
+ * At least google/snappy MaxCompressedLength (32 + n + n/6), the most bytes `rawLength` input can take as
+ * a block; n/4 rather than n/6, as a shift: optimised code guessing that a division comes out whole would
+ * give way each time it does not.
+ */
 export function maxFragmentLength(rawLength: number): number {
-  return 32 + rawLength + Math.floor(rawLength / 6);
+  return 32 + rawLength + (rawLength >>> 2);
 }
 
 function prepare(table: TokenTable, count: number): void {
@@ -200,7 +224,7 @@ function prepare(table: TokenTable, count: number): void {
     const size = Math.max(count + 1, 2 * rawAt.length);
     rawAt = new Int32Array(size);
     sameToken = new Int32Array(size);
-    sameContext = new Int32Array(size);
+    samePlace = new Int32Array(size);
     variables = new Uint32Array(size);
     patches = new Uint32Array(size);
   }
@@ -212,7 +236,6 @@ function prepare(table: TokenTable, count: number): void {
   }
   if (stamp >= 0x7fff_ffff) {
     lastTokenStamp.fill(0);
-    lastContextStamp.fill(0);
     stamp = 0;
   }
 }
