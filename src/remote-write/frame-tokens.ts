@@ -93,7 +93,8 @@ export class FrameTokens implements TokenTable {
   addCollector(labels: SeriesLabels): void {
     const shared = labels.shared;
     let names = "";
-    for (const [name] of shared) names += `${name}\0`;
+    // Indexing, not destructuring: see signals/labels.ts labelPairs.
+    for (let i = 0; i < shared.length; i++) names += `${shared[i]![0]}\0`;
     let plans = this.plans.get(names);
     if (!plans) this.plans.set(names, (plans = new Map<readonly Label[], Int16Array>()));
     const sharedTokens = shared.map((label) => this.label(label));
@@ -208,7 +209,9 @@ export class FrameTokens implements TokenTable {
   }
 
   /** The token of a label record; -1 for an empty value, which is not sent. */
-  private label([name, value]: Label): number {
+  private label(label: Label): number {
+    const name = label[0];
+    const value = label[1];
     if (name === "") throw new Error("a label has an empty name");
     if (value === "") return -1;
     const text = `${name}=${value}`;

@@ -56,6 +56,8 @@ const FAMILY_OF_SERIES: readonly number[] = CATALOG.flatMap((family, index) =>
  */
 const FRESH_LISTS: readonly Map<string, readonly (readonly Label[])[]>[] = CATALOG.map(() => new Map());
 const FRESH_LISTS_LIMIT = 256;
+/** The same lists by the record itself, for families that hand out one frozen record per kind of collector. */
+const FRESH_BY_RECORD = new WeakMap<object, readonly (readonly Label[])[]>();
 
 /** One collector's series and values: for a collector that joins a running fleet or changes identity. */
 export function createCollectorSignals(collector: Collector, options: SignalModelOptions): CollectorSignals {
@@ -66,16 +68,19 @@ export function createCollectorSignals(collector: Collector, options: SignalMode
     let lists: readonly (readonly Label[])[] = templates.map((t) => t.own);
     if (family.collectorLabels) {
       const record = family.collectorLabels(collector);
+      // The same record (buildInfoLabels keeps one per release) is known at once; another by its text.
+      let known = FRESH_BY_RECORD.get(record);
       let key = "";
-      for (const name in record) key += `${name}=${record[name]}\0`;
+      if (!known) for (const name in record) key += `${name}=${record[name]}\0`;
       const cache = FRESH_LISTS[familyIndex]!;
-      const known = cache.get(key);
+      known ??= cache.get(key);
       if (known) lists = known;
       else {
         const fresh = labelPairs(record);
         check.checkFresh(templates[0]!.metric[1], fresh);
         lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
         if (cache.size < FRESH_LISTS_LIMIT) cache.set(key, lists);
+        if (Object.isFrozen(record)) FRESH_BY_RECORD.set(record, lists);
       }
     }
     lists.forEach((labels, k) => {
