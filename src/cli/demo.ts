@@ -4,9 +4,8 @@
  * heartbeat through the same engine the action uses, stops, and prints what the emulator saw.
  */
 import { randomBytes } from "node:crypto";
-import { createFmEmulator } from "../emulator/fm-server.js";
-import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
+import { loadEmulator } from "./emulate.js";
 import type { CliIo } from "./io.js";
 import { runCommand } from "./run.js";
 
@@ -20,6 +19,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     duration: { type: "string", default: "20s" },
   });
   const token = `glc_demo_${randomBytes(12).toString("hex")}`;
+  const { createFmEmulator, createRemoteWriteReceiver } = await loadEmulator();
   const fm = await createFmEmulator({ stackId: "100001", token });
   const rw = await createRemoteWriteReceiver({ user: "200002", token });
   try {
