@@ -61,16 +61,29 @@ export function buildFrameGroups(
   collectors: readonly SeriesLabels[],
   options: FrameGroupOptions = {},
 ): FrameRef[] {
+  return buildFrameGroupsOf(collectors, (labels) => labels, options);
+}
+
+/**
+ * As buildFrameGroups, asking `labelsOf` for each item's labels a group at a time, so a caller that makes
+ * them on demand never holds the whole fleet's label structures at once.
+ */
+export function buildFrameGroupsOf<T>(
+  items: readonly T[],
+  labelsOf: (item: T) => SeriesLabels,
+  options: FrameGroupOptions = {},
+): FrameRef[] {
   const size = options.collectorsPerGroup ?? DEFAULT_COLLECTORS_PER_GROUP;
   if (!(Number.isInteger(size) && size >= 1))
     throw new RangeError(`collectorsPerGroup must be a positive integer, got ${size}`);
-  // One token table for the whole build: labels every group shares are encoded once.
-  const tokens = new FrameTokens(PRESENT_WIDTH);
   const refs: FrameRef[] = [];
-  for (let first = 0; first < collectors.length; first += size) {
-    const members = collectors.slice(first, first + size);
+  for (let first = 0; first < items.length; first += size) {
+    const members = items.slice(first, first + size).map(labelsOf);
+    // A token table per group: one for the whole fleet would keep every collector's own labels (its ID,
+    // its config hash) until the end of the build, tens of MB at 10,000 collectors; re-encoding the labels
+    // groups share costs far less.
     const group = createGroup(
-      createCollectorsTemplate(members, tokens),
+      createCollectorsTemplate(members, new FrameTokens(PRESENT_WIDTH)),
       members.map((c) => c.own.length),
     );
     for (let member = 0; member < members.length; member++) refs.push({ group, member });

@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import type { Collector } from "../fleet/types.js";
 import type { CollectorSignals, MetricFamily } from "../signals/types.js";
 import { zeroRemoteWriteCounters, type RemoteWriteCounters } from "./counters.js";
-import { buildFrameGroups, singleFrame, type FrameRef } from "./compressed-fleet.js";
+import { buildFrameGroups, buildFrameGroupsOf, singleFrame, type FrameRef } from "./compressed-fleet.js";
 import { vanishedSeries } from "./compressed-template.js";
 import type { Pusher } from "./push.js";
 import { linkedSignal } from "../transport/linked-signal.js";
@@ -35,10 +35,10 @@ export interface EmitterOptions {
   counters?: RemoteWriteCounters;
   families: readonly MetricFamily[];
   /**
-   * The collectors at start, with their signals. Only their values and frames are kept: the label
-   * structures can be collected once the emitter is built.
+   * The collectors at start. Their signals are made (signalsFor) a group at a time while the frames are
+   * built, and only their values and frames are kept: the fleet's label structures never exist at once.
    */
-  collectors: readonly CollectorSignals[];
+  collectors: readonly Collector[];
   /** The signals of a collector that joins or changes identity. */
   signalsFor: (collector: Collector) => CollectorSignals;
   intervalMs: number;
@@ -154,24 +154,22 @@ export function createEmitter(options: EmitterOptions): Emitter {
   /** In roster order, joined collectors last. */
   const entries = new Map<string, Entry>();
   /** Entries for collectors that (re)start together: their frames are built as groups. */
-  const entriesOf = (signals: readonly CollectorSignals[], sent: boolean): Entry[] => {
-    const frames = buildFrameGroups(signals.map((s) => s.labels));
-    return signals.map((s, i) => ({
-      values: s.valuesAt,
-      frames: frames[i]!,
-      state: "open",
-      retired: [],
-      sent,
-    }));
+  const entriesOf = (collectors: readonly Collector[], sent: boolean): Entry[] => {
+    const values: CollectorSignals["valuesAt"][] = [];
+    const frames = buildFrameGroupsOf(collectors, (collector) => {
+      const signals = signalsFor(collector);
+      values.push(signals.valuesAt);
+      return signals.labels;
+    });
+    return frames.map((ref, i) => ({ values: values[i]!, frames: ref, state: "open", retired: [], sent }));
   };
   const seen = new Set<string>();
-  for (const { collector } of options.collectors) {
-    if (seen.has(collector.id))
-      throw new RangeError(`two collectors share the ID ${collector.id}: their series would collide`);
-    seen.add(collector.id);
+  for (const { id } of options.collectors) {
+    if (seen.has(id)) throw new RangeError(`two collectors share the ID ${id}: their series would collide`);
+    seen.add(id);
   }
   entriesOf(options.collectors, options.adopted ?? false).forEach((entry, i) =>
-    entries.set(options.collectors[i]!.collector.id, entry),
+    entries.set(options.collectors[i]!.id, entry),
   );
 
   let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
@@ -295,7 +293,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
         const state = entries.get(c.id)?.state;
         return state === undefined || state === "closed" || state === "closing";
       });
-      entriesOf(starting.map(signalsFor), false).forEach((entry, i) => {
+      entriesOf(starting, false).forEach((entry, i) => {
         const id = starting[i]!.id;
         entries.set(id, { ...entry, retired: entries.get(id)?.retired ?? [] });
       });

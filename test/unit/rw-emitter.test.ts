@@ -67,7 +67,7 @@ const SIGNALS = { fleetStartMs: FLEET_START, intervalMs: INTERVAL };
 function fromModel(model: SignalModel) {
   return {
     families: model.families,
-    collectors: model.collectors,
+    collectors: model.collectors.map((s) => s.collector),
     signalsFor: (c: Collector) => createCollectorSignals(c, SIGNALS),
   };
 }
