@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "*.mjs", "scripts/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "*.mjs", "scripts/*.mjs", "test/helpers/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -5,11 +5,13 @@ import { execFileSync } from "node:child_process";
 import { existsSync, rmSync, renameSync } from "node:fs";
 import { join } from "node:path";
 
+// One bundle per entry of src/bin/ (each calls its step's run() at load); src/main.ts and src/post.ts only
+// export run(), so importing them (tests, @github/local-action) runs nothing.
 const entries = ["cli", "main", "post", "daemon"];
 const nccBin = join("node_modules", "@vercel", "ncc", "dist", "ncc", "cli.js");
 
 for (const entry of entries) {
-  const src = join("src", `${entry}.ts`);
+  const src = join("src", "bin", `${entry}.ts`);
   if (!existsSync(src)) continue;
   const out = join("dist", entry);
   rmSync(out, { recursive: true, force: true });

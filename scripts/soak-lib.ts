@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../src/core/logger.js";
 import { createFmEmulator, type FaultPlan, type FaultSpec } from "../src/emulator/fm-server.js";
-import { createRemoteWriteReceiver, type ReceiverFaults } from "../src/emulator/rw-receiver.js";
+import {
+  createRemoteWriteReceiver,
+  type ReceiverFaultKind,
+  type ReceiverFaults,
+} from "../src/emulator/rw-receiver.js";
 import { isAlive } from "../src/runtime/process.js";
 import { counterSections, formatCounterLines, type Counters } from "../src/runtime/counters.js";
 import { readStatus } from "../src/runtime/status.js";
@@ -33,6 +37,64 @@ export const SOAK_FM_FAULTS: FaultPlan = {
 /** One push in ten answered 503. */
 export const SOAK_RW_FAULTS: ReceiverFaults = { failRatio: 0.1, status: 503 };
 
+/** Which faults the servers inject, and when. */
+export interface SoakFaultPlan {
+  /** From the first request. */
+  readonly fm: FaultPlan;
+  readonly rw: ReceiverFaults;
+  /**
+   * Replaces the plan above once the fleet is ready. The hostile profile uses it: a start that meets one
+   * Retry-After of days waits out the 5-minute cap (src/transport/backoff.ts) and fails at start-timeout,
+   * as designed, and a soak that cannot start measures nothing. The run and the teardown are what it is for.
+   */
+  readonly afterReady?: { readonly fm: FaultPlan; readonly rw: ReceiverFaults };
+}
+
+export const STANDARD_FAULTS: SoakFaultPlan = { fm: SOAK_FM_FAULTS, rw: SOAK_RW_FAULTS };
+
+/**
+ * The hostile kinds, on top of the standard mix, per FM method: 1 % bodies that never end (half 200 after
+ * the effect, half 503), 1 % 429 with Retry-After: 999999, 1 % requests held 30 s (the client gives up at
+ * 15 s); GetConfig also 2 % answers with a 3 MiB hash. Shares of a few per cent, like a proxy that
+ * misbehaves now and then: enough to meet every kind many times an hour, few enough that the fleet still
+ * does its job in between.
+ */
+export const HOSTILE_FM_FAULT: FaultSpec = {
+  ...SOAK_FM_FAULT,
+  endlessBody: 0.01,
+  hugeRetryAfter: 0.01,
+  hang: 0.01,
+};
+export const HOSTILE_FM_FAULTS: FaultPlan = {
+  RegisterCollector: HOSTILE_FM_FAULT,
+  GetConfig: { ...HOSTILE_FM_FAULT, hashBomb: 0.02 },
+  UnregisterCollector: HOSTILE_FM_FAULT,
+};
+/**
+ * Remote write, on top of the standard 10 % 503: 2 % endless bodies, 2 % Retry-After: 999999, 2 % pushes
+ * held 30 s. A fleet pushes one or two requests per tick where it makes a GetConfig per collector, so the
+ * shares are twice FM's, and the hostile profile ticks every 5 s. A Retry-After of days holds every push
+ * back for the capped 5 minutes (src/transport/backoff.ts; no request reaches the receiver meanwhile, and
+ * those samples are lost); the stale markers at the end go out all the same.
+ */
+export const HOSTILE_RW_FAULTS: ReceiverFaults = {
+  ...SOAK_RW_FAULTS,
+  endlessBodyRatio: 0.02,
+  hugeRetryAfterRatio: 0.02,
+  hangRatio: 0.02,
+};
+/**
+ * The pauses leave remote write a few dozen requests in ten minutes, too few for 2 % to be sure of every
+ * kind: the first pushes after ready meet an endless body, a hang and another endless body (a 200 or a
+ * 503, drawn), then the shares take over.
+ */
+export const HOSTILE_RW_OPENING: readonly ReceiverFaultKind[] = ["endless_body", "hang", "endless_body"];
+export const HOSTILE_FAULTS: SoakFaultPlan = {
+  fm: SOAK_FM_FAULTS,
+  rw: SOAK_RW_FAULTS,
+  afterReady: { fm: HOSTILE_FM_FAULTS, rw: { ...HOSTILE_RW_FAULTS, script: HOSTILE_RW_OPENING } },
+};
+
 export interface SoakOptions {
   collectors: number;
   durationMs: number;
@@ -42,8 +104,8 @@ export interface SoakOptions {
   reportEveryMs?: number;
   /** RSS growth is measured from the end of this warm-up. Default: 5 minutes, or a third of a shorter run. */
   warmupMs?: number;
-  /** Default true: the fault mix above. */
-  faults?: boolean;
+  /** Default true: STANDARD_FAULTS; false: none. */
+  faults?: boolean | SoakFaultPlan;
   seed?: number;
   daemonScript?: string;
   workDir?: string;
@@ -78,6 +140,7 @@ export interface SoakReport {
   readonly rows: readonly SoakRow[];
   readonly rssBaselineBytes: number;
   readonly rssFinalBytes: number;
+  /** Largest RSS of the run: the kernel's high-water mark where there is one (Linux), else the polled maximum. */
   readonly rssPeakBytes: number;
   /** (final − baseline) / baseline; NaN when the run ended before the warm-up did. */
   readonly rssGrowth: number;
@@ -85,6 +148,8 @@ export interface SoakReport {
   readonly counters?: Counters;
   readonly leftRegistered: number;
   readonly leftOpen: number;
+  /** Requests that met each injected fault, by side and kind (the FM emulator's log, the receiver's counts). */
+  readonly faultsServed: Readonly<Record<string, number>>;
   readonly cleanedBy: string;
   readonly problems: readonly string[];
   /** Warning and error lines in the background process's log. */
@@ -100,17 +165,22 @@ export function defaultWarmupMs(durationMs: number): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
-  const faults = options.faults ?? true;
+  const faults: SoakFaultPlan | undefined =
+    options.faults === false
+      ? undefined
+      : options.faults === true || options.faults === undefined
+        ? STANDARD_FAULTS
+        : options.faults;
   const seed = options.seed ?? 7;
   const reportEveryMs = options.reportEveryMs ?? 60_000;
   const warmupMs = options.warmupMs ?? defaultWarmupMs(options.durationMs);
   const promToken = randomBytes(16).toString("hex");
-  const emulator = await createFmEmulator({ seed, ...(faults ? { faults: SOAK_FM_FAULTS } : {}) });
+  const emulator = await createFmEmulator({ seed, ...(faults ? { faults: faults.fm } : {}) });
   const receiver = await createRemoteWriteReceiver({
     user: "soak",
     token: promToken,
     seed,
-    ...(faults ? { faults: SOAK_RW_FAULTS } : {}),
+    ...(faults ? { faults: faults.rw } : {}),
   });
   try {
     const fleet = await startFleetUnderTest({
@@ -127,6 +197,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ...(options.workDir ? { workDir: options.workDir } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     });
+    if (faults?.afterReady) {
+      emulator.setFaults(faults.afterReady.fm);
+      receiver.setFaults(faults.afterReady.rw);
+    }
     const collectorIds = fleet.roster.collectors.map((c) => c.id);
     const { pid, readyAtMs } = fleet;
     const endAtMs = readyAtMs + options.durationMs;
@@ -194,6 +268,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         ? (final.rssBytes - baseline.rssBytes) / baseline.rssBytes
         : Number.NaN;
     const counters = teardown.status?.counters ?? rows.at(-1)?.counters;
+    const faultsServed: Record<string, number> = {};
+    for (const r of emulator.requests())
+      if (r.fault) faultsServed[`fm_${r.fault}`] = (faultsServed[`fm_${r.fault}`] ?? 0) + 1;
+    for (const [kind, count] of Object.entries(receiver.faultCounts())) faultsServed[`rw_${kind}`] = count;
     return {
       collectors: collectorIds.length,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
@@ -211,6 +289,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       ...(counters ? { counters } : {}),
       leftRegistered: emulator.collectors().filter((c) => c.registered).length,
       leftOpen: receiver.openSeries(),
+      faultsServed,
       cleanedBy: teardown.cleanedBy,
       problems: teardown.problems,
       logWarnings: countWarnings(fleet.paths.log),
@@ -231,11 +310,14 @@ function countWarnings(logPath: string): number {
   }
 }
 
+/** What a run must meet. A target left out is reported without a verdict. */
 export interface SoakTargets {
   /** RSS growth after the warm-up must stay below this share. Default 0.10. */
-  maxRssGrowth: number;
+  maxRssGrowth?: number;
   /** Default 0.999. */
-  minOnTimeRatio: number;
+  minOnTimeRatio?: number;
+  /** The run's largest RSS must stay below this many bytes. Default: no target. */
+  maxRssPeakBytes?: number;
   /** Default 0. */
   maxLeftRegistered: number;
   /** Default 0. */
@@ -247,6 +329,51 @@ export const DEFAULT_SOAK_TARGETS: SoakTargets = {
   minOnTimeRatio: 0.999,
   maxLeftRegistered: 0,
   maxLeftOpen: 0,
+};
+
+/** 300 MB, as the hostile profile's bound on the background process's RSS. */
+export const HOSTILE_MAX_RSS_BYTES = 300_000_000;
+
+/** A named set of defaults for `npm run soak -- --profile NAME`. */
+export interface SoakProfile {
+  readonly name: string;
+  /** The fault mix in words, for the first line of the output. */
+  readonly faultSummary: string;
+  readonly faults: SoakFaultPlan;
+  readonly minutes: number;
+  readonly collectors: number;
+  readonly heartbeatInterval: string;
+  readonly interval: string;
+  readonly targets: SoakTargets;
+}
+
+export const SOAK_PROFILES: Readonly<Record<"standard" | "hostile", SoakProfile>> = {
+  standard: {
+    name: "standard",
+    faultSummary: "FM 10 % 503, 5 % 429, 2 % reset, 50–300 ms; remote write 10 % 503",
+    faults: STANDARD_FAULTS,
+    minutes: 60,
+    collectors: 500,
+    heartbeatInterval: "45s",
+    interval: "15s",
+    targets: DEFAULT_SOAK_TARGETS,
+  },
+  hostile: {
+    name: "hostile",
+    faultSummary:
+      "standard mix, and once ready: FM 1 % endless bodies, 1 % Retry-After 999999, 1 % 30 s hangs, " +
+      "GetConfig 2 % 3 MiB hashes; remote write an endless body, a hang and an endless body, then 2 % each " +
+      "of endless bodies, Retry-After 999999, 30 s hangs",
+    faults: HOSTILE_FAULTS,
+    minutes: 10,
+    collectors: 200,
+    heartbeatInterval: "45s",
+    interval: "5s",
+    // What the fleet promises whatever the servers do: bounded memory, nothing left behind. Punctuality and
+    // lost samples are reported but not judged: a 30 s hang makes a heartbeat late by design, and a
+    // Retry-After of days holds pushes back for the capped 5 minutes (src/transport/backoff.ts).
+    targets: { maxRssPeakBytes: HOSTILE_MAX_RSS_BYTES, maxLeftRegistered: 0, maxLeftOpen: 0 },
+  },
 };
 
 export interface SoakFigure {
@@ -265,26 +392,43 @@ export function soakFigures(report: SoakReport, targets: SoakTargets = DEFAULT_S
   const round = (n: number, digits = 4) => (Number.isFinite(n) ? Number(n.toPrecision(digits)) : n);
   const mib = (bytes: number) => round(bytes / (1024 * 1024));
   const p = report.punctuality;
+  /** A figure with a target when one is set; a run that ended early misses every target it touches. */
+  const checked = (
+    name: string,
+    value: number,
+    unit: string,
+    limit: { value: number | undefined; op: "<" | ">="; display?: number | string },
+  ): SoakFigure =>
+    limit.value === undefined
+      ? { name, value, unit }
+      : {
+          name,
+          value,
+          unit,
+          target: `${limit.op} ${limit.display ?? limit.value}`,
+          ok: !report.aborted && (limit.op === "<" ? value < limit.value : value >= limit.value),
+        };
+  const rssPeakMib = mib(report.rssPeakBytes);
   return [
     { name: "collectors", value: report.collectors, unit: "collectors" },
     { name: "duration", value: round(report.durationMs / 60_000), unit: "min" },
     { name: "rss_baseline", value: mib(report.rssBaselineBytes), unit: "MiB" },
     { name: "rss_final", value: mib(report.rssFinalBytes), unit: "MiB" },
-    { name: "rss_peak", value: mib(report.rssPeakBytes), unit: "MiB" },
-    {
-      name: "rss_growth_after_warmup",
-      value: round(report.rssGrowth),
-      unit: "ratio",
-      target: `< ${targets.maxRssGrowth}`,
-      ok: !report.aborted && report.rssGrowth < targets.maxRssGrowth,
-    },
-    {
-      name: "heartbeat_on_time_ratio",
-      value: round(p.ratio, 6),
-      unit: "ratio",
-      target: `>= ${targets.minOnTimeRatio}`,
-      ok: !report.aborted && p.ratio >= targets.minOnTimeRatio,
-    },
+    checked("rss_peak", rssPeakMib, "MiB", {
+      value: targets.maxRssPeakBytes === undefined ? undefined : mib(targets.maxRssPeakBytes),
+      op: "<",
+      ...(targets.maxRssPeakBytes === undefined
+        ? {}
+        : { display: `${mib(targets.maxRssPeakBytes)} (${targets.maxRssPeakBytes / 1e6} MB)` }),
+    }),
+    checked("rss_growth_after_warmup", round(report.rssGrowth), "ratio", {
+      value: targets.maxRssGrowth,
+      op: "<",
+    }),
+    checked("heartbeat_on_time_ratio", round(p.ratio, 6), "ratio", {
+      value: targets.minOnTimeRatio,
+      op: ">=",
+    }),
     { name: "heartbeat_slots", value: p.slots, unit: "slots" },
     { name: "heartbeat_slots_missed", value: p.slots - p.onTime, unit: "slots" },
     { name: "heartbeat_gap_ratio", value: round(p.gapRatio, 6), unit: "ratio" },
@@ -312,7 +456,11 @@ export function soakFigures(report: SoakReport, targets: SoakTargets = DEFAULT_S
       target: `<= ${targets.maxLeftOpen}`,
       ok: report.leftOpen <= targets.maxLeftOpen,
     },
+    { name: "cleanup_problems", value: report.problems.length, unit: "problems" },
     { name: "daemon_log_warnings", value: report.logWarnings, unit: "lines" },
+    ...Object.entries(report.faultsServed)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, count]) => ({ name: `faults_${kind}`, value: count, unit: "requests" })),
   ];
 }
 

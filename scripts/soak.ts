@@ -1,11 +1,20 @@
 /**
- * `npm run soak -- --minutes N --collectors M`: the long soak of issue 7 (scripts/soak-lib.ts says what
- * runs and how each figure is measured). Prints a row per report period, then a table and one JSON line per
- * figure, and exits 1 when a target is missed. Needs the built background process: run `npm run build` first.
+ * `npm run soak -- [--profile standard|hostile] [--minutes N] [--collectors M]`: the long soak of issue 7, and
+ * its hostile profile (issue 11). scripts/soak-lib.ts says what runs, which faults each profile injects and
+ * how each figure is measured. Prints a row per report period (RSS among them), then a table and one JSON
+ * line per figure, and exits 1 when a target is missed. Needs the built background process: run
+ * `npm run build` first.
  *
- * Flags: --minutes 60 --collectors 500 --heartbeat-interval 45s --interval 15s --report-every 60s
- *        --max-rss-growth 0.10 --min-on-time 0.999 --max-left-registered 0 --max-left-open 0
- *        --no-faults --seed 7 --daemon dist/daemon/index.js
+ * Profiles (defaults; every flag overrides its profile's value):
+ *   standard  60 min, 500 collectors, heartbeat 45 s, tick 15 s; targets: RSS growth after warm-up < 10 %,
+ *             heartbeats on time >= 99.9 %, nothing left registered, no series left open.
+ *   hostile   10 min, 200 collectors, heartbeat 45 s, tick 5 s; the standard faults, and once the fleet is
+ *             ready endless bodies, Retry-After: 999999, GetConfig hashes of 3 MiB and 30 s hangs; targets:
+ *             RSS peak < 300 MB, nothing left registered, no series left open.
+ *
+ * Flags: --profile standard --minutes 60 --collectors 500 --heartbeat-interval 45s --interval 15s
+ *        --report-every 60s --max-rss-growth 0.10 --min-on-time 0.999 --max-rss-mb 300
+ *        --max-left-registered 0 --max-left-open 0 --no-faults --seed 7 --daemon dist/daemon/index.js
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -13,25 +22,28 @@ import { parseDuration } from "../src/core/duration.js";
 import { lineLogger } from "../src/core/logger.js";
 import { BUILT_DAEMON } from "./fleet-under-test.js";
 import {
-  DEFAULT_SOAK_TARGETS,
   formatFigureTable,
   formatRow,
   runSoak,
   soakFigures,
+  SOAK_PROFILES,
+  type SoakProfile,
   type SoakTargets,
 } from "./soak-lib.js";
 
 const { values } = parseArgs({
   options: {
-    minutes: { type: "string", default: "60" },
-    collectors: { type: "string", default: "500" },
-    "heartbeat-interval": { type: "string", default: "45s" },
-    interval: { type: "string", default: "15s" },
+    profile: { type: "string", default: "standard" },
+    minutes: { type: "string" },
+    collectors: { type: "string" },
+    "heartbeat-interval": { type: "string" },
+    interval: { type: "string" },
     "report-every": { type: "string", default: "60s" },
-    "max-rss-growth": { type: "string", default: String(DEFAULT_SOAK_TARGETS.maxRssGrowth) },
-    "min-on-time": { type: "string", default: String(DEFAULT_SOAK_TARGETS.minOnTimeRatio) },
-    "max-left-registered": { type: "string", default: String(DEFAULT_SOAK_TARGETS.maxLeftRegistered) },
-    "max-left-open": { type: "string", default: String(DEFAULT_SOAK_TARGETS.maxLeftOpen) },
+    "max-rss-growth": { type: "string" },
+    "min-on-time": { type: "string" },
+    "max-rss-mb": { type: "string" },
+    "max-left-registered": { type: "string" },
+    "max-left-open": { type: "string" },
     "no-faults": { type: "boolean", default: false },
     seed: { type: "string", default: "7" },
     daemon: { type: "string", default: BUILT_DAEMON },
@@ -39,48 +51,64 @@ const { values } = parseArgs({
   strict: true,
 });
 
-function number(name: keyof typeof values): number {
-  const n = Number(values[name]);
-  if (!Number.isFinite(n) || n < 0)
-    throw new Error(`--${name} must be a number, found "${String(values[name])}"`);
+type Flag = keyof typeof values;
+
+function number(name: Flag, fallback: number): number;
+function number(name: Flag, fallback: number | undefined): number | undefined;
+function number(name: Flag, fallback: number | undefined): number | undefined {
+  const given = values[name];
+  if (given === undefined) return fallback;
+  const n = Number(given);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a number, found "${String(given)}"`);
   return n;
 }
 
-function duration(name: keyof typeof values): number {
-  const ms = parseDuration(String(values[name]));
+function duration(name: Flag, fallback: string): number {
+  const text = String(values[name] ?? fallback);
+  const ms = parseDuration(text);
   if (ms === undefined || ms < 1000)
-    throw new Error(`--${name} must be a duration of 1s or more, found "${String(values[name])}"`);
+    throw new Error(`--${name} must be a duration of 1s or more, found "${text}"`);
   return ms;
 }
 
+function profileOf(name: string): SoakProfile {
+  if (name === "standard" || name === "hostile") return SOAK_PROFILES[name];
+  throw new Error(`--profile must be standard or hostile, found "${name}"`);
+}
+
 async function main(): Promise<number> {
+  const profile = profileOf(values.profile);
   const daemonScript = values.daemon;
   if (!existsSync(daemonScript)) {
     console.error(`no background process at ${daemonScript}: run 'npm run build' first`);
     return 2;
   }
+  const maxRssMb = number("max-rss-mb", undefined);
   const targets: SoakTargets = {
-    maxRssGrowth: number("max-rss-growth"),
-    minOnTimeRatio: number("min-on-time"),
-    maxLeftRegistered: number("max-left-registered"),
-    maxLeftOpen: number("max-left-open"),
+    ...profile.targets,
+    ...(values["max-rss-growth"] !== undefined ? { maxRssGrowth: number("max-rss-growth", 0) } : {}),
+    ...(values["min-on-time"] !== undefined ? { minOnTimeRatio: number("min-on-time", 0) } : {}),
+    ...(maxRssMb !== undefined ? { maxRssPeakBytes: maxRssMb * 1e6 } : {}),
+    maxLeftRegistered: number("max-left-registered", profile.targets.maxLeftRegistered),
+    maxLeftOpen: number("max-left-open", profile.targets.maxLeftOpen),
   };
-  const collectors = number("collectors");
-  const heartbeatIntervalMs = duration("heartbeat-interval");
-  const intervalMs = duration("interval");
-  const durationMs = number("minutes") * 60_000;
+  const collectors = number("collectors", profile.collectors);
+  const heartbeatIntervalMs = duration("heartbeat-interval", profile.heartbeatInterval);
+  const intervalMs = duration("interval", profile.interval);
+  const durationMs = number("minutes", profile.minutes) * 60_000;
+  const noFaults = values["no-faults"];
   console.log(
-    `soak: ${collectors} collectors, heartbeat ${heartbeatIntervalMs / 1000} s, tick ${intervalMs / 1000} s, ` +
-      `${durationMs / 60_000} min, faults ${values["no-faults"] ? "off" : "on"} (FM 10 % 503, 5 % 429, 2 % reset, 50–300 ms; remote write 10 % 503)`,
+    `soak (${profile.name}): ${collectors} collectors, heartbeat ${heartbeatIntervalMs / 1000} s, ` +
+      `tick ${intervalMs / 1000} s, ${durationMs / 60_000} min, faults ${noFaults ? "off" : `on (${profile.faultSummary})`}`,
   );
   const report = await runSoak({
     collectors,
     durationMs,
     heartbeatIntervalMs,
     intervalMs,
-    reportEveryMs: duration("report-every"),
-    faults: !values["no-faults"],
-    seed: number("seed"),
+    reportEveryMs: duration("report-every", "60s"),
+    faults: noFaults ? false : profile.faults,
+    seed: number("seed", 7),
     daemonScript,
     logger: lineLogger(
       (line) => process.stderr.write(line),
@@ -97,7 +125,7 @@ async function main(): Promise<number> {
   if (report.punctuality.examples.length > 0)
     console.log(`  collectors with a missed slot: ${report.punctuality.examples.join(", ")}`);
   console.log(`\n${formatFigureTable(figures)}\n`);
-  for (const f of figures) console.log(JSON.stringify({ soak: "fm-fleet", ...f }));
+  for (const f of figures) console.log(JSON.stringify({ soak: "fm-fleet", profile: profile.name, ...f }));
   return figures.some((f) => f.ok === false) ? 1 : 0;
 }
 

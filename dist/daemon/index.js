@@ -39551,7 +39551,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8479);
+/* harmony import */ var _runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9349);
 
 process.exitCode = await (0,_runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__/* .runDaemon */ .O)();
 
@@ -39560,7 +39560,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8479:
+/***/ 9349:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39571,25 +39571,50 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
 ;// CONCATENATED MODULE: ./src/core/clock.ts
-const systemClock = {
+/**
+ * Time as a dependency, so tests drive 45 s heartbeats with fake time instead of sleeping.
+ *
+ * Two clocks, because they answer different questions. Wall time (`now`) stamps what leaves the process:
+ * sample timestamps, alert times, status files. It may step backwards or forwards (NTP, a suspended VM, a
+ * user fixing the date). Monotonic time (`monotonic`) measures how long things take: pacing, deadlines,
+ * backoff, heartbeat slots. It never steps, so a 120 s backward step of the wall clock cannot starve a
+ * rate limiter or stretch a deadline (Node.js docs, `performance.now()`: "monotonic").
+ *
+ * Every `deadlineMs`, `atMs` and `dueMs` in this code base is on the monotonic clock and never crosses a
+ * process boundary; wall times that do (status files, sample timestamps) are named `…TimestampMs`/`…AtMs`
+ * in records and say so.
+ */
+
+const clock_systemClock = {
     now: () => Date.now(),
+    monotonic: () => external_node_perf_hooks_.performance.now(),
     sleep: (ms, signal) => new Promise((resolve, reject) => {
         if (signal?.aborted) {
-            reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+            reject(abortReason(signal));
             return;
         }
         const onAbort = () => {
             clearTimeout(timer);
-            reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+            reject(abortReason(signal));
         };
         const timer = setTimeout(() => {
             signal?.removeEventListener("abort", onAbort);
             resolve();
-        }, Math.max(0, ms));
+        }, 
+        // setTimeout fires at once for anything above 2^31-1 ms; the callers' waits are capped below it.
+        Math.min(MAX_TIMER_MS, Math.max(0, ms)));
         signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
+/** The longest delay a Node.js timer can wait (Node.js docs, `setTimeout`: larger values become 1). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The reason an aborted signal carries, as an Error. */
+function abortReason(signal) {
+    return signal.reason instanceof Error ? signal.reason : new Error("aborted");
+}
 /** mulberry32: a small, fast, seedable PRNG; good enough for jitter and fault injection, not for secrets. */
 function seededRandom(seed) {
     let a = seed >>> 0;
@@ -39601,13 +39626,34 @@ function seededRandom(seed) {
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
 }
+/**
+ * Wall time that never goes back: the wall clock, but after a backward step it keeps counting from where it
+ * was, by monotonic time, until the wall clock catches up. Sample timestamps come from it, so a clock step
+ * can neither stamp a sample before one already sent (Prometheus refuses the whole request: "out of order
+ * sample") nor make a counter computed from the timestamp go down.
+ */
+function createSteadyWall(clock) {
+    let anchorWall = clock.now();
+    let anchorMono = clock.monotonic();
+    return () => {
+        const wall = clock.now();
+        const steady = anchorWall + (clock.monotonic() - anchorMono);
+        if (wall >= steady) {
+            // In step, or the wall clock stepped forward: follow it from here on.
+            anchorWall = wall;
+            anchorMono = clock.monotonic();
+            return wall;
+        }
+        return steady;
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /**
  * Typed errors that carry the context a user needs to act on them (STYLE.md habit 4).
  * `describeError` turns any of them, or anything thrown, into one sentence.
  */
-class BlueprintError extends Error {
+class errors_BlueprintError extends Error {
     file;
     problems;
     name = "BlueprintError";
@@ -39633,9 +39679,8 @@ class InputError extends Error {
     name = "InputError";
     constructor(problems) {
         super(problems.length === 1
-            ? `input ${problems[0].input}: ${problems[0].message}`
-            : `${problems.length} input problems:\n` +
-                problems.map((p) => `  - ${p.input}: ${p.message}`).join("\n"));
+            ? `${problems[0].subject}: ${problems[0].message}`
+            : `${problems.length} problems:\n` + problems.map((p) => `  - ${p.subject}: ${p.message}`).join("\n"));
         this.problems = problems;
     }
 }
@@ -39645,12 +39690,15 @@ class FmApiError extends Error {
     status;
     serverMessage;
     collectorId;
+    notSent;
     name = "FmApiError";
     constructor(procedure, code, 
     /** HTTP status, or 0 when the request never got an answer (network error, timeout). */
     status, 
     /** Server message, already scrubbed of credentials and truncated. */
-    serverMessage, collectorId) {
+    serverMessage, collectorId, 
+    /** No byte of the request left this machine (connection refused, name not resolved). */
+    notSent = false) {
         const who = collectorId ? ` for ${collectorId}` : "";
         const http = status ? ` (HTTP ${status})` : "";
         super(`FM ${procedure}${who} failed: ${code}${http}${serverMessage ? `: ${serverMessage}` : ""}`);
@@ -39659,6 +39707,7 @@ class FmApiError extends Error {
         this.status = status;
         this.serverMessage = serverMessage;
         this.collectorId = collectorId;
+        this.notSent = notSent;
     }
 }
 class RemoteWriteError extends Error {
@@ -39677,12 +39726,24 @@ class RemoteWriteError extends Error {
         this.body = body;
     }
 }
-/** Credentials are missing, partial or malformed: a configuration problem, never retried. */
-class errors_CredentialsError extends (/* unused pure expression or super */ null && (Error)) {
-    name = "CredentialsError";
+class AlertmanagerError extends Error {
+    status;
+    retryable;
+    body;
+    name = "AlertmanagerError";
+    constructor(
+    /** HTTP status, or 0 for a network error or timeout. */
+    status, retryable, 
+    /** Response body (or the network error), already scrubbed and truncated. */
+    body) {
+        super(`Alertmanager refused the alerts${status ? ` with HTTP ${status}` : " (no answer)"}${body ? `: ${body}` : ""}`);
+        this.status = status;
+        this.retryable = retryable;
+        this.body = body;
+    }
 }
 /** One sentence for anything thrown. Never includes a stack trace. */
-function describeError(err) {
+function errors_describeError(err) {
     if (err instanceof Error) {
         if (err.name === "AbortError" || err.name === "TimeoutError")
             return `timed out or aborted: ${err.message}`;
@@ -39791,6 +39852,8 @@ function quoteBody(body, scrub = secrets_maskPatterns, max = 300) {
     return clean.length > max ? `${clean.slice(0, max)}… (${clean.length - max} more chars)` : clean;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -43235,11 +43298,11 @@ function discriminatorMap(def) {
 }
 const $ZodDiscriminatedUnion = 
 /*@__PURE__*/
-(/* unused pure expression or super */ null && (core.$constructor("$ZodDiscriminatedUnion", (inst, def) => {
+$constructor("$ZodDiscriminatedUnion", (inst, def) => {
     def.inclusive = false;
     $ZodUnion.init(inst, def);
     const _super = inst._zod.parse;
-    util.defineLazyInternal(inst, "propValues", (zod) => {
+    defineLazyInternal(inst, "propValues", (zod) => {
         const propValues = {};
         let undefinedCount = 0;
         for (const option of zod.def.options) {
@@ -43250,7 +43313,7 @@ const $ZodDiscriminatedUnion =
                 undefinedCount++;
             for (const [k, v] of Object.entries(pv)) {
                 if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-                    util.assignProp(propValues, k, new Set());
+                    util_assignProp(propValues, k, new Set());
                 }
                 for (const val of v) {
                     propValues[k].add(val);
@@ -43263,15 +43326,15 @@ const $ZodDiscriminatedUnion =
     });
     // Checked now rather than in the lookup map below, so an option that lacks the discriminator fails at the `discriminatedUnion` call instead of on the first object parsed. Options whose shape cannot be enumerated without resolving it — pipes and lazies — are left to the map.
     def.options.forEach((option, i) => {
-        const propShape = util.rawShape(option._zod.def);
+        const propShape = rawShape(option._zod.def);
         if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
             throw new Error(`Invalid discriminated union option at index "${i}"`);
         }
     });
-    const disc = util.cached(() => discriminatorMap(def));
+    const disc = cached(() => discriminatorMap(def));
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isObject(input)) {
+        if (!util_isObject(input)) {
             payload.issues.push({
                 code: "invalid_type",
                 expected: "object",
@@ -43305,7 +43368,7 @@ const $ZodDiscriminatedUnion =
         });
         return payload;
     };
-})));
+});
 const $ZodIntersection = /*@__PURE__*/ $constructor("$ZodIntersection", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, ctx) => {
@@ -43876,16 +43939,16 @@ const $ZodEnum = /*@__PURE__*/ $constructor("$ZodEnum", (inst, def) => {
         return payload;
     };
 });
-const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodLiteral", (inst, def) => {
+const $ZodLiteral = /*@__PURE__*/ $constructor("$ZodLiteral", (inst, def) => {
     $ZodType.init(inst, def);
     const values = new Set(def.values);
     inst._zod.values = values;
-    util.defineLazyInternal(inst, "pattern", (zod) => {
+    defineLazyInternal(inst, "pattern", (zod) => {
         const vals = zod.def.values;
         // unmatchable fallback, RE2-safe: an empty alternation would compile to /^()$/, which matches ""
         return new RegExp(vals.length
             ? `^(${vals
-                .map((o) => typeof o === "string" ? util.escapeRegex(o) : o ? util.escapeRegex(o.toString()) : String(o))
+                .map((o) => typeof o === "string" ? escapeRegex(o) : o ? escapeRegex(o.toString()) : String(o))
                 .join("|")})$`
             : "^[^\\s\\S]$");
     });
@@ -43902,7 +43965,7 @@ const $ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodFile", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, _ctx) => {
@@ -48169,7 +48232,7 @@ const ZodUUID = /*@__PURE__*/ $constructor("ZodUUID", (inst, def) => {
     ZodStringFormat.init(inst, def);
 });
 function schemas_uuid(params) {
-    return core._uuid(ZodUUID, params);
+    return _uuid(ZodUUID, params);
 }
 function uuidv4(params) {
     return core._uuidv4(ZodUUID, params);
@@ -48745,17 +48808,17 @@ function xor(options, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodDiscriminatedUnion = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodDiscriminatedUnion", (inst, def) => {
+const ZodDiscriminatedUnion = /*@__PURE__*/ $constructor("ZodDiscriminatedUnion", (inst, def) => {
     ZodUnion.init(inst, def);
-    core.$ZodDiscriminatedUnion.init(inst, def);
-})));
+    $ZodDiscriminatedUnion.init(inst, def);
+});
 function discriminatedUnion(discriminator, options, params) {
     // const [options, params] = args;
     return new ZodDiscriminatedUnion({
         type: "union",
         options: options,
         discriminator,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodIntersection = /*@__PURE__*/ $constructor("ZodIntersection", (inst, def) => {
@@ -48949,10 +49012,10 @@ function nativeEnum(entries, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodLiteral", (inst, def) => {
-    core.$ZodLiteral.init(inst, def);
+const ZodLiteral = /*@__PURE__*/ $constructor("ZodLiteral", (inst, def) => {
+    $ZodLiteral.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.literalProcessor(inst, ctx, json, params);
+    inst._zod.processJSONSchema = (ctx, json, params) => literalProcessor(inst, ctx, json, params);
     inst.values = new Set(def.values);
     Object.defineProperty(inst, "value", {
         get() {
@@ -48962,12 +49025,12 @@ const ZodLiteral = /*@__PURE__*/ (/* unused pure expression or super */ null && 
             return def.values[0];
         },
     });
-})));
+});
 function literal(value, params) {
     return new ZodLiteral({
         type: "literal",
         values: Array.isArray(value) ? value : [value],
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodFile = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodFile", (inst, def) => {
@@ -49326,12 +49389,603 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/blueprint/events.ts
+/**
+ * The events a fleet takes, on a blueprint's timeline (`scenario:`) or live (`fm-fleet event`), and which
+ * fields each one reads. One vocabulary for both, so a step that is valid in a blueprint is valid on the
+ * command line and means the same. What each event does to FM and to the metrics is in
+ * docs/architecture.md#a-living-fleet; the selection rules are in fleet/selection.ts.
+ */
+const SCENARIO_EVENTS = [
+    "unhealthy",
+    "healthy",
+    "config-error",
+    "config-ok",
+    "silence",
+    "resume",
+    "crash",
+    "leave",
+    "join",
+    "upgrade",
+];
+const SEVERITIES = ["critical", "warning"];
+const DEFAULT_SEVERITY = "critical";
+/** What a collector whose remote configuration failed reports when the step gives no message. */
+const DEFAULT_CONFIG_ERROR = "the remote configuration failed to load";
+/** An upgrade's target: an Alloy release tag, pre-releases included (v1.19.0, v1.19.0-rc.1). */
+const UPGRADE_VERSION_RE = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+/** Collectors one join may add per OS. A join is a handful of machines, not a second fleet. */
+const MAX_JOIN_PER_OS = 1000;
+const SELECT_KEYS = (/* unused pure expression or super */ null && (["os", "env", "kind", "ids", "count"]));
+/** The fields beside `event` (and `at`) a step may carry, and which event reads each. */
+const EVENT_FIELD = {
+    severity: { event: "unhealthy", required: false },
+    message: { event: "config-error", required: false },
+    add: { event: "join", required: true },
+    version: { event: "upgrade", required: true },
+};
+/** `join` reads only `select.env` (where the new collectors go); it selects nobody. */
+const JOIN_SELECT_KEYS = (/* unused pure expression or super */ null && (["env"]));
+function isScenarioEvent(value) {
+    return typeof value === "string" && SCENARIO_EVENTS.includes(value);
+}
+
+;// CONCATENATED MODULE: ./src/core/duration.ts
+/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
+/**
+ * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
+ * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
+ */
+const MAX_DURATION_MS = (/* unused pure expression or super */ null && (596 * 3_600_000));
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
+const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
+function parseDuration(text) {
+    const t = text.trim();
+    if (!DURATION_RE.test(t))
+        return undefined;
+    let total = 0;
+    for (const m of t.matchAll(PART_RE))
+        total += Number(m[1]) * UNIT_MS[m[2]];
+    return Math.round(total);
+}
+function duration_formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${+(ms / 1000).toFixed(1)}s`;
+    if (ms < 3_600_000)
+        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
+    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
+}
+
+;// CONCATENATED MODULE: ./src/blueprint/os.ts
+const OS_ORDER = ["linux", "windows", "darwin"];
+
+;// CONCATENATED MODULE: ./src/fleet/attributes.ts
+/**
+ * `collector.os` and `collector.version` drive FM's Operating System and Alloy version columns and must be on
+ * every heartbeat; `collector.ID` is never sent (FM derives it). `fake=true` marks the fleet as synthetic so
+ * leftovers can be told from real collectors. Later sources win on a shared key.
+ */
+function localAttributes(sources) {
+    return {
+        "collector.os": sources.os,
+        "collector.version": sources.version,
+        env: sources.env,
+        fake: "true",
+        ...sources.blueprint,
+        ...sources.context,
+        ...sources.deployment,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/ids.ts
+/** FM's limit on collector IDs. */
+const MAX_ID_LENGTH = 128;
+const ID_CHARS = /^[a-z0-9.-]+$/;
+function isValidCollectorId(id) {
+    return id.length <= MAX_ID_LENGTH && ID_CHARS.test(id);
+}
+/** `NN`: 1-based, zero-padded to two digits, or to as many as the group's size needs (100 → 001..100). */
+function sequenceNumber(index, groupSize) {
+    const width = Math.max(2, String(groupSize).length);
+    return String(index + 1).padStart(width, "0");
+}
+/** `<blueprint>-<env>-<os>-<NN>`, e.g. `fleet-management-prod-linux-01`. */
+function standaloneId(blueprint, env, os, sequence) {
+    return `${blueprint}-${env}-${os}-${sequence}`;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/labels.ts
+/** The job the Grafana Cloud "Alloy Health" integration and the alloy-mixin select on. */
+const ALLOY_JOB = "integrations/alloy";
+/** Alloy's HTTP server port (`--server.http.listen-addr` default), where its /metrics lives. */
+const ALLOY_HTTP_PORT = 12345;
+const STANDALONE_NAMESPACE = "infra";
+/**
+ * `cluster` and `k8s_cluster_name` both carry the cluster, as k8s-monitoring's destination external labels
+ * do; `collector_id` is what FM's health views key on. Never a `blueprint` label: it is not a real Alloy label.
+ */
+function baseLabels(target, extra = {}) {
+    return sortedByKey({
+        job: ALLOY_JOB,
+        namespace: target.namespace,
+        cluster: target.cluster,
+        k8s_cluster_name: target.cluster,
+        instance: target.instance,
+        collector_id: target.id,
+        os: target.os,
+        ...extra,
+    });
+}
+/** A standalone host's labels: `instance` is `<id>:12345` and the namespace is `infra`. */
+function standaloneLabels(id, os, cluster) {
+    return baseLabels({
+        id,
+        os,
+        cluster,
+        namespace: STANDALONE_NAMESPACE,
+        instance: `${id}:${ALLOY_HTTP_PORT}`,
+    });
+}
+function sortedByKey(record) {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+;// CONCATENATED MODULE: ./src/fleet/shape.ts
+
+
+
+
+function fleetShapeOf(blueprint, options = {}) {
+    const fm = blueprint.features.fleet_management;
+    return {
+        blueprint: blueprint.name,
+        version: fm.collector_version,
+        attributes: fm.attributes,
+        context: options.contextAttributes ?? {},
+        environments: blueprint.environments.map((spec) => {
+            const name = options.env ?? spec.name;
+            // The cluster label (docs/signals.md): the cluster's name with {env} replaced, else <blueprint>-<env>.
+            const cluster = spec.cluster
+                ? spec.cluster.name.replaceAll("{env}", name)
+                : `${blueprint.name}-${name}`;
+            return { declared: spec.name, name, cluster };
+        }),
+    };
+}
+/** A standalone collector of `env`, numbered `sequence` within (env, os). */
+function makeStandaloneCollector(shape, env, os, sequence, healthy) {
+    const id = standaloneId(shape.blueprint, env.name, os, sequence);
+    return {
+        id,
+        name: id,
+        os,
+        version: shape.version,
+        env: env.name,
+        kind: "standalone",
+        healthy,
+        attributes: localAttributes({
+            os,
+            version: shape.version,
+            env: env.name,
+            blueprint: shape.attributes,
+            context: shape.context,
+        }),
+        labels: standaloneLabels(id, os, env.cluster),
+    };
+}
+/** The environment a selection's `env` names: by its name in the blueprint or after the env override. */
+function findEnvironment(shape, name) {
+    return (shape.environments.find((e) => e.name === name) ?? shape.environments.find((e) => e.declared === name));
+}
+/**
+ * New standalone collectors of `env`, numbered after every collector of their (env, os) the fleet ever
+ * held, departed ones included: an ID is never used twice, so FM and Prometheus never mistake a newcomer
+ * for a collector that left. The numbers keep the width the group already has (`-07` after `-06`,
+ * `-00101` after `-00100`), and grow a digit only when they must (`-100` after `-99`).
+ */
+function joiningCollectors(shape, everyone, add, env) {
+    const joined = [];
+    for (const os of OS_ORDER) {
+        const count = add[os];
+        if (count <= 0)
+            continue;
+        const prefix = `${standaloneId(shape.blueprint, env.name, os, "")}`;
+        let last = 0;
+        let width = 2;
+        for (const c of everyone) {
+            if (c.kind !== "standalone" || !c.id.startsWith(prefix))
+                continue;
+            const digits = c.id.slice(prefix.length);
+            if (!/^\d+$/.test(digits))
+                continue;
+            last = Math.max(last, Number(digits));
+            width = Math.max(width, digits.length);
+        }
+        for (let i = 1; i <= count; i++)
+            joined.push(makeStandaloneCollector(shape, env, os, String(last + i).padStart(width, "0"), true));
+    }
+    return joined;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/selection.ts
+
+const MAY_ACT_ON = {
+    unhealthy: "healthy and running or silenced",
+    healthy: "unhealthy and running or silenced",
+    "config-error": "running without a configuration error",
+    "config-ok": "running with a configuration error",
+    silence: "running",
+    resume: "silenced or crashed",
+    crash: "running or silenced",
+    leave: "running or silenced",
+    upgrade: "running on another version",
+    join: "",
+};
+function mayActOn(action, member, view) {
+    const { life, collector } = member;
+    const reporting = life === "running" || life === "silenced";
+    switch (action.event) {
+        case "unhealthy":
+            return reporting && collector.healthy;
+        case "healthy":
+            return reporting && !collector.healthy;
+        case "config-error":
+            return life === "running" && !view.configErrors.has(collector.id);
+        case "config-ok":
+            return life === "running" && view.configErrors.has(collector.id);
+        case "silence":
+            return life === "running";
+        case "resume":
+            return life === "silenced" || life === "crashed";
+        case "crash":
+        case "leave":
+            return reporting;
+        case "upgrade":
+            return life === "running" && collector.version !== action.version;
+        case "join":
+            return false;
+    }
+}
+function selectCollectors(action, view, shape) {
+    const { select } = action;
+    const envName = select.env === undefined
+        ? undefined
+        : ((shape ? findEnvironment(shape, select.env)?.name : undefined) ?? select.env);
+    const ids = select.ids ? new Set(select.ids) : undefined;
+    const known = new Set(view.members.map((m) => m.collector.id));
+    const unknownIds = (select.ids ?? []).filter((id) => !known.has(id));
+    const matching = view.members.filter(({ collector: c }) => (select.os === undefined || c.os === select.os) &&
+        (envName === undefined || c.env === envName) &&
+        (select.kind === undefined || c.kind === select.kind) &&
+        (ids === undefined || ids.has(c.id)));
+    const eligible = matching.filter((m) => mayActOn(action, m, view));
+    const chosen = select.count === undefined ? eligible : eligible.slice(0, select.count);
+    const warnings = [];
+    if (unknownIds.length > 0)
+        warnings.push(`${unknownIds.join(", ")} ${unknownIds.length === 1 ? "is" : "are"} not in the fleet`);
+    const who = selection_describeSelect(select);
+    const { count: _count, ...filters } = select;
+    if (chosen.length === 0)
+        warnings.push(matching.length === 0
+            ? `selects nobody: ${who === "every collector" ? "the fleet has no collector" : `no collector matches ${who}`}`
+            : `selects nobody: ${matching.length === 1 ? "1 collector" : `${matching.length} collectors`} ${who === "every collector" ? "in the fleet" : `match${matching.length === 1 ? "es" : ""} ${who}`}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    else if (select.count !== undefined && chosen.length < select.count)
+        warnings.push(`selects ${chosen.length} of the ${select.count} asked: only ${chosen.length} collector${chosen.length === 1 ? "" : "s"} matching ${selection_describeSelect(filters)} ${chosen.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    return { ids: chosen.map((m) => m.collector.id), warnings, unknownIds };
+}
+/** `os linux, count 2`; `every collector` for an empty selection. */
+function selection_describeSelect(select) {
+    const parts = [];
+    if (select.os !== undefined)
+        parts.push(`os ${select.os}`);
+    if (select.env !== undefined)
+        parts.push(`env ${select.env}`);
+    if (select.kind !== undefined)
+        parts.push(`kind ${select.kind}`);
+    if (select.ids !== undefined)
+        parts.push(select.ids.length <= 3
+            ? `ids ${select.ids.join(", ")}`
+            : `${select.ids.length} ids from ${select.ids[0]}`);
+    if (select.count !== undefined)
+        parts.push(`count ${select.count}`);
+    return parts.length === 0 ? "every collector" : parts.join(", ");
+}
+
+;// CONCATENATED MODULE: ./src/runtime/timeline.ts
+/**
+ * The record of a fleet's timeline (each step or live event, when it ran, the collectors it changed, the
+ * first effect FM or Prometheus accepted) and its health counts, as the status file carries them, and the
+ * plain text `fm-fleet plan` and `fm-fleet status` print. Validated with zod on read like every record
+ * that crosses a process boundary.
+ */
+
+
+
+
+const effectRecordSchema = object({
+    ok: schemas_boolean(),
+    /** What carried it: a push, a heartbeat (GetConfig), a Register or Unregister, or nothing (at once). */
+    via: schemas_enum(["push", "heartbeat", "register", "unregister", "none"]),
+    /** Wall time it was accepted (or given up). */
+    atMs: schemas_number(),
+    /** The push's sample timestamp, for a PromQL query at exactly that moment. */
+    timestampMs: schemas_number().optional(),
+    error: schemas_string().optional(),
+});
+const timelineEntrySchema = object({
+    /** 1-based number of the blueprint step; absent for a live event. */
+    step: schemas_number().int().positive().optional(),
+    source: schemas_enum(["scenario", "live"]),
+    event: schemas_enum(SCENARIO_EVENTS),
+    /** The selection in words (`os linux, count 2`). */
+    select: schemas_string(),
+    plannedOffsetMs: schemas_number().optional(),
+    ranAtMs: schemas_number(),
+    /** Offset from ready when it ran. */
+    ranOffsetMs: schemas_number(),
+    changed: array(schemas_string()),
+    failed: array(object({ id: schemas_string(), error: schemas_string() })),
+    warnings: array(schemas_string()),
+    effect: effectRecordSchema.optional(),
+});
+const timelineRecordSchema = object({
+    /** When offsets count from (the action's `ready-at` output). */
+    readyAtMs: schemas_number().optional(),
+    /** Offsets were divided by this (the demo); 1 in a real run. */
+    timeScale: schemas_number().positive(),
+    entries: array(timelineEntrySchema),
+    /** Steps not run yet (or never, when the fleet stopped first). */
+    pending: array(object({
+        step: schemas_number().int().positive(),
+        event: schemas_enum(SCENARIO_EVENTS),
+        select: schemas_string(),
+        plannedOffsetMs: schemas_number(),
+    })),
+});
+const healthCountsSchema = object({
+    /** Running, up and without a configuration error. */
+    healthy: schemas_number().int().nonnegative(),
+    /** Running, and up=0 or reporting a configuration error. */
+    unhealthy: schemas_number().int().nonnegative(),
+    /** Silenced or crashed: no heartbeats, so FM marks them inactive after its window. */
+    inactive: schemas_number().int().nonnegative(),
+    /** Left the fleet (unregistered). */
+    departed: schemas_number().int().nonnegative(),
+});
+/** `healthy 14 · unhealthy 2 · inactive 1 · departed 1`. */
+function formatHealth(health) {
+    return `healthy ${health.healthy} · unhealthy ${health.unhealthy} · inactive ${health.inactive} · departed ${health.departed}`;
+}
+/** `+2m` for an offset from ready. */
+function formatOffset(ms) {
+    return `+${formatDuration(Math.max(0, ms))}`;
+}
+/** The timeline a blueprint would play, for `fm-fleet plan` and the action's log. */
+function formatTimelinePlan(steps) {
+    if (steps.length === 0)
+        return [];
+    const rows = steps.map((s) => [
+        String(s.index + 1),
+        formatOffset(s.step.atMs),
+        s.step.event,
+        describeStep(s),
+        abbreviate(s.ids),
+    ]);
+    const lines = align([["STEP", "AT", "EVENT", "SELECT", "COLLECTORS"], ...rows]);
+    const warnings = steps.flatMap((s) => s.warnings.map((w) => `  Warning: step ${s.index + 1} ${w}`));
+    return [
+        `Timeline (${steps.length} ${steps.length === 1 ? "step" : "steps"}, offsets from ready):`,
+        ...lines.map((l) => `  ${l}`),
+        ...warnings,
+    ];
+}
+/** What happened so far and what is still to come, for `fm-fleet status`. */
+function formatTimelineRecord(record) {
+    if (record.entries.length === 0 && record.pending.length === 0)
+        return [];
+    const rows = [
+        ...record.entries.map((e) => [
+            e.step !== undefined ? String(e.step) : "live",
+            formatOffset(e.ranOffsetMs),
+            e.event,
+            e.select,
+            e.changed.length > 0 ? abbreviate(e.changed) : "nobody",
+            describeEffect(e),
+        ]),
+        ...record.pending.map((p) => [
+            String(p.step),
+            formatOffset(p.plannedOffsetMs / record.timeScale),
+            p.event,
+            p.select,
+            "",
+            "pending",
+        ]),
+    ];
+    const ready = record.readyAtMs !== undefined ? ` (ready at ${new Date(record.readyAtMs).toISOString()})` : "";
+    return [
+        `timeline${ready}:`,
+        ...align([["STEP", "RAN", "EVENT", "SELECT", "CHANGED", "EFFECT"], ...rows]).map((l) => `  ${l}`),
+        ...record.entries.flatMap((e) => e.warnings.map((w) => `  warning: ${e.step !== undefined ? `step ${e.step}` : `live ${e.event}`} ${w}`)),
+    ];
+}
+function describeEffect(entry) {
+    if (!entry.effect)
+        return entry.changed.length > 0 ? "waiting" : "";
+    if (entry.changed.length === 0)
+        return "";
+    return effectWords(entry.effect, entry.ranAtMs);
+}
+/** `push accepted after 1.2s`: what carried a change made at `sinceMs`. */
+function effectWords(effect, sinceMs) {
+    if (!effect.ok)
+        return `not accepted${effect.error ? `: ${effect.error}` : ""}`;
+    const after = formatDuration(Math.max(0, effect.atMs - sinceMs));
+    switch (effect.via) {
+        case "push":
+            return `push accepted after ${after}`;
+        case "heartbeat":
+            return `heartbeat accepted after ${after}`;
+        case "register":
+            return "registered";
+        case "unregister":
+            return "unregistered, series closed";
+        case "none":
+            return "at once";
+    }
+}
+function describeStep(s) {
+    const { step } = s;
+    if (step.event === "join") {
+        const add = step.add ?? { linux: 0, windows: 0, darwin: 0 };
+        const parts = Object.entries(add)
+            .filter(([, n]) => n > 0)
+            .map(([os, n]) => `${os} ${n}`);
+        return `add ${parts.join(", ")}${step.select.env ? ` in env ${step.select.env}` : ""}`;
+    }
+    const extra = step.event === "upgrade"
+        ? ` → ${step.version}`
+        : step.event === "unhealthy"
+            ? ` (${step.severity ?? "critical"})`
+            : step.event === "config-error" && step.message
+                ? ` "${step.message.length > 40 ? `${step.message.slice(0, 40)}…` : step.message}"`
+                : "";
+    return `${describeSelect(step.select)}${extra}`;
+}
+function abbreviate(ids) {
+    return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 2).join(", ")} and ${ids.length - 2} more`;
+}
+function align(rows) {
+    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
+    return rows.map((row) => row
+        .map((cell, col) => cell.padEnd(widths[col]))
+        .join("  ")
+        .trimEnd());
+}
+
+;// CONCATENATED MODULE: ./src/runtime/event-request.ts
+/**
+ * A live event as it crosses from `fm-fleet event` to the background process, and the answer that comes
+ * back. Shaped as one more request of the local control channel (a `type` and the daemon's `nonce`), so
+ * any transport can carry it: the file-drop inbox (event-inbox.ts) or a socket. Everything is checked
+ * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
+ */
+
+
+
+
+
+const perOs = (max) => object({
+    linux: schemas_number().int().min(0).max(max),
+    windows: schemas_number().int().min(0).max(max),
+    darwin: schemas_number().int().min(0).max(max),
+});
+const scenarioActionSchema = object({
+    event: schemas_enum(SCENARIO_EVENTS),
+    select: object({
+        os: schemas_enum(["linux", "windows", "darwin"]).optional(),
+        env: schemas_string().min(1).optional(),
+        kind: schemas_enum(["standalone", "k8s"]).optional(),
+        ids: array(schemas_string().min(1)).min(1).optional(),
+        count: schemas_number().int().positive().optional(),
+    }),
+    severity: schemas_enum(SEVERITIES).optional(),
+    message: schemas_string().min(1).max(1000).optional(),
+    add: perOs(MAX_JOIN_PER_OS).optional(),
+    version: schemas_string().regex(UPGRADE_VERSION_RE).optional(),
+});
+const scenarioStepSchema = scenarioActionSchema.extend({ atMs: schemas_number().nonnegative() });
+const eventRequestSchema = object({
+    type: literal("event"),
+    /** The nonce of the background process the caller means (from its status file). */
+    nonce: schemas_string(),
+    /** Names the request and its answer. */
+    id: schemas_uuid(),
+    /** Wall time the caller sent it, and after which it stops waiting: a request read later is stale. */
+    sentAtMs: schemas_number(),
+    expiresAtMs: schemas_number(),
+    action: scenarioActionSchema,
+});
+const event_request_eventAnswerSchema = union([
+    object({
+        ok: literal(true),
+        event: schemas_enum(SCENARIO_EVENTS),
+        /** The collectors it changed, in roster order (for join: the new ones). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+        /** The first effect FM or Prometheus accepted. */
+        effect: effectRecordSchema,
+    }),
+    object({
+        ok: literal(false),
+        error: schemas_string(),
+        /** Collectors it changed all the same (the change went through, its effect was not confirmed). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+    }),
+]);
+function createEventHandler(options) {
+    const clock = options.clock ?? clock_systemClock;
+    const refuse = (error) => ({ ok: false, error, ids: [], warnings: [] });
+    return async (raw) => {
+        const parsed = eventRequestSchema.safeParse(raw);
+        if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+            return refuse(`malformed event request${where}: ${issue?.message ?? "invalid"}`);
+        }
+        const request = parsed.data;
+        if (request.nonce !== options.nonce)
+            return refuse("this request is for another fleet: its nonce is not the one this background process was started with");
+        const now = clock.now();
+        if (now > request.expiresAtMs)
+            return refuse(`stale event request: sent at ${new Date(request.sentAtMs).toISOString()}, its sender stopped waiting at ${new Date(request.expiresAtMs).toISOString()}; nothing was changed`);
+        const wait = new AbortController();
+        const timer = setTimeout(() => wait.abort(new Error("the sender's wait ran out")), request.expiresAtMs - now);
+        try {
+            const applied = await options.player.apply(request.action, { signal: wait.signal });
+            const { entry } = applied;
+            if (entry.changed.length === 0) {
+                const why = [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)].join("; ");
+                return { ok: false, error: why || "nothing was selected", ids: [], warnings: entry.warnings };
+            }
+            const effect = await applied.effect;
+            if (!effect.ok)
+                return {
+                    ok: false,
+                    error: `applied to ${entry.changed.length} collector(s), but its first effect was not accepted: ${effect.error ?? "unknown reason"}`,
+                    ids: entry.changed,
+                    warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)],
+                };
+            return {
+                ok: true,
+                event: entry.event,
+                ids: entry.changed,
+                warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id} failed: ${f.error}`)],
+                effect,
+            };
+        }
+        catch (err) {
+            return refuse(errors_describeError(err));
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/config.ts
 /**
  * The records that cross a process boundary: the fleet configuration handed to the background process on
  * stdin, and the roster file post cleans up from. Validated with zod on read, because a file written by
  * another version of the action, or truncated by a crash, must fail loudly rather than half-work.
  */
+
+
+
 
 const collectorSchema = object({
     id: schemas_string(),
@@ -49343,6 +49997,17 @@ const collectorSchema = object({
     healthy: schemas_boolean(),
     attributes: record(schemas_string(), schemas_string()),
     labels: record(schemas_string(), schemas_string()),
+});
+/** A timeline step as the background process plays it (fleet/scenario.ts PlayedStep). */
+const playedStepSchema = scenarioStepSchema.extend({
+    part: object({ ids: array(schemas_string()), joining: array(collectorSchema).optional() }).optional(),
+});
+const fleetShapeSchema = object({
+    blueprint: schemas_string(),
+    version: schemas_string(),
+    attributes: record(schemas_string(), schemas_string()),
+    context: record(schemas_string(), schemas_string()),
+    environments: array(object({ declared: schemas_string(), name: schemas_string(), cluster: schemas_string() })),
 });
 /** Everything the engine needs except secrets. Safe to write to a file. */
 const fleetConfigSchema = object({
@@ -49356,10 +50021,29 @@ const fleetConfigSchema = object({
     maxLifetimeMs: schemas_number().int().positive(),
     fm: object({ url: schemas_string(), stackId: schemas_string() }).nullable(),
     prom: object({ url: schemas_string(), user: schemas_string(), tenant: schemas_string().optional() }).nullable(),
+    /**
+     * This start's `fake.run` (fleet/run-marker.ts), already in every collector's attributes: cleanup, inline
+     * in post too, touches only FM records that still carry it.
+     */
+    runMarker: schemas_string(),
+    /** After UnregisterCollector: delete the records (absent: delete) or leave them listed as inactive. */
+    cleanup: schemas_enum(["delete", "unregister"]).optional(),
+    /** Before registering, delete leftovers of this repository (action input `sweep`). */
+    sweep: object({ repository: schemas_string(), olderThanMs: schemas_number().int().nonnegative() }).optional(),
+    /** Set when the fleet is one part of a larger roster. */
+    shard: object({ index: schemas_number().int(), count: schemas_number().int(), rosterSize: schemas_number().int() })
+        .optional(),
+    /** Where unhealthy collectors fire alerts; absent: no alert is posted. */
+    alertmanager: object({ url: schemas_string(), user: schemas_string() }).optional(),
+    /** How new collectors are made (live and scenario joins); absent in a config written before timelines. */
+    shape: fleetShapeSchema.optional(),
+    /** The blueprint's timeline, offsets from ready. */
+    scenario: array(playedStepSchema).optional(),
 });
 const fleetSecretsSchema = object({
     fmToken: schemas_string().optional(),
     promToken: schemas_string().optional(),
+    alertmanagerToken: schemas_string().optional(),
 });
 /** What main writes to the background process's stdin: one JSON document, then EOF. */
 const daemonHandoffSchema = object({
@@ -49373,13 +50057,18 @@ const daemonHandoffSchema = object({
     /** Last sample timestamp a previous process wrote: new samples must be later. */
     notBeforeMs: schemas_number().optional(),
 });
+/** A run marker for a start from this environment (fleet/run-marker.ts), with 8 random hex digits. */
+function newRunMarker(env) {
+    return runMarkerFromEnv(env, randomBytes(4).toString("hex"));
+}
 /** Splits settings into the config (safe to write to a file) and the secrets (stdin and a 0600 file only). */
-function buildFleetConfig(settings, roster, fleetStartMs) {
-    const { fm, prom } = settings.credentials;
+function buildFleetConfig(settings, roster, fleetStartMs, start = {}) {
+    const { fm, prom, alertmanager } = settings.credentials;
+    const runMarker = start.runMarker ?? newRunMarker({});
     return {
         config: {
             blueprint: roster.blueprint,
-            collectors: roster.collectors.map((c) => ({ ...c })),
+            collectors: roster.collectors.map((c) => withRunMarker(c, runMarker)),
             fleetStartMs,
             intervalMs: settings.intervalMs,
             heartbeatIntervalMs: settings.heartbeatIntervalMs,
@@ -49387,48 +50076,105 @@ function buildFleetConfig(settings, roster, fleetStartMs) {
             maxLifetimeMs: settings.maxLifetimeMs,
             fm: fm ? { url: fm.url, stackId: fm.stackId } : null,
             prom: prom ? { url: prom.url, user: prom.user, ...(prom.tenant ? { tenant: prom.tenant } : {}) } : null,
+            runMarker,
+            cleanup: settings.cleanup ?? "delete",
+            ...(start.sweep ? { sweep: { ...start.sweep } } : {}),
+            ...(roster.shard ? { shard: { ...roster.shard } } : {}),
+            ...(alertmanager ? { alertmanager: { url: alertmanager.url, user: alertmanager.user } } : {}),
+            ...(start.shape ? { shape: fleetShapeSchema.parse(start.shape) } : {}),
+            ...(start.scenario && start.scenario.length > 0
+                ? { scenario: z.array(playedStepSchema).parse(start.scenario) }
+                : {}),
         },
-        secrets: { ...(fm ? { fmToken: fm.token } : {}), ...(prom?.token ? { promToken: prom.token } : {}) },
+        secrets: {
+            ...(fm ? { fmToken: fm.token } : {}),
+            ...(prom?.token ? { promToken: prom.token } : {}),
+            ...(alertmanager ? { alertmanagerToken: alertmanager.token } : {}),
+        },
+    };
+}
+/** The secrets and users of a saved fleet, for scrubbing and masking: every token and every Basic-auth user. */
+function savedSecretValues(config, secrets) {
+    return {
+        secrets: [secrets?.fmToken, secrets?.promToken, secrets?.alertmanagerToken].filter((s) => !!s),
+        users: [config?.fm?.stackId, config?.prom?.user, config?.alertmanager?.user].filter((s) => !!s),
     };
 }
 
-;// CONCATENATED MODULE: ./src/runtime/budget.ts
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/transport/linked-signal.ts
 /**
- * How long cleanup may take. Unregistering goes through the client's rate limit (one call per collector),
- * so a fixed budget that suits 19 collectors would cut a 1,000-collector fleet's cleanup short at 15 req/s
- * (67 s of calls). The budget grows with the roster: 30 s of slack plus 1.5× the paced time.
+ * An AbortSignal that aborts when any parent does, or at a monotonic time on an injected Clock (so fake
+ * time drives it in tests). Unlike AbortSignal.any, it lets go of its parents when disposed: on Node 20,
+ * signals made by AbortSignal.any([longLived]) are never collected (about 1 KB each), which a heartbeat
+ * loop making hundreds a second cannot afford.
  */
-const SLACK_MS = 30_000;
-/** Post waits this much longer than the daemon's own budget before it steps in. */
-const STOP_MARGIN_MS = 30_000;
-function cleanupBudgetMs(collectors, fmRatePerSecond) {
-    return SLACK_MS + Math.ceil((collectors / fmRatePerSecond) * 1000 * 1.5);
-}
-function stopWaitMs(collectors, fmRatePerSecond) {
-    return cleanupBudgetMs(collectors, fmRatePerSecond) + STOP_MARGIN_MS;
-}
 
-;// CONCATENATED MODULE: ./src/core/version.ts
-/** The product version, sent as `User-Agent: fm-action/<version>` (SPEC section 5). Kept in step with package.json by a test. */
-const VERSION = "0.1.0";
-const USER_AGENT = `fm-action/${VERSION}`;
+class DeadlineError extends Error {
+    name = "DeadlineError";
+}
+function linkedSignal(parents, deadline) {
+    const controller = new AbortController();
+    // A fan-out point: every call of a sweep may listen to it, so Node's 10-listener warning does not apply.
+    (0,external_node_events_.setMaxListeners)(0, controller.signal);
+    const attached = [];
+    const timer = new AbortController();
+    const dispose = () => {
+        timer.abort();
+        for (const { parent, onAbort } of attached)
+            parent.removeEventListener("abort", onAbort);
+        attached.length = 0;
+    };
+    for (const parent of parents) {
+        if (!parent)
+            continue;
+        if (parent.aborted) {
+            controller.abort(parent.reason);
+            break;
+        }
+        const onAbort = () => controller.abort(parent.reason);
+        parent.addEventListener("abort", onAbort, { once: true });
+        attached.push({ parent, onAbort });
+    }
+    if (deadline && !controller.signal.aborted) {
+        const { clock, atMs, what = "the deadline" } = deadline;
+        clock.sleep(Math.max(0, atMs - clock.monotonic()), timer.signal).then(() => controller.abort(new DeadlineError(`${what} passed`)), () => undefined);
+    }
+    return { signal: controller.signal, dispose };
+}
 
 ;// CONCATENATED MODULE: ./src/transport/backoff.ts
 const DEFAULT_RETRY_POLICY = { baseMs: 250, capMs: 10_000 };
 /**
+ * The longest wait a Retry-After can impose. Servers ask for seconds; a value of days is a bug or an attack,
+ * and honouring it froze every later push for the rest of a run (and Register for 11 days).
+ */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/**
  * The wait before retry number `attempt` (1 = the first retry). A server's Retry-After is a floor, not a
- * ceiling: retrying sooner than it asked only earns another refusal.
+ * ceiling: retrying sooner than it asked only earns another refusal. The floor itself is capped at
+ * MAX_RETRY_AFTER_MS.
  */
 function backoffDelay(attempt, policy, random, retryAfterMs) {
     const exponent = Math.max(0, Math.floor(attempt) - 1);
     // 2 ** exponent overflows to Infinity for huge attempts; min() keeps the ceiling at capMs all the same.
     const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** exponent);
     const jittered = Math.floor(random() * ceiling);
-    return Math.max(jittered, retryAfterMs ?? 0);
+    return Math.max(jittered, cappedRetryAfter(retryAfterMs ?? 0));
+}
+/** A Retry-After wait as this client honours it: at most MAX_RETRY_AFTER_MS. */
+function cappedRetryAfter(retryAfterMs) {
+    return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
+}
+/** Why a call gave up when the server's Retry-After (`askedMs`, as asked) ends past the caller's deadline. */
+function retryAfterGiveUpMessage(askedMs) {
+    return `server asked to wait ${Math.round(askedMs / 1000)} s; giving up at the deadline`;
 }
 /**
  * Reads a Retry-After header (RFC 9110 section 10.2.3): either delay-seconds or an HTTP-date. Returns the
- * wait in ms from `nowMs`, 0 for a date in the past, and undefined when the header is absent or unreadable.
+ * wait in ms from `nowMs` as the server asked it (uncapped, so messages can say what it asked; waits go
+ * through cappedRetryAfter), 0 for a date in the past, and undefined when the header is absent or unreadable.
  */
 function parseRetryAfter(value, nowMs) {
     if (value === undefined)
@@ -49436,8 +50182,9 @@ function parseRetryAfter(value, nowMs) {
     const text = value.trim();
     if (text === "")
         return undefined;
+    // Hundreds of digits read as Infinity; keep the wait a finite number.
     if (/^\d+$/.test(text))
-        return Number(text) * 1000;
+        return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER);
     // A date needs a letter (a weekday or month name); this keeps Date.parse from reading stray numbers.
     if (!/[a-z]/i.test(text))
         return undefined;
@@ -49447,54 +50194,339 @@ function parseRetryAfter(value, nowMs) {
     return Math.max(0, at - nowMs);
 }
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/transport/endpoint.ts
+;// CONCATENATED MODULE: ./src/transport/retry.ts
 /**
- * Where and as whom to connect. SPEC section 9: credentials never travel in clear text, so plain http:// is
- * allowed only to loopback hosts (the local emulator and receiver).
+ * Retry as a wrapper around a send that returns an outcome (STYLE.md habit 5, after OpenTelemetry's
+ * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
  */
 
 
-
 /**
- * Parses `raw` as an http(s) base URL for the variable or input `name` (e.g. `GC_FM_URL`, `fm-url`), or
- * throws a CredentialsError that names it.
+ * Calls `send(1)`, then `send(2)`, … while it returns a retryable outcome, sleeping a jittered backoff in
+ * between. Returns the first success or failure, or the last retryable outcome when the attempts, the
+ * deadline or the signal run out. A `send` that throws is a bug, not a transient error: it propagates.
  */
-function validateEndpoint(raw, name) {
-    const text = raw.trim();
-    if (text === "")
-        throw new CredentialsError(`${name} is empty: set it to the https:// URL of the service`);
-    let url;
-    try {
-        url = new URL(text);
+async function withRetry(send, options = {}) {
+    const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+    const clock = options.clock ?? clock_systemClock;
+    const random = options.random ?? Math.random;
+    const maxAttempts = policy.maxAttempts ?? Number.POSITIVE_INFINITY;
+    for (let attempt = 1;; attempt++) {
+        const outcome = await send(attempt);
+        if (outcome.kind !== "retryable")
+            return outcome;
+        if (attempt >= maxAttempts || options.signal?.aborted)
+            return outcome;
+        const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
+        // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
+        // nothing to gain from an attempt that starts too late.
+        if (options.deadlineMs !== undefined && clock.monotonic() + delayMs >= options.deadlineMs) {
+            // Say so when it is the server that asked for the wait: "no answer" would be untrue.
+            const askedPastDeadline = outcome.retryAfterMs !== undefined && clock.monotonic() + outcome.retryAfterMs >= options.deadlineMs;
+            return askedPastDeadline
+                ? { ...outcome, gaveUp: retryAfterGiveUpMessage(outcome.retryAfterMs) }
+                : outcome;
+        }
+        options.onRetry?.({ attempt, delayMs, error: outcome.error });
+        try {
+            await clock.sleep(delayMs, options.signal);
+        }
+        catch {
+            return outcome;
+        }
     }
-    catch {
-        throw new CredentialsError(`${name} is not a URL: "${maskPatterns(text)}"`);
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:")
-        throw new CredentialsError(`${name} must be an https:// URL, got the scheme "${url.protocol}"`);
-    if (url.username !== "" || url.password !== "")
-        throw new CredentialsError(`${name} must not hold credentials (user:password@); pass them in their own variables or inputs`);
-    if (url.protocol === "http:" && !isLoopbackHost(url.hostname))
-        throw new CredentialsError(`${name} uses plain http:// to ${url.hostname}, which would send credentials in clear text; ` +
-            `use https:// (http:// is allowed only for loopback hosts such as 127.0.0.1 and localhost)`);
-    return url;
 }
-/** localhost, 127.0.0.0/8 and ::1. `hostname` is as URL gives it: IPv6 in brackets. */
-function isLoopbackHost(hostname) {
-    const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-    if (host === "localhost")
-        return true;
-    if (isIP(host) === 4)
-        return host.startsWith("127.");
-    if (isIP(host) === 6)
-        return host === "::1" || host === "0:0:0:0:0:0:0:1";
+
+;// CONCATENATED MODULE: ./src/transport/call-policy.ts
+
+
+
+/** Runs `attempt` under `policy`; resolves with the first success or failure, or the last retryable outcome. */
+async function callWithPolicy(attempt, options) {
+    const { policy, clock, limits } = options;
+    const { deadlineMs } = limits;
+    // The deadline timer only serves to end a wait for a rate-limit token; backoffs and attempts check the
+    // deadline themselves, so a call without a limiter arms no timer.
+    const wait = linkedSignal([limits.signal, ...(options.stops ?? [])], deadlineMs === undefined || !policy.rateLimiter ? undefined : { clock, atMs: deadlineMs });
+    const fail = (message, cause) => ({
+        kind: "failure",
+        error: new Error(message, cause === undefined ? undefined : { cause }),
+    });
+    try {
+        return await withRetry(async (number) => {
+            if (deadlineMs !== undefined && clock.monotonic() >= deadlineMs)
+                return fail("the deadline passed");
+            if (wait.signal.aborted)
+                return fail(`stopped: ${errors_describeError(wait.signal.reason)}`);
+            if (policy.rateLimiter) {
+                try {
+                    await policy.rateLimiter.acquire(wait.signal);
+                }
+                catch (err) {
+                    return fail(err instanceof DeadlineError ? "no rate-limit token before the deadline" : errors_describeError(err), err);
+                }
+            }
+            let timeoutMs = policy.timeoutMs;
+            if (deadlineMs !== undefined) {
+                const remainingMs = deadlineMs - clock.monotonic();
+                if (remainingMs <= 0)
+                    return fail("the deadline passed");
+                timeoutMs = Math.min(timeoutMs, remainingMs);
+            }
+            return attempt({ number, timeoutMs: Math.max(1, Math.ceil(timeoutMs)), signal: wait.signal });
+        }, {
+            policy: policy.retry,
+            clock,
+            random: options.random,
+            signal: wait.signal,
+            ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+            ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        });
+    }
+    finally {
+        wait.dispose();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/transport/rate-limit.ts
+/**
+ * A client-side token bucket. FM shares one `requests_per_second:collector` budget (20 req/s by default)
+ * between RegisterCollector and GetConfig per stack (SPEC section 5, FM collector API docs); the client stays
+ * below it (default 15 req/s) so a fleet never trips the server's limiter.
+ *
+ * Waiters queue first come, first served behind one pacing loop; a waiter that gives up (its signal aborts)
+ * leaves the queue without spending a token, so an overloaded fleet drops late calls instead of piling up
+ * a backlog that makes every later call late too.
+ */
+
+// Tokens are fractional; this absorbs floating-point dust so a full token is not missed by 1e-15.
+const EPSILON = 1e-9;
+function createTokenBucket(options) {
+    const { ratePerSecond } = options;
+    const burst = options.burst ?? 1;
+    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
+        throw new RangeError(`rate must be a positive number of requests per second, got ${ratePerSecond}`);
+    if (!(burst >= 1) || !Number.isInteger(burst))
+        throw new RangeError(`burst must be a whole number of at least 1, got ${burst}`);
+    const clock = options.clock ?? clock_systemClock;
+    const intervalMs = 1000 / ratePerSecond;
+    let tokens = burst;
+    let refilledAt = clock.monotonic();
+    const waiters = [];
+    let pacing = false;
+    const refill = () => {
+        const now = clock.monotonic();
+        tokens = Math.min(burst, tokens + (now - refilledAt) / intervalMs);
+        refilledAt = now;
+    };
+    // The one loop that hands out tokens to queued waiters, sleeping until the next token is due.
+    const pace = async () => {
+        pacing = true;
+        try {
+            while (waiters.length > 0) {
+                refill();
+                if (tokens >= 1 - EPSILON) {
+                    tokens = Math.max(0, tokens - 1);
+                    const waiter = waiters.shift();
+                    waiter.signal?.removeEventListener("abort", waiter.onAbort);
+                    waiter.resolve();
+                }
+                else {
+                    // Whole milliseconds, rounded up: a clock in ms since 1970 cannot move by less, and rounding up keeps
+                    // the rate at or just under the limit (15/s paces at 67 ms, 14.9/s), never over it.
+                    await clock.sleep(Math.max(1, Math.ceil((1 - tokens) * intervalMs)));
+                }
+            }
+        }
+        finally {
+            pacing = false;
+        }
+    };
+    return {
+        acquire(signal) {
+            if (signal?.aborted)
+                return Promise.reject(abortReason(signal));
+            refill();
+            if (waiters.length === 0 && tokens >= 1 - EPSILON) {
+                tokens = Math.max(0, tokens - 1);
+                return Promise.resolve();
+            }
+            return new Promise((resolve, reject) => {
+                const waiter = {
+                    resolve,
+                    signal,
+                    onAbort: () => {
+                        const at = waiters.indexOf(waiter);
+                        if (at >= 0)
+                            waiters.splice(at, 1);
+                        reject(abortReason(signal));
+                    },
+                };
+                signal?.addEventListener("abort", waiter.onAbort, { once: true });
+                waiters.push(waiter);
+                if (!pacing)
+                    void pace();
+            });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/version.ts
+/** The product version, sent as `User-Agent: fm-action/<version>` (SPEC section 5). Kept in step with package.json by a test. */
+const VERSION = "0.1.0";
+const USER_AGENT = `fm-action/${VERSION}`;
+
+;// CONCATENATED MODULE: ./src/transport/delivery.ts
+/**
+ * Whether a request that got no answer may still have reached the server. A refused or unresolvable
+ * connection sent nothing, so FM cannot hold a collector it registered and Mimir cannot hold a sample it
+ * carried; a timeout or a reset after the request went out may have delivered it. Cleanup uses the
+ * difference: it owes an Unregister or a stale marker only for what may have arrived.
+ */
+const NOT_SENT_CODES = new Set([
+    "ECONNREFUSED",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    // undici's connect timeout: the TCP (or TLS) connection never opened.
+    "UND_ERR_CONNECT_TIMEOUT",
+]);
+/** True when `err` (or an error in its cause chain) says no byte of the request left this machine. */
+function wasNotSent(err) {
+    for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+        const code = e.code;
+        if (typeof code === "string" && NOT_SENT_CODES.has(code))
+            return true;
+    }
     return false;
 }
+
+;// CONCATENATED MODULE: ./src/transport/endpoint.ts
+/** How the transports authenticate to FM and remote write: HTTP Basic auth. */
 /** The value of an `Authorization` header for HTTP Basic auth (RFC 7617). Never log it. */
 function basicAuth(user, password) {
     return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+}
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./src/transport/http.ts
+/**
+ * The one HTTP client of the process: an undici Agent with keep-alive and a bounded pool per origin, shared
+ * by the FM client and the remote-write pusher. It is owned and closed explicitly, so a finished process
+ * exits by itself (STYLE.md habit 8).
+ */
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * 1 MiB: remote-write answers are empty or a line of text, FM answers other than GetConfig are a few hundred
+ * bytes, and error bodies are only ever quoted truncated. A server that sends more is broken or hostile;
+ * reading it whole let an endless body take the process to gigabytes.
+ */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * An answer whose body passed the cap. The status line did arrive, so it is kept: a caller can still tell a
+ * 503 from a 200 when deciding whether to retry.
+ */
+class ResponseTooLargeError extends Error {
+    target;
+    status;
+    headers;
+    limitBytes;
+    name = "ResponseTooLargeError";
+    constructor(target, status, headers, limitBytes) {
+        super(`response too large (over ${limitBytes} bytes) from ${target} with status ${status}`);
+        this.target = target;
+        this.status = status;
+        this.headers = headers;
+        this.limitBytes = limitBytes;
+    }
+}
+function createHttpTransport(options = {}) {
+    const agent = new undici/* Agent */.g6({
+        connections: options.connections ?? 16,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    });
+    const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const defaultMaxBodyBytes = options.defaultMaxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    let closing;
+    return {
+        async request(req) {
+            const url = new URL(req.url);
+            // Named for errors: origin and path only, since a query string could carry something sensitive.
+            const target = `${url.origin}${url.pathname}`;
+            const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
+            const controller = new AbortController();
+            const timer = setTimeout(() => controller.abort(timeoutError(target, timeoutMs)), timeoutMs);
+            const onCallerAbort = () => controller.abort(req.signal?.reason);
+            if (req.signal?.aborted)
+                onCallerAbort();
+            req.signal?.addEventListener("abort", onCallerAbort, { once: true });
+            try {
+                const res = await agent.request({
+                    origin: url.origin,
+                    path: `${url.pathname}${url.search}`,
+                    method: req.method,
+                    headers: req.headers,
+                    body: req.body,
+                    signal: controller.signal,
+                });
+                const headers = flattenHeaders(res.headers);
+                // The timeout covers the body too (the controller aborts the stream): a server that stalls or
+                // trickles mid-body is as dead as one that never answers.
+                const body = await readCapped(res.body, req.maxBodyBytes ?? defaultMaxBodyBytes, () => {
+                    const err = new ResponseTooLargeError(target, res.statusCode, headers, req.maxBodyBytes ?? defaultMaxBodyBytes);
+                    // Aborting closes the connection: the rest of the body is never read.
+                    controller.abort(err);
+                    return err;
+                }, headers["content-length"]);
+                return { status: res.statusCode, headers, body };
+            }
+            catch (err) {
+                if (controller.signal.aborted && controller.signal.reason instanceof Error)
+                    throw controller.signal.reason;
+                const reason = err instanceof Error ? err.message : String(err);
+                throw new Error(`no answer from ${target}: ${reason}`, { cause: err });
+            }
+            finally {
+                clearTimeout(timer);
+                req.signal?.removeEventListener("abort", onCallerAbort);
+            }
+        },
+        close() {
+            closing ??= agent.close();
+            return closing;
+        },
+    };
+}
+/**
+ * Reads a body chunk by chunk and stops as soon as it passes `limit` bytes, so at most `limit` bytes are
+ * held whatever the server sends. A declared Content-Length over the limit is refused before reading.
+ */
+async function readCapped(stream, limit, tooLarge, contentLength) {
+    if (contentLength !== undefined && Number(contentLength) > limit)
+        throw tooLarge();
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of stream) {
+        size += chunk.length;
+        if (size > limit)
+            throw tooLarge();
+        chunks.push(chunk);
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+function timeoutError(target, timeoutMs) {
+    const err = new Error(`no answer from ${target} within ${timeoutMs} ms`);
+    err.name = "TimeoutError";
+    return err;
+}
+function flattenHeaders(headers) {
+    const out = {};
+    for (const [name, value] of Object.entries(headers))
+        out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/fm/connect.ts
@@ -49579,6 +50611,24 @@ function isFatalCode(code) {
 
 
 
+
+
+
+/**
+ * The body cap for GetConfig answers, which carry a collector's whole Alloy configuration (every other FM
+ * answer is a few hundred bytes and keeps the transport's 1 MiB default). 4 MiB is far above any real
+ * configuration assembled from pipelines, and small enough that the 16 connections a fleet keeps to FM
+ * (transport/http.ts) hold at most 64 MiB of answers at once, whatever a server sends.
+ */
+const GET_CONFIG_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * FM's `hash` is opaque, and each collector echoes it on every GetConfig (grafana/alloy-remote-config
+ * `collector.proto`; Alloy `internal/service/remotecfg`). Real ones are short hex digests (64 chars for a
+ * sha256); a longer one is refused rather than echoed, so a server cannot make every later request large.
+ */
+const MAX_ECHOED_HASH_CHARS = 256;
+/** Timeout of one FM call (docs/fm-protocol.md#collector-api). */
+const DEFAULT_CALL_TIMEOUT_MS = 15_000;
 const SERVICE = {
     collector: "collector.v1.CollectorService",
     tenant: "tenant.v1.TenantService",
@@ -49586,17 +50636,25 @@ const SERVICE = {
 function createFmClient(options) {
     // connect-go's client trims trailing slashes before appending the procedure (collector.connect.go).
     const base = String(options.baseUrl).replace(/\/+$/, "");
-    const timeoutMs = options.timeoutMs ?? 15_000;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     const scrub = options.scrub ?? createScrubber([options.token], [options.stackId]);
+    const logger = options.logger ?? silentLogger;
+    let hashRefusalLogged = false;
+    const refuseHash = (length) => {
+        if (hashRefusalLogged)
+            return;
+        hashRefusalLogged = true;
+        logger.warn(`FM sent a config hash of ${length} chars; hashes over ${MAX_ECHOED_HASH_CHARS} chars are not echoed back, so collectors ask for their whole config on every heartbeat (said once)`, "FM answer refused");
+    };
     const headers = {
         "content-type": "application/json",
         "connect-protocol-version": "1",
         authorization: basicAuth(options.stackId, options.token),
         "user-agent": USER_AGENT,
     };
-    async function call({ service, procedure, message, decode, collectorId, callOptions, }) {
-        const fail = (code, status, text, retryAfterMs) => {
-            const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId);
+    async function call({ service, procedure, message, decode, collectorId, callOptions, maxBodyBytes, }) {
+        const fail = (code, status, text, retryAfterMs, notSent = false) => {
+            const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId, notSent);
             return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
         };
         let response;
@@ -49607,15 +50665,23 @@ function createFmClient(options) {
                 headers,
                 body: JSON.stringify(message),
                 timeoutMs: callOptions?.timeoutMs ?? timeoutMs,
+                ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
                 signal: callOptions?.signal,
             });
         }
         catch (err) {
+            // An answer came, but too large to read: judge it by its status as any other answer. A 200 too large
+            // to read is not worth retrying: the same request gets the same answer.
+            if (err instanceof ResponseTooLargeError) {
+                const code = err.status === 200 ? "internal" : codeFromHttpStatus(err.status);
+                const retryAfterMs = parseRetryAfter(err.headers["retry-after"], Date.now());
+                return fail(code, err.status, err.message, retryAfterMs);
+            }
             const text = err instanceof Error ? err.message : String(err);
             if (callOptions?.signal?.aborted)
                 return fail("canceled", 0, text);
             // No answer: a timeout is deadline_exceeded, anything else a network error; both are transient.
-            return fail(err instanceof Error && err.name === "TimeoutError" ? "deadline_exceeded" : "unavailable", 0, text);
+            return fail(err instanceof Error && err.name === "TimeoutError" ? "deadline_exceeded" : "unavailable", 0, text, undefined, wasNotSent(err));
         }
         const text = new TextDecoder().decode(response.body);
         if (response.status !== 200) {
@@ -49652,9 +50718,10 @@ function createFmClient(options) {
                 ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
                 ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),
             },
-            decode: decodeGetConfig,
+            decode: (json) => decodeGetConfig(json, refuseHash),
             collectorId: c.id,
             callOptions: getOptions,
+            maxBodyBytes: GET_CONFIG_MAX_BODY_BYTES,
         }),
         unregister: (id, callOptions) => call({
             service: "collector",
@@ -49664,11 +50731,34 @@ function createFmClient(options) {
             collectorId: id,
             callOptions,
         }),
-        listCollectors: (callOptions) => call({
+        listCollectors: (matchers = [], callOptions) => call({
             service: "collector",
             procedure: "ListCollectors",
-            message: {},
+            message: matchers.length > 0 ? { matchers } : {},
             decode: decodeCollectors,
+            callOptions,
+        }),
+        getCollector: (id, callOptions) => call({
+            service: "collector",
+            procedure: "GetCollector",
+            message: { id },
+            decode: (json) => decodeCollector(isRecord(json) ? json : {}),
+            collectorId: id,
+            callOptions,
+        }),
+        deleteCollector: (id, callOptions) => call({
+            service: "collector",
+            procedure: "DeleteCollector",
+            message: { id },
+            decode: () => undefined,
+            collectorId: id,
+            callOptions,
+        }),
+        bulkDeleteCollectors: (ids, callOptions) => call({
+            service: "collector",
+            procedure: "BulkDeleteCollectors",
+            message: { ids },
+            decode: () => undefined,
             callOptions,
         }),
         getLimits: (callOptions) => call({
@@ -49680,18 +50770,29 @@ function createFmClient(options) {
         }),
     };
 }
-/** proto3 JSON omits defaults: a missing field is "" or false, never an error. */
-function decodeGetConfig(json) {
+/**
+ * proto3 JSON omits defaults: a missing field is "" or false, never an error. A hash over
+ * MAX_ECHOED_HASH_CHARS is treated as no hash (`refuseHash` hears of it), as Alloy treats an empty one.
+ */
+function decodeGetConfig(json, refuseHash = () => undefined) {
     const o = isRecord(json) ? json : {};
+    let hash = typeof o.hash === "string" ? o.hash : "";
+    if (hash.length > MAX_ECHOED_HASH_CHARS) {
+        refuseHash(hash.length);
+        hash = "";
+    }
     return {
         ...(typeof o.content === "string" && o.content !== "" ? { content: o.content } : {}),
-        ...(typeof o.hash === "string" && o.hash !== "" ? { hash: o.hash } : {}),
+        ...(hash !== "" ? { hash } : {}),
         notModified: o.notModified === true,
     };
 }
 function decodeCollectors(json) {
     const list = isRecord(json) && Array.isArray(json.collectors) ? json.collectors : [];
-    return list.filter(isRecord).map((c) => ({
+    return list.filter(isRecord).map(decodeCollector);
+}
+function decodeCollector(c) {
+    return {
         id: typeof c.id === "string" ? c.id : "",
         ...(typeof c.name === "string" ? { name: c.name } : {}),
         localAttributes: stringMap(c.localAttributes),
@@ -49700,7 +50801,7 @@ function decodeCollectors(json) {
         ...(typeof c.createdAt === "string" ? { createdAt: c.createdAt } : {}),
         ...(typeof c.updatedAt === "string" ? { updatedAt: c.updatedAt } : {}),
         ...(typeof c.markedInactiveAt === "string" ? { markedInactiveAt: c.markedInactiveAt } : {}),
-    }));
+    };
 }
 function isRecord(value) {
     return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -49711,85 +50812,1151 @@ function stringMap(value) {
     return Object.fromEntries(Object.entries(value).filter((e) => typeof e[1] === "string"));
 }
 
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
-;// CONCATENATED MODULE: ./src/transport/linked-signal.ts
+;// CONCATENATED MODULE: ./src/fm/management.ts
 /**
- * An AbortSignal that aborts when any parent does, or at an absolute time on an injected Clock (so fake
- * time drives it in tests). Unlike AbortSignal.any, it lets go of its parents when disposed: on Node 20,
- * signals made by AbortSignal.any([longLived]) are never collected (about 1 KB each), which a heartbeat
- * loop making hundreds a second cannot afford.
+ * FM's management calls as cleanup and sweep make them (docs/fm-protocol.md#management-api): ListCollectors
+ * by matchers, GetCollector, DeleteCollector and BulkDeleteCollectors. They have a rate limit of their own,
+ * 3 req/s per stack (docs/fm-protocol.md#rate-limits), so they go through a token bucket of their own and
+ * never take a token a heartbeat needs; retries and deadlines follow the shared call policy
+ * (transport/call-policy.ts), and errors are the client's FmApiError.
+ *
+ * BulkDeleteCollectors is atomic: one ID FM does not know fails the whole request with not_found and
+ * deletes nothing (grafana/fleet-management-api `api/collector/v1/collector.proto`). So deleting a set
+ * falls back to one DeleteCollector per ID after a not_found, where not_found means already gone.
  */
 
-class DeadlineError extends Error {
-    name = "DeadlineError";
+
+
+
+
+/** FM's limit for collector-service calls but Register and GetConfig (docs/fm-protocol.md#rate-limits). */
+const MANAGEMENT_RATE_PER_SECOND = 3;
+/**
+ * IDs per BulkDeleteCollectors request. FM publishes no limit; 100 keeps a request small, and bounds the
+ * per-ID fallback after a not_found to 100 calls (33 s at 3 req/s).
+ */
+const BULK_DELETE_BATCH = 100;
+const ATTEMPTS_WITHOUT_DEADLINE = 10;
+/**
+ * FM will not take management calls from these credentials: the token lacks the fleet-management scopes
+ * (permission_denied, unauthenticated), or the URL serves no management API (unimplemented). Asking again,
+ * or for the next collector, gets the same answer.
+ */
+function isRefusal(error) {
+    return (error instanceof FmApiError &&
+        (error.code === "permission_denied" || error.code === "unimplemented" || error.code === "unauthenticated"));
 }
-function linkedSignal(parents, deadline) {
-    const controller = new AbortController();
-    // A fan-out point: every call of a sweep may listen to it, so Node's 10-listener warning does not apply.
-    (0,external_node_events_.setMaxListeners)(0, controller.signal);
-    const attached = [];
-    const timer = new AbortController();
-    const dispose = () => {
-        timer.abort();
-        for (const { parent, onAbort } of attached)
-            parent.removeEventListener("abort", onAbort);
-        attached.length = 0;
-    };
-    for (const parent of parents) {
-        if (!parent)
-            continue;
-        if (parent.aborted) {
-            controller.abort(parent.reason);
-            break;
-        }
-        const onAbort = () => controller.abort(parent.reason);
-        parent.addEventListener("abort", onAbort, { once: true });
-        attached.push({ parent, onAbort });
-    }
-    if (deadline && !controller.signal.aborted) {
-        const { clock, atMs, what = "the deadline" } = deadline;
-        clock.sleep(Math.max(0, atMs - clock.now()), timer.signal).then(() => controller.abort(new DeadlineError(`${what} passed`)), () => undefined);
-    }
-    return { signal: controller.signal, dispose };
-}
-
-;// CONCATENATED MODULE: ./src/transport/retry.ts
-/**
- * Retry as a wrapper around a send that returns an outcome (STYLE.md habit 5, after OpenTelemetry's
- * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
- */
-
-
-/**
- * Calls `send(1)`, then `send(2)`, … while it returns a retryable outcome, sleeping a jittered backoff in
- * between. Returns the first success or failure, or the last retryable outcome when the attempts, the
- * deadline or the signal run out. A `send` that throws is a bug, not a transient error: it propagates.
- */
-async function withRetry(send, options = {}) {
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
-    const clock = options.clock ?? systemClock;
+const hasCode = (outcome, code) => outcome.kind !== "success" && outcome.error instanceof FmApiError && outcome.error.code === code;
+function createFmManagement(options) {
+    const { client } = options;
+    const clock = options.clock ?? clock_systemClock;
     const random = options.random ?? Math.random;
-    const maxAttempts = policy.maxAttempts ?? Number.POSITIVE_INFINITY;
-    for (let attempt = 1;; attempt++) {
-        const outcome = await send(attempt);
-        if (outcome.kind !== "retryable")
-            return outcome;
-        if (attempt >= maxAttempts || options.signal?.aborted)
-            return outcome;
-        const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
-        // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
-        // nothing to gain from an attempt that starts too late.
-        if (options.deadlineMs !== undefined && clock.now() + delayMs >= options.deadlineMs)
-            return outcome;
-        options.onRetry?.({ attempt, delayMs, error: outcome.error });
+    const rateLimiter = options.rateLimiter ?? createTokenBucket({ ratePerSecond: MANAGEMENT_RATE_PER_SECOND, clock });
+    const send = (call, limits) => callWithPolicy((attempt) => call({ timeoutMs: attempt.timeoutMs, signal: attempt.signal }), {
+        policy: {
+            rateLimiter,
+            timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+            retry: {
+                ...(limits.deadlineMs === undefined ? { maxAttempts: ATTEMPTS_WITHOUT_DEADLINE } : {}),
+                ...options.retry,
+            },
+        },
+        clock,
+        random,
+        limits,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    });
+    const management = {
+        list: (matchers, limits = {}) => send((c) => client.listCollectors(matchers, c), limits),
+        get: (id, limits = {}) => send((c) => client.getCollector(id, c), limits),
+        delete: (id, limits = {}) => send((c) => client.deleteCollector(id, c), limits),
+        bulkDelete: (ids, limits = {}) => send((c) => client.bulkDeleteCollectors(ids, c), limits),
+        async deleteCollectors(ids, limits = {}) {
+            const deleted = [];
+            const gone = [];
+            const failed = [];
+            let refused;
+            const unique = [...new Set(ids)];
+            const refuse = (rest) => {
+                for (const id of rest)
+                    failed.push({ id, error: `not deleted: ${refused.message}` });
+            };
+            for (let at = 0; at < unique.length; at += BULK_DELETE_BATCH) {
+                const batch = unique.slice(at, at + BULK_DELETE_BATCH);
+                if (refused) {
+                    refuse(batch);
+                    continue;
+                }
+                const outcome = await management.bulkDelete(batch, limits);
+                if (outcome.kind === "success") {
+                    deleted.push(...batch);
+                    continue;
+                }
+                if (isRefusal(outcome.error)) {
+                    refused = outcome.error;
+                    refuse(batch);
+                    continue;
+                }
+                if (!hasCode(outcome, "not_found")) {
+                    for (const id of batch)
+                        failed.push({ id, error: outcome.error.message });
+                    continue;
+                }
+                // Atomic: one of them is gone and nothing was deleted. Each on its own; not_found is done.
+                for (const [i, id] of batch.entries()) {
+                    const one = await management.delete(id, limits);
+                    if (one.kind === "success")
+                        deleted.push(id);
+                    else if (hasCode(one, "not_found"))
+                        gone.push(id);
+                    else if (isRefusal(one.error)) {
+                        refused = one.error;
+                        refuse(batch.slice(i));
+                        break;
+                    }
+                    else
+                        failed.push({ id, error: one.error.message });
+                }
+            }
+            return { deleted, gone, failed, ...(refused ? { refused } : {}) };
+        },
+    };
+    return management;
+}
+
+;// CONCATENATED MODULE: ./src/runtime/budget.ts
+/**
+ * How long cleanup may take. Unregistering goes through the client's rate limit (one call per collector),
+ * so a fixed budget that suits 19 collectors would cut a 1,000-collector fleet's cleanup short at 15 req/s
+ * (67 s of calls). Deleting the records adds management calls at their own 3 req/s (two listings and one
+ * BulkDeleteCollectors per 100 IDs, fm/cleanup.ts). The budget grows with the roster: 30 s of slack plus
+ * 1.5× the paced time.
+ */
+
+const SLACK_MS = 30_000;
+/** Post waits this much longer than the daemon's own budget before it steps in. */
+const STOP_MARGIN_MS = 30_000;
+function cleanupBudgetMs(collectors, fmRatePerSecond) {
+    const managementCalls = 3 + Math.ceil(collectors / BULK_DELETE_BATCH);
+    const pacedMs = (collectors / fmRatePerSecond + managementCalls / MANAGEMENT_RATE_PER_SECOND) * 1000;
+    return SLACK_MS + Math.ceil(pacedMs * 1.5);
+}
+function stopWaitMs(collectors, fmRatePerSecond) {
+    return cleanupBudgetMs(collectors, fmRatePerSecond) + STOP_MARGIN_MS;
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/runtime/control.ts
+/**
+ * The local control channel of the background process: a Unix domain socket on Linux and macOS, a named
+ * pipe on Windows (both are what `net.Server.listen(path)` opens; Node docs, "Identifying paths for IPC
+ * connections"). Unlike the stop file it works on a full or read-only disk, and unlike a signal it works
+ * on Windows and answers: every answer carries the daemon's PID and nonce, so the caller learns that the
+ * process it asked is alive and is the one it started.
+ *
+ * Protocol: one JSON object per line each way. Every request carries the nonce the daemon was started with;
+ * a request with another nonce, an unreadable line or a line over MAX_CONTROL_LINE_BYTES is refused and
+ * the connection closed. Requests are a union on `type` so new ones can be added without touching the
+ * transport.
+ */
+
+
+
+
+
+
+/** A request or answer line longer than this is refused: they are a few hundred bytes. */
+const MAX_CONTROL_LINE_BYTES = 64 * 1024;
+/** How long a caller waits for an answer, and how long the daemon keeps a silent connection open. */
+const DEFAULT_CONTROL_TIMEOUT_MS = 3000;
+const controlRequestSchema = discriminatedUnion("type", [
+    /** Are you alive, and who are you? */
+    object({ type: literal("ping"), nonce: schemas_string() }),
+    /** Stop gracefully: unregister, close series, exit. */
+    object({ type: literal("stop"), nonce: schemas_string(), reason: schemas_string().max(200).optional() }),
+]);
+const controlAnswerSchema = union([
+    object({
+        ok: literal(true),
+        type: schemas_string(),
+        pid: schemas_number().int(),
+        nonce: schemas_string(),
+        /** What the request reports back, e.g. the daemon's phase. */
+        detail: record(schemas_string(), unknown()).optional(),
+    }),
+    // A refusal carries the PID but never the nonce: whoever did not know it must not learn it.
+    object({ ok: literal(false), pid: schemas_number().int(), error: schemas_string() }),
+]);
+/**
+ * The endpoint for a daemon started with `nonce`. Named from a digest of the nonce, not the nonce itself:
+ * the socket's name is visible to every local user, the nonce is the daemon's proof of identity. A Unix
+ * socket path holds at most 104 bytes on macOS (108 on Linux; unix(4), unix(7)), so a long TMPDIR falls
+ * back to /tmp.
+ */
+function controlEndpoint(nonce, platform = process.platform, tmp = (0,external_node_os_namespaceObject.tmpdir)()) {
+    const id = (0,external_node_crypto_.createHash)("sha256").update(nonce).digest("hex").slice(0, 16);
+    if (platform === "win32")
+        return `\\\\.\\pipe\\fm-fleet-${id}`;
+    const name = `fm-fleet-${id}.sock`;
+    const preferred = external_node_path_.posix.join(tmp, name);
+    return Buffer.byteLength(preferred) <= 100 ? preferred : external_node_path_.posix.join("/tmp", name);
+}
+/**
+ * Removes the socket file of a daemon known to be gone (SIGKILL leaves it behind). Named pipes vanish with
+ * their process on Windows, so there is nothing to remove there.
+ */
+function removeControlEndpoint(endpoint, platform = process.platform) {
+    if (platform !== "win32")
+        (0,external_node_fs_namespaceObject.rmSync)(endpoint, { force: true });
+}
+class ControlChannelError extends Error {
+    kind;
+    endpoint;
+    name = "ControlChannelError";
+    constructor(kind, endpoint, message) {
+        super(message);
+        this.kind = kind;
+        this.endpoint = endpoint;
+    }
+}
+/**
+ * Listens on `endpoint` for requests carrying `nonce`. A socket file left by a dead daemon (nothing
+ * listens on it) is replaced; one a live process listens on is not.
+ */
+async function openControlServer(options) {
+    const { endpoint } = options;
+    const pid = options.pid ?? process.pid;
+    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS;
+    const sockets = new Set();
+    const server = (0,external_node_net_.createServer)((socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        serveConnection(socket, { nonce: options.nonce, pid, handle: options.handle, idleTimeoutMs });
+    });
+    try {
+        await listen(server, endpoint);
+    }
+    catch (err) {
+        if (err.code !== "EADDRINUSE" || process.platform === "win32")
+            throw err;
+        if (await answersOnEndpoint(endpoint))
+            throw new ControlChannelError("refused", endpoint, `another process already listens on ${endpoint}`);
+        (0,external_node_fs_namespaceObject.rmSync)(endpoint, { force: true });
+        await listen(server, endpoint);
+    }
+    // Only the user who started the daemon may connect (Linux and macOS check write permission on connect).
+    if (process.platform !== "win32")
+        (0,external_node_fs_namespaceObject.chmodSync)(endpoint, 0o600);
+    let closing;
+    return {
+        endpoint,
+        close() {
+            closing ??= new Promise((resolve) => {
+                for (const socket of sockets)
+                    socket.destroy();
+                server.close(() => resolve());
+            }).then(() => removeControlEndpoint(endpoint));
+            return closing;
+        },
+    };
+}
+function listen(server, endpoint) {
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(endpoint, () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+}
+/** Whether a live process accepts connections on `endpoint`. */
+function answersOnEndpoint(endpoint) {
+    return new Promise((resolve) => {
+        const socket = (0,external_node_net_.createConnection)(endpoint);
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}
+function sameNonce(a, b) {
+    // Compared as digests in constant time, so timing says nothing about how much of a guess was right.
+    const digest = (s) => (0,external_node_crypto_.createHash)("sha256").update(s).digest();
+    return (0,external_node_crypto_.timingSafeEqual)(digest(a), digest(b));
+}
+function serveConnection(socket, options) {
+    const { pid } = options;
+    socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
+    socket.on("error", () => undefined);
+    const send = (answer) => {
+        if (!socket.destroyed && !socket.writableEnded)
+            socket.write(`${JSON.stringify(answer)}\n`);
+    };
+    // After a refusal the connection is done: later lines are ignored, and the caller sees it close.
+    let done = false;
+    const refuse = (error) => {
+        done = true;
+        send({ ok: false, pid, error });
+        socket.end();
+    };
+    const onLine = async (line) => {
+        if (done)
+            return;
+        let request;
         try {
-            await clock.sleep(delayMs, options.signal);
+            const parsed = controlRequestSchema.safeParse(JSON.parse(line));
+            if (!parsed.success)
+                return refuse(`not a control request: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+            request = parsed.data;
         }
         catch {
-            return outcome;
+            return refuse("not a control request: the line is not JSON");
+        }
+        if (!sameNonce(request.nonce, options.nonce))
+            return refuse("wrong nonce: this is not the fleet you started");
+        try {
+            const detail = await options.handle(request);
+            send({ ok: true, type: request.type, pid, nonce: options.nonce, detail });
+        }
+        catch (err) {
+            send({ ok: false, pid, error: err instanceof Error ? err.message : String(err) });
+        }
+    };
+    let buffered = "";
+    // One request at a time per connection, answered in order.
+    let queue = Promise.resolve();
+    const tooLong = () => {
+        buffered = "";
+        queue = queue.then(() => refuse(`request line too long (over ${MAX_CONTROL_LINE_BYTES} bytes)`));
+    };
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk) => {
+        if (done)
+            return;
+        buffered += chunk;
+        for (let at = buffered.indexOf("\n"); at >= 0; at = buffered.indexOf("\n")) {
+            const line = buffered.slice(0, at);
+            buffered = buffered.slice(at + 1);
+            if (Buffer.byteLength(line) > MAX_CONTROL_LINE_BYTES)
+                return tooLong();
+            queue = queue.then(() => onLine(line));
+        }
+        if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES)
+            tooLong();
+    });
+}
+/**
+ * Sends one request and waits for its answer. Resolves only with an answer of the daemon started with
+ * `request.nonce`; anything else rejects with a ControlChannelError that says what happened in words.
+ */
+function sendControl(endpoint, request, options = {}) {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS;
+    return new Promise((resolve, reject) => {
+        const socket = createConnection(endpoint);
+        let buffered = "";
+        let settled = false;
+        const settle = (run) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            socket.destroy();
+            run();
+        };
+        const fail = (kind, message) => settle(() => reject(new ControlChannelError(kind, endpoint, message)));
+        const timer = setTimeout(() => fail("timeout", `no answer on the control channel ${endpoint} within ${timeoutMs} ms`), timeoutMs);
+        socket.once("error", (err) => {
+            if (err.code === "ENOENT")
+                fail("absent", `no control channel at ${endpoint}: the background process never opened it or has closed it`);
+            else if (err.code === "ECONNREFUSED")
+                fail("stale", `stale control socket ${endpoint}: the file is there but no process listens on it (the background process that made it is gone)`);
+            else
+                fail("protocol", `control channel ${endpoint}: ${err.message}`);
+        });
+        socket.once("connect", () => socket.write(`${JSON.stringify(request)}\n`));
+        socket.setEncoding("utf8");
+        socket.on("data", (chunk) => {
+            buffered += chunk;
+            const at = buffered.indexOf("\n");
+            if (at < 0) {
+                if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES)
+                    fail("protocol", `control channel ${endpoint}: answer over ${MAX_CONTROL_LINE_BYTES} bytes`);
+                return;
+            }
+            let answer;
+            try {
+                const parsed = controlAnswerSchema.safeParse(JSON.parse(buffered.slice(0, at)));
+                if (!parsed.success)
+                    return fail("protocol", `control channel ${endpoint}: not a control answer`);
+                answer = parsed.data;
+            }
+            catch {
+                return fail("protocol", `control channel ${endpoint}: the answer is not JSON`);
+            }
+            if (!answer.ok)
+                return fail("refused", `the process on ${endpoint} (PID ${answer.pid}) refused the request: ${answer.error}`);
+            if (!sameNonce(answer.nonce, request.nonce))
+                return fail("refused", `the process on ${endpoint} (PID ${answer.pid}) is not the fleet started with this nonce`);
+            const ok = answer;
+            settle(() => resolve(ok));
+        });
+        socket.once("end", () => fail("protocol", `control channel ${endpoint}: the connection closed without an answer`));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/alerts/alert.ts
+
+const ALERT_NAME = "FakeAlloyCollectorUnhealthy";
+const ALERT_SEVERITIES = ["critical", "warning"];
+const alert_DEFAULT_SEVERITY = "critical";
+/**
+ * The labels: `collector_id` and `severity` are what FM reads; `source="fleet-management"` is what older FM
+ * pages ask for; `job` and `cluster` match the collector's series, so the alert sits beside them in
+ * Grafana; `fake="true"` tells a person reading the alert that no real collector is in trouble.
+ */
+function collectorAlert(collector, severity) {
+    const cluster = collector.labels.cluster ?? "";
+    return {
+        collectorId: collector.id,
+        severity,
+        labels: {
+            alertname: ALERT_NAME,
+            collector_id: collector.id,
+            severity,
+            source: "fleet-management",
+            job: ALLOY_JOB,
+            cluster,
+            fake: "true",
+        },
+        annotations: {
+            summary: `Fake Alloy collector ${collector.id} is unhealthy`,
+            description: `fm-action's fake collector ${collector.id} (${collector.os}, Alloy ${collector.version}, cluster ${cluster}) ` +
+                "reports up=0 and unhealthy components. No real collector is affected; the alert resolves when the " +
+                "collector recovers or leaves, or when the fake fleet is cleaned up.",
+        },
+    };
+}
+/** The body of one post: firing alerts end at `endsAtMs` in the future, resolved ones at the post time. */
+function postableAlert(alert, startsAtMs, endsAtMs) {
+    return {
+        labels: alert.labels,
+        annotations: alert.annotations,
+        startsAt: new Date(startsAtMs).toISOString(),
+        endsAt: new Date(endsAtMs).toISOString(),
+    };
+}
+/** A key for the label set, equal exactly when Alertmanager sees the same alert. */
+function alertKey(alert) {
+    return `${alert.collectorId}\u0000${alert.severity}`;
+}
+/** Whether `text` is a severity fm-action posts. */
+function isAlertSeverity(text) {
+    return ALERT_SEVERITIES.includes(text);
+}
+
+;// CONCATENATED MODULE: ./src/alerts/alert-set.ts
+/**
+ * One firing alert per unhealthy collector, kept alive the way Prometheus keeps its alerts alive: every
+ * firing alert is re-posted every minute with `endsAt` four minutes ahead, so Alertmanager resolves it by
+ * itself within four minutes if this process dies; a recovery, a leave or cleanup posts it with
+ * `endsAt` = now, which resolves it at once (docs/fm-protocol.md#collector-status-and-alerts).
+ *
+ * Posts go out one at a time, in the order they were asked for: Alertmanager keeps the `endsAt` of the post
+ * it received last, so a re-post that overtook a resolve would bring the alert back.
+ * A failing Alertmanager costs only alerts: posts never throw, failures are counted and logged, firing
+ * alerts go again at the next re-post, and resolves not yet accepted are tried again with every post.
+ */
+
+
+
+/** Prometheus' `--rules.alert.resend-delay` default (prometheus/prometheus cmd/prometheus/main.go). */
+const RESEND_INTERVAL_MS = 60_000;
+/** `endsAt` of a firing alert: four resend delays ahead, as Prometheus sets it (rules/alerting.go). */
+const ALERT_LIFETIME_MS = 4 * RESEND_INTERVAL_MS;
+/** How long one re-post keeps retrying: less than the resend interval, so re-posts never pile up. */
+const RESEND_WINDOW_MS = 30_000;
+function createAlertSet(options) {
+    const { client, clock, counters } = options;
+    const logger = options.logger ?? silentLogger;
+    const resendIntervalMs = options.resendIntervalMs ?? RESEND_INTERVAL_MS;
+    const lifetimeMs = options.lifetimeMs ?? ALERT_LIFETIME_MS;
+    // Alert times leave the process: wall time, but never going back, so a resolve cannot end before it starts.
+    const wall = createSteadyWall(clock);
+    /** Firing alerts by collector ID: one per collector. */
+    const firing = new Map();
+    /** Collectors whose alert changed since it was last accepted. */
+    const dirty = new Set();
+    /** Alerts to resolve, by label set, until Alertmanager accepts the resolve. */
+    const resolving = new Map();
+    const closing = new AbortController();
+    let closed = false;
+    let loop;
+    let lastError;
+    let queue = Promise.resolve();
+    const keyOf = (alert) => JSON.stringify(Object.entries(alert.labels).sort());
+    /** Runs posts one after the other, in the order asked. */
+    const serial = (job) => {
+        const run = queue.then(job, job);
+        queue = run.catch(() => undefined);
+        return run;
+    };
+    /** Posts the pending resolves and the changed firing alerts (`all`: every firing alert). */
+    const flush = (all, limits, final = false) => serial(async () => {
+        if (closed && !final)
+            return { ok: true };
+        const now = wall();
+        const resolves = [...resolving.entries()];
+        const fires = [...firing.entries()].filter(([id]) => all || dirty.has(id));
+        for (const [id] of fires)
+            dirty.delete(id);
+        if (resolves.length + fires.length === 0)
+            return { ok: true };
+        const result = await client.post([
+            ...resolves.map(([, f]) => postableAlert(f.alert, f.startsAtMs, Math.max(now, f.startsAtMs))),
+            ...fires.map(([, f]) => postableAlert(f.alert, f.startsAtMs, now + lifetimeMs)),
+        ], { ...limits, stops: [...(limits.stops ?? []), ...(final ? [] : [closing.signal])] });
+        resolves.forEach(([key, f], i) => {
+            if (!result.accepted[i] || resolving.get(key) !== f)
+                return;
+            resolving.delete(key);
+            if (!f.adopted)
+                counters.resolved++;
+        });
+        // A firing alert not accepted goes again with the next post (or re-post), unless it changed since.
+        fires.forEach(([id, f], i) => {
+            if (!result.accepted[resolves.length + i] && firing.get(id) === f)
+                dirty.add(id);
+        });
+        if (!result.stopped)
+            lastError = result.error?.message;
+        return result.error ? { ok: false, error: result.error.message } : { ok: true };
+    });
+    const run = async (signal) => {
+        while (!signal.aborted) {
+            try {
+                await clock.sleep(resendIntervalMs, signal);
+            }
+            catch {
+                return;
+            }
+            await flush(true, { signal, deadlineMs: clock.monotonic() + RESEND_WINDOW_MS });
+        }
+    };
+    return {
+        fire(collectors, limits = {}) {
+            if (closed)
+                return Promise.resolve({ ok: true });
+            const startsAtMs = wall();
+            let changed = false;
+            for (const { collector, severity = alert_DEFAULT_SEVERITY } of collectors) {
+                const alert = collectorAlert(collector, severity);
+                const key = keyOf(alert);
+                const current = firing.get(collector.id);
+                if (current && keyOf(current.alert) === key) {
+                    // Same alert; a new version or OS changes only its annotations, which the next post carries.
+                    if (JSON.stringify(current.alert.annotations) !== JSON.stringify(alert.annotations)) {
+                        firing.set(collector.id, { alert, startsAtMs: current.startsAtMs });
+                        dirty.add(collector.id);
+                        changed = true;
+                    }
+                    continue;
+                }
+                // A new severity is a new label set, so a new alert: the old one resolves.
+                if (current)
+                    resolving.set(keyOf(current.alert), current);
+                resolving.delete(key);
+                firing.set(collector.id, { alert, startsAtMs });
+                dirty.add(collector.id);
+                changed = true;
+            }
+            // Nothing new: what an earlier failed post left waits for the next change or re-post.
+            return changed ? flush(false, limits) : Promise.resolve({ ok: true });
+        },
+        resolve(ids, limits = {}) {
+            if (closed)
+                return Promise.resolve({ ok: true });
+            let changed = false;
+            for (const id of ids) {
+                const current = firing.get(id);
+                if (!current)
+                    continue;
+                firing.delete(id);
+                dirty.delete(id);
+                resolving.set(keyOf(current.alert), current);
+                changed = true;
+            }
+            return changed ? flush(false, limits) : Promise.resolve({ ok: true });
+        },
+        adopt(collectors) {
+            const now = wall();
+            for (const collector of collectors)
+                for (const severity of ALERT_SEVERITIES) {
+                    const alert = collectorAlert(collector, severity);
+                    const key = keyOf(alert);
+                    // Alertmanager keeps the earliest startsAt of an alert it knows, so `now` loses nothing; an alert
+                    // it never had is stored already resolved, and no receiver hears of it.
+                    if (!resolving.has(key))
+                        resolving.set(key, { alert, startsAtMs: now, adopted: true });
+                }
+        },
+        start() {
+            if (loop || closed)
+                return;
+            const abort = new AbortController();
+            loop = { abort, done: run(abort.signal) };
+        },
+        async resolveAll({ deadlineMs }) {
+            if (!closed) {
+                closed = true;
+                loop?.abort.abort();
+                // Posts on the wire are cut short: what they carried is resolved below anyway.
+                closing.abort(new Error("resolving every alert"));
+                for (const current of firing.values())
+                    resolving.set(keyOf(current.alert), current);
+                firing.clear();
+                dirty.clear();
+            }
+            await loop?.done;
+            const collectorsOf = (fired) => new Set([...fired].map((f) => f.alert.collectorId));
+            const pending = collectorsOf(resolving.values());
+            const report = await flush(false, { deadlineMs }, true);
+            const unresolved = [...collectorsOf(resolving.values())].sort();
+            if (unresolved.length > 0)
+                logger.warn(`the alerts of ${unresolved.length} collectors may still be firing in Alertmanager; each expires by itself within ${lifetimeMs / 60_000} minutes of its last post`);
+            return {
+                resolved: pending.size - unresolved.length,
+                unresolved,
+                ...(report.error ? { error: report.error } : {}),
+            };
+        },
+        firing: () => [...firing.values()].map((f) => ({ collectorId: f.alert.collectorId, severity: f.alert.severity })),
+        counters: () => counters,
+        lastError: () => lastError,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/loopback.ts
+/**
+ * Loopback hosts: where plain http:// may carry credentials (they never leave the machine), and where the
+ * emulator's inspection endpoint answers.
+ */
+
+/** localhost, 127.0.0.0/8 and ::1. `hostname` is as URL gives it: IPv6 in brackets. */
+function loopback_isLoopbackHost(hostname) {
+    const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+    if (host === "localhost")
+        return true;
+    if (isIP(host) === 4)
+        return host.startsWith("127.");
+    if (isIP(host) === 6)
+        return host === "::1" || host === "0:0:0:0:0:0:0:1";
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/settings/endpoint.ts
+/**
+ * The rule for the FM and remote-write URLs. Credentials never travel in clear text, so plain http:// is
+ * allowed only to loopback hosts (the local emulator and receiver). The FM URL is a base under which the
+ * Connect procedures are called (`{url}/collector.v1.CollectorService/GetConfig`, docs/fm-protocol.md), so
+ * a query or fragment in it would end up in the middle of every request path: it is refused, not mangled.
+ * The Alertmanager URL is a base the same way: alerts go to `{url}/api/v2/alerts`
+ * (docs/fm-protocol.md#collector-status-and-alerts).
+ */
+
+
+
+/** The path the Alertmanager client appends to its base URL (prometheus/alertmanager api/v2/openapi.yaml). */
+const ALERTMANAGER_ALERTS_PATH = "/api/v2/alerts";
+/** The URL as the clients use it (a base without trailing "/"), or why it cannot be used. */
+function validateEndpoint(text, use) {
+    let url;
+    try {
+        url = new URL(text);
+    }
+    catch {
+        // A token pasted into the URL field is the classic mix-up: never quote anything token-shaped.
+        return problem(`expected an https:// URL, found ${quote(maskPatterns(text))}`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:")
+        return problem(`expected an https:// URL, found the scheme ${quote(url.protocol)}`);
+    if (url.username !== "" || url.password !== "")
+        return problem("must not hold credentials (user:password@): set the user and the token on their own");
+    if (url.protocol === "http:" && !isLoopbackHost(url.hostname))
+        return problem(`uses plain http:// to ${url.hostname}, which would send credentials in clear text: use https:// ` +
+            "(http:// is allowed only for loopback hosts such as 127.0.0.1 and localhost)");
+    // A fragment is never sent, so one here is a paste accident; say so rather than drop part of the text.
+    if (url.hash !== "" || url.href.includes("#"))
+        return problem('must not have a fragment ("#…"): it is never sent, so remove it');
+    if (use === "push")
+        return ok(url.href);
+    if (url.search !== "" || url.href.includes("?"))
+        return problem(use === "base"
+            ? 'must be a base URL without a query ("?…"): the Fleet Management calls go to paths under it, ' +
+                "e.g. https://fleet-management-prod-001.grafana.net"
+            : `must be a base URL without a query ("?…"): alerts are posted to {url}${ALERTMANAGER_ALERTS_PATH}, ` +
+                "e.g. http://127.0.0.1:9093, or a Mimir or Grafana Cloud URL ending in /alertmanager");
+    const base = url.href.replace(/\/+$/, "");
+    // The full endpoint pasted where the base goes would post to …/api/v2/alerts/api/v2/alerts: say so.
+    if (use === "alertmanager" && /\/api\/v[12]\/alerts$/.test(base))
+        return problem(`must be the Alertmanager base URL, without ${base.slice(base.lastIndexOf("/api/"))}: alerts are posted to {url}${ALERTMANAGER_ALERTS_PATH}`);
+    return ok(base);
+}
+
+;// CONCATENATED MODULE: ./src/alerts/counters.ts
+function zeroAlertCounters() {
+    return { posted: 0, requests: 0, retries: 0, failures: 0, resolved: 0 };
+}
+
+;// CONCATENATED MODULE: ./src/alerts/client.ts
+/**
+ * The Alertmanager v2 client: `POST {url}/api/v2/alerts` with a JSON list of alerts
+ * (prometheus/alertmanager api/v2/openapi.yaml; Mimir serves the same API under `/alertmanager`,
+ * docs/fm-protocol.md#collector-status-and-alerts). Retry classes as for remote write: 5xx, 429 and network
+ * errors are retried with backoff that honours Retry-After, until the caller's deadline; any other 4xx means
+ * the alerts themselves are refused. The retry loop is the shared transport/call-policy.ts; this file only
+ * splits the list into requests and classifies answers.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * At most this many alerts per request: Prometheus' own notifier sends batches of 256
+ * (prometheus/prometheus notifier/notifier.go, DefaultMaxBatchSize).
+ */
+const MAX_ALERTS_PER_REQUEST = 256;
+/** At most this many bytes of JSON per request, whatever the count: a proxy in front may refuse more. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+/** Prometheus' default timeout for a request to an Alertmanager (`alertmanager_config.timeout`). */
+const DEFAULT_ALERTMANAGER_TIMEOUT_MS = 10_000;
+/** How long a post without a deadline keeps retrying. */
+const DEFAULT_POST_WINDOW_MS = 15_000;
+function createAlertmanagerClient(options) {
+    const clock = options.clock ?? clock_systemClock;
+    const random = options.random ?? Math.random;
+    const logger = options.logger ?? silentLogger;
+    const counters = options.counters ?? zeroAlertCounters();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_ALERTMANAGER_TIMEOUT_MS;
+    const scrub = options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
+    const endpoint = `${options.url}${ALERTMANAGER_ALERTS_PATH}`;
+    const headers = requestHeaders(options);
+    const maxCount = options.maxAlertsPerRequest ?? MAX_ALERTS_PER_REQUEST;
+    const maxBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES;
+    let lastLogged;
+    const classify = (res) => {
+        if (res.status >= 200 && res.status < 300)
+            return { kind: "success", value: res.status };
+        const body = quoteBody(new TextDecoder().decode(res.body), scrub);
+        const retryable = res.status === 429 || res.status >= 500;
+        const error = new AlertmanagerError(res.status, retryable, body);
+        if (!retryable)
+            return { kind: "failure", error };
+        const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
+        return retryAfterMs === undefined
+            ? { kind: "retryable", error }
+            : { kind: "retryable", error, retryAfterMs };
+    };
+    const send = async (body, limits) => callWithPolicy(async (a) => {
+        counters.requests++;
+        try {
+            return classify(await options.transport.request({
+                url: endpoint,
+                method: "POST",
+                headers,
+                body,
+                timeoutMs: a.timeoutMs,
+                signal: a.signal,
+            }));
+        }
+        catch (err) {
+            // The status line came but the body was over the cap: the status still says what happened.
+            if (err instanceof ResponseTooLargeError)
+                return classify({
+                    status: err.status,
+                    headers: err.headers,
+                    body: new TextEncoder().encode(err.message),
+                });
+            return {
+                kind: "retryable",
+                error: new AlertmanagerError(0, true, quoteBody(errors_describeError(err), scrub)),
+            };
+        }
+    }, {
+        policy: { retry: { ...options.policy }, timeoutMs },
+        clock,
+        random,
+        limits: {
+            deadlineMs: limits.deadlineMs ?? clock.monotonic() + DEFAULT_POST_WINDOW_MS,
+            signal: limits.signal,
+        },
+        ...(limits.stops ? { stops: limits.stops } : {}),
+        onRetry: ({ delayMs, error }) => {
+            counters.retries++;
+            logger.debug(`alerts: retrying in ${delayMs} ms after: ${error.message}`);
+        },
+    });
+    return {
+        async post(alerts, limits = {}) {
+            const accepted = alerts.map(() => false);
+            let requests = 0;
+            for (const batch of batches(alerts, maxCount, maxBytes)) {
+                requests++;
+                const outcome = await send(batch.body, limits);
+                if (outcome.kind === "success") {
+                    for (let i = batch.from; i < batch.to; i++)
+                        accepted[i] = true;
+                    counters.posted += batch.to - batch.from;
+                    continue;
+                }
+                const error = outcome.error instanceof AlertmanagerError
+                    ? outcome.error
+                    : new AlertmanagerError(0, outcome.kind === "retryable", errors_describeError(outcome.error));
+                const lost = alerts.length - batch.from;
+                if (limits.signal?.aborted || limits.stops?.some((s) => s?.aborted)) {
+                    logger.debug(`alerts: post stopped with ${lost} alerts not posted: ${error.message}`);
+                    return { ok: false, accepted, requests, error, stopped: true };
+                }
+                counters.failures += lost;
+                const why = outcome.kind === "retryable" && outcome.gaveUp
+                    ? outcome.gaveUp
+                    : error.retryable
+                        ? "gave up retrying"
+                        : "refused";
+                // One line per distinct error: a resend every minute against a dead Alertmanager says it once.
+                if (error.message !== lastLogged)
+                    logger.error(`${error.message} (${why}; ${lost} alerts not posted)`, "Alertmanager");
+                else
+                    logger.debug(`${error.message} (${why}; ${lost} alerts not posted)`);
+                lastLogged = error.message;
+                return { ok: false, accepted, requests, error };
+            }
+            lastLogged = undefined;
+            return { ok: true, accepted, requests };
+        },
+    };
+}
+/**
+ * The alerts split into request bodies of at most `maxCount` alerts and `maxBytes` bytes of JSON, in order.
+ * An alert larger than `maxBytes` on its own still goes, alone: it cannot be made smaller here.
+ */
+function batches(alerts, maxCount, maxBytes) {
+    const out = [];
+    let from = 0;
+    let parts = [];
+    let bytes = 2; // "[" and "]"
+    const close = (to) => {
+        if (parts.length > 0)
+            out.push({ from, to, body: `[${parts.join(",")}]` });
+        from = to;
+        parts = [];
+        bytes = 2;
+    };
+    alerts.forEach((alert, i) => {
+        const json = JSON.stringify(alert);
+        const size = Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
+        if (parts.length > 0 && (parts.length >= maxCount || bytes + size > maxBytes))
+            close(i);
+        bytes += Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
+        parts.push(json);
+    });
+    close(alerts.length);
+    return out;
+}
+function requestHeaders(options) {
+    const headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    };
+    if (options.user !== undefined)
+        headers.authorization = basicAuth(options.user, options.token ?? "");
+    else if (options.token)
+        headers.authorization = `Bearer ${options.token}`;
+    return headers;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/run-marker.ts
+const RUN_MARKER_ATTRIBUTE = "fake.run";
+const HEX8 = /^[0-9a-f]{8}$/;
+const DIGITS = /^\d+$/;
+const MARKER = /^(?:\d+-\d+|local)-[0-9a-f]{8}$/;
+function formatRunMarker(parts) {
+    if (!HEX8.test(parts.random))
+        throw new RangeError(`expected 8 hex digits, found ${JSON.stringify(parts.random)}`);
+    if (parts.runId === undefined || !DIGITS.test(parts.runId))
+        return `local-${parts.random}`;
+    const attempt = parts.runAttempt !== undefined && DIGITS.test(parts.runAttempt) ? parts.runAttempt : "1";
+    return `${parts.runId}-${attempt}-${parts.random}`;
+}
+/** The marker from the runner's default variables (docs.github.com, "Default environment variables"). */
+function run_marker_runMarkerFromEnv(env, random) {
+    const inActions = env.GITHUB_ACTIONS === "true";
+    return formatRunMarker({
+        ...(inActions && env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {}),
+        ...(inActions && env.GITHUB_RUN_ATTEMPT ? { runAttempt: env.GITHUB_RUN_ATTEMPT } : {}),
+        random,
+    });
+}
+function isRunMarker(text) {
+    return MARKER.test(text);
+}
+/** The collector as this start registers it: its local attributes carry the marker. */
+function run_marker_withRunMarker(collector, marker) {
+    if (collector.attributes[RUN_MARKER_ATTRIBUTE] === marker)
+        return collector;
+    return { ...collector, attributes: { ...collector.attributes, [RUN_MARKER_ATTRIBUTE]: marker } };
+}
+/** The matcher that lists exactly the collectors one start registered. */
+function runMarkerMatcher(marker) {
+    return `${RUN_MARKER_ATTRIBUTE}=${JSON.stringify(marker)}`;
+}
+
+;// CONCATENATED MODULE: ./src/fm/ownership.ts
+/**
+ * Whose a collector record in FM is. IDs are deterministic, so two runs of one blueprint and env register
+ * the same IDs, and RegisterCollector is an upsert: the last run to register an ID holds it, and its record
+ * carries that run's `fake.run` (fleet/run-marker.ts). Cleanup touches only records that still carry its
+ * own marker; a start warns when a live run (a record not marked inactive) holds its IDs. Pure.
+ */
+
+/** The matcher every fake collector satisfies (fleet/attributes.ts sets `fake="true"`). */
+const FAKE_MATCHER = 'fake="true"';
+/** How a record names the run that registered it last. */
+function describeRun(record) {
+    const a = record.localAttributes;
+    const marker = a[RUN_MARKER_ATTRIBUTE];
+    const runId = a["github.run_id"];
+    const repository = a["github.repository"];
+    if (runId)
+        return `GitHub run ${runId}${repository ? ` of ${repository}` : ""}${marker ? ` (fake.run ${marker})` : ""}`;
+    if (marker)
+        return `run ${marker}`;
+    return "a collector with no run marker";
+}
+const isOurs = (record, marker) => record.localAttributes[RUN_MARKER_ATTRIBUTE] === marker;
+/** The IDs of `records` this start registered and still holds. */
+function ourIds(records, marker) {
+    return new Set(records.filter((r) => isOurs(r, marker)).map((r) => r.id));
+}
+/**
+ * Which of `ids` another run holds, by `records` (a listing of fake collectors). `liveOnly`: only records
+ * FM has not marked inactive, i.e. a run still heartbeating them.
+ */
+function heldByOthers(ids, records, marker, options) {
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const held = [];
+    for (const id of ids) {
+        const record = byId.get(id);
+        if (!record || isOurs(record, marker))
+            continue;
+        if (options.liveOnly && record.markedInactiveAt !== undefined)
+            continue;
+        held.push({ id, run: describeRun(record) });
+    }
+    return held;
+}
+/** "a, b and 3 more" */
+function listIds(ids, shown = 3) {
+    if (ids.length <= shown)
+        return ids.join(", ");
+    return `${ids.slice(0, shown).join(", ")} and ${ids.length - shown} more`;
+}
+/** One clause per holding run: "a, b (GitHub run 1 of o/r …); c (run local-…)". */
+function describeHolders(held) {
+    const byRun = new Map();
+    for (const h of held)
+        byRun.set(h.run, [...(byRun.get(h.run) ?? []), h.id]);
+    return [...byRun].map(([run, ids]) => `${listIds(ids)} (held by ${run})`).join("; ");
+}
+
+;// CONCATENATED MODULE: ./src/fm/cleanup.ts
+/**
+ * A fleet's cleanup in FM, with ownership and the records' removal:
+ *
+ * 1. List this start's collectors (`ListCollectors` with `fake.run="<ours>"`). A collector we registered
+ *    whose record no longer carries our marker was registered again by another run since: it is theirs
+ *    now, so it is left alone and the run holding it is named (one more listing, of `fake="true"`). When
+ *    FM refuses the listing, every collector we may have registered is unregistered, and the report says
+ *    ownership could not be checked.
+ * 2. UnregisterCollector, as Alloy does on shutdown (fm/controller.ts).
+ * 3. `delete` mode: FM keeps unregistered collectors as inactive entries
+ *    (docs/fm-protocol.md#management-api), so list ours again and remove the confirmed IDs with
+ *    BulkDeleteCollectors (fm/management.ts falls back per ID when its atomic not_found strikes). When FM
+ *    refuses management calls the collectors stay unregistered, "unregistered, not deleted", with why: a
+ *    warning, since nothing is left registered.
+ *
+ * Between a listing and the call that follows it another run may register one of our IDs again; no FM call
+ * is conditional, so that window cannot be closed, only kept short. A run that loses a collector that way
+ * gets not_found on its next heartbeat and registers it again (fm/controller.ts).
+ */
+
+
+
+
+
+/** What to say about management calls FM refused, and what the user can do. */
+function refusalReason(error) {
+    const what = `FM refused ${error.procedure} (${error.code}${error.status ? `, HTTP ${error.status}` : ""})`;
+    return error.code === "unimplemented"
+        ? `${what}: this FM URL serves no management API`
+        : `${what}: deleting needs a token with fleet-management:read and fleet-management:write; set cleanup: unregister (--cleanup unregister) to only unregister`;
+}
+async function cleanUpFleetInFm(options) {
+    const { controller, management, runMarker, limits } = options;
+    const logger = options.logger ?? silentLogger;
+    const ourMatcher = runMarkerMatcher(runMarker);
+    const known = new Set(options.ids);
+    const warnings = [];
+    const otherRuns = [];
+    let refused;
+    // FM never heard of this fleet (every Register was refused or never sent): nothing to ask it.
+    if (controller.recorded().length === 0)
+        return { unregistered: 0, unregisterFailed: [], deleted: 0, notDeleted: [], otherRuns, warnings };
+    // 1. Which collectors are still ours.
+    let ours;
+    const listed = await management.list([ourMatcher], limits);
+    if (listed.kind === "success") {
+        ours = ourIds(listed.value, runMarker);
+        const lost = controller.owed().filter((id) => !ours.has(id));
+        if (lost.length > 0) {
+            const fake = await management.list([FAKE_MATCHER], limits);
+            if (fake.kind === "success") {
+                otherRuns.push(...heldByOthers(lost, fake.value, runMarker, { liveOnly: false }));
+                const gone = lost.length - otherRuns.length;
+                if (gone > 0)
+                    logger.debug(`${gone} collector(s) were no longer in FM: nothing to unregister`);
+            }
+            else {
+                warnings.push(`${lost.length} collector(s) no longer carry this run's marker in FM, so cleanup left them alone (${listIds(lost)}); FM did not say who holds them: ${fake.error.message}`);
+            }
+            if (otherRuns.length > 0)
+                warnings.push(`${otherRuns.length} collector(s) were registered again by another run since this one registered them, so cleanup left them alone: ${describeHolders(otherRuns)}. Give each run its own env.`);
+            controller.release(lost);
         }
     }
+    else {
+        if (isRefusal(listed.error))
+            refused = listed.error;
+        warnings.push(`could not list this run's collectors in FM (${listed.error.message}), so cleanup could not check that they are still this run's: it unregistered every collector of the roster`);
+    }
+    // 2. Unregister, as Alloy does.
+    const unregistered = await controller.unregisterAll(limits);
+    warnings.push(...unregistered.warnings);
+    let unregisterFailed = unregistered.failed;
+    let deleted = 0;
+    const notDeleted = [];
+    if (options.mode === "unregister")
+        return {
+            unregistered: unregistered.unregistered.length,
+            unregisterFailed,
+            deleted,
+            notDeleted,
+            otherRuns,
+            warnings,
+        };
+    // 3. Delete the records that are confirmed ours.
+    const candidates = ours ? [...ours].filter((id) => known.has(id)) : unregistered.unregistered;
+    const notDeletedBecause = (ids, reason) => {
+        if (ids.length === 0)
+            return;
+        notDeleted.push({ ids, reason });
+        warnings.push(`${ids.length} collector(s) unregistered, not deleted (they stay listed in FM as inactive): ${reason}`);
+    };
+    if (refused) {
+        notDeletedBecause(candidates, refusalReason(refused));
+    }
+    else {
+        const confirm = await management.list([ourMatcher], limits);
+        if (confirm.kind !== "success") {
+            notDeletedBecause(candidates, isRefusal(confirm.error)
+                ? refusalReason(confirm.error)
+                : `ListCollectors failed: ${confirm.error.message}`);
+        }
+        else {
+            const targets = confirm.value
+                .filter((r) => r.localAttributes[RUN_MARKER_ATTRIBUTE] === runMarker && known.has(r.id))
+                .map((r) => r.id);
+            const report = await management.deleteCollectors(targets, limits);
+            const removed = new Set([...report.deleted, ...report.gone]);
+            deleted = removed.size;
+            // A record deleted is not registered either: a failed Unregister that Delete made good is done.
+            unregisterFailed = unregisterFailed.filter((f) => !removed.has(f.id));
+            const byReason = new Map();
+            for (const f of report.failed) {
+                const reason = report.refused && f.error.includes(report.refused.message)
+                    ? refusalReason(report.refused)
+                    : f.error;
+                byReason.set(reason, [...(byReason.get(reason) ?? []), f.id]);
+            }
+            for (const [reason, ids] of byReason)
+                notDeletedBecause(ids, reason);
+        }
+    }
+    return {
+        unregistered: unregistered.unregistered.length,
+        unregisterFailed,
+        deleted,
+        notDeleted,
+        otherRuns,
+        warnings,
+    };
+}
+/** For callers that catch: the whole cleanup failed before it could report. */
+function cleanupCrashed(ids, err) {
+    const error = describeError(err);
+    return {
+        unregistered: 0,
+        unregisterFailed: ids.map((id) => ({ id, error })),
+        deleted: 0,
+        notDeleted: [],
+        otherRuns: [],
+        warnings: [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/pool.ts
+/**
+ * The one way this code base runs work concurrently: at most `concurrency` items at a time, in order,
+ * until done or the signal aborts. Registration uses it so 1,000 collectors are a steady stream behind the
+ * rate limiter (each collector's first GetConfig follows its own Register closely, as Alloy does), and the
+ * metrics writer uses it to keep a bounded number of remote-write requests on the wire.
+ */
+async function runPool(items, concurrency, work, signal) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length && !signal?.aborted) {
+            const index = next++;
+            await work(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+;// CONCATENATED MODULE: ./src/fm/counters.ts
+function zeroFmCounters() {
+    return {
+        registrations: 0,
+        registrationFailures: 0,
+        heartbeatsOk: 0,
+        heartbeatsFailed: 0,
+        heartbeatsLate: 0,
+        reRegistrations: 0,
+        retries: 0,
+        unregistrations: 0,
+        unregistrationFailures: 0,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/fm/guidance.ts
@@ -49878,36 +52045,6 @@ function createMinHeap(less) {
             items.length = 0;
         },
     };
-}
-
-;// CONCATENATED MODULE: ./src/core/duration.ts
-/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
-/**
- * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
- * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
- */
-const MAX_DURATION_MS = (/* unused pure expression or super */ null && (596 * 3_600_000));
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
-const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
-function parseDuration(text) {
-    const t = text.trim();
-    if (!DURATION_RE.test(t))
-        return undefined;
-    let total = 0;
-    for (const m of t.matchAll(PART_RE))
-        total += Number(m[1]) * UNIT_MS[m[2]];
-    return Math.round(total);
-}
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${+(ms / 1000).toFixed(1)}s`;
-    if (ms < 3_600_000)
-        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
-    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
 }
 
 ;// CONCATENATED MODULE: ./src/fm/schedule.ts
@@ -50011,7 +52148,7 @@ function createHeartbeatScheduler(options) {
     const fill = (targets) => {
         heap.clear();
         generation++;
-        const now = clock.now();
+        const now = clock.monotonic();
         targets.forEach((target, index) => enqueue(target, index, firstRoundAtOrAfter(plan, index, now)));
     };
     // Sleeps until `dueMs` (forever when undefined) or until woken by an earlier entry or by stop().
@@ -50022,7 +52159,7 @@ function createHeartbeatScheduler(options) {
             if (dueMs === undefined)
                 await new Promise((resolve) => alarm.signal.addEventListener("abort", () => resolve()));
             else
-                await clock.sleep(dueMs - clock.now(), alarm.signal);
+                await clock.sleep(dueMs - clock.monotonic(), alarm.signal);
         }
         catch {
             // Woken early: the loop looks at the heap again.
@@ -50034,7 +52171,7 @@ function createHeartbeatScheduler(options) {
     const run = async () => {
         while (!stopping) {
             const next = heap.peek();
-            if (!next || next.dueMs > clock.now()) {
+            if (!next || next.dueMs > clock.monotonic()) {
                 await waitUntil(next?.dueMs);
                 continue;
             }
@@ -50073,7 +52210,7 @@ function createHeartbeatScheduler(options) {
             stopped = new AbortController();
             // Every running beat listens to it; Node's 10-listener leak warning would be a false alarm.
             (0,external_node_events_.setMaxListeners)(0, stopped.signal);
-            plan = { startMs: clock.now(), intervalMs, count: targets.length };
+            plan = { startMs: clock.monotonic(), intervalMs, count: targets.length };
             fill(targets);
             loop = run();
         },
@@ -50102,26 +52239,29 @@ function createHeartbeatScheduler(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/fm/pool.ts
-/**
- * Runs `work` over `items` with at most `concurrency` at a time, in order, until done or the signal aborts.
- * Registration uses it so 1,000 collectors are a steady stream behind the rate limiter, and each one's
- * first GetConfig follows its own Register closely (as Alloy does) instead of after everyone's.
- */
-async function runPool(items, concurrency, work, signal) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length && !signal?.aborted)
-            await work(items[next++]);
+;// CONCATENATED MODULE: ./src/fm/member.ts
+function newMember(collector, maybeRegistered) {
+    return {
+        collector,
+        phase: maybeRegistered ? { kind: "uncertain" } : { kind: "absent" },
+        hash: "",
+        pendingStatus: undefined,
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+/** FM may hold a record of it, so cleanup must unregister it. */
+function owesUnregister(member) {
+    const { kind } = member.phase;
+    return kind === "registered" || kind === "uncertain" || kind === "registering" || kind === "unregistering";
+}
+function isHeartbeating(member) {
+    return member.phase.kind === "registered" && member.phase.heartbeats === "on";
 }
 
 ;// CONCATENATED MODULE: ./src/fm/warn-throttle.ts
 function createWarnThrottle(logger, clock, everyMs = 60_000) {
     const last = new Map();
     return (kind, message) => {
-        const now = clock.now();
+        const now = clock.monotonic();
         const seen = last.get(kind);
         if (seen && now - seen.at < everyMs) {
             seen.held++;
@@ -50136,9 +52276,11 @@ function createWarnThrottle(logger, clock, everyMs = 60_000) {
 
 ;// CONCATENATED MODULE: ./src/fm/controller.ts
 /**
- * The fleet's life in FM (SPEC section 5): register every collector with its first GetConfig, heartbeat
- * each one every interval, follow roster changes, and unregister on the way out. Every call goes through
- * one rate limiter and the shared retry wrapper; configuration errors stop everything at once.
+ * The fleet's life in FM (docs/fm-protocol.md#collector-api): register collectors as they join, each with
+ * its first GetConfig right after (as Alloy does at start), heartbeat every registered collector once per
+ * interval, pause and resume heartbeats, register again with a new identity, and unregister collectors as
+ * they leave. The set of collectors changes while it runs. Every call goes through one rate limiter and the
+ * shared call policy (transport/call-policy.ts); a configuration error (401, 403, 400) stops every call.
  */
 
 
@@ -50153,51 +52295,58 @@ function createWarnThrottle(logger, clock, everyMs = 60_000) {
 
 
 
-const DEFAULT_ATTEMPTS_WITHOUT_DEADLINE = 10;
+
+
+const controller_ATTEMPTS_WITHOUT_DEADLINE = 10;
 function createFmController(options) {
     const { client, rateLimiter, heartbeatIntervalMs } = options;
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock ?? clock_systemClock;
     const random = options.random ?? Math.random;
     const logger = options.logger ?? silentLogger;
     const concurrency = options.concurrency ?? 16;
+    const judge = options.judgeConfig ?? (() => ({ status: "RemoteConfigStatuses_APPLIED" }));
     const warn = createWarnThrottle(logger, clock);
-    let members = options.collectors.map(newMember);
-    const stats = {
-        registrations: 0,
-        registrationFailures: 0,
-        heartbeatsOk: 0,
-        heartbeatsFailed: 0,
-        heartbeatsLate: 0,
-        reRegistrations: 0,
-        retries: 0,
-        unregistrations: 0,
-    };
+    /** Every collector ever known, by ID; `order` keeps roster order (joined ones at the end). */
+    const byId = new Map();
+    /** Collectors that heartbeat, in roster order: the scheduler spreads them over the interval. */
+    let beating = [];
+    const contents = new Map();
+    /** IDs FM may hold a record of (recorded()). */
+    const recorded = new Set();
+    const counters = zeroFmCounters();
     const lastErrors = {};
     let fatal;
     // Aborted on a fatal error so every queued and waiting call stops at once.
     const fatalStop = new AbortController();
     // Every call in flight listens to it; Node's 10-listener leak warning would be a false alarm.
     (0,external_node_events_.setMaxListeners)(0, fatalStop.signal);
-    let registering;
-    let unregistering;
     const scheduler = createHeartbeatScheduler({
         clock,
         random,
         intervalMs: heartbeatIntervalMs,
         beat: heartbeat,
-        skipped: () => stats.heartbeatsLate++,
+        skipped: () => counters.heartbeatsLate++,
     });
-    function newMember(collector) {
-        return {
-            collector,
-            registered: false,
-            mayBeRegistered: options.assumeRegistered ?? false,
-            unregistered: false,
-            hash: "",
-            reportApplied: false,
-            registering: false,
-        };
-    }
+    const policyFor = (limits) => ({
+        rateLimiter,
+        timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+        retry: {
+            ...(limits.deadlineMs === undefined ? { maxAttempts: controller_ATTEMPTS_WITHOUT_DEADLINE } : {}),
+            ...options.retry,
+        },
+    });
+    /**
+     * One FM call under the shared policy; stops on the caller's signal, the deadline, or (unless the call is
+     * cleanup, which must still run after a fatal answer) a fatal error elsewhere in the fleet.
+     */
+    const send = (call, limits, purpose = "run") => callWithPolicy((attempt) => call({ timeoutMs: attempt.timeoutMs }, attempt.number), {
+        policy: policyFor(limits),
+        clock,
+        random,
+        limits,
+        stops: purpose === "run" ? [fatalStop.signal] : [],
+        onRetry: () => counters.retries++,
+    });
     function noteError(kind, error, id) {
         lastErrors[kind] = error.message;
         warn(kind, id ? `FM ${kind} ${id}: ${error.message}` : `FM ${kind}: ${error.message}`);
@@ -50214,125 +52363,106 @@ function createFmController(options) {
     }
     const isFatal = (error) => error instanceof FmApiError && isFatalCode(error.code);
     const hasCode = (outcome, code) => outcome.kind !== "success" && outcome.error instanceof FmApiError && outcome.error.code === code;
-    /**
-     * One FM call with rate limiting and retries. Each attempt waits for its own token; with a deadline, the
-     * wait for a token, the backoff and the HTTP timeout all end by it.
-     */
-    async function send(call, limits) {
-        const { deadlineMs } = limits;
-        // Stops waiting for tokens and backoffs on the caller's stop, a fatal error, or the deadline.
-        const wait = linkedSignal([limits.signal, fatalStop.signal], deadlineMs === undefined ? undefined : { clock, atMs: deadlineMs });
-        const waitSignal = wait.signal;
-        try {
-            return await withRetry(async (attempt) => {
-                if (deadlineMs !== undefined && clock.now() >= deadlineMs)
-                    return { kind: "failure", error: new Error("the deadline passed") };
-                try {
-                    await rateLimiter.acquire(waitSignal);
-                }
-                catch (err) {
-                    const reason = err instanceof DeadlineError ? "no rate-limit token before the deadline" : describeError(err);
-                    return { kind: "failure", error: new Error(reason, { cause: err }) };
-                }
-                const callOptions = {};
-                if (deadlineMs !== undefined) {
-                    const remainingMs = deadlineMs - clock.now();
-                    if (remainingMs <= 0)
-                        return { kind: "failure", error: new Error("the deadline passed") };
-                    callOptions.timeoutMs = Math.min(15_000, remainingMs);
-                }
-                return call(callOptions, attempt);
-            }, {
-                policy: {
-                    ...(deadlineMs === undefined ? { maxAttempts: DEFAULT_ATTEMPTS_WITHOUT_DEADLINE } : {}),
-                    ...options.retry,
-                },
-                clock,
-                random,
-                signal: waitSignal,
-                ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-                onRetry: () => stats.retries++,
-            });
+    const memberOf = (collector) => {
+        let member = byId.get(collector.id);
+        if (!member) {
+            member = newMember(collector, false);
+            byId.set(collector.id, member);
         }
-        finally {
-            wait.dispose();
-        }
+        else
+            member.collector = collector;
+        return member;
+    };
+    /** Which collectors heartbeat changed: re-spread them over the interval from the next slot. */
+    function replan() {
+        // A paused collector keeps its slot, so silence and resume do not shift everyone else's.
+        beating = [...byId.values()].filter((m) => m.phase.kind !== "absent" && m.phase.kind !== "unregistering");
+        if (scheduler.running)
+            scheduler.replan(beating);
     }
-    /** The bookkeeping after a GetConfig answered: echo its hash, acknowledge new content once. */
-    function applyConfig(member, result, reportedApplied) {
-        if (reportedApplied)
-            member.reportApplied = false;
+    /** Echo the hash; new content is judged and its status reported on the next GetConfig, once. */
+    function applyConfig(member, result) {
         if (result.hash)
             member.hash = result.hash;
-        if (!result.notModified && result.content !== undefined)
-            member.reportApplied = true;
+        if (result.notModified || result.content === undefined)
+            return;
+        contents.set(member.collector.id, result.content);
+        member.pendingStatus = judge(member.collector, result.content);
     }
     async function getConfig(member, limits) {
-        const reportApplied = member.reportApplied;
+        const status = member.pendingStatus;
         const outcome = await send((callOptions, attempt) => {
-            if (attempt === 1 && limits.slotMs !== undefined && clock.now() - limits.slotMs > LATE_AFTER_MS)
-                stats.heartbeatsLate++;
+            if (attempt === 1 && limits.slotMs !== undefined && clock.monotonic() - limits.slotMs > LATE_AFTER_MS)
+                counters.heartbeatsLate++;
             return client.getConfig(member.collector, {
                 ...callOptions,
                 ...(member.hash ? { hash: member.hash } : {}),
-                ...(reportApplied ? { remoteConfigStatus: { status: "RemoteConfigStatuses_APPLIED" } } : {}),
+                ...(status ? { remoteConfigStatus: status } : {}),
             });
         }, limits);
-        if (outcome.kind === "success")
-            applyConfig(member, outcome.value, reportApplied);
-        return outcome;
-    }
-    /** Registers one collector; resolves with the error when it could not. */
-    async function register(member, limits) {
-        const outcome = await send((callOptions) => {
-            member.mayBeRegistered = true;
-            return client.register(member.collector, callOptions);
-        }, limits);
-        // Register is an upsert; a server that says already_exists has the collector all the same (SPEC section 5).
-        if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
-            member.registered = true;
-            member.unregistered = false;
-            stats.registrations++;
-            return undefined;
+        if (outcome.kind === "success") {
+            // Reported: clear it, unless a newer status arrived while the call was on the wire.
+            if (member.pendingStatus === status)
+                member.pendingStatus = undefined;
+            applyConfig(member, outcome.value);
         }
-        // A definite refusal (401, 403, 400 …) means FM did not create it; a timeout or reset might have.
-        const refused = outcome.error instanceof FmApiError && outcome.error.status >= 400 && outcome.error.status < 500;
-        if (refused && !member.registered)
-            member.mayBeRegistered = false;
-        if (isFatal(outcome.error))
-            return stopOnFatal(outcome.error);
-        stats.registrationFailures++;
-        noteError("register", outcome.error, member.collector.id);
-        return outcome.error;
+        return outcome;
     }
     function recordHeartbeat(member, outcome) {
         if (outcome.kind === "success") {
-            stats.heartbeatsOk++;
+            counters.heartbeatsOk++;
             return;
         }
-        stats.heartbeatsFailed++;
+        counters.heartbeatsFailed++;
         if (isFatal(outcome.error))
             stopOnFatal(outcome.error);
         else
             noteError("heartbeat", outcome.error, member.collector.id);
     }
-    /** Register, then the first GetConfig right after it, as Alloy does at start. */
-    async function enrol(member, signal) {
-        member.registering = true;
-        try {
-            const error = await register(member, { signal });
-            if (error)
-                return error.message;
-            if (!fatal)
-                recordHeartbeat(member, await getConfig(member, { signal }));
+    /** RegisterCollector for one member; resolves with the error when FM does not hold it afterwards. */
+    async function sendRegister(member, limits) {
+        const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
+        const before = member.phase;
+        // Whether a request may have created it without our hearing so: no answer came back, yet it may have
+        // left this machine (a timeout, a reset). Any HTTP answer but success says FM did not create it.
+        let ambiguous = false;
+        const outcome = await send(async (callOptions) => {
+            member.phase = { kind: "registering" };
+            const attempt = await client.register(member.collector, callOptions);
+            if (attempt.kind !== "success" && attempt.error instanceof FmApiError)
+                ambiguous ||= attempt.error.status === 0 && !attempt.error.notSent;
+            return attempt;
+        }, limits);
+        // Register is an upsert; already_exists means FM has the collector all the same.
+        if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
+            member.phase = { kind: "registered", heartbeats };
+            recorded.add(member.collector.id);
+            counters.registrations++;
             return undefined;
         }
-        finally {
-            member.registering = false;
+        if (ambiguous)
+            recorded.add(member.collector.id);
+        const held = before.kind === "registered" || before.kind === "uncertain";
+        member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
+        if (isFatal(outcome.error))
+            return stopOnFatal(outcome.error);
+        counters.registrationFailures++;
+        noteError("register", outcome.error, member.collector.id);
+        return outcome.error;
+    }
+    /** Register, then the first GetConfig within one heartbeat interval, as Alloy does at start. */
+    async function enrol(member, limits) {
+        const error = await sendRegister(member, limits);
+        if (error)
+            return error.message;
+        if (!fatal) {
+            const firstBeat = { deadlineMs: clock.monotonic() + heartbeatIntervalMs, signal: limits.signal };
+            recordHeartbeat(member, await getConfig(member, firstBeat));
         }
+        return undefined;
     }
     async function heartbeat(member, slot) {
-        if (member.registering || !member.registered || fatal)
+        if (!isHeartbeating(member) || fatal)
             return;
         const limits = { deadlineMs: slot.budgetEndMs, slotMs: slot.slotMs, signal: slot.signal };
         try {
@@ -50341,12 +52471,13 @@ function createFmController(options) {
             if (outcome.kind !== "success" && slot.signal.aborted)
                 return;
             // FM no longer knows the collector (deleted in the UI, say): register it again, then heartbeat.
-            if (hasCode(outcome, "not_found") && scheduler.running) {
-                // If this fails, the collector stays marked registered, so its next slot tries again.
-                stats.reRegistrations++;
+            if (hasCode(outcome, "not_found") && isHeartbeating(member)) {
+                counters.reRegistrations++;
                 member.hash = "";
-                member.registering = true;
-                const error = await register(member, limits).finally(() => (member.registering = false));
+                const error = await sendRegister(member, limits);
+                // If this failed, the collector stays owed an Unregister and its next slot tries again.
+                if (error && member.phase.kind === "uncertain")
+                    member.phase = { kind: "registered", heartbeats: "on" };
                 if (!error)
                     outcome = await getConfig(member, { deadlineMs: slot.budgetEndMs, signal: slot.signal });
             }
@@ -50355,179 +52486,889 @@ function createFmController(options) {
                 void scheduler.stop();
         }
         catch (err) {
-            stats.heartbeatsFailed++;
+            counters.heartbeatsFailed++;
             noteError("heartbeat", err instanceof Error ? err : new Error(String(err)), member.collector.id);
         }
     }
-    // A function, not an inline check: `fatal` changes while registration awaits.
     function throwIfFatal() {
         if (fatal)
             throw fatal;
     }
-    async function registerMembers(targets, signal) {
+    async function registerMembers(targets, limits) {
         throwIfFatal();
         const failed = [];
-        const stop = linkedSignal([signal, fatalStop.signal]);
         const attempted = new Set();
+        let registered = 0;
+        const pool = linkedSignal([limits.signal, fatalStop.signal]);
         await runPool(targets, concurrency, async (member) => {
             attempted.add(member);
-            const error = await enrol(member, stop.signal);
-            if (error !== undefined && !fatal)
+            const error = await enrol(member, { ...limits, signal: pool.signal });
+            if (error === undefined)
+                registered++;
+            else if (!fatal)
                 failed.push({ id: member.collector.id, error });
-        }, stop.signal).finally(() => stop.dispose());
+        }, pool.signal).finally(() => pool.dispose());
+        replan();
         throwIfFatal();
         for (const member of targets)
             if (!attempted.has(member))
-                failed.push({ id: member.collector.id, error: `not registered: ${describeError(signal?.reason)}` });
-        return { registered: members.filter((m) => m.registered).length, failed: inRosterOrder(failed, targets) };
+                failed.push({
+                    id: member.collector.id,
+                    error: `not registered: ${errors_describeError(limits.signal?.reason ?? "stopped")}`,
+                });
+        return { registered, failed: inOrder(failed, targets) };
     }
     async function unregisterMembers(targets, limits) {
+        const unregistered = [];
         const failed = [];
         const warnings = [];
-        // A separate stop, so an unimplemented UnregisterCollector ends the sweep without looking fatal.
-        const sweep = new AbortController();
-        const link = linkedSignal([sweep.signal, fatalStop.signal, limits.signal]);
-        const stop = link.signal;
+        // Cleanup runs after a fatal answer too (a 400 on one GetConfig says nothing about Unregister), so it
+        // has its own stop: an unimplemented UnregisterCollector, or credentials FM refuses, end the sweep.
+        const sweepStop = new AbortController();
+        const sweep = linkedSignal([sweepStop.signal, limits.signal]);
+        let refusal;
         const attempted = new Set();
         let unimplemented = false;
         await runPool(targets, concurrency, async (member) => {
             attempted.add(member);
-            const outcome = await send((callOptions) => client.unregister(member.collector.id, callOptions), {
-                ...limits,
-                signal: stop,
-            });
-            // not_found: FM has no such collector, which is what we wanted (SPEC section 5).
+            const id = member.collector.id;
+            member.phase = { kind: "unregistering" };
+            const outcome = await send((callOptions) => client.unregister(id, callOptions), { ...limits, signal: sweep.signal }, "cleanup");
             if (outcome.kind === "success" || hasCode(outcome, "not_found")) {
-                member.unregistered = true;
-                member.registered = false;
-                member.mayBeRegistered = false;
-                stats.unregistrations++;
+                member.phase = { kind: "absent" };
+                unregistered.push(id);
+                counters.unregistrations++;
+                return;
             }
-            else if (hasCode(outcome, "unimplemented")) {
+            member.phase = { kind: "uncertain" };
+            if (hasCode(outcome, "unimplemented")) {
                 unimplemented = true;
-                sweep.abort();
+                sweepStop.abort(outcome.error);
             }
             else if (isFatal(outcome.error)) {
-                failed.push({ id: member.collector.id, error: stopOnFatal(outcome.error).message });
+                const message = FmRejectedError.from(outcome.error).message;
+                failed.push({ id, error: message });
+                lastErrors.unregister = message;
+                // The same credentials fail every other call the same way: stop asking.
+                if (outcome.error.code !== "invalid_argument") {
+                    refusal ??= `${outcome.error.code} (HTTP ${outcome.error.status})`;
+                    sweepStop.abort(outcome.error);
+                }
             }
             else if (!unimplemented) {
-                failed.push({ id: member.collector.id, error: outcome.error.message });
-                noteError("unregister", outcome.error, member.collector.id);
+                failed.push({ id, error: outcome.error.message });
+                noteError("unregister", outcome.error, id);
             }
-        }, stop).finally(() => link.dispose());
-        const left = targets.filter((m) => !m.unregistered && !failed.some((f) => f.id === m.collector.id));
+        }, sweep.signal).finally(() => sweep.dispose());
+        const left = targets.filter((m) => owesUnregister(m) && !failed.some((f) => f.id === m.collector.id));
         if (unimplemented) {
+            // Not a failure: FM will mark them inactive after 30 minutes without heartbeats.
             warnings.push(`FM does not implement UnregisterCollector (unimplemented): ${left.length} collector(s) stay listed and ` +
                 `go inactive after 30 minutes without heartbeats.`);
+            for (const m of left)
+                m.phase = { kind: "absent" };
         }
         else {
-            const why = fatal
-                ? fatal.message
+            const why = refusal
+                ? `not unregistered: FM answered ${refusal} to an earlier UnregisterCollector, so the others were not tried`
                 : attempted.size < targets.length
-                    ? `not unregistered before the deadline or stop (${describeError(stop.reason ?? "stopped")})`
+                    ? `not unregistered before the deadline or stop (${errors_describeError(sweep.signal.reason ?? "stopped")})`
                     : "not unregistered";
             for (const m of left)
                 failed.push({ id: m.collector.id, error: why });
         }
+        counters.unregistrationFailures += failed.length;
         for (const w of warnings)
             logger.warn(w, "FM cleanup");
-        return {
-            unregistered: members.filter((m) => m.unregistered).map((m) => m.collector.id),
-            failed: inRosterOrder(failed, targets),
-            warnings,
-        };
+        return { unregistered: inOrder(unregistered, targets), failed: inOrder(failed, targets), warnings };
     }
+    const known = (ids) => ids.map((id) => byId.get(id)).filter((m) => m !== undefined);
     return {
-        registerAll(signal) {
-            registering ??= registerMembers(members.filter((m) => !m.registered), signal).finally(() => (registering = undefined));
-            return registering;
+        register(collectors, limits = {}) {
+            const targets = collectors.map(memberOf).filter((m) => m.phase.kind !== "registered");
+            return registerMembers(targets, limits);
+        },
+        adopt(collectors) {
+            for (const c of collectors) {
+                const member = memberOf(c);
+                recorded.add(c.id);
+                if (member.phase.kind === "absent")
+                    member.phase = { kind: "uncertain" };
+            }
+            replan();
         },
         startHeartbeats() {
             if (fatal)
                 return;
-            scheduler.start(members);
+            replan();
+            scheduler.start(beating);
         },
         stopHeartbeats: () => scheduler.stop(),
-        unregisterAll(unregisterOptions = {}) {
-            unregistering ??= (async () => {
-                // No heartbeat may re-register a collector while it is being unregistered.
-                await scheduler.stop();
-                if (registering)
-                    await registering.catch(() => undefined);
-                // Never sent, or refused: FM has no such collector, so there is nothing to unregister (and a
-                // collector that a 401 kept out must not be reported as left behind).
-                for (const m of members)
-                    if (!m.registered && !m.mayBeRegistered)
-                        m.unregistered = true;
-                return unregisterMembers(members.filter((m) => !m.unregistered), unregisterOptions);
-            })().finally(() => (unregistering = undefined));
-            return unregistering;
+        pause(ids) {
+            for (const m of known(ids))
+                if (m.phase.kind === "registered")
+                    m.phase = { kind: "registered", heartbeats: "paused" };
         },
-        async reconcile(next) {
-            const byId = new Map(members.map((m) => [m.collector.id, m]));
-            const nextIds = new Set(next.map((c) => c.id));
-            const departedMembers = members.filter((m) => !nextIds.has(m.collector.id));
-            const added = next.filter((c) => !byId.has(c.id));
-            const changed = [];
-            members = next.map((c) => {
-                const known = byId.get(c.id);
-                if (!known)
-                    return newMember(c);
-                if (!sameAttributes(known.collector, c))
-                    changed.push(known);
-                known.collector = c;
-                return known;
-            });
-            if (scheduler.running)
-                scheduler.replan(members);
-            if (departedMembers.length > 0)
-                await unregisterMembers(departedMembers, {});
-            // Register is an upsert: registering a changed collector again replaces its attributes in FM.
-            const toRegister = [...changed, ...members.filter((m) => !byId.has(m.collector.id))];
-            if (toRegister.length > 0)
-                await registerMembers(toRegister);
-            return { added, departed: departedMembers.map((m) => m.collector) };
+        async resume(ids, limits = {}) {
+            const targets = known(ids);
+            const toRegister = [];
+            for (const m of targets) {
+                if (m.phase.kind === "registered")
+                    m.phase = { kind: "registered", heartbeats: "on" };
+                else
+                    toRegister.push(m);
+            }
+            const report = toRegister.length
+                ? await registerMembers(toRegister, limits)
+                : { registered: 0, failed: [] };
+            return { registered: report.registered + targets.length - toRegister.length, failed: report.failed };
         },
-        stats: () => ({ ...stats, lastErrors: { ...lastErrors } }),
+        async update(collector, limits = {}) {
+            const member = memberOf(collector);
+            if (member.phase.kind !== "registered")
+                return { registered: 0, failed: [] };
+            const error = await sendRegister(member, limits);
+            throwIfFatal();
+            return error
+                ? { registered: 0, failed: [{ id: collector.id, error: error.message }] }
+                : { registered: 1, failed: [] };
+        },
+        reportConfigStatus(id, status) {
+            const member = byId.get(id);
+            if (member)
+                member.pendingStatus = status;
+        },
+        statusPending: (id) => byId.get(id)?.pendingStatus !== undefined,
+        async unregister(ids, limits = {}) {
+            const targets = known(ids).filter(owesUnregister);
+            // Out of the heartbeats first, so no heartbeat re-registers a collector on its way out.
+            for (const m of targets)
+                m.phase = { kind: "unregistering" };
+            replan();
+            const report = await unregisterMembers(targets, limits);
+            replan();
+            return report;
+        },
+        async unregisterAll(limits = {}) {
+            // No heartbeat may re-register a collector while it is being unregistered.
+            await scheduler.stop();
+            return unregisterMembers([...byId.values()].filter(owesUnregister), limits);
+        },
+        owed: () => [...byId.values()].filter(owesUnregister).map((m) => m.collector.id),
+        recorded: () => [...recorded],
+        release(ids) {
+            for (const m of known(ids))
+                m.phase = { kind: "absent" };
+            replan();
+        },
+        counters: () => ({ ...counters }),
+        lastErrors: () => ({ ...lastErrors }),
+        config(id) {
+            const member = byId.get(id);
+            if (!member)
+                return undefined;
+            const content = contents.get(id);
+            return { ...(content !== undefined ? { content } : {}), hash: member.hash };
+        },
     };
 }
 /** Calls finish in any order; reports list collectors as the roster does. */
-function inRosterOrder(failed, roster) {
+function inOrder(items, roster) {
     const position = new Map(roster.map((m, i) => [m.collector.id, i]));
-    return [...failed].sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
-}
-function sameAttributes(a, b) {
-    const ka = Object.keys(a.attributes);
-    return (a.name === b.name &&
-        ka.length === Object.keys(b.attributes).length &&
-        ka.every((k) => a.attributes[k] === b.attributes[k]));
+    const idOf = (f) => (typeof f === "string" ? f : f.id);
+    return [...items].sort((a, b) => (position.get(idOf(a)) ?? 0) - (position.get(idOf(b)) ?? 0));
 }
 
-;// CONCATENATED MODULE: ./src/remote-write/batch.ts
+;// CONCATENATED MODULE: ./src/fm/sweep.ts
+
+
+
+/** The leftovers among `records`, oldest inactive first. Pure. */
+function pickStale(records, options) {
+    const stale = [];
+    for (const r of records) {
+        if (r.localAttributes.fake !== "true" || r.markedInactiveAt === undefined)
+            continue;
+        const atMs = Date.parse(r.markedInactiveAt);
+        if (!Number.isFinite(atMs) || options.nowMs - atMs < options.olderThanMs)
+            continue;
+        const a = r.localAttributes;
+        stale.push({
+            atMs,
+            collector: {
+                id: r.id,
+                ...(a.env !== undefined ? { env: a.env } : {}),
+                ...(a["github.repository"] !== undefined ? { repository: a["github.repository"] } : {}),
+                ...(a["github.run_id"] !== undefined ? { runId: a["github.run_id"] } : {}),
+                ...(a[RUN_MARKER_ATTRIBUTE] !== undefined ? { run: a[RUN_MARKER_ATTRIBUTE] } : {}),
+                inactiveSince: r.markedInactiveAt,
+            },
+        });
+    }
+    return stale
+        .sort((x, y) => x.atMs - y.atMs || (x.collector.id < y.collector.id ? -1 : 1))
+        .map((s) => s.collector);
+}
+async function sweepLeftovers(options) {
+    const limits = options.limits ?? {};
+    const listed = await options.management.list([FAKE_MATCHER, ...options.matchers], limits);
+    if (listed.kind !== "success")
+        return {
+            listed: 0,
+            stale: [],
+            deleted: [],
+            failed: [],
+            listError: listed.error.message,
+            ...(isRefusal(listed.error) ? { refused: listed.error } : {}),
+        };
+    const fake = listed.value.filter((r) => r.localAttributes.fake === "true");
+    const stale = pickStale(fake, options);
+    if (options.dryRun || stale.length === 0)
+        return { listed: fake.length, stale, deleted: [], failed: [] };
+    const report = await options.management.deleteCollectors(stale.map((s) => s.id), limits);
+    return {
+        listed: fake.length,
+        stale,
+        deleted: [...report.deleted, ...report.gone],
+        failed: report.failed,
+        ...(report.refused ? { refused: report.refused } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/re2.ts
 /**
- * Splitting a tick into requests. SPEC section 6 keeps each request under ~2 MB compressed; a request
- * holds whole collectors, so a collector's series always travel together and a failed request loses
- * whole collectors' samples, never a random subset.
+ * Go RE2 regular expressions (https://github.com/google/re2/wiki/Syntax, Go's regexp/syntax) rewritten as
+ * JavaScript RegExp source, so a matcher evaluated here agrees with FM, which is written in Go.
+ *
+ * What differs and how it is handled:
+ * - RE2 has no lookaround, backreferences (`\1`, `\k<n>`), atomic groups, `\C` or comments `(?#…)`:
+ *   rejected with a message naming the construct (JavaScript would accept most of them silently).
+ * - `.` excludes only `\n` in RE2, but also `\r`, U+2028 and U+2029 in JavaScript: written as `[^\n]`.
+ * - `\s` is ASCII `[\t\n\f\r ]` in RE2 but Unicode in JavaScript: written out (outside classes).
+ * - `\A`, `\z` become `^`, `$` (the pattern never gets the `m` flag); `\Q…\E` is quoted literally;
+ *   `\x{10FFFF}` becomes `\u{10FFFF}`; octal `\123` becomes `\x53`; `\a` becomes `\x07`.
+ * - POSIX classes `[[:alpha:]]` are expanded; `\pL` and `\p{Greek}` become `\p{L}` and `\p{Script=Greek}`.
+ * - Escaped punctuation (`\@`, `\#`) and a `{`, `}` or `]` that is not syntax are literals in RE2 but
+ *   errors in JavaScript's `u` mode: written as literals.
+ * - Repeat counts above 1000 are an error in RE2: rejected too.
+ * - Flags: a leading `(?i)` or `(?s)` (or `(?is)`) applies to the whole pattern, as in RE2. Flag groups
+ *   elsewhere (`(?i:…)`) and the `m` and `U` flags have no equivalent on Node 20: rejected.
  */
-/**
- * Groups consecutive items so that each group's summed size stays within `budget`. An item larger than
- * the budget on its own still gets a group (alone): it cannot be split.
- */
-function planBatches(sizes, budget) {
-    const batches = [];
-    let start = 0;
-    let used = 0;
-    sizes.forEach((size, i) => {
-        if (i > start && used + size > budget) {
-            batches.push({ start, end: i });
-            start = i;
-            used = 0;
+class re2_Re2SyntaxError extends Error {
+    pattern;
+    reason;
+    name = "Re2SyntaxError";
+    constructor(pattern, 
+    /** What is wrong, in plain words. */
+    reason) {
+        super(reason);
+        this.pattern = pattern;
+        this.reason = reason;
+    }
+}
+const JS_SYNTAX = new Set("^$\\.*+?()[]{}|/");
+const MAX_REPEAT = 1000;
+const POSIX_CLASSES = {
+    alnum: "0-9A-Za-z",
+    alpha: "A-Za-z",
+    ascii: "\\x00-\\x7F",
+    blank: "\\t ",
+    cntrl: "\\x00-\\x1F\\x7F",
+    digit: "0-9",
+    graph: "!-~",
+    lower: "a-z",
+    print: " -~",
+    punct: "!-\\/:-@\\[-`{-~",
+    space: "\\t\\n\\v\\f\\r ",
+    upper: "A-Z",
+    word: "0-9A-Za-z_",
+    xdigit: "0-9A-Fa-f",
+};
+const isOctal = (c) => c !== undefined && c >= "0" && c <= "7";
+const isHex = (c) => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
+/** Escapes one literal character for use in JavaScript RegExp source (inside a class or not). */
+function re2_literal(c, inClass) {
+    if (JS_SYNTAX.has(c) || (inClass && c === "-"))
+        return `\\${c}`;
+    return c;
+}
+function propertyEscape(name, negated) {
+    let positive = !negated;
+    let prop = name;
+    if (prop.startsWith("^")) {
+        positive = !positive;
+        prop = prop.slice(1);
+    }
+    const letter = positive ? "p" : "P";
+    // General categories (L, Lu, N…) and Any are valid as they are; anything else is a script name in RE2.
+    for (const candidate of [prop, `Script=${prop}`]) {
+        try {
+            new RegExp(`\\${letter}{${candidate}}`, "u");
+            return `\\${letter}{${candidate}}`;
         }
-        used += size;
+        catch {
+            // try the next form
+        }
+    }
+    throw new Error(`unknown Unicode class \\p{${name}}`);
+}
+function re2_translateRe2(pattern) {
+    const chars = Array.from(pattern);
+    const fail = (reason) => {
+        throw new re2_Re2SyntaxError(pattern, reason);
+    };
+    let flags = "";
+    let i = 0;
+    const leading = /^\(\?([a-zA-Z-]+)\)/.exec(pattern);
+    if (leading) {
+        const given = leading[1];
+        if (!/^[is]+$/.test(given))
+            fail(`flags (?${given}) are not supported here: only a leading (?i) and (?s) are`);
+        flags = [...new Set(given)].join("");
+        i = Array.from(leading[0]).length;
+    }
+    const dotAll = flags.includes("s");
+    let out = "";
+    let inClass = false;
+    const octalFrom = (start) => {
+        let j = start;
+        let digits = "";
+        while (digits.length < 3 && isOctal(chars[j]))
+            digits += chars[j++];
+        return { code: parseInt(digits, 8), next: j };
+    };
+    while (i < chars.length) {
+        const c = chars[i];
+        if (c === "\\") {
+            const e = chars[i + 1] ?? fail("the pattern ends with a lone backslash");
+            i += 2;
+            switch (e) {
+                case "1":
+                case "2":
+                case "3":
+                case "4":
+                case "5":
+                case "6":
+                case "7":
+                case "0": {
+                    // \1 to \7 alone are backreferences in other dialects; followed by octal digits, an octal escape.
+                    if (e !== "0" && !isOctal(chars[i]))
+                        fail(`backreferences (\\${e}) are not supported by RE2, which FM uses`);
+                    const { code, next } = octalFrom(i - 1);
+                    if (code > 0o377)
+                        fail(`octal escape \\${chars.slice(i - 1, next).join("")} is above \\377`);
+                    out += `\\x${code.toString(16).padStart(2, "0")}`;
+                    i = next;
+                    break;
+                }
+                case "8":
+                case "9":
+                    fail(`backreferences (\\${e}) are not supported by RE2, which FM uses`);
+                    break;
+                case "k":
+                    fail("named backreferences (\\k<name>) are not supported by RE2, which FM uses");
+                    break;
+                case "C":
+                    fail("\\C (any byte) has no JavaScript equivalent");
+                    break;
+                case "x": {
+                    if (chars[i] === "{") {
+                        const close = chars.indexOf("}", i);
+                        const hex = close === -1 ? "" : chars.slice(i + 1, close).join("");
+                        if (!/^[0-9A-Fa-f]{1,6}$/.test(hex) || parseInt(hex, 16) > 0x10ffff)
+                            fail("expected a hexadecimal code point up to 10FFFF in \\x{…}");
+                        out += `\\u{${hex}}`;
+                        i = close + 1;
+                    }
+                    else {
+                        if (!isHex(chars[i]) || !isHex(chars[i + 1]))
+                            fail("expected two hexadecimal digits after \\x");
+                        out += `\\x${chars[i]}${chars[i + 1]}`;
+                        i += 2;
+                    }
+                    break;
+                }
+                case "a":
+                    out += "\\x07";
+                    break;
+                case "f":
+                case "t":
+                case "n":
+                case "r":
+                case "v":
+                case "d":
+                case "D":
+                case "w":
+                case "W":
+                    out += `\\${e}`;
+                    break;
+                case "s":
+                    out += inClass ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]";
+                    break;
+                case "S":
+                    out += inClass ? "\\S" : "[^\\t\\n\\f\\r ]";
+                    break;
+                case "b":
+                case "B":
+                    if (inClass)
+                        fail(`\\${e} is not allowed inside a character class`);
+                    out += `\\${e}`;
+                    break;
+                case "A":
+                case "z":
+                    if (inClass)
+                        fail(`\\${e} is not allowed inside a character class`);
+                    out += e === "A" ? "^" : "$";
+                    break;
+                case "Q": {
+                    let end = i;
+                    while (end < chars.length && !(chars[end] === "\\" && chars[end + 1] === "E"))
+                        end++;
+                    out += chars
+                        .slice(i, end)
+                        .map((q) => re2_literal(q, inClass))
+                        .join("");
+                    i = end + 2;
+                    break;
+                }
+                case "p":
+                case "P": {
+                    let name;
+                    if (chars[i] === "{") {
+                        const close = chars.indexOf("}", i);
+                        if (close === -1)
+                            fail(`missing } after \\${e}{`);
+                        name = chars.slice(i + 1, close).join("");
+                        i = close + 1;
+                    }
+                    else {
+                        name = chars[i] ?? fail(`expected a class name after \\${e}`);
+                        i += 1;
+                    }
+                    try {
+                        out += propertyEscape(name, e === "P");
+                    }
+                    catch (err) {
+                        fail(err.message);
+                    }
+                    break;
+                }
+                default:
+                    if (/^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]$/.test(e))
+                        out += re2_literal(e, inClass);
+                    else
+                        fail(`invalid escape \\${e}`);
+            }
+            continue;
+        }
+        if (inClass) {
+            if (c === "]") {
+                inClass = false;
+                out += "]";
+                i++;
+            }
+            else if (c === "[" && chars[i + 1] === ":") {
+                const close = chars.indexOf("]", i);
+                const body = close === -1 ? "" : chars.slice(i + 2, close).join("");
+                const m = /^(\^?)([a-z]+):$/.exec(body);
+                if (!m) {
+                    out += "\\[";
+                    i++;
+                    continue;
+                }
+                if (m[1])
+                    fail(`negated POSIX class [:^${m[2]}:] is not supported`);
+                const expansion = POSIX_CLASSES[m[2]];
+                if (!expansion)
+                    fail(`unknown POSIX class [:${m[2]}:]`);
+                out += expansion;
+                i = close + 1;
+            }
+            else {
+                out += c === "[" ? "\\[" : c;
+                i++;
+            }
+            continue;
+        }
+        switch (c) {
+            case "[": {
+                inClass = true;
+                out += "[";
+                i++;
+                if (chars[i] === "^") {
+                    out += "^";
+                    i++;
+                }
+                // RE2 reads a ] right after [ or [^ as a literal.
+                if (chars[i] === "]") {
+                    out += "\\]";
+                    i++;
+                }
+                break;
+            }
+            case "(": {
+                if (chars[i + 1] !== "?") {
+                    out += "(";
+                    i++;
+                    break;
+                }
+                const next = chars[i + 2];
+                const after = chars[i + 3];
+                if (next === ":") {
+                    out += "(?:";
+                    i += 3;
+                }
+                else if (next === "=" || next === "!") {
+                    fail(`lookahead (?${next}…) is not supported by RE2, which FM uses`);
+                }
+                else if (next === "<" && (after === "=" || after === "!")) {
+                    fail(`lookbehind (?<${after}…) is not supported by RE2, which FM uses`);
+                }
+                else if (next === "<" || (next === "P" && after === "<")) {
+                    const start = next === "P" ? i + 4 : i + 3;
+                    const close = chars.indexOf(">", start);
+                    const name = close === -1 ? "" : chars.slice(start, close).join("");
+                    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+                        fail("expected a group name of letters, digits and _");
+                    out += `(?<${name}>`;
+                    i = close + 1;
+                }
+                else if (next === ">") {
+                    fail("atomic groups (?>…) are not supported by RE2, which FM uses");
+                }
+                else if (next === "#") {
+                    fail("comments (?#…) are not supported by RE2, which FM uses");
+                }
+                else {
+                    fail("flag groups are supported only as a leading (?i) or (?s)");
+                }
+                break;
+            }
+            case ".":
+                out += dotAll ? "." : "[^\\n]";
+                i++;
+                break;
+            case "{": {
+                const rest = chars.slice(i).join("");
+                const m = /^\{(\d+)(,(\d*))?\}/.exec(rest);
+                if (!m) {
+                    out += "\\{";
+                    i++;
+                    break;
+                }
+                const counts = [m[1], m[3]].filter((n) => n !== undefined && n !== "");
+                if (counts.some((n) => Number(n) > MAX_REPEAT))
+                    fail(`repeat count above ${MAX_REPEAT} in ${m[0]}`);
+                out += m[0];
+                i += Array.from(m[0]).length;
+                break;
+            }
+            case "}":
+            case "]":
+                out += `\\${c}`;
+                i++;
+                break;
+            default:
+                out += c;
+                i++;
+        }
+    }
+    if (inClass)
+        fail("missing closing ] of a character class");
+    return { source: out, flags };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/matchers.ts
+/**
+ * Alertmanager matchers, as Fleet Management uses them to send pipelines to collectors and to filter
+ * ListCollectors (https://prometheus.io/docs/alerting/latest/configuration/#matcher; the UTF-8 parser of
+ * prometheus/alertmanager `matchers/parse`, the semantics of `pkg/labels/matcher.go`):
+ * - one matcher per string: `name OP value`, OP one of `=`, `!=`, `=~`, `!~`, blanks around tokens ignored;
+ * - a name or value is either double-quoted with Go escapes (`\"`, `\\`, `\n`, `\t`, `\x41`, `\u00e9`…)
+ *   or unquoted, without blanks and without any of `{ } ! = ~ , " ' \` \`; an empty value is written `""`;
+ * - at most 200 characters per matcher (FM's limit, grafana.com fleet-management glossary);
+ * - regexes are Go RE2, fully anchored as `^(?:re)$` (see ./re2.ts for how they run in JavaScript);
+ * - a missing attribute reads as "", so `x!="a"` and `x=~".*"` hold without `x`, and `x=~".+"` does not;
+ * - a list holds when every matcher holds.
+ * Pure: imports nothing but ./re2.ts.
+ */
+
+class MatcherError extends Error {
+    matcher;
+    reason;
+    index;
+    name = "MatcherError";
+    constructor(
+    /** The matcher as written. */
+    matcher, 
+    /** What was expected or what is wrong. */
+    reason, 
+    /** Position in a list, when parsed with parseMatchers. */
+    index) {
+        super(`matcher ${JSON.stringify(matcher)}${index !== undefined ? ` (#${index + 1})` : ""}: ${reason}`);
+        this.matcher = matcher;
+        this.reason = reason;
+        this.index = index;
+    }
+}
+/** FM's limit on one matcher (key, operator and value). */
+const MAX_MATCHER_LENGTH = 200;
+const OPERATORS = (/* unused pure expression or super */ null && (["=~", "!=", "!~", "="]));
+/** Characters an unquoted name or value cannot hold (alertmanager `matchers/parse` lexer). */
+function isReserved(c) {
+    return /\s/u.test(c) || "{}!=~,\"'`\\".includes(c);
+}
+const matchers_describe = (c) => (c === undefined ? "the end" : JSON.stringify(c));
+function hintFor(c) {
+    if (c === "'" || c === "`")
+        return " (only double quotes quote a name or value)";
+    if (c === "\\")
+        return " (escapes work only inside double quotes)";
+    if (c !== undefined && /\s/u.test(c))
+        return " (quote a value that holds blanks)";
+    return "";
+}
+function parseMatcher(input) {
+    const fail = (reason) => {
+        throw new MatcherError(input, reason);
+    };
+    const chars = Array.from(input);
+    const trimmed = input.trim();
+    if (trimmed === "")
+        fail('expected a matcher such as env="prod", found an empty string');
+    if (Array.from(trimmed).length > MAX_MATCHER_LENGTH)
+        fail(`is ${Array.from(trimmed).length} characters long; FM allows at most ${MAX_MATCHER_LENGTH}`);
+    if (trimmed.startsWith("{") || trimmed.endsWith("}"))
+        fail("expected one matcher without braces: write each matcher as its own list entry");
+    let i = 0;
+    const skipBlanks = () => {
+        while (i < chars.length && /\s/u.test(chars[i]))
+            i++;
+    };
+    const readToken = (what) => {
+        skipBlanks();
+        const c = chars[i];
+        if (c === '"')
+            return readQuoted();
+        if (c === undefined || isReserved(c)) {
+            const hint = what === "a value" && (c === undefined || c === ",") ? ' (write "" for an empty value)' : hintFor(c);
+            return fail(`expected ${what}, found ${matchers_describe(c)}${hint}`);
+        }
+        let token = "";
+        while (i < chars.length && !isReserved(chars[i]))
+            token += chars[i++];
+        return token;
+    };
+    const readQuoted = () => {
+        const start = i;
+        i++;
+        let raw = "";
+        let escaped = false;
+        for (; i < chars.length; i++) {
+            const c = chars[i];
+            if (escaped)
+                escaped = false;
+            else if (c === "\\")
+                escaped = true;
+            else if (c === '"')
+                break;
+            raw += c;
+        }
+        if (chars[i] !== '"')
+            fail(`missing the closing " of the string that starts at column ${start + 1}`);
+        i++;
+        try {
+            return unquoteGo(raw);
+        }
+        catch (err) {
+            return fail(`invalid string "${raw}": ${err.message}`);
+        }
+    };
+    const name = readToken("an attribute name");
+    skipBlanks();
+    const rest = chars.slice(i, i + 2).join("");
+    const op = OPERATORS.find((o) => rest.startsWith(o));
+    if (!op)
+        fail(`expected an operator such as '=', '!=', '=~' or '!~' after ${JSON.stringify(name)}`);
+    i += op.length;
+    const value = readToken("a value");
+    skipBlanks();
+    // The alertmanager parser accepts one trailing comma after the last matcher.
+    if (chars[i] === ",") {
+        i++;
+        skipBlanks();
+    }
+    if (i < chars.length)
+        fail(`expected the end of the matcher after ${JSON.stringify(value)}, found ${matchers_describe(chars[i])}` +
+            (hintFor(chars[i]) || " (one string holds one matcher)"));
+    return createMatcher(name, op, value, input);
+}
+/** Parses every matcher of a list; the first bad one throws, naming its position. */
+function parseMatchers(list) {
+    return list.map((s, index) => {
+        try {
+            return parseMatcher(s);
+        }
+        catch (err) {
+            if (err instanceof MatcherError)
+                throw new MatcherError(err.matcher, err.reason, index);
+            throw err;
+        }
     });
-    if (sizes.length > start)
-        batches.push({ start, end: sizes.length });
-    return batches;
+}
+/** True when every matcher holds for the attributes; a missing attribute reads as "". */
+function matchesAll(matchers, attributes) {
+    return matchers.every((m) => m.test(Object.hasOwn(attributes, m.name) ? attributes[m.name] : ""));
+}
+/**
+ * The attributes FM matches a collector against: its local attributes, overridden by its remote
+ * attributes except `collector.*` keys, plus `collector.ID` (grafana/fleet-management-api
+ * `api/collector/v1/collector.proto`, comment on `remote_attributes`).
+ */
+function collectorMatchAttributes(collector) {
+    const out = { ...collector.localAttributes };
+    for (const [key, value] of Object.entries(collector.remoteAttributes ?? {}))
+        if (!key.startsWith("collector."))
+            out[key] = value;
+    out["collector.ID"] = collector.id;
+    return out;
+}
+/** `name OP "value"`, quoted so that parseMatcher reads back the same matcher. */
+function formatMatcher(m) {
+    const name = Array.from(m.name).some(isReserved) || m.name === "" ? quoteGo(m.name) : m.name;
+    return `${name}${m.op}${quoteGo(m.value)}`;
+}
+function createMatcher(name, op, value, source) {
+    let test;
+    switch (op) {
+        case "=":
+            test = (v) => v === value;
+            break;
+        case "!=":
+            test = (v) => v !== value;
+            break;
+        case "=~":
+        case "!~": {
+            const re = compileAnchored(value, source);
+            test = op === "=~" ? (v) => re.test(v) : (v) => !re.test(v);
+        }
+    }
+    return { name, op, value, source, test };
+}
+function compileAnchored(pattern, source) {
+    try {
+        const { source: js, flags } = translateRe2(pattern);
+        return new RegExp(`^(?:${js})$`, `u${flags}`);
+    }
+    catch (err) {
+        if (err instanceof Re2SyntaxError)
+            throw new MatcherError(source, `invalid regular expression ${JSON.stringify(pattern)}: ${err.reason}`);
+        if (err instanceof SyntaxError) {
+            // V8 words it "Invalid regular expression: /…/u: Unterminated group"; keep the reason only.
+            const reason = err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+            throw new MatcherError(source, `invalid regular expression ${JSON.stringify(pattern)}: ${reason}`);
+        }
+        throw err;
+    }
+}
+const SIMPLE_ESCAPES = {
+    a: 0x07,
+    b: 0x08,
+    f: 0x0c,
+    n: 0x0a,
+    r: 0x0d,
+    t: 0x09,
+    v: 0x0b,
+    "\\": 0x5c,
+    '"': 0x22,
+};
+/** The body of a Go double-quoted string literal (strconv.Unquote), decoded; throws on a bad escape. */
+function unquoteGo(body) {
+    const bytes = [];
+    const encoder = new TextEncoder();
+    const chars = Array.from(body);
+    const hexDigits = (from, count) => {
+        const digits = chars.slice(from, from + count).join("");
+        if (!new RegExp(`^[0-9A-Fa-f]{${count}}$`).test(digits))
+            throw new Error(`expected ${count} hexadecimal digits after \\${chars[from - 1]}`);
+        return parseInt(digits, 16);
+    };
+    for (let i = 0; i < chars.length; i++) {
+        const c = chars[i];
+        if (c === "\n")
+            throw new Error("a quoted string cannot span lines (write \\n)");
+        if (c !== "\\") {
+            bytes.push(...encoder.encode(c));
+            continue;
+        }
+        const e = chars[++i];
+        if (e === undefined)
+            throw new Error("ends with a lone backslash");
+        if (e in SIMPLE_ESCAPES)
+            bytes.push(SIMPLE_ESCAPES[e]);
+        else if (e === "x") {
+            bytes.push(hexDigits(i + 1, 2));
+            i += 2;
+        }
+        else if (e >= "0" && e <= "7") {
+            const digits = chars.slice(i, i + 3).join("");
+            if (!/^[0-7]{3}$/.test(digits) || parseInt(digits, 8) > 0o377)
+                throw new Error(`invalid octal escape \\${digits}`);
+            bytes.push(parseInt(digits, 8));
+            i += 2;
+        }
+        else if (e === "u" || e === "U") {
+            const count = e === "u" ? 4 : 8;
+            const code = hexDigits(i + 1, count);
+            if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+                throw new Error(`\\${e}${chars.slice(i + 1, i + 1 + count).join("")} is not a valid code point`);
+            bytes.push(...encoder.encode(String.fromCodePoint(code)));
+            i += count;
+        }
+        else
+            throw new Error(`unknown escape \\${e}`);
+    }
+    try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes));
+    }
+    catch {
+        throw new Error("the escapes do not form valid UTF-8");
+    }
+}
+/** A Go double-quoted literal that unquoteGo reads back as `s`. */
+function quoteGo(s) {
+    let out = '"';
+    for (const c of s) {
+        const code = c.codePointAt(0);
+        if (c === '"' || c === "\\")
+            out += `\\${c}`;
+        else if (c === "\n")
+            out += "\\n";
+        else if (c === "\t")
+            out += "\\t";
+        else if (c === "\r")
+            out += "\\r";
+        else if (code < 0x20 || code === 0x7f)
+            out += `\\x${code.toString(16).padStart(2, "0")}`;
+        else
+            out += c;
+    }
+    return `${out}"`;
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/counters.ts
+function zeroRemoteWriteCounters() {
+    return {
+        ticks: 0,
+        lateTicks: 0,
+        samples: 0,
+        bytes: 0,
+        requests: 0,
+        retries: 0,
+        throttled: 0,
+        droppedSamples: 0,
+        staleMarkers: 0,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/proto-writer.ts
@@ -50988,17 +53829,176 @@ function createWriteRequestEncoder(initialCapacity = 1 << 20) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/remote-write/tick-scheduler.ts
+function createTickScheduler(options) {
+    const { clock, wallNow, intervalMs, fleetStartMs } = options;
+    if (!(intervalMs > 0))
+        throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
+    let loop;
+    /** The first grid point strictly after `t`. */
+    const gridAfter = (t) => fleetStartMs + (Math.floor((t - fleetStartMs) / intervalMs) + 1) * intervalMs;
+    const run = async (signal) => {
+        let lastDue = wallNow();
+        while (!signal.aborted) {
+            let due = gridAfter(Math.max(lastDue, options.lastTimestampMs()));
+            try {
+                await clock.sleep(due - wallNow(), signal);
+            }
+            catch {
+                return;
+            }
+            if (due <= options.lastTimestampMs())
+                continue; // a close wrote a later marker meanwhile
+            const missed = Math.floor((wallNow() - due) / intervalMs);
+            if (missed > 0) {
+                options.late(missed, due);
+                due += missed * intervalMs;
+            }
+            lastDue = due;
+            if (options.busy()) {
+                options.late(1, due);
+                continue;
+            }
+            options.tick(due);
+        }
+    };
+    return {
+        start() {
+            if (loop)
+                return;
+            const abort = new AbortController();
+            loop = { abort, done: run(abort.signal) };
+        },
+        async stop() {
+            const current = loop;
+            loop = undefined;
+            current?.abort.abort();
+            await current?.done;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/batch.ts
+/**
+ * Splitting a tick into requests. SPEC section 6 keeps each request under ~2 MB compressed; a request
+ * holds whole collectors, so a collector's series always travel together and a failed request loses
+ * whole collectors' samples, never a random subset.
+ */
+/**
+ * Groups consecutive items so that each group's summed size stays within `budget`. An item larger than
+ * the budget on its own still gets a group (alone): it cannot be split.
+ */
+function planBatches(sizes, budget) {
+    const batches = [];
+    let start = 0;
+    let used = 0;
+    sizes.forEach((size, i) => {
+        if (i > start && used + size > budget) {
+            batches.push({ start, end: i });
+            start = i;
+            used = 0;
+        }
+        used += size;
+    });
+    if (sizes.length > start)
+        batches.push({ start, end: sizes.length });
+    return batches;
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/tick-writer.ts
+/**
+ * How one tick (or one close) reaches the receiver: its parts (one collector's series with values, or with
+ * stale markers) are grouped into requests that stay under the compressed-size limit, each request is
+ * encoded into one reused buffer, compressed and pushed, a bounded number on the wire at once. A request
+ * holds whole parts, so a failed request loses whole collectors' samples, never a random subset.
+ */
+
+
+
+
+/** "Batches stay under ~2 MB compressed" (docs/fm-protocol.md#remote-write); the margin is for HTTP framing. */
+const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
+function createTickWriter(options) {
+    const { pusher } = options;
+    const metadata = encodeMetadata(options.families);
+    const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    const concurrency = Math.max(1, options.concurrency ?? 2);
+    // One encoder for every request: encoding and compressing are synchronous, so no two requests share it at
+    // once, and the compressor copies its buffer before the next await.
+    const encoder = createWriteRequestEncoder();
+    let values = new Float64Array(64);
+    return {
+        async write(parts, timestampMs, limits) {
+            const width = timestampWidthOf(timestampMs);
+            const carriesSamples = parts.some((p) => p.fill);
+            const sizes = parts.map((p) => p.template.frame(width).length);
+            const batches = planBatches(sizes, rawBudget - (carriesSamples ? metadata.length : 0));
+            const outcome = {
+                samples: 0,
+                bytes: 0,
+                requests: 0,
+                failedSamples: 0,
+                failed: new Set(),
+                maybeDelivered: new Set(),
+            };
+            await runPool(batches, concurrency, async (batch) => {
+                let samples = 0;
+                let withSamples = false;
+                encoder.begin(timestampMs);
+                for (let i = batch.start; i < batch.end; i++) {
+                    const part = parts[i];
+                    if (part.fill) {
+                        if (values.length < part.template.seriesCount)
+                            values = new Float64Array(part.template.seriesCount);
+                        part.fill(timestampMs, values);
+                        encoder.addSamples(part.template, values, 0);
+                        withSamples = true;
+                    }
+                    else
+                        encoder.addStaleMarkers(part.template);
+                    samples += part.template.seriesCount;
+                }
+                if (withSamples)
+                    encoder.addMetadata(metadata);
+                const body = compressBlock(encoder.finish());
+                const result = await pusher.push(body, {
+                    samples,
+                    deadlineMs: limits.deadlineMs,
+                    ...(limits.signal ? { signal: limits.signal } : {}),
+                });
+                outcome.requests++;
+                if (result.ok) {
+                    outcome.samples += samples;
+                    outcome.bytes += body.length;
+                }
+                else {
+                    outcome.failedSamples += samples;
+                    for (let i = batch.start; i < batch.end; i++) {
+                        outcome.failed.add(i);
+                        if (result.maybeDelivered)
+                            outcome.maybeDelivered.add(i);
+                    }
+                    outcome.error = result.error?.message ?? `HTTP ${result.status}`;
+                }
+            });
+            return outcome;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/remote-write/emitter.ts
 /**
- * The metrics loop (SPEC section 6): one tick per interval on the fleet's grid, each tick's samples split
- * into requests by collector, and stale markers when collectors leave.
+ * The fleet's metrics (docs/fm-protocol.md#remote-write): one tick per interval on the fleet's grid
+ * (tick-scheduler.ts), written by tick-writer.ts, for a set of collectors that changes while it runs.
+ * Each collector's series are open (in every tick), dropped (a crash: out of the ticks, no stale markers),
+ * closing (stale markers on their way) or closed. A collector whose identity changes (an upgrade) keeps
+ * its series, except those whose labels change: the old ones get a stale marker, the new ones start.
  *
- * Ordering rules it keeps, because Prometheus rejects a whole request over one sample that goes back in
+ * Ordering rules it keeps, because Prometheus refuses a whole request over one sample that goes back in
  * time (400 "out of order sample"):
- * - every request's timestamp is strictly later than every sample sent before it, across restarts too
- *   (`notBeforeMs` carries the previous process's last timestamp);
- * - one operation (tick or close) runs at a time: a tick due while the previous one is still pushing is
- *   counted late and skipped, never stacked, and stale markers wait for the tick in flight.
+ * - every timestamp is strictly later than every sample sent before it, across restarts (`notBeforeMs`
+ *   carries the previous process's last timestamp) and across wall-clock steps (createSteadyWall);
+ * - one operation (tick or close) runs at a time: stale markers wait for the tick in flight.
  */
 
 
@@ -51006,47 +54006,50 @@ function createWriteRequestEncoder(initialCapacity = 1 << 20) {
 
 
 
-/** SPEC section 6: "Batches stay under ~2 MB compressed"; the margin leaves room for HTTP framing. */
-const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
+
+
 /**
  * Above this many series the cached frames are kept compressed (encode.ts SeriesTemplateOptions): plain
  * frames would pass ~30 MB, and the inflate costs a 10,000-collector tick ~0.15 s of CPU per 15 s.
  */
 const COMPACT_FRAMES_ABOVE_SERIES = 100_000;
+/** A tick's (or a close's) requests retry for 4 intervals, but never less than 10 s nor more than 60 s. */
+function retryWindowFor(intervalMs) {
+    return Math.min(60_000, Math.max(10_000, 4 * intervalMs));
+}
 function createEmitter(options) {
-    const { pusher, model, intervalMs, fleetStartMs } = options;
-    if (!(intervalMs > 0))
-        throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
-    const clock = options.clock ?? systemClock;
+    const { pusher, intervalMs, fleetStartMs } = options;
+    const clock = options.clock ?? clock_systemClock;
     const logger = options.logger ?? silentLogger;
-    const retryWindowMs = options.retryWindowMs ?? Math.max(60_000, 4 * intervalMs);
-    const metadata = encodeMetadata(model.families);
-    const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
-    const signals = model.collectors;
-    const compact = options.compactFrames ?? model.seriesPerTick > COMPACT_FRAMES_ABOVE_SERIES;
-    const templates = signals.map((c) => createSeriesTemplate(c.series, { compact }));
-    const valueOffsets = [];
-    let totalSeries = 0;
-    for (const c of signals) {
-        valueOffsets.push(totalSeries);
-        totalSeries += c.series.length;
+    const counters = options.counters ?? zeroRemoteWriteCounters();
+    const retryWindowMs = options.retryWindowMs ?? retryWindowFor(intervalMs);
+    const wallNow = createSteadyWall(clock);
+    const compact = options.compactFrames ??
+        options.collectors.reduce((n, c) => n + c.series.length, 0) > COMPACT_FRAMES_ABOVE_SERIES;
+    const writer = createTickWriter({
+        pusher,
+        families: options.families,
+        ...(options.maxBatchBytes !== undefined ? { maxBatchBytes: options.maxBatchBytes } : {}),
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    });
+    /** In roster order, joined collectors last. */
+    const entries = new Map();
+    const entryOf = (signals) => ({
+        collector: signals.collector,
+        signals,
+        template: createSeriesTemplate(signals.series, { compact }),
+        state: "open",
+        retired: [],
+        sent: false,
+    });
+    for (const signals of options.collectors) {
+        if (entries.has(signals.collector.id))
+            throw new RangeError(`two collectors share the ID ${signals.collector.id}: their series would collide`);
+        entries.set(signals.collector.id, { ...entryOf(signals), sent: options.adopted ?? false });
     }
-    const values = new Float64Array(totalSeries);
-    // One encoder for every request: encoding and compressing are synchronous, so no two requests share it
-    // at once, and its buffer is copied by the compressor before the next await.
-    const encoder = createWriteRequestEncoder();
-    const state = signals.map(() => "open");
-    const indexById = new Map(signals.map((c, i) => [c.collector.id, i]));
-    const stats = {
-        ticks: 0,
-        samples: 0,
-        bytes: 0,
-        lateTicks: 0,
-        droppedSamples: 0,
-        staleMarkersSent: 0,
-    };
     let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
     let lastTickOk = true;
+    let lastError;
     // One operation at a time (see the header comment).
     let busy = 0;
     let tail = Promise.resolve();
@@ -51056,72 +54059,61 @@ function createEmitter(options) {
         tail = result.then(() => busy--, () => busy--);
         return result;
     };
-    let loop;
-    /** Aborted by stop(): the tick in flight makes no more retries. */
+    /** Aborted when a stop's grace ends: the tick in flight makes no more retries. */
     let tickAbort = new AbortController();
     /** A timestamp for work starting now: now, but strictly after everything sent before. */
-    const nextTimestamp = () => Math.max(Math.floor(clock.now()), Math.floor(lastTs) + 1);
-    /** The first grid point strictly after `t`. */
-    const gridAfter = (t) => fleetStartMs + (Math.floor((t - fleetStartMs) / intervalMs) + 1) * intervalMs;
-    /** Encodes, compresses and pushes the collectors `indices` at one timestamp, `pusher.maxInFlight` at a time. */
-    const send = async (indices, timestampMs, kind, deadlineMs, signal) => {
-        const width = timestampWidthOf(timestampMs);
-        const extra = kind === "samples" ? metadata.length : 0;
-        const sizes = indices.map((i) => templates[i].frame(width).length);
-        const batches = planBatches(sizes, rawBudget - extra);
-        const outcome = { samples: 0, bytes: 0, requests: 0, failedSamples: 0, failed: [] };
-        let next = 0;
-        const worker = async () => {
-            while (next < batches.length) {
-                const batch = batches[next++];
-                const members = indices.slice(batch.start, batch.end);
-                let samples = 0;
-                encoder.begin(timestampMs);
-                for (const i of members) {
-                    const template = templates[i];
-                    if (kind === "stale")
-                        encoder.addStaleMarkers(template);
-                    else {
-                        signals[i].valuesAt(timestampMs, values, valueOffsets[i]);
-                        encoder.addSamples(template, values, valueOffsets[i]);
-                    }
-                    samples += template.seriesCount;
-                }
-                if (kind === "samples")
-                    encoder.addMetadata(metadata);
-                const body = compressBlock(encoder.finish());
-                const result = await pusher.push(body, {
-                    samples,
-                    deadlineMs,
-                    ...(signal ? { signal } : {}),
-                });
-                outcome.requests++;
-                if (result.ok) {
-                    outcome.samples += samples;
-                    outcome.bytes += body.length;
-                }
-                else {
-                    outcome.failedSamples += samples;
-                    outcome.failed.push(...members);
-                    outcome.error = result.error?.message ?? `HTTP ${result.status}`;
-                }
-            }
-        };
-        await Promise.all(Array.from({ length: Math.min(pusher.maxInFlight, batches.length) }, worker));
-        return outcome;
+    const nextTimestamp = () => Math.max(Math.floor(wallNow()), Math.floor(lastTs) + 1);
+    /** Callers of nextTick waiting for a tick to start. */
+    let tickWaiters = [];
+    const tick = async (timestampMs, signal) => {
+        const waiting = tickWaiters;
+        tickWaiters = [];
+        try {
+            const report = await tickOnce(timestampMs, signal);
+            for (const resolve of waiting)
+                resolve(report);
+            return report;
+        }
+        catch (err) {
+            const failed = { ok: false, samples: 0, bytes: 0, requests: 0, timestampMs, error: errors_describeError(err) };
+            for (const resolve of waiting)
+                resolve(failed);
+            throw err;
+        }
     };
-    const tick = async (timestampMs) => {
+    const tickOnce = async (timestampMs, signal) => {
         // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
         lastTs = Math.max(lastTs, timestampMs);
-        const open = state.flatMap((s, i) => (s === "open" ? [i] : []));
-        const result = await send(open, timestampMs, "samples", clock.now() + retryWindowMs, tickAbort.signal);
-        stats.ticks++;
-        stats.samples += result.samples;
-        stats.bytes += result.bytes;
-        stats.droppedSamples += result.failedSamples;
-        const ok = result.failed.length === 0;
+        const parts = [];
+        const owners = [];
+        for (const entry of entries.values()) {
+            if (entry.state !== "open")
+                continue;
+            parts.push({ template: entry.template, fill: (t, out) => entry.signals.valuesAt(t, out, 0) });
+            owners.push({ entry });
+            for (const retired of entry.retired) {
+                parts.push({ template: retired });
+                owners.push({ entry, retired });
+            }
+        }
+        const stop = linkedSignal([tickAbort.signal, signal]);
+        const result = await writer
+            .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
+            .finally(() => stop.dispose());
+        owners.forEach(({ entry, retired }, i) => {
+            const stored = !result.failed.has(i);
+            if (!retired)
+                entry.sent ||= stored || result.maybeDelivered.has(i);
+            else if (stored)
+                entry.retired = entry.retired.filter((t) => t !== retired);
+        });
+        counters.ticks++;
+        counters.samples += result.samples;
+        counters.bytes += result.bytes;
+        counters.droppedSamples += result.failedSamples;
+        const ok = result.failed.size === 0;
         if (result.error)
-            stats.lastError = result.error;
+            lastError = result.error;
         if (!ok && lastTickOk)
             logger.warn(`tick at ${new Date(timestampMs).toISOString()}: ${result.failedSamples} of ` +
                 `${result.samples + result.failedSamples} samples not accepted: ${result.error}`, "Remote write");
@@ -51137,94 +54129,144 @@ function createEmitter(options) {
             ...(result.error ? { error: result.error } : {}),
         };
     };
-    const runLoop = async (signal) => {
-        let lastDue = clock.now();
-        while (!signal.aborted) {
-            let due = gridAfter(Math.max(lastDue, lastTs));
-            try {
-                await clock.sleep(due - clock.now(), signal);
-            }
-            catch {
-                return;
-            }
-            if (due <= lastTs)
-                continue; // a close wrote a later marker meanwhile: take the next grid point
-            // Woken more than an interval late (a suspended runner, a blocked event loop): the missed grid
-            // points are late ticks, and the tick goes out at the latest one, so its samples are not stale.
-            const missed = Math.floor((clock.now() - due) / intervalMs);
-            if (missed > 0) {
-                stats.lateTicks += missed;
-                due += missed * intervalMs;
-            }
-            lastDue = due;
-            if (busy > 0) {
-                stats.lateTicks++;
-                logger.debug(`tick at ${new Date(due).toISOString()} skipped: the previous push is still running`);
-                continue;
-            }
-            void exclusive(() => tick(due)).catch((err) => {
-                stats.lastError = describeError(err);
-                logger.error(`tick failed: ${stats.lastError}`, "Remote write");
-            });
-        }
-    };
-    return {
-        pushNow: () => exclusive(() => tick(nextTimestamp())),
-        start() {
-            if (loop)
-                return;
-            const abort = new AbortController();
-            loop = { abort, done: runLoop(abort.signal) };
+    const scheduler = createTickScheduler({
+        clock,
+        wallNow,
+        intervalMs,
+        fleetStartMs,
+        lastTimestampMs: () => lastTs,
+        busy: () => busy > 0,
+        late: (count, dueMs) => {
+            counters.lateTicks += count;
+            logger.debug(`${count} tick(s) late at ${new Date(dueMs).toISOString()}`);
         },
-        async stop() {
-            const current = loop;
-            loop = undefined;
-            current?.abort.abort();
-            tickAbort.abort();
-            await current?.done;
+        tick: (dueMs) => {
+            void exclusive(() => tick(dueMs)).catch((err) => {
+                lastError = errors_describeError(err);
+                logger.error(`tick failed: ${lastError}`, "Remote write");
+            });
+        },
+    });
+    const seriesOf = (entry) => entry.retired.reduce((n, t) => n + t.seriesCount, entry.sent ? entry.template.seriesCount : 0);
+    return {
+        pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
+        start: () => scheduler.start(),
+        nextTick(signal) {
+            return new Promise((resolve, reject) => {
+                if (signal?.aborted)
+                    return reject(signal.reason);
+                const onAbort = () => {
+                    tickWaiters = tickWaiters.filter((w) => w !== waiter);
+                    reject(signal.reason);
+                };
+                const waiter = (report) => {
+                    signal?.removeEventListener("abort", onAbort);
+                    resolve(report);
+                };
+                tickWaiters.push(waiter);
+                signal?.addEventListener("abort", onAbort, { once: true });
+            });
+        },
+        async stop(stopOptions) {
+            await scheduler.stop();
+            const graceMs = stopOptions?.deadlineMs === undefined ? 0 : (stopOptions.deadlineMs - clock.monotonic()) / 2;
+            const grace = new AbortController();
+            const stopping = new Error("stopping");
+            const abortAtGraceEnd = graceMs <= 0
+                ? Promise.resolve(tickAbort.abort(stopping))
+                : clock.sleep(graceMs, grace.signal).then(() => tickAbort.abort(stopping), () => undefined);
             await tail;
+            grace.abort();
+            await abortAtGraceEnd;
             tickAbort = new AbortController();
         },
-        closeSeries(collectors, closeOptions) {
-            let requested;
-            if (collectors) {
-                requested = [];
-                for (const c of collectors) {
-                    const i = indexById.get(c.id);
-                    if (i !== undefined)
-                        requested.push(i);
+        add(collectors) {
+            for (const collector of collectors) {
+                const entry = entries.get(collector.id);
+                if (!entry)
+                    entries.set(collector.id, entryOf(options.signalsFor(collector)));
+                else if (entry.state === "closed" || entry.state === "closing") {
+                    entries.set(collector.id, { ...entryOf(options.signalsFor(collector)), retired: entry.retired });
                 }
             }
-            else
-                requested = state.map((_, i) => i);
-            const toClose = requested.filter((i) => state[i] !== "closed");
+        },
+        update(collector) {
+            const entry = entries.get(collector.id);
+            if (!entry)
+                return;
+            const signals = options.signalsFor(collector);
+            const keep = new Set(signals.series.map((s) => labelKey(s.labels)));
+            const vanished = entry.signals.series.filter((s) => !keep.has(labelKey(s.labels)));
+            if (vanished.length > 0 && entry.sent)
+                entry.retired.push(createSeriesTemplate(vanished, { compact }));
+            entry.collector = collector;
+            entry.signals = signals;
+            entry.template = createSeriesTemplate(signals.series, { compact });
+        },
+        drop(ids) {
+            for (const id of ids) {
+                const entry = entries.get(id);
+                if (entry?.state === "open")
+                    entry.state = "dropped";
+            }
+        },
+        reopen(ids) {
+            for (const id of ids) {
+                const entry = entries.get(id);
+                if (entry?.state === "dropped")
+                    entry.state = "open";
+            }
+        },
+        closeSeries(ids, closeOptions) {
+            const requested = ids
+                ? ids.map((id) => entries.get(id)).filter((e) => e !== undefined)
+                : [...entries.values()];
+            const toClose = requested.filter((e) => e.state !== "closed");
             // Out of the ticks from now on, even before the markers go out.
-            for (const i of toClose)
-                state[i] = "closing";
+            for (const e of toClose)
+                e.state = "closing";
             return exclusive(async () => {
-                const pending = toClose.filter((i) => state[i] === "closing");
-                if (pending.length === 0)
+                const pending = toClose.filter((e) => e.state === "closing");
+                const parts = [];
+                const owners = [];
+                for (const entry of pending) {
+                    if (entry.sent) {
+                        parts.push({ template: entry.template });
+                        owners.push(entry);
+                    }
+                    for (const retired of entry.retired) {
+                        parts.push({ template: retired });
+                        owners.push(entry);
+                    }
+                }
+                if (parts.length === 0) {
+                    for (const entry of pending)
+                        entry.state = "closed";
                     return { ok: true, collectors: 0, seriesClosed: 0, seriesOpen: 0 };
+                }
                 const timestampMs = nextTimestamp();
                 lastTs = timestampMs;
-                const deadlineMs = closeOptions?.deadlineMs ?? clock.now() + retryWindowMs;
-                const result = await send(pending, timestampMs, "stale", deadlineMs);
-                const failed = new Set(result.failed);
+                const deadlineMs = closeOptions?.deadlineMs ?? clock.monotonic() + retryWindowMs;
+                const result = await writer.write(parts, timestampMs, { deadlineMs });
+                const failedEntries = new Set([...result.failed].map((i) => owners[i]));
                 let seriesOpen = 0;
-                for (const i of pending) {
-                    if (failed.has(i))
-                        seriesOpen += templates[i].seriesCount;
-                    else
-                        state[i] = "closed";
+                for (const entry of pending) {
+                    if (failedEntries.has(entry))
+                        seriesOpen += seriesOf(entry);
+                    else {
+                        entry.state = "closed";
+                        entry.sent = false;
+                        entry.retired = [];
+                    }
                 }
-                stats.staleMarkersSent += result.samples;
+                counters.staleMarkers += result.samples;
                 if (result.error)
-                    stats.lastError = result.error;
+                    lastError = result.error;
                 if (seriesOpen > 0)
                     logger.warn(`${seriesOpen} series could not be marked stale: ${result.error}`, "Remote write cleanup");
                 return {
                     ok: seriesOpen === 0,
-                    collectors: pending.length - new Set(result.failed).size,
+                    collectors: pending.length - failedEntries.size,
                     seriesClosed: result.samples,
                     seriesOpen,
                     timestampMs,
@@ -51232,9 +54274,14 @@ function createEmitter(options) {
                 };
             });
         },
+        openSeries: () => [...entries.values()].reduce((n, e) => n + (e.state === "closed" ? 0 : seriesOf(e)), 0),
         lastTimestampMs: () => (Number.isFinite(lastTs) ? lastTs : 0),
-        stats: () => ({ ...stats, retries: pusher.stats().retries }),
+        counters: () => ({ ...counters }),
+        lastError: () => lastError,
     };
+}
+function labelKey(labels) {
+    return labels.map(([n, v]) => `${n}\u0000${v}`).join("\u0001");
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/push.ts
@@ -51244,6 +54291,9 @@ function createEmitter(options) {
  * until a deadline; any other 4xx means the data itself is refused, so it is logged and counted as lost.
  * The retry loop is the shared transport/retry.ts; this file only classifies answers.
  */
+
+
+
 
 
 
@@ -51262,24 +54312,19 @@ const DEFAULT_PUSH_TIMEOUT_MS = 30_000;
 /** How long a push without a deadline keeps retrying. */
 const DEFAULT_RETRY_WINDOW_MS = 60_000;
 function createPusher(options) {
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock ?? clock_systemClock;
+    const random = options.random ?? Math.random;
     const logger = options.logger ?? silentLogger;
-    const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    const counters = options.counters ?? zeroRemoteWriteCounters();
     const timeoutMs = options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
     const scrub = options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
-    const policy = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
-    const headers = requestHeaders(options);
-    const stats = {
-        requests: 0,
-        retries: 0,
-        throttled: 0,
-        samplesSent: 0,
-        samplesLost: 0,
-        bytesSent: 0,
-    };
-    const slots = createSemaphore(maxInFlight);
-    /** A 429's Retry-After holds back every push, not only the refused one (SPEC section 6: slow down). */
-    let pausedUntil = 0;
+    const retry = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
+    const headers = push_requestHeaders(options);
+    /**
+     * A 429's Retry-After holds back every push, not only the refused one (the receiver asked to slow down),
+     * for at most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
+     */
+    let paused = { untilMs: 0, askedMs: 0 };
     let lastLogged;
     const classify = (res) => {
         if (res.status >= 200 && res.status < 300)
@@ -51291,89 +54336,97 @@ function createPusher(options) {
             return { kind: "failure", error };
         const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
         if (res.status === 429) {
-            stats.throttled++;
-            pausedUntil = Math.max(pausedUntil, clock.now() + (retryAfterMs ?? policy.baseMs));
+            counters.throttled++;
+            const askedMs = retryAfterMs ?? retry.baseMs;
+            const untilMs = clock.monotonic() + cappedRetryAfter(askedMs);
+            if (untilMs > paused.untilMs)
+                paused = { untilMs, askedMs };
         }
         return retryAfterMs === undefined
             ? { kind: "retryable", error }
             : { kind: "retryable", error, retryAfterMs };
     };
-    const attempt = async (body, deadlineMs) => {
-        stats.requests++;
+    const attempt = async (body, attemptTimeoutMs, onUnanswered) => {
+        counters.requests++;
         try {
             const res = await options.transport.request({
                 url: options.url,
                 method: "POST",
                 headers,
                 body,
-                timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineMs - clock.now())),
+                timeoutMs: attemptTimeoutMs,
             });
             return classify(res);
         }
         catch (err) {
+            // The status line came but the body was over the cap: the status still says what happened.
+            if (err instanceof ResponseTooLargeError)
+                return classify({
+                    status: err.status,
+                    headers: err.headers,
+                    body: new TextEncoder().encode(err.message),
+                });
+            onUnanswered(wasNotSent(err));
             return {
                 kind: "retryable",
-                error: new RemoteWriteError(0, true, quoteBody(describeError(err), scrub)),
+                error: new RemoteWriteError(0, true, quoteBody(errors_describeError(err), scrub)),
             };
         }
     };
     return {
-        maxInFlight,
         async push(body, info) {
-            const deadlineMs = info.deadlineMs ?? clock.now() + DEFAULT_RETRY_WINDOW_MS;
-            await slots.acquire();
+            const deadlineMs = info.deadlineMs ?? clock.monotonic() + DEFAULT_RETRY_WINDOW_MS;
             let attempts = 0;
-            try {
-                const waitMs = Math.min(pausedUntil, deadlineMs) - clock.now();
-                if (waitMs > 0)
-                    await clock.sleep(waitMs, info.signal).catch(() => undefined);
-                const send = (n) => {
-                    attempts = n;
-                    return attempt(body, deadlineMs);
-                };
-                const outcome = await withRetry(send, {
-                    policy,
-                    clock,
-                    ...(options.random ? { random: options.random } : {}),
-                    deadlineMs,
-                    ...(info.signal ? { signal: info.signal } : {}),
-                    onRetry: ({ delayMs, error }) => {
-                        stats.retries++;
-                        logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
-                    },
-                });
-                if (outcome.kind === "success") {
-                    stats.samplesSent += info.samples;
-                    stats.bytesSent += body.length;
-                    lastLogged = undefined;
-                    return { ok: true, status: outcome.value, attempts };
-                }
-                const error = outcome.error instanceof RemoteWriteError
-                    ? outcome.error
-                    : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
-                stats.samplesLost += info.samples;
-                stats.lastError = error.message;
-                const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
-                // One line per distinct error: a 10,000-collector tick is ~60 requests that tend to fail alike.
+            let maybeDelivered = false;
+            const lose = (error, why) => {
+                // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
                 if (error.message !== lastLogged)
                     logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
                 else
                     logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
                 lastLogged = error.message;
-                return { ok: false, status: error.status, attempts, error };
+                return { ok: false, maybeDelivered, status: error.status, attempts, error };
+            };
+            // Paused past the deadline: an attempt at the last moment could only time out, so do not make one.
+            if (paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic())
+                return lose(new RemoteWriteError(429, true, retryAfterGiveUpMessage(paused.askedMs)), "not sent");
+            const waitMs = Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
+            if (waitMs > 0)
+                await clock.sleep(waitMs, info.signal).catch(() => undefined);
+            const outcome = await callWithPolicy((a) => {
+                attempts = a.number;
+                return attempt(body, a.timeoutMs, (notSent) => (maybeDelivered ||= !notSent));
+            }, {
+                policy: { retry, timeoutMs },
+                clock,
+                random,
+                limits: { deadlineMs, signal: info.signal },
+                onRetry: ({ delayMs, error }) => {
+                    counters.retries++;
+                    logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
+                },
+            });
+            if (outcome.kind === "success") {
+                lastLogged = undefined;
+                return { ok: true, maybeDelivered: true, status: outcome.value, attempts };
             }
-            finally {
-                slots.release();
-            }
+            const error = outcome.error instanceof RemoteWriteError
+                ? outcome.error
+                : new RemoteWriteError(0, outcome.kind === "retryable", errors_describeError(outcome.error));
+            const why = outcome.kind === "retryable" && outcome.gaveUp
+                ? outcome.gaveUp
+                : error.retryable
+                    ? `gave up after ${attempts} attempts`
+                    : "the receiver refused the data";
+            return lose(error, why);
         },
-        stats: () => ({ ...stats }),
     };
 }
 /**
- * The headers remote write 1.0 requires (remote_write_spec.md, "Protocol") plus auth. Built once: callers
- * cannot override the reserved ones.
+ * The headers remote write 1.0 requires (prometheus/docs content/docs/specs/remote_write_spec.md,
+ * "Protocol") plus auth. Built once: callers cannot override the reserved ones.
  */
-function requestHeaders(options) {
+function push_requestHeaders(options) {
     const headers = {
         "content-encoding": "snappy",
         "content-type": "application/x-protobuf",
@@ -51387,26 +54440,6 @@ function requestHeaders(options) {
     if (options.tenant)
         headers["x-scope-orgid"] = options.tenant;
     return headers;
-}
-function createSemaphore(size) {
-    let free = size;
-    const waiting = [];
-    return {
-        acquire() {
-            if (free > 0) {
-                free--;
-                return Promise.resolve();
-            }
-            return new Promise((resolve) => waiting.push(resolve));
-        },
-        release() {
-            const next = waiting.shift();
-            if (next)
-                next();
-            else
-                free++;
-        },
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/signals/build-info.ts
@@ -51516,8 +54549,6 @@ function tagsFor(semver) {
     return tags;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/signals/seed.ts
 /**
  * Per-collector randomness that is a pure function of the collector ID (SPEC section 6: values are
@@ -51601,7 +54632,7 @@ function histogramSeries(name, labels) {
         { name: `${name}_count`, labels },
     ];
 }
-const CATALOG = [
+const catalog_CATALOG = [
     {
         name: "alloy_build_info",
         type: "gauge",
@@ -51693,12 +54724,12 @@ const CATALOG = [
     },
 ];
 /** Series each collector writes every tick: 29 (SPEC section 6). */
-const SERIES_PER_COLLECTOR = CATALOG.reduce((n, family) => n + family.series.length, 0);
+const catalog_SERIES_PER_COLLECTOR = catalog_CATALOG.reduce((n, family) => n + family.series.length, 0);
 /** Where each family's first series sits within a collector's block of SERIES_PER_COLLECTOR values. */
 const SERIES_OFFSET = (() => {
     const offsets = {};
     let offset = 0;
-    for (const family of CATALOG) {
+    for (const family of catalog_CATALOG) {
         offsets[family.name] = offset;
         offset += family.series.length;
     }
@@ -52077,8 +55108,7 @@ function componentCounts(random, healthy, total) {
 function createSignalModel(collectors, options) {
     checkOptions(options);
     checkUniqueIds(collectors);
-    const valueOptions = { fleetStartMs: options.fleetStartMs, intervalMs: options.intervalMs };
-    const signals = collectors.map((collector) => createCollectorSignals(collector, createValueWriter(collector, valueOptions)));
+    const signals = collectors.map((collector) => createCollectorSignals(collector, options));
     return {
         families: CATALOG,
         collectors: signals,
@@ -52086,14 +55116,19 @@ function createSignalModel(collectors, options) {
     };
 }
 /** Label tuples of the catalog's fixed labels, shared by every collector's series. */
-const TEMPLATE_LABELS = CATALOG.map((family) => family.series.map((template) => ({
+const TEMPLATE_LABELS = catalog_CATALOG.map((family) => family.series.map((template) => ({
     metric: metricNameLabel(template.name),
     labels: labelPairs(template.labels),
 })));
-function createCollectorSignals(collector, write) {
+/** One collector's series and values: for a collector that joins a running fleet or changes identity. */
+function createCollectorSignals(collector, options) {
+    const write = createValueWriter(collector, {
+        fleetStartMs: options.fleetStartMs,
+        intervalMs: options.intervalMs,
+    });
     const labelSets = createLabelSetBuilder(collector.id, collector.labels);
     const series = [];
-    CATALOG.forEach((family, familyIndex) => {
+    catalog_CATALOG.forEach((family, familyIndex) => {
         const own = family.collectorLabels ? labelPairs(family.collectorLabels(collector)) : [];
         for (const template of TEMPLATE_LABELS[familyIndex])
             series.push({
@@ -52105,8 +55140,8 @@ function createCollectorSignals(collector, write) {
         collector,
         series,
         valuesAt(tMs, out, offset = 0) {
-            if (offset < 0 || offset + SERIES_PER_COLLECTOR > out.length)
-                throw new RangeError(`valuesAt: ${SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`);
+            if (offset < 0 || offset + catalog_SERIES_PER_COLLECTOR > out.length)
+                throw new RangeError(`valuesAt: ${catalog_SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`);
             write(tMs, out, offset);
         },
     };
@@ -52127,165 +55162,173 @@ function checkUniqueIds(collectors) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/transport/http.ts
+;// CONCATENATED MODULE: ./src/runtime/membership.ts
+const ALLOWED = {
+    running: ["silenced", "crashed", "departed"],
+    silenced: ["running", "crashed", "departed"],
+    crashed: ["running", "departed"],
+    departed: [],
+};
+function createMembership(initial) {
+    const members = new Map();
+    for (const c of initial)
+        members.set(c.id, { collector: c, life: "running" });
+    return {
+        present: () => [...members.values()].filter((m) => m.life !== "departed").map((m) => m.collector),
+        everyone: () => [...members.values()].map((m) => m.collector),
+        views: () => [...members.values()].map((m) => ({ collector: m.collector, life: m.life })),
+        add(collectors) {
+            const added = [];
+            for (const c of collectors) {
+                if (members.has(c.id))
+                    continue;
+                members.set(c.id, { collector: c, life: "running" });
+                added.push(c);
+            }
+            return added;
+        },
+        set(id, life) {
+            const member = members.get(id);
+            if (!member)
+                return "is not in the fleet";
+            if (member.life === life)
+                return `is already ${life}`;
+            if (!ALLOWED[member.life].includes(life))
+                return member.life === "departed"
+                    ? "has left the fleet"
+                    : `is ${member.life}, so it cannot become ${life}`;
+            member.life = life;
+            return undefined;
+        },
+        replace(collectors) {
+            const applied = [];
+            for (const c of collectors) {
+                const member = members.get(c.id);
+                if (!member || member.life === "departed")
+                    continue;
+                member.collector = c;
+                applied.push(c);
+            }
+            return applied;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/runtime/counters.ts
 /**
- * The one HTTP client of the process: an undici Agent with keep-alive and a bounded pool per origin, shared
- * by the FM client and the remote-write pusher. It is owned and closed explicitly, so a finished process
- * exits by itself (STYLE.md habit 8).
+ * The fleet's counters as one record: the FM controller's and the emitter's own records, side by side,
+ * written to the status file as they are, and turned into rows by one function for both the job summary
+ * and the CLI. A number shows under the name its producer gave it, never renamed or summed on the way.
  */
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-function createHttpTransport(options = {}) {
-    const agent = new undici/* Agent */.g6({
-        connections: options.connections ?? 16,
-        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    });
-    const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let closing;
+
+
+
+const count = schemas_number().int().nonnegative();
+const fmCountersSchema = object({
+    registrations: count,
+    registrationFailures: count,
+    heartbeatsOk: count,
+    heartbeatsFailed: count,
+    heartbeatsLate: count,
+    reRegistrations: count,
+    retries: count,
+    unregistrations: count,
+    unregistrationFailures: count,
+});
+const remoteWriteCountersSchema = object({
+    ticks: count,
+    lateTicks: count,
+    samples: count,
+    bytes: count,
+    requests: count,
+    retries: count,
+    throttled: count,
+    droppedSamples: count,
+    staleMarkers: count,
+});
+const alertCountersSchema = object({
+    posted: count,
+    requests: count,
+    retries: count,
+    failures: count,
+    resolved: count,
+});
+const countersSchema = object({
+    /** Collectors in the fleet now (joined ones counted, departed ones not). */
+    collectors: count,
+    /** Absent when FM is off (no credentials): metrics only. */
+    fm: fmCountersSchema.optional(),
+    /** Absent when remote write is off. */
+    remoteWrite: remoteWriteCountersSchema.optional(),
+    /** Absent without an Alertmanager. */
+    alerts: alertCountersSchema.optional(),
+});
+/** Counters before anything happened, for the sides that are on. */
+function zeroCounters(collectors, sides) {
     return {
-        async request(req) {
-            const url = new URL(req.url);
-            // Named for errors: origin and path only, since a query string could carry something sensitive.
-            const target = `${url.origin}${url.pathname}`;
-            const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
-            const controller = new AbortController();
-            const timer = setTimeout(() => controller.abort(timeoutError(target, timeoutMs)), timeoutMs);
-            const onCallerAbort = () => controller.abort(req.signal?.reason);
-            if (req.signal?.aborted)
-                onCallerAbort();
-            req.signal?.addEventListener("abort", onCallerAbort, { once: true });
-            try {
-                const res = await agent.request({
-                    origin: url.origin,
-                    path: `${url.pathname}${url.search}`,
-                    method: req.method,
-                    headers: req.headers,
-                    body: req.body,
-                    signal: controller.signal,
-                });
-                // The timeout covers the body too: a server that stalls mid-body is as dead as one that never answers.
-                const body = new Uint8Array(await res.body.arrayBuffer());
-                return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
-            }
-            catch (err) {
-                if (controller.signal.aborted && controller.signal.reason instanceof Error)
-                    throw controller.signal.reason;
-                const reason = err instanceof Error ? err.message : String(err);
-                throw new Error(`no answer from ${target}: ${reason}`, { cause: err });
-            }
-            finally {
-                clearTimeout(timer);
-                req.signal?.removeEventListener("abort", onCallerAbort);
-            }
-        },
-        close() {
-            closing ??= agent.close();
-            return closing;
-        },
+        collectors,
+        ...(sides.fm ? { fm: zeroFmCounters() } : {}),
+        ...(sides.prom ? { remoteWrite: zeroRemoteWriteCounters() } : {}),
+        ...(sides.alerts ? { alerts: zeroAlertCounters() } : {}),
     };
 }
-function timeoutError(target, timeoutMs) {
-    const err = new Error(`no answer from ${target} within ${timeoutMs} ms`);
-    err.name = "TimeoutError";
-    return err;
-}
-function flattenHeaders(headers) {
-    const out = {};
-    for (const [name, value] of Object.entries(headers))
-        out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/transport/rate-limit.ts
 /**
- * A client-side token bucket. FM shares one `requests_per_second:collector` budget (20 req/s by default)
- * between RegisterCollector and GetConfig per stack (SPEC section 5, FM collector API docs); the client stays
- * below it (default 15 req/s) so a fleet never trips the server's limiter.
- *
- * Waiters queue first come, first served behind one pacing loop; a waiter that gives up (its signal aborts)
- * leaves the queue without spending a token, so an overloaded fleet drops late calls instead of piling up
- * a backlog that makes every later call late too.
+ * The rows users read, in the order they read them. A side that is off (no FM credentials, no remote
+ * write) has no section, so a metrics-only run shows no row of zeros that looks like a failure.
  */
-
-// Tokens are fractional; this absorbs floating-point dust so a full token is not missed by 1e-15.
-const EPSILON = 1e-9;
-function createTokenBucket(options) {
-    const { ratePerSecond } = options;
-    const burst = options.burst ?? 1;
-    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
-        throw new RangeError(`rate must be a positive number of requests per second, got ${ratePerSecond}`);
-    if (!(burst >= 1) || !Number.isInteger(burst))
-        throw new RangeError(`burst must be a whole number of at least 1, got ${burst}`);
-    const clock = options.clock ?? systemClock;
-    const intervalMs = 1000 / ratePerSecond;
-    let tokens = burst;
-    let refilledAt = clock.now();
-    const waiters = [];
-    let pacing = false;
-    const refill = () => {
-        const now = clock.now();
-        tokens = Math.min(burst, tokens + (now - refilledAt) / intervalMs);
-        refilledAt = now;
-    };
-    // The one loop that hands out tokens to queued waiters, sleeping until the next token is due.
-    const pace = async () => {
-        pacing = true;
-        try {
-            while (waiters.length > 0) {
-                refill();
-                if (tokens >= 1 - EPSILON) {
-                    tokens = Math.max(0, tokens - 1);
-                    const waiter = waiters.shift();
-                    waiter.signal?.removeEventListener("abort", waiter.onAbort);
-                    waiter.resolve();
-                }
-                else {
-                    // Whole milliseconds, rounded up: a clock in ms since 1970 cannot move by less, and rounding up keeps
-                    // the rate at or just under the limit (15/s paces at 67 ms, 14.9/s), never over it.
-                    await clock.sleep(Math.max(1, Math.ceil((1 - tokens) * intervalMs)));
-                }
-            }
-        }
-        finally {
-            pacing = false;
-        }
-    };
-    return {
-        acquire(signal) {
-            if (signal?.aborted)
-                return Promise.reject(abortReason(signal));
-            refill();
-            if (waiters.length === 0 && tokens >= 1 - EPSILON) {
-                tokens = Math.max(0, tokens - 1);
-                return Promise.resolve();
-            }
-            return new Promise((resolve, reject) => {
-                const waiter = {
-                    resolve,
-                    signal,
-                    onAbort: () => {
-                        const at = waiters.indexOf(waiter);
-                        if (at >= 0)
-                            waiters.splice(at, 1);
-                        reject(abortReason(signal));
-                    },
-                };
-                signal?.addEventListener("abort", waiter.onAbort, { once: true });
-                waiters.push(waiter);
-                if (!pacing)
-                    void pace();
-            });
-        },
-    };
+function counterSections(counters) {
+    const sections = [];
+    const f = counters.fm;
+    const r = counters.remoteWrite;
+    if (f)
+        sections.push({
+            title: "Fleet Management",
+            rows: [
+                { label: "registrations", value: f.registrations },
+                { label: "registration failures", value: f.registrationFailures },
+                { label: "heartbeats ok", value: f.heartbeatsOk },
+                { label: "heartbeats failed", value: f.heartbeatsFailed },
+                { label: "heartbeats late (> 5 s after slot)", value: f.heartbeatsLate },
+                { label: "re-registrations", value: f.reRegistrations },
+                { label: "retries", value: f.retries },
+                { label: "unregistrations", value: f.unregistrations },
+            ],
+        });
+    if (r)
+        sections.push({
+            title: "Remote write",
+            rows: [
+                { label: "ticks", value: r.ticks },
+                { label: "late ticks", value: r.lateTicks },
+                { label: "samples accepted", value: r.samples },
+                { label: "dropped samples", value: r.droppedSamples },
+                { label: "stale markers", value: r.staleMarkers },
+                { label: "bytes (compressed)", value: r.bytes },
+                { label: "requests", value: r.requests },
+                { label: "retries", value: r.retries },
+                { label: "throttled (429)", value: r.throttled },
+            ],
+        });
+    const a = counters.alerts;
+    if (a)
+        sections.push({
+            title: "Alerts",
+            rows: [
+                { label: "alerts posted", value: a.posted },
+                { label: "alerts resolved", value: a.resolved },
+                { label: "alerts not posted", value: a.failures },
+                { label: "requests", value: a.requests },
+                { label: "retries", value: a.retries },
+            ],
+        });
+    return sections;
 }
-function abortReason(signal) {
-    return signal.reason instanceof Error ? signal.reason : new Error("aborted");
+/** Plain text for a terminal: one line per section, `label value` pairs. */
+function formatCounterLines(sections) {
+    return sections.map((s) => `${s.title}: ${s.rows.map((row) => `${row.label} ${row.value}`).join(" · ")}`);
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/runtime/files.ts
 /**
  * File primitives for the state folder. Everything is written mode 0600 (it may hold a roster with internal
@@ -52298,7 +55341,7 @@ function ensurePrivateDir(dir) {
     (0,external_node_fs_namespaceObject.mkdirSync)(dir, { recursive: true, mode: 0o700 });
 }
 /** Write to a temp file beside the target, then rename over it: readers see the old or the new file, never half. */
-function writeFileAtomic(path, data) {
+function files_writeFileAtomic(path, data) {
     ensurePrivateDir((0,external_node_path_.dirname)(path));
     const tmp = `${path}.${process.pid}.tmp`;
     const fd = (0,external_node_fs_namespaceObject.openSync)(tmp, "w", 0o600);
@@ -52321,9 +55364,9 @@ function files_readJsonFile(path) {
         throw err;
     }
 }
-function removeFile(path) {
+function files_removeFile(path) {
     try {
-        rmSync(path, { force: false });
+        (0,external_node_fs_namespaceObject.rmSync)(path, { force: false });
         return true;
     }
     catch {
@@ -52339,34 +55382,39 @@ function removeFile(path) {
  */
 
 
+
+
 const cleanupReportSchema = object({
     /** Collectors FM no longer lists as registered (unregistered now, or already gone). */
     unregistered: schemas_number().int(),
     /** Collectors that could not be unregistered, with the reason. */
     unregisterFailed: array(object({ id: schemas_string(), error: schemas_string() })),
+    /** What cleanup was asked to do with FM's records after unregistering (input `cleanup`). */
+    mode: schemas_enum(["delete", "unregister"]).optional(),
+    /** Records removed from FM's list (delete mode), those already gone included. */
+    deleted: schemas_number().int().optional(),
+    /**
+     * Collectors unregistered but still listed in FM as inactive, grouped by why (FM refused the management
+     * calls, the deadline passed). A warning, never an incomplete cleanup: nothing is left registered.
+     */
+    notDeleted: array(object({ ids: array(schemas_string()), reason: schemas_string() })).optional(),
+    /**
+     * Collectors another run registered again since this one did (another `fake.run`): left alone, with the
+     * run that holds them.
+     */
+    otherRuns: array(object({ id: schemas_string(), run: schemas_string() })).optional(),
     warnings: array(schemas_string()),
     /** Series closed with a stale marker. */
     seriesClosed: schemas_number().int(),
     /** Series left open, with the reason. */
     seriesOpen: schemas_number().int(),
     seriesError: schemas_string().optional(),
+    /** Alerts resolved at cleanup, one per collector (absent without an Alertmanager). */
+    alertsResolved: schemas_number().int().optional(),
+    /** Collectors whose alert may still be firing: its resolve was not accepted (it expires within 4 minutes). */
+    alertsFiring: schemas_number().int().optional(),
+    alertsError: schemas_string().optional(),
     complete: schemas_boolean(),
-});
-const countersSchema = object({
-    collectors: schemas_number().int(),
-    registrations: schemas_number().int(),
-    registrationFailures: schemas_number().int(),
-    heartbeatsOk: schemas_number().int(),
-    heartbeatsFailed: schemas_number().int(),
-    heartbeatsLate: schemas_number().int(),
-    reRegistrations: schemas_number().int(),
-    fmRetries: schemas_number().int(),
-    ticks: schemas_number().int(),
-    lateTicks: schemas_number().int(),
-    samples: schemas_number().int(),
-    bytes: schemas_number().int(),
-    pushRetries: schemas_number().int(),
-    droppedSamples: schemas_number().int(),
 });
 const phaseSchema = schemas_enum(["starting", "ready", "failed", "stopping", "stopped"]);
 const statusSchema = object({
@@ -52379,12 +55427,20 @@ const statusSchema = object({
     /** Last sample timestamp written, so a successor continues after it. */
     lastTimestampMs: schemas_number(),
     lastErrors: record(schemas_string(), schemas_string()),
+    /** The local control channel's endpoint (runtime/control.ts), once the process listens on it. */
+    control: schemas_string().optional(),
     /** Why start failed, or why the process stopped on its own (max-lifetime, parent gone). */
     reason: schemas_string().optional(),
+    /** Warnings of the start (leftovers swept, IDs held by another live run), for main to show. */
+    startWarnings: array(schemas_string()).optional(),
     cleanup: cleanupReportSchema.optional(),
+    /** From ready on: when offsets count from, each timeline step and live event, what it changed. */
+    timeline: timelineRecordSchema.optional(),
+    /** From ready on: collectors by what FM and Prometheus see of them. */
+    health: healthCountsSchema.optional(),
 });
 function writeStatus(path, status) {
-    writeFileAtomic(path, JSON.stringify(status, null, 2));
+    files_writeFileAtomic(path, JSON.stringify(status, null, 2));
 }
 /** The status, or undefined when there is none yet or it cannot be read as one. */
 function readStatus(path) {
@@ -52407,26 +55463,15 @@ function emptyCleanup() {
         complete: true,
     };
 }
-function emptyCounters(collectors = 0) {
-    return {
-        collectors,
-        registrations: 0,
-        registrationFailures: 0,
-        heartbeatsOk: 0,
-        heartbeatsFailed: 0,
-        heartbeatsLate: 0,
-        reRegistrations: 0,
-        fmRetries: 0,
-        ticks: 0,
-        lateTicks: 0,
-        samples: 0,
-        bytes: 0,
-        pushRetries: 0,
-        droppedSamples: 0,
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/runtime/fleet-engine.ts
+/**
+ * One fleet's side effects, composed: the FM controller (register, heartbeat, unregister), the
+ * remote-write emitter (ticks, stale markers) and, when an Alertmanager is configured, the alert set (one
+ * firing alert per unhealthy collector) over one shared HTTP transport, for a set of collectors that
+ * changes while it runs (membership.ts). The background process, the CLI's foreground `run`, and post's
+ * inline cleanup all drive this engine, so there is one cleanup path.
+ */
 
 
 
@@ -52438,14 +55483,43 @@ function emptyCounters(collectors = 0) {
 
 
 
+
+
+
+
+
+
+
+
+
+
+
+
+/** How often configStatusSent looks whether the heartbeat carrying a status went out. */
+const STATUS_POLL_MS = 100;
+function sameRecord(a, b) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+/** Default time cleanup may take when the caller gives no deadline. */
+const DEFAULT_CLEANUP_MS = 60_000;
+/** Longest the sweep before registering may take (it deletes in batches at 3 req/s). */
+const SWEEP_MS = 30_000;
+/** Longest the check for other runs holding our IDs may delay registering (one call). */
+const OWNERSHIP_CHECK_MS = 10_000;
 function createFleetEngine(options) {
     const { config, secrets } = options;
-    const clock = options.clock ?? systemClock;
+    const clock = options.clock ?? clock_systemClock;
     const random = options.random ?? Math.random;
     const logger = options.logger ?? silentLogger;
-    const collectors = config.collectors;
+    // Every collector this engine registers carries this start's marker, whoever built it (joins, upgrades).
+    const stamp = (c) => run_marker_withRunMarker(c, config.runMarker);
+    const cleanupMode = config.cleanup ?? "delete";
+    const initial = (options.collectors ?? config.collectors).map(stamp);
+    const membership = createMembership(initial);
     const transport = createHttpTransport({ connections: 16 });
     let fm;
+    let management;
     if (config.fm) {
         if (!secrets.fmToken)
             throw new Error("FM is configured but its token was not handed over");
@@ -52454,36 +55528,34 @@ function createFleetEngine(options) {
             stackId: config.fm.stackId,
             token: secrets.fmToken,
             transport,
+            logger,
             ...(options.scrub ? { scrub: options.scrub } : {}),
         });
         fm = createFmController({
             client,
-            collectors,
             heartbeatIntervalMs: config.heartbeatIntervalMs,
             rateLimiter: createTokenBucket({ ratePerSecond: config.fmRatePerSecond, clock }),
             clock,
             random,
             logger,
-            assumeRegistered: options.adoptFleet ?? false,
         });
-        const warning = heartbeatCapacityWarning(collectors.length, config.heartbeatIntervalMs, config.fmRatePerSecond);
-        if (warning)
-            logger.warn(warning, "FM rate limit");
+        // Management calls have their own FM limit, so their own bucket (fm/management.ts).
+        management = createFmManagement({ client, clock, random });
+        if (options.adoptFleet)
+            fm.adopt(initial);
     }
     let emitter;
-    let seriesPerTick = 0;
     if (config.prom) {
-        const model = createSignalModel(collectors, {
-            fleetStartMs: config.fleetStartMs,
-            intervalMs: config.intervalMs,
-        });
-        seriesPerTick = model.seriesPerTick;
+        const signalOptions = { fleetStartMs: config.fleetStartMs, intervalMs: config.intervalMs };
+        const signalsFor = (c) => createCollectorSignals(c, signalOptions);
+        const counters = zeroRemoteWriteCounters();
         const pusher = createPusher({
             url: config.prom.url,
             ...(config.prom.user ? { user: config.prom.user } : {}),
             ...(secrets.promToken ? { token: secrets.promToken } : {}),
             ...(config.prom.tenant ? { tenant: config.prom.tenant } : {}),
             transport,
+            counters,
             clock,
             random,
             logger,
@@ -52491,62 +55563,181 @@ function createFleetEngine(options) {
         });
         emitter = createEmitter({
             pusher,
-            model,
+            counters,
+            families: catalog_CATALOG,
+            collectors: initial.map(signalsFor),
+            signalsFor,
             intervalMs: config.intervalMs,
             fleetStartMs: config.fleetStartMs,
             ...(options.notBeforeMs !== undefined ? { notBeforeMs: options.notBeforeMs } : {}),
+            adopted: options.adoptFleet ?? false,
             clock,
             logger,
         });
     }
+    // Alerts: one per unhealthy collector, fired at start and on changes, resolved on recovery, leave and stop.
+    let alerts;
+    if (config.alertmanager) {
+        if (!secrets.alertmanagerToken)
+            throw new Error("Alertmanager is configured but its token was not handed over");
+        const counters = zeroAlertCounters();
+        alerts = createAlertSet({
+            client: createAlertmanagerClient({
+                url: config.alertmanager.url,
+                user: config.alertmanager.user,
+                token: secrets.alertmanagerToken,
+                transport,
+                counters,
+                clock,
+                random,
+                logger,
+                ...(options.scrub ? { scrub: options.scrub } : {}),
+            }),
+            counters,
+            clock,
+            logger,
+        });
+        if (options.adoptFleet)
+            alerts.adopt(initial.filter((c) => !c.healthy));
+    }
+    /** Fires the unhealthy collectors' alerts and resolves the healthy ones'; never fails the change. */
+    const syncAlerts = async (collectors, signal, severity = {}) => {
+        if (!alerts)
+            return;
+        const limits = signal ? { signal } : {};
+        const sick = collectors.filter((c) => !c.healthy);
+        const well = collectors.filter((c) => c.healthy).map((c) => c.id);
+        try {
+            await Promise.all([
+                sick.length > 0
+                    ? alerts.fire(sick.map((c) => ({ collector: c, ...(severity[c.id] ? { severity: severity[c.id] } : {}) })), limits)
+                    : undefined,
+                well.length > 0 ? alerts.resolve(well, limits) : undefined,
+            ]);
+        }
+        catch (err) {
+            logger.warn(`alerts: ${errors_describeError(err)}`);
+        }
+    };
     let running = false;
     let stopped;
-    const counters = () => {
-        const c = emptyCounters(collectors.length);
-        if (fm) {
-            const s = fm.stats();
-            c.registrations = s.registrations;
-            c.registrationFailures = s.registrationFailures;
-            c.heartbeatsOk = s.heartbeatsOk;
-            c.heartbeatsFailed = s.heartbeatsFailed;
-            c.heartbeatsLate = s.heartbeatsLate;
-            c.reRegistrations = s.reRegistrations;
-            c.fmRetries = s.retries;
+    const persist = () => options.onMembersChanged?.(membership.everyone());
+    /**
+     * Before registering: sweep this repository's leftovers when asked, and warn when a live run holds our
+     * IDs (one ListCollectors of fake collectors). Bounded and never fatal: metrics are already running.
+     */
+    async function preflight(signal) {
+        const warnings = [];
+        if (!management)
+            return warnings;
+        if (config.sweep) {
+            const { repository, olderThanMs } = config.sweep;
+            const swept = await sweepLeftovers({
+                management,
+                matchers: [formatMatcher({ name: "github.repository", op: "=", value: repository })],
+                olderThanMs,
+                nowMs: clock.now(),
+                dryRun: false,
+                limits: { deadlineMs: clock.monotonic() + SWEEP_MS, signal },
+            });
+            if (swept.listError)
+                warnings.push(`sweep: could not list the leftovers of ${repository}: ${swept.listError}`);
+            else
+                logger.info(`sweep: ${swept.deleted.length} leftover(s) of ${repository} deleted (${swept.stale.length} inactive for over ${Math.round(olderThanMs / 60_000)} min among ${swept.listed} fake collectors)`);
+            if (swept.failed.length > 0)
+                warnings.push(`sweep: ${swept.failed.length} leftover(s) of ${repository} could not be deleted: ${swept.failed[0].error}`);
         }
-        if (emitter) {
-            const s = emitter.stats();
-            c.ticks = s.ticks;
-            c.lateTicks = s.lateTicks;
-            c.samples = s.samples;
-            c.bytes = s.bytes;
-            c.pushRetries = s.retries;
-            c.droppedSamples = s.droppedSamples;
+        const listed = await management.list([FAKE_MATCHER], {
+            deadlineMs: clock.monotonic() + OWNERSHIP_CHECK_MS,
+            signal,
+        });
+        if (listed.kind === "success") {
+            const ids = membership.present().map((c) => c.id);
+            const held = heldByOthers(ids, listed.value, config.runMarker, { liveOnly: true });
+            if (held.length > 0)
+                warnings.push(`${held.length} of this fleet's collector IDs are in use by another live run: ${describeHolders(held)}. ` +
+                    `Registering takes them over, and that run's cleanup will then leave them to this one. ` +
+                    `Give each run its own env (input env, flag --env), e.g. env: pr-<pull request number>.`);
         }
-        return c;
+        else {
+            logger.debug(`could not check whether another run holds these IDs: ${listed.error.message}`);
+        }
+        for (const w of warnings)
+            logger.warn(w, "Fleet Management");
+        return warnings;
+    }
+    /** Applies a life change to the members it is allowed for; returns the ones it applied to. */
+    const transition = (ids, to) => {
+        const changed = [];
+        const failed = [];
+        for (const id of ids) {
+            const problem = membership.set(id, to);
+            if (problem)
+                failed.push({ id, error: problem });
+            else
+                changed.push(id);
+        }
+        return { changed, failed };
     };
     return {
-        collectors,
+        collectors: () => membership.present(),
+        members: () => membership.views(),
         async start(signal) {
-            let registered = 0;
-            if (fm) {
-                const report = await fm.registerAll(signal);
-                registered = report.registered;
-                if (report.failed.length > 0) {
-                    const sample = report.failed
-                        .slice(0, 3)
-                        .map((f) => `${f.id}: ${f.error}`)
-                        .join("; ");
-                    throw new Error(`${report.failed.length} of ${collectors.length} collectors could not be registered (${sample})`);
-                }
+            // A failure on one side ends the other side's wait: there is no ready fleet to wait for.
+            const failure = new AbortController();
+            const onAbort = () => failure.abort(signal?.reason);
+            signal?.addEventListener("abort", onAbort, { once: true });
+            if (signal?.aborted)
+                onAbort();
+            try {
+                const metrics = (async () => {
+                    if (!emitter)
+                        return 0;
+                    const first = emitter.pushNow(failure.signal);
+                    // Metrics run on the fleet's grid from now on, whatever FM does (registration runs alongside).
+                    emitter.start();
+                    const tick = await first;
+                    if (!tick.ok)
+                        throw new Error(`the first remote-write push failed: ${tick.error ?? "unknown error"}`);
+                    return tick.samples;
+                })();
+                const warnings = [];
+                const registration = (async () => {
+                    if (!fm)
+                        return 0;
+                    warnings.push(...(await preflight(failure.signal).catch((err) => {
+                        // Never fatal: the check and the sweep only inform or tidy; registering goes on.
+                        const warning = `could not check FM for leftovers and other runs: ${errors_describeError(err)}`;
+                        logger.warn(warning, "Fleet Management");
+                        return [warning];
+                    })));
+                    const report = await fm.register(membership.present(), { signal: failure.signal });
+                    if (report.failed.length > 0) {
+                        const sample = report.failed
+                            .slice(0, 3)
+                            .map((f) => `${f.id}: ${f.error}`)
+                            .join("; ");
+                        throw new Error(`${report.failed.length} of ${membership.present().length} collectors could not be registered (${sample})`);
+                    }
+                    return report.registered;
+                })();
+                const fail = (err) => {
+                    failure.abort(err);
+                    throw err;
+                };
+                // Alerts go alongside and never fail the start: a failing Alertmanager is counted and logged.
+                alerts?.start();
+                const firing = syncAlerts(membership.present(), failure.signal);
+                const [firstPushSamples, registered] = await Promise.all([
+                    metrics.catch(fail),
+                    registration.catch(fail),
+                    firing,
+                ]);
+                return { registered, firstPushSamples, warnings };
             }
-            let firstPushSamples = 0;
-            if (emitter) {
-                const tick = await emitter.pushNow();
-                if (!tick.ok)
-                    throw new Error(`the first remote-write push failed: ${tick.error ?? "unknown error"}`);
-                firstPushSamples = tick.samples;
+            finally {
+                signal?.removeEventListener("abort", onAbort);
             }
-            return { registered, firstPushSamples };
         },
         run() {
             if (running || stopped)
@@ -52555,25 +55746,129 @@ function createFleetEngine(options) {
             fm?.startHeartbeats();
             emitter?.start();
         },
+        async join(collectors, signal) {
+            const added = membership.add(collectors.map(stamp));
+            persist();
+            emitter?.add(added);
+            const [report] = await Promise.all([
+                fm ? fm.register(added, signal ? { signal } : {}) : { registered: 0, failed: [] },
+                syncAlerts(added.filter((c) => !c.healthy), signal),
+            ]);
+            const failedIds = new Set(report.failed.map((f) => f.id));
+            return { changed: added.map((c) => c.id).filter((id) => !failedIds.has(id)), failed: report.failed };
+        },
+        async leave(ids, signal) {
+            const { changed, failed } = transition(ids, "departed");
+            const [unregistered, closed] = await Promise.all([
+                fm?.unregister(changed, signal ? { signal } : {}),
+                emitter?.closeSeries(changed),
+                alerts?.resolve(changed, signal ? { signal } : {}),
+            ]);
+            const problems = [...failed, ...(unregistered?.failed ?? [])];
+            if (closed && !closed.ok)
+                problems.push({ id: changed.join(","), error: `stale markers not accepted: ${closed.error ?? ""}` });
+            const failedIds = new Set(problems.map((p) => p.id));
+            return { changed: changed.filter((id) => !failedIds.has(id)), failed: problems };
+        },
+        crash(ids) {
+            const result = transition(ids, "crashed");
+            fm?.pause(result.changed);
+            emitter?.drop(result.changed);
+            return result;
+        },
+        silence(ids) {
+            const result = transition(ids, "silenced");
+            fm?.pause(result.changed);
+            return result;
+        },
+        async resume(ids, signal) {
+            const result = transition(ids, "running");
+            emitter?.reopen(result.changed);
+            const report = fm
+                ? await fm.resume(result.changed, signal ? { signal } : {})
+                : { registered: 0, failed: [] };
+            return { changed: result.changed, failed: [...result.failed, ...report.failed] };
+        },
+        async update(collectors, signal, updateOptions) {
+            const before = new Map(membership.everyone().map((c) => [c.id, c]));
+            const known = membership.replace(collectors.map(stamp));
+            persist();
+            for (const c of known)
+                emitter?.update(c);
+            const failed = [];
+            const firing = syncAlerts(known, signal, updateOptions?.severity);
+            const seenByFm = (c) => {
+                const old = before.get(c.id);
+                return !old || old.name !== c.name || !sameRecord(old.attributes, c.attributes);
+            };
+            if (fm)
+                for (const c of known.filter(seenByFm)) {
+                    const report = await fm.update(c, signal ? { signal } : {});
+                    failed.push(...report.failed);
+                }
+            await firing;
+            const failedIds = new Set(failed.map((f) => f.id));
+            return { changed: known.map((c) => c.id).filter((id) => !failedIds.has(id)), failed };
+        },
+        reportConfigStatus(ids, status) {
+            const present = new Set(membership.present().map((c) => c.id));
+            const changed = ids.filter((id) => present.has(id));
+            for (const id of changed)
+                fm?.reportConfigStatus(id, status);
+            return {
+                changed,
+                failed: ids.filter((id) => !present.has(id)).map((id) => ({ id, error: "not in the fleet" })),
+            };
+        },
+        async nextPush(signal) {
+            if (!emitter)
+                return { ok: true };
+            const tick = await emitter.nextTick(signal);
+            return { ok: tick.ok, timestampMs: tick.timestampMs, ...(tick.error ? { error: tick.error } : {}) };
+        },
+        async configStatusSent(ids, signal) {
+            if (!fm)
+                return;
+            const controller = fm;
+            while (ids.some((id) => controller.statusPending(id)))
+                await clock.sleep(STATUS_POLL_MS, signal);
+        },
         stop(stopOptions) {
             stopped ??= (async () => {
-                const deadlineMs = stopOptions?.deadlineMs ?? clock.now() + 60_000;
-                const report = emptyCleanup();
-                // Stop the loops first so no heartbeat re-registers a collector we are about to unregister.
-                await Promise.allSettled([fm?.stopHeartbeats(), emitter?.stop()]);
-                // Unregister and close series side by side: they share nothing but the deadline.
+                const deadlineMs = stopOptions?.deadlineMs ?? clock.monotonic() + DEFAULT_CLEANUP_MS;
+                const report = {
+                    ...emptyCleanup(),
+                    ...(fm ? { mode: cleanupMode, deleted: 0 } : {}),
+                };
+                // Stop the loops first so no heartbeat re-registers a collector we are about to unregister; the
+                // tick in flight finishes its retries within the deadline, so its samples land before the markers.
+                await Promise.allSettled([fm?.stopHeartbeats(), emitter?.stop({ deadlineMs })]);
+                // Unregister, close series and resolve alerts side by side: they share nothing but the deadline.
                 await Promise.all([
                     (async () => {
-                        if (!fm)
+                        if (!fm || !management)
                             return;
                         try {
-                            const u = await fm.unregisterAll({ deadlineMs });
-                            report.unregistered = u.unregistered.length;
-                            report.unregisterFailed = u.failed;
-                            report.warnings.push(...u.warnings);
+                            const r = await cleanUpFleetInFm({
+                                controller: fm,
+                                management,
+                                runMarker: config.runMarker,
+                                mode: cleanupMode,
+                                ids: membership.everyone().map((c) => c.id),
+                                limits: { deadlineMs },
+                                logger,
+                            });
+                            report.unregistered = r.unregistered;
+                            report.unregisterFailed = r.unregisterFailed;
+                            report.deleted = r.deleted;
+                            report.notDeleted = r.notDeleted;
+                            report.otherRuns = r.otherRuns.map((h) => ({ id: h.id, run: h.run }));
+                            report.warnings.push(...r.warnings);
                         }
                         catch (err) {
-                            report.unregisterFailed = collectors.map((c) => ({ id: c.id, error: describeError(err) }));
+                            report.unregisterFailed = membership
+                                .everyone()
+                                .map((c) => ({ id: c.id, error: errors_describeError(err) }));
                         }
                     })(),
                     (async () => {
@@ -52587,26 +55882,44 @@ function createFleetEngine(options) {
                                 report.seriesError = closed.error;
                         }
                         catch (err) {
-                            report.seriesOpen = seriesPerTick;
-                            report.seriesError = describeError(err);
+                            report.seriesOpen = emitter.openSeries();
+                            report.seriesError = errors_describeError(err);
                         }
                     })(),
+                    (async () => {
+                        if (!alerts)
+                            return;
+                        const resolved = await alerts.resolveAll({ deadlineMs });
+                        report.alertsResolved = resolved.resolved;
+                        report.alertsFiring = resolved.unresolved.length;
+                        if (resolved.error)
+                            report.alertsError = resolved.error;
+                    })(),
                 ]);
-                report.complete = report.unregisterFailed.length === 0 && report.seriesOpen === 0;
+                report.complete =
+                    report.unregisterFailed.length === 0 && report.seriesOpen === 0 && (report.alertsFiring ?? 0) === 0;
                 await transport.close().catch(() => undefined);
                 return report;
             })();
             return stopped;
         },
-        counters,
+        counters: () => ({
+            collectors: membership.present().length,
+            ...(fm ? { fm: fm.counters() } : {}),
+            ...(emitter ? { remoteWrite: emitter.counters() } : {}),
+            ...(alerts ? { alerts: { ...alerts.counters() } } : {}),
+        }),
         lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
         lastErrors: () => {
             const errors = {};
-            for (const [kind, message] of Object.entries(fm?.stats().lastErrors ?? {}))
+            for (const [kind, message] of Object.entries(fm?.lastErrors() ?? {}))
                 errors[`fm.${kind}`] = message;
-            const pushError = emitter?.stats().lastError;
+            const pushError = emitter?.lastError();
             if (pushError)
                 errors["remote-write"] = pushError;
+            const alertError = alerts?.lastError();
+            if (alertError)
+                errors.alerts = alertError;
             return errors;
         },
     };
@@ -52622,8 +55935,12 @@ function statePaths(dir) {
         log: (0,external_node_path_.join)(dir, "daemon.log"),
         stop: (0,external_node_path_.join)(dir, "stop"),
         roster: (0,external_node_path_.join)(dir, "fleet.json"),
+        members: (0,external_node_path_.join)(dir, "members.json"),
         secrets: (0,external_node_path_.join)(dir, "secrets.json"),
         record: (0,external_node_path_.join)(dir, "record.json"),
+        requests: (0,external_node_path_.join)(dir, "requests"),
+        responses: (0,external_node_path_.join)(dir, "responses"),
+        lock: (0,external_node_path_.join)(dir, "fleet.lock"),
     };
 }
 
@@ -52652,13 +55969,653 @@ function trySignal(pid, signal) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/runtime/event-inbox.ts
+/**
+ * Live events through the state folder: `fm-fleet event` writes `requests/<uuid>.json` (atomically: a temp
+ * file renamed into place), the background process picks it up within one poll (200 ms), applies it and
+ * writes `responses/<uuid>.json`. Plain files work the same on Linux, macOS and Windows and need no
+ * signal; the folder is the caller's own (mode 0700), like every file of the fleet's state.
+ *
+ * A file that is not JSON, or whose name and `id` disagree, is answered with an error; a file whose name
+ * is not `<uuid>.json` cannot be answered and is removed. The handler (event-request.ts) refuses foreign
+ * and stale requests, so a request left from an earlier run never changes this fleet.
+ */
+
+
+
+
+
+
+
+const INBOX_POLL_MS = 200;
+const REQUEST_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
+function openEventInbox(options) {
+    const { paths, handle } = options;
+    const clock = options.clock ?? clock_systemClock;
+    const logger = options.logger ?? silentLogger;
+    const pollMs = options.pollMs ?? INBOX_POLL_MS;
+    ensurePrivateDir(paths.requests);
+    ensurePrivateDir(paths.responses);
+    const stop = new AbortController();
+    const answering = new Set();
+    const answer = (id, reply) => {
+        try {
+            files_writeFileAtomic((0,external_node_path_.join)(paths.responses, `${id}.json`), JSON.stringify(reply));
+        }
+        catch (err) {
+            logger.warn(`could not answer event request ${id}: ${errors_describeError(err)}`, "Live events");
+        }
+    };
+    const pickUp = (name) => {
+        const path = (0,external_node_path_.join)(paths.requests, name);
+        const match = REQUEST_FILE.exec(name);
+        if (!match) {
+            files_removeFile(path);
+            logger.warn(`removed ${name} from the requests folder: not a request file (<uuid>.json)`, "Live events");
+            return;
+        }
+        const id = match[1];
+        let body;
+        let problem;
+        try {
+            body = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
+        }
+        catch (err) {
+            problem = `malformed event request: ${err instanceof SyntaxError ? "not JSON" : errors_describeError(err)}`;
+        }
+        // Claimed by removing it: each request is applied once, however often the folder is read.
+        files_removeFile(path);
+        if (problem === undefined && body?.id !== id)
+            problem = `malformed event request: its id does not match its file name ${name}`;
+        if (problem !== undefined) {
+            answer(id, { ok: false, error: problem, ids: [], warnings: [] });
+            return;
+        }
+        const job = handle(body)
+            .catch((err) => ({ ok: false, error: errors_describeError(err), ids: [], warnings: [] }))
+            .then((reply) => answer(id, reply))
+            .finally(() => answering.delete(job));
+        answering.add(job);
+    };
+    const loop = (async () => {
+        while (!stop.signal.aborted) {
+            let names = [];
+            try {
+                names = (0,external_node_fs_namespaceObject.readdirSync)(paths.requests)
+                    .filter((n) => n.endsWith(".json"))
+                    .sort();
+            }
+            catch {
+                names = [];
+            }
+            for (const name of names)
+                pickUp(name);
+            try {
+                await clock.sleep(pollMs, stop.signal);
+            }
+            catch {
+                return;
+            }
+        }
+    })();
+    return {
+        async close() {
+            stop.abort();
+            await loop;
+            await Promise.allSettled([...answering]);
+        },
+    };
+}
+/** Drops `request` in the inbox and waits for its answer until the request expires. */
+async function sendEventRequest(options) {
+    const { paths, request } = options;
+    const clock = options.clock ?? systemClock;
+    const pollMs = options.pollMs ?? INBOX_POLL_MS;
+    const requestPath = join(paths.requests, `${request.id}.json`);
+    const responsePath = join(paths.responses, `${request.id}.json`);
+    writeFileAtomic(requestPath, JSON.stringify(request));
+    for (;;) {
+        let text;
+        try {
+            text = readFileSync(responsePath, "utf8");
+        }
+        catch {
+            text = undefined;
+        }
+        if (text !== undefined) {
+            removeFile(responsePath);
+            const parsed = eventAnswerSchema.safeParse(safeJson(text));
+            if (!parsed.success)
+                throw new Error(`the background process answered with something that is not an event answer`);
+            return parsed.data;
+        }
+        if (!options.alive()) {
+            const untouched = removeFile(requestPath);
+            throw new Error(untouched
+                ? "the background process is gone: nothing picked up the request"
+                : "the background process exited before it answered");
+        }
+        if (clock.now() > request.expiresAtMs + pollMs * 5) {
+            const untouched = removeFile(requestPath);
+            throw new Error(untouched
+                ? `the background process did not pick up the request within ${Math.round((request.expiresAtMs - request.sentAtMs) / 1000)} s (see its log)`
+                : `no answer within ${Math.round((request.expiresAtMs - request.sentAtMs) / 1000)} s: the change may be applied, but its first effect was not confirmed (see the log)`);
+        }
+        await clock.sleep(pollMs);
+    }
+}
+function safeJson(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/fleet/scenario.ts
+/**
+ * A scenario as data: what one event changes in the fleet (planEvent), and a blueprint's whole timeline
+ * played on the roster before anything starts (planTimeline), so a step that would select nobody is a
+ * blueprint error with its YAML path and line, and `fm-fleet plan` shows who each step acts on. Pure: the
+ * background process plays the same plans on the live fleet (runtime/scenario-player.ts).
+ */
+
+
+
+
+
+
+
+/** What `action` does to the fleet `view` is now. A plan with no IDs changes nothing. */
+function planEvent(action, view, shape) {
+    if (action.event === "join")
+        return planJoin(action, view, shape);
+    const selection = selectCollectors(action, view, shape);
+    const { ids } = selection;
+    const chosen = () => {
+        const wanted = new Set(ids);
+        return view.members.filter((m) => wanted.has(m.collector.id)).map((m) => m.collector);
+    };
+    const planned = (change) => ({
+        change,
+        ids,
+        warnings: selection.warnings,
+        unknownIds: selection.unknownIds,
+    });
+    switch (action.event) {
+        case "unhealthy": {
+            const severity = action.severity ?? "critical";
+            return planned({
+                kind: "update",
+                collectors: chosen().map((c) => ({ ...c, healthy: false })),
+                severity: Object.fromEntries(ids.map((id) => [id, severity])),
+            });
+        }
+        case "healthy":
+            return planned({ kind: "update", collectors: chosen().map((c) => ({ ...c, healthy: true })) });
+        case "upgrade": {
+            const version = action.version;
+            return planned({
+                kind: "update",
+                collectors: chosen().map((c) => ({
+                    ...c,
+                    version,
+                    attributes: { ...c.attributes, "collector.version": version },
+                })),
+            });
+        }
+        case "config-error":
+            return planned({
+                kind: "config-status",
+                ids,
+                failed: true,
+                message: action.message ?? DEFAULT_CONFIG_ERROR,
+            });
+        case "config-ok":
+            return planned({ kind: "config-status", ids, failed: false });
+        case "silence":
+        case "resume":
+        case "crash":
+        case "leave":
+            return planned({ kind: action.event, ids });
+    }
+}
+function planJoin(action, view, shape) {
+    const none = (warning) => ({
+        change: { kind: "join", collectors: [] },
+        ids: [],
+        warnings: [warning],
+        unknownIds: [],
+    });
+    if (!shape)
+        return none("this fleet cannot take new collectors: it was started without its blueprint's shape");
+    const env = action.select.env === undefined ? shape.environments[0] : findEnvironment(shape, action.select.env);
+    if (!env)
+        return none(`adds nobody: no environment ${action.select.env} (the fleet has ${[...new Set(shape.environments.map((e) => e.name))].join(", ")})`);
+    const add = action.add ?? { linux: 0, windows: 0, darwin: 0 };
+    const joined = joiningCollectors(shape, view.members.map((m) => m.collector), add, env);
+    return {
+        change: { kind: "join", collectors: joined },
+        ids: joined.map((c) => c.id),
+        warnings: joined.length === 0 ? ["adds nobody: every count of add is 0"] : [],
+        unknownIds: [],
+    };
+}
+/** The fleet after `change`: what the next step of a simulated timeline selects from. */
+function applyChange(view, change) {
+    const lives = {
+        silence: "silenced",
+        resume: "running",
+        crash: "crashed",
+        leave: "departed",
+    };
+    switch (change.kind) {
+        case "update": {
+            const next = new Map(change.collectors.map((c) => [c.id, c]));
+            return {
+                ...view,
+                members: view.members.map((m) => ({ ...m, collector: next.get(m.collector.id) ?? m.collector })),
+            };
+        }
+        case "config-status": {
+            const errors = new Set(view.configErrors);
+            for (const id of change.ids) {
+                if (change.failed)
+                    errors.add(id);
+                else
+                    errors.delete(id);
+            }
+            return { ...view, configErrors: errors };
+        }
+        case "join":
+            return {
+                ...view,
+                members: [
+                    ...view.members,
+                    ...change.collectors.map((c) => ({ collector: c, life: "running" })),
+                ],
+            };
+        default: {
+            const life = lives[change.kind];
+            const ids = new Set(change.ids);
+            return {
+                ...view,
+                members: view.members.map((m) => (ids.has(m.collector.id) ? { ...m, life } : m)),
+            };
+        }
+    }
+}
+/** The timeline played on the roster, step by step; `problems` say which steps would select nobody. */
+function simulateTimeline(steps, roster, shape) {
+    let view = {
+        members: roster.collectors.map((collector) => ({ collector, life: "running" })),
+        configErrors: new Set(),
+    };
+    const planned = [];
+    const problems = [];
+    steps.forEach((step, index) => {
+        const plan = planEvent(step, view, shape);
+        const at = ["scenario", index];
+        for (const id of plan.unknownIds) {
+            const suggestion = closestMatch(id, view.members.map((m) => m.collector.id));
+            const position = step.select.ids?.indexOf(id) ?? -1;
+            problems.push({
+                path: [...at, "select", "ids", position],
+                message: `expected a collector ID of the fleet, found ${JSON.stringify(id)}${suggestion ? `: did you mean ${suggestion}?` : ""}`,
+            });
+        }
+        if (plan.ids.length === 0 && plan.unknownIds.length === 0)
+            problems.push({
+                path: step.event !== "join"
+                    ? [...at, "select"]
+                    : step.select.env === undefined
+                        ? [...at, "add"]
+                        : [...at, "select", "env"],
+                message: `this ${step.event} step ${plan.warnings[0] ?? "selects nobody"} (at ${formatDuration(step.atMs)}, after the steps before it)`,
+            });
+        planned.push({
+            index,
+            step,
+            ids: plan.ids,
+            ...(plan.change.kind === "join" ? { joined: plan.change.collectors } : {}),
+            warnings: plan.warnings,
+        });
+        view = applyChange(view, plan.change);
+    });
+    return { steps: planned, problems };
+}
+/**
+ * The timeline of `loaded` on its roster, or a BlueprintError naming every step that would select nobody
+ * (or names an ID the fleet does not have), with its YAML path and line. Known before anything starts,
+ * so it fails like any other blueprint problem.
+ */
+function planTimeline(loaded, roster, shape) {
+    const steps = loaded.blueprint.scenario ?? [];
+    if (steps.length === 0)
+        return [];
+    const { steps: planned, problems } = simulateTimeline(steps, roster, shape);
+    if (problems.length > 0)
+        throw new BlueprintError(loaded.file, problems.map((p) => {
+            const position = loaded.locate(p.path);
+            return { path: formatYamlPath(p.path), ...(position ?? {}), message: p.message };
+        }));
+    return planned;
+}
+/**
+ * The steps one part of the fleet plays. Without a shard, every step as written: the background process
+ * selects on the live fleet when the step comes. With one, each step carries the whole fleet's selection cut
+ * to this part (fleet/shard.ts: position k belongs to part k mod n + 1; collectors a timeline adds take the
+ * positions after the roster, in the order they join), so the parts together act exactly as one fleet would.
+ */
+function stepsForPart(planned, whole, shard) {
+    if (!shard)
+        return planned.map((p) => p.step);
+    const positions = new Map(whole.collectors.map((c, k) => [c.id, k]));
+    const owned = (id) => (positions.get(id) ?? -1) % shard.count === shard.index - 1;
+    return planned.map((p) => {
+        for (const c of p.joined ?? [])
+            positions.set(c.id, positions.size);
+        const joining = p.joined?.filter((c) => owned(c.id));
+        return {
+            ...p.step,
+            part: { ids: p.ids.filter(owned), ...(joining ? { joining } : {}) },
+        };
+    });
+}
+/** What a step with a shard part does to this part of the fleet: the part's own collectors, no others. */
+function planPart(step, view) {
+    const { part } = step;
+    if (step.event === "join") {
+        const joining = part.joining ?? [];
+        return {
+            change: { kind: "join", collectors: joining },
+            ids: joining.map((c) => c.id),
+            warnings: joining.length === 0 ? ["adds none of this part's collectors (the others join other parts)"] : [],
+            unknownIds: [],
+        };
+    }
+    if (part.ids.length === 0)
+        return {
+            change: { kind: "silence", ids: [] },
+            ids: [],
+            warnings: ["acts on none of this part's collectors (it selects in other parts)"],
+            unknownIds: [],
+        };
+    const { part: _part, ...action } = step;
+    return planEvent({ ...action, select: { ids: part.ids } }, view, undefined);
+}
+
+;// CONCATENATED MODULE: ./src/runtime/scenario-player.ts
+
+
+
+
+
+/** The record keeps the latest entries; live events can come in any number. */
+const MAX_ENTRIES = 1000;
+function createScenarioPlayer(options) {
+    const { engine, steps } = options;
+    const clock = options.clock ?? clock_systemClock;
+    const logger = options.logger ?? silentLogger;
+    const scale = options.timeScale ?? 1;
+    const configErrors = new Set();
+    const entries = [];
+    const stopping = new AbortController();
+    let ready;
+    let nextStep = 0;
+    let loop;
+    // One change at a time: a selection sees every change made before it.
+    let tail = Promise.resolve();
+    const changed = () => options.onChange?.();
+    const offsetNow = () => (ready ? Math.round(clock.monotonic() - ready.monoMs) : 0);
+    const view = () => ({ members: engine.members(), configErrors });
+    const remember = (entry) => {
+        entries.push(entry);
+        if (entries.length > MAX_ENTRIES)
+            entries.splice(0, entries.length - MAX_ENTRIES);
+        changed();
+    };
+    /** Calls the engine for one change; returns what it did and how to wait for its first effect. */
+    async function execute(change, signal) {
+        const immediate = () => Promise.resolve({ ok: true, via: "none" });
+        /** The engine call itself was the first effect (a Register or Unregister FM answered). */
+        const settled = (report, via) => () => Promise.resolve({ ok: report.failed.length === 0, via, ...scenario_player_failure(report) });
+        switch (change.kind) {
+            case "update": {
+                const upgrade = change.collectors.some((c) => {
+                    const before = engine.members().find((m) => m.collector.id === c.id)?.collector;
+                    return before !== undefined && before.version !== c.version;
+                });
+                const report = await engine.update(change.collectors, signal, {
+                    ...(change.severity ? { severity: change.severity } : {}),
+                });
+                // An upgrade is accepted once FM took the Register with the new version (done above) and the
+                // push with the new alloy_build_info went through; a change of health, once that push did.
+                if (upgrade && report.changed.length === 0)
+                    return { report, effect: settled(report, "register") };
+                return { report, effect: (s) => pushEffect(s) };
+            }
+            case "config-status": {
+                const report = engine.reportConfigStatus(change.ids, change.failed
+                    ? { status: "RemoteConfigStatuses_FAILED", errorMessage: change.message ?? "" }
+                    : { status: "RemoteConfigStatuses_APPLIED" });
+                for (const id of report.changed) {
+                    if (change.failed)
+                        configErrors.add(id);
+                    else
+                        configErrors.delete(id);
+                }
+                if (engine.counters().fm === undefined)
+                    return { report, effect: immediate };
+                return {
+                    report,
+                    effect: async (s) => {
+                        await engine.configStatusSent(report.changed, s);
+                        return { ok: true, via: "heartbeat" };
+                    },
+                };
+            }
+            case "silence":
+                return { report: engine.silence(change.ids), effect: immediate };
+            case "crash":
+                return { report: engine.crash(change.ids), effect: immediate };
+            case "resume": {
+                // Heartbeats start again from their next slot (one FM forgot was registered again above); a
+                // crashed collector's metrics come back with the next push.
+                const crashed = new Set(engine
+                    .members()
+                    .filter((m) => m.life === "crashed")
+                    .map((m) => m.collector.id));
+                const report = await engine.resume(change.ids, signal);
+                if (report.failed.length > 0 || !report.changed.some((id) => crashed.has(id)))
+                    return { report, effect: settled(report, "none") };
+                return { report, effect: (s) => pushEffect(s) };
+            }
+            case "leave": {
+                for (const id of change.ids)
+                    configErrors.delete(id);
+                const report = await engine.leave(change.ids, signal);
+                return { report, effect: settled(report, "unregister") };
+            }
+            case "join": {
+                const report = await engine.join(change.collectors, signal);
+                return { report, effect: settled(report, "register") };
+            }
+        }
+    }
+    async function pushEffect(signal) {
+        if (engine.counters().remoteWrite === undefined)
+            return { ok: true, via: "none" };
+        const push = await engine.nextPush(signal);
+        return {
+            ok: push.ok,
+            via: "push",
+            ...(push.timestampMs !== undefined ? { timestampMs: push.timestampMs } : {}),
+            ...(push.error ? { error: push.error } : {}),
+        };
+    }
+    /** An entry that changed nothing: recorded, and reported as an effect that never came. */
+    function unconfirmed(entry, error) {
+        remember(entry);
+        const record = { ok: false, via: "none", atMs: clock.now(), error };
+        options.onEffect?.(entry);
+        return { entry, effect: Promise.resolve(record) };
+    }
+    function apply(action, source, signal) {
+        const run = async () => {
+            const plan = "part" in action && action.part
+                ? planPart({ ...action, part: action.part }, view())
+                : planEvent(action, view(), options.shape);
+            const base = {
+                ...(source.step !== undefined ? { step: source.step } : {}),
+                source: source.step !== undefined ? "scenario" : "live",
+                event: action.event,
+                select: action.event === "join" ? describeJoin(action) : selection_describeSelect(action.select),
+                ...(source.plannedOffsetMs !== undefined ? { plannedOffsetMs: source.plannedOffsetMs } : {}),
+                ranAtMs: clock.now(),
+                ranOffsetMs: offsetNow(),
+                warnings: [...plan.warnings],
+            };
+            if (plan.ids.length === 0) {
+                const entry = { ...base, changed: [], failed: [] };
+                for (const w of plan.warnings)
+                    logger.warn(`${label(entry)}: ${w}`, "Scenario");
+                return unconfirmed(entry, plan.warnings.join("; "));
+            }
+            let executed;
+            try {
+                executed = await execute(plan.change, stopping.signal);
+            }
+            catch (err) {
+                const entry = {
+                    ...base,
+                    changed: [],
+                    failed: plan.ids.map((id) => ({ id, error: errors_describeError(err) })),
+                };
+                return unconfirmed(entry, errors_describeError(err));
+            }
+            const entry = {
+                ...base,
+                changed: [...executed.report.changed],
+                failed: [...executed.report.failed],
+            };
+            for (const f of entry.failed)
+                logger.warn(`${label(entry)}: ${f.id}: ${f.error}`, "Scenario");
+            logger.info(`${label(entry)}: ${entry.changed.length} changed${entry.changed.length ? ` (${scenario_player_abbreviate(entry.changed)})` : ""}`);
+            remember(entry);
+            const waitSignal = signal ? AbortSignal.any([signal, stopping.signal]) : stopping.signal;
+            const effect = executed
+                .effect(waitSignal)
+                .catch((err) => ({ ok: false, via: "none", error: errors_describeError(err) }))
+                .then((outcome) => {
+                const record = { ...outcome, atMs: clock.now() };
+                // Entries are replaced, not mutated: a status write may be reading the record.
+                const at = entries.indexOf(entry);
+                const done = { ...entry, effect: record };
+                if (at >= 0)
+                    entries[at] = done;
+                changed();
+                options.onEffect?.(done);
+                return record;
+            });
+            return { entry, effect };
+        };
+        const result = tail.then(run, run);
+        tail = result.catch(() => undefined);
+        return result;
+    }
+    async function playTimeline() {
+        while (nextStep < steps.length && !stopping.signal.aborted) {
+            const step = steps[nextStep];
+            const dueMono = ready.monoMs + step.atMs / scale;
+            const wait = dueMono - clock.monotonic();
+            if (wait > 0) {
+                try {
+                    await clock.sleep(wait, stopping.signal);
+                }
+                catch {
+                    return;
+                }
+            }
+            nextStep++;
+            await apply(step, { step: nextStep, plannedOffsetMs: step.atMs });
+        }
+    }
+    return {
+        start() {
+            if (ready)
+                return;
+            ready = { wallMs: clock.now(), monoMs: clock.monotonic() };
+            changed();
+            if (steps.length > 0)
+                loop = playTimeline().catch((err) => logger.error(`timeline stopped: ${errors_describeError(err)}`, "Scenario"));
+        },
+        apply: (action, applyOptions = {}) => apply(action, {}, applyOptions.signal),
+        record: () => ({
+            ...(ready ? { readyAtMs: ready.wallMs } : {}),
+            timeScale: scale,
+            entries: [...entries],
+            pending: steps.slice(nextStep).map((step, i) => ({
+                step: nextStep + i + 1,
+                event: step.event,
+                select: step.event === "join" ? describeJoin(step) : selection_describeSelect(step.select),
+                plannedOffsetMs: step.atMs,
+            })),
+        }),
+        health: () => healthOf(view()),
+        async stop() {
+            stopping.abort(new Error("the fleet is stopping"));
+            await loop;
+            await tail.catch(() => undefined);
+        },
+    };
+}
+function healthOf(view) {
+    const counts = { healthy: 0, unhealthy: 0, inactive: 0, departed: 0 };
+    for (const { collector, life } of view.members) {
+        if (life === "departed")
+            counts.departed++;
+        else if (life !== "running")
+            counts.inactive++;
+        else if (!collector.healthy || view.configErrors.has(collector.id))
+            counts.unhealthy++;
+        else
+            counts.healthy++;
+    }
+    return counts;
+}
+function scenario_player_failure(report) {
+    const first = report.failed[0];
+    return first ? { error: `${first.id}: ${first.error}` } : {};
+}
+function describeJoin(action) {
+    const add = action.add ?? { linux: 0, windows: 0, darwin: 0 };
+    const parts = Object.entries(add)
+        .filter(([, n]) => n > 0)
+        .map(([os, n]) => `${os} ${n}`);
+    return `add ${parts.join(", ") || "nobody"}${action.select.env ? ` in env ${action.select.env}` : ""}`;
+}
+function label(entry) {
+    return entry.step !== undefined ? `step ${entry.step} (${entry.event})` : `event ${entry.event}`;
+}
+function scenario_player_abbreviate(ids) {
+    return ids.length <= 4 ? ids.join(", ") : `${ids.slice(0, 3).join(", ")} and ${ids.length - 3} more`;
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/daemon.ts
 /**
  * The background process (SPEC section 7): owns every FM and Mimir side effect while the job runs.
- * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop file,
- * SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone — so a self-hosted runner
- * never keeps a fleet alive.
+ * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop request
+ * (control channel or stop file), SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone —
+ * so a self-hosted runner never keeps a fleet alive.
  */
+
+
+
+
+
+
 
 
 
@@ -52688,28 +56645,60 @@ async function runDaemon() {
     return serve(parsed.data);
 }
 async function serve(handoff) {
-    const clock = systemClock;
+    const clock = clock_systemClock;
     const paths = statePaths(handoff.stateDir);
     const { config, secrets } = handoff;
-    const scrub = createScrubber([secrets.fmToken, secrets.promToken].filter((s) => !!s), [config.fm?.stackId, config.prom?.user].filter((s) => !!s));
-    const logger = lineLogger((line) => process.stdout.write(line), scrub, "info");
+    const known = savedSecretValues(config, secrets);
+    const scrub = createScrubber(known.secrets, known.users);
+    // The log is a file or pipe the process does not control: a full disk (ENOSPC) or a closed pipe (EPIPE)
+    // must cost the log, not the fleet. Without a listener, a stream error is an uncaught exception.
+    let logBroken;
+    const onLogError = (err) => (logBroken ??= errors_describeError(err));
+    process.stdout.on("error", onLogError);
+    process.stderr.on("error", onLogError);
+    const logger = lineLogger((line) => {
+        if (logBroken !== undefined)
+            return;
+        try {
+            process.stdout.write(line);
+        }
+        catch (err) {
+            onLogError(err instanceof Error ? err : new Error(String(err)));
+        }
+    }, scrub, "info");
     const startedAtMs = clock.now();
+    const startedMono = clock.monotonic();
     let phase = "starting";
     let reason;
     let engine;
+    let player;
+    let inbox;
+    let control;
     const lastTimestampMs = handoff.notBeforeMs ?? 0;
+    let startWarnings = [];
     const status = (extra = {}) => ({
         pid: process.pid,
         nonce: handoff.nonce,
         phase,
         startedAtMs,
         updatedAtMs: clock.now(),
-        counters: engine?.counters() ?? emptyCounters(config.collectors.length),
+        counters: engine?.counters() ??
+            zeroCounters(config.collectors.length, {
+                fm: config.fm !== null,
+                prom: config.prom !== null,
+                alerts: config.alertmanager !== undefined,
+            }),
         lastTimestampMs: Math.max(lastTimestampMs, engine?.lastTimestampMs() ?? 0),
-        lastErrors: engine
-            ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
-            : {},
+        lastErrors: {
+            ...(engine
+                ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
+                : {}),
+            ...(logBroken !== undefined ? { log: `the log cannot be written: ${logBroken}` } : {}),
+        },
+        ...(control ? { control: control.endpoint } : {}),
         ...(reason ? { reason: scrub(reason) } : {}),
+        startWarnings: startWarnings.map(scrub),
+        ...(player ? { timeline: player.record(), health: player.health() } : {}),
         ...extra,
     });
     const report = (extra) => {
@@ -52717,7 +56706,7 @@ async function serve(handoff) {
             writeStatus(paths.status, status(extra));
         }
         catch (err) {
-            logger.warn(`could not write the status file: ${describeError(err)}`);
+            logger.warn(`could not write the status file: ${errors_describeError(err)}`);
         }
     };
     // Stop requests. Installed before anything else so a signal that arrives during start is graceful
@@ -52734,32 +56723,69 @@ async function serve(handoff) {
     };
     process.on("SIGTERM", () => requestStop("SIGTERM"));
     process.on("SIGINT", () => requestStop("SIGINT"));
+    // The control channel needs no disk write and works on Windows; the stop file stays as a second way in.
+    try {
+        control = await openControlServer({
+            endpoint: controlEndpoint(handoff.nonce),
+            nonce: handoff.nonce,
+            handle: (request) => {
+                if (request.type === "stop")
+                    requestStop(`stop requested on the control channel${request.reason ? ` (${request.reason})` : ""}`);
+                return { phase };
+            },
+        });
+    }
+    catch (err) {
+        logger.warn(`no control channel (stop requests come by stop file and signal only): ${errors_describeError(err)}`);
+    }
     const watchdog = setInterval(() => {
         if ((0,external_node_fs_namespaceObject.existsSync)(paths.stop))
             requestStop("stop file");
-        else if (clock.now() - startedAtMs >= config.maxLifetimeMs)
+        else if (clock.monotonic() - startedMono >= config.maxLifetimeMs)
             requestStop("max-lifetime reached");
         else if (handoff.watchPid !== undefined && !isAlive(handoff.watchPid)) {
             requestStop(`the process that started the fleet (PID ${handoff.watchPid}) is gone`);
         }
     }, STOP_POLL_MS);
     report();
-    logger.info(`fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}`);
+    logger.info(`fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}; alerts ${config.alertmanager ? config.alertmanager.url : "off"}`);
     try {
         engine = createFleetEngine({
             config,
             secrets,
             ...(handoff.notBeforeMs !== undefined ? { notBeforeMs: handoff.notBeforeMs } : {}),
+            // Saved before a join or upgrade registers anything, so post can clean up after this process.
+            onMembersChanged: (collectors) => files_writeFileAtomic(paths.members, JSON.stringify(collectors)),
             clock,
             logger,
             scrub,
         });
         const started = await engine.start(startAbort.signal);
+        startWarnings = started.warnings;
         logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
         if (!stopRequested) {
             phase = "ready";
+            // The timeline counts from here, and live events (`fm-fleet event`) are taken from here on.
+            player = createScenarioPlayer({
+                engine,
+                steps: config.scenario ?? [],
+                ...(config.shape ? { shape: config.shape } : {}),
+                clock,
+                logger,
+                onChange: () => {
+                    if (phase === "ready")
+                        report();
+                },
+            });
+            player.start();
             report();
             engine.run();
+            inbox = openEventInbox({
+                paths,
+                handle: createEventHandler({ player, nonce: handoff.nonce, clock }),
+                clock,
+                logger,
+            });
             const statusTimer = setInterval(report, STATUS_EVERY_MS);
             await new Promise((resolve) => {
                 wake = resolve;
@@ -52768,12 +56794,15 @@ async function serve(handoff) {
             });
             clearInterval(statusTimer);
         }
+        // No new step or event from here on; one in progress finishes (or is cut short) first.
+        await player?.stop();
+        await inbox?.close();
         reason = stopRequested;
         logger.info(`stopping: ${stopRequested}`);
     }
     catch (err) {
         phase = "failed";
-        reason = describeError(err);
+        reason = errors_describeError(err);
         logger.error(`start failed: ${reason}`);
         report();
     }
@@ -52783,7 +56812,7 @@ async function serve(handoff) {
     report();
     const cleanup = engine
         ? await engine.stop({
-            deadlineMs: clock.now() + cleanupBudgetMs(config.collectors.length, config.fmRatePerSecond),
+            deadlineMs: clock.monotonic() + cleanupBudgetMs(engine.members().length, config.fmRatePerSecond),
         })
         : // The engine was never built, so nothing was registered or pushed.
             emptyCleanup();
@@ -52797,6 +56826,9 @@ async function serve(handoff) {
     clearInterval(watchdog);
     phase = "stopped";
     report({ cleanup });
+    // Last: a stopper that asks now still hears "stopped" from the status file, and the open server would
+    // keep the process from exiting.
+    await control?.close().catch(() => undefined);
     return failed ? 1 : 0;
 }
 

@@ -67916,7 +67916,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1008:
+/***/ 5763:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -70903,9 +70903,8 @@ class InputError extends Error {
     name = "InputError";
     constructor(problems) {
         super(problems.length === 1
-            ? `input ${problems[0].input}: ${problems[0].message}`
-            : `${problems.length} input problems:\n` +
-                problems.map((p) => `  - ${p.input}: ${p.message}`).join("\n"));
+            ? `${problems[0].subject}: ${problems[0].message}`
+            : `${problems.length} problems:\n` + problems.map((p) => `  - ${p.subject}: ${p.message}`).join("\n"));
         this.problems = problems;
     }
 }
@@ -70915,12 +70914,15 @@ class FmApiError extends Error {
     status;
     serverMessage;
     collectorId;
+    notSent;
     name = "FmApiError";
     constructor(procedure, code, 
     /** HTTP status, or 0 when the request never got an answer (network error, timeout). */
     status, 
     /** Server message, already scrubbed of credentials and truncated. */
-    serverMessage, collectorId) {
+    serverMessage, collectorId, 
+    /** No byte of the request left this machine (connection refused, name not resolved). */
+    notSent = false) {
         const who = collectorId ? ` for ${collectorId}` : "";
         const http = status ? ` (HTTP ${status})` : "";
         super(`FM ${procedure}${who} failed: ${code}${http}${serverMessage ? `: ${serverMessage}` : ""}`);
@@ -70929,6 +70931,7 @@ class FmApiError extends Error {
         this.status = status;
         this.serverMessage = serverMessage;
         this.collectorId = collectorId;
+        this.notSent = notSent;
     }
 }
 class RemoteWriteError extends Error {
@@ -70947,12 +70950,24 @@ class RemoteWriteError extends Error {
         this.body = body;
     }
 }
-/** Credentials are missing, partial or malformed: a configuration problem, never retried. */
-class errors_CredentialsError extends (/* unused pure expression or super */ null && (Error)) {
-    name = "CredentialsError";
+class AlertmanagerError extends Error {
+    status;
+    retryable;
+    body;
+    name = "AlertmanagerError";
+    constructor(
+    /** HTTP status, or 0 for a network error or timeout. */
+    status, retryable, 
+    /** Response body (or the network error), already scrubbed and truncated. */
+    body) {
+        super(`Alertmanager refused the alerts${status ? ` with HTTP ${status}` : " (no answer)"}${body ? `: ${body}` : ""}`);
+        this.status = status;
+        this.retryable = retryable;
+        this.body = body;
+    }
 }
 /** One sentence for anything thrown. Never includes a stack trace. */
-function describeError(err) {
+function errors_describeError(err) {
     if (err instanceof Error) {
         if (err.name === "AbortError" || err.name === "TimeoutError")
             return `timed out or aborted: ${err.message}`;
@@ -71032,54 +71047,8 @@ function quoteBody(body, scrub = secrets_maskPatterns, max = 300) {
     return clean.length > max ? `${clean.slice(0, max)}… (${clean.length - max} more chars)` : clean;
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/runtime/paths.ts
-/** The files of one fleet's state folder (under RUNNER_TEMP in the action, `.fm-fleet/` for the CLI). */
-
-function statePaths(dir) {
-    return {
-        dir,
-        status: (0,external_node_path_.join)(dir, "status.json"),
-        log: (0,external_node_path_.join)(dir, "daemon.log"),
-        stop: (0,external_node_path_.join)(dir, "stop"),
-        roster: (0,external_node_path_.join)(dir, "fleet.json"),
-        secrets: (0,external_node_path_.join)(dir, "secrets.json"),
-        record: (0,external_node_path_.join)(dir, "record.json"),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/clock.ts
-const clock_systemClock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-            return;
-        }
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, Math.max(0, ms));
-        signal?.addEventListener("abort", onAbort, { once: true });
-    }),
-};
-/** mulberry32: a small, fast, seedable PRNG; good enough for jitter and fault injection, not for secrets. */
-function seededRandom(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
@@ -74524,11 +74493,11 @@ function discriminatorMap(def) {
 }
 const $ZodDiscriminatedUnion = 
 /*@__PURE__*/
-(/* unused pure expression or super */ null && (core.$constructor("$ZodDiscriminatedUnion", (inst, def) => {
+$constructor("$ZodDiscriminatedUnion", (inst, def) => {
     def.inclusive = false;
     $ZodUnion.init(inst, def);
     const _super = inst._zod.parse;
-    util.defineLazyInternal(inst, "propValues", (zod) => {
+    defineLazyInternal(inst, "propValues", (zod) => {
         const propValues = {};
         let undefinedCount = 0;
         for (const option of zod.def.options) {
@@ -74539,7 +74508,7 @@ const $ZodDiscriminatedUnion =
                 undefinedCount++;
             for (const [k, v] of Object.entries(pv)) {
                 if (!Object.prototype.hasOwnProperty.call(propValues, k)) {
-                    util.assignProp(propValues, k, new Set());
+                    util_assignProp(propValues, k, new Set());
                 }
                 for (const val of v) {
                     propValues[k].add(val);
@@ -74552,15 +74521,15 @@ const $ZodDiscriminatedUnion =
     });
     // Checked now rather than in the lookup map below, so an option that lacks the discriminator fails at the `discriminatedUnion` call instead of on the first object parsed. Options whose shape cannot be enumerated without resolving it — pipes and lazies — are left to the map.
     def.options.forEach((option, i) => {
-        const propShape = util.rawShape(option._zod.def);
+        const propShape = rawShape(option._zod.def);
         if (propShape && !Object.prototype.hasOwnProperty.call(propShape, def.discriminator)) {
             throw new Error(`Invalid discriminated union option at index "${i}"`);
         }
     });
-    const disc = util.cached(() => discriminatorMap(def));
+    const disc = cached(() => discriminatorMap(def));
     inst._zod.parse = (payload, ctx) => {
         const input = payload.value;
-        if (!util.isObject(input)) {
+        if (!util_isObject(input)) {
             payload.issues.push({
                 code: "invalid_type",
                 expected: "object",
@@ -74594,7 +74563,7 @@ const $ZodDiscriminatedUnion =
         });
         return payload;
     };
-})));
+});
 const $ZodIntersection = /*@__PURE__*/ $constructor("$ZodIntersection", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.parse = (payload, ctx) => {
@@ -79458,7 +79427,7 @@ const ZodUUID = /*@__PURE__*/ $constructor("ZodUUID", (inst, def) => {
     ZodStringFormat.init(inst, def);
 });
 function schemas_uuid(params) {
-    return core._uuid(ZodUUID, params);
+    return _uuid(ZodUUID, params);
 }
 function uuidv4(params) {
     return core._uuidv4(ZodUUID, params);
@@ -80034,17 +80003,17 @@ function xor(options, params) {
         ...util.normalizeParams(params),
     });
 }
-const ZodDiscriminatedUnion = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodDiscriminatedUnion", (inst, def) => {
+const ZodDiscriminatedUnion = /*@__PURE__*/ $constructor("ZodDiscriminatedUnion", (inst, def) => {
     ZodUnion.init(inst, def);
-    core.$ZodDiscriminatedUnion.init(inst, def);
-})));
+    $ZodDiscriminatedUnion.init(inst, def);
+});
 function discriminatedUnion(discriminator, options, params) {
     // const [options, params] = args;
     return new ZodDiscriminatedUnion({
         type: "union",
         options: options,
         discriminator,
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 const ZodIntersection = /*@__PURE__*/ $constructor("ZodIntersection", (inst, def) => {
@@ -80615,12 +80584,529 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/blueprint/events.ts
+/**
+ * The events a fleet takes, on a blueprint's timeline (`scenario:`) or live (`fm-fleet event`), and which
+ * fields each one reads. One vocabulary for both, so a step that is valid in a blueprint is valid on the
+ * command line and means the same. What each event does to FM and to the metrics is in
+ * docs/architecture.md#a-living-fleet; the selection rules are in fleet/selection.ts.
+ */
+const SCENARIO_EVENTS = [
+    "unhealthy",
+    "healthy",
+    "config-error",
+    "config-ok",
+    "silence",
+    "resume",
+    "crash",
+    "leave",
+    "join",
+    "upgrade",
+];
+const SEVERITIES = ["critical", "warning"];
+const DEFAULT_SEVERITY = "critical";
+/** What a collector whose remote configuration failed reports when the step gives no message. */
+const DEFAULT_CONFIG_ERROR = "the remote configuration failed to load";
+/** An upgrade's target: an Alloy release tag, pre-releases included (v1.19.0, v1.19.0-rc.1). */
+const UPGRADE_VERSION_RE = /^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+/** Collectors one join may add per OS. A join is a handful of machines, not a second fleet. */
+const MAX_JOIN_PER_OS = 1000;
+const SELECT_KEYS = (/* unused pure expression or super */ null && (["os", "env", "kind", "ids", "count"]));
+/** The fields beside `event` (and `at`) a step may carry, and which event reads each. */
+const EVENT_FIELD = {
+    severity: { event: "unhealthy", required: false },
+    message: { event: "config-error", required: false },
+    add: { event: "join", required: true },
+    version: { event: "upgrade", required: true },
+};
+/** `join` reads only `select.env` (where the new collectors go); it selects nobody. */
+const JOIN_SELECT_KEYS = (/* unused pure expression or super */ null && (["env"]));
+function isScenarioEvent(value) {
+    return typeof value === "string" && SCENARIO_EVENTS.includes(value);
+}
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/clock.ts
+/**
+ * Time as a dependency, so tests drive 45 s heartbeats with fake time instead of sleeping.
+ *
+ * Two clocks, because they answer different questions. Wall time (`now`) stamps what leaves the process:
+ * sample timestamps, alert times, status files. It may step backwards or forwards (NTP, a suspended VM, a
+ * user fixing the date). Monotonic time (`monotonic`) measures how long things take: pacing, deadlines,
+ * backoff, heartbeat slots. It never steps, so a 120 s backward step of the wall clock cannot starve a
+ * rate limiter or stretch a deadline (Node.js docs, `performance.now()`: "monotonic").
+ *
+ * Every `deadlineMs`, `atMs` and `dueMs` in this code base is on the monotonic clock and never crosses a
+ * process boundary; wall times that do (status files, sample timestamps) are named `…TimestampMs`/`…AtMs`
+ * in records and say so.
+ */
+
+const clock_systemClock = {
+    now: () => Date.now(),
+    monotonic: () => external_node_perf_hooks_.performance.now(),
+    sleep: (ms, signal) => new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(abortReason(signal));
+            return;
+        }
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(abortReason(signal));
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, 
+        // setTimeout fires at once for anything above 2^31-1 ms; the callers' waits are capped below it.
+        Math.min(MAX_TIMER_MS, Math.max(0, ms)));
+        signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+/** The longest delay a Node.js timer can wait (Node.js docs, `setTimeout`: larger values become 1). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The reason an aborted signal carries, as an Error. */
+function abortReason(signal) {
+    return signal.reason instanceof Error ? signal.reason : new Error("aborted");
+}
+/** mulberry32: a small, fast, seedable PRNG; good enough for jitter and fault injection, not for secrets. */
+function seededRandom(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+/**
+ * Wall time that never goes back: the wall clock, but after a backward step it keeps counting from where it
+ * was, by monotonic time, until the wall clock catches up. Sample timestamps come from it, so a clock step
+ * can neither stamp a sample before one already sent (Prometheus refuses the whole request: "out of order
+ * sample") nor make a counter computed from the timestamp go down.
+ */
+function createSteadyWall(clock) {
+    let anchorWall = clock.now();
+    let anchorMono = clock.monotonic();
+    return () => {
+        const wall = clock.now();
+        const steady = anchorWall + (clock.monotonic() - anchorMono);
+        if (wall >= steady) {
+            // In step, or the wall clock stepped forward: follow it from here on.
+            anchorWall = wall;
+            anchorMono = clock.monotonic();
+            return wall;
+        }
+        return steady;
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/duration.ts
+/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
+/**
+ * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
+ * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
+ */
+const MAX_DURATION_MS = (/* unused pure expression or super */ null && (596 * 3_600_000));
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
+const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
+function parseDuration(text) {
+    const t = text.trim();
+    if (!DURATION_RE.test(t))
+        return undefined;
+    let total = 0;
+    for (const m of t.matchAll(PART_RE))
+        total += Number(m[1]) * UNIT_MS[m[2]];
+    return Math.round(total);
+}
+function duration_formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${+(ms / 1000).toFixed(1)}s`;
+    if (ms < 3_600_000)
+        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
+    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/selection.ts
+
+const MAY_ACT_ON = {
+    unhealthy: "healthy and running or silenced",
+    healthy: "unhealthy and running or silenced",
+    "config-error": "running without a configuration error",
+    "config-ok": "running with a configuration error",
+    silence: "running",
+    resume: "silenced or crashed",
+    crash: "running or silenced",
+    leave: "running or silenced",
+    upgrade: "running on another version",
+    join: "",
+};
+function mayActOn(action, member, view) {
+    const { life, collector } = member;
+    const reporting = life === "running" || life === "silenced";
+    switch (action.event) {
+        case "unhealthy":
+            return reporting && collector.healthy;
+        case "healthy":
+            return reporting && !collector.healthy;
+        case "config-error":
+            return life === "running" && !view.configErrors.has(collector.id);
+        case "config-ok":
+            return life === "running" && view.configErrors.has(collector.id);
+        case "silence":
+            return life === "running";
+        case "resume":
+            return life === "silenced" || life === "crashed";
+        case "crash":
+        case "leave":
+            return reporting;
+        case "upgrade":
+            return life === "running" && collector.version !== action.version;
+        case "join":
+            return false;
+    }
+}
+function selectCollectors(action, view, shape) {
+    const { select } = action;
+    const envName = select.env === undefined
+        ? undefined
+        : ((shape ? findEnvironment(shape, select.env)?.name : undefined) ?? select.env);
+    const ids = select.ids ? new Set(select.ids) : undefined;
+    const known = new Set(view.members.map((m) => m.collector.id));
+    const unknownIds = (select.ids ?? []).filter((id) => !known.has(id));
+    const matching = view.members.filter(({ collector: c }) => (select.os === undefined || c.os === select.os) &&
+        (envName === undefined || c.env === envName) &&
+        (select.kind === undefined || c.kind === select.kind) &&
+        (ids === undefined || ids.has(c.id)));
+    const eligible = matching.filter((m) => mayActOn(action, m, view));
+    const chosen = select.count === undefined ? eligible : eligible.slice(0, select.count);
+    const warnings = [];
+    if (unknownIds.length > 0)
+        warnings.push(`${unknownIds.join(", ")} ${unknownIds.length === 1 ? "is" : "are"} not in the fleet`);
+    const who = selection_describeSelect(select);
+    const { count: _count, ...filters } = select;
+    if (chosen.length === 0)
+        warnings.push(matching.length === 0
+            ? `selects nobody: ${who === "every collector" ? "the fleet has no collector" : `no collector matches ${who}`}`
+            : `selects nobody: ${matching.length === 1 ? "1 collector" : `${matching.length} collectors`} ${who === "every collector" ? "in the fleet" : `match${matching.length === 1 ? "es" : ""} ${who}`}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    else if (select.count !== undefined && chosen.length < select.count)
+        warnings.push(`selects ${chosen.length} of the ${select.count} asked: only ${chosen.length} collector${chosen.length === 1 ? "" : "s"} matching ${selection_describeSelect(filters)} ${chosen.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    return { ids: chosen.map((m) => m.collector.id), warnings, unknownIds };
+}
+/** `os linux, count 2`; `every collector` for an empty selection. */
+function selection_describeSelect(select) {
+    const parts = [];
+    if (select.os !== undefined)
+        parts.push(`os ${select.os}`);
+    if (select.env !== undefined)
+        parts.push(`env ${select.env}`);
+    if (select.kind !== undefined)
+        parts.push(`kind ${select.kind}`);
+    if (select.ids !== undefined)
+        parts.push(select.ids.length <= 3
+            ? `ids ${select.ids.join(", ")}`
+            : `${select.ids.length} ids from ${select.ids[0]}`);
+    if (select.count !== undefined)
+        parts.push(`count ${select.count}`);
+    return parts.length === 0 ? "every collector" : parts.join(", ");
+}
+
+;// CONCATENATED MODULE: ./src/runtime/timeline.ts
+/**
+ * The record of a fleet's timeline (each step or live event, when it ran, the collectors it changed, the
+ * first effect FM or Prometheus accepted) and its health counts, as the status file carries them, and the
+ * plain text `fm-fleet plan` and `fm-fleet status` print. Validated with zod on read like every record
+ * that crosses a process boundary.
+ */
+
+
+
+
+const effectRecordSchema = object({
+    ok: schemas_boolean(),
+    /** What carried it: a push, a heartbeat (GetConfig), a Register or Unregister, or nothing (at once). */
+    via: schemas_enum(["push", "heartbeat", "register", "unregister", "none"]),
+    /** Wall time it was accepted (or given up). */
+    atMs: schemas_number(),
+    /** The push's sample timestamp, for a PromQL query at exactly that moment. */
+    timestampMs: schemas_number().optional(),
+    error: schemas_string().optional(),
+});
+const timelineEntrySchema = object({
+    /** 1-based number of the blueprint step; absent for a live event. */
+    step: schemas_number().int().positive().optional(),
+    source: schemas_enum(["scenario", "live"]),
+    event: schemas_enum(SCENARIO_EVENTS),
+    /** The selection in words (`os linux, count 2`). */
+    select: schemas_string(),
+    plannedOffsetMs: schemas_number().optional(),
+    ranAtMs: schemas_number(),
+    /** Offset from ready when it ran. */
+    ranOffsetMs: schemas_number(),
+    changed: array(schemas_string()),
+    failed: array(object({ id: schemas_string(), error: schemas_string() })),
+    warnings: array(schemas_string()),
+    effect: effectRecordSchema.optional(),
+});
+const timelineRecordSchema = object({
+    /** When offsets count from (the action's `ready-at` output). */
+    readyAtMs: schemas_number().optional(),
+    /** Offsets were divided by this (the demo); 1 in a real run. */
+    timeScale: schemas_number().positive(),
+    entries: array(timelineEntrySchema),
+    /** Steps not run yet (or never, when the fleet stopped first). */
+    pending: array(object({
+        step: schemas_number().int().positive(),
+        event: schemas_enum(SCENARIO_EVENTS),
+        select: schemas_string(),
+        plannedOffsetMs: schemas_number(),
+    })),
+});
+const healthCountsSchema = object({
+    /** Running, up and without a configuration error. */
+    healthy: schemas_number().int().nonnegative(),
+    /** Running, and up=0 or reporting a configuration error. */
+    unhealthy: schemas_number().int().nonnegative(),
+    /** Silenced or crashed: no heartbeats, so FM marks them inactive after its window. */
+    inactive: schemas_number().int().nonnegative(),
+    /** Left the fleet (unregistered). */
+    departed: schemas_number().int().nonnegative(),
+});
+/** `healthy 14 · unhealthy 2 · inactive 1 · departed 1`. */
+function formatHealth(health) {
+    return `healthy ${health.healthy} · unhealthy ${health.unhealthy} · inactive ${health.inactive} · departed ${health.departed}`;
+}
+/** `+2m` for an offset from ready. */
+function formatOffset(ms) {
+    return `+${duration_formatDuration(Math.max(0, ms))}`;
+}
+/** The timeline a blueprint would play, for `fm-fleet plan` and the action's log. */
+function formatTimelinePlan(steps) {
+    if (steps.length === 0)
+        return [];
+    const rows = steps.map((s) => [
+        String(s.index + 1),
+        formatOffset(s.step.atMs),
+        s.step.event,
+        describeStep(s),
+        abbreviate(s.ids),
+    ]);
+    const lines = align([["STEP", "AT", "EVENT", "SELECT", "COLLECTORS"], ...rows]);
+    const warnings = steps.flatMap((s) => s.warnings.map((w) => `  Warning: step ${s.index + 1} ${w}`));
+    return [
+        `Timeline (${steps.length} ${steps.length === 1 ? "step" : "steps"}, offsets from ready):`,
+        ...lines.map((l) => `  ${l}`),
+        ...warnings,
+    ];
+}
+/** What happened so far and what is still to come, for `fm-fleet status`. */
+function formatTimelineRecord(record) {
+    if (record.entries.length === 0 && record.pending.length === 0)
+        return [];
+    const rows = [
+        ...record.entries.map((e) => [
+            e.step !== undefined ? String(e.step) : "live",
+            formatOffset(e.ranOffsetMs),
+            e.event,
+            e.select,
+            e.changed.length > 0 ? abbreviate(e.changed) : "nobody",
+            describeEffect(e),
+        ]),
+        ...record.pending.map((p) => [
+            String(p.step),
+            formatOffset(p.plannedOffsetMs / record.timeScale),
+            p.event,
+            p.select,
+            "",
+            "pending",
+        ]),
+    ];
+    const ready = record.readyAtMs !== undefined ? ` (ready at ${new Date(record.readyAtMs).toISOString()})` : "";
+    return [
+        `timeline${ready}:`,
+        ...align([["STEP", "RAN", "EVENT", "SELECT", "CHANGED", "EFFECT"], ...rows]).map((l) => `  ${l}`),
+        ...record.entries.flatMap((e) => e.warnings.map((w) => `  warning: ${e.step !== undefined ? `step ${e.step}` : `live ${e.event}`} ${w}`)),
+    ];
+}
+function describeEffect(entry) {
+    if (!entry.effect)
+        return entry.changed.length > 0 ? "waiting" : "";
+    if (entry.changed.length === 0)
+        return "";
+    return effectWords(entry.effect, entry.ranAtMs);
+}
+/** `push accepted after 1.2s`: what carried a change made at `sinceMs`. */
+function effectWords(effect, sinceMs) {
+    if (!effect.ok)
+        return `not accepted${effect.error ? `: ${effect.error}` : ""}`;
+    const after = duration_formatDuration(Math.max(0, effect.atMs - sinceMs));
+    switch (effect.via) {
+        case "push":
+            return `push accepted after ${after}`;
+        case "heartbeat":
+            return `heartbeat accepted after ${after}`;
+        case "register":
+            return "registered";
+        case "unregister":
+            return "unregistered, series closed";
+        case "none":
+            return "at once";
+    }
+}
+function describeStep(s) {
+    const { step } = s;
+    if (step.event === "join") {
+        const add = step.add ?? { linux: 0, windows: 0, darwin: 0 };
+        const parts = Object.entries(add)
+            .filter(([, n]) => n > 0)
+            .map(([os, n]) => `${os} ${n}`);
+        return `add ${parts.join(", ")}${step.select.env ? ` in env ${step.select.env}` : ""}`;
+    }
+    const extra = step.event === "upgrade"
+        ? ` → ${step.version}`
+        : step.event === "unhealthy"
+            ? ` (${step.severity ?? "critical"})`
+            : step.event === "config-error" && step.message
+                ? ` "${step.message.length > 40 ? `${step.message.slice(0, 40)}…` : step.message}"`
+                : "";
+    return `${describeSelect(step.select)}${extra}`;
+}
+function abbreviate(ids) {
+    return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 2).join(", ")} and ${ids.length - 2} more`;
+}
+function align(rows) {
+    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
+    return rows.map((row) => row
+        .map((cell, col) => cell.padEnd(widths[col]))
+        .join("  ")
+        .trimEnd());
+}
+
+;// CONCATENATED MODULE: ./src/runtime/event-request.ts
+/**
+ * A live event as it crosses from `fm-fleet event` to the background process, and the answer that comes
+ * back. Shaped as one more request of the local control channel (a `type` and the daemon's `nonce`), so
+ * any transport can carry it: the file-drop inbox (event-inbox.ts) or a socket. Everything is checked
+ * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
+ */
+
+
+
+
+
+const perOs = (max) => object({
+    linux: schemas_number().int().min(0).max(max),
+    windows: schemas_number().int().min(0).max(max),
+    darwin: schemas_number().int().min(0).max(max),
+});
+const scenarioActionSchema = object({
+    event: schemas_enum(SCENARIO_EVENTS),
+    select: object({
+        os: schemas_enum(["linux", "windows", "darwin"]).optional(),
+        env: schemas_string().min(1).optional(),
+        kind: schemas_enum(["standalone", "k8s"]).optional(),
+        ids: array(schemas_string().min(1)).min(1).optional(),
+        count: schemas_number().int().positive().optional(),
+    }),
+    severity: schemas_enum(SEVERITIES).optional(),
+    message: schemas_string().min(1).max(1000).optional(),
+    add: perOs(MAX_JOIN_PER_OS).optional(),
+    version: schemas_string().regex(UPGRADE_VERSION_RE).optional(),
+});
+const scenarioStepSchema = scenarioActionSchema.extend({ atMs: schemas_number().nonnegative() });
+const eventRequestSchema = object({
+    type: literal("event"),
+    /** The nonce of the background process the caller means (from its status file). */
+    nonce: schemas_string(),
+    /** Names the request and its answer. */
+    id: schemas_uuid(),
+    /** Wall time the caller sent it, and after which it stops waiting: a request read later is stale. */
+    sentAtMs: schemas_number(),
+    expiresAtMs: schemas_number(),
+    action: scenarioActionSchema,
+});
+const eventAnswerSchema = union([
+    object({
+        ok: literal(true),
+        event: schemas_enum(SCENARIO_EVENTS),
+        /** The collectors it changed, in roster order (for join: the new ones). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+        /** The first effect FM or Prometheus accepted. */
+        effect: effectRecordSchema,
+    }),
+    object({
+        ok: literal(false),
+        error: schemas_string(),
+        /** Collectors it changed all the same (the change went through, its effect was not confirmed). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+    }),
+]);
+function createEventHandler(options) {
+    const clock = options.clock ?? systemClock;
+    const refuse = (error) => ({ ok: false, error, ids: [], warnings: [] });
+    return async (raw) => {
+        const parsed = eventRequestSchema.safeParse(raw);
+        if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+            return refuse(`malformed event request${where}: ${issue?.message ?? "invalid"}`);
+        }
+        const request = parsed.data;
+        if (request.nonce !== options.nonce)
+            return refuse("this request is for another fleet: its nonce is not the one this background process was started with");
+        const now = clock.now();
+        if (now > request.expiresAtMs)
+            return refuse(`stale event request: sent at ${new Date(request.sentAtMs).toISOString()}, its sender stopped waiting at ${new Date(request.expiresAtMs).toISOString()}; nothing was changed`);
+        const wait = new AbortController();
+        const timer = setTimeout(() => wait.abort(new Error("the sender's wait ran out")), request.expiresAtMs - now);
+        try {
+            const applied = await options.player.apply(request.action, { signal: wait.signal });
+            const { entry } = applied;
+            if (entry.changed.length === 0) {
+                const why = [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)].join("; ");
+                return { ok: false, error: why || "nothing was selected", ids: [], warnings: entry.warnings };
+            }
+            const effect = await applied.effect;
+            if (!effect.ok)
+                return {
+                    ok: false,
+                    error: `applied to ${entry.changed.length} collector(s), but its first effect was not accepted: ${effect.error ?? "unknown reason"}`,
+                    ids: entry.changed,
+                    warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)],
+                };
+            return {
+                ok: true,
+                event: entry.event,
+                ids: entry.changed,
+                warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id} failed: ${f.error}`)],
+                effect,
+            };
+        }
+        catch (err) {
+            return refuse(describeError(err));
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/config.ts
 /**
  * The records that cross a process boundary: the fleet configuration handed to the background process on
  * stdin, and the roster file post cleans up from. Validated with zod on read, because a file written by
  * another version of the action, or truncated by a crash, must fail loudly rather than half-work.
  */
+
+
+
 
 const collectorSchema = object({
     id: schemas_string(),
@@ -80632,6 +81118,17 @@ const collectorSchema = object({
     healthy: schemas_boolean(),
     attributes: record(schemas_string(), schemas_string()),
     labels: record(schemas_string(), schemas_string()),
+});
+/** A timeline step as the background process plays it (fleet/scenario.ts PlayedStep). */
+const playedStepSchema = scenarioStepSchema.extend({
+    part: object({ ids: array(schemas_string()), joining: array(collectorSchema).optional() }).optional(),
+});
+const fleetShapeSchema = object({
+    blueprint: schemas_string(),
+    version: schemas_string(),
+    attributes: record(schemas_string(), schemas_string()),
+    context: record(schemas_string(), schemas_string()),
+    environments: array(object({ declared: schemas_string(), name: schemas_string(), cluster: schemas_string() })),
 });
 /** Everything the engine needs except secrets. Safe to write to a file. */
 const fleetConfigSchema = object({
@@ -80645,10 +81142,29 @@ const fleetConfigSchema = object({
     maxLifetimeMs: schemas_number().int().positive(),
     fm: object({ url: schemas_string(), stackId: schemas_string() }).nullable(),
     prom: object({ url: schemas_string(), user: schemas_string(), tenant: schemas_string().optional() }).nullable(),
+    /**
+     * This start's `fake.run` (fleet/run-marker.ts), already in every collector's attributes: cleanup, inline
+     * in post too, touches only FM records that still carry it.
+     */
+    runMarker: schemas_string(),
+    /** After UnregisterCollector: delete the records (absent: delete) or leave them listed as inactive. */
+    cleanup: schemas_enum(["delete", "unregister"]).optional(),
+    /** Before registering, delete leftovers of this repository (action input `sweep`). */
+    sweep: object({ repository: schemas_string(), olderThanMs: schemas_number().int().nonnegative() }).optional(),
+    /** Set when the fleet is one part of a larger roster. */
+    shard: object({ index: schemas_number().int(), count: schemas_number().int(), rosterSize: schemas_number().int() })
+        .optional(),
+    /** Where unhealthy collectors fire alerts; absent: no alert is posted. */
+    alertmanager: object({ url: schemas_string(), user: schemas_string() }).optional(),
+    /** How new collectors are made (live and scenario joins); absent in a config written before timelines. */
+    shape: fleetShapeSchema.optional(),
+    /** The blueprint's timeline, offsets from ready. */
+    scenario: array(playedStepSchema).optional(),
 });
 const fleetSecretsSchema = object({
     fmToken: schemas_string().optional(),
     promToken: schemas_string().optional(),
+    alertmanagerToken: schemas_string().optional(),
 });
 /** What main writes to the background process's stdin: one JSON document, then EOF. */
 const daemonHandoffSchema = object({
@@ -80662,13 +81178,18 @@ const daemonHandoffSchema = object({
     /** Last sample timestamp a previous process wrote: new samples must be later. */
     notBeforeMs: schemas_number().optional(),
 });
+/** A run marker for a start from this environment (fleet/run-marker.ts), with 8 random hex digits. */
+function newRunMarker(env) {
+    return runMarkerFromEnv(env, randomBytes(4).toString("hex"));
+}
 /** Splits settings into the config (safe to write to a file) and the secrets (stdin and a 0600 file only). */
-function buildFleetConfig(settings, roster, fleetStartMs) {
-    const { fm, prom } = settings.credentials;
+function buildFleetConfig(settings, roster, fleetStartMs, start = {}) {
+    const { fm, prom, alertmanager } = settings.credentials;
+    const runMarker = start.runMarker ?? newRunMarker({});
     return {
         config: {
             blueprint: roster.blueprint,
-            collectors: roster.collectors.map((c) => ({ ...c })),
+            collectors: roster.collectors.map((c) => withRunMarker(c, runMarker)),
             fleetStartMs,
             intervalMs: settings.intervalMs,
             heartbeatIntervalMs: settings.heartbeatIntervalMs,
@@ -80676,8 +81197,49 @@ function buildFleetConfig(settings, roster, fleetStartMs) {
             maxLifetimeMs: settings.maxLifetimeMs,
             fm: fm ? { url: fm.url, stackId: fm.stackId } : null,
             prom: prom ? { url: prom.url, user: prom.user, ...(prom.tenant ? { tenant: prom.tenant } : {}) } : null,
+            runMarker,
+            cleanup: settings.cleanup ?? "delete",
+            ...(start.sweep ? { sweep: { ...start.sweep } } : {}),
+            ...(roster.shard ? { shard: { ...roster.shard } } : {}),
+            ...(alertmanager ? { alertmanager: { url: alertmanager.url, user: alertmanager.user } } : {}),
+            ...(start.shape ? { shape: fleetShapeSchema.parse(start.shape) } : {}),
+            ...(start.scenario && start.scenario.length > 0
+                ? { scenario: z.array(playedStepSchema).parse(start.scenario) }
+                : {}),
         },
-        secrets: { ...(fm ? { fmToken: fm.token } : {}), ...(prom?.token ? { promToken: prom.token } : {}) },
+        secrets: {
+            ...(fm ? { fmToken: fm.token } : {}),
+            ...(prom?.token ? { promToken: prom.token } : {}),
+            ...(alertmanager ? { alertmanagerToken: alertmanager.token } : {}),
+        },
+    };
+}
+/** The secrets and users of a saved fleet, for scrubbing and masking: every token and every Basic-auth user. */
+function savedSecretValues(config, secrets) {
+    return {
+        secrets: [secrets?.fmToken, secrets?.promToken, secrets?.alertmanagerToken].filter((s) => !!s),
+        users: [config?.fm?.stackId, config?.prom?.user, config?.alertmanager?.user].filter((s) => !!s),
+    };
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/runtime/paths.ts
+/** The files of one fleet's state folder (under RUNNER_TEMP in the action, `.fm-fleet/` for the CLI). */
+
+function statePaths(dir) {
+    return {
+        dir,
+        status: (0,external_node_path_.join)(dir, "status.json"),
+        log: (0,external_node_path_.join)(dir, "daemon.log"),
+        stop: (0,external_node_path_.join)(dir, "stop"),
+        roster: (0,external_node_path_.join)(dir, "fleet.json"),
+        members: (0,external_node_path_.join)(dir, "members.json"),
+        secrets: (0,external_node_path_.join)(dir, "secrets.json"),
+        record: (0,external_node_path_.join)(dir, "record.json"),
+        requests: (0,external_node_path_.join)(dir, "requests"),
+        responses: (0,external_node_path_.join)(dir, "responses"),
+        lock: (0,external_node_path_.join)(dir, "fleet.lock"),
     };
 }
 
@@ -80706,7 +81268,7 @@ function files_writeFileAtomic(path, data) {
     }
     (0,external_node_fs_namespaceObject.renameSync)(tmp, path);
 }
-function readJsonFile(path) {
+function files_readJsonFile(path) {
     try {
         return JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(path, "utf8"));
     }
@@ -80716,7 +81278,7 @@ function readJsonFile(path) {
         throw err;
     }
 }
-function removeFile(path) {
+function files_removeFile(path) {
     try {
         (0,external_node_fs_namespaceObject.rmSync)(path, { force: false });
         return true;
@@ -80724,6 +81286,945 @@ function removeFile(path) {
     catch {
         return false;
     }
+}
+
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
+;// CONCATENATED MODULE: ./src/transport/linked-signal.ts
+/**
+ * An AbortSignal that aborts when any parent does, or at a monotonic time on an injected Clock (so fake
+ * time drives it in tests). Unlike AbortSignal.any, it lets go of its parents when disposed: on Node 20,
+ * signals made by AbortSignal.any([longLived]) are never collected (about 1 KB each), which a heartbeat
+ * loop making hundreds a second cannot afford.
+ */
+
+class DeadlineError extends Error {
+    name = "DeadlineError";
+}
+function linkedSignal(parents, deadline) {
+    const controller = new AbortController();
+    // A fan-out point: every call of a sweep may listen to it, so Node's 10-listener warning does not apply.
+    (0,external_node_events_.setMaxListeners)(0, controller.signal);
+    const attached = [];
+    const timer = new AbortController();
+    const dispose = () => {
+        timer.abort();
+        for (const { parent, onAbort } of attached)
+            parent.removeEventListener("abort", onAbort);
+        attached.length = 0;
+    };
+    for (const parent of parents) {
+        if (!parent)
+            continue;
+        if (parent.aborted) {
+            controller.abort(parent.reason);
+            break;
+        }
+        const onAbort = () => controller.abort(parent.reason);
+        parent.addEventListener("abort", onAbort, { once: true });
+        attached.push({ parent, onAbort });
+    }
+    if (deadline && !controller.signal.aborted) {
+        const { clock, atMs, what = "the deadline" } = deadline;
+        clock.sleep(Math.max(0, atMs - clock.monotonic()), timer.signal).then(() => controller.abort(new DeadlineError(`${what} passed`)), () => undefined);
+    }
+    return { signal: controller.signal, dispose };
+}
+
+;// CONCATENATED MODULE: ./src/transport/backoff.ts
+const DEFAULT_RETRY_POLICY = { baseMs: 250, capMs: 10_000 };
+/**
+ * The longest wait a Retry-After can impose. Servers ask for seconds; a value of days is a bug or an attack,
+ * and honouring it froze every later push for the rest of a run (and Register for 11 days).
+ */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+/**
+ * The wait before retry number `attempt` (1 = the first retry). A server's Retry-After is a floor, not a
+ * ceiling: retrying sooner than it asked only earns another refusal. The floor itself is capped at
+ * MAX_RETRY_AFTER_MS.
+ */
+function backoffDelay(attempt, policy, random, retryAfterMs) {
+    const exponent = Math.max(0, Math.floor(attempt) - 1);
+    // 2 ** exponent overflows to Infinity for huge attempts; min() keeps the ceiling at capMs all the same.
+    const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** exponent);
+    const jittered = Math.floor(random() * ceiling);
+    return Math.max(jittered, cappedRetryAfter(retryAfterMs ?? 0));
+}
+/** A Retry-After wait as this client honours it: at most MAX_RETRY_AFTER_MS. */
+function cappedRetryAfter(retryAfterMs) {
+    return Math.min(retryAfterMs, MAX_RETRY_AFTER_MS);
+}
+/** Why a call gave up when the server's Retry-After (`askedMs`, as asked) ends past the caller's deadline. */
+function retryAfterGiveUpMessage(askedMs) {
+    return `server asked to wait ${Math.round(askedMs / 1000)} s; giving up at the deadline`;
+}
+/**
+ * Reads a Retry-After header (RFC 9110 section 10.2.3): either delay-seconds or an HTTP-date. Returns the
+ * wait in ms from `nowMs` as the server asked it (uncapped, so messages can say what it asked; waits go
+ * through cappedRetryAfter), 0 for a date in the past, and undefined when the header is absent or unreadable.
+ */
+function parseRetryAfter(value, nowMs) {
+    if (value === undefined)
+        return undefined;
+    const text = value.trim();
+    if (text === "")
+        return undefined;
+    // Hundreds of digits read as Infinity; keep the wait a finite number.
+    if (/^\d+$/.test(text))
+        return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER);
+    // A date needs a letter (a weekday or month name); this keeps Date.parse from reading stray numbers.
+    if (!/[a-z]/i.test(text))
+        return undefined;
+    const at = Date.parse(text);
+    if (Number.isNaN(at))
+        return undefined;
+    return Math.max(0, at - nowMs);
+}
+
+;// CONCATENATED MODULE: ./src/transport/retry.ts
+/**
+ * Retry as a wrapper around a send that returns an outcome (STYLE.md habit 5, after OpenTelemetry's
+ * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
+ */
+
+
+/**
+ * Calls `send(1)`, then `send(2)`, … while it returns a retryable outcome, sleeping a jittered backoff in
+ * between. Returns the first success or failure, or the last retryable outcome when the attempts, the
+ * deadline or the signal run out. A `send` that throws is a bug, not a transient error: it propagates.
+ */
+async function withRetry(send, options = {}) {
+    const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+    const clock = options.clock ?? clock_systemClock;
+    const random = options.random ?? Math.random;
+    const maxAttempts = policy.maxAttempts ?? Number.POSITIVE_INFINITY;
+    for (let attempt = 1;; attempt++) {
+        const outcome = await send(attempt);
+        if (outcome.kind !== "retryable")
+            return outcome;
+        if (attempt >= maxAttempts || options.signal?.aborted)
+            return outcome;
+        const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
+        // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
+        // nothing to gain from an attempt that starts too late.
+        if (options.deadlineMs !== undefined && clock.monotonic() + delayMs >= options.deadlineMs) {
+            // Say so when it is the server that asked for the wait: "no answer" would be untrue.
+            const askedPastDeadline = outcome.retryAfterMs !== undefined && clock.monotonic() + outcome.retryAfterMs >= options.deadlineMs;
+            return askedPastDeadline
+                ? { ...outcome, gaveUp: retryAfterGiveUpMessage(outcome.retryAfterMs) }
+                : outcome;
+        }
+        options.onRetry?.({ attempt, delayMs, error: outcome.error });
+        try {
+            await clock.sleep(delayMs, options.signal);
+        }
+        catch {
+            return outcome;
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/transport/call-policy.ts
+
+
+
+/** Runs `attempt` under `policy`; resolves with the first success or failure, or the last retryable outcome. */
+async function callWithPolicy(attempt, options) {
+    const { policy, clock, limits } = options;
+    const { deadlineMs } = limits;
+    // The deadline timer only serves to end a wait for a rate-limit token; backoffs and attempts check the
+    // deadline themselves, so a call without a limiter arms no timer.
+    const wait = linkedSignal([limits.signal, ...(options.stops ?? [])], deadlineMs === undefined || !policy.rateLimiter ? undefined : { clock, atMs: deadlineMs });
+    const fail = (message, cause) => ({
+        kind: "failure",
+        error: new Error(message, cause === undefined ? undefined : { cause }),
+    });
+    try {
+        return await withRetry(async (number) => {
+            if (deadlineMs !== undefined && clock.monotonic() >= deadlineMs)
+                return fail("the deadline passed");
+            if (wait.signal.aborted)
+                return fail(`stopped: ${errors_describeError(wait.signal.reason)}`);
+            if (policy.rateLimiter) {
+                try {
+                    await policy.rateLimiter.acquire(wait.signal);
+                }
+                catch (err) {
+                    return fail(err instanceof DeadlineError ? "no rate-limit token before the deadline" : errors_describeError(err), err);
+                }
+            }
+            let timeoutMs = policy.timeoutMs;
+            if (deadlineMs !== undefined) {
+                const remainingMs = deadlineMs - clock.monotonic();
+                if (remainingMs <= 0)
+                    return fail("the deadline passed");
+                timeoutMs = Math.min(timeoutMs, remainingMs);
+            }
+            return attempt({ number, timeoutMs: Math.max(1, Math.ceil(timeoutMs)), signal: wait.signal });
+        }, {
+            policy: policy.retry,
+            clock,
+            random: options.random,
+            signal: wait.signal,
+            ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+            ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        });
+    }
+    finally {
+        wait.dispose();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/transport/rate-limit.ts
+/**
+ * A client-side token bucket. FM shares one `requests_per_second:collector` budget (20 req/s by default)
+ * between RegisterCollector and GetConfig per stack (SPEC section 5, FM collector API docs); the client stays
+ * below it (default 15 req/s) so a fleet never trips the server's limiter.
+ *
+ * Waiters queue first come, first served behind one pacing loop; a waiter that gives up (its signal aborts)
+ * leaves the queue without spending a token, so an overloaded fleet drops late calls instead of piling up
+ * a backlog that makes every later call late too.
+ */
+
+// Tokens are fractional; this absorbs floating-point dust so a full token is not missed by 1e-15.
+const EPSILON = 1e-9;
+function createTokenBucket(options) {
+    const { ratePerSecond } = options;
+    const burst = options.burst ?? 1;
+    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
+        throw new RangeError(`rate must be a positive number of requests per second, got ${ratePerSecond}`);
+    if (!(burst >= 1) || !Number.isInteger(burst))
+        throw new RangeError(`burst must be a whole number of at least 1, got ${burst}`);
+    const clock = options.clock ?? clock_systemClock;
+    const intervalMs = 1000 / ratePerSecond;
+    let tokens = burst;
+    let refilledAt = clock.monotonic();
+    const waiters = [];
+    let pacing = false;
+    const refill = () => {
+        const now = clock.monotonic();
+        tokens = Math.min(burst, tokens + (now - refilledAt) / intervalMs);
+        refilledAt = now;
+    };
+    // The one loop that hands out tokens to queued waiters, sleeping until the next token is due.
+    const pace = async () => {
+        pacing = true;
+        try {
+            while (waiters.length > 0) {
+                refill();
+                if (tokens >= 1 - EPSILON) {
+                    tokens = Math.max(0, tokens - 1);
+                    const waiter = waiters.shift();
+                    waiter.signal?.removeEventListener("abort", waiter.onAbort);
+                    waiter.resolve();
+                }
+                else {
+                    // Whole milliseconds, rounded up: a clock in ms since 1970 cannot move by less, and rounding up keeps
+                    // the rate at or just under the limit (15/s paces at 67 ms, 14.9/s), never over it.
+                    await clock.sleep(Math.max(1, Math.ceil((1 - tokens) * intervalMs)));
+                }
+            }
+        }
+        finally {
+            pacing = false;
+        }
+    };
+    return {
+        acquire(signal) {
+            if (signal?.aborted)
+                return Promise.reject(abortReason(signal));
+            refill();
+            if (waiters.length === 0 && tokens >= 1 - EPSILON) {
+                tokens = Math.max(0, tokens - 1);
+                return Promise.resolve();
+            }
+            return new Promise((resolve, reject) => {
+                const waiter = {
+                    resolve,
+                    signal,
+                    onAbort: () => {
+                        const at = waiters.indexOf(waiter);
+                        if (at >= 0)
+                            waiters.splice(at, 1);
+                        reject(abortReason(signal));
+                    },
+                };
+                signal?.addEventListener("abort", waiter.onAbort, { once: true });
+                waiters.push(waiter);
+                if (!pacing)
+                    void pace();
+            });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/logger.ts
+const silentLogger = { debug() { }, info() { }, warn() { }, error() { } };
+/** A logger that keeps lines in memory: for tests and for the summary's "last errors". */
+function memoryLogger() {
+    const lines = [];
+    return {
+        lines,
+        debug: (message) => lines.push({ level: "debug", message }),
+        info: (message) => lines.push({ level: "info", message }),
+        warn: (message) => lines.push({ level: "warn", message }),
+        error: (message) => lines.push({ level: "error", message }),
+    };
+}
+/** A logger writing `ISO-time level message` lines through `write`, scrubbing each line first. */
+function lineLogger(write, scrub, minLevel = "info", now = Date.now) {
+    const order = { debug: 0, info: 1, warn: 2, error: 3 };
+    const emit = (level, message) => {
+        if (order[level] < order[minLevel])
+            return;
+        write(`${new Date(now()).toISOString()} ${level.padEnd(5)} ${scrub(message)}\n`);
+    };
+    return {
+        debug: (m) => emit("debug", m),
+        info: (m) => emit("info", m),
+        warn: (m, t) => emit("warn", t ? `${t}: ${m}` : m),
+        error: (m, t) => emit("error", t ? `${t}: ${m}` : m),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/version.ts
+/** The product version, sent as `User-Agent: fm-action/<version>` (SPEC section 5). Kept in step with package.json by a test. */
+const VERSION = "0.1.0";
+const USER_AGENT = `fm-action/${VERSION}`;
+
+;// CONCATENATED MODULE: ./src/transport/delivery.ts
+/**
+ * Whether a request that got no answer may still have reached the server. A refused or unresolvable
+ * connection sent nothing, so FM cannot hold a collector it registered and Mimir cannot hold a sample it
+ * carried; a timeout or a reset after the request went out may have delivered it. Cleanup uses the
+ * difference: it owes an Unregister or a stale marker only for what may have arrived.
+ */
+const NOT_SENT_CODES = new Set([
+    "ECONNREFUSED",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    // undici's connect timeout: the TCP (or TLS) connection never opened.
+    "UND_ERR_CONNECT_TIMEOUT",
+]);
+/** True when `err` (or an error in its cause chain) says no byte of the request left this machine. */
+function wasNotSent(err) {
+    for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+        const code = e.code;
+        if (typeof code === "string" && NOT_SENT_CODES.has(code))
+            return true;
+    }
+    return false;
+}
+
+;// CONCATENATED MODULE: ./src/transport/endpoint.ts
+/** How the transports authenticate to FM and remote write: HTTP Basic auth. */
+/** The value of an `Authorization` header for HTTP Basic auth (RFC 7617). Never log it. */
+function basicAuth(user, password) {
+    return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
+}
+
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var node_modules_undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./src/transport/http.ts
+/**
+ * The one HTTP client of the process: an undici Agent with keep-alive and a bounded pool per origin, shared
+ * by the FM client and the remote-write pusher. It is owned and closed explicitly, so a finished process
+ * exits by itself (STYLE.md habit 8).
+ */
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+/**
+ * 1 MiB: remote-write answers are empty or a line of text, FM answers other than GetConfig are a few hundred
+ * bytes, and error bodies are only ever quoted truncated. A server that sends more is broken or hostile;
+ * reading it whole let an endless body take the process to gigabytes.
+ */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * An answer whose body passed the cap. The status line did arrive, so it is kept: a caller can still tell a
+ * 503 from a 200 when deciding whether to retry.
+ */
+class ResponseTooLargeError extends Error {
+    target;
+    status;
+    headers;
+    limitBytes;
+    name = "ResponseTooLargeError";
+    constructor(target, status, headers, limitBytes) {
+        super(`response too large (over ${limitBytes} bytes) from ${target} with status ${status}`);
+        this.target = target;
+        this.status = status;
+        this.headers = headers;
+        this.limitBytes = limitBytes;
+    }
+}
+function createHttpTransport(options = {}) {
+    const agent = new node_modules_undici/* Agent */.g6({
+        connections: options.connections ?? 16,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    });
+    const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const defaultMaxBodyBytes = options.defaultMaxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    let closing;
+    return {
+        async request(req) {
+            const url = new URL(req.url);
+            // Named for errors: origin and path only, since a query string could carry something sensitive.
+            const target = `${url.origin}${url.pathname}`;
+            const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
+            const controller = new AbortController();
+            const timer = setTimeout(() => controller.abort(timeoutError(target, timeoutMs)), timeoutMs);
+            const onCallerAbort = () => controller.abort(req.signal?.reason);
+            if (req.signal?.aborted)
+                onCallerAbort();
+            req.signal?.addEventListener("abort", onCallerAbort, { once: true });
+            try {
+                const res = await agent.request({
+                    origin: url.origin,
+                    path: `${url.pathname}${url.search}`,
+                    method: req.method,
+                    headers: req.headers,
+                    body: req.body,
+                    signal: controller.signal,
+                });
+                const headers = flattenHeaders(res.headers);
+                // The timeout covers the body too (the controller aborts the stream): a server that stalls or
+                // trickles mid-body is as dead as one that never answers.
+                const body = await readCapped(res.body, req.maxBodyBytes ?? defaultMaxBodyBytes, () => {
+                    const err = new ResponseTooLargeError(target, res.statusCode, headers, req.maxBodyBytes ?? defaultMaxBodyBytes);
+                    // Aborting closes the connection: the rest of the body is never read.
+                    controller.abort(err);
+                    return err;
+                }, headers["content-length"]);
+                return { status: res.statusCode, headers, body };
+            }
+            catch (err) {
+                if (controller.signal.aborted && controller.signal.reason instanceof Error)
+                    throw controller.signal.reason;
+                const reason = err instanceof Error ? err.message : String(err);
+                throw new Error(`no answer from ${target}: ${reason}`, { cause: err });
+            }
+            finally {
+                clearTimeout(timer);
+                req.signal?.removeEventListener("abort", onCallerAbort);
+            }
+        },
+        close() {
+            closing ??= agent.close();
+            return closing;
+        },
+    };
+}
+/**
+ * Reads a body chunk by chunk and stops as soon as it passes `limit` bytes, so at most `limit` bytes are
+ * held whatever the server sends. A declared Content-Length over the limit is refused before reading.
+ */
+async function readCapped(stream, limit, tooLarge, contentLength) {
+    if (contentLength !== undefined && Number(contentLength) > limit)
+        throw tooLarge();
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of stream) {
+        size += chunk.length;
+        if (size > limit)
+            throw tooLarge();
+        chunks.push(chunk);
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+}
+function timeoutError(target, timeoutMs) {
+    const err = new Error(`no answer from ${target} within ${timeoutMs} ms`);
+    err.name = "TimeoutError";
+    return err;
+}
+function flattenHeaders(headers) {
+    const out = {};
+    for (const [name, value] of Object.entries(headers))
+        out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/fm/connect.ts
+/** The status a server sends with each code (Connect protocol, "Error Codes"; connect-go connectCodeToHTTP). */
+const HTTP_STATUS_OF_CODE = {
+    canceled: 499,
+    unknown: 500,
+    invalid_argument: 400,
+    deadline_exceeded: 504,
+    not_found: 404,
+    already_exists: 409,
+    permission_denied: 403,
+    resource_exhausted: 429,
+    failed_precondition: 400,
+    aborted: 409,
+    out_of_range: 400,
+    unimplemented: 501,
+    internal: 500,
+    unavailable: 503,
+    data_loss: 500,
+    unauthenticated: 401,
+};
+function isConnectCode(value) {
+    return typeof value === "string" && Object.hasOwn(HTTP_STATUS_OF_CODE, value);
+}
+/**
+ * The code of an answer that carries no Connect error body, e.g. one from a proxy or load balancer
+ * (Connect protocol, "HTTP to Error Code"; SPEC section 5).
+ */
+function codeFromHttpStatus(status) {
+    switch (status) {
+        case 400:
+            return "internal";
+        case 401:
+            return "unauthenticated";
+        case 403:
+            return "permission_denied";
+        case 404:
+            return "unimplemented";
+        case 429:
+        case 502:
+        case 503:
+        case 504:
+            return "unavailable";
+        default:
+            return "unknown";
+    }
+}
+/** Reads `{"code","message"}` from a non-200 answer; anything else falls back to the status. */
+function decodeConnectError(status, body) {
+    try {
+        const parsed = JSON.parse(body);
+        if (typeof parsed === "object" && parsed !== null) {
+            const { code, message } = parsed;
+            // Only `code` is required; `{}` and unknown codes are not valid Connect errors (Connect protocol, "Error").
+            if (isConnectCode(code))
+                return { code, message: typeof message === "string" ? message : "", fromBody: true };
+        }
+    }
+    catch {
+        // Not JSON: an HTML error page or plain text from something in front of FM.
+    }
+    return { code: codeFromHttpStatus(status), message: body, fromBody: false };
+}
+/**
+ * Transient by nature, so a retry with backoff may succeed (SPEC section 5). Never unauthenticated,
+ * permission_denied or invalid_argument: the same request fails the same way, and hammering a stack with
+ * bad credentials helps nobody.
+ */
+function isRetryableCode(code) {
+    return code === "unavailable" || code === "resource_exhausted" || code === "deadline_exceeded";
+}
+/** Errors that say the configuration is wrong: retrying cannot help and every other call will fail too. */
+function isFatalCode(code) {
+    return code === "unauthenticated" || code === "permission_denied" || code === "invalid_argument";
+}
+
+;// CONCATENATED MODULE: ./src/fm/client.ts
+
+
+
+
+
+
+
+
+
+/**
+ * The body cap for GetConfig answers, which carry a collector's whole Alloy configuration (every other FM
+ * answer is a few hundred bytes and keeps the transport's 1 MiB default). 4 MiB is far above any real
+ * configuration assembled from pipelines, and small enough that the 16 connections a fleet keeps to FM
+ * (transport/http.ts) hold at most 64 MiB of answers at once, whatever a server sends.
+ */
+const GET_CONFIG_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * FM's `hash` is opaque, and each collector echoes it on every GetConfig (grafana/alloy-remote-config
+ * `collector.proto`; Alloy `internal/service/remotecfg`). Real ones are short hex digests (64 chars for a
+ * sha256); a longer one is refused rather than echoed, so a server cannot make every later request large.
+ */
+const MAX_ECHOED_HASH_CHARS = 256;
+/** Timeout of one FM call (docs/fm-protocol.md#collector-api). */
+const DEFAULT_CALL_TIMEOUT_MS = 15_000;
+const SERVICE = {
+    collector: "collector.v1.CollectorService",
+    tenant: "tenant.v1.TenantService",
+};
+function createFmClient(options) {
+    // connect-go's client trims trailing slashes before appending the procedure (collector.connect.go).
+    const base = String(options.baseUrl).replace(/\/+$/, "");
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const scrub = options.scrub ?? createScrubber([options.token], [options.stackId]);
+    const logger = options.logger ?? silentLogger;
+    let hashRefusalLogged = false;
+    const refuseHash = (length) => {
+        if (hashRefusalLogged)
+            return;
+        hashRefusalLogged = true;
+        logger.warn(`FM sent a config hash of ${length} chars; hashes over ${MAX_ECHOED_HASH_CHARS} chars are not echoed back, so collectors ask for their whole config on every heartbeat (said once)`, "FM answer refused");
+    };
+    const headers = {
+        "content-type": "application/json",
+        "connect-protocol-version": "1",
+        authorization: basicAuth(options.stackId, options.token),
+        "user-agent": USER_AGENT,
+    };
+    async function call({ service, procedure, message, decode, collectorId, callOptions, maxBodyBytes, }) {
+        const fail = (code, status, text, retryAfterMs, notSent = false) => {
+            const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId, notSent);
+            return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
+        };
+        let response;
+        try {
+            response = await options.transport.request({
+                url: `${base}/${SERVICE[service]}/${procedure}`,
+                method: "POST",
+                headers,
+                body: JSON.stringify(message),
+                timeoutMs: callOptions?.timeoutMs ?? timeoutMs,
+                ...(maxBodyBytes !== undefined ? { maxBodyBytes } : {}),
+                signal: callOptions?.signal,
+            });
+        }
+        catch (err) {
+            // An answer came, but too large to read: judge it by its status as any other answer. A 200 too large
+            // to read is not worth retrying: the same request gets the same answer.
+            if (err instanceof ResponseTooLargeError) {
+                const code = err.status === 200 ? "internal" : codeFromHttpStatus(err.status);
+                const retryAfterMs = parseRetryAfter(err.headers["retry-after"], Date.now());
+                return fail(code, err.status, err.message, retryAfterMs);
+            }
+            const text = err instanceof Error ? err.message : String(err);
+            if (callOptions?.signal?.aborted)
+                return fail("canceled", 0, text);
+            // No answer: a timeout is deadline_exceeded, anything else a network error; both are transient.
+            return fail(err instanceof Error && err.name === "TimeoutError" ? "deadline_exceeded" : "unavailable", 0, text, undefined, wasNotSent(err));
+        }
+        const text = new TextDecoder().decode(response.body);
+        if (response.status !== 200) {
+            const decoded = decodeConnectError(response.status, text);
+            const retryAfterMs = parseRetryAfter(response.headers["retry-after"], Date.now());
+            const detail = decoded.fromBody ? decoded.message : `no Connect error body: ${decoded.message}`;
+            return fail(decoded.code, response.status, detail, retryAfterMs);
+        }
+        let json;
+        try {
+            json = JSON.parse(text);
+        }
+        catch {
+            return fail("internal", 200, `the answer is not JSON: ${text}`);
+        }
+        return { kind: "success", value: decode(json) };
+    }
+    return {
+        register: (c, callOptions) => call({
+            service: "collector",
+            procedure: "RegisterCollector",
+            message: { id: c.id, name: c.name, localAttributes: c.attributes },
+            decode: () => undefined,
+            collectorId: c.id,
+            callOptions,
+        }),
+        getConfig: (c, getOptions) => call({
+            service: "collector",
+            procedure: "GetConfig",
+            message: {
+                id: c.id,
+                // Sent on every call: FM tracks liveness by heartbeats that carry them (SPEC section 5).
+                localAttributes: c.attributes,
+                ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
+                ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),
+            },
+            decode: (json) => decodeGetConfig(json, refuseHash),
+            collectorId: c.id,
+            callOptions: getOptions,
+            maxBodyBytes: GET_CONFIG_MAX_BODY_BYTES,
+        }),
+        unregister: (id, callOptions) => call({
+            service: "collector",
+            procedure: "UnregisterCollector",
+            message: { id },
+            decode: () => undefined,
+            collectorId: id,
+            callOptions,
+        }),
+        listCollectors: (matchers = [], callOptions) => call({
+            service: "collector",
+            procedure: "ListCollectors",
+            message: matchers.length > 0 ? { matchers } : {},
+            decode: decodeCollectors,
+            callOptions,
+        }),
+        getCollector: (id, callOptions) => call({
+            service: "collector",
+            procedure: "GetCollector",
+            message: { id },
+            decode: (json) => decodeCollector(isRecord(json) ? json : {}),
+            collectorId: id,
+            callOptions,
+        }),
+        deleteCollector: (id, callOptions) => call({
+            service: "collector",
+            procedure: "DeleteCollector",
+            message: { id },
+            decode: () => undefined,
+            collectorId: id,
+            callOptions,
+        }),
+        bulkDeleteCollectors: (ids, callOptions) => call({
+            service: "collector",
+            procedure: "BulkDeleteCollectors",
+            message: { ids },
+            decode: () => undefined,
+            callOptions,
+        }),
+        getLimits: (callOptions) => call({
+            service: "tenant",
+            procedure: "GetLimits",
+            message: {},
+            decode: (json) => (isRecord(json) ? json : {}),
+            callOptions,
+        }),
+    };
+}
+/**
+ * proto3 JSON omits defaults: a missing field is "" or false, never an error. A hash over
+ * MAX_ECHOED_HASH_CHARS is treated as no hash (`refuseHash` hears of it), as Alloy treats an empty one.
+ */
+function decodeGetConfig(json, refuseHash = () => undefined) {
+    const o = isRecord(json) ? json : {};
+    let hash = typeof o.hash === "string" ? o.hash : "";
+    if (hash.length > MAX_ECHOED_HASH_CHARS) {
+        refuseHash(hash.length);
+        hash = "";
+    }
+    return {
+        ...(typeof o.content === "string" && o.content !== "" ? { content: o.content } : {}),
+        ...(hash !== "" ? { hash } : {}),
+        notModified: o.notModified === true,
+    };
+}
+function decodeCollectors(json) {
+    const list = isRecord(json) && Array.isArray(json.collectors) ? json.collectors : [];
+    return list.filter(isRecord).map(decodeCollector);
+}
+function decodeCollector(c) {
+    return {
+        id: typeof c.id === "string" ? c.id : "",
+        ...(typeof c.name === "string" ? { name: c.name } : {}),
+        localAttributes: stringMap(c.localAttributes),
+        remoteAttributes: stringMap(c.remoteAttributes),
+        ...(typeof c.enabled === "boolean" ? { enabled: c.enabled } : {}),
+        ...(typeof c.createdAt === "string" ? { createdAt: c.createdAt } : {}),
+        ...(typeof c.updatedAt === "string" ? { updatedAt: c.updatedAt } : {}),
+        ...(typeof c.markedInactiveAt === "string" ? { markedInactiveAt: c.markedInactiveAt } : {}),
+    };
+}
+function isRecord(value) {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function stringMap(value) {
+    if (!isRecord(value))
+        return {};
+    return Object.fromEntries(Object.entries(value).filter((e) => typeof e[1] === "string"));
+}
+
+;// CONCATENATED MODULE: ./src/fm/management.ts
+/**
+ * FM's management calls as cleanup and sweep make them (docs/fm-protocol.md#management-api): ListCollectors
+ * by matchers, GetCollector, DeleteCollector and BulkDeleteCollectors. They have a rate limit of their own,
+ * 3 req/s per stack (docs/fm-protocol.md#rate-limits), so they go through a token bucket of their own and
+ * never take a token a heartbeat needs; retries and deadlines follow the shared call policy
+ * (transport/call-policy.ts), and errors are the client's FmApiError.
+ *
+ * BulkDeleteCollectors is atomic: one ID FM does not know fails the whole request with not_found and
+ * deletes nothing (grafana/fleet-management-api `api/collector/v1/collector.proto`). So deleting a set
+ * falls back to one DeleteCollector per ID after a not_found, where not_found means already gone.
+ */
+
+
+
+
+
+/** FM's limit for collector-service calls but Register and GetConfig (docs/fm-protocol.md#rate-limits). */
+const MANAGEMENT_RATE_PER_SECOND = 3;
+/**
+ * IDs per BulkDeleteCollectors request. FM publishes no limit; 100 keeps a request small, and bounds the
+ * per-ID fallback after a not_found to 100 calls (33 s at 3 req/s).
+ */
+const BULK_DELETE_BATCH = 100;
+const ATTEMPTS_WITHOUT_DEADLINE = 10;
+/**
+ * FM will not take management calls from these credentials: the token lacks the fleet-management scopes
+ * (permission_denied, unauthenticated), or the URL serves no management API (unimplemented). Asking again,
+ * or for the next collector, gets the same answer.
+ */
+function isRefusal(error) {
+    return (error instanceof FmApiError &&
+        (error.code === "permission_denied" || error.code === "unimplemented" || error.code === "unauthenticated"));
+}
+const hasCode = (outcome, code) => outcome.kind !== "success" && outcome.error instanceof FmApiError && outcome.error.code === code;
+function createFmManagement(options) {
+    const { client } = options;
+    const clock = options.clock ?? clock_systemClock;
+    const random = options.random ?? Math.random;
+    const rateLimiter = options.rateLimiter ?? createTokenBucket({ ratePerSecond: MANAGEMENT_RATE_PER_SECOND, clock });
+    const send = (call, limits) => callWithPolicy((attempt) => call({ timeoutMs: attempt.timeoutMs, signal: attempt.signal }), {
+        policy: {
+            rateLimiter,
+            timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+            retry: {
+                ...(limits.deadlineMs === undefined ? { maxAttempts: ATTEMPTS_WITHOUT_DEADLINE } : {}),
+                ...options.retry,
+            },
+        },
+        clock,
+        random,
+        limits,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    });
+    const management = {
+        list: (matchers, limits = {}) => send((c) => client.listCollectors(matchers, c), limits),
+        get: (id, limits = {}) => send((c) => client.getCollector(id, c), limits),
+        delete: (id, limits = {}) => send((c) => client.deleteCollector(id, c), limits),
+        bulkDelete: (ids, limits = {}) => send((c) => client.bulkDeleteCollectors(ids, c), limits),
+        async deleteCollectors(ids, limits = {}) {
+            const deleted = [];
+            const gone = [];
+            const failed = [];
+            let refused;
+            const unique = [...new Set(ids)];
+            const refuse = (rest) => {
+                for (const id of rest)
+                    failed.push({ id, error: `not deleted: ${refused.message}` });
+            };
+            for (let at = 0; at < unique.length; at += BULK_DELETE_BATCH) {
+                const batch = unique.slice(at, at + BULK_DELETE_BATCH);
+                if (refused) {
+                    refuse(batch);
+                    continue;
+                }
+                const outcome = await management.bulkDelete(batch, limits);
+                if (outcome.kind === "success") {
+                    deleted.push(...batch);
+                    continue;
+                }
+                if (isRefusal(outcome.error)) {
+                    refused = outcome.error;
+                    refuse(batch);
+                    continue;
+                }
+                if (!hasCode(outcome, "not_found")) {
+                    for (const id of batch)
+                        failed.push({ id, error: outcome.error.message });
+                    continue;
+                }
+                // Atomic: one of them is gone and nothing was deleted. Each on its own; not_found is done.
+                for (const [i, id] of batch.entries()) {
+                    const one = await management.delete(id, limits);
+                    if (one.kind === "success")
+                        deleted.push(id);
+                    else if (hasCode(one, "not_found"))
+                        gone.push(id);
+                    else if (isRefusal(one.error)) {
+                        refused = one.error;
+                        refuse(batch.slice(i));
+                        break;
+                    }
+                    else
+                        failed.push({ id, error: one.error.message });
+                }
+            }
+            return { deleted, gone, failed, ...(refused ? { refused } : {}) };
+        },
+    };
+    return management;
+}
+
+;// CONCATENATED MODULE: ./src/runtime/budget.ts
+/**
+ * How long cleanup may take. Unregistering goes through the client's rate limit (one call per collector),
+ * so a fixed budget that suits 19 collectors would cut a 1,000-collector fleet's cleanup short at 15 req/s
+ * (67 s of calls). Deleting the records adds management calls at their own 3 req/s (two listings and one
+ * BulkDeleteCollectors per 100 IDs, fm/cleanup.ts). The budget grows with the roster: 30 s of slack plus
+ * 1.5× the paced time.
+ */
+
+const SLACK_MS = 30_000;
+/** Post waits this much longer than the daemon's own budget before it steps in. */
+const STOP_MARGIN_MS = 30_000;
+function cleanupBudgetMs(collectors, fmRatePerSecond) {
+    const managementCalls = 3 + Math.ceil(collectors / BULK_DELETE_BATCH);
+    const pacedMs = (collectors / fmRatePerSecond + managementCalls / MANAGEMENT_RATE_PER_SECOND) * 1000;
+    return SLACK_MS + Math.ceil(pacedMs * 1.5);
+}
+function stopWaitMs(collectors, fmRatePerSecond) {
+    return cleanupBudgetMs(collectors, fmRatePerSecond) + STOP_MARGIN_MS;
+}
+
+;// CONCATENATED MODULE: ./src/fm/schedule.ts
+
+/** Alloy jitters its poll by ±100 ms (`baseJitter`, grafana/alloy internal/service/remotecfg). */
+const ALLOY_JITTER_MS = 100;
+/** A heartbeat that starts this long after its slot counts as late (FmStats.heartbeatsLate). */
+const LATE_AFTER_MS = 5_000;
+/** Collector `index` of `count` beats at index/count of the interval. */
+function phaseMs(index, count, intervalMs) {
+    return count <= 0 ? 0 : Math.floor((index * intervalMs) / count);
+}
+/** The un-jittered time of collector `index`'s heartbeat number `round` (0 = the first after start). */
+function slotMs(plan, index, round) {
+    return plan.startMs + phaseMs(index, plan.count, plan.intervalMs) + round * plan.intervalMs;
+}
+/** The first round of collector `index` whose slot is at or after `nowMs`. */
+function firstRoundAtOrAfter(plan, index, nowMs) {
+    const first = slotMs(plan, index, 0);
+    return nowMs <= first ? 0 : Math.ceil((nowMs - first) / plan.intervalMs);
+}
+/**
+ * Largest jitter either side of a slot: Alloy's ±100 ms, but never more than half the gap between two
+ * neighbouring collectors, so jitter cannot reorder the fleet or bunch it up.
+ */
+function maxJitterMs(count, intervalMs) {
+    return count <= 0 ? 0 : Math.min(ALLOY_JITTER_MS, intervalMs / count / 2);
+}
+/** A draw in [-max, +max). */
+function jitterMs(random, max) {
+    return (random() * 2 - 1) * max;
+}
+/**
+ * The time by which a heartbeat, its retries and a re-registration must be over: before the same
+ * collector's next slot (less its jitter and a margin), so two heartbeats of one collector never overlap.
+ */
+function heartbeatBudgetEndMs(slot, intervalMs, count) {
+    const margin = Math.min(1_000, intervalMs / 10);
+    return slot + intervalMs - maxJitterMs(count, intervalMs) - margin;
+}
+/**
+ * Share of the client's rate that heartbeats can count on. The rest goes to retries (with FM faults the soak
+ * measured ~17 % extra calls) and to the pacing loop's timer lateness: the strict per-second bucket delivered
+ * 14.84 req/s at 15, and bench/scale.ts found 132 of a 135-collector bound on time, 135 itself late.
+ */
+const HEARTBEAT_RATE_SHARE = 0.9;
+/**
+ * A warning when `collectorCount` collectors cannot all heartbeat every `heartbeatIntervalMs` within the
+ * client's `ratePerSecond` (SPEC section 5), with the numbers and what to change; undefined when they can.
+ */
+function schedule_heartbeatCapacityWarning(collectorCount, heartbeatIntervalMs, ratePerSecond) {
+    const needed = collectorCount / (heartbeatIntervalMs / 1000);
+    const usable = ratePerSecond * HEARTBEAT_RATE_SHARE;
+    if (needed <= usable)
+        return undefined;
+    const shortestMs = Math.ceil(collectorCount / usable) * 1000;
+    const mostCollectors = Math.floor((usable * heartbeatIntervalMs) / 1000);
+    return (`${collectorCount} collectors heartbeating every ${formatDuration(heartbeatIntervalMs)} need ` +
+        `${round1(needed)} GetConfig calls per second, above ${round1(usable)} req/s (90 % of the client's limit of ` +
+        `${ratePerSecond} req/s, leaving room for retries) ` +
+        `(FM allows 20 req/s per stack by default for RegisterCollector and GetConfig together): heartbeats ` +
+        `will run late. Use a heartbeat interval of at least ${formatDuration(shortestMs)}, or at most ` +
+        `${mostCollectors} collectors.`);
+}
+function round1(n) {
+    return (Math.round(n * 10) / 10).toString();
 }
 
 ;// CONCATENATED MODULE: ./src/signals/build-info.ts
@@ -80833,8 +82334,6 @@ function tagsFor(semver) {
     return tags;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/signals/seed.ts
 /**
  * Per-collector randomness that is a pure function of the collector ID (SPEC section 6: values are
@@ -80918,7 +82417,7 @@ function histogramSeries(name, labels) {
         { name: `${name}_count`, labels },
     ];
 }
-const CATALOG = [
+const catalog_CATALOG = [
     {
         name: "alloy_build_info",
         type: "gauge",
@@ -81010,12 +82509,12 @@ const CATALOG = [
     },
 ];
 /** Series each collector writes every tick: 29 (SPEC section 6). */
-const SERIES_PER_COLLECTOR = CATALOG.reduce((n, family) => n + family.series.length, 0);
+const catalog_SERIES_PER_COLLECTOR = catalog_CATALOG.reduce((n, family) => n + family.series.length, 0);
 /** Where each family's first series sits within a collector's block of SERIES_PER_COLLECTOR values. */
 const SERIES_OFFSET = (() => {
     const offsets = {};
     let offset = 0;
-    for (const family of CATALOG) {
+    for (const family of catalog_CATALOG) {
         offsets[family.name] = offset;
         offset += family.series.length;
     }
@@ -81043,126 +82542,401 @@ function workloadOf(collector) {
     return collector.attributes.workloadName ?? collector.labels.app;
 }
 
-;// CONCATENATED MODULE: ./src/runtime/budget.ts
+;// CONCATENATED MODULE: ./src/runtime/plan.ts
 /**
- * How long cleanup may take. Unregistering goes through the client's rate limit (one call per collector),
- * so a fixed budget that suits 19 collectors would cut a 1,000-collector fleet's cleanup short at 15 req/s
- * (67 s of calls). The budget grows with the roster: 30 s of slack plus 1.5× the paced time.
+ * What a roster will do, in numbers and words: the table `fm-fleet plan`, the action's main step and its
+ * dry run print, and the JSON `fm-fleet plan --json` prints (SPEC sections 6 and 8). Pure.
  */
-const SLACK_MS = 30_000;
-/** Post waits this much longer than the daemon's own budget before it steps in. */
-const STOP_MARGIN_MS = 30_000;
-function cleanupBudgetMs(collectors, fmRatePerSecond) {
-    return SLACK_MS + Math.ceil((collectors / fmRatePerSecond) * 1000 * 1.5);
-}
-function stopWaitMs(collectors, fmRatePerSecond) {
-    return cleanupBudgetMs(collectors, fmRatePerSecond) + STOP_MARGIN_MS;
-}
 
-;// CONCATENATED MODULE: ./src/core/logger.ts
-const silentLogger = { debug() { }, info() { }, warn() { }, error() { } };
-/** A logger that keeps lines in memory: for tests and for the summary's "last errors". */
-function memoryLogger() {
-    const lines = [];
+
+
+
+
+
+/**
+ * Self-hosted Mimir's default per-tenant limits (`max_global_series_per_user`, `ingestion_rate`); Grafana
+ * Cloud stacks have their own. A fleet above them gets 429s, which slow it down (SPEC section 6).
+ */
+const MIMIR_DEFAULT_MAX_SERIES = 150_000;
+const MIMIR_DEFAULT_SAMPLES_PER_SECOND = 10_000;
+/** Every collector writes the catalog's series once per tick; no model needs building to count them. */
+function seriesPerTickOf(collectors) {
+    return collectors * catalog_SERIES_PER_COLLECTOR;
+}
+function summarizePlan(roster, options) {
+    const { collectors } = roster;
+    const seriesPerTick = seriesPerTickOf(collectors.length);
+    const samplesPerSecond = (seriesPerTick * 1000) / options.intervalMs;
+    const count = (os, kind) => collectors.filter((c) => c.os === os && c.kind === kind).length;
+    const warnings = [];
+    if (seriesPerTick > MIMIR_DEFAULT_MAX_SERIES)
+        warnings.push(`${groupDigits(seriesPerTick)} active series is above the ${groupDigits(MIMIR_DEFAULT_MAX_SERIES)} a self-hosted Mimir tenant allows by default (max_global_series_per_user)`);
+    if (samplesPerSecond > MIMIR_DEFAULT_SAMPLES_PER_SECOND)
+        warnings.push(`${groupDigits(Math.round(samplesPerSecond))} samples/s is above a self-hosted Mimir tenant's default ingestion rate of ${groupDigits(MIMIR_DEFAULT_SAMPLES_PER_SECOND)} samples/s: raise --interval or the limit`);
+    if (options.fm) {
+        const capacity = heartbeatCapacityWarning(collectors.length, options.fm.heartbeatIntervalMs, options.fm.ratePerSecond);
+        if (capacity)
+            warnings.push(capacity);
+    }
     return {
-        lines,
-        debug: (message) => lines.push({ level: "debug", message }),
-        info: (message) => lines.push({ level: "info", message }),
-        warn: (message) => lines.push({ level: "warn", message }),
-        error: (message) => lines.push({ level: "error", message }),
+        blueprint: roster.blueprint,
+        collectors,
+        ...(roster.shard ? { shard: roster.shard } : {}),
+        byOs: OS_ORDER.map((os) => ({ os, standalone: count(os, "standalone"), k8s: count(os, "k8s") })),
+        unhealthy: collectors.filter((c) => !c.healthy).length,
+        seriesPerTick,
+        intervalMs: options.intervalMs,
+        samplesPerMinute: Math.round(samplesPerSecond * 60),
+        warnings,
     };
 }
-/** A logger writing `ISO-time level message` lines through `write`, scrubbing each line first. */
-function lineLogger(write, scrub, minLevel = "info", now = Date.now) {
-    const order = { debug: 0, info: 1, warn: 2, error: 3 };
-    const emit = (level, message) => {
-        if (order[level] < order[minLevel])
-            return;
-        write(`${new Date(now()).toISOString()} ${level.padEnd(5)} ${scrub(message)}\n`);
+/** Counts by OS and kind, the collectors, then the metrics load; plain text for a terminal or a job log. */
+function formatPlanTable(plan, options = {}) {
+    const maxCollectors = options.maxCollectors ?? 100;
+    const total = plan.collectors.length;
+    const sum = (pick) => plan.byOs.reduce((n, row) => n + pick(row), 0);
+    const part = plan.shard
+        ? ` (part ${plan.shard.index} of ${plan.shard.count} of a ${groupDigits(plan.shard.rosterSize)}-collector roster)`
+        : "";
+    const head = `${plan.blueprint}: ${total} ${total === 1 ? "collector" : "collectors"}${part}${plan.unhealthy ? `, ${plan.unhealthy} unhealthy` : ""}`;
+    const counts = alignColumns([
+        ["OS", "STANDALONE", "K8S", "TOTAL"],
+        ...plan.byOs.map((r) => [r.os, String(r.standalone), String(r.k8s), String(r.standalone + r.k8s)]),
+        ["total", String(sum((r) => r.standalone)), String(sum((r) => r.k8s)), String(total)],
+    ], [false, true, true, true]);
+    const shown = plan.collectors.slice(0, maxCollectors);
+    const ids = alignColumns([
+        ["ID", "OS", "KIND", "ENV", "HEALTHY"],
+        ...shown.map((c) => [c.id, c.os, c.kind, c.env, c.healthy ? "yes" : "no"]),
+    ], [false, false, false, false, false]);
+    const more = total > shown.length ? [`  … and ${groupDigits(total - shown.length)} more`] : [];
+    const load = `Metrics: ${groupDigits(plan.seriesPerTick)} active series, ` +
+        `${groupDigits(plan.samplesPerMinute)} samples per minute (one push every ${formatDuration(plan.intervalMs)})`;
+    return [
+        head,
+        ...indent(counts),
+        "",
+        ...indent(ids),
+        ...more,
+        "",
+        load,
+        ...plan.warnings.map((w) => `Warning: ${w}`),
+    ].join("\n");
+}
+/**
+ * `{"collectors":[{id,name,os,version,env,kind,healthy,attributes,labels}],"seriesPerTick":N}`, plus
+ * `"shard"` for one part. Every attribute a start sends but `fake.run`, which only a start can know.
+ */
+function formatPlanJson(plan) {
+    const collectors = plan.collectors.map((c) => ({
+        id: c.id,
+        name: c.name,
+        os: c.os,
+        version: c.version,
+        env: c.env,
+        kind: c.kind,
+        healthy: c.healthy,
+        attributes: withoutRunMarker(c.attributes),
+        labels: c.labels,
+    }));
+    return JSON.stringify({ collectors, seriesPerTick: plan.seriesPerTick, ...(plan.shard ? { shard: plan.shard } : {}) }, null, 2);
+}
+function withoutRunMarker(attributes) {
+    const { [RUN_MARKER_ATTRIBUTE]: _marker, ...rest } = attributes;
+    return rest;
+}
+function alignColumns(rows, alignRight) {
+    const widths = alignRight.map((_, col) => Math.max(...rows.map((row) => row[col].length)));
+    return rows.map((row) => row
+        .map((cell, col) => (alignRight[col] ? cell.padStart(widths[col]) : cell.padEnd(widths[col])))
+        .join("  ")
+        .trimEnd());
+}
+function indent(lines) {
+    return lines.map((line) => `  ${line}`);
+}
+/** 12345 → "12,345", the same on every machine (no locale). */
+function groupDigits(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+;// CONCATENATED MODULE: ./src/fleet/labels.ts
+/** The job the Grafana Cloud "Alloy Health" integration and the alloy-mixin select on. */
+const ALLOY_JOB = "integrations/alloy";
+/** Alloy's HTTP server port (`--server.http.listen-addr` default), where its /metrics lives. */
+const ALLOY_HTTP_PORT = 12345;
+const STANDALONE_NAMESPACE = "infra";
+/**
+ * `cluster` and `k8s_cluster_name` both carry the cluster, as k8s-monitoring's destination external labels
+ * do; `collector_id` is what FM's health views key on. Never a `blueprint` label: it is not a real Alloy label.
+ */
+function baseLabels(target, extra = {}) {
+    return sortedByKey({
+        job: ALLOY_JOB,
+        namespace: target.namespace,
+        cluster: target.cluster,
+        k8s_cluster_name: target.cluster,
+        instance: target.instance,
+        collector_id: target.id,
+        os: target.os,
+        ...extra,
+    });
+}
+/** A standalone host's labels: `instance` is `<id>:12345` and the namespace is `infra`. */
+function standaloneLabels(id, os, cluster) {
+    return baseLabels({
+        id,
+        os,
+        cluster,
+        namespace: STANDALONE_NAMESPACE,
+        instance: `${id}:${ALLOY_HTTP_PORT}`,
+    });
+}
+function sortedByKey(record) {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+;// CONCATENATED MODULE: ./src/alerts/alert.ts
+
+const ALERT_NAME = "FakeAlloyCollectorUnhealthy";
+const ALERT_SEVERITIES = ["critical", "warning"];
+const alert_DEFAULT_SEVERITY = "critical";
+/**
+ * The labels: `collector_id` and `severity` are what FM reads; `source="fleet-management"` is what older FM
+ * pages ask for; `job` and `cluster` match the collector's series, so the alert sits beside them in
+ * Grafana; `fake="true"` tells a person reading the alert that no real collector is in trouble.
+ */
+function collectorAlert(collector, severity) {
+    const cluster = collector.labels.cluster ?? "";
+    return {
+        collectorId: collector.id,
+        severity,
+        labels: {
+            alertname: ALERT_NAME,
+            collector_id: collector.id,
+            severity,
+            source: "fleet-management",
+            job: ALLOY_JOB,
+            cluster,
+            fake: "true",
+        },
+        annotations: {
+            summary: `Fake Alloy collector ${collector.id} is unhealthy`,
+            description: `fm-action's fake collector ${collector.id} (${collector.os}, Alloy ${collector.version}, cluster ${cluster}) ` +
+                "reports up=0 and unhealthy components. No real collector is affected; the alert resolves when the " +
+                "collector recovers or leaves, or when the fake fleet is cleaned up.",
+        },
+    };
+}
+/** The body of one post: firing alerts end at `endsAtMs` in the future, resolved ones at the post time. */
+function postableAlert(alert, startsAtMs, endsAtMs) {
+    return {
+        labels: alert.labels,
+        annotations: alert.annotations,
+        startsAt: new Date(startsAtMs).toISOString(),
+        endsAt: new Date(endsAtMs).toISOString(),
+    };
+}
+/** A key for the label set, equal exactly when Alertmanager sees the same alert. */
+function alertKey(alert) {
+    return `${alert.collectorId}\u0000${alert.severity}`;
+}
+/** Whether `text` is a severity fm-action posts. */
+function isAlertSeverity(text) {
+    return ALERT_SEVERITIES.includes(text);
+}
+
+;// CONCATENATED MODULE: ./src/alerts/alert-set.ts
+/**
+ * One firing alert per unhealthy collector, kept alive the way Prometheus keeps its alerts alive: every
+ * firing alert is re-posted every minute with `endsAt` four minutes ahead, so Alertmanager resolves it by
+ * itself within four minutes if this process dies; a recovery, a leave or cleanup posts it with
+ * `endsAt` = now, which resolves it at once (docs/fm-protocol.md#collector-status-and-alerts).
+ *
+ * Posts go out one at a time, in the order they were asked for: Alertmanager keeps the `endsAt` of the post
+ * it received last, so a re-post that overtook a resolve would bring the alert back.
+ * A failing Alertmanager costs only alerts: posts never throw, failures are counted and logged, firing
+ * alerts go again at the next re-post, and resolves not yet accepted are tried again with every post.
+ */
+
+
+
+/** Prometheus' `--rules.alert.resend-delay` default (prometheus/prometheus cmd/prometheus/main.go). */
+const RESEND_INTERVAL_MS = 60_000;
+/** `endsAt` of a firing alert: four resend delays ahead, as Prometheus sets it (rules/alerting.go). */
+const ALERT_LIFETIME_MS = 4 * RESEND_INTERVAL_MS;
+/** How long one re-post keeps retrying: less than the resend interval, so re-posts never pile up. */
+const RESEND_WINDOW_MS = 30_000;
+function createAlertSet(options) {
+    const { client, clock, counters } = options;
+    const logger = options.logger ?? silentLogger;
+    const resendIntervalMs = options.resendIntervalMs ?? RESEND_INTERVAL_MS;
+    const lifetimeMs = options.lifetimeMs ?? ALERT_LIFETIME_MS;
+    // Alert times leave the process: wall time, but never going back, so a resolve cannot end before it starts.
+    const wall = createSteadyWall(clock);
+    /** Firing alerts by collector ID: one per collector. */
+    const firing = new Map();
+    /** Collectors whose alert changed since it was last accepted. */
+    const dirty = new Set();
+    /** Alerts to resolve, by label set, until Alertmanager accepts the resolve. */
+    const resolving = new Map();
+    const closing = new AbortController();
+    let closed = false;
+    let loop;
+    let lastError;
+    let queue = Promise.resolve();
+    const keyOf = (alert) => JSON.stringify(Object.entries(alert.labels).sort());
+    /** Runs posts one after the other, in the order asked. */
+    const serial = (job) => {
+        const run = queue.then(job, job);
+        queue = run.catch(() => undefined);
+        return run;
+    };
+    /** Posts the pending resolves and the changed firing alerts (`all`: every firing alert). */
+    const flush = (all, limits, final = false) => serial(async () => {
+        if (closed && !final)
+            return { ok: true };
+        const now = wall();
+        const resolves = [...resolving.entries()];
+        const fires = [...firing.entries()].filter(([id]) => all || dirty.has(id));
+        for (const [id] of fires)
+            dirty.delete(id);
+        if (resolves.length + fires.length === 0)
+            return { ok: true };
+        const result = await client.post([
+            ...resolves.map(([, f]) => postableAlert(f.alert, f.startsAtMs, Math.max(now, f.startsAtMs))),
+            ...fires.map(([, f]) => postableAlert(f.alert, f.startsAtMs, now + lifetimeMs)),
+        ], { ...limits, stops: [...(limits.stops ?? []), ...(final ? [] : [closing.signal])] });
+        resolves.forEach(([key, f], i) => {
+            if (!result.accepted[i] || resolving.get(key) !== f)
+                return;
+            resolving.delete(key);
+            if (!f.adopted)
+                counters.resolved++;
+        });
+        // A firing alert not accepted goes again with the next post (or re-post), unless it changed since.
+        fires.forEach(([id, f], i) => {
+            if (!result.accepted[resolves.length + i] && firing.get(id) === f)
+                dirty.add(id);
+        });
+        if (!result.stopped)
+            lastError = result.error?.message;
+        return result.error ? { ok: false, error: result.error.message } : { ok: true };
+    });
+    const run = async (signal) => {
+        while (!signal.aborted) {
+            try {
+                await clock.sleep(resendIntervalMs, signal);
+            }
+            catch {
+                return;
+            }
+            await flush(true, { signal, deadlineMs: clock.monotonic() + RESEND_WINDOW_MS });
+        }
     };
     return {
-        debug: (m) => emit("debug", m),
-        info: (m) => emit("info", m),
-        warn: (m, t) => emit("warn", t ? `${t}: ${m}` : m),
-        error: (m, t) => emit("error", t ? `${t}: ${m}` : m),
+        fire(collectors, limits = {}) {
+            if (closed)
+                return Promise.resolve({ ok: true });
+            const startsAtMs = wall();
+            let changed = false;
+            for (const { collector, severity = alert_DEFAULT_SEVERITY } of collectors) {
+                const alert = collectorAlert(collector, severity);
+                const key = keyOf(alert);
+                const current = firing.get(collector.id);
+                if (current && keyOf(current.alert) === key) {
+                    // Same alert; a new version or OS changes only its annotations, which the next post carries.
+                    if (JSON.stringify(current.alert.annotations) !== JSON.stringify(alert.annotations)) {
+                        firing.set(collector.id, { alert, startsAtMs: current.startsAtMs });
+                        dirty.add(collector.id);
+                        changed = true;
+                    }
+                    continue;
+                }
+                // A new severity is a new label set, so a new alert: the old one resolves.
+                if (current)
+                    resolving.set(keyOf(current.alert), current);
+                resolving.delete(key);
+                firing.set(collector.id, { alert, startsAtMs });
+                dirty.add(collector.id);
+                changed = true;
+            }
+            // Nothing new: what an earlier failed post left waits for the next change or re-post.
+            return changed ? flush(false, limits) : Promise.resolve({ ok: true });
+        },
+        resolve(ids, limits = {}) {
+            if (closed)
+                return Promise.resolve({ ok: true });
+            let changed = false;
+            for (const id of ids) {
+                const current = firing.get(id);
+                if (!current)
+                    continue;
+                firing.delete(id);
+                dirty.delete(id);
+                resolving.set(keyOf(current.alert), current);
+                changed = true;
+            }
+            return changed ? flush(false, limits) : Promise.resolve({ ok: true });
+        },
+        adopt(collectors) {
+            const now = wall();
+            for (const collector of collectors)
+                for (const severity of ALERT_SEVERITIES) {
+                    const alert = collectorAlert(collector, severity);
+                    const key = keyOf(alert);
+                    // Alertmanager keeps the earliest startsAt of an alert it knows, so `now` loses nothing; an alert
+                    // it never had is stored already resolved, and no receiver hears of it.
+                    if (!resolving.has(key))
+                        resolving.set(key, { alert, startsAtMs: now, adopted: true });
+                }
+        },
+        start() {
+            if (loop || closed)
+                return;
+            const abort = new AbortController();
+            loop = { abort, done: run(abort.signal) };
+        },
+        async resolveAll({ deadlineMs }) {
+            if (!closed) {
+                closed = true;
+                loop?.abort.abort();
+                // Posts on the wire are cut short: what they carried is resolved below anyway.
+                closing.abort(new Error("resolving every alert"));
+                for (const current of firing.values())
+                    resolving.set(keyOf(current.alert), current);
+                firing.clear();
+                dirty.clear();
+            }
+            await loop?.done;
+            const collectorsOf = (fired) => new Set([...fired].map((f) => f.alert.collectorId));
+            const pending = collectorsOf(resolving.values());
+            const report = await flush(false, { deadlineMs }, true);
+            const unresolved = [...collectorsOf(resolving.values())].sort();
+            if (unresolved.length > 0)
+                logger.warn(`the alerts of ${unresolved.length} collectors may still be firing in Alertmanager; each expires by itself within ${lifetimeMs / 60_000} minutes of its last post`);
+            return {
+                resolved: pending.size - unresolved.length,
+                unresolved,
+                ...(report.error ? { error: report.error } : {}),
+            };
+        },
+        firing: () => [...firing.values()].map((f) => ({ collectorId: f.alert.collectorId, severity: f.alert.severity })),
+        counters: () => counters,
+        lastError: () => lastError,
     };
-}
-
-;// CONCATENATED MODULE: ./src/core/version.ts
-/** The product version, sent as `User-Agent: fm-action/<version>` (SPEC section 5). Kept in step with package.json by a test. */
-const VERSION = "0.1.0";
-const USER_AGENT = `fm-action/${VERSION}`;
-
-;// CONCATENATED MODULE: ./src/transport/backoff.ts
-const DEFAULT_RETRY_POLICY = { baseMs: 250, capMs: 10_000 };
-/**
- * The wait before retry number `attempt` (1 = the first retry). A server's Retry-After is a floor, not a
- * ceiling: retrying sooner than it asked only earns another refusal.
- */
-function backoffDelay(attempt, policy, random, retryAfterMs) {
-    const exponent = Math.max(0, Math.floor(attempt) - 1);
-    // 2 ** exponent overflows to Infinity for huge attempts; min() keeps the ceiling at capMs all the same.
-    const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** exponent);
-    const jittered = Math.floor(random() * ceiling);
-    return Math.max(jittered, retryAfterMs ?? 0);
-}
-/**
- * Reads a Retry-After header (RFC 9110 section 10.2.3): either delay-seconds or an HTTP-date. Returns the
- * wait in ms from `nowMs`, 0 for a date in the past, and undefined when the header is absent or unreadable.
- */
-function parseRetryAfter(value, nowMs) {
-    if (value === undefined)
-        return undefined;
-    const text = value.trim();
-    if (text === "")
-        return undefined;
-    if (/^\d+$/.test(text))
-        return Number(text) * 1000;
-    // A date needs a letter (a weekday or month name); this keeps Date.parse from reading stray numbers.
-    if (!/[a-z]/i.test(text))
-        return undefined;
-    const at = Date.parse(text);
-    if (Number.isNaN(at))
-        return undefined;
-    return Math.max(0, at - nowMs);
 }
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/transport/endpoint.ts
+;// CONCATENATED MODULE: ./src/core/loopback.ts
 /**
- * Where and as whom to connect. SPEC section 9: credentials never travel in clear text, so plain http:// is
- * allowed only to loopback hosts (the local emulator and receiver).
+ * Loopback hosts: where plain http:// may carry credentials (they never leave the machine), and where the
+ * emulator's inspection endpoint answers.
  */
 
-
-
-/**
- * Parses `raw` as an http(s) base URL for the variable or input `name` (e.g. `GC_FM_URL`, `fm-url`), or
- * throws a CredentialsError that names it.
- */
-function validateEndpoint(raw, name) {
-    const text = raw.trim();
-    if (text === "")
-        throw new CredentialsError(`${name} is empty: set it to the https:// URL of the service`);
-    let url;
-    try {
-        url = new URL(text);
-    }
-    catch {
-        throw new CredentialsError(`${name} is not a URL: "${maskPatterns(text)}"`);
-    }
-    if (url.protocol !== "https:" && url.protocol !== "http:")
-        throw new CredentialsError(`${name} must be an https:// URL, got the scheme "${url.protocol}"`);
-    if (url.username !== "" || url.password !== "")
-        throw new CredentialsError(`${name} must not hold credentials (user:password@); pass them in their own variables or inputs`);
-    if (url.protocol === "http:" && !isLoopbackHost(url.hostname))
-        throw new CredentialsError(`${name} uses plain http:// to ${url.hostname}, which would send credentials in clear text; ` +
-            `use https:// (http:// is allowed only for loopback hosts such as 127.0.0.1 and localhost)`);
-    return url;
-}
 /** localhost, 127.0.0.0/8 and ::1. `hostname` is as URL gives it: IPv6 in brackets. */
-function isLoopbackHost(hostname) {
+function loopback_isLoopbackHost(hostname) {
     const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
     if (host === "localhost")
         return true;
@@ -81172,304 +82946,505 @@ function isLoopbackHost(hostname) {
         return host === "::1" || host === "0:0:0:0:0:0:0:1";
     return false;
 }
-/** The value of an `Authorization` header for HTTP Basic auth (RFC 7617). Never log it. */
-function basicAuth(user, password) {
-    return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
-}
 
-;// CONCATENATED MODULE: ./src/fm/connect.ts
-/** The status a server sends with each code (Connect protocol, "Error Codes"; connect-go connectCodeToHTTP). */
-const HTTP_STATUS_OF_CODE = {
-    canceled: 499,
-    unknown: 500,
-    invalid_argument: 400,
-    deadline_exceeded: 504,
-    not_found: 404,
-    already_exists: 409,
-    permission_denied: 403,
-    resource_exhausted: 429,
-    failed_precondition: 400,
-    aborted: 409,
-    out_of_range: 400,
-    unimplemented: 501,
-    internal: 500,
-    unavailable: 503,
-    data_loss: 500,
-    unauthenticated: 401,
-};
-function isConnectCode(value) {
-    return typeof value === "string" && Object.hasOwn(HTTP_STATUS_OF_CODE, value);
-}
+;// CONCATENATED MODULE: ./src/settings/endpoint.ts
 /**
- * The code of an answer that carries no Connect error body, e.g. one from a proxy or load balancer
- * (Connect protocol, "HTTP to Error Code"; SPEC section 5).
+ * The rule for the FM and remote-write URLs. Credentials never travel in clear text, so plain http:// is
+ * allowed only to loopback hosts (the local emulator and receiver). The FM URL is a base under which the
+ * Connect procedures are called (`{url}/collector.v1.CollectorService/GetConfig`, docs/fm-protocol.md), so
+ * a query or fragment in it would end up in the middle of every request path: it is refused, not mangled.
+ * The Alertmanager URL is a base the same way: alerts go to `{url}/api/v2/alerts`
+ * (docs/fm-protocol.md#collector-status-and-alerts).
  */
-function codeFromHttpStatus(status) {
-    switch (status) {
-        case 400:
-            return "internal";
-        case 401:
-            return "unauthenticated";
-        case 403:
-            return "permission_denied";
-        case 404:
-            return "unimplemented";
-        case 429:
-        case 502:
-        case 503:
-        case 504:
-            return "unavailable";
-        default:
-            return "unknown";
-    }
-}
-/** Reads `{"code","message"}` from a non-200 answer; anything else falls back to the status. */
-function decodeConnectError(status, body) {
+
+
+
+/** The path the Alertmanager client appends to its base URL (prometheus/alertmanager api/v2/openapi.yaml). */
+const ALERTMANAGER_ALERTS_PATH = "/api/v2/alerts";
+/** The URL as the clients use it (a base without trailing "/"), or why it cannot be used. */
+function validateEndpoint(text, use) {
+    let url;
     try {
-        const parsed = JSON.parse(body);
-        if (typeof parsed === "object" && parsed !== null) {
-            const { code, message } = parsed;
-            // Only `code` is required; `{}` and unknown codes are not valid Connect errors (Connect protocol, "Error").
-            if (isConnectCode(code))
-                return { code, message: typeof message === "string" ? message : "", fromBody: true };
-        }
+        url = new URL(text);
     }
     catch {
-        // Not JSON: an HTML error page or plain text from something in front of FM.
+        // A token pasted into the URL field is the classic mix-up: never quote anything token-shaped.
+        return problem(`expected an https:// URL, found ${quote(maskPatterns(text))}`);
     }
-    return { code: codeFromHttpStatus(status), message: body, fromBody: false };
+    if (url.protocol !== "https:" && url.protocol !== "http:")
+        return problem(`expected an https:// URL, found the scheme ${quote(url.protocol)}`);
+    if (url.username !== "" || url.password !== "")
+        return problem("must not hold credentials (user:password@): set the user and the token on their own");
+    if (url.protocol === "http:" && !isLoopbackHost(url.hostname))
+        return problem(`uses plain http:// to ${url.hostname}, which would send credentials in clear text: use https:// ` +
+            "(http:// is allowed only for loopback hosts such as 127.0.0.1 and localhost)");
+    // A fragment is never sent, so one here is a paste accident; say so rather than drop part of the text.
+    if (url.hash !== "" || url.href.includes("#"))
+        return problem('must not have a fragment ("#…"): it is never sent, so remove it');
+    if (use === "push")
+        return ok(url.href);
+    if (url.search !== "" || url.href.includes("?"))
+        return problem(use === "base"
+            ? 'must be a base URL without a query ("?…"): the Fleet Management calls go to paths under it, ' +
+                "e.g. https://fleet-management-prod-001.grafana.net"
+            : `must be a base URL without a query ("?…"): alerts are posted to {url}${ALERTMANAGER_ALERTS_PATH}, ` +
+                "e.g. http://127.0.0.1:9093, or a Mimir or Grafana Cloud URL ending in /alertmanager");
+    const base = url.href.replace(/\/+$/, "");
+    // The full endpoint pasted where the base goes would post to …/api/v2/alerts/api/v2/alerts: say so.
+    if (use === "alertmanager" && /\/api\/v[12]\/alerts$/.test(base))
+        return problem(`must be the Alertmanager base URL, without ${base.slice(base.lastIndexOf("/api/"))}: alerts are posted to {url}${ALERTMANAGER_ALERTS_PATH}`);
+    return ok(base);
 }
+
+;// CONCATENATED MODULE: ./src/alerts/counters.ts
+function counters_zeroAlertCounters() {
+    return { posted: 0, requests: 0, retries: 0, failures: 0, resolved: 0 };
+}
+
+;// CONCATENATED MODULE: ./src/alerts/client.ts
 /**
- * Transient by nature, so a retry with backoff may succeed (SPEC section 5). Never unauthenticated,
- * permission_denied or invalid_argument: the same request fails the same way, and hammering a stack with
- * bad credentials helps nobody.
- */
-function isRetryableCode(code) {
-    return code === "unavailable" || code === "resource_exhausted" || code === "deadline_exceeded";
-}
-/** Errors that say the configuration is wrong: retrying cannot help and every other call will fail too. */
-function isFatalCode(code) {
-    return code === "unauthenticated" || code === "permission_denied" || code === "invalid_argument";
-}
-
-;// CONCATENATED MODULE: ./src/fm/client.ts
-
-
-
-
-
-
-const SERVICE = {
-    collector: "collector.v1.CollectorService",
-    tenant: "tenant.v1.TenantService",
-};
-function createFmClient(options) {
-    // connect-go's client trims trailing slashes before appending the procedure (collector.connect.go).
-    const base = String(options.baseUrl).replace(/\/+$/, "");
-    const timeoutMs = options.timeoutMs ?? 15_000;
-    const scrub = options.scrub ?? createScrubber([options.token], [options.stackId]);
-    const headers = {
-        "content-type": "application/json",
-        "connect-protocol-version": "1",
-        authorization: basicAuth(options.stackId, options.token),
-        "user-agent": USER_AGENT,
-    };
-    async function call({ service, procedure, message, decode, collectorId, callOptions, }) {
-        const fail = (code, status, text, retryAfterMs) => {
-            const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId);
-            return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
-        };
-        let response;
-        try {
-            response = await options.transport.request({
-                url: `${base}/${SERVICE[service]}/${procedure}`,
-                method: "POST",
-                headers,
-                body: JSON.stringify(message),
-                timeoutMs: callOptions?.timeoutMs ?? timeoutMs,
-                signal: callOptions?.signal,
-            });
-        }
-        catch (err) {
-            const text = err instanceof Error ? err.message : String(err);
-            if (callOptions?.signal?.aborted)
-                return fail("canceled", 0, text);
-            // No answer: a timeout is deadline_exceeded, anything else a network error; both are transient.
-            return fail(err instanceof Error && err.name === "TimeoutError" ? "deadline_exceeded" : "unavailable", 0, text);
-        }
-        const text = new TextDecoder().decode(response.body);
-        if (response.status !== 200) {
-            const decoded = decodeConnectError(response.status, text);
-            const retryAfterMs = parseRetryAfter(response.headers["retry-after"], Date.now());
-            const detail = decoded.fromBody ? decoded.message : `no Connect error body: ${decoded.message}`;
-            return fail(decoded.code, response.status, detail, retryAfterMs);
-        }
-        let json;
-        try {
-            json = JSON.parse(text);
-        }
-        catch {
-            return fail("internal", 200, `the answer is not JSON: ${text}`);
-        }
-        return { kind: "success", value: decode(json) };
-    }
-    return {
-        register: (c, callOptions) => call({
-            service: "collector",
-            procedure: "RegisterCollector",
-            message: { id: c.id, name: c.name, localAttributes: c.attributes },
-            decode: () => undefined,
-            collectorId: c.id,
-            callOptions,
-        }),
-        getConfig: (c, getOptions) => call({
-            service: "collector",
-            procedure: "GetConfig",
-            message: {
-                id: c.id,
-                // Sent on every call: FM tracks liveness by heartbeats that carry them (SPEC section 5).
-                localAttributes: c.attributes,
-                ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
-                ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),
-            },
-            decode: decodeGetConfig,
-            collectorId: c.id,
-            callOptions: getOptions,
-        }),
-        unregister: (id, callOptions) => call({
-            service: "collector",
-            procedure: "UnregisterCollector",
-            message: { id },
-            decode: () => undefined,
-            collectorId: id,
-            callOptions,
-        }),
-        listCollectors: (callOptions) => call({
-            service: "collector",
-            procedure: "ListCollectors",
-            message: {},
-            decode: decodeCollectors,
-            callOptions,
-        }),
-        getLimits: (callOptions) => call({
-            service: "tenant",
-            procedure: "GetLimits",
-            message: {},
-            decode: (json) => (isRecord(json) ? json : {}),
-            callOptions,
-        }),
-    };
-}
-/** proto3 JSON omits defaults: a missing field is "" or false, never an error. */
-function decodeGetConfig(json) {
-    const o = isRecord(json) ? json : {};
-    return {
-        ...(typeof o.content === "string" && o.content !== "" ? { content: o.content } : {}),
-        ...(typeof o.hash === "string" && o.hash !== "" ? { hash: o.hash } : {}),
-        notModified: o.notModified === true,
-    };
-}
-function decodeCollectors(json) {
-    const list = isRecord(json) && Array.isArray(json.collectors) ? json.collectors : [];
-    return list.filter(isRecord).map((c) => ({
-        id: typeof c.id === "string" ? c.id : "",
-        ...(typeof c.name === "string" ? { name: c.name } : {}),
-        localAttributes: stringMap(c.localAttributes),
-        remoteAttributes: stringMap(c.remoteAttributes),
-        ...(typeof c.enabled === "boolean" ? { enabled: c.enabled } : {}),
-        ...(typeof c.createdAt === "string" ? { createdAt: c.createdAt } : {}),
-        ...(typeof c.updatedAt === "string" ? { updatedAt: c.updatedAt } : {}),
-        ...(typeof c.markedInactiveAt === "string" ? { markedInactiveAt: c.markedInactiveAt } : {}),
-    }));
-}
-function isRecord(value) {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function stringMap(value) {
-    if (!isRecord(value))
-        return {};
-    return Object.fromEntries(Object.entries(value).filter((e) => typeof e[1] === "string"));
-}
-
-// EXTERNAL MODULE: external "node:events"
-var external_node_events_ = __nccwpck_require__(8474);
-;// CONCATENATED MODULE: ./src/transport/linked-signal.ts
-/**
- * An AbortSignal that aborts when any parent does, or at an absolute time on an injected Clock (so fake
- * time drives it in tests). Unlike AbortSignal.any, it lets go of its parents when disposed: on Node 20,
- * signals made by AbortSignal.any([longLived]) are never collected (about 1 KB each), which a heartbeat
- * loop making hundreds a second cannot afford.
- */
-
-class DeadlineError extends Error {
-    name = "DeadlineError";
-}
-function linkedSignal(parents, deadline) {
-    const controller = new AbortController();
-    // A fan-out point: every call of a sweep may listen to it, so Node's 10-listener warning does not apply.
-    (0,external_node_events_.setMaxListeners)(0, controller.signal);
-    const attached = [];
-    const timer = new AbortController();
-    const dispose = () => {
-        timer.abort();
-        for (const { parent, onAbort } of attached)
-            parent.removeEventListener("abort", onAbort);
-        attached.length = 0;
-    };
-    for (const parent of parents) {
-        if (!parent)
-            continue;
-        if (parent.aborted) {
-            controller.abort(parent.reason);
-            break;
-        }
-        const onAbort = () => controller.abort(parent.reason);
-        parent.addEventListener("abort", onAbort, { once: true });
-        attached.push({ parent, onAbort });
-    }
-    if (deadline && !controller.signal.aborted) {
-        const { clock, atMs, what = "the deadline" } = deadline;
-        clock.sleep(Math.max(0, atMs - clock.now()), timer.signal).then(() => controller.abort(new DeadlineError(`${what} passed`)), () => undefined);
-    }
-    return { signal: controller.signal, dispose };
-}
-
-;// CONCATENATED MODULE: ./src/transport/retry.ts
-/**
- * Retry as a wrapper around a send that returns an outcome (STYLE.md habit 5, after OpenTelemetry's
- * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
+ * The Alertmanager v2 client: `POST {url}/api/v2/alerts` with a JSON list of alerts
+ * (prometheus/alertmanager api/v2/openapi.yaml; Mimir serves the same API under `/alertmanager`,
+ * docs/fm-protocol.md#collector-status-and-alerts). Retry classes as for remote write: 5xx, 429 and network
+ * errors are retried with backoff that honours Retry-After, until the caller's deadline; any other 4xx means
+ * the alerts themselves are refused. The retry loop is the shared transport/call-policy.ts; this file only
+ * splits the list into requests and classifies answers.
  */
 
 
+
+
+
+
+
+
+
+
+
 /**
- * Calls `send(1)`, then `send(2)`, … while it returns a retryable outcome, sleeping a jittered backoff in
- * between. Returns the first success or failure, or the last retryable outcome when the attempts, the
- * deadline or the signal run out. A `send` that throws is a bug, not a transient error: it propagates.
+ * At most this many alerts per request: Prometheus' own notifier sends batches of 256
+ * (prometheus/prometheus notifier/notifier.go, DefaultMaxBatchSize).
  */
-async function withRetry(send, options = {}) {
-    const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+const MAX_ALERTS_PER_REQUEST = 256;
+/** At most this many bytes of JSON per request, whatever the count: a proxy in front may refuse more. */
+const MAX_REQUEST_BYTES = 512 * 1024;
+/** Prometheus' default timeout for a request to an Alertmanager (`alertmanager_config.timeout`). */
+const DEFAULT_ALERTMANAGER_TIMEOUT_MS = 10_000;
+/** How long a post without a deadline keeps retrying. */
+const DEFAULT_POST_WINDOW_MS = 15_000;
+function createAlertmanagerClient(options) {
     const clock = options.clock ?? clock_systemClock;
     const random = options.random ?? Math.random;
-    const maxAttempts = policy.maxAttempts ?? Number.POSITIVE_INFINITY;
-    for (let attempt = 1;; attempt++) {
-        const outcome = await send(attempt);
-        if (outcome.kind !== "retryable")
-            return outcome;
-        if (attempt >= maxAttempts || options.signal?.aborted)
-            return outcome;
-        const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
-        // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
-        // nothing to gain from an attempt that starts too late.
-        if (options.deadlineMs !== undefined && clock.now() + delayMs >= options.deadlineMs)
-            return outcome;
-        options.onRetry?.({ attempt, delayMs, error: outcome.error });
+    const logger = options.logger ?? silentLogger;
+    const counters = options.counters ?? counters_zeroAlertCounters();
+    const timeoutMs = options.timeoutMs ?? DEFAULT_ALERTMANAGER_TIMEOUT_MS;
+    const scrub = options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
+    const endpoint = `${options.url}${ALERTMANAGER_ALERTS_PATH}`;
+    const headers = requestHeaders(options);
+    const maxCount = options.maxAlertsPerRequest ?? MAX_ALERTS_PER_REQUEST;
+    const maxBytes = options.maxRequestBytes ?? MAX_REQUEST_BYTES;
+    let lastLogged;
+    const classify = (res) => {
+        if (res.status >= 200 && res.status < 300)
+            return { kind: "success", value: res.status };
+        const body = quoteBody(new TextDecoder().decode(res.body), scrub);
+        const retryable = res.status === 429 || res.status >= 500;
+        const error = new AlertmanagerError(res.status, retryable, body);
+        if (!retryable)
+            return { kind: "failure", error };
+        const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
+        return retryAfterMs === undefined
+            ? { kind: "retryable", error }
+            : { kind: "retryable", error, retryAfterMs };
+    };
+    const send = async (body, limits) => callWithPolicy(async (a) => {
+        counters.requests++;
         try {
-            await clock.sleep(delayMs, options.signal);
+            return classify(await options.transport.request({
+                url: endpoint,
+                method: "POST",
+                headers,
+                body,
+                timeoutMs: a.timeoutMs,
+                signal: a.signal,
+            }));
         }
-        catch {
-            return outcome;
+        catch (err) {
+            // The status line came but the body was over the cap: the status still says what happened.
+            if (err instanceof ResponseTooLargeError)
+                return classify({
+                    status: err.status,
+                    headers: err.headers,
+                    body: new TextEncoder().encode(err.message),
+                });
+            return {
+                kind: "retryable",
+                error: new AlertmanagerError(0, true, quoteBody(errors_describeError(err), scrub)),
+            };
+        }
+    }, {
+        policy: { retry: { ...options.policy }, timeoutMs },
+        clock,
+        random,
+        limits: {
+            deadlineMs: limits.deadlineMs ?? clock.monotonic() + DEFAULT_POST_WINDOW_MS,
+            signal: limits.signal,
+        },
+        ...(limits.stops ? { stops: limits.stops } : {}),
+        onRetry: ({ delayMs, error }) => {
+            counters.retries++;
+            logger.debug(`alerts: retrying in ${delayMs} ms after: ${error.message}`);
+        },
+    });
+    return {
+        async post(alerts, limits = {}) {
+            const accepted = alerts.map(() => false);
+            let requests = 0;
+            for (const batch of batches(alerts, maxCount, maxBytes)) {
+                requests++;
+                const outcome = await send(batch.body, limits);
+                if (outcome.kind === "success") {
+                    for (let i = batch.from; i < batch.to; i++)
+                        accepted[i] = true;
+                    counters.posted += batch.to - batch.from;
+                    continue;
+                }
+                const error = outcome.error instanceof AlertmanagerError
+                    ? outcome.error
+                    : new AlertmanagerError(0, outcome.kind === "retryable", errors_describeError(outcome.error));
+                const lost = alerts.length - batch.from;
+                if (limits.signal?.aborted || limits.stops?.some((s) => s?.aborted)) {
+                    logger.debug(`alerts: post stopped with ${lost} alerts not posted: ${error.message}`);
+                    return { ok: false, accepted, requests, error, stopped: true };
+                }
+                counters.failures += lost;
+                const why = outcome.kind === "retryable" && outcome.gaveUp
+                    ? outcome.gaveUp
+                    : error.retryable
+                        ? "gave up retrying"
+                        : "refused";
+                // One line per distinct error: a resend every minute against a dead Alertmanager says it once.
+                if (error.message !== lastLogged)
+                    logger.error(`${error.message} (${why}; ${lost} alerts not posted)`, "Alertmanager");
+                else
+                    logger.debug(`${error.message} (${why}; ${lost} alerts not posted)`);
+                lastLogged = error.message;
+                return { ok: false, accepted, requests, error };
+            }
+            lastLogged = undefined;
+            return { ok: true, accepted, requests };
+        },
+    };
+}
+/**
+ * The alerts split into request bodies of at most `maxCount` alerts and `maxBytes` bytes of JSON, in order.
+ * An alert larger than `maxBytes` on its own still goes, alone: it cannot be made smaller here.
+ */
+function batches(alerts, maxCount, maxBytes) {
+    const out = [];
+    let from = 0;
+    let parts = [];
+    let bytes = 2; // "[" and "]"
+    const close = (to) => {
+        if (parts.length > 0)
+            out.push({ from, to, body: `[${parts.join(",")}]` });
+        from = to;
+        parts = [];
+        bytes = 2;
+    };
+    alerts.forEach((alert, i) => {
+        const json = JSON.stringify(alert);
+        const size = Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
+        if (parts.length > 0 && (parts.length >= maxCount || bytes + size > maxBytes))
+            close(i);
+        bytes += Buffer.byteLength(json) + (parts.length > 0 ? 1 : 0);
+        parts.push(json);
+    });
+    close(alerts.length);
+    return out;
+}
+function requestHeaders(options) {
+    const headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    };
+    if (options.user !== undefined)
+        headers.authorization = basicAuth(options.user, options.token ?? "");
+    else if (options.token)
+        headers.authorization = `Bearer ${options.token}`;
+    return headers;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/run-marker.ts
+const run_marker_RUN_MARKER_ATTRIBUTE = "fake.run";
+const HEX8 = /^[0-9a-f]{8}$/;
+const DIGITS = /^\d+$/;
+const MARKER = /^(?:\d+-\d+|local)-[0-9a-f]{8}$/;
+function formatRunMarker(parts) {
+    if (!HEX8.test(parts.random))
+        throw new RangeError(`expected 8 hex digits, found ${JSON.stringify(parts.random)}`);
+    if (parts.runId === undefined || !DIGITS.test(parts.runId))
+        return `local-${parts.random}`;
+    const attempt = parts.runAttempt !== undefined && DIGITS.test(parts.runAttempt) ? parts.runAttempt : "1";
+    return `${parts.runId}-${attempt}-${parts.random}`;
+}
+/** The marker from the runner's default variables (docs.github.com, "Default environment variables"). */
+function run_marker_runMarkerFromEnv(env, random) {
+    const inActions = env.GITHUB_ACTIONS === "true";
+    return formatRunMarker({
+        ...(inActions && env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {}),
+        ...(inActions && env.GITHUB_RUN_ATTEMPT ? { runAttempt: env.GITHUB_RUN_ATTEMPT } : {}),
+        random,
+    });
+}
+function isRunMarker(text) {
+    return MARKER.test(text);
+}
+/** The collector as this start registers it: its local attributes carry the marker. */
+function run_marker_withRunMarker(collector, marker) {
+    if (collector.attributes[run_marker_RUN_MARKER_ATTRIBUTE] === marker)
+        return collector;
+    return { ...collector, attributes: { ...collector.attributes, [run_marker_RUN_MARKER_ATTRIBUTE]: marker } };
+}
+/** The matcher that lists exactly the collectors one start registered. */
+function runMarkerMatcher(marker) {
+    return `${run_marker_RUN_MARKER_ATTRIBUTE}=${JSON.stringify(marker)}`;
+}
+
+;// CONCATENATED MODULE: ./src/fm/ownership.ts
+/**
+ * Whose a collector record in FM is. IDs are deterministic, so two runs of one blueprint and env register
+ * the same IDs, and RegisterCollector is an upsert: the last run to register an ID holds it, and its record
+ * carries that run's `fake.run` (fleet/run-marker.ts). Cleanup touches only records that still carry its
+ * own marker; a start warns when a live run (a record not marked inactive) holds its IDs. Pure.
+ */
+
+/** The matcher every fake collector satisfies (fleet/attributes.ts sets `fake="true"`). */
+const FAKE_MATCHER = 'fake="true"';
+/** How a record names the run that registered it last. */
+function describeRun(record) {
+    const a = record.localAttributes;
+    const marker = a[run_marker_RUN_MARKER_ATTRIBUTE];
+    const runId = a["github.run_id"];
+    const repository = a["github.repository"];
+    if (runId)
+        return `GitHub run ${runId}${repository ? ` of ${repository}` : ""}${marker ? ` (fake.run ${marker})` : ""}`;
+    if (marker)
+        return `run ${marker}`;
+    return "a collector with no run marker";
+}
+const isOurs = (record, marker) => record.localAttributes[run_marker_RUN_MARKER_ATTRIBUTE] === marker;
+/** The IDs of `records` this start registered and still holds. */
+function ourIds(records, marker) {
+    return new Set(records.filter((r) => isOurs(r, marker)).map((r) => r.id));
+}
+/**
+ * Which of `ids` another run holds, by `records` (a listing of fake collectors). `liveOnly`: only records
+ * FM has not marked inactive, i.e. a run still heartbeating them.
+ */
+function heldByOthers(ids, records, marker, options) {
+    const byId = new Map(records.map((r) => [r.id, r]));
+    const held = [];
+    for (const id of ids) {
+        const record = byId.get(id);
+        if (!record || isOurs(record, marker))
+            continue;
+        if (options.liveOnly && record.markedInactiveAt !== undefined)
+            continue;
+        held.push({ id, run: describeRun(record) });
+    }
+    return held;
+}
+/** "a, b and 3 more" */
+function listIds(ids, shown = 3) {
+    if (ids.length <= shown)
+        return ids.join(", ");
+    return `${ids.slice(0, shown).join(", ")} and ${ids.length - shown} more`;
+}
+/** One clause per holding run: "a, b (GitHub run 1 of o/r …); c (run local-…)". */
+function describeHolders(held) {
+    const byRun = new Map();
+    for (const h of held)
+        byRun.set(h.run, [...(byRun.get(h.run) ?? []), h.id]);
+    return [...byRun].map(([run, ids]) => `${listIds(ids)} (held by ${run})`).join("; ");
+}
+
+;// CONCATENATED MODULE: ./src/fm/cleanup.ts
+/**
+ * A fleet's cleanup in FM, with ownership and the records' removal:
+ *
+ * 1. List this start's collectors (`ListCollectors` with `fake.run="<ours>"`). A collector we registered
+ *    whose record no longer carries our marker was registered again by another run since: it is theirs
+ *    now, so it is left alone and the run holding it is named (one more listing, of `fake="true"`). When
+ *    FM refuses the listing, every collector we may have registered is unregistered, and the report says
+ *    ownership could not be checked.
+ * 2. UnregisterCollector, as Alloy does on shutdown (fm/controller.ts).
+ * 3. `delete` mode: FM keeps unregistered collectors as inactive entries
+ *    (docs/fm-protocol.md#management-api), so list ours again and remove the confirmed IDs with
+ *    BulkDeleteCollectors (fm/management.ts falls back per ID when its atomic not_found strikes). When FM
+ *    refuses management calls the collectors stay unregistered, "unregistered, not deleted", with why: a
+ *    warning, since nothing is left registered.
+ *
+ * Between a listing and the call that follows it another run may register one of our IDs again; no FM call
+ * is conditional, so that window cannot be closed, only kept short. A run that loses a collector that way
+ * gets not_found on its next heartbeat and registers it again (fm/controller.ts).
+ */
+
+
+
+
+
+/** What to say about management calls FM refused, and what the user can do. */
+function refusalReason(error) {
+    const what = `FM refused ${error.procedure} (${error.code}${error.status ? `, HTTP ${error.status}` : ""})`;
+    return error.code === "unimplemented"
+        ? `${what}: this FM URL serves no management API`
+        : `${what}: deleting needs a token with fleet-management:read and fleet-management:write; set cleanup: unregister (--cleanup unregister) to only unregister`;
+}
+async function cleanUpFleetInFm(options) {
+    const { controller, management, runMarker, limits } = options;
+    const logger = options.logger ?? silentLogger;
+    const ourMatcher = runMarkerMatcher(runMarker);
+    const known = new Set(options.ids);
+    const warnings = [];
+    const otherRuns = [];
+    let refused;
+    // FM never heard of this fleet (every Register was refused or never sent): nothing to ask it.
+    if (controller.recorded().length === 0)
+        return { unregistered: 0, unregisterFailed: [], deleted: 0, notDeleted: [], otherRuns, warnings };
+    // 1. Which collectors are still ours.
+    let ours;
+    const listed = await management.list([ourMatcher], limits);
+    if (listed.kind === "success") {
+        ours = ourIds(listed.value, runMarker);
+        const lost = controller.owed().filter((id) => !ours.has(id));
+        if (lost.length > 0) {
+            const fake = await management.list([FAKE_MATCHER], limits);
+            if (fake.kind === "success") {
+                otherRuns.push(...heldByOthers(lost, fake.value, runMarker, { liveOnly: false }));
+                const gone = lost.length - otherRuns.length;
+                if (gone > 0)
+                    logger.debug(`${gone} collector(s) were no longer in FM: nothing to unregister`);
+            }
+            else {
+                warnings.push(`${lost.length} collector(s) no longer carry this run's marker in FM, so cleanup left them alone (${listIds(lost)}); FM did not say who holds them: ${fake.error.message}`);
+            }
+            if (otherRuns.length > 0)
+                warnings.push(`${otherRuns.length} collector(s) were registered again by another run since this one registered them, so cleanup left them alone: ${describeHolders(otherRuns)}. Give each run its own env.`);
+            controller.release(lost);
         }
     }
+    else {
+        if (isRefusal(listed.error))
+            refused = listed.error;
+        warnings.push(`could not list this run's collectors in FM (${listed.error.message}), so cleanup could not check that they are still this run's: it unregistered every collector of the roster`);
+    }
+    // 2. Unregister, as Alloy does.
+    const unregistered = await controller.unregisterAll(limits);
+    warnings.push(...unregistered.warnings);
+    let unregisterFailed = unregistered.failed;
+    let deleted = 0;
+    const notDeleted = [];
+    if (options.mode === "unregister")
+        return {
+            unregistered: unregistered.unregistered.length,
+            unregisterFailed,
+            deleted,
+            notDeleted,
+            otherRuns,
+            warnings,
+        };
+    // 3. Delete the records that are confirmed ours.
+    const candidates = ours ? [...ours].filter((id) => known.has(id)) : unregistered.unregistered;
+    const notDeletedBecause = (ids, reason) => {
+        if (ids.length === 0)
+            return;
+        notDeleted.push({ ids, reason });
+        warnings.push(`${ids.length} collector(s) unregistered, not deleted (they stay listed in FM as inactive): ${reason}`);
+    };
+    if (refused) {
+        notDeletedBecause(candidates, refusalReason(refused));
+    }
+    else {
+        const confirm = await management.list([ourMatcher], limits);
+        if (confirm.kind !== "success") {
+            notDeletedBecause(candidates, isRefusal(confirm.error)
+                ? refusalReason(confirm.error)
+                : `ListCollectors failed: ${confirm.error.message}`);
+        }
+        else {
+            const targets = confirm.value
+                .filter((r) => r.localAttributes[run_marker_RUN_MARKER_ATTRIBUTE] === runMarker && known.has(r.id))
+                .map((r) => r.id);
+            const report = await management.deleteCollectors(targets, limits);
+            const removed = new Set([...report.deleted, ...report.gone]);
+            deleted = removed.size;
+            // A record deleted is not registered either: a failed Unregister that Delete made good is done.
+            unregisterFailed = unregisterFailed.filter((f) => !removed.has(f.id));
+            const byReason = new Map();
+            for (const f of report.failed) {
+                const reason = report.refused && f.error.includes(report.refused.message)
+                    ? refusalReason(report.refused)
+                    : f.error;
+                byReason.set(reason, [...(byReason.get(reason) ?? []), f.id]);
+            }
+            for (const [reason, ids] of byReason)
+                notDeletedBecause(ids, reason);
+        }
+    }
+    return {
+        unregistered: unregistered.unregistered.length,
+        unregisterFailed,
+        deleted,
+        notDeleted,
+        otherRuns,
+        warnings,
+    };
+}
+/** For callers that catch: the whole cleanup failed before it could report. */
+function cleanupCrashed(ids, err) {
+    const error = describeError(err);
+    return {
+        unregistered: 0,
+        unregisterFailed: ids.map((id) => ({ id, error })),
+        deleted: 0,
+        notDeleted: [],
+        otherRuns: [],
+        warnings: [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/core/pool.ts
+/**
+ * The one way this code base runs work concurrently: at most `concurrency` items at a time, in order,
+ * until done or the signal aborts. Registration uses it so 1,000 collectors are a steady stream behind the
+ * rate limiter (each collector's first GetConfig follows its own Register closely, as Alloy does), and the
+ * metrics writer uses it to keep a bounded number of remote-write requests on the wire.
+ */
+async function runPool(items, concurrency, work, signal) {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length && !signal?.aborted) {
+            const index = next++;
+            await work(items[index], index);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+;// CONCATENATED MODULE: ./src/fm/counters.ts
+function counters_zeroFmCounters() {
+    return {
+        registrations: 0,
+        registrationFailures: 0,
+        heartbeatsOk: 0,
+        heartbeatsFailed: 0,
+        heartbeatsLate: 0,
+        reRegistrations: 0,
+        retries: 0,
+        unregistrations: 0,
+        unregistrationFailures: 0,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/fm/guidance.ts
@@ -81560,102 +83535,6 @@ function createMinHeap(less) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/core/duration.ts
-/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
-/**
- * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
- * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
- */
-const MAX_DURATION_MS = (/* unused pure expression or super */ null && (596 * 3_600_000));
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
-const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
-function parseDuration(text) {
-    const t = text.trim();
-    if (!DURATION_RE.test(t))
-        return undefined;
-    let total = 0;
-    for (const m of t.matchAll(PART_RE))
-        total += Number(m[1]) * UNIT_MS[m[2]];
-    return Math.round(total);
-}
-function formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${+(ms / 1000).toFixed(1)}s`;
-    if (ms < 3_600_000)
-        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
-    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
-}
-
-;// CONCATENATED MODULE: ./src/fm/schedule.ts
-
-/** Alloy jitters its poll by ±100 ms (`baseJitter`, grafana/alloy internal/service/remotecfg). */
-const ALLOY_JITTER_MS = 100;
-/** A heartbeat that starts this long after its slot counts as late (FmStats.heartbeatsLate). */
-const LATE_AFTER_MS = 5_000;
-/** Collector `index` of `count` beats at index/count of the interval. */
-function phaseMs(index, count, intervalMs) {
-    return count <= 0 ? 0 : Math.floor((index * intervalMs) / count);
-}
-/** The un-jittered time of collector `index`'s heartbeat number `round` (0 = the first after start). */
-function slotMs(plan, index, round) {
-    return plan.startMs + phaseMs(index, plan.count, plan.intervalMs) + round * plan.intervalMs;
-}
-/** The first round of collector `index` whose slot is at or after `nowMs`. */
-function firstRoundAtOrAfter(plan, index, nowMs) {
-    const first = slotMs(plan, index, 0);
-    return nowMs <= first ? 0 : Math.ceil((nowMs - first) / plan.intervalMs);
-}
-/**
- * Largest jitter either side of a slot: Alloy's ±100 ms, but never more than half the gap between two
- * neighbouring collectors, so jitter cannot reorder the fleet or bunch it up.
- */
-function maxJitterMs(count, intervalMs) {
-    return count <= 0 ? 0 : Math.min(ALLOY_JITTER_MS, intervalMs / count / 2);
-}
-/** A draw in [-max, +max). */
-function jitterMs(random, max) {
-    return (random() * 2 - 1) * max;
-}
-/**
- * The time by which a heartbeat, its retries and a re-registration must be over: before the same
- * collector's next slot (less its jitter and a margin), so two heartbeats of one collector never overlap.
- */
-function heartbeatBudgetEndMs(slot, intervalMs, count) {
-    const margin = Math.min(1_000, intervalMs / 10);
-    return slot + intervalMs - maxJitterMs(count, intervalMs) - margin;
-}
-/**
- * Share of the client's rate that heartbeats can count on. The rest goes to retries (with FM faults the soak
- * measured ~17 % extra calls) and to the pacing loop's timer lateness: the strict per-second bucket delivered
- * 14.84 req/s at 15, and bench/scale.ts found 132 of a 135-collector bound on time, 135 itself late.
- */
-const HEARTBEAT_RATE_SHARE = 0.9;
-/**
- * A warning when `collectorCount` collectors cannot all heartbeat every `heartbeatIntervalMs` within the
- * client's `ratePerSecond` (SPEC section 5), with the numbers and what to change; undefined when they can.
- */
-function heartbeatCapacityWarning(collectorCount, heartbeatIntervalMs, ratePerSecond) {
-    const needed = collectorCount / (heartbeatIntervalMs / 1000);
-    const usable = ratePerSecond * HEARTBEAT_RATE_SHARE;
-    if (needed <= usable)
-        return undefined;
-    const shortestMs = Math.ceil(collectorCount / usable) * 1000;
-    const mostCollectors = Math.floor((usable * heartbeatIntervalMs) / 1000);
-    return (`${collectorCount} collectors heartbeating every ${formatDuration(heartbeatIntervalMs)} need ` +
-        `${round1(needed)} GetConfig calls per second, above ${round1(usable)} req/s (90 % of the client's limit of ` +
-        `${ratePerSecond} req/s, leaving room for retries) ` +
-        `(FM allows 20 req/s per stack by default for RegisterCollector and GetConfig together): heartbeats ` +
-        `will run late. Use a heartbeat interval of at least ${formatDuration(shortestMs)}, or at most ` +
-        `${mostCollectors} collectors.`);
-}
-function round1(n) {
-    return (Math.round(n * 10) / 10).toString();
-}
-
 ;// CONCATENATED MODULE: ./src/fm/heartbeat-scheduler.ts
 /**
  * One loop over a min-heap of due times drives every collector's heartbeat (SPEC section 5): collector i
@@ -81691,7 +83570,7 @@ function createHeartbeatScheduler(options) {
     const fill = (targets) => {
         heap.clear();
         generation++;
-        const now = clock.now();
+        const now = clock.monotonic();
         targets.forEach((target, index) => enqueue(target, index, firstRoundAtOrAfter(plan, index, now)));
     };
     // Sleeps until `dueMs` (forever when undefined) or until woken by an earlier entry or by stop().
@@ -81702,7 +83581,7 @@ function createHeartbeatScheduler(options) {
             if (dueMs === undefined)
                 await new Promise((resolve) => alarm.signal.addEventListener("abort", () => resolve()));
             else
-                await clock.sleep(dueMs - clock.now(), alarm.signal);
+                await clock.sleep(dueMs - clock.monotonic(), alarm.signal);
         }
         catch {
             // Woken early: the loop looks at the heap again.
@@ -81714,7 +83593,7 @@ function createHeartbeatScheduler(options) {
     const run = async () => {
         while (!stopping) {
             const next = heap.peek();
-            if (!next || next.dueMs > clock.now()) {
+            if (!next || next.dueMs > clock.monotonic()) {
                 await waitUntil(next?.dueMs);
                 continue;
             }
@@ -81753,7 +83632,7 @@ function createHeartbeatScheduler(options) {
             stopped = new AbortController();
             // Every running beat listens to it; Node's 10-listener leak warning would be a false alarm.
             (0,external_node_events_.setMaxListeners)(0, stopped.signal);
-            plan = { startMs: clock.now(), intervalMs, count: targets.length };
+            plan = { startMs: clock.monotonic(), intervalMs, count: targets.length };
             fill(targets);
             loop = run();
         },
@@ -81782,26 +83661,29 @@ function createHeartbeatScheduler(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/fm/pool.ts
-/**
- * Runs `work` over `items` with at most `concurrency` at a time, in order, until done or the signal aborts.
- * Registration uses it so 1,000 collectors are a steady stream behind the rate limiter, and each one's
- * first GetConfig follows its own Register closely (as Alloy does) instead of after everyone's.
- */
-async function runPool(items, concurrency, work, signal) {
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length && !signal?.aborted)
-            await work(items[next++]);
+;// CONCATENATED MODULE: ./src/fm/member.ts
+function newMember(collector, maybeRegistered) {
+    return {
+        collector,
+        phase: maybeRegistered ? { kind: "uncertain" } : { kind: "absent" },
+        hash: "",
+        pendingStatus: undefined,
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+/** FM may hold a record of it, so cleanup must unregister it. */
+function owesUnregister(member) {
+    const { kind } = member.phase;
+    return kind === "registered" || kind === "uncertain" || kind === "registering" || kind === "unregistering";
+}
+function isHeartbeating(member) {
+    return member.phase.kind === "registered" && member.phase.heartbeats === "on";
 }
 
 ;// CONCATENATED MODULE: ./src/fm/warn-throttle.ts
 function createWarnThrottle(logger, clock, everyMs = 60_000) {
     const last = new Map();
     return (kind, message) => {
-        const now = clock.now();
+        const now = clock.monotonic();
         const seen = last.get(kind);
         if (seen && now - seen.at < everyMs) {
             seen.held++;
@@ -81816,9 +83698,11 @@ function createWarnThrottle(logger, clock, everyMs = 60_000) {
 
 ;// CONCATENATED MODULE: ./src/fm/controller.ts
 /**
- * The fleet's life in FM (SPEC section 5): register every collector with its first GetConfig, heartbeat
- * each one every interval, follow roster changes, and unregister on the way out. Every call goes through
- * one rate limiter and the shared retry wrapper; configuration errors stop everything at once.
+ * The fleet's life in FM (docs/fm-protocol.md#collector-api): register collectors as they join, each with
+ * its first GetConfig right after (as Alloy does at start), heartbeat every registered collector once per
+ * interval, pause and resume heartbeats, register again with a new identity, and unregister collectors as
+ * they leave. The set of collectors changes while it runs. Every call goes through one rate limiter and the
+ * shared call policy (transport/call-policy.ts); a configuration error (401, 403, 400) stops every call.
  */
 
 
@@ -81833,51 +83717,58 @@ function createWarnThrottle(logger, clock, everyMs = 60_000) {
 
 
 
-const DEFAULT_ATTEMPTS_WITHOUT_DEADLINE = 10;
+
+
+const controller_ATTEMPTS_WITHOUT_DEADLINE = 10;
 function createFmController(options) {
     const { client, rateLimiter, heartbeatIntervalMs } = options;
     const clock = options.clock ?? clock_systemClock;
     const random = options.random ?? Math.random;
     const logger = options.logger ?? silentLogger;
     const concurrency = options.concurrency ?? 16;
+    const judge = options.judgeConfig ?? (() => ({ status: "RemoteConfigStatuses_APPLIED" }));
     const warn = createWarnThrottle(logger, clock);
-    let members = options.collectors.map(newMember);
-    const stats = {
-        registrations: 0,
-        registrationFailures: 0,
-        heartbeatsOk: 0,
-        heartbeatsFailed: 0,
-        heartbeatsLate: 0,
-        reRegistrations: 0,
-        retries: 0,
-        unregistrations: 0,
-    };
+    /** Every collector ever known, by ID; `order` keeps roster order (joined ones at the end). */
+    const byId = new Map();
+    /** Collectors that heartbeat, in roster order: the scheduler spreads them over the interval. */
+    let beating = [];
+    const contents = new Map();
+    /** IDs FM may hold a record of (recorded()). */
+    const recorded = new Set();
+    const counters = counters_zeroFmCounters();
     const lastErrors = {};
     let fatal;
     // Aborted on a fatal error so every queued and waiting call stops at once.
     const fatalStop = new AbortController();
     // Every call in flight listens to it; Node's 10-listener leak warning would be a false alarm.
     (0,external_node_events_.setMaxListeners)(0, fatalStop.signal);
-    let registering;
-    let unregistering;
     const scheduler = createHeartbeatScheduler({
         clock,
         random,
         intervalMs: heartbeatIntervalMs,
         beat: heartbeat,
-        skipped: () => stats.heartbeatsLate++,
+        skipped: () => counters.heartbeatsLate++,
     });
-    function newMember(collector) {
-        return {
-            collector,
-            registered: false,
-            mayBeRegistered: options.assumeRegistered ?? false,
-            unregistered: false,
-            hash: "",
-            reportApplied: false,
-            registering: false,
-        };
-    }
+    const policyFor = (limits) => ({
+        rateLimiter,
+        timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+        retry: {
+            ...(limits.deadlineMs === undefined ? { maxAttempts: controller_ATTEMPTS_WITHOUT_DEADLINE } : {}),
+            ...options.retry,
+        },
+    });
+    /**
+     * One FM call under the shared policy; stops on the caller's signal, the deadline, or (unless the call is
+     * cleanup, which must still run after a fatal answer) a fatal error elsewhere in the fleet.
+     */
+    const send = (call, limits, purpose = "run") => callWithPolicy((attempt) => call({ timeoutMs: attempt.timeoutMs }, attempt.number), {
+        policy: policyFor(limits),
+        clock,
+        random,
+        limits,
+        stops: purpose === "run" ? [fatalStop.signal] : [],
+        onRetry: () => counters.retries++,
+    });
     function noteError(kind, error, id) {
         lastErrors[kind] = error.message;
         warn(kind, id ? `FM ${kind} ${id}: ${error.message}` : `FM ${kind}: ${error.message}`);
@@ -81894,125 +83785,106 @@ function createFmController(options) {
     }
     const isFatal = (error) => error instanceof FmApiError && isFatalCode(error.code);
     const hasCode = (outcome, code) => outcome.kind !== "success" && outcome.error instanceof FmApiError && outcome.error.code === code;
-    /**
-     * One FM call with rate limiting and retries. Each attempt waits for its own token; with a deadline, the
-     * wait for a token, the backoff and the HTTP timeout all end by it.
-     */
-    async function send(call, limits) {
-        const { deadlineMs } = limits;
-        // Stops waiting for tokens and backoffs on the caller's stop, a fatal error, or the deadline.
-        const wait = linkedSignal([limits.signal, fatalStop.signal], deadlineMs === undefined ? undefined : { clock, atMs: deadlineMs });
-        const waitSignal = wait.signal;
-        try {
-            return await withRetry(async (attempt) => {
-                if (deadlineMs !== undefined && clock.now() >= deadlineMs)
-                    return { kind: "failure", error: new Error("the deadline passed") };
-                try {
-                    await rateLimiter.acquire(waitSignal);
-                }
-                catch (err) {
-                    const reason = err instanceof DeadlineError ? "no rate-limit token before the deadline" : describeError(err);
-                    return { kind: "failure", error: new Error(reason, { cause: err }) };
-                }
-                const callOptions = {};
-                if (deadlineMs !== undefined) {
-                    const remainingMs = deadlineMs - clock.now();
-                    if (remainingMs <= 0)
-                        return { kind: "failure", error: new Error("the deadline passed") };
-                    callOptions.timeoutMs = Math.min(15_000, remainingMs);
-                }
-                return call(callOptions, attempt);
-            }, {
-                policy: {
-                    ...(deadlineMs === undefined ? { maxAttempts: DEFAULT_ATTEMPTS_WITHOUT_DEADLINE } : {}),
-                    ...options.retry,
-                },
-                clock,
-                random,
-                signal: waitSignal,
-                ...(deadlineMs !== undefined ? { deadlineMs } : {}),
-                onRetry: () => stats.retries++,
-            });
+    const memberOf = (collector) => {
+        let member = byId.get(collector.id);
+        if (!member) {
+            member = newMember(collector, false);
+            byId.set(collector.id, member);
         }
-        finally {
-            wait.dispose();
-        }
+        else
+            member.collector = collector;
+        return member;
+    };
+    /** Which collectors heartbeat changed: re-spread them over the interval from the next slot. */
+    function replan() {
+        // A paused collector keeps its slot, so silence and resume do not shift everyone else's.
+        beating = [...byId.values()].filter((m) => m.phase.kind !== "absent" && m.phase.kind !== "unregistering");
+        if (scheduler.running)
+            scheduler.replan(beating);
     }
-    /** The bookkeeping after a GetConfig answered: echo its hash, acknowledge new content once. */
-    function applyConfig(member, result, reportedApplied) {
-        if (reportedApplied)
-            member.reportApplied = false;
+    /** Echo the hash; new content is judged and its status reported on the next GetConfig, once. */
+    function applyConfig(member, result) {
         if (result.hash)
             member.hash = result.hash;
-        if (!result.notModified && result.content !== undefined)
-            member.reportApplied = true;
+        if (result.notModified || result.content === undefined)
+            return;
+        contents.set(member.collector.id, result.content);
+        member.pendingStatus = judge(member.collector, result.content);
     }
     async function getConfig(member, limits) {
-        const reportApplied = member.reportApplied;
+        const status = member.pendingStatus;
         const outcome = await send((callOptions, attempt) => {
-            if (attempt === 1 && limits.slotMs !== undefined && clock.now() - limits.slotMs > LATE_AFTER_MS)
-                stats.heartbeatsLate++;
+            if (attempt === 1 && limits.slotMs !== undefined && clock.monotonic() - limits.slotMs > LATE_AFTER_MS)
+                counters.heartbeatsLate++;
             return client.getConfig(member.collector, {
                 ...callOptions,
                 ...(member.hash ? { hash: member.hash } : {}),
-                ...(reportApplied ? { remoteConfigStatus: { status: "RemoteConfigStatuses_APPLIED" } } : {}),
+                ...(status ? { remoteConfigStatus: status } : {}),
             });
         }, limits);
-        if (outcome.kind === "success")
-            applyConfig(member, outcome.value, reportApplied);
-        return outcome;
-    }
-    /** Registers one collector; resolves with the error when it could not. */
-    async function register(member, limits) {
-        const outcome = await send((callOptions) => {
-            member.mayBeRegistered = true;
-            return client.register(member.collector, callOptions);
-        }, limits);
-        // Register is an upsert; a server that says already_exists has the collector all the same (SPEC section 5).
-        if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
-            member.registered = true;
-            member.unregistered = false;
-            stats.registrations++;
-            return undefined;
+        if (outcome.kind === "success") {
+            // Reported: clear it, unless a newer status arrived while the call was on the wire.
+            if (member.pendingStatus === status)
+                member.pendingStatus = undefined;
+            applyConfig(member, outcome.value);
         }
-        // A definite refusal (401, 403, 400 …) means FM did not create it; a timeout or reset might have.
-        const refused = outcome.error instanceof FmApiError && outcome.error.status >= 400 && outcome.error.status < 500;
-        if (refused && !member.registered)
-            member.mayBeRegistered = false;
-        if (isFatal(outcome.error))
-            return stopOnFatal(outcome.error);
-        stats.registrationFailures++;
-        noteError("register", outcome.error, member.collector.id);
-        return outcome.error;
+        return outcome;
     }
     function recordHeartbeat(member, outcome) {
         if (outcome.kind === "success") {
-            stats.heartbeatsOk++;
+            counters.heartbeatsOk++;
             return;
         }
-        stats.heartbeatsFailed++;
+        counters.heartbeatsFailed++;
         if (isFatal(outcome.error))
             stopOnFatal(outcome.error);
         else
             noteError("heartbeat", outcome.error, member.collector.id);
     }
-    /** Register, then the first GetConfig right after it, as Alloy does at start. */
-    async function enrol(member, signal) {
-        member.registering = true;
-        try {
-            const error = await register(member, { signal });
-            if (error)
-                return error.message;
-            if (!fatal)
-                recordHeartbeat(member, await getConfig(member, { signal }));
+    /** RegisterCollector for one member; resolves with the error when FM does not hold it afterwards. */
+    async function sendRegister(member, limits) {
+        const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
+        const before = member.phase;
+        // Whether a request may have created it without our hearing so: no answer came back, yet it may have
+        // left this machine (a timeout, a reset). Any HTTP answer but success says FM did not create it.
+        let ambiguous = false;
+        const outcome = await send(async (callOptions) => {
+            member.phase = { kind: "registering" };
+            const attempt = await client.register(member.collector, callOptions);
+            if (attempt.kind !== "success" && attempt.error instanceof FmApiError)
+                ambiguous ||= attempt.error.status === 0 && !attempt.error.notSent;
+            return attempt;
+        }, limits);
+        // Register is an upsert; already_exists means FM has the collector all the same.
+        if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
+            member.phase = { kind: "registered", heartbeats };
+            recorded.add(member.collector.id);
+            counters.registrations++;
             return undefined;
         }
-        finally {
-            member.registering = false;
+        if (ambiguous)
+            recorded.add(member.collector.id);
+        const held = before.kind === "registered" || before.kind === "uncertain";
+        member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
+        if (isFatal(outcome.error))
+            return stopOnFatal(outcome.error);
+        counters.registrationFailures++;
+        noteError("register", outcome.error, member.collector.id);
+        return outcome.error;
+    }
+    /** Register, then the first GetConfig within one heartbeat interval, as Alloy does at start. */
+    async function enrol(member, limits) {
+        const error = await sendRegister(member, limits);
+        if (error)
+            return error.message;
+        if (!fatal) {
+            const firstBeat = { deadlineMs: clock.monotonic() + heartbeatIntervalMs, signal: limits.signal };
+            recordHeartbeat(member, await getConfig(member, firstBeat));
         }
+        return undefined;
     }
     async function heartbeat(member, slot) {
-        if (member.registering || !member.registered || fatal)
+        if (!isHeartbeating(member) || fatal)
             return;
         const limits = { deadlineMs: slot.budgetEndMs, slotMs: slot.slotMs, signal: slot.signal };
         try {
@@ -82021,12 +83893,13 @@ function createFmController(options) {
             if (outcome.kind !== "success" && slot.signal.aborted)
                 return;
             // FM no longer knows the collector (deleted in the UI, say): register it again, then heartbeat.
-            if (hasCode(outcome, "not_found") && scheduler.running) {
-                // If this fails, the collector stays marked registered, so its next slot tries again.
-                stats.reRegistrations++;
+            if (hasCode(outcome, "not_found") && isHeartbeating(member)) {
+                counters.reRegistrations++;
                 member.hash = "";
-                member.registering = true;
-                const error = await register(member, limits).finally(() => (member.registering = false));
+                const error = await sendRegister(member, limits);
+                // If this failed, the collector stays owed an Unregister and its next slot tries again.
+                if (error && member.phase.kind === "uncertain")
+                    member.phase = { kind: "registered", heartbeats: "on" };
                 if (!error)
                     outcome = await getConfig(member, { deadlineMs: slot.budgetEndMs, signal: slot.signal });
             }
@@ -82035,179 +83908,889 @@ function createFmController(options) {
                 void scheduler.stop();
         }
         catch (err) {
-            stats.heartbeatsFailed++;
+            counters.heartbeatsFailed++;
             noteError("heartbeat", err instanceof Error ? err : new Error(String(err)), member.collector.id);
         }
     }
-    // A function, not an inline check: `fatal` changes while registration awaits.
     function throwIfFatal() {
         if (fatal)
             throw fatal;
     }
-    async function registerMembers(targets, signal) {
+    async function registerMembers(targets, limits) {
         throwIfFatal();
         const failed = [];
-        const stop = linkedSignal([signal, fatalStop.signal]);
         const attempted = new Set();
+        let registered = 0;
+        const pool = linkedSignal([limits.signal, fatalStop.signal]);
         await runPool(targets, concurrency, async (member) => {
             attempted.add(member);
-            const error = await enrol(member, stop.signal);
-            if (error !== undefined && !fatal)
+            const error = await enrol(member, { ...limits, signal: pool.signal });
+            if (error === undefined)
+                registered++;
+            else if (!fatal)
                 failed.push({ id: member.collector.id, error });
-        }, stop.signal).finally(() => stop.dispose());
+        }, pool.signal).finally(() => pool.dispose());
+        replan();
         throwIfFatal();
         for (const member of targets)
             if (!attempted.has(member))
-                failed.push({ id: member.collector.id, error: `not registered: ${describeError(signal?.reason)}` });
-        return { registered: members.filter((m) => m.registered).length, failed: inRosterOrder(failed, targets) };
+                failed.push({
+                    id: member.collector.id,
+                    error: `not registered: ${errors_describeError(limits.signal?.reason ?? "stopped")}`,
+                });
+        return { registered, failed: inOrder(failed, targets) };
     }
     async function unregisterMembers(targets, limits) {
+        const unregistered = [];
         const failed = [];
         const warnings = [];
-        // A separate stop, so an unimplemented UnregisterCollector ends the sweep without looking fatal.
-        const sweep = new AbortController();
-        const link = linkedSignal([sweep.signal, fatalStop.signal, limits.signal]);
-        const stop = link.signal;
+        // Cleanup runs after a fatal answer too (a 400 on one GetConfig says nothing about Unregister), so it
+        // has its own stop: an unimplemented UnregisterCollector, or credentials FM refuses, end the sweep.
+        const sweepStop = new AbortController();
+        const sweep = linkedSignal([sweepStop.signal, limits.signal]);
+        let refusal;
         const attempted = new Set();
         let unimplemented = false;
         await runPool(targets, concurrency, async (member) => {
             attempted.add(member);
-            const outcome = await send((callOptions) => client.unregister(member.collector.id, callOptions), {
-                ...limits,
-                signal: stop,
-            });
-            // not_found: FM has no such collector, which is what we wanted (SPEC section 5).
+            const id = member.collector.id;
+            member.phase = { kind: "unregistering" };
+            const outcome = await send((callOptions) => client.unregister(id, callOptions), { ...limits, signal: sweep.signal }, "cleanup");
             if (outcome.kind === "success" || hasCode(outcome, "not_found")) {
-                member.unregistered = true;
-                member.registered = false;
-                member.mayBeRegistered = false;
-                stats.unregistrations++;
+                member.phase = { kind: "absent" };
+                unregistered.push(id);
+                counters.unregistrations++;
+                return;
             }
-            else if (hasCode(outcome, "unimplemented")) {
+            member.phase = { kind: "uncertain" };
+            if (hasCode(outcome, "unimplemented")) {
                 unimplemented = true;
-                sweep.abort();
+                sweepStop.abort(outcome.error);
             }
             else if (isFatal(outcome.error)) {
-                failed.push({ id: member.collector.id, error: stopOnFatal(outcome.error).message });
+                const message = FmRejectedError.from(outcome.error).message;
+                failed.push({ id, error: message });
+                lastErrors.unregister = message;
+                // The same credentials fail every other call the same way: stop asking.
+                if (outcome.error.code !== "invalid_argument") {
+                    refusal ??= `${outcome.error.code} (HTTP ${outcome.error.status})`;
+                    sweepStop.abort(outcome.error);
+                }
             }
             else if (!unimplemented) {
-                failed.push({ id: member.collector.id, error: outcome.error.message });
-                noteError("unregister", outcome.error, member.collector.id);
+                failed.push({ id, error: outcome.error.message });
+                noteError("unregister", outcome.error, id);
             }
-        }, stop).finally(() => link.dispose());
-        const left = targets.filter((m) => !m.unregistered && !failed.some((f) => f.id === m.collector.id));
+        }, sweep.signal).finally(() => sweep.dispose());
+        const left = targets.filter((m) => owesUnregister(m) && !failed.some((f) => f.id === m.collector.id));
         if (unimplemented) {
+            // Not a failure: FM will mark them inactive after 30 minutes without heartbeats.
             warnings.push(`FM does not implement UnregisterCollector (unimplemented): ${left.length} collector(s) stay listed and ` +
                 `go inactive after 30 minutes without heartbeats.`);
+            for (const m of left)
+                m.phase = { kind: "absent" };
         }
         else {
-            const why = fatal
-                ? fatal.message
+            const why = refusal
+                ? `not unregistered: FM answered ${refusal} to an earlier UnregisterCollector, so the others were not tried`
                 : attempted.size < targets.length
-                    ? `not unregistered before the deadline or stop (${describeError(stop.reason ?? "stopped")})`
+                    ? `not unregistered before the deadline or stop (${errors_describeError(sweep.signal.reason ?? "stopped")})`
                     : "not unregistered";
             for (const m of left)
                 failed.push({ id: m.collector.id, error: why });
         }
+        counters.unregistrationFailures += failed.length;
         for (const w of warnings)
             logger.warn(w, "FM cleanup");
-        return {
-            unregistered: members.filter((m) => m.unregistered).map((m) => m.collector.id),
-            failed: inRosterOrder(failed, targets),
-            warnings,
-        };
+        return { unregistered: inOrder(unregistered, targets), failed: inOrder(failed, targets), warnings };
     }
+    const known = (ids) => ids.map((id) => byId.get(id)).filter((m) => m !== undefined);
     return {
-        registerAll(signal) {
-            registering ??= registerMembers(members.filter((m) => !m.registered), signal).finally(() => (registering = undefined));
-            return registering;
+        register(collectors, limits = {}) {
+            const targets = collectors.map(memberOf).filter((m) => m.phase.kind !== "registered");
+            return registerMembers(targets, limits);
+        },
+        adopt(collectors) {
+            for (const c of collectors) {
+                const member = memberOf(c);
+                recorded.add(c.id);
+                if (member.phase.kind === "absent")
+                    member.phase = { kind: "uncertain" };
+            }
+            replan();
         },
         startHeartbeats() {
             if (fatal)
                 return;
-            scheduler.start(members);
+            replan();
+            scheduler.start(beating);
         },
         stopHeartbeats: () => scheduler.stop(),
-        unregisterAll(unregisterOptions = {}) {
-            unregistering ??= (async () => {
-                // No heartbeat may re-register a collector while it is being unregistered.
-                await scheduler.stop();
-                if (registering)
-                    await registering.catch(() => undefined);
-                // Never sent, or refused: FM has no such collector, so there is nothing to unregister (and a
-                // collector that a 401 kept out must not be reported as left behind).
-                for (const m of members)
-                    if (!m.registered && !m.mayBeRegistered)
-                        m.unregistered = true;
-                return unregisterMembers(members.filter((m) => !m.unregistered), unregisterOptions);
-            })().finally(() => (unregistering = undefined));
-            return unregistering;
+        pause(ids) {
+            for (const m of known(ids))
+                if (m.phase.kind === "registered")
+                    m.phase = { kind: "registered", heartbeats: "paused" };
         },
-        async reconcile(next) {
-            const byId = new Map(members.map((m) => [m.collector.id, m]));
-            const nextIds = new Set(next.map((c) => c.id));
-            const departedMembers = members.filter((m) => !nextIds.has(m.collector.id));
-            const added = next.filter((c) => !byId.has(c.id));
-            const changed = [];
-            members = next.map((c) => {
-                const known = byId.get(c.id);
-                if (!known)
-                    return newMember(c);
-                if (!sameAttributes(known.collector, c))
-                    changed.push(known);
-                known.collector = c;
-                return known;
-            });
-            if (scheduler.running)
-                scheduler.replan(members);
-            if (departedMembers.length > 0)
-                await unregisterMembers(departedMembers, {});
-            // Register is an upsert: registering a changed collector again replaces its attributes in FM.
-            const toRegister = [...changed, ...members.filter((m) => !byId.has(m.collector.id))];
-            if (toRegister.length > 0)
-                await registerMembers(toRegister);
-            return { added, departed: departedMembers.map((m) => m.collector) };
+        async resume(ids, limits = {}) {
+            const targets = known(ids);
+            const toRegister = [];
+            for (const m of targets) {
+                if (m.phase.kind === "registered")
+                    m.phase = { kind: "registered", heartbeats: "on" };
+                else
+                    toRegister.push(m);
+            }
+            const report = toRegister.length
+                ? await registerMembers(toRegister, limits)
+                : { registered: 0, failed: [] };
+            return { registered: report.registered + targets.length - toRegister.length, failed: report.failed };
         },
-        stats: () => ({ ...stats, lastErrors: { ...lastErrors } }),
+        async update(collector, limits = {}) {
+            const member = memberOf(collector);
+            if (member.phase.kind !== "registered")
+                return { registered: 0, failed: [] };
+            const error = await sendRegister(member, limits);
+            throwIfFatal();
+            return error
+                ? { registered: 0, failed: [{ id: collector.id, error: error.message }] }
+                : { registered: 1, failed: [] };
+        },
+        reportConfigStatus(id, status) {
+            const member = byId.get(id);
+            if (member)
+                member.pendingStatus = status;
+        },
+        statusPending: (id) => byId.get(id)?.pendingStatus !== undefined,
+        async unregister(ids, limits = {}) {
+            const targets = known(ids).filter(owesUnregister);
+            // Out of the heartbeats first, so no heartbeat re-registers a collector on its way out.
+            for (const m of targets)
+                m.phase = { kind: "unregistering" };
+            replan();
+            const report = await unregisterMembers(targets, limits);
+            replan();
+            return report;
+        },
+        async unregisterAll(limits = {}) {
+            // No heartbeat may re-register a collector while it is being unregistered.
+            await scheduler.stop();
+            return unregisterMembers([...byId.values()].filter(owesUnregister), limits);
+        },
+        owed: () => [...byId.values()].filter(owesUnregister).map((m) => m.collector.id),
+        recorded: () => [...recorded],
+        release(ids) {
+            for (const m of known(ids))
+                m.phase = { kind: "absent" };
+            replan();
+        },
+        counters: () => ({ ...counters }),
+        lastErrors: () => ({ ...lastErrors }),
+        config(id) {
+            const member = byId.get(id);
+            if (!member)
+                return undefined;
+            const content = contents.get(id);
+            return { ...(content !== undefined ? { content } : {}), hash: member.hash };
+        },
     };
 }
 /** Calls finish in any order; reports list collectors as the roster does. */
-function inRosterOrder(failed, roster) {
+function inOrder(items, roster) {
     const position = new Map(roster.map((m, i) => [m.collector.id, i]));
-    return [...failed].sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
-}
-function sameAttributes(a, b) {
-    const ka = Object.keys(a.attributes);
-    return (a.name === b.name &&
-        ka.length === Object.keys(b.attributes).length &&
-        ka.every((k) => a.attributes[k] === b.attributes[k]));
+    const idOf = (f) => (typeof f === "string" ? f : f.id);
+    return [...items].sort((a, b) => (position.get(idOf(a)) ?? 0) - (position.get(idOf(b)) ?? 0));
 }
 
-;// CONCATENATED MODULE: ./src/remote-write/batch.ts
+;// CONCATENATED MODULE: ./src/fm/sweep.ts
+
+
+
+/** The leftovers among `records`, oldest inactive first. Pure. */
+function pickStale(records, options) {
+    const stale = [];
+    for (const r of records) {
+        if (r.localAttributes.fake !== "true" || r.markedInactiveAt === undefined)
+            continue;
+        const atMs = Date.parse(r.markedInactiveAt);
+        if (!Number.isFinite(atMs) || options.nowMs - atMs < options.olderThanMs)
+            continue;
+        const a = r.localAttributes;
+        stale.push({
+            atMs,
+            collector: {
+                id: r.id,
+                ...(a.env !== undefined ? { env: a.env } : {}),
+                ...(a["github.repository"] !== undefined ? { repository: a["github.repository"] } : {}),
+                ...(a["github.run_id"] !== undefined ? { runId: a["github.run_id"] } : {}),
+                ...(a[run_marker_RUN_MARKER_ATTRIBUTE] !== undefined ? { run: a[run_marker_RUN_MARKER_ATTRIBUTE] } : {}),
+                inactiveSince: r.markedInactiveAt,
+            },
+        });
+    }
+    return stale
+        .sort((x, y) => x.atMs - y.atMs || (x.collector.id < y.collector.id ? -1 : 1))
+        .map((s) => s.collector);
+}
+async function sweepLeftovers(options) {
+    const limits = options.limits ?? {};
+    const listed = await options.management.list([FAKE_MATCHER, ...options.matchers], limits);
+    if (listed.kind !== "success")
+        return {
+            listed: 0,
+            stale: [],
+            deleted: [],
+            failed: [],
+            listError: listed.error.message,
+            ...(isRefusal(listed.error) ? { refused: listed.error } : {}),
+        };
+    const fake = listed.value.filter((r) => r.localAttributes.fake === "true");
+    const stale = pickStale(fake, options);
+    if (options.dryRun || stale.length === 0)
+        return { listed: fake.length, stale, deleted: [], failed: [] };
+    const report = await options.management.deleteCollectors(stale.map((s) => s.id), limits);
+    return {
+        listed: fake.length,
+        stale,
+        deleted: [...report.deleted, ...report.gone],
+        failed: report.failed,
+        ...(report.refused ? { refused: report.refused } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/re2.ts
 /**
- * Splitting a tick into requests. SPEC section 6 keeps each request under ~2 MB compressed; a request
- * holds whole collectors, so a collector's series always travel together and a failed request loses
- * whole collectors' samples, never a random subset.
+ * Go RE2 regular expressions (https://github.com/google/re2/wiki/Syntax, Go's regexp/syntax) rewritten as
+ * JavaScript RegExp source, so a matcher evaluated here agrees with FM, which is written in Go.
+ *
+ * What differs and how it is handled:
+ * - RE2 has no lookaround, backreferences (`\1`, `\k<n>`), atomic groups, `\C` or comments `(?#…)`:
+ *   rejected with a message naming the construct (JavaScript would accept most of them silently).
+ * - `.` excludes only `\n` in RE2, but also `\r`, U+2028 and U+2029 in JavaScript: written as `[^\n]`.
+ * - `\s` is ASCII `[\t\n\f\r ]` in RE2 but Unicode in JavaScript: written out (outside classes).
+ * - `\A`, `\z` become `^`, `$` (the pattern never gets the `m` flag); `\Q…\E` is quoted literally;
+ *   `\x{10FFFF}` becomes `\u{10FFFF}`; octal `\123` becomes `\x53`; `\a` becomes `\x07`.
+ * - POSIX classes `[[:alpha:]]` are expanded; `\pL` and `\p{Greek}` become `\p{L}` and `\p{Script=Greek}`.
+ * - Escaped punctuation (`\@`, `\#`) and a `{`, `}` or `]` that is not syntax are literals in RE2 but
+ *   errors in JavaScript's `u` mode: written as literals.
+ * - Repeat counts above 1000 are an error in RE2: rejected too.
+ * - Flags: a leading `(?i)` or `(?s)` (or `(?is)`) applies to the whole pattern, as in RE2. Flag groups
+ *   elsewhere (`(?i:…)`) and the `m` and `U` flags have no equivalent on Node 20: rejected.
  */
-/**
- * Groups consecutive items so that each group's summed size stays within `budget`. An item larger than
- * the budget on its own still gets a group (alone): it cannot be split.
- */
-function planBatches(sizes, budget) {
-    const batches = [];
-    let start = 0;
-    let used = 0;
-    sizes.forEach((size, i) => {
-        if (i > start && used + size > budget) {
-            batches.push({ start, end: i });
-            start = i;
-            used = 0;
+class re2_Re2SyntaxError extends Error {
+    pattern;
+    reason;
+    name = "Re2SyntaxError";
+    constructor(pattern, 
+    /** What is wrong, in plain words. */
+    reason) {
+        super(reason);
+        this.pattern = pattern;
+        this.reason = reason;
+    }
+}
+const JS_SYNTAX = new Set("^$\\.*+?()[]{}|/");
+const MAX_REPEAT = 1000;
+const POSIX_CLASSES = {
+    alnum: "0-9A-Za-z",
+    alpha: "A-Za-z",
+    ascii: "\\x00-\\x7F",
+    blank: "\\t ",
+    cntrl: "\\x00-\\x1F\\x7F",
+    digit: "0-9",
+    graph: "!-~",
+    lower: "a-z",
+    print: " -~",
+    punct: "!-\\/:-@\\[-`{-~",
+    space: "\\t\\n\\v\\f\\r ",
+    upper: "A-Z",
+    word: "0-9A-Za-z_",
+    xdigit: "0-9A-Fa-f",
+};
+const isOctal = (c) => c !== undefined && c >= "0" && c <= "7";
+const isHex = (c) => c !== undefined && /^[0-9A-Fa-f]$/.test(c);
+/** Escapes one literal character for use in JavaScript RegExp source (inside a class or not). */
+function re2_literal(c, inClass) {
+    if (JS_SYNTAX.has(c) || (inClass && c === "-"))
+        return `\\${c}`;
+    return c;
+}
+function propertyEscape(name, negated) {
+    let positive = !negated;
+    let prop = name;
+    if (prop.startsWith("^")) {
+        positive = !positive;
+        prop = prop.slice(1);
+    }
+    const letter = positive ? "p" : "P";
+    // General categories (L, Lu, N…) and Any are valid as they are; anything else is a script name in RE2.
+    for (const candidate of [prop, `Script=${prop}`]) {
+        try {
+            new RegExp(`\\${letter}{${candidate}}`, "u");
+            return `\\${letter}{${candidate}}`;
         }
-        used += size;
+        catch {
+            // try the next form
+        }
+    }
+    throw new Error(`unknown Unicode class \\p{${name}}`);
+}
+function re2_translateRe2(pattern) {
+    const chars = Array.from(pattern);
+    const fail = (reason) => {
+        throw new re2_Re2SyntaxError(pattern, reason);
+    };
+    let flags = "";
+    let i = 0;
+    const leading = /^\(\?([a-zA-Z-]+)\)/.exec(pattern);
+    if (leading) {
+        const given = leading[1];
+        if (!/^[is]+$/.test(given))
+            fail(`flags (?${given}) are not supported here: only a leading (?i) and (?s) are`);
+        flags = [...new Set(given)].join("");
+        i = Array.from(leading[0]).length;
+    }
+    const dotAll = flags.includes("s");
+    let out = "";
+    let inClass = false;
+    const octalFrom = (start) => {
+        let j = start;
+        let digits = "";
+        while (digits.length < 3 && isOctal(chars[j]))
+            digits += chars[j++];
+        return { code: parseInt(digits, 8), next: j };
+    };
+    while (i < chars.length) {
+        const c = chars[i];
+        if (c === "\\") {
+            const e = chars[i + 1] ?? fail("the pattern ends with a lone backslash");
+            i += 2;
+            switch (e) {
+                case "1":
+                case "2":
+                case "3":
+                case "4":
+                case "5":
+                case "6":
+                case "7":
+                case "0": {
+                    // \1 to \7 alone are backreferences in other dialects; followed by octal digits, an octal escape.
+                    if (e !== "0" && !isOctal(chars[i]))
+                        fail(`backreferences (\\${e}) are not supported by RE2, which FM uses`);
+                    const { code, next } = octalFrom(i - 1);
+                    if (code > 0o377)
+                        fail(`octal escape \\${chars.slice(i - 1, next).join("")} is above \\377`);
+                    out += `\\x${code.toString(16).padStart(2, "0")}`;
+                    i = next;
+                    break;
+                }
+                case "8":
+                case "9":
+                    fail(`backreferences (\\${e}) are not supported by RE2, which FM uses`);
+                    break;
+                case "k":
+                    fail("named backreferences (\\k<name>) are not supported by RE2, which FM uses");
+                    break;
+                case "C":
+                    fail("\\C (any byte) has no JavaScript equivalent");
+                    break;
+                case "x": {
+                    if (chars[i] === "{") {
+                        const close = chars.indexOf("}", i);
+                        const hex = close === -1 ? "" : chars.slice(i + 1, close).join("");
+                        if (!/^[0-9A-Fa-f]{1,6}$/.test(hex) || parseInt(hex, 16) > 0x10ffff)
+                            fail("expected a hexadecimal code point up to 10FFFF in \\x{…}");
+                        out += `\\u{${hex}}`;
+                        i = close + 1;
+                    }
+                    else {
+                        if (!isHex(chars[i]) || !isHex(chars[i + 1]))
+                            fail("expected two hexadecimal digits after \\x");
+                        out += `\\x${chars[i]}${chars[i + 1]}`;
+                        i += 2;
+                    }
+                    break;
+                }
+                case "a":
+                    out += "\\x07";
+                    break;
+                case "f":
+                case "t":
+                case "n":
+                case "r":
+                case "v":
+                case "d":
+                case "D":
+                case "w":
+                case "W":
+                    out += `\\${e}`;
+                    break;
+                case "s":
+                    out += inClass ? "\\t\\n\\f\\r " : "[\\t\\n\\f\\r ]";
+                    break;
+                case "S":
+                    out += inClass ? "\\S" : "[^\\t\\n\\f\\r ]";
+                    break;
+                case "b":
+                case "B":
+                    if (inClass)
+                        fail(`\\${e} is not allowed inside a character class`);
+                    out += `\\${e}`;
+                    break;
+                case "A":
+                case "z":
+                    if (inClass)
+                        fail(`\\${e} is not allowed inside a character class`);
+                    out += e === "A" ? "^" : "$";
+                    break;
+                case "Q": {
+                    let end = i;
+                    while (end < chars.length && !(chars[end] === "\\" && chars[end + 1] === "E"))
+                        end++;
+                    out += chars
+                        .slice(i, end)
+                        .map((q) => re2_literal(q, inClass))
+                        .join("");
+                    i = end + 2;
+                    break;
+                }
+                case "p":
+                case "P": {
+                    let name;
+                    if (chars[i] === "{") {
+                        const close = chars.indexOf("}", i);
+                        if (close === -1)
+                            fail(`missing } after \\${e}{`);
+                        name = chars.slice(i + 1, close).join("");
+                        i = close + 1;
+                    }
+                    else {
+                        name = chars[i] ?? fail(`expected a class name after \\${e}`);
+                        i += 1;
+                    }
+                    try {
+                        out += propertyEscape(name, e === "P");
+                    }
+                    catch (err) {
+                        fail(err.message);
+                    }
+                    break;
+                }
+                default:
+                    if (/^[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]$/.test(e))
+                        out += re2_literal(e, inClass);
+                    else
+                        fail(`invalid escape \\${e}`);
+            }
+            continue;
+        }
+        if (inClass) {
+            if (c === "]") {
+                inClass = false;
+                out += "]";
+                i++;
+            }
+            else if (c === "[" && chars[i + 1] === ":") {
+                const close = chars.indexOf("]", i);
+                const body = close === -1 ? "" : chars.slice(i + 2, close).join("");
+                const m = /^(\^?)([a-z]+):$/.exec(body);
+                if (!m) {
+                    out += "\\[";
+                    i++;
+                    continue;
+                }
+                if (m[1])
+                    fail(`negated POSIX class [:^${m[2]}:] is not supported`);
+                const expansion = POSIX_CLASSES[m[2]];
+                if (!expansion)
+                    fail(`unknown POSIX class [:${m[2]}:]`);
+                out += expansion;
+                i = close + 1;
+            }
+            else {
+                out += c === "[" ? "\\[" : c;
+                i++;
+            }
+            continue;
+        }
+        switch (c) {
+            case "[": {
+                inClass = true;
+                out += "[";
+                i++;
+                if (chars[i] === "^") {
+                    out += "^";
+                    i++;
+                }
+                // RE2 reads a ] right after [ or [^ as a literal.
+                if (chars[i] === "]") {
+                    out += "\\]";
+                    i++;
+                }
+                break;
+            }
+            case "(": {
+                if (chars[i + 1] !== "?") {
+                    out += "(";
+                    i++;
+                    break;
+                }
+                const next = chars[i + 2];
+                const after = chars[i + 3];
+                if (next === ":") {
+                    out += "(?:";
+                    i += 3;
+                }
+                else if (next === "=" || next === "!") {
+                    fail(`lookahead (?${next}…) is not supported by RE2, which FM uses`);
+                }
+                else if (next === "<" && (after === "=" || after === "!")) {
+                    fail(`lookbehind (?<${after}…) is not supported by RE2, which FM uses`);
+                }
+                else if (next === "<" || (next === "P" && after === "<")) {
+                    const start = next === "P" ? i + 4 : i + 3;
+                    const close = chars.indexOf(">", start);
+                    const name = close === -1 ? "" : chars.slice(start, close).join("");
+                    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+                        fail("expected a group name of letters, digits and _");
+                    out += `(?<${name}>`;
+                    i = close + 1;
+                }
+                else if (next === ">") {
+                    fail("atomic groups (?>…) are not supported by RE2, which FM uses");
+                }
+                else if (next === "#") {
+                    fail("comments (?#…) are not supported by RE2, which FM uses");
+                }
+                else {
+                    fail("flag groups are supported only as a leading (?i) or (?s)");
+                }
+                break;
+            }
+            case ".":
+                out += dotAll ? "." : "[^\\n]";
+                i++;
+                break;
+            case "{": {
+                const rest = chars.slice(i).join("");
+                const m = /^\{(\d+)(,(\d*))?\}/.exec(rest);
+                if (!m) {
+                    out += "\\{";
+                    i++;
+                    break;
+                }
+                const counts = [m[1], m[3]].filter((n) => n !== undefined && n !== "");
+                if (counts.some((n) => Number(n) > MAX_REPEAT))
+                    fail(`repeat count above ${MAX_REPEAT} in ${m[0]}`);
+                out += m[0];
+                i += Array.from(m[0]).length;
+                break;
+            }
+            case "}":
+            case "]":
+                out += `\\${c}`;
+                i++;
+                break;
+            default:
+                out += c;
+                i++;
+        }
+    }
+    if (inClass)
+        fail("missing closing ] of a character class");
+    return { source: out, flags };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/matchers.ts
+/**
+ * Alertmanager matchers, as Fleet Management uses them to send pipelines to collectors and to filter
+ * ListCollectors (https://prometheus.io/docs/alerting/latest/configuration/#matcher; the UTF-8 parser of
+ * prometheus/alertmanager `matchers/parse`, the semantics of `pkg/labels/matcher.go`):
+ * - one matcher per string: `name OP value`, OP one of `=`, `!=`, `=~`, `!~`, blanks around tokens ignored;
+ * - a name or value is either double-quoted with Go escapes (`\"`, `\\`, `\n`, `\t`, `\x41`, `\u00e9`…)
+ *   or unquoted, without blanks and without any of `{ } ! = ~ , " ' \` \`; an empty value is written `""`;
+ * - at most 200 characters per matcher (FM's limit, grafana.com fleet-management glossary);
+ * - regexes are Go RE2, fully anchored as `^(?:re)$` (see ./re2.ts for how they run in JavaScript);
+ * - a missing attribute reads as "", so `x!="a"` and `x=~".*"` hold without `x`, and `x=~".+"` does not;
+ * - a list holds when every matcher holds.
+ * Pure: imports nothing but ./re2.ts.
+ */
+
+class MatcherError extends Error {
+    matcher;
+    reason;
+    index;
+    name = "MatcherError";
+    constructor(
+    /** The matcher as written. */
+    matcher, 
+    /** What was expected or what is wrong. */
+    reason, 
+    /** Position in a list, when parsed with parseMatchers. */
+    index) {
+        super(`matcher ${JSON.stringify(matcher)}${index !== undefined ? ` (#${index + 1})` : ""}: ${reason}`);
+        this.matcher = matcher;
+        this.reason = reason;
+        this.index = index;
+    }
+}
+/** FM's limit on one matcher (key, operator and value). */
+const MAX_MATCHER_LENGTH = 200;
+const OPERATORS = (/* unused pure expression or super */ null && (["=~", "!=", "!~", "="]));
+/** Characters an unquoted name or value cannot hold (alertmanager `matchers/parse` lexer). */
+function isReserved(c) {
+    return /\s/u.test(c) || "{}!=~,\"'`\\".includes(c);
+}
+const matchers_describe = (c) => (c === undefined ? "the end" : JSON.stringify(c));
+function hintFor(c) {
+    if (c === "'" || c === "`")
+        return " (only double quotes quote a name or value)";
+    if (c === "\\")
+        return " (escapes work only inside double quotes)";
+    if (c !== undefined && /\s/u.test(c))
+        return " (quote a value that holds blanks)";
+    return "";
+}
+function parseMatcher(input) {
+    const fail = (reason) => {
+        throw new MatcherError(input, reason);
+    };
+    const chars = Array.from(input);
+    const trimmed = input.trim();
+    if (trimmed === "")
+        fail('expected a matcher such as env="prod", found an empty string');
+    if (Array.from(trimmed).length > MAX_MATCHER_LENGTH)
+        fail(`is ${Array.from(trimmed).length} characters long; FM allows at most ${MAX_MATCHER_LENGTH}`);
+    if (trimmed.startsWith("{") || trimmed.endsWith("}"))
+        fail("expected one matcher without braces: write each matcher as its own list entry");
+    let i = 0;
+    const skipBlanks = () => {
+        while (i < chars.length && /\s/u.test(chars[i]))
+            i++;
+    };
+    const readToken = (what) => {
+        skipBlanks();
+        const c = chars[i];
+        if (c === '"')
+            return readQuoted();
+        if (c === undefined || isReserved(c)) {
+            const hint = what === "a value" && (c === undefined || c === ",") ? ' (write "" for an empty value)' : hintFor(c);
+            return fail(`expected ${what}, found ${matchers_describe(c)}${hint}`);
+        }
+        let token = "";
+        while (i < chars.length && !isReserved(chars[i]))
+            token += chars[i++];
+        return token;
+    };
+    const readQuoted = () => {
+        const start = i;
+        i++;
+        let raw = "";
+        let escaped = false;
+        for (; i < chars.length; i++) {
+            const c = chars[i];
+            if (escaped)
+                escaped = false;
+            else if (c === "\\")
+                escaped = true;
+            else if (c === '"')
+                break;
+            raw += c;
+        }
+        if (chars[i] !== '"')
+            fail(`missing the closing " of the string that starts at column ${start + 1}`);
+        i++;
+        try {
+            return unquoteGo(raw);
+        }
+        catch (err) {
+            return fail(`invalid string "${raw}": ${err.message}`);
+        }
+    };
+    const name = readToken("an attribute name");
+    skipBlanks();
+    const rest = chars.slice(i, i + 2).join("");
+    const op = OPERATORS.find((o) => rest.startsWith(o));
+    if (!op)
+        fail(`expected an operator such as '=', '!=', '=~' or '!~' after ${JSON.stringify(name)}`);
+    i += op.length;
+    const value = readToken("a value");
+    skipBlanks();
+    // The alertmanager parser accepts one trailing comma after the last matcher.
+    if (chars[i] === ",") {
+        i++;
+        skipBlanks();
+    }
+    if (i < chars.length)
+        fail(`expected the end of the matcher after ${JSON.stringify(value)}, found ${matchers_describe(chars[i])}` +
+            (hintFor(chars[i]) || " (one string holds one matcher)"));
+    return createMatcher(name, op, value, input);
+}
+/** Parses every matcher of a list; the first bad one throws, naming its position. */
+function parseMatchers(list) {
+    return list.map((s, index) => {
+        try {
+            return parseMatcher(s);
+        }
+        catch (err) {
+            if (err instanceof MatcherError)
+                throw new MatcherError(err.matcher, err.reason, index);
+            throw err;
+        }
     });
-    if (sizes.length > start)
-        batches.push({ start, end: sizes.length });
-    return batches;
+}
+/** True when every matcher holds for the attributes; a missing attribute reads as "". */
+function matchesAll(matchers, attributes) {
+    return matchers.every((m) => m.test(Object.hasOwn(attributes, m.name) ? attributes[m.name] : ""));
+}
+/**
+ * The attributes FM matches a collector against: its local attributes, overridden by its remote
+ * attributes except `collector.*` keys, plus `collector.ID` (grafana/fleet-management-api
+ * `api/collector/v1/collector.proto`, comment on `remote_attributes`).
+ */
+function collectorMatchAttributes(collector) {
+    const out = { ...collector.localAttributes };
+    for (const [key, value] of Object.entries(collector.remoteAttributes ?? {}))
+        if (!key.startsWith("collector."))
+            out[key] = value;
+    out["collector.ID"] = collector.id;
+    return out;
+}
+/** `name OP "value"`, quoted so that parseMatcher reads back the same matcher. */
+function formatMatcher(m) {
+    const name = Array.from(m.name).some(isReserved) || m.name === "" ? quoteGo(m.name) : m.name;
+    return `${name}${m.op}${quoteGo(m.value)}`;
+}
+function createMatcher(name, op, value, source) {
+    let test;
+    switch (op) {
+        case "=":
+            test = (v) => v === value;
+            break;
+        case "!=":
+            test = (v) => v !== value;
+            break;
+        case "=~":
+        case "!~": {
+            const re = compileAnchored(value, source);
+            test = op === "=~" ? (v) => re.test(v) : (v) => !re.test(v);
+        }
+    }
+    return { name, op, value, source, test };
+}
+function compileAnchored(pattern, source) {
+    try {
+        const { source: js, flags } = translateRe2(pattern);
+        return new RegExp(`^(?:${js})$`, `u${flags}`);
+    }
+    catch (err) {
+        if (err instanceof Re2SyntaxError)
+            throw new MatcherError(source, `invalid regular expression ${JSON.stringify(pattern)}: ${err.reason}`);
+        if (err instanceof SyntaxError) {
+            // V8 words it "Invalid regular expression: /…/u: Unterminated group"; keep the reason only.
+            const reason = err.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, "");
+            throw new MatcherError(source, `invalid regular expression ${JSON.stringify(pattern)}: ${reason}`);
+        }
+        throw err;
+    }
+}
+const SIMPLE_ESCAPES = {
+    a: 0x07,
+    b: 0x08,
+    f: 0x0c,
+    n: 0x0a,
+    r: 0x0d,
+    t: 0x09,
+    v: 0x0b,
+    "\\": 0x5c,
+    '"': 0x22,
+};
+/** The body of a Go double-quoted string literal (strconv.Unquote), decoded; throws on a bad escape. */
+function unquoteGo(body) {
+    const bytes = [];
+    const encoder = new TextEncoder();
+    const chars = Array.from(body);
+    const hexDigits = (from, count) => {
+        const digits = chars.slice(from, from + count).join("");
+        if (!new RegExp(`^[0-9A-Fa-f]{${count}}$`).test(digits))
+            throw new Error(`expected ${count} hexadecimal digits after \\${chars[from - 1]}`);
+        return parseInt(digits, 16);
+    };
+    for (let i = 0; i < chars.length; i++) {
+        const c = chars[i];
+        if (c === "\n")
+            throw new Error("a quoted string cannot span lines (write \\n)");
+        if (c !== "\\") {
+            bytes.push(...encoder.encode(c));
+            continue;
+        }
+        const e = chars[++i];
+        if (e === undefined)
+            throw new Error("ends with a lone backslash");
+        if (e in SIMPLE_ESCAPES)
+            bytes.push(SIMPLE_ESCAPES[e]);
+        else if (e === "x") {
+            bytes.push(hexDigits(i + 1, 2));
+            i += 2;
+        }
+        else if (e >= "0" && e <= "7") {
+            const digits = chars.slice(i, i + 3).join("");
+            if (!/^[0-7]{3}$/.test(digits) || parseInt(digits, 8) > 0o377)
+                throw new Error(`invalid octal escape \\${digits}`);
+            bytes.push(parseInt(digits, 8));
+            i += 2;
+        }
+        else if (e === "u" || e === "U") {
+            const count = e === "u" ? 4 : 8;
+            const code = hexDigits(i + 1, count);
+            if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+                throw new Error(`\\${e}${chars.slice(i + 1, i + 1 + count).join("")} is not a valid code point`);
+            bytes.push(...encoder.encode(String.fromCodePoint(code)));
+            i += count;
+        }
+        else
+            throw new Error(`unknown escape \\${e}`);
+    }
+    try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes));
+    }
+    catch {
+        throw new Error("the escapes do not form valid UTF-8");
+    }
+}
+/** A Go double-quoted literal that unquoteGo reads back as `s`. */
+function quoteGo(s) {
+    let out = '"';
+    for (const c of s) {
+        const code = c.codePointAt(0);
+        if (c === '"' || c === "\\")
+            out += `\\${c}`;
+        else if (c === "\n")
+            out += "\\n";
+        else if (c === "\t")
+            out += "\\t";
+        else if (c === "\r")
+            out += "\\r";
+        else if (code < 0x20 || code === 0x7f)
+            out += `\\x${code.toString(16).padStart(2, "0")}`;
+        else
+            out += c;
+    }
+    return `${out}"`;
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/counters.ts
+function counters_zeroRemoteWriteCounters() {
+    return {
+        ticks: 0,
+        lateTicks: 0,
+        samples: 0,
+        bytes: 0,
+        requests: 0,
+        retries: 0,
+        throttled: 0,
+        droppedSamples: 0,
+        staleMarkers: 0,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/proto-writer.ts
@@ -82668,17 +85251,176 @@ function createWriteRequestEncoder(initialCapacity = 1 << 20) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/remote-write/tick-scheduler.ts
+function createTickScheduler(options) {
+    const { clock, wallNow, intervalMs, fleetStartMs } = options;
+    if (!(intervalMs > 0))
+        throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
+    let loop;
+    /** The first grid point strictly after `t`. */
+    const gridAfter = (t) => fleetStartMs + (Math.floor((t - fleetStartMs) / intervalMs) + 1) * intervalMs;
+    const run = async (signal) => {
+        let lastDue = wallNow();
+        while (!signal.aborted) {
+            let due = gridAfter(Math.max(lastDue, options.lastTimestampMs()));
+            try {
+                await clock.sleep(due - wallNow(), signal);
+            }
+            catch {
+                return;
+            }
+            if (due <= options.lastTimestampMs())
+                continue; // a close wrote a later marker meanwhile
+            const missed = Math.floor((wallNow() - due) / intervalMs);
+            if (missed > 0) {
+                options.late(missed, due);
+                due += missed * intervalMs;
+            }
+            lastDue = due;
+            if (options.busy()) {
+                options.late(1, due);
+                continue;
+            }
+            options.tick(due);
+        }
+    };
+    return {
+        start() {
+            if (loop)
+                return;
+            const abort = new AbortController();
+            loop = { abort, done: run(abort.signal) };
+        },
+        async stop() {
+            const current = loop;
+            loop = undefined;
+            current?.abort.abort();
+            await current?.done;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/batch.ts
+/**
+ * Splitting a tick into requests. SPEC section 6 keeps each request under ~2 MB compressed; a request
+ * holds whole collectors, so a collector's series always travel together and a failed request loses
+ * whole collectors' samples, never a random subset.
+ */
+/**
+ * Groups consecutive items so that each group's summed size stays within `budget`. An item larger than
+ * the budget on its own still gets a group (alone): it cannot be split.
+ */
+function planBatches(sizes, budget) {
+    const batches = [];
+    let start = 0;
+    let used = 0;
+    sizes.forEach((size, i) => {
+        if (i > start && used + size > budget) {
+            batches.push({ start, end: i });
+            start = i;
+            used = 0;
+        }
+        used += size;
+    });
+    if (sizes.length > start)
+        batches.push({ start, end: sizes.length });
+    return batches;
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/tick-writer.ts
+/**
+ * How one tick (or one close) reaches the receiver: its parts (one collector's series with values, or with
+ * stale markers) are grouped into requests that stay under the compressed-size limit, each request is
+ * encoded into one reused buffer, compressed and pushed, a bounded number on the wire at once. A request
+ * holds whole parts, so a failed request loses whole collectors' samples, never a random subset.
+ */
+
+
+
+
+/** "Batches stay under ~2 MB compressed" (docs/fm-protocol.md#remote-write); the margin is for HTTP framing. */
+const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
+function createTickWriter(options) {
+    const { pusher } = options;
+    const metadata = encodeMetadata(options.families);
+    const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    const concurrency = Math.max(1, options.concurrency ?? 2);
+    // One encoder for every request: encoding and compressing are synchronous, so no two requests share it at
+    // once, and the compressor copies its buffer before the next await.
+    const encoder = createWriteRequestEncoder();
+    let values = new Float64Array(64);
+    return {
+        async write(parts, timestampMs, limits) {
+            const width = timestampWidthOf(timestampMs);
+            const carriesSamples = parts.some((p) => p.fill);
+            const sizes = parts.map((p) => p.template.frame(width).length);
+            const batches = planBatches(sizes, rawBudget - (carriesSamples ? metadata.length : 0));
+            const outcome = {
+                samples: 0,
+                bytes: 0,
+                requests: 0,
+                failedSamples: 0,
+                failed: new Set(),
+                maybeDelivered: new Set(),
+            };
+            await runPool(batches, concurrency, async (batch) => {
+                let samples = 0;
+                let withSamples = false;
+                encoder.begin(timestampMs);
+                for (let i = batch.start; i < batch.end; i++) {
+                    const part = parts[i];
+                    if (part.fill) {
+                        if (values.length < part.template.seriesCount)
+                            values = new Float64Array(part.template.seriesCount);
+                        part.fill(timestampMs, values);
+                        encoder.addSamples(part.template, values, 0);
+                        withSamples = true;
+                    }
+                    else
+                        encoder.addStaleMarkers(part.template);
+                    samples += part.template.seriesCount;
+                }
+                if (withSamples)
+                    encoder.addMetadata(metadata);
+                const body = compressBlock(encoder.finish());
+                const result = await pusher.push(body, {
+                    samples,
+                    deadlineMs: limits.deadlineMs,
+                    ...(limits.signal ? { signal: limits.signal } : {}),
+                });
+                outcome.requests++;
+                if (result.ok) {
+                    outcome.samples += samples;
+                    outcome.bytes += body.length;
+                }
+                else {
+                    outcome.failedSamples += samples;
+                    for (let i = batch.start; i < batch.end; i++) {
+                        outcome.failed.add(i);
+                        if (result.maybeDelivered)
+                            outcome.maybeDelivered.add(i);
+                    }
+                    outcome.error = result.error?.message ?? `HTTP ${result.status}`;
+                }
+            });
+            return outcome;
+        },
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/remote-write/emitter.ts
 /**
- * The metrics loop (SPEC section 6): one tick per interval on the fleet's grid, each tick's samples split
- * into requests by collector, and stale markers when collectors leave.
+ * The fleet's metrics (docs/fm-protocol.md#remote-write): one tick per interval on the fleet's grid
+ * (tick-scheduler.ts), written by tick-writer.ts, for a set of collectors that changes while it runs.
+ * Each collector's series are open (in every tick), dropped (a crash: out of the ticks, no stale markers),
+ * closing (stale markers on their way) or closed. A collector whose identity changes (an upgrade) keeps
+ * its series, except those whose labels change: the old ones get a stale marker, the new ones start.
  *
- * Ordering rules it keeps, because Prometheus rejects a whole request over one sample that goes back in
+ * Ordering rules it keeps, because Prometheus refuses a whole request over one sample that goes back in
  * time (400 "out of order sample"):
- * - every request's timestamp is strictly later than every sample sent before it, across restarts too
- *   (`notBeforeMs` carries the previous process's last timestamp);
- * - one operation (tick or close) runs at a time: a tick due while the previous one is still pushing is
- *   counted late and skipped, never stacked, and stale markers wait for the tick in flight.
+ * - every timestamp is strictly later than every sample sent before it, across restarts (`notBeforeMs`
+ *   carries the previous process's last timestamp) and across wall-clock steps (createSteadyWall);
+ * - one operation (tick or close) runs at a time: stale markers wait for the tick in flight.
  */
 
 
@@ -82686,47 +85428,50 @@ function createWriteRequestEncoder(initialCapacity = 1 << 20) {
 
 
 
-/** SPEC section 6: "Batches stay under ~2 MB compressed"; the margin leaves room for HTTP framing. */
-const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
+
+
 /**
  * Above this many series the cached frames are kept compressed (encode.ts SeriesTemplateOptions): plain
  * frames would pass ~30 MB, and the inflate costs a 10,000-collector tick ~0.15 s of CPU per 15 s.
  */
 const COMPACT_FRAMES_ABOVE_SERIES = 100_000;
+/** A tick's (or a close's) requests retry for 4 intervals, but never less than 10 s nor more than 60 s. */
+function retryWindowFor(intervalMs) {
+    return Math.min(60_000, Math.max(10_000, 4 * intervalMs));
+}
 function createEmitter(options) {
-    const { pusher, model, intervalMs, fleetStartMs } = options;
-    if (!(intervalMs > 0))
-        throw new RangeError(`intervalMs must be positive, got ${intervalMs}`);
+    const { pusher, intervalMs, fleetStartMs } = options;
     const clock = options.clock ?? clock_systemClock;
     const logger = options.logger ?? silentLogger;
-    const retryWindowMs = options.retryWindowMs ?? Math.max(60_000, 4 * intervalMs);
-    const metadata = encodeMetadata(model.families);
-    const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
-    const signals = model.collectors;
-    const compact = options.compactFrames ?? model.seriesPerTick > COMPACT_FRAMES_ABOVE_SERIES;
-    const templates = signals.map((c) => createSeriesTemplate(c.series, { compact }));
-    const valueOffsets = [];
-    let totalSeries = 0;
-    for (const c of signals) {
-        valueOffsets.push(totalSeries);
-        totalSeries += c.series.length;
+    const counters = options.counters ?? counters_zeroRemoteWriteCounters();
+    const retryWindowMs = options.retryWindowMs ?? retryWindowFor(intervalMs);
+    const wallNow = createSteadyWall(clock);
+    const compact = options.compactFrames ??
+        options.collectors.reduce((n, c) => n + c.series.length, 0) > COMPACT_FRAMES_ABOVE_SERIES;
+    const writer = createTickWriter({
+        pusher,
+        families: options.families,
+        ...(options.maxBatchBytes !== undefined ? { maxBatchBytes: options.maxBatchBytes } : {}),
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    });
+    /** In roster order, joined collectors last. */
+    const entries = new Map();
+    const entryOf = (signals) => ({
+        collector: signals.collector,
+        signals,
+        template: createSeriesTemplate(signals.series, { compact }),
+        state: "open",
+        retired: [],
+        sent: false,
+    });
+    for (const signals of options.collectors) {
+        if (entries.has(signals.collector.id))
+            throw new RangeError(`two collectors share the ID ${signals.collector.id}: their series would collide`);
+        entries.set(signals.collector.id, { ...entryOf(signals), sent: options.adopted ?? false });
     }
-    const values = new Float64Array(totalSeries);
-    // One encoder for every request: encoding and compressing are synchronous, so no two requests share it
-    // at once, and its buffer is copied by the compressor before the next await.
-    const encoder = createWriteRequestEncoder();
-    const state = signals.map(() => "open");
-    const indexById = new Map(signals.map((c, i) => [c.collector.id, i]));
-    const stats = {
-        ticks: 0,
-        samples: 0,
-        bytes: 0,
-        lateTicks: 0,
-        droppedSamples: 0,
-        staleMarkersSent: 0,
-    };
     let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
     let lastTickOk = true;
+    let lastError;
     // One operation at a time (see the header comment).
     let busy = 0;
     let tail = Promise.resolve();
@@ -82736,72 +85481,61 @@ function createEmitter(options) {
         tail = result.then(() => busy--, () => busy--);
         return result;
     };
-    let loop;
-    /** Aborted by stop(): the tick in flight makes no more retries. */
+    /** Aborted when a stop's grace ends: the tick in flight makes no more retries. */
     let tickAbort = new AbortController();
     /** A timestamp for work starting now: now, but strictly after everything sent before. */
-    const nextTimestamp = () => Math.max(Math.floor(clock.now()), Math.floor(lastTs) + 1);
-    /** The first grid point strictly after `t`. */
-    const gridAfter = (t) => fleetStartMs + (Math.floor((t - fleetStartMs) / intervalMs) + 1) * intervalMs;
-    /** Encodes, compresses and pushes the collectors `indices` at one timestamp, `pusher.maxInFlight` at a time. */
-    const send = async (indices, timestampMs, kind, deadlineMs, signal) => {
-        const width = timestampWidthOf(timestampMs);
-        const extra = kind === "samples" ? metadata.length : 0;
-        const sizes = indices.map((i) => templates[i].frame(width).length);
-        const batches = planBatches(sizes, rawBudget - extra);
-        const outcome = { samples: 0, bytes: 0, requests: 0, failedSamples: 0, failed: [] };
-        let next = 0;
-        const worker = async () => {
-            while (next < batches.length) {
-                const batch = batches[next++];
-                const members = indices.slice(batch.start, batch.end);
-                let samples = 0;
-                encoder.begin(timestampMs);
-                for (const i of members) {
-                    const template = templates[i];
-                    if (kind === "stale")
-                        encoder.addStaleMarkers(template);
-                    else {
-                        signals[i].valuesAt(timestampMs, values, valueOffsets[i]);
-                        encoder.addSamples(template, values, valueOffsets[i]);
-                    }
-                    samples += template.seriesCount;
-                }
-                if (kind === "samples")
-                    encoder.addMetadata(metadata);
-                const body = compressBlock(encoder.finish());
-                const result = await pusher.push(body, {
-                    samples,
-                    deadlineMs,
-                    ...(signal ? { signal } : {}),
-                });
-                outcome.requests++;
-                if (result.ok) {
-                    outcome.samples += samples;
-                    outcome.bytes += body.length;
-                }
-                else {
-                    outcome.failedSamples += samples;
-                    outcome.failed.push(...members);
-                    outcome.error = result.error?.message ?? `HTTP ${result.status}`;
-                }
-            }
-        };
-        await Promise.all(Array.from({ length: Math.min(pusher.maxInFlight, batches.length) }, worker));
-        return outcome;
+    const nextTimestamp = () => Math.max(Math.floor(wallNow()), Math.floor(lastTs) + 1);
+    /** Callers of nextTick waiting for a tick to start. */
+    let tickWaiters = [];
+    const tick = async (timestampMs, signal) => {
+        const waiting = tickWaiters;
+        tickWaiters = [];
+        try {
+            const report = await tickOnce(timestampMs, signal);
+            for (const resolve of waiting)
+                resolve(report);
+            return report;
+        }
+        catch (err) {
+            const failed = { ok: false, samples: 0, bytes: 0, requests: 0, timestampMs, error: errors_describeError(err) };
+            for (const resolve of waiting)
+                resolve(failed);
+            throw err;
+        }
     };
-    const tick = async (timestampMs) => {
+    const tickOnce = async (timestampMs, signal) => {
         // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
         lastTs = Math.max(lastTs, timestampMs);
-        const open = state.flatMap((s, i) => (s === "open" ? [i] : []));
-        const result = await send(open, timestampMs, "samples", clock.now() + retryWindowMs, tickAbort.signal);
-        stats.ticks++;
-        stats.samples += result.samples;
-        stats.bytes += result.bytes;
-        stats.droppedSamples += result.failedSamples;
-        const ok = result.failed.length === 0;
+        const parts = [];
+        const owners = [];
+        for (const entry of entries.values()) {
+            if (entry.state !== "open")
+                continue;
+            parts.push({ template: entry.template, fill: (t, out) => entry.signals.valuesAt(t, out, 0) });
+            owners.push({ entry });
+            for (const retired of entry.retired) {
+                parts.push({ template: retired });
+                owners.push({ entry, retired });
+            }
+        }
+        const stop = linkedSignal([tickAbort.signal, signal]);
+        const result = await writer
+            .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
+            .finally(() => stop.dispose());
+        owners.forEach(({ entry, retired }, i) => {
+            const stored = !result.failed.has(i);
+            if (!retired)
+                entry.sent ||= stored || result.maybeDelivered.has(i);
+            else if (stored)
+                entry.retired = entry.retired.filter((t) => t !== retired);
+        });
+        counters.ticks++;
+        counters.samples += result.samples;
+        counters.bytes += result.bytes;
+        counters.droppedSamples += result.failedSamples;
+        const ok = result.failed.size === 0;
         if (result.error)
-            stats.lastError = result.error;
+            lastError = result.error;
         if (!ok && lastTickOk)
             logger.warn(`tick at ${new Date(timestampMs).toISOString()}: ${result.failedSamples} of ` +
                 `${result.samples + result.failedSamples} samples not accepted: ${result.error}`, "Remote write");
@@ -82817,94 +85551,144 @@ function createEmitter(options) {
             ...(result.error ? { error: result.error } : {}),
         };
     };
-    const runLoop = async (signal) => {
-        let lastDue = clock.now();
-        while (!signal.aborted) {
-            let due = gridAfter(Math.max(lastDue, lastTs));
-            try {
-                await clock.sleep(due - clock.now(), signal);
-            }
-            catch {
-                return;
-            }
-            if (due <= lastTs)
-                continue; // a close wrote a later marker meanwhile: take the next grid point
-            // Woken more than an interval late (a suspended runner, a blocked event loop): the missed grid
-            // points are late ticks, and the tick goes out at the latest one, so its samples are not stale.
-            const missed = Math.floor((clock.now() - due) / intervalMs);
-            if (missed > 0) {
-                stats.lateTicks += missed;
-                due += missed * intervalMs;
-            }
-            lastDue = due;
-            if (busy > 0) {
-                stats.lateTicks++;
-                logger.debug(`tick at ${new Date(due).toISOString()} skipped: the previous push is still running`);
-                continue;
-            }
-            void exclusive(() => tick(due)).catch((err) => {
-                stats.lastError = describeError(err);
-                logger.error(`tick failed: ${stats.lastError}`, "Remote write");
-            });
-        }
-    };
-    return {
-        pushNow: () => exclusive(() => tick(nextTimestamp())),
-        start() {
-            if (loop)
-                return;
-            const abort = new AbortController();
-            loop = { abort, done: runLoop(abort.signal) };
+    const scheduler = createTickScheduler({
+        clock,
+        wallNow,
+        intervalMs,
+        fleetStartMs,
+        lastTimestampMs: () => lastTs,
+        busy: () => busy > 0,
+        late: (count, dueMs) => {
+            counters.lateTicks += count;
+            logger.debug(`${count} tick(s) late at ${new Date(dueMs).toISOString()}`);
         },
-        async stop() {
-            const current = loop;
-            loop = undefined;
-            current?.abort.abort();
-            tickAbort.abort();
-            await current?.done;
+        tick: (dueMs) => {
+            void exclusive(() => tick(dueMs)).catch((err) => {
+                lastError = errors_describeError(err);
+                logger.error(`tick failed: ${lastError}`, "Remote write");
+            });
+        },
+    });
+    const seriesOf = (entry) => entry.retired.reduce((n, t) => n + t.seriesCount, entry.sent ? entry.template.seriesCount : 0);
+    return {
+        pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
+        start: () => scheduler.start(),
+        nextTick(signal) {
+            return new Promise((resolve, reject) => {
+                if (signal?.aborted)
+                    return reject(signal.reason);
+                const onAbort = () => {
+                    tickWaiters = tickWaiters.filter((w) => w !== waiter);
+                    reject(signal.reason);
+                };
+                const waiter = (report) => {
+                    signal?.removeEventListener("abort", onAbort);
+                    resolve(report);
+                };
+                tickWaiters.push(waiter);
+                signal?.addEventListener("abort", onAbort, { once: true });
+            });
+        },
+        async stop(stopOptions) {
+            await scheduler.stop();
+            const graceMs = stopOptions?.deadlineMs === undefined ? 0 : (stopOptions.deadlineMs - clock.monotonic()) / 2;
+            const grace = new AbortController();
+            const stopping = new Error("stopping");
+            const abortAtGraceEnd = graceMs <= 0
+                ? Promise.resolve(tickAbort.abort(stopping))
+                : clock.sleep(graceMs, grace.signal).then(() => tickAbort.abort(stopping), () => undefined);
             await tail;
+            grace.abort();
+            await abortAtGraceEnd;
             tickAbort = new AbortController();
         },
-        closeSeries(collectors, closeOptions) {
-            let requested;
-            if (collectors) {
-                requested = [];
-                for (const c of collectors) {
-                    const i = indexById.get(c.id);
-                    if (i !== undefined)
-                        requested.push(i);
+        add(collectors) {
+            for (const collector of collectors) {
+                const entry = entries.get(collector.id);
+                if (!entry)
+                    entries.set(collector.id, entryOf(options.signalsFor(collector)));
+                else if (entry.state === "closed" || entry.state === "closing") {
+                    entries.set(collector.id, { ...entryOf(options.signalsFor(collector)), retired: entry.retired });
                 }
             }
-            else
-                requested = state.map((_, i) => i);
-            const toClose = requested.filter((i) => state[i] !== "closed");
+        },
+        update(collector) {
+            const entry = entries.get(collector.id);
+            if (!entry)
+                return;
+            const signals = options.signalsFor(collector);
+            const keep = new Set(signals.series.map((s) => labelKey(s.labels)));
+            const vanished = entry.signals.series.filter((s) => !keep.has(labelKey(s.labels)));
+            if (vanished.length > 0 && entry.sent)
+                entry.retired.push(createSeriesTemplate(vanished, { compact }));
+            entry.collector = collector;
+            entry.signals = signals;
+            entry.template = createSeriesTemplate(signals.series, { compact });
+        },
+        drop(ids) {
+            for (const id of ids) {
+                const entry = entries.get(id);
+                if (entry?.state === "open")
+                    entry.state = "dropped";
+            }
+        },
+        reopen(ids) {
+            for (const id of ids) {
+                const entry = entries.get(id);
+                if (entry?.state === "dropped")
+                    entry.state = "open";
+            }
+        },
+        closeSeries(ids, closeOptions) {
+            const requested = ids
+                ? ids.map((id) => entries.get(id)).filter((e) => e !== undefined)
+                : [...entries.values()];
+            const toClose = requested.filter((e) => e.state !== "closed");
             // Out of the ticks from now on, even before the markers go out.
-            for (const i of toClose)
-                state[i] = "closing";
+            for (const e of toClose)
+                e.state = "closing";
             return exclusive(async () => {
-                const pending = toClose.filter((i) => state[i] === "closing");
-                if (pending.length === 0)
+                const pending = toClose.filter((e) => e.state === "closing");
+                const parts = [];
+                const owners = [];
+                for (const entry of pending) {
+                    if (entry.sent) {
+                        parts.push({ template: entry.template });
+                        owners.push(entry);
+                    }
+                    for (const retired of entry.retired) {
+                        parts.push({ template: retired });
+                        owners.push(entry);
+                    }
+                }
+                if (parts.length === 0) {
+                    for (const entry of pending)
+                        entry.state = "closed";
                     return { ok: true, collectors: 0, seriesClosed: 0, seriesOpen: 0 };
+                }
                 const timestampMs = nextTimestamp();
                 lastTs = timestampMs;
-                const deadlineMs = closeOptions?.deadlineMs ?? clock.now() + retryWindowMs;
-                const result = await send(pending, timestampMs, "stale", deadlineMs);
-                const failed = new Set(result.failed);
+                const deadlineMs = closeOptions?.deadlineMs ?? clock.monotonic() + retryWindowMs;
+                const result = await writer.write(parts, timestampMs, { deadlineMs });
+                const failedEntries = new Set([...result.failed].map((i) => owners[i]));
                 let seriesOpen = 0;
-                for (const i of pending) {
-                    if (failed.has(i))
-                        seriesOpen += templates[i].seriesCount;
-                    else
-                        state[i] = "closed";
+                for (const entry of pending) {
+                    if (failedEntries.has(entry))
+                        seriesOpen += seriesOf(entry);
+                    else {
+                        entry.state = "closed";
+                        entry.sent = false;
+                        entry.retired = [];
+                    }
                 }
-                stats.staleMarkersSent += result.samples;
+                counters.staleMarkers += result.samples;
                 if (result.error)
-                    stats.lastError = result.error;
+                    lastError = result.error;
                 if (seriesOpen > 0)
                     logger.warn(`${seriesOpen} series could not be marked stale: ${result.error}`, "Remote write cleanup");
                 return {
                     ok: seriesOpen === 0,
-                    collectors: pending.length - new Set(result.failed).size,
+                    collectors: pending.length - failedEntries.size,
                     seriesClosed: result.samples,
                     seriesOpen,
                     timestampMs,
@@ -82912,9 +85696,14 @@ function createEmitter(options) {
                 };
             });
         },
+        openSeries: () => [...entries.values()].reduce((n, e) => n + (e.state === "closed" ? 0 : seriesOf(e)), 0),
         lastTimestampMs: () => (Number.isFinite(lastTs) ? lastTs : 0),
-        stats: () => ({ ...stats, retries: pusher.stats().retries }),
+        counters: () => ({ ...counters }),
+        lastError: () => lastError,
     };
+}
+function labelKey(labels) {
+    return labels.map(([n, v]) => `${n}\u0000${v}`).join("\u0001");
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/push.ts
@@ -82924,6 +85713,9 @@ function createEmitter(options) {
  * until a deadline; any other 4xx means the data itself is refused, so it is logged and counted as lost.
  * The retry loop is the shared transport/retry.ts; this file only classifies answers.
  */
+
+
+
 
 
 
@@ -82943,23 +85735,18 @@ const DEFAULT_PUSH_TIMEOUT_MS = 30_000;
 const DEFAULT_RETRY_WINDOW_MS = 60_000;
 function createPusher(options) {
     const clock = options.clock ?? clock_systemClock;
+    const random = options.random ?? Math.random;
     const logger = options.logger ?? silentLogger;
-    const maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    const counters = options.counters ?? counters_zeroRemoteWriteCounters();
     const timeoutMs = options.timeoutMs ?? DEFAULT_PUSH_TIMEOUT_MS;
     const scrub = options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
-    const policy = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
-    const headers = requestHeaders(options);
-    const stats = {
-        requests: 0,
-        retries: 0,
-        throttled: 0,
-        samplesSent: 0,
-        samplesLost: 0,
-        bytesSent: 0,
-    };
-    const slots = createSemaphore(maxInFlight);
-    /** A 429's Retry-After holds back every push, not only the refused one (SPEC section 6: slow down). */
-    let pausedUntil = 0;
+    const retry = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
+    const headers = push_requestHeaders(options);
+    /**
+     * A 429's Retry-After holds back every push, not only the refused one (the receiver asked to slow down),
+     * for at most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
+     */
+    let paused = { untilMs: 0, askedMs: 0 };
     let lastLogged;
     const classify = (res) => {
         if (res.status >= 200 && res.status < 300)
@@ -82971,89 +85758,97 @@ function createPusher(options) {
             return { kind: "failure", error };
         const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
         if (res.status === 429) {
-            stats.throttled++;
-            pausedUntil = Math.max(pausedUntil, clock.now() + (retryAfterMs ?? policy.baseMs));
+            counters.throttled++;
+            const askedMs = retryAfterMs ?? retry.baseMs;
+            const untilMs = clock.monotonic() + cappedRetryAfter(askedMs);
+            if (untilMs > paused.untilMs)
+                paused = { untilMs, askedMs };
         }
         return retryAfterMs === undefined
             ? { kind: "retryable", error }
             : { kind: "retryable", error, retryAfterMs };
     };
-    const attempt = async (body, deadlineMs) => {
-        stats.requests++;
+    const attempt = async (body, attemptTimeoutMs, onUnanswered) => {
+        counters.requests++;
         try {
             const res = await options.transport.request({
                 url: options.url,
                 method: "POST",
                 headers,
                 body,
-                timeoutMs: Math.max(1, Math.min(timeoutMs, deadlineMs - clock.now())),
+                timeoutMs: attemptTimeoutMs,
             });
             return classify(res);
         }
         catch (err) {
+            // The status line came but the body was over the cap: the status still says what happened.
+            if (err instanceof ResponseTooLargeError)
+                return classify({
+                    status: err.status,
+                    headers: err.headers,
+                    body: new TextEncoder().encode(err.message),
+                });
+            onUnanswered(wasNotSent(err));
             return {
                 kind: "retryable",
-                error: new RemoteWriteError(0, true, quoteBody(describeError(err), scrub)),
+                error: new RemoteWriteError(0, true, quoteBody(errors_describeError(err), scrub)),
             };
         }
     };
     return {
-        maxInFlight,
         async push(body, info) {
-            const deadlineMs = info.deadlineMs ?? clock.now() + DEFAULT_RETRY_WINDOW_MS;
-            await slots.acquire();
+            const deadlineMs = info.deadlineMs ?? clock.monotonic() + DEFAULT_RETRY_WINDOW_MS;
             let attempts = 0;
-            try {
-                const waitMs = Math.min(pausedUntil, deadlineMs) - clock.now();
-                if (waitMs > 0)
-                    await clock.sleep(waitMs, info.signal).catch(() => undefined);
-                const send = (n) => {
-                    attempts = n;
-                    return attempt(body, deadlineMs);
-                };
-                const outcome = await withRetry(send, {
-                    policy,
-                    clock,
-                    ...(options.random ? { random: options.random } : {}),
-                    deadlineMs,
-                    ...(info.signal ? { signal: info.signal } : {}),
-                    onRetry: ({ delayMs, error }) => {
-                        stats.retries++;
-                        logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
-                    },
-                });
-                if (outcome.kind === "success") {
-                    stats.samplesSent += info.samples;
-                    stats.bytesSent += body.length;
-                    lastLogged = undefined;
-                    return { ok: true, status: outcome.value, attempts };
-                }
-                const error = outcome.error instanceof RemoteWriteError
-                    ? outcome.error
-                    : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
-                stats.samplesLost += info.samples;
-                stats.lastError = error.message;
-                const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
-                // One line per distinct error: a 10,000-collector tick is ~60 requests that tend to fail alike.
+            let maybeDelivered = false;
+            const lose = (error, why) => {
+                // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
                 if (error.message !== lastLogged)
                     logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
                 else
                     logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
                 lastLogged = error.message;
-                return { ok: false, status: error.status, attempts, error };
+                return { ok: false, maybeDelivered, status: error.status, attempts, error };
+            };
+            // Paused past the deadline: an attempt at the last moment could only time out, so do not make one.
+            if (paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic())
+                return lose(new RemoteWriteError(429, true, retryAfterGiveUpMessage(paused.askedMs)), "not sent");
+            const waitMs = Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
+            if (waitMs > 0)
+                await clock.sleep(waitMs, info.signal).catch(() => undefined);
+            const outcome = await callWithPolicy((a) => {
+                attempts = a.number;
+                return attempt(body, a.timeoutMs, (notSent) => (maybeDelivered ||= !notSent));
+            }, {
+                policy: { retry, timeoutMs },
+                clock,
+                random,
+                limits: { deadlineMs, signal: info.signal },
+                onRetry: ({ delayMs, error }) => {
+                    counters.retries++;
+                    logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
+                },
+            });
+            if (outcome.kind === "success") {
+                lastLogged = undefined;
+                return { ok: true, maybeDelivered: true, status: outcome.value, attempts };
             }
-            finally {
-                slots.release();
-            }
+            const error = outcome.error instanceof RemoteWriteError
+                ? outcome.error
+                : new RemoteWriteError(0, outcome.kind === "retryable", errors_describeError(outcome.error));
+            const why = outcome.kind === "retryable" && outcome.gaveUp
+                ? outcome.gaveUp
+                : error.retryable
+                    ? `gave up after ${attempts} attempts`
+                    : "the receiver refused the data";
+            return lose(error, why);
         },
-        stats: () => ({ ...stats }),
     };
 }
 /**
- * The headers remote write 1.0 requires (remote_write_spec.md, "Protocol") plus auth. Built once: callers
- * cannot override the reserved ones.
+ * The headers remote write 1.0 requires (prometheus/docs content/docs/specs/remote_write_spec.md,
+ * "Protocol") plus auth. Built once: callers cannot override the reserved ones.
  */
-function requestHeaders(options) {
+function push_requestHeaders(options) {
     const headers = {
         "content-encoding": "snappy",
         "content-type": "application/x-protobuf",
@@ -83067,26 +85862,6 @@ function requestHeaders(options) {
     if (options.tenant)
         headers["x-scope-orgid"] = options.tenant;
     return headers;
-}
-function createSemaphore(size) {
-    let free = size;
-    const waiting = [];
-    return {
-        acquire() {
-            if (free > 0) {
-                free--;
-                return Promise.resolve();
-            }
-            return new Promise((resolve) => waiting.push(resolve));
-        },
-        release() {
-            const next = waiting.shift();
-            if (next)
-                next();
-            else
-                free++;
-        },
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/signals/labels.ts
@@ -83440,8 +86215,7 @@ function componentCounts(random, healthy, total) {
 function createSignalModel(collectors, options) {
     checkOptions(options);
     checkUniqueIds(collectors);
-    const valueOptions = { fleetStartMs: options.fleetStartMs, intervalMs: options.intervalMs };
-    const signals = collectors.map((collector) => createCollectorSignals(collector, createValueWriter(collector, valueOptions)));
+    const signals = collectors.map((collector) => createCollectorSignals(collector, options));
     return {
         families: CATALOG,
         collectors: signals,
@@ -83449,14 +86223,19 @@ function createSignalModel(collectors, options) {
     };
 }
 /** Label tuples of the catalog's fixed labels, shared by every collector's series. */
-const TEMPLATE_LABELS = CATALOG.map((family) => family.series.map((template) => ({
+const TEMPLATE_LABELS = catalog_CATALOG.map((family) => family.series.map((template) => ({
     metric: metricNameLabel(template.name),
     labels: labelPairs(template.labels),
 })));
-function createCollectorSignals(collector, write) {
+/** One collector's series and values: for a collector that joins a running fleet or changes identity. */
+function createCollectorSignals(collector, options) {
+    const write = createValueWriter(collector, {
+        fleetStartMs: options.fleetStartMs,
+        intervalMs: options.intervalMs,
+    });
     const labelSets = createLabelSetBuilder(collector.id, collector.labels);
     const series = [];
-    CATALOG.forEach((family, familyIndex) => {
+    catalog_CATALOG.forEach((family, familyIndex) => {
         const own = family.collectorLabels ? labelPairs(family.collectorLabels(collector)) : [];
         for (const template of TEMPLATE_LABELS[familyIndex])
             series.push({
@@ -83468,8 +86247,8 @@ function createCollectorSignals(collector, write) {
         collector,
         series,
         valuesAt(tMs, out, offset = 0) {
-            if (offset < 0 || offset + SERIES_PER_COLLECTOR > out.length)
-                throw new RangeError(`valuesAt: ${SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`);
+            if (offset < 0 || offset + catalog_SERIES_PER_COLLECTOR > out.length)
+                throw new RangeError(`valuesAt: ${catalog_SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`);
             write(tMs, out, offset);
         },
     };
@@ -83490,161 +86269,171 @@ function checkUniqueIds(collectors) {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var node_modules_undici = __nccwpck_require__(6752);
-;// CONCATENATED MODULE: ./src/transport/http.ts
+;// CONCATENATED MODULE: ./src/runtime/membership.ts
+const ALLOWED = {
+    running: ["silenced", "crashed", "departed"],
+    silenced: ["running", "crashed", "departed"],
+    crashed: ["running", "departed"],
+    departed: [],
+};
+function createMembership(initial) {
+    const members = new Map();
+    for (const c of initial)
+        members.set(c.id, { collector: c, life: "running" });
+    return {
+        present: () => [...members.values()].filter((m) => m.life !== "departed").map((m) => m.collector),
+        everyone: () => [...members.values()].map((m) => m.collector),
+        views: () => [...members.values()].map((m) => ({ collector: m.collector, life: m.life })),
+        add(collectors) {
+            const added = [];
+            for (const c of collectors) {
+                if (members.has(c.id))
+                    continue;
+                members.set(c.id, { collector: c, life: "running" });
+                added.push(c);
+            }
+            return added;
+        },
+        set(id, life) {
+            const member = members.get(id);
+            if (!member)
+                return "is not in the fleet";
+            if (member.life === life)
+                return `is already ${life}`;
+            if (!ALLOWED[member.life].includes(life))
+                return member.life === "departed"
+                    ? "has left the fleet"
+                    : `is ${member.life}, so it cannot become ${life}`;
+            member.life = life;
+            return undefined;
+        },
+        replace(collectors) {
+            const applied = [];
+            for (const c of collectors) {
+                const member = members.get(c.id);
+                if (!member || member.life === "departed")
+                    continue;
+                member.collector = c;
+                applied.push(c);
+            }
+            return applied;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/runtime/counters.ts
 /**
- * The one HTTP client of the process: an undici Agent with keep-alive and a bounded pool per origin, shared
- * by the FM client and the remote-write pusher. It is owned and closed explicitly, so a finished process
- * exits by itself (STYLE.md habit 8).
+ * The fleet's counters as one record: the FM controller's and the emitter's own records, side by side,
+ * written to the status file as they are, and turned into rows by one function for both the job summary
+ * and the CLI. A number shows under the name its producer gave it, never renamed or summed on the way.
  */
 
-const DEFAULT_TIMEOUT_MS = 15_000;
-function createHttpTransport(options = {}) {
-    const agent = new node_modules_undici/* Agent */.g6({
-        connections: options.connections ?? 16,
-        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    });
-    const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-    let closing;
+
+
+
+const count = schemas_number().int().nonnegative();
+const fmCountersSchema = object({
+    registrations: count,
+    registrationFailures: count,
+    heartbeatsOk: count,
+    heartbeatsFailed: count,
+    heartbeatsLate: count,
+    reRegistrations: count,
+    retries: count,
+    unregistrations: count,
+    unregistrationFailures: count,
+});
+const remoteWriteCountersSchema = object({
+    ticks: count,
+    lateTicks: count,
+    samples: count,
+    bytes: count,
+    requests: count,
+    retries: count,
+    throttled: count,
+    droppedSamples: count,
+    staleMarkers: count,
+});
+const alertCountersSchema = object({
+    posted: count,
+    requests: count,
+    retries: count,
+    failures: count,
+    resolved: count,
+});
+const countersSchema = object({
+    /** Collectors in the fleet now (joined ones counted, departed ones not). */
+    collectors: count,
+    /** Absent when FM is off (no credentials): metrics only. */
+    fm: fmCountersSchema.optional(),
+    /** Absent when remote write is off. */
+    remoteWrite: remoteWriteCountersSchema.optional(),
+    /** Absent without an Alertmanager. */
+    alerts: alertCountersSchema.optional(),
+});
+/** Counters before anything happened, for the sides that are on. */
+function zeroCounters(collectors, sides) {
     return {
-        async request(req) {
-            const url = new URL(req.url);
-            // Named for errors: origin and path only, since a query string could carry something sensitive.
-            const target = `${url.origin}${url.pathname}`;
-            const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
-            const controller = new AbortController();
-            const timer = setTimeout(() => controller.abort(timeoutError(target, timeoutMs)), timeoutMs);
-            const onCallerAbort = () => controller.abort(req.signal?.reason);
-            if (req.signal?.aborted)
-                onCallerAbort();
-            req.signal?.addEventListener("abort", onCallerAbort, { once: true });
-            try {
-                const res = await agent.request({
-                    origin: url.origin,
-                    path: `${url.pathname}${url.search}`,
-                    method: req.method,
-                    headers: req.headers,
-                    body: req.body,
-                    signal: controller.signal,
-                });
-                // The timeout covers the body too: a server that stalls mid-body is as dead as one that never answers.
-                const body = new Uint8Array(await res.body.arrayBuffer());
-                return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
-            }
-            catch (err) {
-                if (controller.signal.aborted && controller.signal.reason instanceof Error)
-                    throw controller.signal.reason;
-                const reason = err instanceof Error ? err.message : String(err);
-                throw new Error(`no answer from ${target}: ${reason}`, { cause: err });
-            }
-            finally {
-                clearTimeout(timer);
-                req.signal?.removeEventListener("abort", onCallerAbort);
-            }
-        },
-        close() {
-            closing ??= agent.close();
-            return closing;
-        },
+        collectors,
+        ...(sides.fm ? { fm: zeroFmCounters() } : {}),
+        ...(sides.prom ? { remoteWrite: zeroRemoteWriteCounters() } : {}),
+        ...(sides.alerts ? { alerts: zeroAlertCounters() } : {}),
     };
 }
-function timeoutError(target, timeoutMs) {
-    const err = new Error(`no answer from ${target} within ${timeoutMs} ms`);
-    err.name = "TimeoutError";
-    return err;
-}
-function flattenHeaders(headers) {
-    const out = {};
-    for (const [name, value] of Object.entries(headers))
-        out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/transport/rate-limit.ts
 /**
- * A client-side token bucket. FM shares one `requests_per_second:collector` budget (20 req/s by default)
- * between RegisterCollector and GetConfig per stack (SPEC section 5, FM collector API docs); the client stays
- * below it (default 15 req/s) so a fleet never trips the server's limiter.
- *
- * Waiters queue first come, first served behind one pacing loop; a waiter that gives up (its signal aborts)
- * leaves the queue without spending a token, so an overloaded fleet drops late calls instead of piling up
- * a backlog that makes every later call late too.
+ * The rows users read, in the order they read them. A side that is off (no FM credentials, no remote
+ * write) has no section, so a metrics-only run shows no row of zeros that looks like a failure.
  */
-
-// Tokens are fractional; this absorbs floating-point dust so a full token is not missed by 1e-15.
-const EPSILON = 1e-9;
-function createTokenBucket(options) {
-    const { ratePerSecond } = options;
-    const burst = options.burst ?? 1;
-    if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond))
-        throw new RangeError(`rate must be a positive number of requests per second, got ${ratePerSecond}`);
-    if (!(burst >= 1) || !Number.isInteger(burst))
-        throw new RangeError(`burst must be a whole number of at least 1, got ${burst}`);
-    const clock = options.clock ?? clock_systemClock;
-    const intervalMs = 1000 / ratePerSecond;
-    let tokens = burst;
-    let refilledAt = clock.now();
-    const waiters = [];
-    let pacing = false;
-    const refill = () => {
-        const now = clock.now();
-        tokens = Math.min(burst, tokens + (now - refilledAt) / intervalMs);
-        refilledAt = now;
-    };
-    // The one loop that hands out tokens to queued waiters, sleeping until the next token is due.
-    const pace = async () => {
-        pacing = true;
-        try {
-            while (waiters.length > 0) {
-                refill();
-                if (tokens >= 1 - EPSILON) {
-                    tokens = Math.max(0, tokens - 1);
-                    const waiter = waiters.shift();
-                    waiter.signal?.removeEventListener("abort", waiter.onAbort);
-                    waiter.resolve();
-                }
-                else {
-                    // Whole milliseconds, rounded up: a clock in ms since 1970 cannot move by less, and rounding up keeps
-                    // the rate at or just under the limit (15/s paces at 67 ms, 14.9/s), never over it.
-                    await clock.sleep(Math.max(1, Math.ceil((1 - tokens) * intervalMs)));
-                }
-            }
-        }
-        finally {
-            pacing = false;
-        }
-    };
-    return {
-        acquire(signal) {
-            if (signal?.aborted)
-                return Promise.reject(abortReason(signal));
-            refill();
-            if (waiters.length === 0 && tokens >= 1 - EPSILON) {
-                tokens = Math.max(0, tokens - 1);
-                return Promise.resolve();
-            }
-            return new Promise((resolve, reject) => {
-                const waiter = {
-                    resolve,
-                    signal,
-                    onAbort: () => {
-                        const at = waiters.indexOf(waiter);
-                        if (at >= 0)
-                            waiters.splice(at, 1);
-                        reject(abortReason(signal));
-                    },
-                };
-                signal?.addEventListener("abort", waiter.onAbort, { once: true });
-                waiters.push(waiter);
-                if (!pacing)
-                    void pace();
-            });
-        },
-    };
+function counterSections(counters) {
+    const sections = [];
+    const f = counters.fm;
+    const r = counters.remoteWrite;
+    if (f)
+        sections.push({
+            title: "Fleet Management",
+            rows: [
+                { label: "registrations", value: f.registrations },
+                { label: "registration failures", value: f.registrationFailures },
+                { label: "heartbeats ok", value: f.heartbeatsOk },
+                { label: "heartbeats failed", value: f.heartbeatsFailed },
+                { label: "heartbeats late (> 5 s after slot)", value: f.heartbeatsLate },
+                { label: "re-registrations", value: f.reRegistrations },
+                { label: "retries", value: f.retries },
+                { label: "unregistrations", value: f.unregistrations },
+            ],
+        });
+    if (r)
+        sections.push({
+            title: "Remote write",
+            rows: [
+                { label: "ticks", value: r.ticks },
+                { label: "late ticks", value: r.lateTicks },
+                { label: "samples accepted", value: r.samples },
+                { label: "dropped samples", value: r.droppedSamples },
+                { label: "stale markers", value: r.staleMarkers },
+                { label: "bytes (compressed)", value: r.bytes },
+                { label: "requests", value: r.requests },
+                { label: "retries", value: r.retries },
+                { label: "throttled (429)", value: r.throttled },
+            ],
+        });
+    const a = counters.alerts;
+    if (a)
+        sections.push({
+            title: "Alerts",
+            rows: [
+                { label: "alerts posted", value: a.posted },
+                { label: "alerts resolved", value: a.resolved },
+                { label: "alerts not posted", value: a.failures },
+                { label: "requests", value: a.requests },
+                { label: "retries", value: a.retries },
+            ],
+        });
+    return sections;
 }
-function abortReason(signal) {
-    return signal.reason instanceof Error ? signal.reason : new Error("aborted");
+/** Plain text for a terminal: one line per section, `label value` pairs. */
+function formatCounterLines(sections) {
+    return sections.map((s) => `${s.title}: ${s.rows.map((row) => `${row.label} ${row.value}`).join(" · ")}`);
 }
 
 ;// CONCATENATED MODULE: ./src/runtime/status.ts
@@ -83655,34 +86444,39 @@ function abortReason(signal) {
  */
 
 
+
+
 const cleanupReportSchema = object({
     /** Collectors FM no longer lists as registered (unregistered now, or already gone). */
     unregistered: schemas_number().int(),
     /** Collectors that could not be unregistered, with the reason. */
     unregisterFailed: array(object({ id: schemas_string(), error: schemas_string() })),
+    /** What cleanup was asked to do with FM's records after unregistering (input `cleanup`). */
+    mode: schemas_enum(["delete", "unregister"]).optional(),
+    /** Records removed from FM's list (delete mode), those already gone included. */
+    deleted: schemas_number().int().optional(),
+    /**
+     * Collectors unregistered but still listed in FM as inactive, grouped by why (FM refused the management
+     * calls, the deadline passed). A warning, never an incomplete cleanup: nothing is left registered.
+     */
+    notDeleted: array(object({ ids: array(schemas_string()), reason: schemas_string() })).optional(),
+    /**
+     * Collectors another run registered again since this one did (another `fake.run`): left alone, with the
+     * run that holds them.
+     */
+    otherRuns: array(object({ id: schemas_string(), run: schemas_string() })).optional(),
     warnings: array(schemas_string()),
     /** Series closed with a stale marker. */
     seriesClosed: schemas_number().int(),
     /** Series left open, with the reason. */
     seriesOpen: schemas_number().int(),
     seriesError: schemas_string().optional(),
+    /** Alerts resolved at cleanup, one per collector (absent without an Alertmanager). */
+    alertsResolved: schemas_number().int().optional(),
+    /** Collectors whose alert may still be firing: its resolve was not accepted (it expires within 4 minutes). */
+    alertsFiring: schemas_number().int().optional(),
+    alertsError: schemas_string().optional(),
     complete: schemas_boolean(),
-});
-const countersSchema = object({
-    collectors: schemas_number().int(),
-    registrations: schemas_number().int(),
-    registrationFailures: schemas_number().int(),
-    heartbeatsOk: schemas_number().int(),
-    heartbeatsFailed: schemas_number().int(),
-    heartbeatsLate: schemas_number().int(),
-    reRegistrations: schemas_number().int(),
-    fmRetries: schemas_number().int(),
-    ticks: schemas_number().int(),
-    lateTicks: schemas_number().int(),
-    samples: schemas_number().int(),
-    bytes: schemas_number().int(),
-    pushRetries: schemas_number().int(),
-    droppedSamples: schemas_number().int(),
 });
 const phaseSchema = schemas_enum(["starting", "ready", "failed", "stopping", "stopped"]);
 const statusSchema = object({
@@ -83695,9 +86489,17 @@ const statusSchema = object({
     /** Last sample timestamp written, so a successor continues after it. */
     lastTimestampMs: schemas_number(),
     lastErrors: record(schemas_string(), schemas_string()),
+    /** The local control channel's endpoint (runtime/control.ts), once the process listens on it. */
+    control: schemas_string().optional(),
     /** Why start failed, or why the process stopped on its own (max-lifetime, parent gone). */
     reason: schemas_string().optional(),
+    /** Warnings of the start (leftovers swept, IDs held by another live run), for main to show. */
+    startWarnings: array(schemas_string()).optional(),
     cleanup: cleanupReportSchema.optional(),
+    /** From ready on: when offsets count from, each timeline step and live event, what it changed. */
+    timeline: timelineRecordSchema.optional(),
+    /** From ready on: collectors by what FM and Prometheus see of them. */
+    health: healthCountsSchema.optional(),
 });
 function writeStatus(path, status) {
     writeFileAtomic(path, JSON.stringify(status, null, 2));
@@ -83705,7 +86507,7 @@ function writeStatus(path, status) {
 /** The status, or undefined when there is none yet or it cannot be read as one. */
 function status_readStatus(path) {
     try {
-        const parsed = statusSchema.safeParse(readJsonFile(path));
+        const parsed = statusSchema.safeParse(files_readJsonFile(path));
         return parsed.success ? parsed.data : undefined;
     }
     catch {
@@ -83723,26 +86525,15 @@ function emptyCleanup() {
         complete: true,
     };
 }
-function emptyCounters(collectors = 0) {
-    return {
-        collectors,
-        registrations: 0,
-        registrationFailures: 0,
-        heartbeatsOk: 0,
-        heartbeatsFailed: 0,
-        heartbeatsLate: 0,
-        reRegistrations: 0,
-        fmRetries: 0,
-        ticks: 0,
-        lateTicks: 0,
-        samples: 0,
-        bytes: 0,
-        pushRetries: 0,
-        droppedSamples: 0,
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/runtime/fleet-engine.ts
+/**
+ * One fleet's side effects, composed: the FM controller (register, heartbeat, unregister), the
+ * remote-write emitter (ticks, stale markers) and, when an Alertmanager is configured, the alert set (one
+ * firing alert per unhealthy collector) over one shared HTTP transport, for a set of collectors that
+ * changes while it runs (membership.ts). The background process, the CLI's foreground `run`, and post's
+ * inline cleanup all drive this engine, so there is one cleanup path.
+ */
 
 
 
@@ -83754,14 +86545,43 @@ function emptyCounters(collectors = 0) {
 
 
 
+
+
+
+
+
+
+
+
+
+
+
+
+/** How often configStatusSent looks whether the heartbeat carrying a status went out. */
+const STATUS_POLL_MS = 100;
+function sameRecord(a, b) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+/** Default time cleanup may take when the caller gives no deadline. */
+const DEFAULT_CLEANUP_MS = 60_000;
+/** Longest the sweep before registering may take (it deletes in batches at 3 req/s). */
+const SWEEP_MS = 30_000;
+/** Longest the check for other runs holding our IDs may delay registering (one call). */
+const OWNERSHIP_CHECK_MS = 10_000;
 function createFleetEngine(options) {
     const { config, secrets } = options;
     const clock = options.clock ?? clock_systemClock;
     const random = options.random ?? Math.random;
     const logger = options.logger ?? silentLogger;
-    const collectors = config.collectors;
+    // Every collector this engine registers carries this start's marker, whoever built it (joins, upgrades).
+    const stamp = (c) => run_marker_withRunMarker(c, config.runMarker);
+    const cleanupMode = config.cleanup ?? "delete";
+    const initial = (options.collectors ?? config.collectors).map(stamp);
+    const membership = createMembership(initial);
     const transport = createHttpTransport({ connections: 16 });
     let fm;
+    let management;
     if (config.fm) {
         if (!secrets.fmToken)
             throw new Error("FM is configured but its token was not handed over");
@@ -83770,36 +86590,34 @@ function createFleetEngine(options) {
             stackId: config.fm.stackId,
             token: secrets.fmToken,
             transport,
+            logger,
             ...(options.scrub ? { scrub: options.scrub } : {}),
         });
         fm = createFmController({
             client,
-            collectors,
             heartbeatIntervalMs: config.heartbeatIntervalMs,
             rateLimiter: createTokenBucket({ ratePerSecond: config.fmRatePerSecond, clock }),
             clock,
             random,
             logger,
-            assumeRegistered: options.adoptFleet ?? false,
         });
-        const warning = heartbeatCapacityWarning(collectors.length, config.heartbeatIntervalMs, config.fmRatePerSecond);
-        if (warning)
-            logger.warn(warning, "FM rate limit");
+        // Management calls have their own FM limit, so their own bucket (fm/management.ts).
+        management = createFmManagement({ client, clock, random });
+        if (options.adoptFleet)
+            fm.adopt(initial);
     }
     let emitter;
-    let seriesPerTick = 0;
     if (config.prom) {
-        const model = createSignalModel(collectors, {
-            fleetStartMs: config.fleetStartMs,
-            intervalMs: config.intervalMs,
-        });
-        seriesPerTick = model.seriesPerTick;
+        const signalOptions = { fleetStartMs: config.fleetStartMs, intervalMs: config.intervalMs };
+        const signalsFor = (c) => createCollectorSignals(c, signalOptions);
+        const counters = counters_zeroRemoteWriteCounters();
         const pusher = createPusher({
             url: config.prom.url,
             ...(config.prom.user ? { user: config.prom.user } : {}),
             ...(secrets.promToken ? { token: secrets.promToken } : {}),
             ...(config.prom.tenant ? { tenant: config.prom.tenant } : {}),
             transport,
+            counters,
             clock,
             random,
             logger,
@@ -83807,62 +86625,181 @@ function createFleetEngine(options) {
         });
         emitter = createEmitter({
             pusher,
-            model,
+            counters,
+            families: catalog_CATALOG,
+            collectors: initial.map(signalsFor),
+            signalsFor,
             intervalMs: config.intervalMs,
             fleetStartMs: config.fleetStartMs,
             ...(options.notBeforeMs !== undefined ? { notBeforeMs: options.notBeforeMs } : {}),
+            adopted: options.adoptFleet ?? false,
             clock,
             logger,
         });
     }
+    // Alerts: one per unhealthy collector, fired at start and on changes, resolved on recovery, leave and stop.
+    let alerts;
+    if (config.alertmanager) {
+        if (!secrets.alertmanagerToken)
+            throw new Error("Alertmanager is configured but its token was not handed over");
+        const counters = counters_zeroAlertCounters();
+        alerts = createAlertSet({
+            client: createAlertmanagerClient({
+                url: config.alertmanager.url,
+                user: config.alertmanager.user,
+                token: secrets.alertmanagerToken,
+                transport,
+                counters,
+                clock,
+                random,
+                logger,
+                ...(options.scrub ? { scrub: options.scrub } : {}),
+            }),
+            counters,
+            clock,
+            logger,
+        });
+        if (options.adoptFleet)
+            alerts.adopt(initial.filter((c) => !c.healthy));
+    }
+    /** Fires the unhealthy collectors' alerts and resolves the healthy ones'; never fails the change. */
+    const syncAlerts = async (collectors, signal, severity = {}) => {
+        if (!alerts)
+            return;
+        const limits = signal ? { signal } : {};
+        const sick = collectors.filter((c) => !c.healthy);
+        const well = collectors.filter((c) => c.healthy).map((c) => c.id);
+        try {
+            await Promise.all([
+                sick.length > 0
+                    ? alerts.fire(sick.map((c) => ({ collector: c, ...(severity[c.id] ? { severity: severity[c.id] } : {}) })), limits)
+                    : undefined,
+                well.length > 0 ? alerts.resolve(well, limits) : undefined,
+            ]);
+        }
+        catch (err) {
+            logger.warn(`alerts: ${errors_describeError(err)}`);
+        }
+    };
     let running = false;
     let stopped;
-    const counters = () => {
-        const c = emptyCounters(collectors.length);
-        if (fm) {
-            const s = fm.stats();
-            c.registrations = s.registrations;
-            c.registrationFailures = s.registrationFailures;
-            c.heartbeatsOk = s.heartbeatsOk;
-            c.heartbeatsFailed = s.heartbeatsFailed;
-            c.heartbeatsLate = s.heartbeatsLate;
-            c.reRegistrations = s.reRegistrations;
-            c.fmRetries = s.retries;
+    const persist = () => options.onMembersChanged?.(membership.everyone());
+    /**
+     * Before registering: sweep this repository's leftovers when asked, and warn when a live run holds our
+     * IDs (one ListCollectors of fake collectors). Bounded and never fatal: metrics are already running.
+     */
+    async function preflight(signal) {
+        const warnings = [];
+        if (!management)
+            return warnings;
+        if (config.sweep) {
+            const { repository, olderThanMs } = config.sweep;
+            const swept = await sweepLeftovers({
+                management,
+                matchers: [formatMatcher({ name: "github.repository", op: "=", value: repository })],
+                olderThanMs,
+                nowMs: clock.now(),
+                dryRun: false,
+                limits: { deadlineMs: clock.monotonic() + SWEEP_MS, signal },
+            });
+            if (swept.listError)
+                warnings.push(`sweep: could not list the leftovers of ${repository}: ${swept.listError}`);
+            else
+                logger.info(`sweep: ${swept.deleted.length} leftover(s) of ${repository} deleted (${swept.stale.length} inactive for over ${Math.round(olderThanMs / 60_000)} min among ${swept.listed} fake collectors)`);
+            if (swept.failed.length > 0)
+                warnings.push(`sweep: ${swept.failed.length} leftover(s) of ${repository} could not be deleted: ${swept.failed[0].error}`);
         }
-        if (emitter) {
-            const s = emitter.stats();
-            c.ticks = s.ticks;
-            c.lateTicks = s.lateTicks;
-            c.samples = s.samples;
-            c.bytes = s.bytes;
-            c.pushRetries = s.retries;
-            c.droppedSamples = s.droppedSamples;
+        const listed = await management.list([FAKE_MATCHER], {
+            deadlineMs: clock.monotonic() + OWNERSHIP_CHECK_MS,
+            signal,
+        });
+        if (listed.kind === "success") {
+            const ids = membership.present().map((c) => c.id);
+            const held = heldByOthers(ids, listed.value, config.runMarker, { liveOnly: true });
+            if (held.length > 0)
+                warnings.push(`${held.length} of this fleet's collector IDs are in use by another live run: ${describeHolders(held)}. ` +
+                    `Registering takes them over, and that run's cleanup will then leave them to this one. ` +
+                    `Give each run its own env (input env, flag --env), e.g. env: pr-<pull request number>.`);
         }
-        return c;
+        else {
+            logger.debug(`could not check whether another run holds these IDs: ${listed.error.message}`);
+        }
+        for (const w of warnings)
+            logger.warn(w, "Fleet Management");
+        return warnings;
+    }
+    /** Applies a life change to the members it is allowed for; returns the ones it applied to. */
+    const transition = (ids, to) => {
+        const changed = [];
+        const failed = [];
+        for (const id of ids) {
+            const problem = membership.set(id, to);
+            if (problem)
+                failed.push({ id, error: problem });
+            else
+                changed.push(id);
+        }
+        return { changed, failed };
     };
     return {
-        collectors,
+        collectors: () => membership.present(),
+        members: () => membership.views(),
         async start(signal) {
-            let registered = 0;
-            if (fm) {
-                const report = await fm.registerAll(signal);
-                registered = report.registered;
-                if (report.failed.length > 0) {
-                    const sample = report.failed
-                        .slice(0, 3)
-                        .map((f) => `${f.id}: ${f.error}`)
-                        .join("; ");
-                    throw new Error(`${report.failed.length} of ${collectors.length} collectors could not be registered (${sample})`);
-                }
+            // A failure on one side ends the other side's wait: there is no ready fleet to wait for.
+            const failure = new AbortController();
+            const onAbort = () => failure.abort(signal?.reason);
+            signal?.addEventListener("abort", onAbort, { once: true });
+            if (signal?.aborted)
+                onAbort();
+            try {
+                const metrics = (async () => {
+                    if (!emitter)
+                        return 0;
+                    const first = emitter.pushNow(failure.signal);
+                    // Metrics run on the fleet's grid from now on, whatever FM does (registration runs alongside).
+                    emitter.start();
+                    const tick = await first;
+                    if (!tick.ok)
+                        throw new Error(`the first remote-write push failed: ${tick.error ?? "unknown error"}`);
+                    return tick.samples;
+                })();
+                const warnings = [];
+                const registration = (async () => {
+                    if (!fm)
+                        return 0;
+                    warnings.push(...(await preflight(failure.signal).catch((err) => {
+                        // Never fatal: the check and the sweep only inform or tidy; registering goes on.
+                        const warning = `could not check FM for leftovers and other runs: ${errors_describeError(err)}`;
+                        logger.warn(warning, "Fleet Management");
+                        return [warning];
+                    })));
+                    const report = await fm.register(membership.present(), { signal: failure.signal });
+                    if (report.failed.length > 0) {
+                        const sample = report.failed
+                            .slice(0, 3)
+                            .map((f) => `${f.id}: ${f.error}`)
+                            .join("; ");
+                        throw new Error(`${report.failed.length} of ${membership.present().length} collectors could not be registered (${sample})`);
+                    }
+                    return report.registered;
+                })();
+                const fail = (err) => {
+                    failure.abort(err);
+                    throw err;
+                };
+                // Alerts go alongside and never fail the start: a failing Alertmanager is counted and logged.
+                alerts?.start();
+                const firing = syncAlerts(membership.present(), failure.signal);
+                const [firstPushSamples, registered] = await Promise.all([
+                    metrics.catch(fail),
+                    registration.catch(fail),
+                    firing,
+                ]);
+                return { registered, firstPushSamples, warnings };
             }
-            let firstPushSamples = 0;
-            if (emitter) {
-                const tick = await emitter.pushNow();
-                if (!tick.ok)
-                    throw new Error(`the first remote-write push failed: ${tick.error ?? "unknown error"}`);
-                firstPushSamples = tick.samples;
+            finally {
+                signal?.removeEventListener("abort", onAbort);
             }
-            return { registered, firstPushSamples };
         },
         run() {
             if (running || stopped)
@@ -83871,25 +86808,129 @@ function createFleetEngine(options) {
             fm?.startHeartbeats();
             emitter?.start();
         },
+        async join(collectors, signal) {
+            const added = membership.add(collectors.map(stamp));
+            persist();
+            emitter?.add(added);
+            const [report] = await Promise.all([
+                fm ? fm.register(added, signal ? { signal } : {}) : { registered: 0, failed: [] },
+                syncAlerts(added.filter((c) => !c.healthy), signal),
+            ]);
+            const failedIds = new Set(report.failed.map((f) => f.id));
+            return { changed: added.map((c) => c.id).filter((id) => !failedIds.has(id)), failed: report.failed };
+        },
+        async leave(ids, signal) {
+            const { changed, failed } = transition(ids, "departed");
+            const [unregistered, closed] = await Promise.all([
+                fm?.unregister(changed, signal ? { signal } : {}),
+                emitter?.closeSeries(changed),
+                alerts?.resolve(changed, signal ? { signal } : {}),
+            ]);
+            const problems = [...failed, ...(unregistered?.failed ?? [])];
+            if (closed && !closed.ok)
+                problems.push({ id: changed.join(","), error: `stale markers not accepted: ${closed.error ?? ""}` });
+            const failedIds = new Set(problems.map((p) => p.id));
+            return { changed: changed.filter((id) => !failedIds.has(id)), failed: problems };
+        },
+        crash(ids) {
+            const result = transition(ids, "crashed");
+            fm?.pause(result.changed);
+            emitter?.drop(result.changed);
+            return result;
+        },
+        silence(ids) {
+            const result = transition(ids, "silenced");
+            fm?.pause(result.changed);
+            return result;
+        },
+        async resume(ids, signal) {
+            const result = transition(ids, "running");
+            emitter?.reopen(result.changed);
+            const report = fm
+                ? await fm.resume(result.changed, signal ? { signal } : {})
+                : { registered: 0, failed: [] };
+            return { changed: result.changed, failed: [...result.failed, ...report.failed] };
+        },
+        async update(collectors, signal, updateOptions) {
+            const before = new Map(membership.everyone().map((c) => [c.id, c]));
+            const known = membership.replace(collectors.map(stamp));
+            persist();
+            for (const c of known)
+                emitter?.update(c);
+            const failed = [];
+            const firing = syncAlerts(known, signal, updateOptions?.severity);
+            const seenByFm = (c) => {
+                const old = before.get(c.id);
+                return !old || old.name !== c.name || !sameRecord(old.attributes, c.attributes);
+            };
+            if (fm)
+                for (const c of known.filter(seenByFm)) {
+                    const report = await fm.update(c, signal ? { signal } : {});
+                    failed.push(...report.failed);
+                }
+            await firing;
+            const failedIds = new Set(failed.map((f) => f.id));
+            return { changed: known.map((c) => c.id).filter((id) => !failedIds.has(id)), failed };
+        },
+        reportConfigStatus(ids, status) {
+            const present = new Set(membership.present().map((c) => c.id));
+            const changed = ids.filter((id) => present.has(id));
+            for (const id of changed)
+                fm?.reportConfigStatus(id, status);
+            return {
+                changed,
+                failed: ids.filter((id) => !present.has(id)).map((id) => ({ id, error: "not in the fleet" })),
+            };
+        },
+        async nextPush(signal) {
+            if (!emitter)
+                return { ok: true };
+            const tick = await emitter.nextTick(signal);
+            return { ok: tick.ok, timestampMs: tick.timestampMs, ...(tick.error ? { error: tick.error } : {}) };
+        },
+        async configStatusSent(ids, signal) {
+            if (!fm)
+                return;
+            const controller = fm;
+            while (ids.some((id) => controller.statusPending(id)))
+                await clock.sleep(STATUS_POLL_MS, signal);
+        },
         stop(stopOptions) {
             stopped ??= (async () => {
-                const deadlineMs = stopOptions?.deadlineMs ?? clock.now() + 60_000;
-                const report = emptyCleanup();
-                // Stop the loops first so no heartbeat re-registers a collector we are about to unregister.
-                await Promise.allSettled([fm?.stopHeartbeats(), emitter?.stop()]);
-                // Unregister and close series side by side: they share nothing but the deadline.
+                const deadlineMs = stopOptions?.deadlineMs ?? clock.monotonic() + DEFAULT_CLEANUP_MS;
+                const report = {
+                    ...emptyCleanup(),
+                    ...(fm ? { mode: cleanupMode, deleted: 0 } : {}),
+                };
+                // Stop the loops first so no heartbeat re-registers a collector we are about to unregister; the
+                // tick in flight finishes its retries within the deadline, so its samples land before the markers.
+                await Promise.allSettled([fm?.stopHeartbeats(), emitter?.stop({ deadlineMs })]);
+                // Unregister, close series and resolve alerts side by side: they share nothing but the deadline.
                 await Promise.all([
                     (async () => {
-                        if (!fm)
+                        if (!fm || !management)
                             return;
                         try {
-                            const u = await fm.unregisterAll({ deadlineMs });
-                            report.unregistered = u.unregistered.length;
-                            report.unregisterFailed = u.failed;
-                            report.warnings.push(...u.warnings);
+                            const r = await cleanUpFleetInFm({
+                                controller: fm,
+                                management,
+                                runMarker: config.runMarker,
+                                mode: cleanupMode,
+                                ids: membership.everyone().map((c) => c.id),
+                                limits: { deadlineMs },
+                                logger,
+                            });
+                            report.unregistered = r.unregistered;
+                            report.unregisterFailed = r.unregisterFailed;
+                            report.deleted = r.deleted;
+                            report.notDeleted = r.notDeleted;
+                            report.otherRuns = r.otherRuns.map((h) => ({ id: h.id, run: h.run }));
+                            report.warnings.push(...r.warnings);
                         }
                         catch (err) {
-                            report.unregisterFailed = collectors.map((c) => ({ id: c.id, error: describeError(err) }));
+                            report.unregisterFailed = membership
+                                .everyone()
+                                .map((c) => ({ id: c.id, error: errors_describeError(err) }));
                         }
                     })(),
                     (async () => {
@@ -83903,33 +86944,49 @@ function createFleetEngine(options) {
                                 report.seriesError = closed.error;
                         }
                         catch (err) {
-                            report.seriesOpen = seriesPerTick;
-                            report.seriesError = describeError(err);
+                            report.seriesOpen = emitter.openSeries();
+                            report.seriesError = errors_describeError(err);
                         }
                     })(),
+                    (async () => {
+                        if (!alerts)
+                            return;
+                        const resolved = await alerts.resolveAll({ deadlineMs });
+                        report.alertsResolved = resolved.resolved;
+                        report.alertsFiring = resolved.unresolved.length;
+                        if (resolved.error)
+                            report.alertsError = resolved.error;
+                    })(),
                 ]);
-                report.complete = report.unregisterFailed.length === 0 && report.seriesOpen === 0;
+                report.complete =
+                    report.unregisterFailed.length === 0 && report.seriesOpen === 0 && (report.alertsFiring ?? 0) === 0;
                 await transport.close().catch(() => undefined);
                 return report;
             })();
             return stopped;
         },
-        counters,
+        counters: () => ({
+            collectors: membership.present().length,
+            ...(fm ? { fm: fm.counters() } : {}),
+            ...(emitter ? { remoteWrite: emitter.counters() } : {}),
+            ...(alerts ? { alerts: { ...alerts.counters() } } : {}),
+        }),
         lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
         lastErrors: () => {
             const errors = {};
-            for (const [kind, message] of Object.entries(fm?.stats().lastErrors ?? {}))
+            for (const [kind, message] of Object.entries(fm?.lastErrors() ?? {}))
                 errors[`fm.${kind}`] = message;
-            const pushError = emitter?.stats().lastError;
+            const pushError = emitter?.lastError();
             if (pushError)
                 errors["remote-write"] = pushError;
+            const alertError = alerts?.lastError();
+            if (alertError)
+                errors.alerts = alertError;
             return errors;
         },
     };
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/runtime/process.ts
 function process_isAlive(pid) {
     try {
@@ -83955,6 +87012,389 @@ function trySignal(pid, signal) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/runtime/state-lock.ts
+/**
+ * One fleet per state folder. A lock file created with O_EXCL (`open(…, "wx")`: the operating system lets
+ * exactly one of any number of simultaneous creators succeed; Node docs, "File system flags") marks the
+ * folder as taken from the start of a launch until a teardown leaves nothing to retry. It holds the PID of
+ * the process that owns the fleet (the launcher, then the background process), the fleet's nonce and its
+ * start time.
+ *
+ * A start that finds the folder taken refuses rather than cleaning up itself: a crashed fleet's roster and
+ * secrets are the only way to unregister its collectors, and `fm-fleet stop` is the command that does it.
+ */
+
+
+
+
+const lockRecordSchema = object({
+    pid: schemas_number().int(),
+    nonce: schemas_string(),
+    startedAtMs: schemas_number(),
+});
+/** The folder is taken: by a fleet that runs or starts, or by the leftovers of one that did not finish. */
+class StateDirBusyError extends Error {
+    dir;
+    reason;
+    name = "StateDirBusyError";
+    constructor(dir, reason, message) {
+        super(message);
+        this.dir = dir;
+        this.reason = reason;
+    }
+}
+/** Takes the folder for the fleet `record` describes. Of simultaneous callers, exactly one gets ok. */
+function lockStateDir(paths, record) {
+    ensurePrivateDir(paths.dir);
+    let fd;
+    try {
+        fd = openSync(paths.lock, "wx", 0o600);
+    }
+    catch (err) {
+        if (err.code !== "EEXIST")
+            throw err;
+        return { ok: false, holder: readStateLock(paths) };
+    }
+    try {
+        writeSync(fd, JSON.stringify(record));
+        fsyncSync(fd);
+    }
+    finally {
+        closeSync(fd);
+    }
+    return { ok: true };
+}
+/** Records the new owner (the background process, once spawned). The lock file never disappears meanwhile. */
+function updateStateLock(paths, record) {
+    writeFileAtomic(paths.lock, JSON.stringify(record));
+}
+/** Frees the folder, if the lock is the fleet's with `nonce` (never another fleet's). */
+function unlockStateDir(paths, nonce) {
+    if (readStateLock(paths)?.nonce === nonce)
+        files_removeFile(paths.lock);
+}
+function readStateLock(paths) {
+    try {
+        const parsed = lockRecordSchema.safeParse(files_readJsonFile(paths.lock));
+        return parsed.success ? parsed.data : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Why a start may not use the folder now, or undefined when it may. `ownNonce`: a lock of this fleet (the
+ * caller's own, just taken) does not count.
+ */
+function stateDirProblem(paths, ownNonce) {
+    const stop = `fm-fleet stop --state-dir ${paths.dir}`;
+    const lock = readStateLock(paths);
+    if (lock && lock.nonce !== ownNonce && isAlive(lock.pid)) {
+        return new StateDirBusyError(paths.dir, "running", `a fleet is already running from ${paths.dir} (PID ${lock.pid}): run '${stop}' first ` +
+            `(if no fleet runs there, PID ${lock.pid} is another program: delete ${paths.lock})`);
+    }
+    if (!lock && existsSync(paths.lock)) {
+        return new StateDirBusyError(paths.dir, "running", `another start is taking ${paths.dir} at this moment, or its lock file ${paths.lock} is damaged: ` +
+            `run '${stop}' if no fleet runs there`);
+    }
+    const leftovers = leftoverFiles(paths, lock !== undefined && lock.nonce !== ownNonce);
+    if (leftovers.length === 0)
+        return undefined;
+    const who = lock && lock.nonce !== ownNonce ? ` (its process, PID ${lock.pid}, is gone)` : "";
+    return new StateDirBusyError(paths.dir, "leftovers", `${paths.dir} holds a fleet that did not stop cleanly${who}: ${leftovers.join(", ")}. ` +
+        `Run '${stop}' to unregister its collectors, close its series and clean up, then start again`);
+}
+/**
+ * The files of a fleet that was not torn down to the end: secrets (kept only while a cleanup is still to
+ * be retried), or a roster or status without a teardown record. A foreign lock whose owner is gone counts
+ * too.
+ */
+function leftoverFiles(paths, staleLock) {
+    const has = (path) => {
+        try {
+            return readJsonFile(path) !== undefined;
+        }
+        catch {
+            return true; // there, but unreadable: still somebody's leftovers
+        }
+    };
+    const finished = has(paths.record);
+    const files = [
+        ...(has(paths.secrets) ? ["secrets.json"] : []),
+        ...(!finished && has(paths.roster) ? ["fleet.json"] : []),
+        ...(!finished && has(paths.status) ? ["status.json"] : []),
+    ];
+    return files.length === 0 && staleLock ? ["fleet.lock"] : files;
+}
+/** Removes a finished fleet's files (never anything else in the folder) before a new fleet moves in. */
+function clearFinishedFleet(paths) {
+    for (const path of [paths.status, paths.stop, paths.roster, paths.secrets, paths.record, paths.log])
+        removeFile(path);
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/runtime/control.ts
+/**
+ * The local control channel of the background process: a Unix domain socket on Linux and macOS, a named
+ * pipe on Windows (both are what `net.Server.listen(path)` opens; Node docs, "Identifying paths for IPC
+ * connections"). Unlike the stop file it works on a full or read-only disk, and unlike a signal it works
+ * on Windows and answers: every answer carries the daemon's PID and nonce, so the caller learns that the
+ * process it asked is alive and is the one it started.
+ *
+ * Protocol: one JSON object per line each way. Every request carries the nonce the daemon was started with;
+ * a request with another nonce, an unreadable line or a line over MAX_CONTROL_LINE_BYTES is refused and
+ * the connection closed. Requests are a union on `type` so new ones can be added without touching the
+ * transport.
+ */
+
+
+
+
+
+
+/** A request or answer line longer than this is refused: they are a few hundred bytes. */
+const MAX_CONTROL_LINE_BYTES = 64 * 1024;
+/** How long a caller waits for an answer, and how long the daemon keeps a silent connection open. */
+const DEFAULT_CONTROL_TIMEOUT_MS = 3000;
+const controlRequestSchema = discriminatedUnion("type", [
+    /** Are you alive, and who are you? */
+    object({ type: literal("ping"), nonce: schemas_string() }),
+    /** Stop gracefully: unregister, close series, exit. */
+    object({ type: literal("stop"), nonce: schemas_string(), reason: schemas_string().max(200).optional() }),
+]);
+const controlAnswerSchema = union([
+    object({
+        ok: literal(true),
+        type: schemas_string(),
+        pid: schemas_number().int(),
+        nonce: schemas_string(),
+        /** What the request reports back, e.g. the daemon's phase. */
+        detail: record(schemas_string(), unknown()).optional(),
+    }),
+    // A refusal carries the PID but never the nonce: whoever did not know it must not learn it.
+    object({ ok: literal(false), pid: schemas_number().int(), error: schemas_string() }),
+]);
+/**
+ * The endpoint for a daemon started with `nonce`. Named from a digest of the nonce, not the nonce itself:
+ * the socket's name is visible to every local user, the nonce is the daemon's proof of identity. A Unix
+ * socket path holds at most 104 bytes on macOS (108 on Linux; unix(4), unix(7)), so a long TMPDIR falls
+ * back to /tmp.
+ */
+function controlEndpoint(nonce, platform = process.platform, tmp = (0,external_node_os_namespaceObject.tmpdir)()) {
+    const id = (0,external_node_crypto_.createHash)("sha256").update(nonce).digest("hex").slice(0, 16);
+    if (platform === "win32")
+        return `\\\\.\\pipe\\fm-fleet-${id}`;
+    const name = `fm-fleet-${id}.sock`;
+    const preferred = external_node_path_.posix.join(tmp, name);
+    return Buffer.byteLength(preferred) <= 100 ? preferred : external_node_path_.posix.join("/tmp", name);
+}
+/**
+ * Removes the socket file of a daemon known to be gone (SIGKILL leaves it behind). Named pipes vanish with
+ * their process on Windows, so there is nothing to remove there.
+ */
+function removeControlEndpoint(endpoint, platform = process.platform) {
+    if (platform !== "win32")
+        (0,external_node_fs_namespaceObject.rmSync)(endpoint, { force: true });
+}
+class ControlChannelError extends Error {
+    kind;
+    endpoint;
+    name = "ControlChannelError";
+    constructor(kind, endpoint, message) {
+        super(message);
+        this.kind = kind;
+        this.endpoint = endpoint;
+    }
+}
+/**
+ * Listens on `endpoint` for requests carrying `nonce`. A socket file left by a dead daemon (nothing
+ * listens on it) is replaced; one a live process listens on is not.
+ */
+async function openControlServer(options) {
+    const { endpoint } = options;
+    const pid = options.pid ?? process.pid;
+    const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS;
+    const sockets = new Set();
+    const server = createServer((socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        serveConnection(socket, { nonce: options.nonce, pid, handle: options.handle, idleTimeoutMs });
+    });
+    try {
+        await listen(server, endpoint);
+    }
+    catch (err) {
+        if (err.code !== "EADDRINUSE" || process.platform === "win32")
+            throw err;
+        if (await answersOnEndpoint(endpoint))
+            throw new ControlChannelError("refused", endpoint, `another process already listens on ${endpoint}`);
+        rmSync(endpoint, { force: true });
+        await listen(server, endpoint);
+    }
+    // Only the user who started the daemon may connect (Linux and macOS check write permission on connect).
+    if (process.platform !== "win32")
+        chmodSync(endpoint, 0o600);
+    let closing;
+    return {
+        endpoint,
+        close() {
+            closing ??= new Promise((resolve) => {
+                for (const socket of sockets)
+                    socket.destroy();
+                server.close(() => resolve());
+            }).then(() => removeControlEndpoint(endpoint));
+            return closing;
+        },
+    };
+}
+function listen(server, endpoint) {
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(endpoint, () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+}
+/** Whether a live process accepts connections on `endpoint`. */
+function answersOnEndpoint(endpoint) {
+    return new Promise((resolve) => {
+        const socket = createConnection(endpoint);
+        socket.once("connect", () => {
+            socket.destroy();
+            resolve(true);
+        });
+        socket.once("error", () => resolve(false));
+    });
+}
+function sameNonce(a, b) {
+    // Compared as digests in constant time, so timing says nothing about how much of a guess was right.
+    const digest = (s) => (0,external_node_crypto_.createHash)("sha256").update(s).digest();
+    return (0,external_node_crypto_.timingSafeEqual)(digest(a), digest(b));
+}
+function serveConnection(socket, options) {
+    const { pid } = options;
+    socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
+    socket.on("error", () => undefined);
+    const send = (answer) => {
+        if (!socket.destroyed && !socket.writableEnded)
+            socket.write(`${JSON.stringify(answer)}\n`);
+    };
+    // After a refusal the connection is done: later lines are ignored, and the caller sees it close.
+    let done = false;
+    const refuse = (error) => {
+        done = true;
+        send({ ok: false, pid, error });
+        socket.end();
+    };
+    const onLine = async (line) => {
+        if (done)
+            return;
+        let request;
+        try {
+            const parsed = controlRequestSchema.safeParse(JSON.parse(line));
+            if (!parsed.success)
+                return refuse(`not a control request: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+            request = parsed.data;
+        }
+        catch {
+            return refuse("not a control request: the line is not JSON");
+        }
+        if (!sameNonce(request.nonce, options.nonce))
+            return refuse("wrong nonce: this is not the fleet you started");
+        try {
+            const detail = await options.handle(request);
+            send({ ok: true, type: request.type, pid, nonce: options.nonce, detail });
+        }
+        catch (err) {
+            send({ ok: false, pid, error: err instanceof Error ? err.message : String(err) });
+        }
+    };
+    let buffered = "";
+    // One request at a time per connection, answered in order.
+    let queue = Promise.resolve();
+    const tooLong = () => {
+        buffered = "";
+        queue = queue.then(() => refuse(`request line too long (over ${MAX_CONTROL_LINE_BYTES} bytes)`));
+    };
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk) => {
+        if (done)
+            return;
+        buffered += chunk;
+        for (let at = buffered.indexOf("\n"); at >= 0; at = buffered.indexOf("\n")) {
+            const line = buffered.slice(0, at);
+            buffered = buffered.slice(at + 1);
+            if (Buffer.byteLength(line) > MAX_CONTROL_LINE_BYTES)
+                return tooLong();
+            queue = queue.then(() => onLine(line));
+        }
+        if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES)
+            tooLong();
+    });
+}
+/**
+ * Sends one request and waits for its answer. Resolves only with an answer of the daemon started with
+ * `request.nonce`; anything else rejects with a ControlChannelError that says what happened in words.
+ */
+function sendControl(endpoint, request, options = {}) {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CONTROL_TIMEOUT_MS;
+    return new Promise((resolve, reject) => {
+        const socket = (0,external_node_net_.createConnection)(endpoint);
+        let buffered = "";
+        let settled = false;
+        const settle = (run) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            socket.destroy();
+            run();
+        };
+        const fail = (kind, message) => settle(() => reject(new ControlChannelError(kind, endpoint, message)));
+        const timer = setTimeout(() => fail("timeout", `no answer on the control channel ${endpoint} within ${timeoutMs} ms`), timeoutMs);
+        socket.once("error", (err) => {
+            if (err.code === "ENOENT")
+                fail("absent", `no control channel at ${endpoint}: the background process never opened it or has closed it`);
+            else if (err.code === "ECONNREFUSED")
+                fail("stale", `stale control socket ${endpoint}: the file is there but no process listens on it (the background process that made it is gone)`);
+            else
+                fail("protocol", `control channel ${endpoint}: ${err.message}`);
+        });
+        socket.once("connect", () => socket.write(`${JSON.stringify(request)}\n`));
+        socket.setEncoding("utf8");
+        socket.on("data", (chunk) => {
+            buffered += chunk;
+            const at = buffered.indexOf("\n");
+            if (at < 0) {
+                if (Buffer.byteLength(buffered) > MAX_CONTROL_LINE_BYTES)
+                    fail("protocol", `control channel ${endpoint}: answer over ${MAX_CONTROL_LINE_BYTES} bytes`);
+                return;
+            }
+            let answer;
+            try {
+                const parsed = controlAnswerSchema.safeParse(JSON.parse(buffered.slice(0, at)));
+                if (!parsed.success)
+                    return fail("protocol", `control channel ${endpoint}: not a control answer`);
+                answer = parsed.data;
+            }
+            catch {
+                return fail("protocol", `control channel ${endpoint}: the answer is not JSON`);
+            }
+            if (!answer.ok)
+                return fail("refused", `the process on ${endpoint} (PID ${answer.pid}) refused the request: ${answer.error}`);
+            if (!sameNonce(answer.nonce, request.nonce))
+                return fail("refused", `the process on ${endpoint} (PID ${answer.pid}) is not the fleet started with this nonce`);
+            const ok = answer;
+            settle(() => resolve(ok));
+        });
+        socket.once("end", () => fail("protocol", `control channel ${endpoint}: the connection closed without an answer`));
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/supervisor.ts
 /**
  * Starting and stopping the background process (SPEC section 7; actions.md section 2). Paired and
@@ -83963,9 +87403,12 @@ function trySignal(pid, signal) {
  * - Detached, windowsHide, stdio to a 0600 log file: the runner waits for the step's pipes to close and on
  *   Windows kills the step's process tree, so the daemon must inherit none of them.
  * - Configuration and secrets go on stdin, never argv (argv is visible in `ps`).
- * - A graceful stop is a stop file polled every second (the only graceful path on Windows, where a signal
- *   kills at once) plus SIGTERM on POSIX; SIGKILL only after a grace period and only after the status file
- *   proves the PID is still the process we started.
+ * - A stop asks three ways, any one of which suffices: the control channel (runtime/control.ts: no disk
+ *   write, works on Windows, and its answer proves who answered), the stop file (polled every second), and
+ *   SIGTERM on POSIX, sent only to a PID proven ours (on Windows a signal kills at once).
+ * - A process that is alive is never treated as gone: after the grace period a PID proven ours (its status
+ *   file or its control-channel answer carries our nonce) is killed and waited for; one that cannot be
+ *   proven ours is left alone and reported "hung", so nobody cleans up behind a live process.
  */
 
 
@@ -83973,8 +87416,15 @@ function trySignal(pid, signal) {
 
 
 
-/** Inputs (INPUT_FM-TOKEN …) and credential variables never reach the daemon's environment. */
-const SECRET_ENV = /^(INPUT_.*|GC_.*TOKEN|GC_TOKEN)$/i;
+
+
+/**
+ * Variables the daemon must not inherit: every action input (INPUT_FM-TOKEN …), anything named like a token,
+ * secret or password (GC_FM_TOKEN, the runner's GITHUB_TOKEN, npm's _authToken …), and the runner's own
+ * credentials for its services (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_TOKEN and their URLs;
+ * https://docs.github.com/en/actions/reference/security/oidc). The daemon gets its tokens on stdin only.
+ */
+const SECRET_ENV = /^(INPUT_|ACTIONS_RUNTIME_|ACTIONS_ID_TOKEN_)|TOKEN|SECRET|PASSWORD|PASSWD/i;
 function withoutSecrets(env) {
     return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_ENV.test(name)));
 }
@@ -84006,7 +87456,7 @@ function spawnDaemon(options) {
 /** Waits until the daemon reports ready, fails, dies, or the timeout passes. */
 async function waitForReady(options) {
     const clock = options.clock ?? systemClock;
-    const deadline = clock.now() + options.timeoutMs;
+    const deadline = clock.monotonic() + options.timeoutMs;
     for (;;) {
         const status = readStatus(options.paths.status);
         const ours = status && status.nonce === options.nonce ? status : undefined;
@@ -84030,7 +87480,7 @@ async function waitForReady(options) {
                 ...(last ? { status: last } : {}),
             };
         }
-        if (clock.now() >= deadline) {
+        if (clock.monotonic() >= deadline) {
             return {
                 ready: false,
                 reason: `the fleet was not ready within the start timeout of ${Math.round(options.timeoutMs / 1000)} s`,
@@ -84040,43 +87490,116 @@ async function waitForReady(options) {
         await clock.sleep(options.pollMs ?? 200);
     }
 }
+/** How often a stop not yet heard on the control channel tries again (a starting process opens it late). */
+const CONTROL_RETRY_MS = 2000;
+/** How long a SIGKILLed process gets to disappear before it is reported hung. */
+const KILL_WAIT_MS = 5000;
 async function stopDaemon(options) {
     const clock = options.clock ?? clock_systemClock;
     const { paths, pid, nonce } = options;
+    const pollMs = options.pollMs ?? 250;
+    const notes = [];
     const initial = status_readStatus(paths.status);
-    const withStatus = (outcome, status) => status ? { outcome, status } : { outcome };
+    const endpoint = (initial?.nonce === nonce ? initial.control : undefined) ?? controlEndpoint(nonce);
+    const result = (outcome, status) => {
+        // The process is gone: a socket file it left (SIGKILL skips its own removal) goes too.
+        if (pid !== undefined && !process_isAlive(pid))
+            removeControlEndpoint(endpoint);
+        return status ? { outcome, status, notes } : { outcome, notes };
+    };
     if (pid === undefined)
-        return withStatus("not-running", initial);
-    if (!process_isAlive(pid)) {
-        return withStatus(initial?.phase === "stopped" ? "not-running" : "dead", initial);
+        return result("not-running", initial);
+    if (!process_isAlive(pid))
+        return result(initial?.phase === "stopped" ? "not-running" : "dead", initial);
+    const posix = process.platform !== "win32";
+    const control = { timeoutMs: options.controlTimeoutMs ?? 3000 };
+    // Proof that `pid` is the process we started: its status file or its control-channel answer has our nonce.
+    let proven = isOurDaemon(pid, nonce, initial);
+    let heard = false;
+    let controlError;
+    const askOnControl = async () => {
+        try {
+            const answer = await sendControl(endpoint, { type: "stop", nonce, reason: "stop requested" }, control);
+            heard = true;
+            if (answer.pid === pid)
+                proven = true;
+        }
+        catch (err) {
+            controlError = errors_describeError(err);
+        }
+    };
+    await askOnControl();
+    try {
+        (0,external_node_fs_namespaceObject.writeFileSync)(paths.stop, String(clock.now()), { mode: 0o600 });
     }
-    // The stop file works everywhere; SIGTERM speeds things up on POSIX and is sent only to a proven PID.
-    (0,external_node_fs_namespaceObject.writeFileSync)(paths.stop, String(clock.now()), { mode: 0o600 });
-    if (process.platform !== "win32" && isOurDaemon(pid, nonce, initial))
-        trySignal(pid, "SIGTERM");
-    const deadline = clock.now() + options.timeoutMs;
+    catch (err) {
+        notes.push(`could not write the stop file ${paths.stop}: ${errors_describeError(err)}`);
+    }
+    let termSent = false;
+    const terminate = () => {
+        if (posix && proven && !termSent)
+            termSent = trySignal(pid, "SIGTERM");
+    };
+    terminate();
+    const deadline = clock.monotonic() + options.timeoutMs;
+    let nextControlAt = clock.monotonic() + CONTROL_RETRY_MS;
     for (;;) {
         const status = status_readStatus(paths.status);
         if (!process_isAlive(pid))
-            return withStatus(status?.phase === "stopped" ? "stopped" : "dead", status);
-        if (clock.now() >= deadline) {
-            if (isOurDaemon(pid, nonce, status)) {
-                trySignal(pid, "SIGKILL");
-                return withStatus("killed", status);
-            }
-            return withStatus("hung", status);
+            return result(status?.phase === "stopped" ? "stopped" : "dead", status);
+        if (!proven && isOurDaemon(pid, nonce, status))
+            proven = true;
+        terminate();
+        if (!heard && clock.monotonic() >= nextControlAt) {
+            await askOnControl();
+            nextControlAt = clock.monotonic() + CONTROL_RETRY_MS;
         }
-        await clock.sleep(options.pollMs ?? 250);
+        if (clock.monotonic() >= deadline)
+            break;
+        await clock.sleep(pollMs);
     }
+    // The grace period is over and the process is alive.
+    if (!heard && controlError)
+        notes.push(`the control channel did not take the stop request: ${controlError}`);
+    if (!proven) {
+        try {
+            const answer = await sendControl(endpoint, { type: "ping", nonce }, control);
+            if (answer.pid === pid)
+                proven = true;
+        }
+        catch {
+            // Already reported above, or it answered before and is now stuck; the status file may still prove it.
+        }
+    }
+    const status = status_readStatus(paths.status);
+    if (!proven && !isOurDaemon(pid, nonce, status)) {
+        notes.push(`PID ${pid} is still running but could not be proven to be the background process we started ` +
+            `(neither its status file ${paths.status} nor the control channel ${endpoint} answered with our nonce), ` +
+            `so it was neither signalled nor cleaned up behind`);
+        return result("hung", status);
+    }
+    trySignal(pid, "SIGKILL");
+    const killDeadline = clock.monotonic() + KILL_WAIT_MS;
+    while (process_isAlive(pid) && clock.monotonic() < killDeadline)
+        await clock.sleep(pollMs);
+    if (process_isAlive(pid)) {
+        notes.push(`PID ${pid} did not stop within the grace period and is still running after SIGKILL`);
+        return result("hung", status);
+    }
+    return result("killed", status_readStatus(paths.status) ?? status);
 }
 
 ;// CONCATENATED MODULE: ./src/runtime/teardown.ts
 /**
  * Teardown of a fleet started in the background: shared by the action's post step and `fm-fleet stop`.
- * Asks the daemon to stop and waits; if it is dead, hung, or reports incomplete cleanup, unregisters and
- * closes series itself from the saved fleet file. Never throws; says exactly what it could not clean.
+ * Asks the daemon to stop and waits; if it is gone (dead, or killed after the grace period) or reports
+ * incomplete cleanup, unregisters and closes series itself from the saved fleet file. Never while it is
+ * alive: a process that could not be stopped is reported and left alone, since cleaning up behind it only
+ * makes it register again. Never throws; says exactly what it could not clean.
  * Running it twice is harmless: the second run finds the record of the first.
  */
+
+
 
 
 
@@ -84097,25 +87620,37 @@ const teardownRecordSchema = object({
 });
 function loadFleetFiles(paths) {
     try {
-        const config = fleetConfigSchema.safeParse(readJsonFile(paths.roster));
+        const config = fleetConfigSchema.safeParse(files_readJsonFile(paths.roster));
         if (!config.success)
             return { problem: `the saved fleet file ${paths.roster} is missing or unreadable` };
-        const secrets = fleetSecretsSchema.safeParse(readJsonFile(paths.secrets) ?? {});
+        const members = collectorSchema.array().safeParse(files_readJsonFile(paths.members));
+        const withMembers = members.success ? { members: members.data } : {};
+        const secrets = fleetSecretsSchema.safeParse(files_readJsonFile(paths.secrets) ?? {});
         if (!secrets.success)
-            return { config: config.data, problem: `the saved secrets file ${paths.secrets} is unreadable` };
-        return { config: config.data, secrets: secrets.data };
+            return {
+                config: config.data,
+                ...withMembers,
+                problem: `the saved secrets file ${paths.secrets} is unreadable`,
+            };
+        return { config: config.data, ...withMembers, secrets: secrets.data };
     }
     catch (err) {
-        return { problem: `could not read the saved fleet: ${describeError(err)}` };
+        return { problem: `could not read the saved fleet: ${errors_describeError(err)}` };
     }
 }
 async function teardownFleet(options) {
     const { paths, logger } = options;
     const clock = options.clock ?? clock_systemClock;
-    const previous = teardownRecordSchema.safeParse(readJsonFile(paths.record));
+    // A launcher that died between spawn and saving the PID still left it in the folder's lock.
+    const lock = readStateLock(paths);
+    const pid = options.pid ?? (lock?.nonce === options.nonce && lock.pid !== process.pid ? lock.pid : undefined);
+    const previous = teardownRecordSchema.safeParse(files_readJsonFile(paths.record));
     // An earlier teardown that left work undone and kept the secrets is tried again; anything else is final.
     const retryable = previous.success && previous.data.problems.length > 0 && (0,external_node_fs_namespaceObject.existsSync)(paths.secrets);
     if (previous.success && !retryable) {
+        // The folder is free once the fleet's process is gone (a hung one kept it taken).
+        if (pid === undefined || !process_isAlive(pid))
+            unlockStateDir(paths, options.nonce);
         logger.info("this fleet was already torn down by an earlier run; nothing to do");
         return {
             daemon: "not-running",
@@ -84126,65 +87661,80 @@ async function teardownFleet(options) {
     }
     const problems = [];
     const saved = loadFleetFiles(paths);
-    const size = saved.config ? saved.config.collectors.length : 0;
+    const fleet = saved.members ?? saved.config?.collectors ?? [];
+    const size = fleet.length;
     const rate = saved.config?.fmRatePerSecond ?? 15;
     let stop;
     try {
         stop = await stopDaemon({
             paths,
-            pid: options.pid,
+            pid,
             nonce: options.nonce,
             timeoutMs: options.stopTimeoutMs ?? stopWaitMs(size, rate),
             clock,
         });
     }
     catch (err) {
-        stop = { outcome: "dead" };
-        problems.push(`could not ask the background process to stop: ${describeError(err)}`);
-    }
-    if (stop.outcome === "hung") {
-        problems.push(`the background process (PID ${options.pid}) did not stop and could not be proven to be ours, so it was not killed`);
+        // Not knowing is not "dead": a process that is alive is left alone.
+        const alive = pid !== undefined && process_isAlive(pid);
+        stop = {
+            outcome: alive ? "hung" : "dead",
+            notes: [`could not stop the background process: ${errors_describeError(err)}`],
+        };
     }
     const status = stop.status && stop.status.nonce === options.nonce ? stop.status : undefined;
+    const hung = stop.outcome === "hung";
+    if (hung) {
+        problems.push(...stop.notes, `the background process (PID ${pid}) is still running, so nothing was cleaned up behind it; ` +
+            `stop that process, then run the cleanup again`);
+    }
+    else {
+        for (const note of stop.notes)
+            logger.info(note);
+    }
     let cleanup = status?.cleanup;
     let cleanedBy = "daemon";
-    if (!cleanup?.complete) {
+    if (hung) {
+        cleanedBy = "nobody";
+        cleanup = cleanup ?? { ...emptyCleanup(), complete: false };
+    }
+    else if (!cleanup?.complete) {
         if (cleanup)
             logger.warn("the background process could not clean up everything; cleaning up from the saved fleet");
-        else if (stop.outcome !== "not-running" || options.pid !== undefined)
+        else if (stop.outcome !== "not-running" || pid !== undefined)
             logger.warn(`the background process is ${stop.outcome}; cleaning up from the saved fleet`);
         if (!saved.config) {
             cleanedBy = "nothing-to-clean";
             cleanup ??= emptyCleanup();
-            if (saved.problem && options.pid !== undefined)
+            if (saved.problem && pid !== undefined)
                 problems.push(saved.problem);
         }
         else {
             cleanedBy = "inline";
             const secrets = saved.secrets ?? {};
-            const scrub = createScrubber([secrets.fmToken, secrets.promToken].filter((s) => !!s), [saved.config.fm?.stackId, saved.config.prom?.user].filter((s) => !!s));
+            const known = savedSecretValues(saved.config, secrets);
+            const scrub = createScrubber(known.secrets, known.users);
             try {
                 const engine = createFleetEngine({
                     config: saved.config,
                     secrets,
+                    collectors: fleet,
                     adoptFleet: true,
                     ...(status?.lastTimestampMs ? { notBeforeMs: status.lastTimestampMs } : {}),
                     clock,
                     logger,
                     scrub,
                 });
-                cleanup = await engine.stop({ deadlineMs: clock.now() + cleanupBudgetMs(size, rate) });
+                cleanup = await engine.stop({ deadlineMs: clock.monotonic() + cleanupBudgetMs(size, rate) });
             }
             catch (err) {
-                const why = describeError(err);
+                const why = errors_describeError(err);
                 cleanup = {
-                    unregistered: 0,
-                    unregisterFailed: saved.config.fm
-                        ? saved.config.collectors.map((c) => ({ id: c.id, error: why }))
-                        : [],
-                    warnings: [],
+                    ...emptyCleanup(),
+                    mode: saved.config.cleanup ?? "delete",
+                    unregisterFailed: saved.config.fm ? fleet.map((c) => ({ id: c.id, error: why })) : [],
                     seriesClosed: 0,
-                    seriesOpen: saved.config.prom ? saved.config.collectors.length * SERIES_PER_COLLECTOR : 0,
+                    seriesOpen: saved.config.prom ? seriesPerTickOf(fleet.length) : 0,
                     seriesError: why,
                     complete: false,
                 };
@@ -84196,9 +87746,15 @@ async function teardownFleet(options) {
     if (cleanup.seriesOpen > 0) {
         problems.push(`${cleanup.seriesOpen} series were not closed: ${cleanup.seriesError ?? "unknown reason"}`);
     }
-    // Secrets leave the disk whatever happened (SPEC section 9), unless a later teardown is to retry.
-    if (!(options.keepSecretsIfIncomplete && problems.length > 0))
-        removeFile(paths.secrets);
+    if ((cleanup.alertsFiring ?? 0) > 0)
+        problems.push(`the alerts of ${cleanup.alertsFiring} collectors may still be firing in Alertmanager (each expires by itself within 4 minutes): ${cleanup.alertsError ?? "unknown reason"}`);
+    // Secrets leave the disk whatever happened, unless a later teardown is to retry and there
+    // is something it could retry: collectors still registered, series still open, alerts still firing, or a
+    // process still running.
+    const leftToRetry = hung || cleanup.unregisterFailed.length > 0 || cleanup.seriesOpen > 0 || (cleanup.alertsFiring ?? 0) > 0;
+    const final = !(options.keepSecretsIfIncomplete && leftToRetry);
+    if (final)
+        files_removeFile(paths.secrets);
     const result = {
         daemon: stop.outcome,
         ...(status ? { status } : {}),
@@ -84210,8 +87766,11 @@ async function teardownFleet(options) {
         files_writeFileAtomic(paths.record, JSON.stringify({ daemon: result.daemon, cleanedBy, problems, cleanup }));
     }
     catch (err) {
-        logger.debug(`could not write the teardown record: ${describeError(err)}`);
+        logger.debug(`could not write the teardown record: ${errors_describeError(err)}`);
     }
+    // Nothing more can happen in this folder: it is free for the next fleet, unless its process still runs.
+    if (final && !hung)
+        unlockStateDir(paths, options.nonce);
     return result;
 }
 
@@ -84257,7 +87816,149 @@ function parseActionState(raw) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/runtime/cleanup-text.ts
+/**
+ * "19 collectors unregistered, 19 deleted from FM's list, 551 series closed, 2 alerts resolved"; FM off:
+ * series only; no Alertmanager: no alerts.
+ */
+function describeCleanup(report) {
+    const parts = [];
+    if (report.mode !== undefined || report.unregistered > 0)
+        parts.push(describeRecords(report));
+    parts.push(`${report.seriesClosed} series closed`);
+    const resolved = report.alertsResolved;
+    if (resolved !== undefined)
+        parts.push(`${resolved} alert${resolved === 1 ? "" : "s"} resolved`);
+    return parts.join(", ");
+}
+/** What became of the collectors in FM: "19 collectors unregistered, 19 deleted from FM's list". */
+function describeRecords(report) {
+    const unregistered = `${report.unregistered} collectors unregistered`;
+    if (report.mode === undefined)
+        return unregistered;
+    if (report.mode === "unregister")
+        return `${unregistered} (left listed in FM as inactive: cleanup unregister)`;
+    const notDeleted = (report.notDeleted ?? []).reduce((n, group) => n + group.ids.length, 0);
+    const deleted = `${report.deleted ?? 0} deleted from FM's list`;
+    const left = notDeleted > 0 ? `, ${notDeleted} unregistered, not deleted` : "";
+    const others = report.otherRuns?.length ? `, ${report.otherRuns.length} left to another run` : "";
+    return `${unregistered}, ${deleted}${left}${others}`;
+}
+
+;// CONCATENATED MODULE: ./src/action/summary-timeline.ts
+
+/** IDs listed per row before "and N more": the table stays readable for a 1,000-collector step. */
+const MAX_IDS = 8;
+/** The last bar of the chart lasts this long when nothing follows it. */
+const LAST_BAR_MS = 30_000;
+/** The timeline section, or "" when the fleet never got ready or had no timeline and no live event. */
+function renderTimelineSection(status) {
+    const record = status?.timeline;
+    if (!record || (record.entries.length === 0 && record.pending.length === 0))
+        return "";
+    const lines = ["### Timeline", ""];
+    if (record.readyAtMs !== undefined)
+        lines.push(`Offsets count from ready: ${new Date(record.readyAtMs).toISOString()}${record.timeScale !== 1 ? ` (played ${record.timeScale}× faster)` : ""}.`, "");
+    lines.push("| step | planned | ran | event | selection | collectors changed | first effect |", "| --- | ---: | ---: | --- | --- | --- | --- |");
+    for (const e of record.entries)
+        lines.push(row([
+            e.step !== undefined ? String(e.step) : "live",
+            e.plannedOffsetMs !== undefined ? formatOffset(e.plannedOffsetMs) : "",
+            formatOffset(e.ranOffsetMs),
+            `\`${e.event}\``,
+            e.select,
+            e.changed.length > 0
+                ? summary_timeline_listIds(e.changed)
+                : `nobody${e.warnings[0] ? ` (${e.warnings[0].replace(/^selects nobody: /, "")})` : ""}`,
+            [describeEffect(e), ...e.failed.slice(0, 3).map((f) => `${f.id} failed: ${f.error}`)]
+                .filter(Boolean)
+                .join("; "),
+        ]));
+    for (const p of record.pending)
+        lines.push(row([
+            String(p.step),
+            formatOffset(p.plannedOffsetMs),
+            "",
+            `\`${p.event}\``,
+            p.select,
+            "",
+            "not run: the fleet stopped first",
+        ]));
+    lines.push("");
+    const chart = renderGantt(record, status?.updatedAtMs);
+    if (chart)
+        lines.push(chart, "");
+    if (status?.health) {
+        const h = status.health;
+        lines.push("| healthy | unhealthy | inactive | departed |", "| ---: | ---: | ---: | ---: |", `| ${h.healthy} | ${h.unhealthy} | ${h.inactive} | ${h.departed} |`, "", `_At the end: ${formatHealth(h)} (unhealthy: up=0 or a configuration error; inactive: silenced or crashed)._`, "");
+    }
+    return lines.join("\n");
+}
+/**
+ * A gantt chart on the wall clock: one bar per step that changed something, from when it ran to the next
+ * one, in a section per kind of change, named `<step> <event> <collectors changed>`. `dateFormat x` reads epoch milliseconds; durations are whole seconds, the
+ * smallest unit every Mermaid version GitHub has shipped accepts (mermaid-js/mermaid#3028).
+ */
+function renderGantt(record, endMs) {
+    const ran = record.entries.filter((e) => e.changed.length > 0);
+    if (ran.length === 0)
+        return "";
+    const out = ["```mermaid", "gantt", "  title Fleet timeline", "  dateFormat x", "  axisFormat %H:%M:%S"];
+    const bars = ran.map((e, i) => {
+        const next = ran[i + 1]?.ranAtMs ?? Math.max(endMs ?? 0, e.ranAtMs + LAST_BAR_MS);
+        const seconds = Math.max(1, Math.round((next - e.ranAtMs) / 1000));
+        const name = `${e.step !== undefined ? `${e.step}` : "live"} ${e.event} ${e.changed.length}`;
+        return {
+            group: SECTION[e.event],
+            line: `    ${name} :${TAG[e.event]}e${i + 1}, ${Math.round(e.ranAtMs)}, ${seconds}s`,
+        };
+    });
+    // A section written twice is drawn twice: list each section's bars together (time places them anyway).
+    for (const group of new Set(bars.map((b) => b.group))) {
+        out.push(`  section ${group}`);
+        out.push(...bars.filter((b) => b.group === group).map((b) => b.line));
+    }
+    out.push("```");
+    return out.join("\n");
+}
+const SECTION = {
+    unhealthy: "health",
+    healthy: "health",
+    "config-error": "config",
+    "config-ok": "config",
+    silence: "presence",
+    resume: "presence",
+    crash: "presence",
+    leave: "membership",
+    join: "membership",
+    upgrade: "version",
+};
+/** Bars that break something are red (crit), recoveries grey (done), the rest plain. */
+const TAG = {
+    unhealthy: "crit, ",
+    "config-error": "crit, ",
+    crash: "crit, ",
+    silence: "crit, ",
+    healthy: "done, ",
+    "config-ok": "done, ",
+    resume: "done, ",
+    leave: "",
+    join: "",
+    upgrade: "active, ",
+};
+function summary_timeline_listIds(ids) {
+    const shown = ids.slice(0, MAX_IDS).map((id) => `\`${id}\``);
+    return ids.length > MAX_IDS ? `${shown.join(", ")} and ${ids.length - MAX_IDS} more` : shown.join(", ");
+}
+/** A table row; a `|` in a cell would end it early. */
+function row(cells) {
+    return `| ${cells.map((c) => c.replaceAll("|", "\\|").replaceAll("\n", " ")).join(" | ")} |`;
+}
+
 ;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+
 const BAR = "█";
 function countBy(collectors, key) {
     const m = new Map();
@@ -84281,7 +87982,7 @@ function renderSummary(input) {
         `## fm-action: ${collectors.length} fake Alloy collectors (${input.blueprint})`,
         "",
         ok
-            ? `**Cleanup complete**: ${input.fm ? `${cleanup.unregistered} collectors unregistered` : "FM off"}, ${input.prom ? `${cleanup.seriesClosed} series closed with stale markers` : "remote write off"} (by ${describeCleaner(result.cleanedBy)}).`
+            ? `**Cleanup complete**: ${input.fm ? `${describeRecords(cleanup)}` : "FM off"}, ${input.prom ? `${cleanup.seriesClosed} series closed with stale markers` : "remote write off"} (by ${describeCleaner(result.cleanedBy)}).`
             : `**Cleanup incomplete** (by ${describeCleaner(result.cleanedBy)}):\n\n${result.problems.map((p) => `- ${p}`).join("\n")}`,
         "",
         "| OS | kind | collectors |",
@@ -84296,7 +87997,8 @@ function renderSummary(input) {
     }
     lines.push("", "```text", chart, "```", "");
     if (c) {
-        lines.push("| Fleet Management | |", "| --- | ---: |", `| registrations | ${c.registrations} |`, `| registration failures | ${c.registrationFailures} |`, `| heartbeats ok | ${c.heartbeatsOk} |`, `| heartbeats failed | ${c.heartbeatsFailed} |`, `| heartbeats late (> 5 s after slot) | ${c.heartbeatsLate} |`, `| re-registrations | ${c.reRegistrations} |`, `| retries | ${c.fmRetries} |`, "", "| Remote write | |", "| --- | ---: |", `| ticks | ${c.ticks} |`, `| late ticks | ${c.lateTicks} |`, `| samples | ${c.samples} |`, `| bytes (compressed) | ${c.bytes} |`, `| retries | ${c.pushRetries} |`, `| dropped samples | ${c.droppedSamples} |`, "");
+        for (const section of counterSections(c))
+            lines.push(`| ${section.title} | |`, "| --- | ---: |", ...section.rows.map((row) => `| ${row.label} | ${row.value} |`), "");
         const errors = Object.entries(result.status?.lastErrors ?? {});
         if (errors.length > 0) {
             lines.push("<details><summary>Last errors</summary>", "", ...errors.map(([k, v]) => `- **${k}**: ${v}`), "", "</details>", "");
@@ -84307,6 +88009,9 @@ function renderSummary(input) {
     }
     if (cleanup.warnings.length > 0)
         lines.push(...cleanup.warnings.map((w) => `> ${w}`), "");
+    const timeline = renderTimelineSection(result.status);
+    if (timeline)
+        lines.push(timeline);
     return lines.join("\n");
 }
 function describeCleaner(who) {
@@ -84319,6 +88024,8 @@ function describeCleaner(who) {
             return "an earlier post run";
         case "nothing-to-clean":
             return "nobody: nothing was started";
+        case "nobody":
+            return "nobody: the background process is still running and was left alone";
     }
 }
 
@@ -84337,13 +88044,15 @@ function describeCleaner(who) {
 
 
 
+
+
 const LOG_TAIL_BYTES = 64 * 1024;
 async function runPost() {
     try {
         await post();
     }
     catch (err) {
-        warning(`post could not finish: ${describeError(err)}`, { title: "fm-action cleanup" });
+        warning(`post could not finish: ${errors_describeError(err)}`, { title: "fm-action cleanup" });
     }
 }
 async function post() {
@@ -84354,8 +88063,7 @@ async function post() {
     }
     const paths = statePaths(state.stateDir);
     const files = loadFleetFiles(paths);
-    const secrets = [files.secrets?.fmToken, files.secrets?.promToken].filter((s) => !!s);
-    const users = [files.config?.fm?.stackId, files.config?.prom?.user].filter((s) => !!s);
+    const { secrets, users } = savedSecretValues(files.config, files.secrets);
     // Masks are per job, but register them again: post may be the first step to print a derived form.
     for (const form of secretForms(secrets, users))
         core_setSecret(form);
@@ -84367,7 +88075,8 @@ async function post() {
             await summary
                 .addRaw(scrub(renderSummary({
                 blueprint: state.blueprint,
-                collectors: files.config.collectors,
+                // Every collector the fleet held: a scenario's joins count too.
+                collectors: files.members ?? files.config.collectors,
                 fm: files.config.fm !== null,
                 prom: files.config.prom !== null,
                 result,
@@ -84375,7 +88084,7 @@ async function post() {
                 .write();
         }
         catch (err) {
-            logger.debug(`no job summary written: ${describeError(err)}`);
+            logger.debug(`no job summary written: ${errors_describeError(err)}`);
         }
     }
     if ((0,external_node_fs_namespaceObject.existsSync)(paths.log)) {
@@ -84386,10 +88095,12 @@ async function post() {
         endGroup();
     }
     const c = result.cleanup;
+    // Warnings (unregistered, not deleted; IDs left to another run) never fail the step: only what is left
+    // registered or open does.
+    for (const w of c.warnings)
+        warning(scrub(w), { title: "fm-action cleanup" });
     if (result.problems.length === 0) {
-        info(`fm-action: cleanup complete (${describeWho(result.cleanedBy)}): ${c.unregistered} collectors unregistered, ${c.seriesClosed} series closed.`);
-        for (const w of c.warnings)
-            warning(w, { title: "fm-action cleanup" });
+        info(`fm-action: cleanup complete (${describeWho(result.cleanedBy)}): ${describeCleanup(c)}.`);
         return;
     }
     const message = `cleanup incomplete:\n${result.problems.map((p) => `- ${p}`).join("\n")}`;
@@ -84414,7 +88125,7 @@ function describeWho(who) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_run_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1008);
+/* harmony import */ var _action_run_post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5763);
 
 await (0,_action_run_post_js__WEBPACK_IMPORTED_MODULE_0__/* .runPost */ .a)();
 

@@ -7,11 +7,13 @@ import * as core from "@actions/core";
 import { existsSync, readFileSync } from "node:fs";
 import { describeError } from "../core/errors.js";
 import { createScrubber, secretForms } from "../core/secrets.js";
+import { savedSecretValues } from "../runtime/config.js";
 import { statePaths } from "../runtime/paths.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { coreLogger } from "./core-logger.js";
 import { STATE_KEY, parseActionState } from "./state.js";
 import { renderSummary } from "./summary.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
 
 const LOG_TAIL_BYTES = 64 * 1024;
 
@@ -31,8 +33,7 @@ async function post(): Promise<void> {
   }
   const paths = statePaths(state.stateDir);
   const files = loadFleetFiles(paths);
-  const secrets = [files.secrets?.fmToken, files.secrets?.promToken].filter((s): s is string => !!s);
-  const users = [files.config?.fm?.stackId, files.config?.prom?.user].filter((s): s is string => !!s);
+  const { secrets, users } = savedSecretValues(files.config, files.secrets);
   // Masks are per job, but register them again: post may be the first step to print a derived form.
   for (const form of secretForms(secrets, users)) core.setSecret(form);
   const scrub = createScrubber(secrets, users);
@@ -47,7 +48,8 @@ async function post(): Promise<void> {
           scrub(
             renderSummary({
               blueprint: state.blueprint,
-              collectors: files.config.collectors,
+              // Every collector the fleet held: a scenario's joins count too.
+              collectors: files.members ?? files.config.collectors,
               fm: files.config.fm !== null,
               prom: files.config.prom !== null,
               result,
@@ -69,11 +71,11 @@ async function post(): Promise<void> {
   }
 
   const c = result.cleanup;
+  // Warnings (unregistered, not deleted; IDs left to another run) never fail the step: only what is left
+  // registered or open does.
+  for (const w of c.warnings) core.warning(scrub(w), { title: "fm-action cleanup" });
   if (result.problems.length === 0) {
-    core.info(
-      `fm-action: cleanup complete (${describeWho(result.cleanedBy)}): ${c.unregistered} collectors unregistered, ${c.seriesClosed} series closed.`,
-    );
-    for (const w of c.warnings) core.warning(w, { title: "fm-action cleanup" });
+    core.info(`fm-action: cleanup complete (${describeWho(result.cleanedBy)}): ${describeCleanup(c)}.`);
     return;
   }
   const message = `cleanup incomplete:\n${result.problems.map((p) => `- ${p}`).join("\n")}`;

@@ -4,7 +4,19 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document } from "yaml";
+import {
+  LineCounter,
+  Lexer,
+  Parser,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type CST,
+  type Document,
+} from "yaml";
 import { closestMatch } from "../core/did-you-mean.js";
 import { BlueprintError, type BlueprintProblem } from "../core/errors.js";
 import { problemsFromIssues, type PendingProblem } from "./issues.js";
@@ -21,6 +33,12 @@ import { formatYamlPath } from "./yaml-path.js";
  * document would otherwise hang the step (yaml's `maxAliasCount`).
  */
 const MAX_ALIAS_EXPANSION = 100;
+
+/**
+ * Lists and mappings may nest at most this deep. Real blueprints nest 6 levels; yaml composes a document
+ * recursively, so a few thousand levels overflow the stack (a 3,000-deep file crashed the loader).
+ */
+export const MAX_NESTING_DEPTH = 128;
 
 export interface LoadOptions {
   /** Base for a relative path; default process.cwd(). */
@@ -62,6 +80,10 @@ function isFile(path: string): boolean {
 /** Pure: text in, typed blueprint or BlueprintError out. `file` only names the source in messages. */
 export function parseBlueprint(text: string, file: string): LoadedBlueprint {
   const lineCounter = lineCounterOf(text);
+  // Checked before anything recursive sees the nesting: a bound from yaml's lexer (no recursion) keeps its
+  // parser safe, then the exact depth from the parser's syntax tree.
+  const tooDeep = lexicalNestingProblem(text, lineCounter) ?? nestingProblem(text, lineCounter);
+  if (tooDeep) throw new BlueprintError(file, [tooDeep]);
   // YAML 1.2 core schema (so `on`/`yes` stay strings); `<<` merge keys let environments share settings.
   const doc = parseDocument(text, { merge: true, uniqueKeys: true });
   if (doc.errors.length > 0)
@@ -106,7 +128,94 @@ export function parseBlueprint(text: string, file: string): LoadedBlueprint {
       : [
           `blueprint ${file}: ignoring ${ignored.join(", ")}: fm-action does not use ${ignored.length === 1 ? "this key" : "these keys"} (blueprints written for synthkit carry them)`,
         ];
-  return { blueprint: parsed.data, file, notices };
+  return { blueprint: parsed.data, file, notices, locate: (path) => sourceMap.positionOf(path, "key") };
+}
+
+function depthProblem(offset: number, lineCounter: LineCounter): BlueprintProblem {
+  const pos = lineCounter.linePos(offset);
+  return {
+    path: "",
+    line: pos.line,
+    column: pos.col,
+    message: `expected lists and mappings nested at most ${MAX_NESTING_DEPTH} levels deep, found deeper nesting here`,
+  };
+}
+
+/** yaml's lexer markers, which stand for no source text (yaml `parse/cst.ts`). */
+const DOCUMENT = "\x02";
+const FLOW_END = "\x18";
+const SCALAR = "\x1f";
+
+/**
+ * A lower bound on the nesting depth from yaml's lexer tokens: open indentation levels, plus `-` and `?`
+ * indicators on the line, plus open flow brackets. A block sequence may share its parent's indentation, so
+ * the real depth can be up to twice the bound; that is still shallow for yaml's parser, which recurses once
+ * per block mapping level when a deep document ends (3,000 levels overflow it).
+ */
+function lexicalNestingProblem(text: string, lineCounter: LineCounter): BlueprintProblem | undefined {
+  const indents: number[] = [];
+  let offset = 0;
+  let flow = 0;
+  let lineStart = true;
+  let lineIndent = 0;
+  let indicators = 0;
+  let scalarNext = false;
+  for (const token of new Lexer().lex(text)) {
+    if (token === DOCUMENT || token === FLOW_END) continue;
+    if (token === SCALAR) {
+      scalarNext = true;
+      continue;
+    }
+    const at = offset;
+    offset += token.length;
+    if (scalarNext) {
+      // A scalar's source, which may span lines; a block scalar's ends with its last line break.
+      scalarNext = false;
+      if (token.endsWith("\n")) [lineStart, lineIndent, indicators] = [true, 0, 0];
+      continue;
+    }
+    if (token === "\n" || token === "\r\n") {
+      [lineStart, lineIndent, indicators] = [true, 0, 0];
+      continue;
+    }
+    if (/^[ \t]+$/.test(token)) {
+      if (lineStart) lineIndent = token.length;
+      continue;
+    }
+    if (token.startsWith("#")) continue;
+    if (lineStart && flow === 0) {
+      while (indents.length > 0 && indents[indents.length - 1]! >= lineIndent) indents.pop();
+      indents.push(lineIndent);
+    }
+    lineStart = false;
+    if (token === "-" || token === "?") indicators++;
+    else if (token === "[" || token === "{") flow++;
+    else if (token === "]" || token === "}") flow = Math.max(0, flow - 1);
+    if (indents.length + indicators + flow > MAX_NESTING_DEPTH) return depthProblem(at, lineCounter);
+  }
+  return undefined;
+}
+
+/** The first list or mapping nested deeper than MAX_NESTING_DEPTH, found with an explicit stack. */
+function nestingProblem(text: string, lineCounter: LineCounter): BlueprintProblem | undefined {
+  const stack: { token: CST.Token | undefined; depth: number }[] = [];
+  for (const token of new Parser().parse(text)) stack.push({ token, depth: 0 });
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { token, depth } = next;
+    if (!token) continue;
+    if (token.type === "document") {
+      stack.push({ token: token.value, depth });
+      continue;
+    }
+    if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection")
+      continue;
+    if (depth + 1 > MAX_NESTING_DEPTH) return depthProblem(token.offset, lineCounter);
+    for (const item of token.items) {
+      if ("key" in item) stack.push({ token: item.key ?? undefined, depth: depth + 1 });
+      stack.push({ token: item.value, depth: depth + 1 });
+    }
+  }
+  return undefined;
 }
 
 /**

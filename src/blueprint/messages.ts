@@ -3,6 +3,7 @@
  * and what was found). Zod calls these error functions with the offending input.
  */
 import type * as z from "zod";
+import { escapeUnsafe } from "./characters.js";
 
 const MAX_SHOWN = 60;
 
@@ -12,8 +13,9 @@ export function describeFound(value: unknown): string {
   if (value === null) return "an empty value";
   if (typeof value === "string") {
     if (value === "") return "an empty string";
-    if (value.length <= MAX_SHOWN) return JSON.stringify(value);
-    return `${JSON.stringify(`${value.slice(0, MAX_SHOWN)}…`)} (${value.length} chars)`;
+    // Escaped, so a bidi override or a terminal escape in the blueprint is shown, not obeyed, by the log.
+    if (value.length <= MAX_SHOWN) return escapeUnsafe(JSON.stringify(value));
+    return `${escapeUnsafe(JSON.stringify(`${value.slice(0, MAX_SHOWN)}…`))} (${value.length} chars)`;
   }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (Array.isArray(value)) return value.length === 0 ? "an empty list" : "a list";

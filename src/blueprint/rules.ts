@@ -5,6 +5,7 @@
 import { OS_ORDER } from "../blueprint/os.js";
 import type { PendingProblem } from "./issues.js";
 import { describeFound } from "./messages.js";
+import { scenarioProblems } from "./scenario-rules.js";
 import { KNOWN_FEATURE_KEYS, KNOWN_TOP_LEVEL_KEYS } from "./schema.js";
 import type { Blueprint, ClusterSpec } from "./types.js";
 import { formatYamlPath, hasPath, valueAt, type YamlPath } from "./yaml-path.js";
@@ -18,6 +19,7 @@ export function relationProblems(data: unknown): PendingProblem[] {
     ...unhealthyWithinCount(data),
     ...fleetManagementNeedsEnabled(data),
     ...uniqueEnvironmentNames(data),
+    ...scenarioProblems(data),
   ];
 }
 

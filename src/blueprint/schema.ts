@@ -4,7 +4,11 @@
  * wider synthkit tool carry keys fm-action does not use (the loader lists those in one notice).
  */
 import * as z from "zod";
-import { expecting } from "./messages.js";
+import { closestMatch } from "../core/did-you-mean.js";
+import { MAX_DURATION_MS, parseDuration } from "../core/duration.js";
+import { unsafeCharacterIn } from "./characters.js";
+import { MAX_JOIN_PER_OS, SCENARIO_EVENTS, SEVERITIES, UPGRADE_VERSION_RE } from "./events.js";
+import { describeFound, expecting } from "./messages.js";
 import { BLUEPRINT_NAME_MAX, ENV_NAME_MAX, isValidName, nameRule } from "./names.js";
 import type {
   Blueprint,
@@ -14,6 +18,7 @@ import type {
   K8sFeatures,
   K8sMonitoringSpec,
   PerOs,
+  ScenarioStep,
 } from "./types.js";
 
 export const DEFAULT_ENVIRONMENT = "ci";
@@ -74,6 +79,15 @@ const chartVersion = z
   .string({ error: expecting(`a chart version like "3.8.12" (quoted, so YAML keeps it a string)`) })
   .regex(new RegExp(`^${SEMVER}$`));
 
+/**
+ * Attributes reach FM, its UI and every log that quotes them: no control or bidirectional-formatting
+ * characters (characters.ts), which would hide what a key or value really says.
+ */
+const printable = (what: string) => ({
+  error: (issue: { input?: unknown }) =>
+    `expected ${what} without control or bidirectional-formatting characters, found ${unsafeCharacterIn(String(issue.input)) ?? "one"}`,
+});
+
 /** FM refuses attribute keys over 100 chars and values over 150 (SPEC section 5); collector.* is ours. */
 const attributes = z.record(
   z
@@ -84,12 +98,14 @@ const attributes = z.record(
     })
     .min(1)
     .max(MAX_ATTRIBUTE_KEY)
-    .refine((key) => !key.startsWith("collector.")),
+    .refine((key) => !key.startsWith("collector."))
+    .refine((key) => unsafeCharacterIn(key) === undefined, printable("an attribute key")),
   z
     .string({
       error: expecting(`a string of at most ${MAX_ATTRIBUTE_VALUE} chars (quote numbers and booleans)`),
     })
-    .max(MAX_ATTRIBUTE_VALUE),
+    .max(MAX_ATTRIBUTE_VALUE)
+    .refine((value) => unsafeCharacterIn(value) === undefined, printable("an attribute value")),
   { error: expecting("a mapping of attribute names to strings") },
 );
 
@@ -139,6 +155,82 @@ const environment: z.ZodType<EnvironmentSpec> = closedMap({
   cluster: cluster.optional(),
 });
 
+// ---- scenario: the timeline (steps at offsets from ready) ----
+
+/** Steps one timeline may hold: a CI job's incident, not a load test. */
+export const MAX_SCENARIO_STEPS = 1000;
+
+const offset = z
+  .string({
+    error: expecting('a duration from ready such as 30s, 2m or 1m30s (units required; "0s" for at once)'),
+  })
+  .refine((text) => {
+    const ms = parseDuration(text);
+    return ms !== undefined && ms <= MAX_DURATION_MS;
+  })
+  .transform((text) => parseDuration(text)!);
+
+const eventName = z.enum(SCENARIO_EVENTS, {
+  error: (issue) => {
+    const found = issue.input;
+    const hint = typeof found === "string" ? closestMatch(found, SCENARIO_EVENTS) : undefined;
+    return `expected one of ${SCENARIO_EVENTS.join(", ")}, found ${describeFound(found)}${hint ? `: did you mean ${hint}?` : ""}`;
+  },
+});
+
+const select = closedMap({
+  os: z.enum(["linux", "windows", "darwin"], { error: expecting("linux, windows or darwin") }).optional(),
+  env: name("an environment name", ENV_NAME_MAX).optional(),
+  kind: z.enum(["standalone", "k8s"], { error: expecting("standalone or k8s") }).optional(),
+  ids: z
+    .array(z.string({ error: expecting("a collector ID") }).min(1), {
+      error: expecting("a list of collector IDs"),
+    })
+    .min(1)
+    .optional(),
+  // Up to the largest roster (fleet/roster.ts MAX_ROSTER_SIZE); fewer present is a warning, not an error.
+  count: integer(1, 50_000).optional(),
+});
+
+const joinCounts = closedMap({
+  linux: integer(0, MAX_JOIN_PER_OS).optional(),
+  windows: integer(0, MAX_JOIN_PER_OS).optional(),
+  darwin: integer(0, MAX_JOIN_PER_OS).optional(),
+}).transform((counts) => ({
+  linux: counts.linux ?? 0,
+  windows: counts.windows ?? 0,
+  darwin: counts.darwin ?? 0,
+}));
+
+const scenarioStep = closedMap({
+  at: offset,
+  event: eventName,
+  select: select.optional(),
+  severity: z.enum(SEVERITIES, { error: expecting(SEVERITIES.join(" or ")) }).optional(),
+  message: z
+    .string({ error: expecting("an error message of 1 to 1000 chars") })
+    .min(1)
+    .max(1000)
+    .optional(),
+  add: joinCounts.optional(),
+  version: z
+    .string({ error: expecting("an Alloy version like v1.19.0") })
+    .regex(UPGRADE_VERSION_RE)
+    .optional(),
+}).transform((step): ScenarioStep => ({
+  atMs: step.at,
+  event: step.event,
+  select: step.select ?? {},
+  ...(step.event === "unhealthy" ? { severity: step.severity ?? "critical" } : {}),
+  ...(step.message !== undefined ? { message: step.message } : {}),
+  ...(step.add !== undefined ? { add: step.add } : {}),
+  ...(step.version !== undefined ? { version: step.version } : {}),
+}));
+
+const scenario = z
+  .array(scenarioStep, { error: expecting("a list of steps, each with at and event") })
+  .max(MAX_SCENARIO_STEPS);
+
 export const blueprintSchema: z.ZodType<Blueprint> = z.object(
   {
     name: name("a blueprint name", BLUEPRINT_NAME_MAX),
@@ -149,10 +241,11 @@ export const blueprintSchema: z.ZodType<Blueprint> = z.object(
     features: z
       .object({ fleet_management: fleetManagement.prefault({}) }, { error: expecting("a mapping") })
       .prefault({}),
+    scenario: scenario.optional(),
   },
   { error: expecting("a mapping with at least a name") },
 );
 
 /** Keys the schema reads; anything else at these levels is reported once as ignored. */
-export const KNOWN_TOP_LEVEL_KEYS: readonly string[] = ["name", "environments", "features"];
+export const KNOWN_TOP_LEVEL_KEYS: readonly string[] = ["name", "environments", "features", "scenario"];
 export const KNOWN_FEATURE_KEYS: readonly string[] = ["fleet_management"];

@@ -4,7 +4,12 @@
  * identical byte for byte, so edit both together.
  */
 
-export const SHIPPED_NAMES = ["fleet-management", "synthetic-monitoring", "k8s-monitoring"] as const;
+export const SHIPPED_NAMES = [
+  "fleet-management",
+  "synthetic-monitoring",
+  "k8s-monitoring",
+  "incident",
+] as const;
 export type ShippedName = (typeof SHIPPED_NAMES)[number];
 
 export function isShippedName(ref: string): ref is ShippedName {
@@ -111,5 +116,69 @@ environments:
           application_observability: true # alloy-receiver, deployment (1 pod) or daemonset
 
 # No features.fleet_management counts: this fleet is the cluster mirror only.
+`,
+  incident: `# incident: a small fleet that lives through an incident in under 10 minutes: collectors turn unhealthy, one
+# reports a configuration error, one falls silent, one crashes, everything recovers, and linux rolls out a new
+# Alloy version in two waves. Use it to see what FM's collector pages, your dashboards and your alerts show
+# when things go wrong, and to test that they recover.
+#
+# \`fm-fleet plan incident\` shows who each step acts on; \`npm run demo -- incident\` plays it 20× faster
+# against the local FM emulator and narrates each step.
+
+name: incident
+
+features:
+  fleet_management:
+    collector_version: v1.18.1
+    collectors_per_os:
+      linux: 6
+      windows: 2
+      darwin: 2
+
+# Steps run in order, each at an offset from "ready" (every collector registered and the first push
+# accepted; the action's ready-at output). A selection takes its filters first, then the first \`count\` in
+# roster order among the collectors the event may act on (crashed and departed ones are out, except for
+# resume). No IDs here, so the blueprint keeps working with the action's \`env\` override.
+scenario:
+  # incident-ci-linux-01 and -02 report up=0 and unhealthy components; their heartbeats go on.
+  - at: 1m
+    event: unhealthy
+    select: { os: linux, count: 2 }
+    severity: critical
+  # incident-ci-windows-01's next GetConfig reports RemoteConfigStatuses_FAILED with this message.
+  - at: 2m
+    event: config-error
+    select: { os: windows, count: 1 }
+    message: 'load failed: component "prometheus.scrape.app" does not exist'
+  # incident-ci-darwin-01 stops heartbeating; its metrics go on. FM marks it inactive after its own window
+  # (30 minutes), so within this timeline FM shows its last heartbeat getting older.
+  - at: 3m
+    event: silence
+    select: { os: darwin, count: 1 }
+  # The first linux collector still reporting (the unhealthy incident-ci-linux-01) is killed: no more
+  # heartbeats or pushes, no Unregister, no stale markers.
+  - at: 4m
+    event: crash
+    select: { os: linux, count: 1 }
+  # Recovery: the silenced and the crashed collector come back (a crashed one registers again if FM
+  # forgot it), then every unhealthy linux collector turns healthy and the configuration error clears.
+  - at: 5m
+    event: resume
+  - at: 5m30s
+    event: healthy
+    select: { os: linux }
+  - at: 5m30s
+    event: config-ok
+    select: { os: windows }
+  # A rolling upgrade: three linux collectors first, the rest a minute later. Each registers again with the
+  # new collector.version; alloy_build_info of the old version gets a stale marker, the new one starts.
+  - at: 7m
+    event: upgrade
+    select: { os: linux, count: 3 }
+    version: v1.19.0
+  - at: 8m
+    event: upgrade
+    select: { os: linux }
+    version: v1.19.0
 `,
 };

@@ -1,4 +1,5 @@
 /** Paths into the blueprint document, and how users see them in messages (SPEC section 2). */
+import { escapeUnsafe } from "./characters.js";
 
 export type YamlPath = readonly (string | number)[];
 
@@ -13,7 +14,7 @@ export function formatYamlPath(path: YamlPath): string {
   for (const segment of path) {
     if (typeof segment === "number") out += `[${segment}]`;
     else if (PLAIN_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
+    else out += `[${escapeUnsafe(JSON.stringify(segment))}]`;
   }
   return out;
 }

@@ -8,14 +8,17 @@ import { z } from "zod";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker, savedSecretValues } from "../runtime/config.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
 import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
 import { launchFleet } from "../runtime/launch.js";
 import { daemonScriptPath } from "../runtime/daemon-path.js";
 import { statePaths } from "../runtime/paths.js";
 import { isAlive } from "../runtime/process.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
+import { readStateLock, StateDirBusyError, stateDirProblem } from "../runtime/state-lock.js";
 import { readStatus } from "../runtime/status.js";
+import { formatHealth, formatTimelinePlan, formatTimelineRecord } from "../runtime/timeline.js";
 import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
 import { secretValues } from "../settings/credentials.js";
 import { optionsHelp, SETTINGS } from "../settings/table.js";
@@ -52,7 +55,8 @@ ${optionsHelp("stop")}`;
 
 export const STATUS_HELP = `Usage: fm-fleet status [options]
 
-Shows the background fleet's phase and counters.
+Shows the background fleet's phase, its collectors by health, the timeline so far (each step or live
+event, when it ran, the collectors it changed), and the counters.
 
 Options:
 ${optionsHelp("status")}`;
@@ -68,17 +72,13 @@ export async function startCommand(
     notices: settingsNotices,
   } = settingsFromArgv("start", argv, withDotEnv(io.env, io.cwd));
   const stateDir = resolve(io.cwd, stateDirGiven);
-  const existing = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
-  if (existing.success && existing.data.pid !== undefined && isAlive(existing.data.pid)) {
-    const status = readStatus(statePaths(stateDir).status);
-    if (status?.nonce === existing.data.nonce && status.phase !== "stopped") {
-      io.stderr.write(
-        `a fleet is already running from ${stateDir} (PID ${existing.data.pid}): run 'fm-fleet stop' first\n`,
-      );
-      return 1;
-    }
+  // Checked before anything is printed; launchFleet checks again under the folder's lock.
+  const busy = stateDirProblem(statePaths(stateDir));
+  if (busy) {
+    io.stderr.write(`${busy.message}\n`);
+    return 1;
   }
-  const { roster, notices } = rosterFor(settings, io.cwd);
+  const { roster, shape, timeline, steps, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const logger = lineLogger(
     (line) => io.stderr.write(line),
@@ -87,10 +87,17 @@ export async function startCommand(
   );
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
   io.stdout.write(`${formatPlanTable(summarizePlan(roster, { intervalMs: settings.intervalMs }))}\n`);
+  const timelineLines = formatTimelinePlan(timeline);
+  if (timelineLines.length > 0) io.stdout.write(`\n${timelineLines.join("\n")}\n`);
 
-  const { config, secrets } = buildFleetConfig(settings, roster, Date.now());
+  const { config, secrets } = buildFleetConfig(settings, roster, Date.now(), {
+    shape,
+    scenario: steps,
+    // Made once per start and saved in the fleet file, so `fm-fleet stop` cleans up by it even inline.
+    runMarker: newRunMarker(io.env),
+  });
   let record: z.infer<typeof cliStateSchema> | undefined;
-  const result = await launchFleet({
+  const launching = launchFleet({
     stateDir,
     config,
     secrets,
@@ -103,43 +110,57 @@ export async function startCommand(
     },
     afterSpawn: (pid) => writeFileAtomic(join(stateDir, CLI_STATE_FILE), JSON.stringify({ ...record, pid })),
   });
+  const result = await launching.catch((err: unknown) => {
+    // Another start took the folder between the check above and the lock.
+    if (err instanceof StateDirBusyError) return err;
+    throw err;
+  });
+  if (result instanceof StateDirBusyError) {
+    io.stderr.write(`${result.message}\n`);
+    return 1;
+  }
+  const stateDirFlag = stateDirGiven === SETTINGS.stateDir.default ? "" : ` --state-dir ${stateDirGiven}`;
   if (!result.ok) {
     io.stderr.write(`the fleet did not start: ${result.reason}\n`);
     for (const p of result.teardown.problems) io.stderr.write(`  ${p}\n`);
+    if (existsSync(result.paths.secrets))
+      io.stderr.write(
+        `cleanup is incomplete: run 'fm-fleet stop${stateDirFlag}' to try again (the tokens stay in ${result.paths.secrets} until then)\n`,
+      );
     io.stderr.write(`log: ${result.paths.log}\n`);
     return 1;
   }
+  for (const w of result.status.startWarnings ?? []) logger.warn(w);
   io.stdout.write(
-    `fleet running in the background (PID ${result.pid}); state in ${stateDir}\nstop it with: fm-fleet stop${stateDirGiven === SETTINGS.stateDir.default ? "" : ` --state-dir ${stateDirGiven}`}\n`,
+    `fleet running in the background (PID ${result.pid}); state in ${stateDir}\nstop it with: fm-fleet stop${stateDirFlag}\n`,
   );
   return 0;
 }
 
 export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
   const stateDir = resolve(io.cwd, settingsFromArgv("stop", argv, io.env).stateDir);
-  const state = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
-  if (!state.success) {
+  const paths = statePaths(stateDir);
+  const saved = cliStateSchema.safeParse(readJsonFile(join(stateDir, CLI_STATE_FILE)));
+  // A start that died before it saved its state still left its lock, with the PID and nonce.
+  const lock = readStateLock(paths);
+  const fleet = saved.success ? saved.data : lock ? { nonce: lock.nonce } : undefined;
+  if (!fleet) {
     io.stdout.write(`no fleet was started from ${stateDir}: nothing to stop\n`);
     return 0;
   }
+  const pid = lock?.nonce === fleet.nonce ? lock.pid : saved.success ? saved.data.pid : undefined;
   // Scrub with the saved secrets: if the daemon is gone, this process talks to FM and Mimir itself.
-  const saved = loadFleetFiles(statePaths(stateDir));
-  const scrub = createScrubber(
-    [saved.secrets?.fmToken, saved.secrets?.promToken].filter((s): s is string => !!s),
-    [saved.config?.fm?.stackId, saved.config?.prom?.user].filter((s): s is string => !!s),
-  );
+  const files = loadFleetFiles(paths);
+  const savedKnown = savedSecretValues(files.config, files.secrets);
+  const scrub = createScrubber(savedKnown.secrets, savedKnown.users);
   const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
-  const result = await teardownFleet({
-    paths: statePaths(stateDir),
-    pid: state.data.pid,
-    nonce: state.data.nonce,
-    logger,
-  });
+  const result = await teardownFleet({ paths, pid, nonce: fleet.nonce, logger });
   const c = result.cleanup;
   io.stdout.write(
-    `background process: ${result.daemon}; cleanup ${result.problems.length === 0 ? "complete" : "INCOMPLETE"} (${result.cleanedBy}): ${c.unregistered} unregistered, ${c.seriesClosed} series closed\n`,
+    `background process: ${result.daemon}; cleanup ${result.problems.length === 0 ? "complete" : "INCOMPLETE"} (${result.cleanedBy}): ${describeCleanup(c)}\n`,
   );
   for (const p of result.problems) io.stdout.write(`  ${p}\n`);
+  for (const w of c.warnings) io.stdout.write(`  warning: ${w}\n`);
   return result.problems.length === 0 ? 0 : 1;
 }
 
@@ -162,7 +183,11 @@ export function statusCommand(argv: string[], io: CliIo): number {
   io.stdout.write(
     [
       `fleet ${state.data.blueprint}: ${status.phase}${alive ? ` (PID ${state.data.pid})` : " (process not running)"}`,
-      `  collectors ${c.collectors}`,
+      `  collectors ${c.collectors}${status.health ? ` (${formatHealth(status.health)})` : ""}`,
+      ...(status.timeline?.readyAtMs !== undefined
+        ? [`  ready at ${new Date(status.timeline.readyAtMs).toISOString()}`]
+        : []),
+      ...(status.timeline ? formatTimelineRecord(status.timeline).map((line) => `  ${line}`) : []),
       ...formatCounterLines(counterSections(c)).map((line) => `  ${line}`),
       ...Object.entries(status.lastErrors).map(([k, v]) => `  last ${k} error: ${v}`),
       `  updated ${new Date(status.updatedAtMs).toISOString()} · log ${paths.log}`,

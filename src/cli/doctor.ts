@@ -106,7 +106,7 @@ export async function doctorCommand(argv: string[], io: CliIo): Promise<number> 
       });
       const result = await pusher.push(compressBlock(encodeWriteRequest([])), {
         samples: 0,
-        deadlineMs: Date.now() + 20_000,
+        deadlineMs: performance.now() + 20_000,
       });
       if (result.ok) say(true, `remote write at ${prom.url} accepted the credentials`);
       else {

@@ -4,8 +4,8 @@
  * starts with the pipelines of DIR, read as grafana/fleet-management-sync-action reads them.
  */
 import { randomBytes } from "node:crypto";
-import { appendFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { appendFileSync, existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { InputError } from "../core/errors.js";
 import type { LoadedPipelineDir } from "../emulator/pipeline-files.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
@@ -104,7 +104,7 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
       "export in another shell (local throwaway credentials):",
       `  export GC_FM_URL=${fm.url} GC_FM_STACK_ID=${stackId} GC_FM_TOKEN=${token}`,
       `  export GC_PROM_URL=${rw.url} GC_PROM_USER=${promUser} GC_PROM_TOKEN=${token}`,
-      "then: fm-fleet run fleet-management --interval 5s --heartbeat-interval 10s",
+      `then: ${nextStep(values.pipelines, io.cwd)}`,
       "Ctrl-C stops the emulator.",
       "",
     ].join("\n"),
@@ -138,6 +138,14 @@ export async function loadEmulator() {
     loadPipelineDir: pipelines.loadPipelineDir,
     PipelineFileError: pipelines.PipelineFileError,
   };
+}
+
+/** What to try in the other shell: with pipelines, which collectors get them (and the folder's expect.yaml). */
+function nextStep(pipelinesDir: string | undefined, cwd: string): string {
+  if (pipelinesDir === undefined)
+    return "fm-fleet run fleet-management --interval 5s --heartbeat-interval 10s";
+  const expect = join(pipelinesDir, "expect.yaml");
+  return `fm-fleet pipelines fleet-management${existsSync(resolve(cwd, expect)) ? ` --expect ${expect}` : ""}`;
 }
 
 export const emulateCliCommand: CliCommand = {

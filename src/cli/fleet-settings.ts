@@ -7,6 +7,9 @@
 import { InputError, type InputProblem } from "../core/errors.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
+import { planTimeline, stepsForPart, type PlannedStep, type PlayedStep } from "../fleet/scenario.js";
+import { fleetShapeOf, type FleetShape } from "../fleet/shape.js";
+import { shardRoster } from "../fleet/shard.js";
 import type { Roster } from "../fleet/types.js";
 import { parseSettings, type RawSettings } from "../settings/parse.js";
 import { commandFlags, takesBlueprint, unknownFlagReason, type SettingsCommand } from "../settings/table.js";
@@ -49,12 +52,38 @@ export function settingsFromArgv<C extends SettingsCommand>(
   return settings;
 }
 
-export function rosterFor(settings: RosterSettings, cwd: string): { roster: Roster; notices: string[] } {
+export interface CliFleet {
+  /** The whole fleet's roster, cut to one part with a shard. */
+  readonly roster: Roster;
+  /** How collectors that join are made. */
+  readonly shape: FleetShape;
+  /** The blueprint's timeline as it plays on the whole roster (empty without one). */
+  readonly timeline: readonly PlannedStep[];
+  /** The steps this part plays (fleet/scenario.ts stepsForPart). */
+  readonly steps: readonly PlayedStep[];
+  readonly notices: string[];
+}
+
+/**
+ * The roster the settings ask for (the whole fleet's, cut to one part with a shard), and the timeline
+ * checked against the whole roster: a step that selects nobody fails here, offline.
+ */
+export function rosterFor(settings: RosterSettings, cwd: string): CliFleet {
   const loaded = loadBlueprint(settings.blueprint, { cwd });
-  const roster = buildRoster(loaded.blueprint, {
+  const options = {
     ...(settings.env === undefined ? {} : { env: settings.env }),
     contextAttributes: settings.contextAttributes,
     source: loaded.file,
-  });
-  return { roster, notices: loaded.notices };
+    locate: loaded.locate,
+  };
+  const whole = buildRoster(loaded.blueprint, options);
+  const shape = fleetShapeOf(loaded.blueprint, options);
+  const timeline = planTimeline(loaded, whole, shape);
+  return {
+    roster: shardRoster(whole, settings.shard),
+    shape,
+    timeline,
+    steps: stepsForPart(timeline, whole, settings.shard),
+    notices: loaded.notices,
+  };
 }

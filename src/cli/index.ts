@@ -14,6 +14,10 @@ import { startCliCommand, statusCliCommand, stopCliCommand } from "./background.
 import { emulateCliCommand } from "./emulate.js";
 import { doctorCliCommand } from "./doctor.js";
 import { demoCliCommand } from "./demo.js";
+import { eventCliCommand } from "./event.js";
+import { sweepCliCommand } from "./sweep.js";
+import { rulesCliCommand } from "./rules.js";
+import { pipelinesCliCommand } from "./pipelines.js";
 
 /** The registry: add a subcommand here and help lists it. */
 const COMMANDS: readonly CliCommand[] = [
@@ -22,9 +26,13 @@ const COMMANDS: readonly CliCommand[] = [
   startCliCommand,
   stopCliCommand,
   statusCliCommand,
+  eventCliCommand,
+  sweepCliCommand,
+  pipelinesCliCommand,
   emulateCliCommand,
   doctorCliCommand,
   demoCliCommand,
+  rulesCliCommand,
 ];
 
 const EXIT_OK = 0;

@@ -1,5 +1,6 @@
 /** `fm-fleet plan <blueprint> [options]`: the roster and its metrics load, no network. */
 import { formatPlanJson, formatPlanTable, summarizePlan } from "../runtime/plan.js";
+import { formatTimelinePlan } from "../runtime/timeline.js";
 import { optionsHelp } from "../settings/table.js";
 import type { CliCommand } from "./args.js";
 import { rosterFor, settingsFromArgv } from "./fleet-settings.js";
@@ -7,7 +8,8 @@ import type { CliIo } from "./io.js";
 
 const USAGE = `Usage: fm-fleet plan <blueprint> [options]
 
-Show the collectors a blueprint yields and the metrics they would write. Nothing is sent.
+Show the collectors a blueprint yields, the metrics they would write, and its scenario timeline (who each
+step acts on, played on the roster). Nothing is sent.
 
 Options:
 ${optionsHelp("plan")}
@@ -21,12 +23,16 @@ export const planCommand: CliCommand = {
   run(argv: string[], io: CliIo): number {
     const settings = settingsFromArgv("plan", argv, io.env);
     // The same context attributes `fm-fleet run` would send from here, so the plan shows them exactly.
-    const { roster, notices } = rosterFor(settings.roster, io.cwd);
+    const { roster, timeline, notices } = rosterFor(settings.roster, io.cwd);
     for (const notice of notices) io.stderr.write(`${notice}\n`);
     const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
-    io.stdout.write(
-      `${settings.json ? formatPlanJson(plan) : formatPlanTable(plan, { maxCollectors: Infinity })}\n`,
-    );
+    if (settings.json) io.stdout.write(`${formatPlanJson(plan)}\n`);
+    else {
+      const timelineLines = formatTimelinePlan(timeline);
+      io.stdout.write(
+        `${formatPlanTable(plan, { maxCollectors: Infinity })}\n${timelineLines.length > 0 ? `\n${timelineLines.join("\n")}\n` : ""}`,
+      );
+    }
     return 0;
   },
 };

@@ -7,8 +7,16 @@ import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
-import { buildFleetConfig } from "../runtime/config.js";
+import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
+import { describeCleanup } from "../runtime/cleanup-text.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
+import { createScenarioPlayer } from "../runtime/scenario-player.js";
+import {
+  formatHealth,
+  formatTimelinePlan,
+  formatTimelineRecord,
+  type TimelineEntry,
+} from "../runtime/timeline.js";
 import { secretValues } from "../settings/credentials.js";
 import { credentialVariables, optionsHelp } from "../settings/table.js";
 import { withDotEnv } from "./dotenv.js";
@@ -32,6 +40,10 @@ export interface RunOptions {
   /** Resolves when the run should end (tests and the demo pass their own). */
   until?: Promise<void>;
   now?: () => number;
+  /** The timeline's offsets are divided by this (the demo plays it fast). Default 1. */
+  timeScale?: number;
+  /** Called when a timeline step's first effect was accepted (the demo narrates it). */
+  onStep?: (entry: TimelineEntry) => void;
 }
 
 export async function runCommand(argv: string[], io: CliIo, options: RunOptions = {}): Promise<number> {
@@ -40,17 +52,31 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     durationMs,
     notices: settingsNotices,
   } = settingsFromArgv("run", argv, withDotEnv(io.env, io.cwd));
-  const { roster, notices } = rosterFor(settings, io.cwd);
+  const { roster, shape, timeline, steps, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const scrub = createScrubber(known.secrets, known.users);
   const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
   const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
   io.stdout.write(`${formatPlanTable(plan)}\n`);
+  const timelineLines = formatTimelinePlan(timeline);
+  if (timelineLines.length > 0) io.stdout.write(`\n${timelineLines.join("\n")}\n`);
 
   const now = options.now ?? Date.now;
-  const { config, secrets } = buildFleetConfig(settings, roster, now());
+  const { config, secrets } = buildFleetConfig(settings, roster, now(), {
+    runMarker: newRunMarker(io.env),
+    shape,
+    scenario: steps,
+  });
   const engine = createFleetEngine({ config, secrets, logger, scrub });
+  const player = createScenarioPlayer({
+    engine,
+    steps: config.scenario ?? [],
+    shape,
+    logger,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(options.onStep ? { onEffect: options.onStep } : {}),
+  });
 
   // Ctrl-C: the first one cleans up, a second one while cleaning is ignored so cleanup is never cut short.
   let stopRequested: (why: string) => void = () => undefined;
@@ -73,6 +99,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
       logger.info(
         `ready: ${started.registered} collectors registered, first push of ${started.firstPushSamples} samples`,
       );
+      player.start();
       engine.run();
       const progress = setInterval(
         () => {
@@ -82,6 +109,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
       );
       logger.info(`stopping: ${await stopSignal}`);
       clearInterval(progress);
+      await player.stop();
     } catch (err) {
       logger.error(`start failed: ${describeError(err)}`);
       const report = await engine.stop();
@@ -89,13 +117,19 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
       return 1;
     }
     const report = await engine.stop();
+    const record = player.record();
     io.stdout.write(
       [
+        ...formatTimelineRecord(record),
+        ...(record.entries.length > 0 ? [`collectors: ${formatHealth(player.health())}`] : []),
         ...formatCounterLines(counterSections(engine.counters())),
-        `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${report.unregistered} unregistered, ${report.seriesClosed} series closed`,
+        `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${describeCleanup(report)}`,
         ...report.unregisterFailed.map((f) => `  still registered: ${f.id}: ${f.error}`),
         ...(report.seriesOpen
           ? [`  series left open: ${report.seriesOpen}: ${report.seriesError ?? ""}`]
+          : []),
+        ...(report.alertsFiring
+          ? [`  alerts that may still be firing: ${report.alertsFiring}: ${report.alertsError ?? ""}`]
           : []),
         ...report.warnings.map((w) => `  warning: ${w}`),
         "",

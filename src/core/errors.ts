@@ -79,7 +79,14 @@ export type ConnectCode =
   | "unauthenticated";
 
 export type FmProcedure =
-  "RegisterCollector" | "GetConfig" | "UnregisterCollector" | "ListCollectors" | "GetLimits";
+  | "RegisterCollector"
+  | "GetConfig"
+  | "UnregisterCollector"
+  | "ListCollectors"
+  | "GetCollector"
+  | "DeleteCollector"
+  | "BulkDeleteCollectors"
+  | "GetLimits";
 
 export class FmApiError extends Error {
   override readonly name = "FmApiError";
@@ -110,6 +117,21 @@ export class RemoteWriteError extends Error {
     readonly body: string,
   ) {
     super(`remote write failed${status ? ` with HTTP ${status}` : " (no answer)"}${body ? `: ${body}` : ""}`);
+  }
+}
+
+export class AlertmanagerError extends Error {
+  override readonly name = "AlertmanagerError";
+  constructor(
+    /** HTTP status, or 0 for a network error or timeout. */
+    readonly status: number,
+    readonly retryable: boolean,
+    /** Response body (or the network error), already scrubbed and truncated. */
+    readonly body: string,
+  ) {
+    super(
+      `Alertmanager refused the alerts${status ? ` with HTTP ${status}` : " (no answer)"}${body ? `: ${body}` : ""}`,
+    );
   }
 }
 

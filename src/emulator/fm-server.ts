@@ -7,8 +7,10 @@
  * faults; and lets tests look inside.
  */
 import { timingSafeEqual } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type protobuf from "protobufjs";
 import { systemClock, seededRandom, type Clock } from "../core/clock.js";
 import { isLoopbackHost } from "../core/loopback.js";
 import { assembleConfig } from "./assemble-config.js";
@@ -26,7 +28,13 @@ import {
 } from "./codecs.js";
 import { createCollectorState, type EmulatedCollector } from "./collector-state.js";
 import { ConnectError, sendConnectError } from "./connect-error.js";
-import { createFaultInjector, type FaultKind, type FaultPlan } from "./faults.js";
+import {
+  createFaultInjector,
+  HASH_BOMB_CHARS,
+  HUGE_RETRY_AFTER_SECONDS,
+  type FaultKind,
+  type FaultPlan,
+} from "./faults.js";
 import {
   createPipelineState,
   type EmulatedPipeline,
@@ -34,6 +42,7 @@ import {
   type PipelineSource,
 } from "./pipeline-state.js";
 import { createServerRateLimit, type ServerRateLimit } from "./server-rate-limit.js";
+import { streamRepeated } from "./stream-body.js";
 import {
   COLLECTOR_METHODS,
   PIPELINE_METHODS,
@@ -46,7 +55,7 @@ import {
 export type { EmulatedCollector } from "./collector-state.js";
 export type { EmulatedPipeline, PipelineInput, PipelineSource } from "./pipeline-state.js";
 export type { EmulatedMethod } from "./wire-schema.js";
-export type { FaultPlan, FaultSpec } from "./faults.js";
+export type { FaultKind, FaultPlan, FaultSpec } from "./faults.js";
 
 export interface FmEmulatorOptions {
   /** Basic-auth user. Default "123456". */
@@ -159,6 +168,9 @@ export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise
   const random = seededRandom(options.seed ?? 1);
   let drawFault = createFaultInjector(options.faults ?? {}, random);
   const log: RequestLog[] = [];
+  // Ends the waits of hung requests when the emulator closes, so no timer outlives it.
+  const closing = new AbortController();
+  setMaxListeners(0, closing.signal);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -282,16 +294,37 @@ export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise
 
     const draw = drawFault(method, collectorId);
     if (draw.latencyMs > 0) await clock.sleep(draw.latencyMs);
+    const faulted = draw.fault ? { ...context, fault: draw.fault } : context;
     if (draw.fault === "unavailable")
-      return fail(new ConnectError("unavailable", "emulated fault: service unavailable"), {
-        ...context,
-        fault: draw.fault,
-      });
-    if (draw.fault === "resource_exhausted")
+      return fail(new ConnectError("unavailable", "emulated fault: service unavailable"), faulted);
+    if (draw.fault === "resource_exhausted" || draw.fault === "huge_retry_after") {
+      const retryAfter = draw.fault === "huge_retry_after" ? String(HUGE_RETRY_AFTER_SECONDS) : "1";
       return fail(
-        new ConnectError("resource_exhausted", "emulated fault: too many requests", { "retry-after": "1" }),
-        { ...context, fault: draw.fault },
+        new ConnectError("resource_exhausted", "emulated fault: too many requests", {
+          "retry-after": retryAfter,
+        }),
+        faulted,
       );
+    }
+    if (draw.fault === "endless_body" && draw.status === 503) {
+      // Before any effect: an error page that never ends.
+      respond(503, faulted);
+      res.writeHead(503, { "content-type": CONTENT_TYPE.json });
+      return streamRepeated(res, { head: ENDLESS_ERROR_HEAD, byte: ENDLESS_BYTE, count: Infinity });
+    }
+    if (draw.fault === "hang") {
+      let gone = false;
+      res.once("close", () => (gone = true));
+      const held = await clock.sleep(draw.hangMs, closing.signal).then(
+        () => true,
+        () => false,
+      );
+      if (!held || gone || draw.then === "close") {
+        // The client gave up (or the server does): the request never takes effect.
+        req.socket.destroy();
+        return respond(0, faulted);
+      }
+    }
 
     let answer: object;
     try {
@@ -306,13 +339,28 @@ export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise
     if (draw.fault === "reset") {
       // The request took effect, but the answer is lost: the client must retry an idempotent call.
       req.socket.destroy();
-      return respond(0, { ...context, fault: "reset" });
+      return respond(0, faulted);
+    }
+    if (draw.fault === "endless_body") {
+      // After the effect: a success whose body never ends.
+      respond(200, faulted);
+      res.writeHead(200, { "content-type": CONTENT_TYPE[codec] });
+      return streamRepeated(res, { head: ENDLESS_ANSWER_HEAD, byte: ENDLESS_BYTE, count: Infinity });
+    }
+    if (draw.fault === "hash_bomb" && procedure.responseType) {
+      respond(200, faulted);
+      res.writeHead(200, { "content-type": CONTENT_TYPE[codec] });
+      return streamRepeated(res, {
+        ...hashBombFrame(procedure.responseType, codec, answer),
+        byte: HASH_BOMB_BYTE,
+        count: HASH_BOMB_CHARS,
+      });
     }
     const body = procedure.responseType
       ? encodeMessage(procedure.responseType, codec, answer)
       : Buffer.from(JSON.stringify(answer));
     res.writeHead(200, { "content-type": CONTENT_TYPE[codec] }).end(body);
-    return respond(200, context);
+    return respond(200, faulted);
   }
 
   function isAuthorized(header: string | undefined): boolean {
@@ -329,7 +377,7 @@ export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise
     });
   });
   const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
 
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -347,13 +395,53 @@ export async function createFmEmulator(options: FmEmulatorOptions = {}): Promise
       drawFault = createFaultInjector(faults, random);
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing.abort(new Error("the emulator is closing"));
+      closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      return closing;
+      return closed;
     },
   };
+}
+
+const ENDLESS_BYTE = "x".charCodeAt(0);
+const ENDLESS_ERROR_HEAD = Buffer.from('{"code":"unavailable","message":"');
+const ENDLESS_ANSWER_HEAD = Buffer.from('{"content":"');
+const HASH_BOMB_BYTE = "f".charCodeAt(0);
+
+/**
+ * What goes before and after a hash bomb's HASH_BOMB_CHARS characters: the answer without its hash, then
+ * the hash field, written so the hash itself is streamed. In binary, a field may follow the others
+ * (protobuf.dev/programming-guides/encoding, "Last One Wins"): the tag (field number, wire type 2) and the
+ * length as a varint, then the bytes.
+ */
+function hashBombFrame(
+  type: protobuf.Type,
+  codec: Codec,
+  answer: object,
+): { head: Uint8Array; tail?: Uint8Array } {
+  const rest: Record<string, unknown> = { ...answer };
+  delete rest.hash;
+  const encoded = encodeMessage(type, codec, rest);
+  if (codec === "proto") {
+    const field = type.fields.hash?.id ?? 2;
+    return { head: Buffer.concat([encoded, varint((field << 3) | 2), varint(HASH_BOMB_CHARS)]) };
+  }
+  const text = encoded.toString("utf8");
+  const open = text === "{}" ? "{" : `${text.slice(0, -1)},`;
+  return { head: Buffer.from(`${open}"hash":"`), tail: Buffer.from('"}') };
+}
+
+function varint(value: number): Buffer {
+  const bytes: number[] = [];
+  let v = value;
+  while (v > 0x7f) {
+    bytes.push((v & 0x7f) | 0x80);
+    v >>>= 7;
+  }
+  bytes.push(v);
+  return Buffer.from(bytes);
 }
 
 function bucket(perSecond: number) {

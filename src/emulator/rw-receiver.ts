@@ -6,10 +6,13 @@
  * spec is not: missing required headers, unsorted or repeated label names (Prometheus answers the latter
  * with a 500 that a sender would retry forever; SPEC section 6) are all 400s.
  */
+import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
 import { seededRandom } from "../core/clock.js";
 import { decodeBody, LabelCache, type DecodedMetadata, type DecodedWriteRequest } from "./rw-decode.js";
+import { streamRepeated } from "./stream-body.js";
 
 export interface ReceiverFaults {
   /** Fail exactly the next `failNext` requests (checked first). */
@@ -22,6 +25,22 @@ export interface ReceiverFaults {
   retryAfter?: string;
   /** Body of a failure. Default: a Prometheus-like message for the status. */
   body?: string;
+  /**
+   * Share of requests answered with a body that never ends, streamed until the client goes away: half a
+   * 200 after the samples are stored, half a 503 before. Drawn after `failRatio`, from the same PRNG.
+   */
+  endlessBodyRatio?: number;
+  /** Share answered 429 with `Retry-After: 999999` (11.6 days), nothing stored. */
+  hugeRetryAfterRatio?: number;
+  /**
+   * Share held with no answer for `hangMs`; then, half each, the samples are stored and answered if the
+   * client is still connected (nothing happens if it has gone), or the connection is closed unanswered.
+   */
+  hangRatio?: number;
+  /** Default 30 s: Prometheus' remote_timeout, so a sender with the default timeout gives up first. */
+  hangMs?: number;
+  /** The next requests meet these hostile faults, one each, in order (checked after `failNext`, before any draw). */
+  script?: readonly ReceiverFaultKind[];
 }
 
 export interface RemoteWriteReceiverOptions {
@@ -51,7 +70,11 @@ export interface ReceivedRequest {
   readonly samples: number;
   /** Why a request was refused. */
   readonly error?: string;
+  /** The hostile fault this request met, if any. */
+  readonly fault?: ReceiverFaultKind;
 }
+
+export type ReceiverFaultKind = "endless_body" | "huge_retry_after" | "hang";
 
 export interface RemoteWriteReceiver {
   /** The write endpoint: http://127.0.0.1:<port>/api/v1/write. */
@@ -68,7 +91,20 @@ export interface RemoteWriteReceiver {
   metadata(): ReadonlyMap<string, DecodedMetadata>;
   /** Replaces the fault plan. */
   setFaults(faults?: ReceiverFaults): void;
+  /** Requests that met an injected fault since the start, by kind ("status": failNext/failRatio). */
+  faultCounts(): Readonly<Partial<Record<ReceiverFaultKind | "status", number>>>;
 }
+
+/** Retry-After of a `hugeRetryAfterRatio` fault. */
+export const HUGE_RETRY_AFTER_SECONDS = 999_999;
+const DEFAULT_HANG_MS = 30_000;
+const ENDLESS_BYTE = "x".charCodeAt(0);
+
+type FaultDraw =
+  | { readonly kind: "fail" }
+  | { readonly kind: "endless_body"; readonly status: 200 | 503 }
+  | { readonly kind: "huge_retry_after" }
+  | { readonly kind: "hang"; readonly then: "answer" | "close" };
 
 const WRITE_PATH = "/api/v1/write";
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -117,18 +153,48 @@ export async function createRemoteWriteReceiver(
       : undefined;
   let faults: ReceiverFaults = { ...options.faults };
   let requestCount = 0;
+  const faultCounts: Partial<Record<ReceiverFaultKind | "status", number>> = {};
 
   const record = (entry: ReceivedRequest) => {
     log.push(entry);
     if (log.length > LOG_LIMIT) log.shift();
   };
 
-  const shouldFail = () => {
+  // Ends the waits of hung requests when the receiver closes, so no timer outlives it.
+  const closing = new AbortController();
+  setMaxListeners(0, closing.signal);
+
+  /** One draw per request (none when no share is set, so old seeds fail the same requests). */
+  const drawFault = (): FaultDraw | undefined => {
     if (faults.failNext && faults.failNext > 0) {
       faults.failNext--;
-      return true;
+      return { kind: "fail" };
     }
-    return faults.failRatio !== undefined && random() < faults.failRatio;
+    const [scripted, ...rest] = faults.script ?? [];
+    if (scripted) {
+      faults.script = rest;
+      if (scripted === "endless_body") return { kind: scripted, status: random() < 0.5 ? 200 : 503 };
+      if (scripted === "hang") return { kind: scripted, then: random() < 0.5 ? "answer" : "close" };
+      return { kind: scripted };
+    }
+    const shares = [
+      faults.failRatio,
+      faults.endlessBodyRatio,
+      faults.hugeRetryAfterRatio,
+      faults.hangRatio,
+    ] as const;
+    if (shares.every((share) => share === undefined)) return undefined;
+    const r = random();
+    let upTo = 0;
+    const kinds = ["fail", "endless_body", "huge_retry_after", "hang"] as const;
+    for (const [i, kind] of kinds.entries()) {
+      upTo += shares[i] ?? 0;
+      if (r >= upTo) continue;
+      if (kind === "endless_body") return { kind, status: random() < 0.5 ? 200 : 503 };
+      if (kind === "hang") return { kind, then: random() < 0.5 ? "answer" : "close" };
+      return { kind };
+    }
+    return undefined;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -147,7 +213,37 @@ export async function createRemoteWriteReceiver(
     if (req.method !== "POST") return answer(res, 405, "method not allowed");
 
     const body = await readBody(req);
-    if (shouldFail()) {
+    const draw = drawFault();
+    if (draw) {
+      const kind = draw.kind === "fail" ? "status" : draw.kind;
+      faultCounts[kind] = (faultCounts[kind] ?? 0) + 1;
+    }
+    const hostile = (kind: ReceiverFaultKind, status: number) =>
+      record({ status, headers, series: 0, samples: 0, error: `injected fault: ${kind}`, fault: kind });
+    if (draw?.kind === "huge_retry_after") {
+      hostile(draw.kind, 429);
+      res.setHeader("retry-after", String(HUGE_RETRY_AFTER_SECONDS));
+      return answer(res, 429, defaultFaultBody(429));
+    }
+    if (draw?.kind === "endless_body" && draw.status === 503) {
+      hostile(draw.kind, 503);
+      res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
+      return streamRepeated(res, { byte: ENDLESS_BYTE, count: Infinity });
+    }
+    if (draw?.kind === "hang") {
+      let gone = false;
+      res.once("close", () => (gone = true));
+      const held = await delay(faults.hangMs ?? DEFAULT_HANG_MS, undefined, { signal: closing.signal }).then(
+        () => true,
+        () => false,
+      );
+      if (!held || gone || draw.then === "close") {
+        hostile(draw.kind, 0);
+        req.socket.destroy();
+        return;
+      }
+    }
+    if (draw?.kind === "fail") {
       const status = faults.status ?? 503;
       record({
         status: status === "reset" ? 0 : status,
@@ -183,7 +279,14 @@ export async function createRemoteWriteReceiver(
         );
       }
       const samples = apply(request);
-      record({ status: 204, headers, series: request.timeseries.length, samples });
+      const fault = draw?.kind === "endless_body" || draw?.kind === "hang" ? { fault: draw.kind } : {};
+      if (draw?.kind === "endless_body") {
+        // Stored, but the answer never ends.
+        record({ status: 200, headers, series: request.timeseries.length, samples, ...fault });
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+        return streamRepeated(res, { byte: ENDLESS_BYTE, count: Infinity });
+      }
+      record({ status: 204, headers, series: request.timeseries.length, samples, ...fault });
       res.writeHead(204).end();
     } catch (err) {
       if (!(err instanceof Rejection)) throw err;
@@ -255,6 +358,7 @@ export async function createRemoteWriteReceiver(
     url: `http://127.0.0.1:${port}${WRITE_PATH}`,
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort(new Error("the receiver is closing"));
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -273,6 +377,7 @@ export async function createRemoteWriteReceiver(
     setFaults(next) {
       faults = { ...next };
     },
+    faultCounts: () => ({ ...faultCounts }),
   };
 }
 

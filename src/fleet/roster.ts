@@ -5,10 +5,11 @@
 import type { Blueprint, EnvironmentSpec } from "../blueprint/types.js";
 import { formatYamlPath, type YamlPath } from "../blueprint/yaml-path.js";
 import { BlueprintError, type BlueprintProblem } from "../core/errors.js";
+import { checkAttributeLimit } from "./attribute-limit.js";
 import { localAttributes } from "./attributes.js";
-import { isValidCollectorId, MAX_ID_LENGTH, sequenceNumber, standaloneId } from "./ids.js";
+import { isValidCollectorId, MAX_ID_LENGTH, sequenceNumber } from "./ids.js";
 import { mirrorAttributes, mirrorLabels, mirrorPods } from "./k8s-mirror.js";
-import { standaloneLabels } from "./labels.js";
+import { fleetShapeOf, makeStandaloneCollector } from "./shape.js";
 import { type Collector, type Roster, type RosterOptions } from "./types.js";
 import { OS_ORDER } from "../blueprint/os.js";
 
@@ -58,6 +59,14 @@ export function buildRoster(blueprint: Blueprint, options: RosterOptions = {}): 
       throw rosterTooLarge(placed.length, env, options.source ?? blueprint.name);
   }
   checkIds(placed, options.source ?? blueprint.name, options.env);
+  checkAttributeLimit(
+    placed.map((p) => p.collector),
+    {
+      source: options.source ?? blueprint.name,
+      blueprintAttributes: blueprint.features.fleet_management.attributes,
+      ...(options.locate ? { locate: options.locate } : {}),
+    },
+  );
   return { blueprint: blueprint.name, collectors: placed.map((p) => p.collector) };
 }
 
@@ -73,6 +82,7 @@ function standaloneCollectors(
 ): Placed[] {
   const fm = blueprint.features.fleet_management;
   if (!fm.enabled) return [];
+  const shape = fleetShapeOf(blueprint, { contextAttributes: context });
   const placed: Placed[] = [];
   for (const os of OS_ORDER) {
     const count = fm.collectors_per_os[os];
@@ -87,24 +97,13 @@ function standaloneCollectors(
     dealt.forEach((env, i) => {
       const seq = next.get(env.name) ?? 0;
       next.set(env.name, seq + 1);
-      const id = standaloneId(blueprint.name, env.name, os, sequenceNumber(seq, groupSize.get(env.name)!));
-      const collector: Collector = {
-        id,
-        name: id,
+      const collector = makeStandaloneCollector(
+        shape,
+        env,
         os,
-        version: fm.collector_version,
-        env: env.name,
-        kind: "standalone",
-        healthy: i < firstUnhealthy,
-        attributes: localAttributes({
-          os,
-          version: fm.collector_version,
-          env: env.name,
-          blueprint: fm.attributes,
-          context,
-        }),
-        labels: standaloneLabels(id, os, env.cluster),
-      };
+        sequenceNumber(seq, groupSize.get(env.name)!),
+        i < firstUnhealthy,
+      );
       placed.push({ collector, origin: ["environments", env.index, "name"] });
     });
   }

@@ -1,5 +1,6 @@
 /** The roster's data model: collectors as FM and Mimir see them. Pure data: no behaviour lives here. */
 import type { EnvName } from "../blueprint/names.js";
+import type { YamlPath } from "../blueprint/yaml-path.js";
 
 import type { Os } from "../blueprint/os.js";
 
@@ -28,6 +29,8 @@ export interface Roster {
   /** Blueprint name. */
   readonly blueprint: string;
   readonly collectors: readonly Collector[];
+  /** Set when `collectors` is one part of the fleet (fleet/shard.ts): which part, of how large a roster. */
+  readonly shard?: { readonly index: number; readonly count: number; readonly rosterSize: number };
 }
 
 /** Inputs to the roster beside the blueprint. */
@@ -38,4 +41,6 @@ export interface RosterOptions {
   contextAttributes?: Readonly<Record<string, string>>;
   /** Where the blueprint came from (a path or "shipped:<name>"), to name it in errors; default its name. */
   source?: string;
+  /** Line and column of a blueprint path in its source, for errors to point at (LoadedBlueprint.locate). */
+  locate?: (path: YamlPath) => { line: number; column: number } | undefined;
 }

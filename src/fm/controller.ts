@@ -5,6 +5,7 @@
  * they leave. The set of collectors changes while it runs. Every call goes through one rate limiter and the
  * shared call policy (transport/call-policy.ts); a configuration error (401, 403, 400) stops every call.
  */
+import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { systemClock, type Clock, type Random } from "../core/clock.js";
 import { describeError, FmApiError } from "../core/errors.js";
@@ -84,10 +85,24 @@ export interface FmController {
   update(collector: Collector, limits?: CallLimits): Promise<RegisterReport>;
   /** The next GetConfig of `id` reports this status, once. */
   reportConfigStatus(id: string, status: RemoteConfigStatus): void;
+  /** Whether a status given to reportConfigStatus still waits for a GetConfig that FM accepts. */
+  statusPending(id: string): boolean;
   /** Unregisters these collectors (they leave the fleet): no more heartbeats, whatever the outcome. */
   unregister(ids: readonly string[], limits?: CallLimits): Promise<UnregisterReport>;
   /** Stops the heartbeats and unregisters every collector FM may hold. */
   unregisterAll(limits?: CallLimits): Promise<UnregisterReport>;
+  /** Collectors FM may hold registered from us: what cleanup owes an Unregister, in roster order. */
+  owed(): string[];
+  /**
+   * Collectors FM may hold any record of from us, registered or since unregistered: every one FM accepted
+   * a Register for (or may have), and every adopted one. Empty: FM never heard of this fleet.
+   */
+  recorded(): string[];
+  /**
+   * These collectors are no longer ours (another run registered them since): no heartbeat, no Unregister.
+   * Cleanup calls it after FM's list showed another run's marker on them.
+   */
+  release(ids: readonly string[]): void;
   counters(): FmCounters;
   lastErrors(): Partial<Record<FmErrorKind, string>>;
   /** The last content and hash each collector received. */
@@ -110,6 +125,8 @@ export function createFmController(options: FmControllerOptions): FmController {
   /** Collectors that heartbeat, in roster order: the scheduler spreads them over the interval. */
   let beating: Member[] = [];
   const contents = new Map<string, string>();
+  /** IDs FM may hold a record of (recorded()). */
+  const recorded = new Set<string>();
   const counters = zeroFmCounters();
   const lastErrors: Partial<Record<FmErrorKind, string>> = {};
   let fatal: FmRejectedError | undefined;
@@ -150,6 +167,8 @@ export function createFmController(options: FmControllerOptions): FmController {
       random,
       limits,
       stops: purpose === "run" ? [fatalStop.signal] : [],
+      // Cleanup is the last chance to unregister: a Retry-After it cannot honour is no reason to stop trying.
+      retryAfterPastDeadline: purpose === "cleanup" ? "backoff" : "give-up",
       onRetry: () => counters.retries++,
     });
 
@@ -190,15 +209,25 @@ export function createFmController(options: FmControllerOptions): FmController {
     if (scheduler.running) scheduler.replan(beating);
   }
 
-  /** Echo the hash; new content is judged and its status reported on the next GetConfig, once. */
+  /**
+   * Echo the hash; content not received before is judged once, and its status reported on the next
+   * GetConfig. proto3 JSON leaves empty content out, so an answer that is neither `notModified` nor carries
+   * content is the empty content FM sends when no pipeline matches (docs/fm-protocol.md#pipelines): Alloy
+   * reads it like any other (grafana/alloy `internal/service/remotecfg/config_manager.go`).
+   */
   function applyConfig(member: Member, result: GetConfigResult) {
     if (result.hash) member.hash = result.hash;
-    if (result.notModified || result.content === undefined) return;
-    contents.set(member.collector.id, result.content);
-    member.pendingStatus = judge(member.collector, result.content);
+    if (result.notModified) return;
+    const content = result.content ?? "";
+    const digest = createHash("sha256").update(content).digest("base64");
+    if (member.received === digest) return;
+    member.received = digest;
+    if (content !== "") contents.set(member.collector.id, content);
+    member.pendingStatus = judge(member.collector, content);
   }
 
-  async function getConfig(member: Member, limits: CallLimits & { slotMs?: number }) {
+  /** One GetConfig: echoes the hash, carries the pending status once, and applies the answer. */
+  async function sendGetConfig(member: Member, limits: CallLimits & { slotMs?: number }) {
     const status = member.pendingStatus;
     const outcome = await send((callOptions, attempt) => {
       if (attempt === 1 && limits.slotMs !== undefined && clock.monotonic() - limits.slotMs > LATE_AFTER_MS)
@@ -213,6 +242,21 @@ export function createFmController(options: FmControllerOptions): FmController {
       // Reported: clear it, unless a newer status arrived while the call was on the wire.
       if (member.pendingStatus === status) member.pendingStatus = undefined;
       applyConfig(member, outcome.value);
+    }
+    return outcome;
+  }
+
+  /**
+   * A GetConfig, and when the content it brought failed to load, one more at once that reports the
+   * failure, as Alloy does instead of waiting for its next poll (grafana/alloy
+   * `internal/service/remotecfg/config_manager.go`, notifyStatusUpdate). An APPLIED status waits for the
+   * next heartbeat. If the report fails, the status stays pending and the next heartbeat carries it.
+   */
+  async function getConfig(member: Member, limits: CallLimits & { slotMs?: number }) {
+    const outcome = await sendGetConfig(member, limits);
+    if (outcome.kind === "success" && member.pendingStatus?.status === "RemoteConfigStatuses_FAILED") {
+      const report = await sendGetConfig(member, { deadlineMs: limits.deadlineMs, signal: limits.signal });
+      if (report.kind !== "success" && isFatal(report.error)) stopOnFatal(report.error);
     }
     return outcome;
   }
@@ -232,21 +276,24 @@ export function createFmController(options: FmControllerOptions): FmController {
     const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
     const before = member.phase;
     // Whether a request may have created it without our hearing so: no answer came back, yet it may have
-    // left this machine (a timeout, a reset). Any HTTP answer but success says FM did not create it.
+    // left this machine (a timeout, a reset), or a 200 came whose body could not be read. Any other HTTP
+    // answer but success says FM did not create it.
     let ambiguous = false;
     const outcome = await send(async (callOptions) => {
       member.phase = { kind: "registering" };
       const attempt = await client.register(member.collector, callOptions);
       if (attempt.kind !== "success" && attempt.error instanceof FmApiError)
-        ambiguous ||= attempt.error.status === 0 && !attempt.error.notSent;
+        ambiguous ||= (attempt.error.status === 0 && !attempt.error.notSent) || attempt.error.status === 200;
       return attempt;
     }, limits);
     // Register is an upsert; already_exists means FM has the collector all the same.
     if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
       member.phase = { kind: "registered", heartbeats };
+      recorded.add(member.collector.id);
       counters.registrations++;
       return undefined;
     }
+    if (ambiguous) recorded.add(member.collector.id);
     const held = before.kind === "registered" || before.kind === "uncertain";
     member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
     if (isFatal(outcome.error)) return stopOnFatal(outcome.error);
@@ -407,6 +454,7 @@ export function createFmController(options: FmControllerOptions): FmController {
     adopt(collectors) {
       for (const c of collectors) {
         const member = memberOf(c);
+        recorded.add(c.id);
         if (member.phase.kind === "absent") member.phase = { kind: "uncertain" };
       }
       replan();
@@ -453,6 +501,8 @@ export function createFmController(options: FmControllerOptions): FmController {
       if (member) member.pendingStatus = status;
     },
 
+    statusPending: (id) => byId.get(id)?.pendingStatus !== undefined,
+
     async unregister(ids, limits = {}) {
       const targets = known(ids).filter(owesUnregister);
       // Out of the heartbeats first, so no heartbeat re-registers a collector on its way out.
@@ -467,6 +517,14 @@ export function createFmController(options: FmControllerOptions): FmController {
       // No heartbeat may re-register a collector while it is being unregistered.
       await scheduler.stop();
       return unregisterMembers([...byId.values()].filter(owesUnregister), limits);
+    },
+
+    owed: () => [...byId.values()].filter(owesUnregister).map((m) => m.collector.id),
+    recorded: () => [...recorded],
+
+    release(ids) {
+      for (const m of known(ids)) m.phase = { kind: "absent" };
+      replan();
     },
 
     counters: () => ({ ...counters }),

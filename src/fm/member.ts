@@ -28,6 +28,12 @@ export interface Member {
   hash: string;
   /** What the next GetConfig reports about the config, once; then cleared. */
   pendingStatus: RemoteConfigStatus | undefined;
+  /**
+   * Digest of the last content received ("" content included), so content received again is not judged
+   * again: Alloy skips a config whose hash matches the last one it received (grafana/alloy
+   * `internal/service/remotecfg/config_manager.go`, fetchLoadRemoteConfig). Undefined before the first.
+   */
+  received: string | undefined;
 }
 
 export function newMember(collector: Collector, maybeRegistered: boolean): Member {
@@ -36,6 +42,7 @@ export function newMember(collector: Collector, maybeRegistered: boolean): Membe
     phase: maybeRegistered ? { kind: "uncertain" } : { kind: "absent" },
     hash: "",
     pendingStatus: undefined,
+    received: undefined,
   };
 }
 

@@ -93,6 +93,11 @@ export interface Emitter {
   /** Starts the ticks on the grid. */
   start(): void;
   /**
+   * The report of the first tick that starts after this call: the push that carries every change made
+   * before it (a new health or version). Rejects when `signal` aborts first.
+   */
+  nextTick(signal?: AbortSignal): Promise<TickReport>;
+  /**
    * Stops the ticks. The tick in flight keeps retrying until half the time left before `deadlineMs` (at
    * once without one), so the stale markers that follow still have time.
    */
@@ -101,6 +106,11 @@ export interface Emitter {
   add(collectors: readonly Collector[]): void;
   /** A collector's new identity (health, version): series whose labels change are closed, new ones start. */
   update(collector: Collector): void;
+  /**
+   * The values of these collectors changed and their labels did not (a new received configuration changes
+   * the running components): their signals are built again by signalsFor from the next tick on.
+   */
+  refresh(ids: readonly string[]): void;
   /** Out of the ticks without stale markers, as a crashed process goes (closeSeries still closes them). */
   drop(ids: readonly string[]): void;
   /** Dropped collectors tick again. */
@@ -122,6 +132,8 @@ export interface Emitter {
 type SeriesState = "open" | "dropped" | "closing" | "closed";
 
 interface Entry {
+  /** Its identity now: refresh builds its values again from it. */
+  collector: Collector;
   /** Writes the collector's values at a time (CollectorSignals.valuesAt). */
   values: CollectorSignals["valuesAt"];
   /** Its series' pre-compressed frame. */
@@ -161,7 +173,14 @@ export function createEmitter(options: EmitterOptions): Emitter {
       values.push(signals.valuesAt);
       return signals.labels;
     });
-    return frames.map((ref, i) => ({ values: values[i]!, frames: ref, state: "open", retired: [], sent }));
+    return frames.map((ref, i) => ({
+      collector: collectors[i]!,
+      values: values[i]!,
+      frames: ref,
+      state: "open",
+      retired: [],
+      sent,
+    }));
   };
   const seen = new Set<string>();
   for (const { id } of options.collectors) {
@@ -194,7 +213,24 @@ export function createEmitter(options: EmitterOptions): Emitter {
   /** A timestamp for work starting now: now, but strictly after everything sent before. */
   const nextTimestamp = () => Math.max(Math.floor(wallNow()), Math.floor(lastTs) + 1);
 
+  /** Callers of nextTick waiting for a tick to start. */
+  let tickWaiters: ((report: TickReport) => void)[] = [];
+
   const tick = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
+    const waiting = tickWaiters;
+    tickWaiters = [];
+    try {
+      const report = await tickOnce(timestampMs, signal);
+      for (const resolve of waiting) resolve(report);
+      return report;
+    } catch (err) {
+      const failed = { ok: false, samples: 0, bytes: 0, requests: 0, timestampMs, error: describeError(err) };
+      for (const resolve of waiting) resolve(failed);
+      throw err;
+    }
+  };
+
+  const tickOnce = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
     // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
     lastTs = Math.max(lastTs, timestampMs);
     const parts: WritePart[] = [];
@@ -269,6 +305,22 @@ export function createEmitter(options: EmitterOptions): Emitter {
 
     start: () => scheduler.start(),
 
+    nextTick(signal) {
+      return new Promise<TickReport>((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason as Error);
+        const onAbort = () => {
+          tickWaiters = tickWaiters.filter((w) => w !== waiter);
+          reject(signal!.reason as Error);
+        };
+        const waiter = (report: TickReport) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(report);
+        };
+        tickWaiters.push(waiter);
+        signal?.addEventListener("abort", onAbort, { once: true });
+      });
+    },
+
     async stop(stopOptions) {
       await scheduler.stop();
       const graceMs =
@@ -311,8 +363,17 @@ export function createEmitter(options: EmitterOptions): Emitter {
         );
         if (vanished) entry.retired.push(singleFrame(vanished));
       }
+      entry.collector = collector;
       entry.values = signals.valuesAt;
       entry.frames = frames;
+    },
+
+    refresh(ids) {
+      for (const id of ids) {
+        const entry = entries.get(id);
+        // Same labels, so the frames stay; a tick in flight reads the new values or the old, whole.
+        if (entry) entry.values = signalsFor(entry.collector).valuesAt;
+      }
     },
 
     drop(ids) {
@@ -357,7 +418,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
         const timestampMs = nextTimestamp();
         lastTs = timestampMs;
         const deadlineMs = closeOptions?.deadlineMs ?? clock.monotonic() + retryWindowMs;
-        const result = await writer.write(parts, timestampMs, { deadlineMs });
+        const result = await writer.write(parts, timestampMs, { deadlineMs, cleanup: true });
         const failedEntries = new Set([...result.failed].map((i) => owners[i]!));
         let seriesOpen = 0;
         for (const entry of pending) {

@@ -9,9 +9,15 @@ import { describeError, RemoteWriteError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { createScrubber, quoteBody } from "../core/secrets.js";
 import { USER_AGENT } from "../core/version.js";
-import { parseRetryAfter } from "../transport/backoff.js";
+import {
+  cappedRetryAfter,
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  retryAfterGiveUpMessage,
+} from "../transport/backoff.js";
 import { wasNotSent } from "../transport/delivery.js";
 import { basicAuth } from "../transport/endpoint.js";
+import { ResponseTooLargeError } from "../transport/http.js";
 import { callWithPolicy } from "../transport/call-policy.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
 import { zeroRemoteWriteCounters, type RemoteWriteCounters } from "./counters.js";
@@ -42,6 +48,12 @@ export interface PusherOptions {
   logger?: Logger;
   /** Per-attempt timeout. Default 30 s. */
   timeoutMs?: number;
+  /**
+   * The longest a 429 holds back every push. Default MAX_RETRY_AFTER_MS; the engine gives one tick
+   * interval: samples are not queued, so a pause longer than an interval only drops the ticks it spans,
+   * where trying each tick once still delivers the ones the receiver accepts.
+   */
+  maxPauseMs?: number;
   /** Scrubs response bodies before they reach a log or an error. Default: masks the token. */
   scrub?: (text: string) => string;
   policy?: Partial<RetryPolicy>;
@@ -54,6 +66,12 @@ export interface PushInfo {
   deadlineMs?: number;
   /** Aborting stops further retries (the attempt in flight still completes); the push reports its last outcome. */
   signal?: AbortSignal;
+  /**
+   * The last chance to send this body (stale markers): a Retry-After that ends past the deadline, this
+   * push's own or one that paused every push, is not honoured by giving up; retries keep to the ordinary
+   * backoff until the deadline (transport/retry.ts).
+   */
+  cleanup?: boolean;
 }
 
 export interface PushResult {
@@ -83,8 +101,12 @@ export function createPusher(options: PusherOptions): Pusher {
     options.scrub ?? createScrubber(options.token ? [options.token] : [], options.user ? [options.user] : []);
   const retry = { ...REMOTE_WRITE_RETRY_POLICY, ...options.policy };
   const headers = requestHeaders(options);
-  /** A 429's Retry-After holds back every push, not only the refused one: a 429 means slow down. */
-  let pausedUntil = 0;
+  /**
+   * A 429's Retry-After holds back every push, not only the refused one (the receiver asked to slow down),
+   * for at most maxPauseMs. `askedMs` is the wait as the server asked it, for the message.
+   */
+  let paused = { untilMs: 0, askedMs: 0 };
+  const maxPauseMs = options.maxPauseMs ?? MAX_RETRY_AFTER_MS;
   let lastLogged: string | undefined;
 
   const classify = (res: HttpResponse): SendOutcome<number> => {
@@ -96,7 +118,9 @@ export function createPusher(options: PusherOptions): Pusher {
     const retryAfterMs = parseRetryAfter(res.headers["retry-after"], clock.now());
     if (res.status === 429) {
       counters.throttled++;
-      pausedUntil = Math.max(pausedUntil, clock.monotonic() + (retryAfterMs ?? retry.baseMs));
+      const askedMs = retryAfterMs ?? retry.baseMs;
+      const untilMs = clock.monotonic() + Math.min(maxPauseMs, cappedRetryAfter(askedMs));
+      if (untilMs > paused.untilMs) paused = { untilMs, askedMs };
     }
     return retryAfterMs === undefined
       ? { kind: "retryable", error }
@@ -119,6 +143,13 @@ export function createPusher(options: PusherOptions): Pusher {
       });
       return classify(res);
     } catch (err) {
+      // The status line came but the body was over the cap: the status still says what happened.
+      if (err instanceof ResponseTooLargeError)
+        return classify({
+          status: err.status,
+          headers: err.headers,
+          body: new TextEncoder().encode(err.message),
+        });
       onUnanswered(wasNotSent(err));
       return {
         kind: "retryable",
@@ -130,10 +161,23 @@ export function createPusher(options: PusherOptions): Pusher {
   return {
     async push(body, info) {
       const deadlineMs = info.deadlineMs ?? clock.monotonic() + DEFAULT_RETRY_WINDOW_MS;
-      const waitMs = Math.min(pausedUntil, deadlineMs) - clock.monotonic();
-      if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
       let attempts = 0;
       let maybeDelivered = false;
+      const lose = (error: RemoteWriteError, why: string): PushResult => {
+        // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
+        if (error.message !== lastLogged)
+          logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
+        else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
+        lastLogged = error.message;
+        return { ok: false, maybeDelivered, status: error.status, attempts, error };
+      };
+      const pausedPastDeadline = paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic();
+      // Paused past the deadline: an attempt at the last moment could only time out, so do not make one;
+      // unless this is cleanup, which tries at once rather than leave series open.
+      if (pausedPastDeadline && !info.cleanup)
+        return lose(new RemoteWriteError(429, true, retryAfterGiveUpMessage(paused.askedMs)), "not sent");
+      const waitMs = pausedPastDeadline ? 0 : Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
+      if (waitMs > 0) await clock.sleep(waitMs, info.signal).catch(() => undefined);
       const outcome = await callWithPolicy(
         (a) => {
           attempts = a.number;
@@ -144,6 +188,7 @@ export function createPusher(options: PusherOptions): Pusher {
           clock,
           random,
           limits: { deadlineMs, signal: info.signal },
+          retryAfterPastDeadline: info.cleanup ? "backoff" : "give-up",
           onRetry: ({ delayMs, error }) => {
             counters.retries++;
             logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
@@ -158,13 +203,13 @@ export function createPusher(options: PusherOptions): Pusher {
         outcome.error instanceof RemoteWriteError
           ? outcome.error
           : new RemoteWriteError(0, outcome.kind === "retryable", describeError(outcome.error));
-      const why = error.retryable ? `gave up after ${attempts} attempts` : "the receiver refused the data";
-      // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
-      if (error.message !== lastLogged)
-        logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
-      else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
-      lastLogged = error.message;
-      return { ok: false, maybeDelivered, status: error.status, attempts, error };
+      const why =
+        outcome.kind === "retryable" && outcome.gaveUp
+          ? outcome.gaveUp
+          : error.retryable
+            ? `gave up after ${attempts} attempts`
+            : "the receiver refused the data";
+      return lose(error, why);
     },
   };
 }

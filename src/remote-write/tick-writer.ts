@@ -57,6 +57,8 @@ export interface WriteLimits {
   deadlineMs: number;
   /** Stops further retries; requests on the wire complete. */
   signal?: AbortSignal;
+  /** Stale markers: the pusher's last chance (push.ts PushInfo.cleanup). */
+  cleanup?: boolean;
 }
 
 export interface TickWriter {
@@ -142,6 +144,7 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
             samples,
             deadlineMs: limits.deadlineMs,
             ...(limits.signal ? { signal: limits.signal } : {}),
+            ...(limits.cleanup ? { cleanup: true } : {}),
           });
           outcome.requests++;
           if (result.ok) {

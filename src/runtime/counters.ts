@@ -4,6 +4,8 @@
  * and the CLI. A number shows under the name its producer gave it, never renamed or summed on the way.
  */
 import { z } from "zod";
+import type { AlertCounters } from "../alerts/counters.js";
+import { zeroAlertCounters } from "../alerts/counters.js";
 import type { FmCounters } from "../fm/counters.js";
 import { zeroFmCounters } from "../fm/counters.js";
 import type { RemoteWriteCounters } from "../remote-write/counters.js";
@@ -35,6 +37,14 @@ const remoteWriteCountersSchema = z.object({
   staleMarkers: count,
 }) satisfies z.ZodType<RemoteWriteCounters>;
 
+const alertCountersSchema = z.object({
+  posted: count,
+  requests: count,
+  retries: count,
+  failures: count,
+  resolved: count,
+}) satisfies z.ZodType<AlertCounters>;
+
 export const countersSchema = z.object({
   /** Collectors in the fleet now (joined ones counted, departed ones not). */
   collectors: count,
@@ -42,15 +52,21 @@ export const countersSchema = z.object({
   fm: fmCountersSchema.optional(),
   /** Absent when remote write is off. */
   remoteWrite: remoteWriteCountersSchema.optional(),
+  /** Absent without an Alertmanager. */
+  alerts: alertCountersSchema.optional(),
 });
 export type Counters = z.infer<typeof countersSchema>;
 
 /** Counters before anything happened, for the sides that are on. */
-export function zeroCounters(collectors: number, sides: { fm: boolean; prom: boolean }): Counters {
+export function zeroCounters(
+  collectors: number,
+  sides: { fm: boolean; prom: boolean; alerts?: boolean },
+): Counters {
   return {
     collectors,
     ...(sides.fm ? { fm: zeroFmCounters() } : {}),
     ...(sides.prom ? { remoteWrite: zeroRemoteWriteCounters() } : {}),
+    ...(sides.alerts ? { alerts: zeroAlertCounters() } : {}),
   };
 }
 
@@ -99,6 +115,18 @@ export function counterSections(counters: Counters): CounterSection[] {
         { label: "requests", value: r.requests },
         { label: "retries", value: r.retries },
         { label: "throttled (429)", value: r.throttled },
+      ],
+    });
+  const a = counters.alerts;
+  if (a)
+    sections.push({
+      title: "Alerts",
+      rows: [
+        { label: "alerts posted", value: a.posted },
+        { label: "alerts resolved", value: a.resolved },
+        { label: "alerts not posted", value: a.failures },
+        { label: "requests", value: a.requests },
+        { label: "retries", value: a.retries },
       ],
     });
   return sections;

@@ -1,22 +1,26 @@
 /**
  * The background process (SPEC section 7): owns every FM and Mimir side effect while the job runs.
- * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop file,
- * SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone — so a self-hosted runner
- * never keeps a fleet alive.
+ * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop request
+ * (control channel or stop file), SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone —
+ * so a self-hosted runner never keeps a fleet alive.
  */
 import { existsSync } from "node:fs";
 import { systemClock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import { lineLogger, type Logger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
-import { daemonHandoffSchema, type DaemonHandoff } from "./config.js";
+import { daemonHandoffSchema, savedSecretValues, type DaemonHandoff } from "./config.js";
 import { cleanupBudgetMs } from "./budget.js";
+import { controlEndpoint, openControlServer, type ControlServer } from "./control.js";
 import { createFleetEngine, type FleetEngine } from "./fleet-engine.js";
 import { statePaths } from "./paths.js";
 import { isAlive } from "./process.js";
 import { zeroCounters } from "./counters.js";
 import { writeFileAtomic } from "./files.js";
 import { emptyCleanup, writeStatus, type Phase, type Status } from "./status.js";
+import { createEventHandler } from "./event-request.js";
+import { openEventInbox, type EventInbox } from "./event-inbox.js";
+import { createScenarioPlayer, type ScenarioPlayer } from "./scenario-player.js";
 
 const STOP_POLL_MS = 1000;
 const STATUS_EVERY_MS = 5000;
@@ -41,19 +45,39 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   const clock = systemClock;
   const paths = statePaths(handoff.stateDir);
   const { config, secrets } = handoff;
-  const scrub = createScrubber(
-    [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
-    [config.fm?.stackId, config.prom?.user].filter((s): s is string => !!s),
+  const known = savedSecretValues(config, secrets);
+  const scrub = createScrubber(known.secrets, known.users);
+  // The log is a file or pipe the process does not control: a full disk (ENOSPC) or a closed pipe (EPIPE)
+  // must cost the log, not the fleet. Without a listener, a stream error is an uncaught exception.
+  let logBroken: string | undefined;
+  const onLogError = (err: Error) => (logBroken ??= describeError(err));
+  process.stdout.on("error", onLogError);
+  process.stderr.on("error", onLogError);
+  const logger: Logger = lineLogger(
+    (line) => {
+      if (logBroken !== undefined) return;
+      try {
+        process.stdout.write(line);
+      } catch (err) {
+        onLogError(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    scrub,
+    "info",
   );
-  const logger: Logger = lineLogger((line) => process.stdout.write(line), scrub, "info");
   const startedAtMs = clock.now();
   const startedMono = clock.monotonic();
   let phase: Phase = "starting";
   let reason: string | undefined;
   let engine: FleetEngine | undefined;
+  let player: ScenarioPlayer | undefined;
+  let inbox: EventInbox | undefined;
+  let control: ControlServer | undefined;
   const lastTimestampMs = handoff.notBeforeMs ?? 0;
 
-  const status = (extra: Partial<Status> = {}): Status => ({
+  let startWarnings: readonly string[] = [];
+
+  const status = (extra: Pick<Status, "cleanup"> = {}): Status => ({
     pid: process.pid,
     nonce: handoff.nonce,
     phase,
@@ -61,15 +85,26 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     updatedAtMs: clock.now(),
     counters:
       engine?.counters() ??
-      zeroCounters(config.collectors.length, { fm: config.fm !== null, prom: config.prom !== null }),
+      zeroCounters(config.collectors.length, {
+        fm: config.fm !== null,
+        prom: config.prom !== null,
+        alerts: config.alertmanager !== undefined,
+      }),
     lastTimestampMs: Math.max(lastTimestampMs, engine?.lastTimestampMs() ?? 0),
-    lastErrors: engine
-      ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
-      : {},
+    lastErrors: {
+      ...(engine
+        ? Object.fromEntries(Object.entries(engine.lastErrors()).map(([k, v]) => [k, scrub(v)]))
+        : {}),
+      ...(logBroken !== undefined ? { log: `the log cannot be written: ${logBroken}` } : {}),
+    },
+    ...(control ? { control: control.endpoint } : {}),
     ...(reason ? { reason: scrub(reason) } : {}),
+    startWarnings: startWarnings.map(scrub),
+    ...(config.fm && engine ? { received: scrubbedReceived(engine, scrub) } : {}),
+    ...(player ? { timeline: player.record(), health: player.health() } : {}),
     ...extra,
   });
-  const report = (extra?: Partial<Status>) => {
+  const report = (extra?: Pick<Status, "cleanup">) => {
     try {
       writeStatus(paths.status, status(extra));
     } catch (err) {
@@ -90,6 +125,22 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   };
   process.on("SIGTERM", () => requestStop("SIGTERM"));
   process.on("SIGINT", () => requestStop("SIGINT"));
+  // The control channel needs no disk write and works on Windows; the stop file stays as a second way in.
+  try {
+    control = await openControlServer({
+      endpoint: controlEndpoint(handoff.nonce),
+      nonce: handoff.nonce,
+      handle: (request) => {
+        if (request.type === "stop")
+          requestStop(`stop requested on the control channel${request.reason ? ` (${request.reason})` : ""}`);
+        return { phase };
+      },
+    });
+  } catch (err) {
+    logger.warn(
+      `no control channel (stop requests come by stop file and signal only): ${describeError(err)}`,
+    );
+  }
   const watchdog = setInterval(() => {
     if (existsSync(paths.stop)) requestStop("stop file");
     else if (clock.monotonic() - startedMono >= config.maxLifetimeMs) requestStop("max-lifetime reached");
@@ -100,7 +151,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
 
   report();
   logger.info(
-    `fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}`,
+    `fm-fleet daemon ${process.pid}: ${config.collectors.length} collectors of blueprint ${config.blueprint}; FM ${config.fm ? config.fm.url : "off"}; remote write ${config.prom ? config.prom.url : "off"}; alerts ${config.alertmanager ? config.alertmanager.url : "off"}`,
   );
 
   try {
@@ -115,11 +166,30 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       scrub,
     });
     const started = await engine.start(startAbort.signal);
+    startWarnings = started.warnings;
     logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
     if (!stopRequested) {
       phase = "ready";
+      // The timeline counts from here, and live events (`fm-fleet event`) are taken from here on.
+      player = createScenarioPlayer({
+        engine,
+        steps: config.scenario ?? [],
+        ...(config.shape ? { shape: config.shape } : {}),
+        clock,
+        logger,
+        onChange: () => {
+          if (phase === "ready") report();
+        },
+      });
+      player.start();
       report();
       engine.run();
+      inbox = openEventInbox({
+        paths,
+        handle: createEventHandler({ player, nonce: handoff.nonce, clock }),
+        clock,
+        logger,
+      });
       const statusTimer = setInterval(report, STATUS_EVERY_MS);
       await new Promise<void>((resolve) => {
         wake = resolve;
@@ -127,6 +197,9 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
       });
       clearInterval(statusTimer);
     }
+    // No new step or event from here on; one in progress finishes (or is cut short) first.
+    await player?.stop();
+    await inbox?.close();
     reason = stopRequested;
     logger.info(`stopping: ${stopRequested}`);
   } catch (err) {
@@ -156,5 +229,20 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   clearInterval(watchdog);
   phase = "stopped";
   report({ cleanup });
+  // Last: a stopper that asks now still hears "stopped" from the status file, and the open server would
+  // keep the process from exiting.
+  await control?.close().catch(() => undefined);
   return failed ? 1 : 0;
+}
+
+/** The received configs for the status file; an error message quotes the content, so it is scrubbed. */
+function scrubbedReceived(engine: FleetEngine, scrub: (text: string) => string): Status["received"] {
+  const out: NonNullable<Status["received"]> = {};
+  for (const [id, r] of Object.entries(engine.receivedConfigs()))
+    out[id] = {
+      pipelines: [...r.pipelines],
+      status: r.status,
+      ...(r.error ? { error: scrub(r.error) } : {}),
+    };
+  return out;
 }

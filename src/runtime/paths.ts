@@ -12,6 +12,11 @@ export interface StatePaths {
   /** Mode 0600; holds the tokens post needs when it must clean up itself. Deleted by post. */
   readonly secrets: string;
   readonly record: string;
+  /** Live events: `fm-fleet event` drops `<uuid>.json` here, the background process answers in `responses`. */
+  readonly requests: string;
+  readonly responses: string;
+  /** Exclusive: the folder belongs to one fleet from launch until its teardown (runtime/state-lock.ts). */
+  readonly lock: string;
 }
 
 export function statePaths(dir: string): StatePaths {
@@ -24,5 +29,8 @@ export function statePaths(dir: string): StatePaths {
     members: join(dir, "members.json"),
     secrets: join(dir, "secrets.json"),
     record: join(dir, "record.json"),
+    requests: join(dir, "requests"),
+    responses: join(dir, "responses"),
+    lock: join(dir, "fleet.lock"),
   };
 }

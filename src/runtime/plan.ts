@@ -4,6 +4,7 @@
  */
 import { formatDuration } from "../core/duration.js";
 import { heartbeatCapacityWarning } from "../fm/schedule.js";
+import { RUN_MARKER_ATTRIBUTE } from "../fleet/run-marker.js";
 import { type Collector, type Roster } from "../fleet/types.js";
 import { OS_ORDER, type Os } from "../blueprint/os.js";
 import { SERIES_PER_COLLECTOR } from "../signals/catalog.js";
@@ -24,6 +25,8 @@ export interface OsCount {
 export interface PlanSummary {
   readonly blueprint: string;
   readonly collectors: readonly Collector[];
+  /** Set when the plan is one part of the roster (fleet/shard.ts). */
+  readonly shard?: Roster["shard"];
   /** One row per OS, in OS order. */
   readonly byOs: readonly OsCount[];
   readonly unhealthy: number;
@@ -76,6 +79,7 @@ export function summarizePlan(roster: Roster, options: PlanOptions): PlanSummary
   return {
     blueprint: roster.blueprint,
     collectors,
+    ...(roster.shard ? { shard: roster.shard } : {}),
     byOs: OS_ORDER.map((os) => ({ os, standalone: count(os, "standalone"), k8s: count(os, "k8s") })),
     unhealthy: collectors.filter((c) => !c.healthy).length,
     seriesPerTick,
@@ -95,7 +99,10 @@ export function formatPlanTable(plan: PlanSummary, options: TableOptions = {}): 
   const maxCollectors = options.maxCollectors ?? 100;
   const total = plan.collectors.length;
   const sum = (pick: (row: OsCount) => number) => plan.byOs.reduce((n, row) => n + pick(row), 0);
-  const head = `${plan.blueprint}: ${total} ${total === 1 ? "collector" : "collectors"}${plan.unhealthy ? `, ${plan.unhealthy} unhealthy` : ""}`;
+  const part = plan.shard
+    ? ` (part ${plan.shard.index} of ${plan.shard.count} of a ${groupDigits(plan.shard.rosterSize)}-collector roster)`
+    : "";
+  const head = `${plan.blueprint}: ${total} ${total === 1 ? "collector" : "collectors"}${part}${plan.unhealthy ? `, ${plan.unhealthy} unhealthy` : ""}`;
 
   const counts = alignColumns(
     [
@@ -131,7 +138,10 @@ export function formatPlanTable(plan: PlanSummary, options: TableOptions = {}): 
   ].join("\n");
 }
 
-/** SPEC section 8: `{"collectors":[{id,name,os,version,env,kind,healthy,attributes,labels}],"seriesPerTick":N}`. */
+/**
+ * `{"collectors":[{id,name,os,version,env,kind,healthy,attributes,labels}],"seriesPerTick":N}`, plus
+ * `"shard"` for one part. Every attribute a start sends but `fake.run`, which only a start can know.
+ */
 export function formatPlanJson(plan: PlanSummary): string {
   const collectors = plan.collectors.map((c) => ({
     id: c.id,
@@ -141,13 +151,22 @@ export function formatPlanJson(plan: PlanSummary): string {
     env: c.env,
     kind: c.kind,
     healthy: c.healthy,
-    attributes: c.attributes,
+    attributes: withoutRunMarker(c.attributes),
     labels: c.labels,
   }));
-  return JSON.stringify({ collectors, seriesPerTick: plan.seriesPerTick }, null, 2);
+  return JSON.stringify(
+    { collectors, seriesPerTick: plan.seriesPerTick, ...(plan.shard ? { shard: plan.shard } : {}) },
+    null,
+    2,
+  );
 }
 
-function alignColumns(rows: readonly (readonly string[])[], alignRight: readonly boolean[]): string[] {
+function withoutRunMarker(attributes: Readonly<Record<string, string>>): Record<string, string> {
+  const { [RUN_MARKER_ATTRIBUTE]: _marker, ...rest } = attributes;
+  return rest;
+}
+
+export function alignColumns(rows: readonly (readonly string[])[], alignRight: readonly boolean[]): string[] {
   const widths = alignRight.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   return rows.map((row) =>
     row

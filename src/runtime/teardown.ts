@@ -1,7 +1,9 @@
 /**
  * Teardown of a fleet started in the background: shared by the action's post step and `fm-fleet stop`.
- * Asks the daemon to stop and waits; if it is dead, hung, or reports incomplete cleanup, unregisters and
- * closes series itself from the saved fleet file. Never throws; says exactly what it could not clean.
+ * Asks the daemon to stop and waits; if it is gone (dead, or killed after the grace period) or reports
+ * incomplete cleanup, unregisters and closes series itself from the saved fleet file. Never while it is
+ * alive: a process that could not be stopped is reported and left alone, since cleaning up behind it only
+ * makes it register again. Never throws; says exactly what it could not clean.
  * Running it twice is harmless: the second run finds the record of the first.
  */
 import { systemClock, type Clock } from "../core/clock.js";
@@ -13,6 +15,7 @@ import {
   collectorSchema,
   fleetConfigSchema,
   fleetSecretsSchema,
+  savedSecretValues,
   type FleetConfig,
   type FleetSecrets,
 } from "./config.js";
@@ -23,7 +26,9 @@ import { seriesPerTickOf } from "./plan.js";
 import { createFleetEngine } from "./fleet-engine.js";
 import type { StatePaths } from "./paths.js";
 import { emptyCleanup, type CleanupReport, type Status } from "./status.js";
-import { stopDaemon, type StopOutcome } from "./supervisor.js";
+import { isAlive } from "./process.js";
+import { readStateLock, unlockStateDir } from "./state-lock.js";
+import { stopDaemon, type StopOutcome, type StopResult } from "./supervisor.js";
 import { z } from "zod";
 
 export interface TeardownResult {
@@ -31,8 +36,8 @@ export interface TeardownResult {
   /** The daemon's last status (counters for the summary). */
   readonly status?: Status;
   readonly cleanup: CleanupReport;
-  /** Who did the cleanup that counts. */
-  readonly cleanedBy: "daemon" | "inline" | "earlier-run" | "nothing-to-clean";
+  /** Who did the cleanup that counts; "nobody" when the process is still running and was left alone. */
+  readonly cleanedBy: "daemon" | "inline" | "earlier-run" | "nothing-to-clean" | "nobody";
   /** Plain-words problems, each saying what was not cleaned and why. */
   readonly problems: string[];
 }
@@ -85,10 +90,16 @@ export async function teardownFleet(options: {
   const { paths, logger } = options;
   const clock = options.clock ?? systemClock;
 
+  // A launcher that died between spawn and saving the PID still left it in the folder's lock.
+  const lock = readStateLock(paths);
+  const pid =
+    options.pid ?? (lock?.nonce === options.nonce && lock.pid !== process.pid ? lock.pid : undefined);
   const previous = teardownRecordSchema.safeParse(readJsonFile(paths.record));
   // An earlier teardown that left work undone and kept the secrets is tried again; anything else is final.
   const retryable = previous.success && previous.data.problems.length > 0 && existsSync(paths.secrets);
   if (previous.success && !retryable) {
+    // The folder is free once the fleet's process is gone (a hung one kept it taken).
+    if (pid === undefined || !isAlive(pid)) unlockStateDir(paths, options.nonce);
     logger.info("this fleet was already torn down by an earlier run; nothing to do");
     return {
       daemon: "not-running",
@@ -103,44 +114,54 @@ export async function teardownFleet(options: {
   const fleet = saved.members ?? saved.config?.collectors ?? [];
   const size = fleet.length;
   const rate = saved.config?.fmRatePerSecond ?? 15;
-  let stop: { outcome: StopOutcome; status?: Status };
+  let stop: StopResult;
   try {
     stop = await stopDaemon({
       paths,
-      pid: options.pid,
+      pid,
       nonce: options.nonce,
       timeoutMs: options.stopTimeoutMs ?? stopWaitMs(size, rate),
       clock,
     });
   } catch (err) {
-    stop = { outcome: "dead" };
-    problems.push(`could not ask the background process to stop: ${describeError(err)}`);
-  }
-  if (stop.outcome === "hung") {
-    problems.push(
-      `the background process (PID ${options.pid}) did not stop and could not be proven to be ours, so it was not killed`,
-    );
+    // Not knowing is not "dead": a process that is alive is left alone.
+    const alive = pid !== undefined && isAlive(pid);
+    stop = {
+      outcome: alive ? "hung" : "dead",
+      notes: [`could not stop the background process: ${describeError(err)}`],
+    };
   }
   const status = stop.status && stop.status.nonce === options.nonce ? stop.status : undefined;
+  const hung = stop.outcome === "hung";
+  if (hung) {
+    problems.push(
+      ...stop.notes,
+      `the background process (PID ${pid}) is still running, so nothing was cleaned up behind it; ` +
+        `stop that process, then run the cleanup again`,
+    );
+  } else {
+    for (const note of stop.notes) logger.info(note);
+  }
 
   let cleanup: CleanupReport | undefined = status?.cleanup;
   let cleanedBy: TeardownResult["cleanedBy"] = "daemon";
-  if (!cleanup?.complete) {
+  if (hung) {
+    cleanedBy = "nobody";
+    cleanup = cleanup ?? { ...emptyCleanup(), complete: false };
+  } else if (!cleanup?.complete) {
     if (cleanup)
       logger.warn("the background process could not clean up everything; cleaning up from the saved fleet");
-    else if (stop.outcome !== "not-running" || options.pid !== undefined)
+    else if (stop.outcome !== "not-running" || pid !== undefined)
       logger.warn(`the background process is ${stop.outcome}; cleaning up from the saved fleet`);
     if (!saved.config) {
       cleanedBy = "nothing-to-clean";
       cleanup ??= emptyCleanup();
-      if (saved.problem && options.pid !== undefined) problems.push(saved.problem);
+      if (saved.problem && pid !== undefined) problems.push(saved.problem);
     } else {
       cleanedBy = "inline";
       const secrets = saved.secrets ?? {};
-      const scrub = createScrubber(
-        [secrets.fmToken, secrets.promToken].filter((s): s is string => !!s),
-        [saved.config.fm?.stackId, saved.config.prom?.user].filter((s): s is string => !!s),
-      );
+      const known = savedSecretValues(saved.config, secrets);
+      const scrub = createScrubber(known.secrets, known.users);
       try {
         const engine = createFleetEngine({
           config: saved.config,
@@ -156,9 +177,9 @@ export async function teardownFleet(options: {
       } catch (err) {
         const why = describeError(err);
         cleanup = {
-          unregistered: 0,
+          ...emptyCleanup(),
+          mode: saved.config.cleanup ?? "delete",
           unregisterFailed: saved.config.fm ? fleet.map((c) => ({ id: c.id, error: why })) : [],
-          warnings: [],
           seriesClosed: 0,
           seriesOpen: saved.config.prom ? seriesPerTickOf(fleet.length) : 0,
           seriesError: why,
@@ -173,9 +194,18 @@ export async function teardownFleet(options: {
   if (cleanup.seriesOpen > 0) {
     problems.push(`${cleanup.seriesOpen} series were not closed: ${cleanup.seriesError ?? "unknown reason"}`);
   }
+  if ((cleanup.alertsFiring ?? 0) > 0)
+    problems.push(
+      `the alerts of ${cleanup.alertsFiring} collectors may still be firing in Alertmanager (each expires by itself within 4 minutes): ${cleanup.alertsError ?? "unknown reason"}`,
+    );
 
-  // Secrets leave the disk whatever happened (SPEC section 9), unless a later teardown is to retry.
-  if (!(options.keepSecretsIfIncomplete && problems.length > 0)) removeFile(paths.secrets);
+  // Secrets leave the disk whatever happened, unless a later teardown is to retry and there
+  // is something it could retry: collectors still registered, series still open, alerts still firing, or a
+  // process still running.
+  const leftToRetry =
+    hung || cleanup.unregisterFailed.length > 0 || cleanup.seriesOpen > 0 || (cleanup.alertsFiring ?? 0) > 0;
+  const final = !(options.keepSecretsIfIncomplete && leftToRetry);
+  if (final) removeFile(paths.secrets);
   const result: TeardownResult = {
     daemon: stop.outcome,
     ...(status ? { status } : {}),
@@ -193,5 +223,7 @@ export async function teardownFleet(options: {
   } catch (err) {
     logger.debug(`could not write the teardown record: ${describeError(err)}`);
   }
+  // Nothing more can happen in this folder: it is free for the next fleet, unless its process still runs.
+  if (final && !hung) unlockStateDir(paths, options.nonce);
   return result;
 }

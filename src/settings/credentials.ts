@@ -1,8 +1,9 @@
 /**
- * Credentials for FM and Mimir, resolved as groups. Each value has already
+ * Credentials for FM, Mimir and Alertmanager, resolved as groups. Each value has already
  * passed its setting's own rule (a URL check, say); what is left here is how the values go together:
  * FM is all-or-nothing (none set means metrics only; a partial set is a problem naming what is missing,
  * reported before anything is sent), remote write needs a URL, and Basic auth needs both halves.
+ * Alertmanager is all-or-nothing like FM: none set means no alert is posted.
  */
 import type { InputProblem } from "../core/errors.js";
 
@@ -22,9 +23,19 @@ export interface PromCredentials {
   readonly tenant?: string;
 }
 
+/** Where unhealthy collectors fire alerts (docs/fm-protocol.md#collector-status-and-alerts). */
+export interface AlertmanagerCredentials {
+  /** The Alertmanager base URL: alerts are posted to `{url}/api/v2/alerts`. */
+  readonly url: string;
+  /** Basic-auth user (Grafana Cloud: the stack's Alertmanager instance ID). */
+  readonly user: string;
+  readonly token: string;
+}
+
 export interface Credentials {
   readonly fm?: FmCredentials;
   readonly prom?: PromCredentials;
+  readonly alertmanager?: AlertmanagerCredentials;
 }
 
 /** One credential as the user gave it. */
@@ -45,6 +56,9 @@ export interface CredentialSource {
   readonly promUser: CredentialValue;
   readonly promToken: CredentialValue;
   readonly promTenant: CredentialValue;
+  readonly alertmanagerUrl: CredentialValue;
+  readonly alertmanagerUser: CredentialValue;
+  readonly alertmanagerToken: CredentialValue;
 }
 
 export interface ResolvedCredentials {
@@ -107,6 +121,23 @@ export function resolveCredentials(source: CredentialSource, options: ResolveOpt
     };
   }
 
+  let alertmanager: AlertmanagerCredentials | undefined;
+  const amParts = [source.alertmanagerUrl, source.alertmanagerUser, source.alertmanagerToken];
+  const amGiven = amParts.filter(given);
+  if (amGiven.length > 0 && amGiven.length < amParts.length) {
+    const missing = amParts.filter((p) => !given(p));
+    problems.push({
+      subject: missing.map((p) => p.name).join(", "),
+      message: `missing: alerts need all of ${names(amParts)} (set: ${names(amGiven)})`,
+    });
+  } else if (amParts.every((p) => p.value !== undefined)) {
+    alertmanager = {
+      url: source.alertmanagerUrl.value!,
+      user: source.alertmanagerUser.value!,
+      token: source.alertmanagerToken.value!,
+    };
+  }
+
   if (fm && prom && fm.stackId === prom.user && fm.stackId !== "") {
     notices.push(
       `${source.fmStackId.name} equals ${source.promUser.name} (${fm.stackId}). They are usually different: the FM user is the stack's Fleet Management instance ID (normally the stack ID), the remote-write user is the Mimir instance ID.`,
@@ -119,12 +150,20 @@ export function resolveCredentials(source: CredentialSource, options: ResolveOpt
       message: `nothing to do: set the Fleet Management credentials, the remote-write credentials, or both (${options.nothingToDoHint})`,
     });
   }
-  return { credentials: { ...(fm ? { fm } : {}), ...(prom ? { prom } : {}) }, problems, notices };
+  return {
+    credentials: {
+      ...(fm ? { fm } : {}),
+      ...(prom ? { prom } : {}),
+      ...(alertmanager ? { alertmanager } : {}),
+    },
+    problems,
+    notices,
+  };
 }
 
 /** Every secret and derived secret that must be masked and scrubbed. */
 export function secretValues(c: Credentials): { secrets: string[]; users: string[] } {
-  const secrets = [c.fm?.token, c.prom?.token].filter((s): s is string => !!s);
-  const users = [c.fm?.stackId, c.prom?.user].filter((s): s is string => !!s);
+  const secrets = [c.fm?.token, c.prom?.token, c.alertmanager?.token].filter((s): s is string => !!s);
+  const users = [c.fm?.stackId, c.prom?.user, c.alertmanager?.user].filter((s): s is string => !!s);
   return { secrets, users };
 }

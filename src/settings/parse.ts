@@ -31,6 +31,9 @@ const CREDENTIAL_KEYS = [
   "promUser",
   "promToken",
   "promTenant",
+  "alertmanagerUrl",
+  "alertmanagerUser",
+  "alertmanagerToken",
 ] as const satisfies readonly SettingKey[];
 
 export function parseSettings(
@@ -77,10 +80,12 @@ function settingsFor(
 ): ActionSettings | CliSettings[SettingsCommand] {
   const roster = (): RosterSettings => {
     const envOverride = reader.value("env");
+    const shard = reader.value("shard");
     return {
       blueprint: reader.value("blueprint") ?? "",
       ...(envOverride === undefined ? {} : { env: envOverride }),
       contextAttributes: githubContextAttributes(env),
+      ...(shard === undefined ? {} : { shard }),
     };
   };
   const fleet = (requireSome: boolean): { fleet: FleetSettings; notices: readonly string[] } => {
@@ -91,18 +96,38 @@ function settingsFor(
       fmRatePerSecond: reader.defaulted("fmRatePerSecond"),
       startTimeoutMs: reader.defaulted("startTimeoutMs"),
       maxLifetimeMs: reader.defaulted("maxLifetimeMs"),
+      cleanup: reader.defaulted("cleanup"),
     };
     const resolved = reader.credentials(requireSome);
     reader.problems.push(...resolved.problems);
     return { fleet: { ...base, credentials: resolved.credentials }, notices: resolved.notices };
   };
 
+  /** Some FM credential was set: when FM is still off, a problem about it was reported already. */
+  const fmGiven = () => {
+    const source = reader.credentialSource();
+    return source.fmUrl.given || source.fmStackId.given || source.fmToken.given;
+  };
+
   if (frontend.frontend === "action") {
     const dryRun = reader.defaulted("dryRun");
+    const started = fleet(!dryRun);
+    const expectations = reader.value("expectPipelines");
+    // Without FM no collector receives anything, so every expectation would fail: say why at once.
+    if (expectations !== undefined && !dryRun && !started.fleet.credentials.fm && !fmGiven())
+      reader.problems.push({
+        subject: "input expect-pipelines",
+        message:
+          "needs Fleet Management: set fm-url, fm-stack-id and fm-token (or GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN)",
+      });
     return {
-      ...fleet(!dryRun),
+      ...started,
       dryRun,
+      sweep: reader.defaulted("sweep"),
+      sweepOlderThanMs: reader.defaulted("sweepOlderThanMs"),
       failOnCleanupError: reader.defaulted("failOnCleanupError"),
+      ...(expectations === undefined ? {} : { expectations }),
+      expectPipelinesFail: reader.defaulted("expectPipelinesFail"),
     };
   }
   switch (frontend.command) {
@@ -117,6 +142,41 @@ function settingsFor(
     case "stop":
     case "status":
       return { stateDir: reader.defaulted("stateDir"), json: reader.defaulted("json") };
+    case "sweep": {
+      const resolved = reader.credentials(false);
+      reader.problems.push(...resolved.problems);
+      const fm = resolved.credentials.fm;
+      // Sweeping is FM's management API and nothing else: without FM credentials there is nothing to ask.
+      if (!fm && resolved.problems.length === 0)
+        reader.problems.push({
+          subject: "GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN",
+          message: "missing: fm-fleet sweep asks Fleet Management, so it needs all three",
+        });
+      return {
+        fm: fm!,
+        olderThanMs: reader.defaulted("sweepOlderThanMs"),
+        dryRun: reader.defaulted("dryRun"),
+        json: reader.defaulted("json"),
+        notices: resolved.notices.filter((n) => !n.startsWith("Remote-write")),
+      };
+    }
+    case "pipelines": {
+      const { fleet: settings, notices } = fleet(false);
+      if (!settings.credentials.fm && !fmGiven())
+        reader.problems.push({
+          subject: "GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN",
+          message:
+            "missing: fm-fleet pipelines asks Fleet Management what each collector receives, so it needs its credentials (fm-fleet emulate prints local ones)",
+        });
+      const expectFile = reader.value("expectFile");
+      return {
+        fleet: settings,
+        ...(expectFile === undefined ? {} : { expectFile }),
+        json: reader.defaulted("json"),
+        // Remote write is not read here, so its "not set" notice would only confuse.
+        notices: notices.filter((n) => !n.startsWith("Remote-write")),
+      };
+    }
   }
 }
 

@@ -9,7 +9,18 @@ export type Parsed<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 
 export type SettingKind =
-  "blueprint" | "env-name" | "duration" | "rate" | "boolean" | "path" | "url" | "user" | "secret";
+  | "blueprint"
+  | "env-name"
+  | "duration"
+  | "rate"
+  | "boolean"
+  | "path"
+  | "url"
+  | "user"
+  | "secret"
+  | "choice"
+  | "shard"
+  | "expectations";
 
 export interface Rule<T> {
   readonly kind: SettingKind;

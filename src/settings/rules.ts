@@ -2,6 +2,7 @@
 import { ENV_NAME_MAX, isValidName, nameRule, type EnvName } from "../blueprint/names.js";
 import { SHIPPED_NAMES } from "../blueprint/shipped.js";
 import { formatDuration, MAX_DURATION_MS, parseDuration } from "../core/duration.js";
+import { parseExpectations, type Expectations } from "./expectations.js";
 import { validateEndpoint, type EndpointUse } from "./endpoint.js";
 import { ok, problem, quote, type Rule } from "./rule.js";
 
@@ -79,6 +80,29 @@ export const directory: Rule<string> = {
   parse: (text) => ok(text),
 };
 
+export const file: Rule<string> = {
+  kind: "path",
+  expected: "a file path",
+  placeholder: "<file>",
+  parse: (text) => ok(text),
+};
+
+/**
+ * Pipeline expectations written inline (settings/expectations.ts): every problem, each at its line and
+ * column of the text.
+ */
+export const expectations: Rule<Expectations> = {
+  kind: "expectations",
+  expected: "a YAML list of entries, each with match and pipelines",
+  placeholder: "<yaml>",
+  parse(text) {
+    const parsed = parseExpectations(text);
+    if (parsed.ok) return ok(parsed.expectations);
+    const where = parsed.problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message}`);
+    return problem(where.length === 1 ? where[0]! : `${where.length} problems: ${where.join("; ")}`);
+  },
+};
+
 export function url(use: EndpointUse): Rule<string> {
   return {
     kind: "url",
@@ -97,4 +121,48 @@ export const secret: Rule<string> = {
   expected: "a token",
   placeholder: "<token>",
   parse: ok,
+};
+
+/** One of a few words, spelled exactly. */
+export function choice<const T extends string>(values: readonly T[]): Rule<T> {
+  const expected = `one of ${values.join(", ")}`;
+  return {
+    kind: "choice",
+    expected,
+    placeholder: `<${values.join("|")}>`,
+    parse: (text) =>
+      (values as readonly string[]).includes(text)
+        ? ok(text as T)
+        : problem(`expected ${expected}, found ${quote(text)}`),
+  };
+}
+
+/** The most parts one fleet can be split into. */
+export const MAX_SHARDS = 256;
+
+/** One part of a fleet split over several jobs: part `index` (1-based) of `count`. */
+export interface ShardSetting {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** `i/n` with 1 ≤ i ≤ n ≤ 256, plain decimal digits (as a GitHub Actions matrix writes `${{ matrix.shard }}/4`). */
+export const shard: Rule<ShardSetting> = {
+  kind: "shard",
+  expected: `a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4)`,
+  placeholder: "<i/n>",
+  parse(text) {
+    const m = /^(\d{1,3})\/(\d{1,3})$/.exec(text);
+    if (!m)
+      return problem(
+        `expected a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4), found ${quote(text)}`,
+      );
+    const index = Number(m[1]);
+    const count = Number(m[2]);
+    if (count < 1 || count > MAX_SHARDS)
+      return problem(`expected between 1 and ${MAX_SHARDS} parts after the "/", found ${quote(text)}`);
+    if (index < 1 || index > count)
+      return problem(`expected a part from 1 to ${count} before the "/", found ${quote(text)}`);
+    return ok({ index, count });
+  },
 };

@@ -7,10 +7,24 @@
  */
 import { SHIPPED_NAMES } from "../blueprint/shipped.js";
 import type { Rule } from "./rule.js";
-import { blueprintRef, boolean, directory, duration, envName, rate, secret, url, user } from "./rules.js";
+import {
+  blueprintRef,
+  boolean,
+  choice,
+  directory,
+  duration,
+  envName,
+  expectations,
+  file,
+  rate,
+  secret,
+  shard,
+  url,
+  user,
+} from "./rules.js";
 
 /** The fm-fleet commands whose options come from this table. */
-export const SETTINGS_COMMANDS = ["plan", "run", "start", "stop", "status"] as const;
+export const SETTINGS_COMMANDS = ["plan", "run", "start", "stop", "status", "sweep", "pipelines"] as const;
 export type SettingsCommand = (typeof SETTINGS_COMMANDS)[number];
 
 export interface Setting<T> {
@@ -40,12 +54,16 @@ export interface Setting<T> {
 
 const setting = <T>(spec: Setting<T>): Setting<T> => spec;
 const FLEET: readonly SettingsCommand[] = ["run", "start"];
+/** Commands that call FM: a fleet's, `sweep`'s management calls, and `pipelines`, which needs FM only. */
+const FM_CALLS: readonly SettingsCommand[] = [...FLEET, "sweep", "pipelines"];
+/** Commands that register collectors (through the client's rate limit and cleanup). */
+const REGISTERS: readonly SettingsCommand[] = [...FLEET, "pipelines"];
 
 export const SETTINGS = {
   blueprint: setting({
     input: "blueprint",
     argument: "blueprint",
-    commands: ["plan", "run", "start"],
+    commands: ["plan", "run", "start", "pipelines"],
     required: true,
     description: `Blueprint YAML path, or a shipped blueprint name: ${SHIPPED_NAMES.join(", ")}.`,
     help: `a blueprint file, or a shipped name: ${SHIPPED_NAMES.join(", ")}`,
@@ -54,11 +72,20 @@ export const SETTINGS = {
   env: setting({
     input: "env",
     flag: "env",
-    commands: ["plan", "run", "start"],
+    commands: ["plan", "run", "start", "pipelines"],
     description:
       "Replaces every environment name of the blueprint (and {env} in cluster names), e.g. pr-<pull request number>.",
     help: "replace every environment name of the blueprint (e.g. pr-123)",
     rule: envName,
+  }),
+  shard: setting({
+    input: "shard",
+    flag: "shard",
+    commands: ["plan", "run", "start"],
+    description:
+      "Run one part of the fleet, i/n (1 ≤ i ≤ n ≤ 256): the collector at position k of the whole roster belongs to part (k mod n) + 1; IDs stay the whole roster's. Default: the whole fleet.",
+    help: "run part i of n of the roster (collector k goes to part k mod n + 1)",
+    rule: shard,
   }),
   intervalMs: setting({
     input: "interval",
@@ -81,7 +108,7 @@ export const SETTINGS = {
   fmUrl: setting({
     input: "fm-url",
     variables: ["GC_FM_URL"],
-    commands: FLEET,
+    commands: FM_CALLS,
     description: "Fleet Management base URL. Default: the GC_FM_URL environment variable.",
     rule: url("base"),
   }),
@@ -94,7 +121,7 @@ export const SETTINGS = {
       },
     ],
     variables: ["GC_FM_STACK_ID"],
-    commands: FLEET,
+    commands: FM_CALLS,
     description:
       "Fleet Management Basic-auth user: the stack's FM instance ID (normally the stack ID; not GC_PROM_USER). Default: GC_FM_STACK_ID.",
     rule: user,
@@ -102,7 +129,7 @@ export const SETTINGS = {
   fmToken: setting({
     input: "fm-token",
     variables: ["GC_FM_TOKEN"],
-    commands: FLEET,
+    commands: FM_CALLS,
     secret: true,
     description:
       "Grafana Cloud access-policy token with fleet-management:write (scope set:alloy-data-write). Default: GC_FM_TOKEN.",
@@ -111,7 +138,7 @@ export const SETTINGS = {
   fmRatePerSecond: setting({
     input: "fm-rate-limit",
     flag: "fm-rate-limit",
-    commands: FLEET,
+    commands: REGISTERS,
     default: "15",
     description:
       "Client-side limit of RegisterCollector + GetConfig calls per second (FM allows 20 per stack by default).",
@@ -147,11 +174,38 @@ export const SETTINGS = {
     description: "X-Scope-OrgID for a self-hosted multi-tenant Mimir. Default: GC_PROM_TENANT.",
     rule: user,
   }),
+  alertmanagerUrl: setting({
+    input: "alertmanager-url",
+    variables: ["GC_ALERTMANAGER_URL"],
+    commands: FLEET,
+    description:
+      "Alertmanager base URL: unhealthy collectors fire alerts at {url}/api/v2/alerts (Grafana Cloud and Mimir: the URL ends in /alertmanager). Optional. Default: GC_ALERTMANAGER_URL.",
+    rule: url("alertmanager"),
+  }),
+  alertmanagerUser: setting({
+    input: "alertmanager-user",
+    variables: ["GC_ALERTMANAGER_USER"],
+    commands: FLEET,
+    description:
+      "Alertmanager Basic-auth user (Grafana Cloud: the stack's Alertmanager instance ID). Default: GC_ALERTMANAGER_USER.",
+    rule: user,
+  }),
+  alertmanagerToken: setting({
+    input: "alertmanager-token",
+    variables: ["GC_ALERTMANAGER_TOKEN"],
+    commands: FLEET,
+    secret: true,
+    description:
+      "Alertmanager token (Grafana Cloud: an access-policy token allowed to write alerts). Default: GC_ALERTMANAGER_TOKEN.",
+    rule: secret,
+  }),
   dryRun: setting({
     input: "dry-run",
-    commands: [],
+    flag: "dry-run",
+    commands: ["sweep"],
     default: "false",
     description: "Validate and print the plan; no network call.",
+    help: "print what would be deleted and delete nothing",
     rule: boolean,
   }),
   startTimeoutMs: setting({
@@ -159,7 +213,8 @@ export const SETTINGS = {
     flag: "start-timeout",
     commands: ["start"],
     default: "2m",
-    description: "How long main waits for every collector to register and the first push to be accepted.",
+    description:
+      "How long main waits for every collector to register and the first push to be accepted (and, with expect-pipelines, for every first GetConfig answer).",
     help: "how long to wait for every collector to register and the first push to be accepted",
     rule: duration(1000),
   }),
@@ -172,12 +227,61 @@ export const SETTINGS = {
     help: "the background fleet stops itself after this long, even if never stopped",
     rule: duration(1000),
   }),
+  cleanup: setting({
+    input: "cleanup",
+    flag: "cleanup",
+    commands: REGISTERS,
+    default: "delete",
+    description:
+      "delete: after UnregisterCollector, delete this run's collectors from FM's list (needs fleet-management:read and :write; falls back to unregister with a warning). unregister: leave them listed as inactive.",
+    help: "delete this run's collectors from FM after unregistering them, or only unregister them",
+    rule: choice(["delete", "unregister"] as const),
+  }),
+  sweep: setting({
+    input: "sweep",
+    commands: [],
+    default: "false",
+    description:
+      "Before registering, delete this repository's leftovers from FM: fake collectors with its github.repository marked inactive for over an hour (as fm-fleet sweep does).",
+    rule: boolean,
+  }),
+  sweepOlderThanMs: setting({
+    flag: "older-than",
+    commands: ["sweep"],
+    default: "1h",
+    description: "Sweep only collectors FM marked inactive at least this long ago.",
+    help: "only collectors FM marked inactive at least this long ago",
+    rule: duration(0),
+  }),
   failOnCleanupError: setting({
     input: "fail-on-cleanup-error",
     commands: [],
     default: "false",
     description: "Fail the post step when a collector or series could not be cleaned up (default: warn).",
     rule: boolean,
+  }),
+  // Pipeline expectations: which pipelines each collector should receive from FM.
+  expectPipelines: setting({
+    input: "expect-pipelines",
+    commands: [],
+    description:
+      "YAML list of `- match: [Alertmanager matchers]` with `pipelines: [names]`: main fails unless every collector receives exactly the pipelines of the entries that match it.",
+    rule: expectations,
+  }),
+  expectPipelinesFail: setting({
+    input: "expect-pipelines-fail",
+    commands: [],
+    default: "true",
+    description:
+      "Fail main when a collector does not receive what expect-pipelines says; false: warn and go on.",
+    rule: boolean,
+  }),
+  expectFile: setting({
+    flag: "expect",
+    commands: ["pipelines"],
+    description: "A YAML file of pipeline expectations.",
+    help: "check what each collector receives against this file (- match: [...], pipelines: [...])",
+    rule: file,
   }),
   durationMs: setting({
     flag: "duration",
@@ -196,7 +300,7 @@ export const SETTINGS = {
   }),
   json: setting({
     flag: "json",
-    commands: ["plan", "status"],
+    commands: ["plan", "status", "sweep", "pipelines"],
     default: "false",
     description: "Print JSON instead of a table.",
     help: "print JSON instead of text",

@@ -1,6 +1,11 @@
 /** The typed settings each use gets from parseSettings. Pure data. */
 import type { EnvName } from "../blueprint/names.js";
-import type { Credentials } from "./credentials.js";
+import type { Credentials, FmCredentials } from "./credentials.js";
+import type { Expectations } from "./expectations.js";
+import type { ShardSetting } from "./rules.js";
+
+/** What cleanup does with FM's records after UnregisterCollector. */
+export type CleanupMode = "delete" | "unregister";
 
 /** Which fleet: what the roster is built from. */
 export interface RosterSettings {
@@ -9,6 +14,8 @@ export interface RosterSettings {
   readonly env?: EnvName;
   /** github.repository and github.run_id inside GitHub Actions; {} elsewhere. */
   readonly contextAttributes: Readonly<Record<string, string>>;
+  /** One part of the roster; undefined: the whole fleet. */
+  readonly shard?: ShardSetting;
 }
 
 /** A fleet to start, whichever frontend starts it. */
@@ -18,6 +25,7 @@ export interface FleetSettings extends RosterSettings {
   readonly fmRatePerSecond: number;
   readonly startTimeoutMs: number;
   readonly maxLifetimeMs: number;
+  readonly cleanup: CleanupMode;
   readonly credentials: Credentials;
 }
 
@@ -25,7 +33,15 @@ export interface FleetSettings extends RosterSettings {
 export interface ActionSettings {
   readonly fleet: FleetSettings;
   readonly dryRun: boolean;
+  /** Delete this repository's leftovers from FM before registering. */
+  readonly sweep: boolean;
+  /** How long ago FM must have marked a leftover inactive (`fm-fleet sweep --older-than`'s default). */
+  readonly sweepOlderThanMs: number;
   readonly failOnCleanupError: boolean;
+  /** Which pipelines each collector should receive (input expect-pipelines); undefined: no check. */
+  readonly expectations?: Expectations;
+  /** A mismatch fails main (default); false: a warning. */
+  readonly expectPipelinesFail: boolean;
   /** Plain-words notes for the log (FM off, mixed-up users, …). */
   readonly notices: readonly string[];
 }
@@ -59,10 +75,32 @@ export interface StateDirSettings {
   readonly json: boolean;
 }
 
+/** `fm-fleet sweep`. */
+export interface SweepSettings {
+  /** Undefined only when a problem was reported. */
+  readonly fm: FmCredentials;
+  readonly olderThanMs: number;
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly notices: readonly string[];
+}
+
+/** `fm-fleet pipelines`: FM only, no metrics. */
+export interface PipelinesSettings {
+  /** Credentials hold FM's only: remote write is not read. */
+  readonly fleet: FleetSettings;
+  /** The --expect file, as given (relative to the working directory). */
+  readonly expectFile?: string;
+  readonly json: boolean;
+  readonly notices: readonly string[];
+}
+
 export interface CliSettings {
   readonly plan: PlanSettings;
   readonly run: RunSettings;
   readonly start: StartSettings;
   readonly stop: StateDirSettings;
   readonly status: StateDirSettings;
+  readonly sweep: SweepSettings;
+  readonly pipelines: PipelinesSettings;
 }

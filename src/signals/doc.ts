@@ -123,7 +123,9 @@ const VALUE_DOCS: Record<FamilyName, string> = {
   alloy_build_info: "Always 1.",
   up: "1 for a healthy collector, 0 for an unhealthy one.",
   alloy_component_controller_running_components:
-    "Components per health type: a fixed number per collector within its kind's range, all healthy unless the collector is unhealthy.",
+    "Components per health type: a fixed number per collector within its kind's range, all healthy unless the collector is unhealthy, " +
+    "plus one healthy component per component block of the remote configuration it runs (the last one Fleet Management sent that parsed; " +
+    "an empty or broken one leaves the count as it was, as Alloy keeps running its previous configuration).",
   alloy_component_evaluation_seconds:
     `A classic histogram with ${EVALUATIONS_PER_TICK} observations per tick: \`_count\` is ${EVALUATIONS_PER_TICK} × the ticks since the fleet started, ` +
     "buckets are cumulative with `+Inf` equal to `_count`, and `_sum` lies within the bounds the buckets allow. " +

@@ -13,7 +13,14 @@ import {
   ownLabels,
   type Label,
 } from "./labels.js";
-import type { CollectorSignals, Series, SeriesLabels, SignalModel, SignalModelOptions } from "./types.js";
+import type {
+  CollectorSignalOptions,
+  CollectorSignals,
+  Series,
+  SeriesLabels,
+  SignalModel,
+  SignalModelOptions,
+} from "./types.js";
 import { createValueWriter, type ValueWriter } from "./values.js";
 
 /**
@@ -59,8 +66,17 @@ const FRESH_LISTS_LIMIT = 256;
 /** The same lists by the record itself, for families that hand out one frozen record per kind of collector. */
 const FRESH_BY_RECORD = new WeakMap<object, readonly (readonly Label[])[]>();
 
-/** One collector's series and values: for a collector that joins a running fleet or changes identity. */
-export function createCollectorSignals(collector: Collector, options: SignalModelOptions): CollectorSignals {
+/**
+ * One collector's series and values: for a collector that joins a running fleet, changes identity, or runs a
+ * new received configuration (its labels stay, its running components change).
+ */
+export function createCollectorSignals(
+  collector: Collector,
+  options: CollectorSignalOptions,
+): CollectorSignals {
+  const received = options.receivedComponents ?? 0;
+  if (!Number.isInteger(received) || received < 0)
+    throw new RangeError(`receivedComponents must be a whole number from 0, got ${received}`);
   const check = checkCollectorLabels(collector.id, collector.labels);
   const own: (readonly Label[])[] = [];
   CATALOG.forEach((family, familyIndex) => {
@@ -91,6 +107,7 @@ export function createCollectorSignals(collector: Collector, options: SignalMode
   const write = createValueWriter(collector, {
     fleetStartMs: options.fleetStartMs,
     intervalMs: options.intervalMs,
+    receivedComponents: received,
   });
   return signalsOf(collector, { shared: check.shared, own }, valuesAtOf(write));
 }

@@ -60,3 +60,9 @@ export interface SignalModelOptions {
   /** Tick interval in ms: histogram _count grows by 24 per tick. */
   intervalMs: number;
 }
+
+/** One collector's options: the fleet's, and what it runs of the remote configuration it received. */
+export interface CollectorSignalOptions extends SignalModelOptions {
+  /** Component blocks of the received configuration it runs: each adds one healthy component. Default 0. */
+  receivedComponents?: number;
+}

@@ -163,6 +163,11 @@ export interface ValueOptions {
   readonly fleetStartMs: number;
   /** Tick interval in ms: tick k happens at fleetStartMs + k·intervalMs. */
   readonly intervalMs: number;
+  /**
+   * Component blocks of the remote configuration the collector runs (alloy-syntax/received.ts,
+   * countComponents): they run beside its own, so each adds one healthy component. Default 0.
+   */
+  readonly receivedComponents?: number;
 }
 
 /** Writes a collector's SERIES_PER_COLLECTOR values at `tMs` into `out` from `offset`, in catalog order. */
@@ -338,7 +343,8 @@ export function createValueWriter(collector: Collector, options: ValueOptions): 
   drawAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond, p, P_TX);
 
   const components = componentCounts(random, collector.healthy, profile.components);
-  p[P_COMPONENTS] = components.healthy;
+  // Added after every draw, so a new config moves this number and no other.
+  p[P_COMPONENTS] = components.healthy + (options.receivedComponents ?? 0);
   p[P_COMPONENTS + 1] = components.unhealthy;
   p[P_COMPONENTS + 2] = components.unknown;
   p[P_COMPONENTS + 3] = components.exited;

@@ -8,7 +8,7 @@
 import type { Clock, Random } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import { DeadlineError, linkedSignal } from "./linked-signal.js";
-import { withRetry, type RetryInfo } from "./retry.js";
+import { withRetry, type RetryAfterPastDeadline, type RetryInfo } from "./retry.js";
 import type { RateLimiter, RetryPolicy, SendOutcome } from "./types.js";
 
 export interface CallPolicy {
@@ -41,6 +41,8 @@ export interface CallOptions {
   readonly limits: CallLimits;
   /** More reasons to stop than the caller's (a fatal error elsewhere in the fleet, say). */
   readonly stops?: readonly (AbortSignal | undefined)[];
+  /** Default "give-up"; "backoff" for cleanup (retry.ts). */
+  readonly retryAfterPastDeadline?: RetryAfterPastDeadline;
   readonly onRetry?: (info: RetryInfo) => void;
 }
 
@@ -91,6 +93,7 @@ export async function callWithPolicy<T>(
         signal: wait.signal,
         ...(deadlineMs !== undefined ? { deadlineMs } : {}),
         ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+        ...(options.retryAfterPastDeadline ? { retryAfterPastDeadline: options.retryAfterPastDeadline } : {}),
       },
     );
   } finally {

@@ -13,9 +13,34 @@ export interface HttpTransportOptions {
   keepAliveTimeoutMs?: number;
   /** Per-call timeout when the request gives none. Default 15 s (SPEC section 5). */
   defaultTimeoutMs?: number;
+  /** Body cap when the request gives none. Default DEFAULT_MAX_BODY_BYTES. */
+  defaultMaxBodyBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
+
+/**
+ * 1 MiB: remote-write answers are empty or a line of text, FM answers other than GetConfig are a few hundred
+ * bytes, and error bodies are only ever quoted truncated. A server that sends more is broken or hostile;
+ * reading it whole let an endless body take the process to gigabytes.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * An answer whose body passed the cap. The status line did arrive, so it is kept: a caller can still tell a
+ * 503 from a 200 when deciding whether to retry.
+ */
+export class ResponseTooLargeError extends Error {
+  override readonly name = "ResponseTooLargeError";
+  constructor(
+    readonly target: string,
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string | undefined>>,
+    readonly limitBytes: number,
+  ) {
+    super(`response too large (over ${limitBytes} bytes) from ${target} with status ${status}`);
+  }
+}
 
 export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
   const agent = new Agent({
@@ -23,6 +48,7 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
   });
   const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const defaultMaxBodyBytes = options.defaultMaxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   let closing: Promise<void> | undefined;
 
   return {
@@ -45,9 +71,26 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
           body: req.body,
           signal: controller.signal,
         });
-        // The timeout covers the body too: a server that stalls mid-body is as dead as one that never answers.
-        const body = new Uint8Array(await res.body.arrayBuffer());
-        return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+        const headers = flattenHeaders(res.headers);
+        // The timeout covers the body too (the controller aborts the stream): a server that stalls or
+        // trickles mid-body is as dead as one that never answers.
+        const body = await readCapped(
+          res.body,
+          req.maxBodyBytes ?? defaultMaxBodyBytes,
+          () => {
+            const err = new ResponseTooLargeError(
+              target,
+              res.statusCode,
+              headers,
+              req.maxBodyBytes ?? defaultMaxBodyBytes,
+            );
+            // Aborting closes the connection: the rest of the body is never read.
+            controller.abort(err);
+            return err;
+          },
+          headers["content-length"],
+        );
+        return { status: res.statusCode, headers, body };
       } catch (err) {
         if (controller.signal.aborted && controller.signal.reason instanceof Error)
           throw controller.signal.reason;
@@ -63,6 +106,27 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
       return closing;
     },
   };
+}
+
+/**
+ * Reads a body chunk by chunk and stops as soon as it passes `limit` bytes, so at most `limit` bytes are
+ * held whatever the server sends. A declared Content-Length over the limit is refused before reading.
+ */
+async function readCapped(
+  stream: AsyncIterable<Uint8Array>,
+  limit: number,
+  tooLarge: () => Error,
+  contentLength: string | undefined,
+): Promise<Uint8Array> {
+  if (contentLength !== undefined && Number(contentLength) > limit) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 function timeoutError(target: string, timeoutMs: number): Error {

@@ -6,7 +6,14 @@
 
 export type SendOutcome<T> =
   | { readonly kind: "success"; readonly value: T }
-  | { readonly kind: "retryable"; readonly error: Error; readonly retryAfterMs?: number }
+  | {
+      readonly kind: "retryable";
+      readonly error: Error;
+      /** The server's Retry-After, as asked (transport/backoff.ts caps the wait). */
+      readonly retryAfterMs?: number;
+      /** Set by the retry wrapper when it stopped for a reason the error does not tell. */
+      readonly gaveUp?: string;
+    }
   | { readonly kind: "failure"; readonly error: Error };
 
 export interface HttpRequest {
@@ -16,6 +23,11 @@ export interface HttpRequest {
   readonly body?: Uint8Array | string;
   /** Per-call timeout; default 15 s (SPEC section 5). */
   readonly timeoutMs?: number;
+  /**
+   * Largest body read; a longer one rejects with "response too large" and the connection is closed.
+   * Default 1 MiB (transport/http.ts DEFAULT_MAX_BODY_BYTES).
+   */
+  readonly maxBodyBytes?: number;
   readonly signal?: AbortSignal;
 }
 

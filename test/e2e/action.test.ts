@@ -4,6 +4,7 @@
  * remote-write receiver on loopback. Asserts what a user checks: collectors registered and heartbeating
  * while the job runs, nothing registered and no series open after post, no token anywhere.
  */
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -29,6 +30,21 @@ function leaks(runner: RunnerSim, extraSecrets: string[] = []): Leak[] {
     secrets: [FM_TOKEN, PROM_TOKEN, ...extraSecrets],
     users: [STACK_ID, PROM_USER],
   });
+}
+
+/** A `run: node …` step of the job: the job's environment (what earlier steps exported) and nothing else. */
+async function runNode(args: string[], cwd: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number>((res) => child.on("close", (c) => res(c ?? -1)));
+  return { code, stdout, stderr };
 }
 
 describe("the action, main then post, as the runner runs it", () => {
@@ -109,6 +125,47 @@ describe("the action, main then post, as the runner runs it", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/already torn down/);
     expect(registered()).toHaveLength(0);
+    expect(leaks(runner)).toEqual([]);
+  });
+
+  it("a later step breaks two linux collectors through FM_FLEET_CLI; post shows it in the timeline", async () => {
+    const runner = createRunner();
+    const main = await runner.main(inputs());
+    expect(main.code, main.stdout + main.stderr).toBe(0);
+    expect(Date.parse(main.outputs["ready-at"]!)).toBeGreaterThan(Date.now() - 60_000);
+    expect(main.exported.FM_FLEET_CLI).toBe(join(ROOT, "dist", "cli", "index.js"));
+    expect(main.exported.FM_FLEET_STATE!.startsWith(runner.runnerTemp)).toBe(true);
+
+    // A `run:` step: node "$FM_FLEET_CLI" event unhealthy --os linux --count 2
+    const step = (args: string[]) =>
+      runNode([runner.jobEnv().FM_FLEET_CLI!, ...args], runner.workDir, runner.jobEnv());
+    const broken = await step(["event", "unhealthy", "--os", "linux", "--count", "2"]);
+    expect(broken.code, broken.stderr).toBe(0);
+    const ids = ["fleet-management-pr-42-linux-01", "fleet-management-pr-42-linux-02"];
+    expect(broken.stdout).toBe(`${ids.join("\n")}\n`);
+    expect(broken.stderr).toMatch(/^unhealthy: 2 collectors changed; push accepted after/);
+    // Returned once the push carrying it was accepted: the receiver already has up 0 for exactly them.
+    const down = rw
+      .series()
+      .filter((s) => s.labels.__name__ === "up" && s.lastValue === 0)
+      .map((s) => s.labels.collector_id);
+    expect(down.sort()).toEqual(ids);
+
+    const nobody = await step(["event", "healthy", "--os", "darwin"]);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(
+      /fm-fleet event: selects nobody: 3 collectors match os darwin, none are unhealthy/,
+    );
+
+    const post = await runner.post();
+    expect(post.code, post.stdout).toBe(0);
+    expect(post.summary).toContain("### Timeline");
+    expect(post.summary).toMatch(
+      /\| live \| {2}\| \+[\d.]+m?s \| `unhealthy` \| os linux, count 2 \| `fleet-management-pr-42-linux-01`, `fleet-management-pr-42-linux-02` \| push accepted/,
+    );
+    expect(post.summary).toContain("```mermaid\ngantt");
+    expect(post.summary).toContain("| 17 | 2 | 0 | 0 |");
+    expect(fm.collectors().filter((c) => c.registered)).toHaveLength(0);
     expect(leaks(runner)).toEqual([]);
   });
 

@@ -142,7 +142,9 @@ describe("fm-fleet, the built command line", () => {
 
     const stop = await session.run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
-    expect(stop.stdout).toMatch(/cleanup complete \(daemon\): 5 unregistered, 145 series closed/);
+    expect(stop.stdout).toMatch(
+      /cleanup complete \(daemon\): 5 collectors unregistered, 5 deleted from FM's list, 145 series closed/,
+    );
     expect(isAlive(pid)).toBe(false);
     expect(registered()).toHaveLength(0);
     expect(rw.openSeries()).toBe(0);
@@ -157,6 +159,89 @@ describe("fm-fleet, the built command line", () => {
     const again = await session.run(["stop"]);
     expect(again.code).toBe(0);
     expect(registered()).toHaveLength(0);
+    expect(leaks()).toEqual([]);
+  });
+
+  it("event acts on the fleet start runs while its timeline plays; status shows both; stop cleans up the joined too", async () => {
+    writeFileSync(
+      join(session.cwd, "living.yaml"),
+      [
+        "name: cli-e2e",
+        "features:",
+        "  fleet_management:",
+        "    collectors_per_os: {linux: 3, windows: 1, darwin: 1}",
+        "scenario:",
+        "  - at: 1s",
+        "    event: unhealthy",
+        "    select: {os: linux, count: 1}",
+        "",
+      ].join("\n"),
+    );
+    const start = await session.run([
+      "start",
+      "living.yaml",
+      "--interval",
+      "1s",
+      "--heartbeat-interval",
+      "1s",
+    ]);
+    expect(start.code, start.stderr).toBe(0);
+    expect(start.stdout).toMatch(
+      /1\s+\+1s\s+unhealthy\s+os linux, count 1 \(critical\)\s+cli-e2e-ci-linux-01/,
+    );
+    const collector = (id: string) => fm.collectors().find((c) => c.id === id);
+
+    const configError = await session.run(["event", "config-error", "--os", "windows", "--message", "boom"]);
+    expect(configError, configError.stderr).toMatchObject({ code: 0, stdout: "cli-e2e-ci-windows-01\n" });
+    expect(configError.stderr).toMatch(/^config-error: 1 collector changed; heartbeat accepted after/);
+    expect(collector("cli-e2e-ci-windows-01")).toMatchObject({
+      lastRemoteConfigStatus: "RemoteConfigStatuses_FAILED",
+      lastRemoteConfigError: "boom",
+    });
+
+    const leave = await session.run(["event", "leave", "--ids", "cli-e2e-ci-linux-03"]);
+    expect(leave).toMatchObject({ code: 0, stdout: "cli-e2e-ci-linux-03\n" });
+    expect(collector("cli-e2e-ci-linux-03")).toMatchObject({ registered: false });
+
+    const join_ = await session.run(["event", "join", "--add", "linux=1"]);
+    expect(join_).toMatchObject({ code: 0, stdout: "cli-e2e-ci-linux-04\n" });
+    expect(collector("cli-e2e-ci-linux-04")).toMatchObject({ registered: true });
+
+    const upgrade = await session.run(["event", "upgrade", "--os", "darwin", "--version", "v1.19.0"]);
+    expect(upgrade).toMatchObject({ code: 0, stdout: "cli-e2e-ci-darwin-01\n" });
+    expect(collector("cli-e2e-ci-darwin-01")?.localAttributes["collector.version"]).toBe("v1.19.0");
+
+    const unknown = await session.run(["event", "crash", "--ids", "cli-e2e-ci-linux-9"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/cli-e2e-ci-linux-9 is not in the fleet/);
+
+    const status = await session.run(["status"]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/collectors 5 \(healthy 3 · unhealthy 2 · inactive 0 · departed 1\)/);
+    expect(status.stdout).toMatch(
+      /1\s+\+[\d.]+m?s\s+unhealthy\s+os linux, count 1\s+cli-e2e-ci-linux-01\s+push accepted/,
+    );
+    expect(status.stdout).toMatch(
+      /live\s+\+[\d.]+m?s\s+join\s+add linux 1\s+cli-e2e-ci-linux-04\s+registered/,
+    );
+
+    const stop = await session.run(["stop"]);
+    expect(stop.code, stop.stdout + stop.stderr).toBe(0);
+    expect(registered()).toHaveLength(0);
+    // Every collector the fleet had was unregistered at some point, the joined one too (then deleted).
+    const unregistered = new Set(
+      fm
+        .requests()
+        .filter((r) => r.method === "UnregisterCollector" && r.status === 200)
+        .map((r) => r.collectorId),
+    );
+    expect(unregistered.size).toBe(6);
+    expect(unregistered.has("cli-e2e-ci-linux-04")).toBe(true);
+    expect(rw.openSeries()).toBe(0);
+    // Once stopped, an event says so.
+    const late = await session.run(["event", "healthy"]);
+    expect(late.code).toBe(1);
+    expect(late.stderr).toMatch(/no fleet is running from .*is stopped/);
     expect(leaks()).toEqual([]);
   });
 
@@ -180,7 +265,9 @@ describe("fm-fleet, the built command line", () => {
     expect(status.stdout).toMatch(/process not running/);
     const stop = await session.run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
-    expect(stop.stdout).toMatch(/background process: dead; cleanup complete \(inline\): 5 unregistered/);
+    expect(stop.stdout).toMatch(
+      /background process: dead; cleanup complete \(inline\): 5 collectors unregistered, 5 deleted from FM's list/,
+    );
     expect(registered()).toHaveLength(0);
     expect(rw.openSeries()).toBe(0);
     expect(existsSync(join(session.stateDir, "secrets.json"))).toBe(false);
@@ -199,10 +286,17 @@ describe("fm-fleet, the built command line", () => {
       "3s",
     ]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/cleanup complete: 5 unregistered, 145 series closed/);
-    const seen = fm.collectors();
-    expect(seen).toHaveLength(5);
-    expect(seen.every((c) => c.registrations === 1 && c.heartbeats >= 2 && !c.registered)).toBe(true);
+    expect(run.stdout).toMatch(
+      /cleanup complete: 5 collectors unregistered, 5 deleted from FM's list, 145 series closed/,
+    );
+    // Cleanup deletes the records (the default cleanup mode), so the emulator's request log says what happened.
+    const calls = (method: string) => fm.requests().filter((r) => r.method === method && r.status === 200);
+    const registered = calls("RegisterCollector").map((r) => r.collectorId);
+    expect(new Set(registered).size).toBe(5);
+    expect(registered).toHaveLength(5);
+    for (const id of registered)
+      expect(calls("GetConfig").filter((r) => r.collectorId === id).length).toBeGreaterThanOrEqual(2);
+    expect(fm.collectors()).toEqual([]);
     expect(rw.requests()).toBeGreaterThanOrEqual(3);
     expect(rw.openSeries()).toBe(0);
     expect(existsSync(session.stateDir)).toBe(false);

@@ -20,11 +20,14 @@ export const CREDENTIAL_VARIABLES = [
   "GC_PROM_TOKEN",
   "GC_TOKEN",
   "GC_PROM_TENANT",
+  "GC_ALERTMANAGER_URL",
+  "GC_ALERTMANAGER_USER",
+  "GC_ALERTMANAGER_TOKEN",
 ] as const;
 
 /** Where a token is meant to go; its value must never be echoed back. */
-export const TOKEN_INPUTS = ["fm-token", "prom-token"] as const;
-export const TOKEN_VARIABLES = ["GC_FM_TOKEN", "GC_PROM_TOKEN", "GC_TOKEN"] as const;
+export const TOKEN_INPUTS = ["fm-token", "prom-token", "alertmanager-token"] as const;
+export const TOKEN_VARIABLES = ["GC_FM_TOKEN", "GC_PROM_TOKEN", "GC_TOKEN", "GC_ALERTMANAGER_TOKEN"] as const;
 
 /** Accepted spellings, per kind of input. */
 const VALID_DURATIONS = ["15s", "45s", "1s", "1000ms", "1.5s", "1h30m", "2m", "6h", "596h"];
@@ -71,6 +74,23 @@ const ODD_RATES = [
   `1${"0".repeat(400)}`,
 ];
 const ODD_BOOLEANS = ["yes", "no", "on", "1", "0", "tRUE", "t"];
+const VALID_CLEANUP = ["delete", "unregister"];
+const ODD_CLEANUP = ["Delete", "remove", "unregistered", "delete ", "none", "true"];
+const VALID_SHARDS = ["1/1", "1/4", "4/4", "2/3", "256/256", "17/256"];
+const ODD_SHARDS = [
+  "0/4",
+  "5/4",
+  "1/0",
+  "1/257",
+  "2",
+  "2/",
+  "/4",
+  "a/b",
+  "1/4/2",
+  "-1/4",
+  "1.5/4",
+  "\u0661/2",
+];
 
 const SCHEMES = [
   "https://",
@@ -172,6 +192,27 @@ const oddEnvValue = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
 );
 
+/** Pipeline expectations as a workflow writes them, and as it gets them wrong. */
+const VALID_EXPECTATIONS = [
+  "- match: ['collector.os=\"linux\"']\n  pipelines: [node_metrics_linux]",
+  "- match: []\n  pipelines: []",
+  '[{match: [\'env=~"prod|staging"\', "collector.os!=windows"], pipelines: [a, b]}]',
+];
+const ODD_EXPECTATIONS = [
+  "match: []",
+  "- match: collector.os=linux\n  pipelines: [a]",
+  "- match: ['os=~\"[\"']\n  pipelines: [a]",
+  "- macth: []\n  pipelines: [a]",
+  "- match: []\n  pipelines: [1, '']",
+  "- [",
+  "- &a [*a]",
+];
+const expectationsValue = fc.constantFrom(...VALID_EXPECTATIONS);
+const oddExpectationsValue = fc.oneof(
+  fc.constantFrom(...ODD_EXPECTATIONS),
+  fc.string({ unit: "binary", maxLength: 40 }),
+);
+
 const anyString = fc.oneof(fc.string({ maxLength: 20 }), fc.string({ unit: "binary", maxLength: 20 }));
 
 const INPUT_NAMES = ACTION_INPUTS.map((i) => i.name);
@@ -204,11 +245,17 @@ function domainOf(name: string, token: fc.Arbitrary<string>) {
       return pair(fc.constantFrom(...VALID_RATES), fc.constantFrom(...ODD_RATES));
     case "boolean":
       return pair(fc.constantFrom(...VALID_BOOLEANS), fc.constantFrom(...ODD_BOOLEANS));
+    case "choice":
+      return pair(fc.constantFrom(...VALID_CLEANUP), fc.constantFrom(...ODD_CLEANUP));
+    case "shard":
+      return pair(fc.constantFrom(...VALID_SHARDS), fc.constantFrom(...ODD_SHARDS));
     case "url":
       // A token pasted into the URL field is a classic mix-up: it must not be echoed in the error.
       return pair(validUrl, fc.oneof({ weight: 5, arbitrary: urlValue }, { weight: 1, arbitrary: token }));
     case "secret":
       return pair(token, token);
+    case "expectations":
+      return pair(expectationsValue, oddExpectationsValue);
     case "user":
     case "path":
       return pair(
@@ -248,6 +295,10 @@ const PROM_SOURCES = [
   ["GC_PROM_URL", "GC_PROM_USER", "GC_PROM_TOKEN"],
   ["GC_PROM_RW", "GC_PROM_USER", "GC_TOKEN"],
 ];
+const ALERTMANAGER_SOURCES = [
+  ["alertmanager-url", "alertmanager-user", "alertmanager-token"].map(inputVariable),
+  ["GC_ALERTMANAGER_URL", "GC_ALERTMANAGER_USER", "GC_ALERTMANAGER_TOKEN"],
+];
 const nameOf = (variable: string) =>
   variable.startsWith("INPUT_") ? variable.slice(6).toLowerCase() : variable;
 
@@ -278,8 +329,8 @@ function plausibleCase(token: fc.Arbitrary<string>): fc.Arbitrary<Partial<Record
     { maxLength: 2 },
   );
   return fc
-    .tuple(settings, group(FM_SOURCES), group(PROM_SOURCES), odd)
-    .map(([s, fm, prom, changes]) => ({ ...s, ...fm, ...prom, ...Object.fromEntries(changes) }));
+    .tuple(settings, group(FM_SOURCES), group(PROM_SOURCES), group(ALERTMANAGER_SOURCES), odd)
+    .map(([s, fm, prom, am, changes]) => ({ ...s, ...fm, ...prom, ...am, ...Object.fromEntries(changes) }));
 }
 
 /** Anything in any input or variable. */

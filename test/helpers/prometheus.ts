@@ -40,31 +40,47 @@ export interface PrometheusServer {
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** The binary to run, or an Error telling how to get one. */
-export function findPrometheus(): string {
-  const explicit = process.env.PROMETHEUS_BIN;
+/**
+ * A binary: the path in `variable` if set, else the first of `names` on PATH; or an Error telling how to get
+ * one (`apt-get install -y <pkg>`).
+ */
+export function findExecutable(names: readonly string[], variable: string, pkg: string): string {
+  const explicit = process.env[variable];
   if (explicit) {
     if (isExecutable(explicit)) return explicit;
     throw new Error(
-      `PROMETHEUS_BIN=${explicit} is not an executable file: fix it, or unset it after \`apt-get install -y prometheus\``,
+      `${variable}=${explicit} is not an executable file: fix it, or unset it after \`apt-get install -y ${pkg}\``,
     );
   }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, "prometheus");
-    if (dir && isExecutable(candidate)) return candidate;
-  }
+  for (const name of names)
+    for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+      const candidate = join(dir, name);
+      if (dir && isExecutable(candidate)) return candidate;
+    }
   throw new Error(
-    "the prometheus binary is not on PATH: install it with `apt-get install -y prometheus` " +
-      "(Debian bookworm ships 2.42) or set PROMETHEUS_BIN to its path",
+    `the ${names[0]} binary is not on PATH: install it with \`apt-get install -y ${pkg}\` or set ${variable} to its path`,
   );
 }
 
-export async function startPrometheus(): Promise<PrometheusServer> {
+/** The binary to run, or an Error telling how to get one (Debian bookworm ships 2.42). */
+export function findPrometheus(): string {
+  return findExecutable(["prometheus"], "PROMETHEUS_BIN", "prometheus");
+}
+
+export interface PrometheusOptions {
+  /** prometheus.yml; default: a global section and no scrape jobs. */
+  readonly config?: string;
+  /** More files beside prometheus.yml (rule files), by name. */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<PrometheusServer> {
   const bin = findPrometheus();
   const dir = mkdtempSync(join(tmpdir(), "fm-action-prom-"));
   const config = join(dir, "prometheus.yml");
   // No scrape jobs: everything in the TSDB came through remote write.
-  writeFileSync(config, "global:\n  scrape_interval: 15s\n");
+  writeFileSync(config, options.config ?? "global:\n  scrape_interval: 15s\n");
+  for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
   const logPath = join(dir, "prometheus.log");
   const log = openSync(logPath, "w");
   let child: ChildProcess;
@@ -173,8 +189,11 @@ async function isReady(url: string): Promise<boolean> {
   }
 }
 
-/** The address from the `msg="Listening on" address=127.0.0.1:41234` log line (2.x logfmt and 3.x slog). */
-function listenUrl(log: string): string | undefined {
+/**
+ * The address from the `msg="Listening on" address=127.0.0.1:41234` log line (Prometheus 2.x logfmt and 3.x
+ * slog; Alertmanager 0.25 logs the same line).
+ */
+export function listenUrl(log: string): string | undefined {
   const m = /msg="Listening on" address=(127\.0\.0\.1:\d+)/.exec(log);
   return m ? `http://${m[1]}` : undefined;
 }

@@ -15,6 +15,8 @@ export interface StepResult {
   stdout: string;
   stderr: string;
   outputs: Record<string, string>;
+  /** Variables the step exported (core.exportVariable): later steps see them. */
+  exported: Record<string, string>;
   state: Record<string, string>;
   summary: string;
   durationMs: number;
@@ -45,6 +47,8 @@ export interface RunnerSim {
   readonly runnerTemp: string;
   main(inputs: Record<string, string>, env?: NodeJS.ProcessEnv): Promise<StepResult>;
   post(env?: NodeJS.ProcessEnv): Promise<StepResult>;
+  /** The job's environment for a `run:` step after main: what the steps so far exported. */
+  jobEnv(): Record<string, string>;
   /** Every byte the steps printed, for leak scans. */
   transcript(): string;
 }
@@ -54,6 +58,7 @@ export function createRunner(): RunnerSim {
   const runnerTemp = join(workDir, "runner-temp");
   mkdirSync(runnerTemp);
   let savedState: Record<string, string> = {};
+  let exportedEnv: Record<string, string> = {};
   let savedInputs: Record<string, string> = {};
   let step = 0;
   const printed: string[] = [];
@@ -64,6 +69,7 @@ export function createRunner(): RunnerSim {
       state: join(workDir, `state-${step}`),
       output: join(workDir, `output-${step}`),
       summary: join(workDir, `summary-${step}`),
+      env: join(workDir, `env-${step}`),
     };
     for (const f of Object.values(files)) writeFileSync(f, "");
     const env: NodeJS.ProcessEnv = {
@@ -77,6 +83,8 @@ export function createRunner(): RunnerSim {
       GITHUB_STATE: files.state,
       GITHUB_OUTPUT: files.output,
       GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_ENV: files.env,
+      ...exportedEnv,
       ...Object.fromEntries(Object.entries(savedInputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
       ...(entry === "post"
         ? Object.fromEntries(Object.entries(savedState).map(([k, v]) => [`STATE_${k}`, v]))
@@ -98,11 +106,14 @@ export function createRunner(): RunnerSim {
     printed.push(stdout, stderr);
     const state = parseFileCommands(readFileSync(files.state, "utf8"));
     if (entry === "main") savedState = { ...savedState, ...state };
+    const exported = parseFileCommands(readFileSync(files.env, "utf8"));
+    exportedEnv = { ...exportedEnv, ...exported };
     return {
       code,
       stdout,
       stderr,
       outputs: parseFileCommands(readFileSync(files.output, "utf8")),
+      exported,
       state,
       summary: readFileSync(files.summary, "utf8"),
       durationMs: Date.now() - started,
@@ -117,6 +128,7 @@ export function createRunner(): RunnerSim {
       return runStep("main", env);
     },
     post: (env = {}) => runStep("post", env),
+    jobEnv: () => ({ ...exportedEnv }),
     transcript: () => printed.join("\n"),
   };
 }

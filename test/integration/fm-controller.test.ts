@@ -243,3 +243,37 @@ describe("FM controller against the emulator", () => {
     expect(fm.collectors().filter((c) => c.registered)).toHaveLength(0);
   });
 });
+
+describe("FM controller against hostile answers", () => {
+  it("unregisters every collector although UnregisterCollector answers 429 with Retry-After: 999999", async () => {
+    const { fm, controller, roster } = await setup(6, {
+      seed: 5,
+      faults: { UnregisterCollector: { hugeRetryAfter: 0.5 } },
+    });
+    expect(await controller.register(roster)).toEqual({ registered: 6, failed: [] });
+    // Cleanup is the last chance: a wait of days it cannot honour is no reason to leave collectors behind.
+    const cleanup = await controller.unregisterAll({ deadlineMs: performance.now() + 20_000 });
+    expect(cleanup.failed).toEqual([]);
+    expect(fm.collectors().filter((c) => c.registered)).toEqual([]);
+    expect(fm.requests().filter((r) => r.fault === "huge_retry_after").length).toBeGreaterThan(0);
+  });
+
+  it("takes neither Register nor Unregister answered 200 with a body that never ends for a failure", async () => {
+    const { fm, controller, roster } = await setup(6, {
+      seed: 5,
+      faults: { RegisterCollector: { endlessBody: 0.5 }, UnregisterCollector: { endlessBody: 0.5 } },
+    });
+    expect(await controller.register(roster)).toEqual({ registered: 6, failed: [] });
+    expect(fm.collectors().filter((c) => c.registered)).toHaveLength(6);
+    const cleanup = await controller.unregisterAll({ deadlineMs: performance.now() + 20_000 });
+    expect(cleanup.failed).toEqual([]);
+    expect(fm.collectors().filter((c) => c.registered)).toEqual([]);
+    // The fault did happen, with FM's effect behind a 200, on both methods.
+    for (const method of ["RegisterCollector", "UnregisterCollector"])
+      expect(
+        fm.requests().filter((r) => r.method === method && r.fault === "endless_body" && r.status === 200)
+          .length,
+        method,
+      ).toBeGreaterThan(0);
+  });
+});

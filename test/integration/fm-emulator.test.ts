@@ -2,9 +2,14 @@
  * The FM emulator's Connect semantics, checked with plain fetch rather than our client, so the emulator is
  * held to docs/fm-protocol.md and the Connect protocol, not to whatever the client happens to send.
  */
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { fileURLToPath } from "node:url";
+import protobuf from "protobufjs";
 import { afterEach, describe, expect, it } from "vitest";
+import { HASH_BOMB_CHARS, HUGE_RETRY_AFTER_SECONDS } from "../../src/emulator/faults.js";
 import { createFmEmulator, type FmEmulator, type FmEmulatorOptions } from "../../src/emulator/fm-server.js";
 import { createFakeClock } from "../helpers/fake-clock.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
 let emulator: FmEmulator | undefined;
 
@@ -368,5 +373,172 @@ describe("FM emulator: faults", () => {
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await call(fm, "UnregisterCollector", { id: "a" })).status);
     expect(statuses).toEqual([503, 503, 200]);
+  });
+});
+
+/** Posts JSON and reads at most `limit` bytes of the answer, then hangs up: for bodies that never end. */
+function readAtMost(
+  fm: FmEmulator,
+  procedure: string,
+  body: unknown,
+  limit: number,
+): Promise<{ status: number; headers: IncomingHttpHeaders; head: string; bytes: number; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${fm.url}/collector.v1.CollectorService/${procedure}`,
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Basic ${Buffer.from(`${fm.stackId}:${fm.token}`).toString("base64")}`,
+        },
+      },
+      (res) => {
+        let bytes = 0;
+        let head = "";
+        const finish = (ended: boolean) =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, head, bytes, ended });
+        res.on("data", (chunk: Buffer) => {
+          if (head.length < 64) head += chunk.subarray(0, 64).toString("utf8");
+          bytes += chunk.length;
+          if (bytes >= limit) {
+            req.destroy();
+            finish(false);
+          }
+        });
+        res.on("end", () => finish(true));
+      },
+    );
+    req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
+    req.end(JSON.stringify(body));
+  });
+}
+
+describe("FM emulator: hostile faults", () => {
+  it("answers 429 with a Retry-After of days, before any effect", async () => {
+    const fm = await start({ faults: { RegisterCollector: { hugeRetryAfter: 1 } } });
+    const a = await call(fm, "RegisterCollector", { id: "a", localAttributes: attrs });
+    expect(a.status).toBe(429);
+    expect(a.headers.get("retry-after")).toBe(String(HUGE_RETRY_AFTER_SECONDS));
+    expect(a.json).toMatchObject({ code: "resource_exhausted" });
+    expect(fm.collectors()).toEqual([]);
+    expect(fm.requests()[0]).toMatchObject({ status: 429, fault: "huge_retry_after" });
+  });
+
+  it("streams a body that never ends: a 200 after the effect or a 503 before it", async () => {
+    const fm = await start({ faults: { RegisterCollector: { endlessBody: 1 } }, rateLimitPerSecond: 1000 });
+    const limit = 16 * 1024 * 1024;
+    const statuses = new Map<string, number>();
+    for (let i = 0; i < 8; i++) {
+      const id = `c${i}`;
+      const answer = await readAtMost(fm, "RegisterCollector", { id, localAttributes: attrs }, limit);
+      expect(answer.ended, id).toBe(false);
+      expect(answer.bytes, id).toBeGreaterThanOrEqual(limit);
+      expect(answer.headers["content-type"]).toBe("application/json");
+      expect(answer.head).toMatch(
+        answer.status === 503 ? /^\{"code":"unavailable","message":"x/ : /^\{"content":"x/,
+      );
+      statuses.set(id, answer.status);
+    }
+    expect(new Set(statuses.values())).toEqual(new Set([200, 503]));
+    const registered = new Set(fm.collectors().map((c) => c.id));
+    for (const [id, status] of statuses) expect(registered.has(id), id).toBe(status === 200);
+    expect(fm.requests().every((r) => r.fault === "endless_body")).toBe(true);
+  });
+
+  it("sends GetConfig answers with a hash of megabytes, in JSON and in binary", async () => {
+    const fm = await start({ faults: { GetConfig: { hashBomb: 1 }, RegisterCollector: { hashBomb: 1 } } });
+    fm.setConfig('logging {\n  level = "info"\n}\n');
+    // Only GetConfig has a hash: the fault does not touch other methods.
+    const registered = await call(fm, "RegisterCollector", { id: "a", localAttributes: attrs });
+    expect(registered.status).toBe(200);
+    expect(registered.json).toEqual({});
+
+    const json = await call(fm, "GetConfig", { id: "a", localAttributes: attrs });
+    expect(json.status).toBe(200);
+    const answer = json.json as { content?: string; hash: string };
+    expect(answer.hash).toBe("f".repeat(HASH_BOMB_CHARS));
+    expect(answer.content).toBe('logging {\n  level = "info"\n}\n');
+
+    const root = protobuf.loadSync(
+      fileURLToPath(
+        new URL("../fixtures/proto/alloy-remote-config/api/collector/v1/collector.proto", import.meta.url),
+      ),
+    );
+    const request = root.lookupType("collector.v1.GetConfigRequest");
+    const response = root.lookupType("collector.v1.GetConfigResponse");
+    const res = await fetch(`${fm.url}/collector.v1.CollectorService/GetConfig`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/proto",
+        authorization: `Basic ${btoa(`${fm.stackId}:${fm.token}`)}`,
+      },
+      body: request.encode(request.fromObject({ id: "a" })).finish(),
+    });
+    expect(res.status).toBe(200);
+    const decoded = response.decode(new Uint8Array(await res.arrayBuffer())) as unknown as {
+      content: string;
+      hash: string;
+    };
+    expect(decoded.hash).toBe("f".repeat(HASH_BOMB_CHARS));
+    expect(decoded.content).toBe(answer.content);
+    expect(fm.requests().map((r) => r.fault)).toEqual([undefined, "hash_bomb", "hash_bomb"]);
+  });
+
+  it("holds a request unanswered, then answers with the effect or closes without it", async () => {
+    const fm = await start({
+      faults: { RegisterCollector: { hang: 1, hangMs: 200 } },
+      rateLimitPerSecond: 1000,
+    });
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < 8; i++) {
+      const id = `c${i}`;
+      const status = await call(fm, "RegisterCollector", { id, localAttributes: attrs }).then(
+        (a) => a.status,
+        () => 0,
+      );
+      outcomes.set(id, status);
+    }
+    expect(new Set(outcomes.values())).toEqual(new Set([200, 0]));
+    const registered = new Set(fm.collectors().map((c) => c.id));
+    for (const [id, status] of outcomes) expect(registered.has(id), id).toBe(status === 200);
+    expect(fm.requests().map((r) => r.fault)).toEqual(Array(8).fill("hang"));
+  });
+
+  it("never applies a hung request whose client gave up", async () => {
+    const fm = await start({
+      faults: { RegisterCollector: { hang: 1, hangMs: 300 } },
+      rateLimitPerSecond: 1000,
+    });
+    for (let i = 0; i < 6; i++) {
+      const gaveUp = fetch(`${fm.url}/collector.v1.CollectorService/RegisterCollector`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Basic ${btoa(`${fm.stackId}:${fm.token}`)}`,
+        },
+        body: JSON.stringify({ id: `c${i}`, localAttributes: attrs }),
+        signal: AbortSignal.timeout(50),
+      });
+      await expect(gaveUp).rejects.toThrow();
+    }
+    await waitFor(() => fm.requests().length === 6, 5_000, "the hung requests to end");
+    expect(fm.collectors()).toEqual([]);
+    expect(fm.requests().map((r) => r.status)).toEqual(Array(6).fill(0));
+  });
+
+  it("closes at once with requests still hung", async () => {
+    const fm = await start({ faults: { GetConfig: { hang: 1, hangMs: 600_000 } } });
+    const hung = call(fm, "GetConfig", { id: "a" }).then(
+      () => "answered",
+      () => "closed",
+    );
+    await sleep(200);
+    expect(fm.requests()).toEqual([]);
+    await fm.close();
+    expect(await hung).toBe("closed");
+    // The hung handler ended with the emulator, not ten minutes later.
+    await waitFor(() => fm.requests().length === 1, 2_000, "the hung request to end");
+    expect(fm.requests()[0]).toMatchObject({ status: 0, fault: "hang" });
   });
 });

@@ -133,6 +133,29 @@ describe("remote-write pipeline against the local receiver", () => {
     expect(rx.openSeries()).toBe(model.seriesPerTick);
   });
 
+  it("closes every series even after a Retry-After of days paused the pushes past the cleanup deadline", async () => {
+    const { rx, model, emitter, clock } = await setup();
+    expect(await emitter.pushNow()).toMatchObject({ ok: true });
+    // One 429 asking for 11 days: the pusher holds every push back for the capped 5 minutes.
+    rx.setFaults({ failNext: 1, status: 429, retryAfter: "999999" });
+    expect(await emitter.pushNow()).toMatchObject({ ok: false });
+    rx.setFaults({});
+    // Stale markers are the last chance to close the series: the pause does not keep them from trying.
+    const closed = await emitter.closeSeries(undefined, { deadlineMs: clock.monotonic() + 30_000 });
+    expect(closed).toMatchObject({ ok: true, seriesClosed: model.seriesPerTick, seriesOpen: 0 });
+    expect(rx.openSeries()).toBe(0);
+  });
+
+  it("closes every series when the stale markers themselves meet a Retry-After of days", async () => {
+    const { rx, model, emitter, clock } = await setup();
+    expect(await emitter.pushNow()).toMatchObject({ ok: true });
+    rx.setFaults({ failNext: 1, status: 429, retryAfter: "999999" });
+    const closed = await emitter.closeSeries(undefined, { deadlineMs: clock.monotonic() + 30_000 });
+    expect(closed).toMatchObject({ ok: true, seriesClosed: model.seriesPerTick, seriesOpen: 0 });
+    expect(emitter.counters()).toMatchObject({ throttled: 1 });
+    expect(rx.openSeries()).toBe(0);
+  });
+
   it("never retries a 400: one request, the samples counted as dropped, the body logged", async () => {
     const { rx, model, emitter, logger } = await setup({
       faults: { failNext: 1, status: 400, body: `bad data from token ${TOKEN}` },

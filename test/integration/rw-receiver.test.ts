@@ -1,10 +1,16 @@
+import { request as httpRequest } from "node:http";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
+import {
+  createRemoteWriteReceiver,
+  HUGE_RETRY_AFTER_SECONDS,
+  type RemoteWriteReceiver,
+} from "../../src/emulator/rw-receiver.js";
 import { encodeWriteRequest, type WriteSeries } from "../../src/remote-write/encode.js";
 import { ProtoWriter } from "../../src/remote-write/proto-writer.js";
 import { compressBlock } from "../../src/remote-write/snappy.js";
 import { createHttpTransport } from "../../src/transport/http.js";
 import type { HttpResponse } from "../../src/transport/types.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 const HEADERS = {
@@ -218,5 +224,140 @@ describe("local remote-write receiver", () => {
     const failed = first.filter((s) => s === 503).length;
     expect(failed).toBeGreaterThan(3);
     expect(failed).toBeLessThan(17);
+  });
+});
+
+/** Posts a body and reads at most `limit` bytes of the answer, then hangs up: for bodies that never end. */
+function readAtMost(
+  rx: RemoteWriteReceiver,
+  raw: Uint8Array,
+  limit: number,
+): Promise<{ status: number; bytes: number; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(rx.url, { method: "POST", headers: HEADERS }, (res) => {
+      let bytes = 0;
+      const finish = (ended: boolean) => resolve({ status: res.statusCode ?? 0, bytes, ended });
+      res.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes >= limit) {
+          req.destroy();
+          finish(false);
+        }
+      });
+      res.on("end", () => finish(true));
+    });
+    req.on("error", (err) => (req.destroyed ? undefined : reject(err)));
+    req.end(compressBlock(raw));
+  });
+}
+
+const stored = (rx: RemoteWriteReceiver) => new Set(rx.series().map((s) => s.labels.__name__));
+
+describe("local remote-write receiver: hostile faults", () => {
+  it("meets scripted faults in order, then draws as usual", async () => {
+    receiver = await createRemoteWriteReceiver({
+      faults: { script: ["huge_retry_after", "hang", "huge_retry_after"], hangMs: 50 },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push(
+        await post(
+          receiver,
+          encodeWriteRequest([series("up", [], [{ value: 1, timestampMs: T0 + i }])]),
+        ).then(
+          (res) => res.status,
+          () => 0,
+        ),
+      );
+    expect(statuses[0]).toBe(429);
+    expect([0, 204]).toContain(statuses[1]);
+    expect(statuses.slice(2)).toEqual([429, 204]);
+    expect(receiver.log().map((r) => r.fault)).toEqual([
+      "huge_retry_after",
+      "hang",
+      "huge_retry_after",
+      undefined,
+    ]);
+    expect(receiver.faultCounts()).toEqual({ huge_retry_after: 2, hang: 1 });
+  });
+
+  it("answers 429 with a Retry-After of days and stores nothing", async () => {
+    receiver = await createRemoteWriteReceiver({ faults: { hugeRetryAfterRatio: 1 } });
+    const res = await post(receiver, encodeWriteRequest([series("up", [], [{ value: 1, timestampMs: T0 }])]));
+    expect(res.status).toBe(429);
+    expect(res.headers["retry-after"]).toBe(String(HUGE_RETRY_AFTER_SECONDS));
+    expect(receiver.series()).toEqual([]);
+    expect(receiver.log()[0]).toMatchObject({ status: 429, fault: "huge_retry_after" });
+  });
+
+  it("streams a body that never ends: a 200 after storing or a 503 before", async () => {
+    receiver = await createRemoteWriteReceiver({ faults: { endlessBodyRatio: 1 } });
+    const limit = 8 * 1024 * 1024;
+    const statuses = new Map<string, number>();
+    for (let i = 0; i < 8; i++) {
+      const name = `m${i}`;
+      const answer = await readAtMost(
+        receiver,
+        encodeWriteRequest([series(name, [], [{ value: 1, timestampMs: T0 }])]),
+        limit,
+      );
+      expect(answer.ended, name).toBe(false);
+      expect(answer.bytes, name).toBeGreaterThanOrEqual(limit);
+      statuses.set(name, answer.status);
+    }
+    expect(new Set(statuses.values())).toEqual(new Set([200, 503]));
+    const names = stored(receiver);
+    for (const [name, status] of statuses) expect(names.has(name), name).toBe(status === 200);
+    expect(receiver.log().every((r) => r.fault === "endless_body")).toBe(true);
+    expect(receiver.faultCounts()).toEqual({ endless_body: 8 });
+  });
+
+  it("holds a push unanswered, then stores and answers it or closes without storing", async () => {
+    receiver = await createRemoteWriteReceiver({ faults: { hangRatio: 1, hangMs: 200 } });
+    const statuses = new Map<string, number>();
+    for (let i = 0; i < 8; i++) {
+      const name = `m${i}`;
+      const status = await post(
+        receiver,
+        encodeWriteRequest([series(name, [], [{ value: 1, timestampMs: T0 }])]),
+      ).then(
+        (res) => res.status,
+        () => 0,
+      );
+      statuses.set(name, status);
+    }
+    expect(new Set(statuses.values())).toEqual(new Set([204, 0]));
+    const names = stored(receiver);
+    for (const [name, status] of statuses) expect(names.has(name), name).toBe(status === 204);
+    expect(receiver.log().map((r) => r.fault)).toEqual(Array(8).fill("hang"));
+  });
+
+  it("never stores a hung push whose sender gave up, and ends hung pushes when it closes", async () => {
+    const rx = await createRemoteWriteReceiver({ faults: { hangRatio: 1, hangMs: 300 } });
+    receiver = rx;
+    for (let i = 0; i < 6; i++) {
+      const gaveUp = transport.request({
+        url: rx.url,
+        method: "POST",
+        headers: HEADERS,
+        body: compressBlock(encodeWriteRequest([series(`m${i}`, [], [{ value: 1, timestampMs: T0 }])])),
+        timeoutMs: 50,
+      });
+      await expect(gaveUp).rejects.toThrow(/within 50 ms/);
+    }
+    await waitFor(() => rx.log().length === 6, 5_000, "the hung pushes to end");
+    expect(rx.series()).toEqual([]);
+
+    rx.setFaults({ hangRatio: 1, hangMs: 600_000 });
+    const hung = post(rx, encodeWriteRequest([series("late", [], [{ value: 1, timestampMs: T0 }])])).then(
+      () => "answered",
+      () => "closed",
+    );
+    await sleep(200);
+    expect(rx.log()).toHaveLength(6);
+    await rx.close();
+    expect(await hung).toBe("closed");
+    await waitFor(() => rx.log().length === 7, 2_000, "the hung push to end");
+    expect(rx.series()).toEqual([]);
   });
 });

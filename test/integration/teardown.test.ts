@@ -3,6 +3,7 @@
  * and the receiver over loopback: it adopts the fleet, cleans everything, deletes the secrets, and a teardown
  * that could not finish keeps the secrets so the next one retries.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,8 @@ async function liveFleet(): Promise<{ config: FleetConfig; secrets: FleetSecrets
     maxLifetimeMs: 60_000,
     fm: { url: fm.url, stackId: "777" },
     prom: { url: rw.url, user: "" },
+    runMarker: "local-0badcafe",
+    cleanup: "delete",
   };
   const secrets = { fmToken: "glc_right_token_0123456789" };
   // Another process (the daemon) registered and pushed, then died without cleaning up.
@@ -62,6 +65,9 @@ describe("teardown from the saved fleet", () => {
     expect(result.problems).toEqual([]);
     expect(result.cleanedBy).toBe("inline");
     expect(fm!.collectors().filter((c) => c.registered)).toHaveLength(0);
+    // The run marker saved in the fleet file let post confirm the records as its own and delete them.
+    expect(fm!.collectors()).toEqual([]);
+    expect(result.cleanup).toMatchObject({ mode: "delete", deleted: 3 });
     expect(rw!.openSeries()).toBe(0);
     expect(existsSync(statePaths(dir).secrets)).toBe(false);
   });
@@ -95,6 +101,27 @@ describe("teardown from the saved fleet", () => {
   });
 });
 
+describe("secrets after a teardown", () => {
+  it("are deleted when nothing is left to retry, even when a later retry was asked for", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fm-teardown-"));
+    const paths = statePaths(dir);
+    // The saved fleet cannot be read, so no later teardown can do anything with the secrets.
+    writeFileAtomic(paths.roster, "{not json");
+    writeFileAtomic(paths.secrets, JSON.stringify({ fmToken: "glc_right_token_0123456789" }));
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await new Promise((resolve) => gone.on("exit", resolve));
+    const result = await teardownFleet({
+      paths,
+      pid: gone.pid,
+      nonce: "n",
+      logger: memoryLogger(),
+      keepSecretsIfIncomplete: true,
+    });
+    expect(result.problems.join("\n")).toContain("could not read the saved fleet");
+    expect(existsSync(paths.secrets)).toBe(false);
+  });
+});
+
 describe("the background process's environment", () => {
   it("carries no token: inputs and credential variables are stripped, the runner's tracking ID is kept", () => {
     const env = withoutSecrets({
@@ -112,5 +139,32 @@ describe("the background process's environment", () => {
       RUNNER_TRACKING_ID: "github_1",
       PATH: "/usr/bin",
     });
+  });
+
+  it("strips every variable whose name looks like a token, secret or password, the runner's included", () => {
+    const kept = {
+      PATH: "/usr/bin",
+      HOME: "/home/runner",
+      RUNNER_TEMP: "/tmp/r",
+      RUNNER_TRACKING_ID: "github_1",
+      NODE_EXTRA_CA_CERTS: "/etc/ca.pem",
+      GITHUB_REPOSITORY: "o/r",
+      GITHUB_RUN_ID: "42",
+      ACTIONS_CACHE_URL: "https://cache.example/",
+    };
+    const env = withoutSecrets({
+      ...kept,
+      GITHUB_TOKEN: "ghs_x",
+      ACTIONS_RUNTIME_TOKEN: "eyJ.x",
+      ACTIONS_RUNTIME_URL: "https://pipelines.example/",
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: "eyJ.y",
+      ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.example/",
+      npm_config__authToken: "npm_x",
+      AWS_SECRET_ACCESS_KEY: "aws",
+      DB_PASSWORD: "pw",
+      Client_Secret: "cs",
+      INPUT_ANYTHING: "x",
+    });
+    expect(env).toEqual(kept);
   });
 });

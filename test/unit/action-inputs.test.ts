@@ -130,7 +130,7 @@ describe("the action's settings from INPUT_* variables", () => {
       ),
     );
     expect(problems.map((p) => `${p.subject}: ${p.message}`)).toEqual([
-      "input blueprint: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring), found nothing",
+      "input blueprint: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring, incident), found nothing",
       'input env: expected an environment name of lowercase letters, digits and "-", starting with a letter or digit, at most 30 chars, found "PR_1"',
       'input interval: expected a duration such as 15s, 2m or 1h, found "ten"',
       'input heartbeat-interval: must be at least 1s, found "500ms"',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { renderSummary } from "../../src/action/summary.js";
+import { renderPipelinesSection, renderSummary } from "../../src/action/summary.js";
 import type { TeardownResult } from "../../src/runtime/teardown.js";
 import { zeroCounters } from "../../src/runtime/counters.js";
+import type { TimelineEntry } from "../../src/runtime/timeline.js";
 import { standaloneFleet } from "../helpers/collectors.js";
 
 const complete: TeardownResult = {
@@ -82,6 +83,37 @@ describe("the job summary", () => {
     expect(md).toContain("- collector x-ci-linux-01 is still registered: unavailable (HTTP 503)");
   });
 
+  it("says what became of the records: deleted, or unregistered but not deleted and why", () => {
+    const render = (cleanup: Partial<TeardownResult["cleanup"]>) =>
+      renderSummary({
+        blueprint: "x",
+        collectors: standaloneFleet(4),
+        fm: true,
+        prom: true,
+        result: { ...complete, cleanup: { ...complete.cleanup, ...cleanup } },
+      });
+    expect(render({ mode: "delete", deleted: 4, notDeleted: [] })).toMatch(
+      /\*\*Cleanup complete\*\*: 4 collectors unregistered, 4 deleted from FM's list, 116 series closed/,
+    );
+    expect(render({ mode: "unregister", deleted: 0 })).toMatch(
+      /\*\*Cleanup complete\*\*: 4 collectors unregistered \(left listed in FM as inactive: cleanup unregister\), 116/,
+    );
+    const why = "FM refused ListCollectors (permission_denied, HTTP 403): deleting needs a token with …";
+    const refused = render({
+      mode: "delete",
+      deleted: 0,
+      notDeleted: [{ ids: standaloneFleet(4).map((c) => c.id), reason: why }],
+      warnings: [`4 collector(s) unregistered, not deleted (they stay listed in FM as inactive): ${why}`],
+    });
+    // Not deleted is a warning: the cleanup is still complete, since nothing is left registered.
+    expect(refused).toMatch(
+      /\*\*Cleanup complete\*\*: 4 collectors unregistered, 0 deleted from FM's list, 4 unregistered, not deleted/,
+    );
+    expect(refused).toContain(
+      `> 4 collector(s) unregistered, not deleted (they stay listed in FM as inactive): ${why}`,
+    );
+  });
+
   it("says counters are unknown when the background process left no status", () => {
     const { status: _status, ...noStatus } = complete;
     const md = renderSummary({
@@ -93,5 +125,169 @@ describe("the job summary", () => {
     });
     expect(md).toMatch(/counters are unknown/);
     expect(md).toMatch(/FM off/);
+  });
+
+  it("shows the timeline as a table, a gantt chart GitHub renders, and the collectors by health", () => {
+    const ready = Date.UTC(2025, 0, 1, 12, 0, 0);
+    const entry = (over: Partial<TimelineEntry>): TimelineEntry => ({
+      source: "scenario",
+      event: "unhealthy",
+      select: "os linux, count 2",
+      ranAtMs: ready,
+      ranOffsetMs: 0,
+      changed: [],
+      failed: [],
+      warnings: [],
+      ...over,
+    });
+    const md = renderSummary({
+      blueprint: "incident",
+      collectors: standaloneFleet(4),
+      fm: true,
+      prom: true,
+      result: {
+        ...complete,
+        status: {
+          ...complete.status!,
+          updatedAtMs: ready + 200_000,
+          health: { healthy: 2, unhealthy: 1, inactive: 0, departed: 1 },
+          timeline: {
+            readyAtMs: ready,
+            timeScale: 1,
+            entries: [
+              entry({
+                step: 1,
+                plannedOffsetMs: 60_000,
+                ranAtMs: ready + 60_020,
+                ranOffsetMs: 60_020,
+                changed: ["fleet-management-ci-linux-01", "fleet-management-ci-linux-02"],
+                effect: { ok: true, via: "push", atMs: ready + 61_220, timestampMs: ready + 61_000 },
+              }),
+              entry({
+                source: "live",
+                event: "leave",
+                select: "ids fleet-management-ci-linux-04",
+                ranAtMs: ready + 90_000,
+                ranOffsetMs: 90_000,
+                changed: ["fleet-management-ci-linux-04"],
+                effect: { ok: true, via: "unregister", atMs: ready + 90_300 },
+              }),
+              entry({
+                step: 2,
+                event: "silence",
+                select: "os darwin",
+                plannedOffsetMs: 120_000,
+                ranAtMs: ready + 120_000,
+                ranOffsetMs: 120_000,
+                warnings: ["selects nobody: no collector matches os darwin"],
+              }),
+            ],
+            pending: [{ step: 3, event: "upgrade", select: "os linux", plannedOffsetMs: 300_000 }],
+          },
+        },
+      },
+    });
+    const section = md.slice(md.indexOf("### Timeline"));
+    expect(section).toContain("Offsets count from ready: 2025-01-01T12:00:00.000Z.");
+    expect(section).toContain(
+      "| 1 | +1m | +1m | `unhealthy` | os linux, count 2 | `fleet-management-ci-linux-01`, `fleet-management-ci-linux-02` | push accepted after 1.2s |",
+    );
+    expect(section).toContain(
+      "| live |  | +1m30s | `leave` | ids fleet-management-ci-linux-04 | `fleet-management-ci-linux-04` | unregistered, series closed |",
+    );
+    expect(section).toContain(
+      "| 2 | +2m | +2m | `silence` | os darwin | nobody (no collector matches os darwin) |  |",
+    );
+    expect(section).toContain("| 3 | +5m |  | `upgrade` | os linux |  | not run: the fleet stopped first |");
+    // One bar per step that changed something, at its wall time in epoch ms, at least a second long.
+    const chart = section.slice(
+      section.indexOf("```mermaid"),
+      section.indexOf("```", section.indexOf("```mermaid") + 3) + 3,
+    );
+    expect(chart.split("\n")).toEqual([
+      "```mermaid",
+      "gantt",
+      "  title Fleet timeline",
+      "  dateFormat x",
+      "  axisFormat %H:%M:%S",
+      "  section health",
+      `    1 unhealthy 2 :crit, e1, ${ready + 60_020}, 30s`,
+      "  section membership",
+      `    live leave 1 :e2, ${ready + 90_000}, 110s`,
+      "```",
+    ]);
+    expect(section).toContain("| healthy | unhealthy | inactive | departed |");
+    expect(section).toContain("| 2 | 1 | 0 | 1 |");
+  });
+
+  it("has no timeline section when the fleet had no timeline and took no event", () => {
+    const md = renderSummary({
+      blueprint: "x",
+      collectors: standaloneFleet(1),
+      fm: true,
+      prom: true,
+      result: {
+        ...complete,
+        status: { ...complete.status!, timeline: { timeScale: 1, entries: [], pending: [] } },
+      },
+    });
+    expect(md).not.toContain("Timeline");
+    expect(md).not.toContain("mermaid");
+  });
+});
+
+describe("the job summary's pipelines", () => {
+  it("shows pipelines × collectors: a mark per pipeline received, APPLIED or FAILED with line and column", () => {
+    const collectors = standaloneFleet(3);
+    const [a, b, c] = collectors.map((x) => x.id);
+    const md = renderSummary({
+      blueprint: "fleet-management",
+      collectors,
+      fm: true,
+      prom: false,
+      result: {
+        ...complete,
+        status: {
+          ...complete.status!,
+          received: {
+            [a!]: { pipelines: ["self_monitoring", "node"], status: "APPLIED" },
+            [b!]: { pipelines: [], status: "FAILED", error: "41:7: expected TERMINATOR, got IDENT" },
+          },
+        },
+      },
+    });
+    const section = md.slice(md.indexOf("### Pipelines received from Fleet Management"));
+    expect(section.split("\n").slice(2, 7)).toEqual([
+      "| collector | node | self_monitoring | status |",
+      "| --- | :---: | :---: | --- |",
+      `| ${a} | ✓ | ✓ | APPLIED |`,
+      `| ${b} |  |  | FAILED 41:7: expected TERMINATOR, got IDENT |`,
+      `| ${c} |  |  | no answer |`,
+    ]);
+  });
+
+  it("groups the collectors that received the same when the fleet is large", () => {
+    const collectors = standaloneFleet(60);
+    const received = Object.fromEntries(
+      collectors.map((x, i) => [x.id, { pipelines: i < 40 ? ["a"] : [], status: "APPLIED" as const }]),
+    );
+    const rows = renderPipelinesSection(collectors, received).filter(
+      (l) => l.startsWith("| 2") || l.startsWith("| 4"),
+    );
+    expect(rows).toEqual([
+      `| 40 collectors (${collectors[0]!.id}, ${collectors[1]!.id}, ${collectors[2]!.id}, …) | ✓ | APPLIED |`,
+      `| 20 collectors (${collectors[40]!.id}, ${collectors[41]!.id}, ${collectors[42]!.id}, …) |  | APPLIED |`,
+    ]);
+  });
+
+  it("has no pipelines section without FM", () => {
+    const md = renderSummary({
+      blueprint: "x",
+      collectors: standaloneFleet(1),
+      fm: false,
+      prom: true,
+      result: complete,
+    });
+    expect(md).not.toContain("Pipelines received");
   });
 });

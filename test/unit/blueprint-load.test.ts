@@ -59,7 +59,7 @@ describe("resolution", () => {
   it("lists the shipped names when the reference is neither a file nor a shipped name", () => {
     const err = catchBlueprintError(() => loadBlueprint("fleet-managment", { cwd: tmpdir() }));
     expect(err.file).toBe("fleet-managment");
-    expect(err.message).toContain("fleet-management, synthetic-monitoring, k8s-monitoring");
+    expect(err.message).toContain("fleet-management, synthetic-monitoring, k8s-monitoring, incident");
   });
 });
 

@@ -103,10 +103,10 @@ describe("bad input exits 2 with the reason and no stack trace", () => {
   it.each([
     [
       ["plan"],
-      "<blueprint>: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring), found nothing",
+      "<blueprint>: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring, incident), found nothing",
     ],
     [["plan", "a.yaml", "b.yaml"], "<blueprint>: expected one blueprint path or shipped name, found 2"],
-    [["plan", "no-such-blueprint"], "fleet-management, synthetic-monitoring, k8s-monitoring"],
+    [["plan", "no-such-blueprint"], "fleet-management, synthetic-monitoring, k8s-monitoring, incident"],
     [["plan", "fleet-management", "--env", "PR 1"], "--env: expected an environment name"],
     [
       ["plan", "fleet-management", "--interval", "ten"],

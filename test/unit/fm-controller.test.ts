@@ -641,4 +641,85 @@ describe("a changing fleet", () => {
     expect(of(fm.calls, "UnregisterCollector").map((c) => c.id)).toEqual(["demo-prod-linux-02"]);
     expect(cleanup.unregistered).toEqual(["demo-prod-linux-02"]);
   });
+
+  it("owes an Unregister for a Register answered 200 with a body too large to read", async () => {
+    // What the client makes of a 200 whose body never ends, every time it asks.
+    const unreadable = (procedure: FmProcedure, id: string): SendOutcome<never> => ({
+      kind: "retryable",
+      error: new FmApiError(procedure, "internal", 200, "response too large (over 1048576 bytes)", id),
+    });
+    const { clock, fm, controller, roster } = setup(1, {
+      retry: { maxAttempts: 2 },
+      override: (c) => (c.procedure === "RegisterCollector" ? unreadable(c.procedure, c.id) : undefined),
+    });
+    const report = await drive(clock, controller.register(roster), 100);
+    expect(report.failed.map((f) => f.id)).toEqual(["demo-prod-linux-01"]);
+    fm.calls.length = 0;
+    await drive(clock, controller.unregisterAll(), 100);
+    expect(of(fm.calls, "UnregisterCollector").map((c) => c.id)).toEqual(["demo-prod-linux-01"]);
+  });
+});
+
+describe("received config", () => {
+  /** Judges content as FAILED when it says "broken", and counts each judgement. */
+  function judging() {
+    const judged: string[] = [];
+    const judgeConfig: FmControllerOptions["judgeConfig"] = (_c, content) => {
+      judged.push(content);
+      return content.includes("broken")
+        ? { status: "RemoteConfigStatuses_FAILED", errorMessage: "1:1: broken" }
+        : { status: "RemoteConfigStatuses_APPLIED" };
+    };
+    return { judged, judgeConfig };
+  }
+
+  it("reports a config that fails to load at once, with one more GetConfig, as Alloy does", async () => {
+    const { judged, judgeConfig } = judging();
+    const { clock, fm, controller, roster } = setup(1, { judgeConfig });
+    fm.publish("broken {", "h-broken");
+    await drive(clock, controller.register(roster), 100);
+    const id = roster[0]!.id;
+    expect(of(fm.calls, "GetConfig", id).map((c) => c.status)).toEqual([
+      undefined,
+      "RemoteConfigStatuses_FAILED",
+    ]);
+    expect(judged).toEqual(["broken {"]);
+    // The second call echoed the hash: FM answered notModified, so nothing was judged twice.
+    expect(of(fm.calls, "GetConfig", id)[1]!.hash).toBe("h-broken");
+  });
+
+  it("judges content once however often it arrives, and reports APPLIED on the next heartbeat only", async () => {
+    const { judged, judgeConfig } = judging();
+    const { clock, fm, controller, roster } = setup(1, { judgeConfig });
+    const id = roster[0]!.id;
+    fm.publish("good {}", "h1");
+    await drive(clock, controller.register(roster), 100);
+    expect(of(fm.calls, "GetConfig", id)).toHaveLength(1);
+    controller.startHeartbeats();
+    await clock.advance(45_000);
+    // The same content under a new hash (FM re-hashed it): received before, so not judged again.
+    fm.publish("good {}", "h2");
+    await clock.advance(2 * 45_000);
+    await controller.stopHeartbeats();
+    expect(judged).toEqual(["good {}"]);
+    const statuses = of(fm.calls, "GetConfig", id).map((c) => c.status);
+    expect(statuses.filter((s) => s !== undefined)).toEqual(["RemoteConfigStatuses_APPLIED"]);
+    expect(statuses[0]).toBeUndefined();
+    expect(statuses[1]).toBe("RemoteConfigStatuses_APPLIED");
+  });
+
+  it("reads an answer without content as the empty content FM sends when no pipeline matches", async () => {
+    const { judged, judgeConfig } = judging();
+    const { clock, fm, controller, roster } = setup(1, { judgeConfig });
+    // proto3 JSON leaves an empty string out: the client sees no content at all.
+    fm.publish(undefined as unknown as string, "h-empty");
+    await drive(clock, controller.register(roster), 100);
+    expect(judged).toEqual([""]);
+    fm.publish("good {}", "h-good");
+    controller.startHeartbeats();
+    await clock.advance(45_000);
+    await controller.stopHeartbeats();
+    expect(judged).toEqual(["", "good {}"]);
+    expect(controller.config(roster[0]!.id)?.content).toBe("good {}");
+  });
 });

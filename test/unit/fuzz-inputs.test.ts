@@ -61,7 +61,7 @@ function assertUsable({ fleet: s }: ActionSettings): void {
     assert.ok(Number.isSafeInteger(ms) && ms >= 1000 && ms <= MAX_TIMER_MS, `${name}: ${ms} ms`);
   // The range its own error message states.
   assert.ok(s.fmRatePerSecond >= 0.1 && s.fmRatePerSecond <= 1000, `fm-rate-limit ${s.fmRatePerSecond}`);
-  for (const raw of [s.credentials.fm?.url, s.credentials.prom?.url]) {
+  for (const raw of [s.credentials.fm?.url, s.credentials.prom?.url, s.credentials.alertmanager?.url]) {
     if (raw === undefined) continue;
     const url = new URL(raw);
     assert.ok(
@@ -73,6 +73,12 @@ function assertUsable({ fleet: s }: ActionSettings): void {
   }
   // The FM URL is a base: a query would land in the middle of every request path.
   if (s.credentials.fm) assert.ok(!s.credentials.fm.url.includes("?"), `query in ${s.credentials.fm.url}`);
+  // So is the Alertmanager URL: alerts go to {url}/api/v2/alerts.
+  if (s.credentials.alertmanager)
+    assert.ok(
+      !/[?]|\/$/.test(s.credentials.alertmanager.url),
+      `not a base: ${s.credentials.alertmanager.url}`,
+    );
 }
 
 function checkInputs(c: InputCase): "settings" | "input-error" {

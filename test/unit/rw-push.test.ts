@@ -4,6 +4,7 @@ import { memoryLogger } from "../../src/core/logger.js";
 import { USER_AGENT } from "../../src/core/version.js";
 import { zeroRemoteWriteCounters } from "../../src/remote-write/counters.js";
 import { createPusher, type PusherOptions } from "../../src/remote-write/push.js";
+import { MAX_RETRY_AFTER_MS } from "../../src/transport/backoff.js";
 import type { HttpRequest, HttpResponse, HttpTransport } from "../../src/transport/types.js";
 import { createFakeClock, type FakeClock } from "../helpers/fake-clock.js";
 
@@ -121,6 +122,37 @@ describe("remote-write pusher", () => {
     expect(await second).toMatchObject({ ok: true, attempts: 1 });
     expect(requests.map((r) => r.at - t0)).toEqual([0, 2000, 2000]);
     expect(counters).toMatchObject({ throttled: 1, retries: 1, requests: 3 });
+  });
+
+  it("holds back later pushes for at most 5 min after a 429 with Retry-After: 999999", async () => {
+    const { pusher, clock, requests } = setup([
+      { status: 429, headers: { "retry-after": "999999" }, body: "slow down" },
+      { status: 204 },
+    ]);
+    const t0 = clock.now();
+    const first = await pusher.push(BODY, { samples: 5, deadlineMs: t0 + 1000 });
+    expect(first.ok).toBe(false);
+    await clock.advance(MAX_RETRY_AFTER_MS);
+    const later = pusher.push(BODY, { samples: 5 });
+    await clock.advance(60_000);
+    expect(await later).toMatchObject({ ok: true, attempts: 1 });
+    // Sent as soon as the capped pause ended, not at its own deadline a minute later.
+    expect(requests.map((r) => r.at - t0)).toEqual([0, MAX_RETRY_AFTER_MS]);
+  });
+
+  it("holds other pushes back at most maxPauseMs, however long Retry-After asks", async () => {
+    const { pusher, clock, requests } = setup(
+      [{ status: 429, headers: { "retry-after": "600" } }, { status: 204 }],
+      { maxPauseMs: 15_000 },
+    );
+    const t0 = clock.now();
+    const first = pusher.push(BODY, { samples: 1, deadlineMs: clock.monotonic() + 5_000 });
+    await clock.advance(1);
+    const second = pusher.push(BODY, { samples: 1, deadlineMs: clock.monotonic() + 60_000 });
+    await clock.advance(60_000);
+    expect(await first).toMatchObject({ ok: false, status: 429 });
+    expect(await second).toMatchObject({ ok: true });
+    expect(requests.map((r) => r.at - t0)).toEqual([0, 15_000]);
   });
 
   it("never retries another 4xx: logs the scrubbed body and counts the samples lost", async () => {

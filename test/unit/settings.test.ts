@@ -3,6 +3,8 @@
  * the action and from `fm-fleet plan`, `run` and `start`, each named the frontend's way; every problem at
  * once; credentials from variables only in the CLI; "did you mean"; URLs with a query or fragment.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseActionSettings } from "../../src/action/inputs.js";
@@ -120,6 +122,30 @@ describe("one sentence for one bad value, from the action and from plan, run and
         'expected an environment name of lowercase letters, digits and "-", starting with a letter or digit, at most 30 chars, found "PR_1"',
     },
     {
+      name: "shard",
+      value: "5/4",
+      frontends: ALL,
+      sentence: 'expected a part from 1 to 4 before the "/", found "5/4"',
+    },
+    {
+      name: "shard",
+      value: "1/300",
+      frontends: ALL,
+      sentence: 'expected between 1 and 256 parts after the "/", found "1/300"',
+    },
+    {
+      name: "shard",
+      value: "2 of 4",
+      frontends: ALL,
+      sentence: 'expected a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ 256 (e.g. 2/4), found "2 of 4"',
+    },
+    {
+      name: "cleanup",
+      value: "remove",
+      frontends: STARTS,
+      sentence: 'expected one of delete, unregister, found "remove"',
+    },
+    {
       name: "heartbeat-interval",
       value: "45",
       frontends: STARTS,
@@ -192,7 +218,7 @@ describe("every problem at once", () => {
         }),
       ),
     ).toEqual([
-      "input blueprint: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring), found nothing",
+      "input blueprint: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring, incident), found nothing",
       'input env: expected an environment name of lowercase letters, digits and "-", starting with a letter or digit, at most 30 chars, found "Feature/1"',
       'input heartbeat-interval: expected a duration such as 15s, 2m or 1h, found "soon"',
       'input dry-run: expected true or false, found "yes"',
@@ -323,7 +349,7 @@ describe("did you mean", () => {
     const { stderr } = await cli(["plan", "--intervl", "10s"]);
     expect(cliProblemLines("plan", stderr)).toEqual([
       "--intervl: is not an option of fm-fleet plan: did you mean --interval?",
-      "<blueprint>: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring), found nothing",
+      "<blueprint>: expected a blueprint file or a shipped name (fleet-management, synthetic-monitoring, k8s-monitoring, incident), found nothing",
     ]);
   });
 
@@ -455,5 +481,92 @@ describe("GitHub context attributes, from the environment passed in", () => {
       "github.repository": "octo/fleet",
       "github.run_id": "777",
     });
+  });
+});
+
+describe("pipeline expectations: the action's expect-pipelines and fm-fleet pipelines --expect", () => {
+  const BAD = "- match: ['env=~\"[\"']\n  pipelines: node_metrics\n";
+  const SENTENCES = [
+    'entry 1 match: matcher "env=~\\"[\\"": invalid regular expression "[": missing closing ] of a character class',
+    'entry 1 pipelines: expected a list of pipeline names, found "node_metrics"',
+  ];
+
+  it("say the same about the same bad YAML, each at its line and column, before any call", async () => {
+    const action = problemLines(() =>
+      parseActionSettings({
+        ...CREDENTIALS,
+        INPUT_BLUEPRINT: "fleet-management",
+        "INPUT_EXPECT-PIPELINES": BAD,
+      }),
+    );
+    expect(action).toEqual([
+      `input expect-pipelines: 2 problems: line 1, column 11: ${SENTENCES[0]}; line 2, column 14: ${SENTENCES[1]}`,
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "fm-expect-"));
+    const file = join(dir, "expect.yaml");
+    writeFileSync(file, BAD);
+    // FM credentials point at a port nobody listens on: a call would fail differently, and later.
+    const { code, stdout, stderr } = await cli(["pipelines", "fleet-management", "--expect", file], {
+      GC_FM_URL: "http://127.0.0.1:9",
+      GC_FM_STACK_ID: "1",
+      GC_FM_TOKEN: FM_TOKEN,
+    });
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(cliProblemLines("pipelines", stderr)).toEqual([
+      `--expect: ${file}:1:11: ${SENTENCES[0]}`,
+      `--expect: ${file}:2:14: ${SENTENCES[1]}`,
+    ]);
+  });
+
+  it("need Fleet Management, and the pipelines command needs nothing else", async () => {
+    expect(
+      problemLines(() =>
+        parseActionSettings({
+          INPUT_BLUEPRINT: "fleet-management",
+          "INPUT_EXPECT-PIPELINES": "- match: []\n  pipelines: [a]",
+          GC_PROM_URL: CREDENTIALS.GC_PROM_URL,
+          GC_PROM_USER: CREDENTIALS.GC_PROM_USER,
+          GC_PROM_TOKEN: PROM_TOKEN,
+        }),
+      ),
+    ).toEqual([
+      "input expect-pipelines: needs Fleet Management: set fm-url, fm-stack-id and fm-token (or GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN)",
+    ]);
+    const onlyProm = await cli(["pipelines", "fleet-management"], {
+      GC_PROM_URL: CREDENTIALS.GC_PROM_URL,
+      GC_PROM_USER: CREDENTIALS.GC_PROM_USER,
+      GC_PROM_TOKEN: PROM_TOKEN,
+    });
+    expect(onlyProm.code).toBe(2);
+    expect(cliProblemLines("pipelines", onlyProm.stderr)).toEqual([
+      "GC_FM_URL, GC_FM_STACK_ID, GC_FM_TOKEN: missing: fm-fleet pipelines asks Fleet Management what each collector receives, so it needs its credentials (fm-fleet emulate prints local ones)",
+    ]);
+    const settings = parseSettings(
+      { blueprint: "fleet-management", expect: "expect.yaml", json: "true" },
+      CREDENTIALS,
+      { frontend: "cli", command: "pipelines" },
+    );
+    expect(settings).toMatchObject({ expectFile: "expect.yaml", json: true });
+    expect(settings.fleet.credentials.fm?.url).toBe(CREDENTIALS.GC_FM_URL);
+    // Remote write is not read: the command writes no metric.
+    expect(settings.fleet.credentials.prom).toBeUndefined();
+    expect(settings.notices.join()).not.toContain("Remote-write");
+  });
+
+  it("defaults expect-pipelines-fail to true, and reads the expectations into matchers", () => {
+    const s = parseActionSettings({
+      ...CREDENTIALS,
+      INPUT_BLUEPRINT: "fleet-management",
+      "INPUT_EXPECT-PIPELINES": "- match: ['collector.os=\"linux\"']\n  pipelines: [node]",
+    });
+    expect(s.expectPipelinesFail).toBe(true);
+    expect(s.expectations?.map((e) => [e.match.map((m) => m.source), e.pipelines])).toEqual([
+      [['collector.os="linux"'], ["node"]],
+    ]);
+    expect(
+      parseActionSettings({ ...CREDENTIALS, INPUT_BLUEPRINT: "x", "INPUT_EXPECT-PIPELINES-FAIL": "false" })
+        .expectPipelinesFail,
+    ).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EVALUATION_BUCKETS, SERIES_OFFSET } from "../../src/signals/catalog.js";
-import { createSignalModel } from "../../src/signals/model.js";
+import { createCollectorSignals, createSignalModel } from "../../src/signals/model.js";
 import type { CollectorSignals } from "../../src/signals/types.js";
 import { WORKLOAD_PROFILES, workloadNameOf } from "../../src/signals/values.js";
 import type { Collector } from "../../src/fleet/types.js";
@@ -216,5 +216,29 @@ describe("signal values", () => {
     other.forEach((signals, c) => {
       for (const k of [999, 3, 0, 640]) expect(valuesAt(signals, tick(k))).toEqual(history[c]![k]);
     });
+  });
+});
+
+describe("running components follow the received config", () => {
+  it("adds one healthy component per received component block, and changes nothing else", () => {
+    for (const collector of mixedFleet()) {
+      const [plain] = createSignalModel([collector], OPTIONS).collectors;
+      const withConfig = createCollectorSignals(collector, { ...OPTIONS, receivedComponents: 7 });
+      for (const k of [0, 1, 500]) {
+        const before = valuesAt(plain!, tick(k));
+        const after = valuesAt(withConfig, tick(k));
+        expect(after[AT.components], collector.id).toBe(before[AT.components]! + 7);
+        const others = (v: Float64Array) => [...v].filter((_, i) => i !== AT.components);
+        expect(others(after), collector.id).toEqual(others(before));
+      }
+    }
+  });
+
+  it("refuses a count that is not a whole number from 0", () => {
+    const [collector] = standaloneFleet(1);
+    for (const bad of [-1, 1.5, Number.NaN])
+      expect(() => createCollectorSignals(collector!, { ...OPTIONS, receivedComponents: bad })).toThrow(
+        RangeError,
+      );
   });
 });

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/core/clock.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter } from "../../src/transport/backoff.js";
+import {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  MAX_RETRY_AFTER_MS,
+  parseRetryAfter,
+  retryAfterGiveUpMessage,
+} from "../../src/transport/backoff.js";
 
 describe("backoffDelay", () => {
   it("stays below a ceiling that doubles from 250 ms up to 10 s", () => {
@@ -60,5 +66,27 @@ describe("parseRetryAfter", () => {
   it("ignores what it cannot read", () => {
     for (const bad of [undefined, "", "soon", "-5", "1.5", "12abc", "12 seconds"])
       expect(parseRetryAfter(bad, now)).toBeUndefined();
+  });
+});
+
+describe("Retry-After cap", () => {
+  it("waits at most MAX_RETRY_AFTER_MS (5 min) whatever the server asks", () => {
+    expect(MAX_RETRY_AFTER_MS).toBe(5 * 60_000);
+    const asked = parseRetryAfter("999999", 0);
+    expect(asked).toBe(999_999_000);
+    expect(backoffDelay(1, DEFAULT_RETRY_POLICY, () => 0.5, asked)).toBe(MAX_RETRY_AFTER_MS);
+    expect(backoffDelay(1, DEFAULT_RETRY_POLICY, () => 0.5, 120_000)).toBe(120_000);
+  });
+
+  it("reads an absurdly long number as a huge but finite wait", () => {
+    const asked = parseRetryAfter("9".repeat(400), 0);
+    expect(Number.isFinite(asked)).toBe(true);
+    expect(backoffDelay(1, DEFAULT_RETRY_POLICY, () => 0.5, asked)).toBe(MAX_RETRY_AFTER_MS);
+  });
+
+  it("says in words what the server asked for when the deadline comes first", () => {
+    expect(retryAfterGiveUpMessage(999_999_000)).toBe(
+      "server asked to wait 999999 s; giving up at the deadline",
+    );
   });
 });

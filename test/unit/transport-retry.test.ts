@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { RetryInfo } from "../../src/transport/retry.js";
 import { withRetry } from "../../src/transport/retry.js";
 import type { SendOutcome } from "../../src/transport/types.js";
+import { MAX_RETRY_AFTER_MS } from "../../src/transport/backoff.js";
 import { createFakeClock } from "../helpers/fake-clock.js";
 
 const retryable = (message: string, retryAfterMs?: number): SendOutcome<string> => ({
@@ -92,6 +93,64 @@ describe("withRetry", () => {
     const outcome = await withRetry(send, { clock, deadlineMs: clock.now() + 10_000 });
     expect(outcome.kind).toBe("retryable");
     expect(starts).toHaveLength(1);
+  });
+
+  it("says why it gave up when a Retry-After points past the deadline", async () => {
+    const clock = createFakeClock();
+    const { send } = scripted([retryable("429", 999_999_000)], () => clock.now());
+    const outcome = await withRetry(send, { clock, deadlineMs: clock.now() + 10_000 });
+    expect(outcome).toMatchObject({
+      kind: "retryable",
+      gaveUp: "server asked to wait 999999 s; giving up at the deadline",
+    });
+  });
+
+  it("keeps to its ordinary backoff when told to, for a Retry-After that points past the deadline", async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const { send, starts } = scripted(
+      [retryable("429", 999_999_000), retryable("429", 999_999_000), { kind: "success", value: "ok" }],
+      () => clock.now(),
+    );
+    const result = withRetry(send, {
+      clock,
+      random: () => 0.99,
+      deadlineMs: t0 + 10_000,
+      retryAfterPastDeadline: "backoff",
+    });
+    await clock.advance(10_000);
+    await expect(result).resolves.toEqual({ kind: "success", value: "ok" });
+    // 247 ms, then 495 ms: the policy's own backoff, not the server's 11 days.
+    expect(starts.map((s) => s.at - t0)).toEqual([0, 247, 742]);
+  });
+
+  it("still honours a Retry-After that fits before the deadline when told to keep to its backoff", async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const { send, starts } = scripted([retryable("429", 3_000), { kind: "success", value: "ok" }], () =>
+      clock.now(),
+    );
+    const result = withRetry(send, {
+      clock,
+      random: () => 0.99,
+      deadlineMs: t0 + 10_000,
+      retryAfterPastDeadline: "backoff",
+    });
+    await clock.advance(10_000);
+    await expect(result).resolves.toEqual({ kind: "success", value: "ok" });
+    expect(starts.map((s) => s.at - t0)).toEqual([0, 3_000]);
+  });
+
+  it("waits at most 5 min for a Retry-After, then tries again", async () => {
+    const clock = createFakeClock();
+    const t0 = clock.now();
+    const { send, starts } = scripted([retryable("429", 999_999_000), { kind: "success", value: "ok" }], () =>
+      clock.now(),
+    );
+    const result = withRetry(send, { clock, deadlineMs: t0 + 3_600_000 });
+    await clock.advance(MAX_RETRY_AFTER_MS);
+    await expect(result).resolves.toEqual({ kind: "success", value: "ok" });
+    expect(starts.map((s) => s.at - t0)).toEqual([0, MAX_RETRY_AFTER_MS]);
   });
 
   it("stops waiting when its signal aborts", async () => {

@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { runCli } from "./cli/index.js";
+import { runCli } from "../cli/index.js";
 
 process.exitCode = await runCli(process.argv.slice(2));

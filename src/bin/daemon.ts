@@ -1,0 +1,3 @@
+import { runDaemon } from "../runtime/daemon.js";
+
+process.exitCode = await runDaemon();

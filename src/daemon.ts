@@ -1,3 +1,0 @@
-import { runDaemon } from "./runtime/daemon.js";
-
-process.exitCode = await runDaemon();
