@@ -1,6 +1,6 @@
 /**
  * Whole-process cost of writing a fleet's metrics, measured from outside the processes, side by side in
- * one run: the built `fm-fleet run` (dist/cli/index.js, metrics only) and the `prometheus-remote-write`
+ * one run: the bundled `fm-fleet run` (metrics only) and the `prometheus-remote-write`
  * package (scripts/peer-fleet.mjs) pushing the same series to the same local receiver
  * (src/emulator/rw-receiver.ts, in this process) at the same interval for the same time.
  *
@@ -12,10 +12,15 @@
  * and "Maximum resident set size") where it exists, else from an exit hook preloaded into the child that
  * reads process.cpuUsage() and process.resourceUsage().maxRSS.
  *
+ * The CLI is bundled from the working tree into a temporary folder first, as `npm run build` bundles it
+ * (scripts/build.mjs), so the figures are the sources' and dist/ stays as it is; `--cli FILE` uses a built one.
+ *
  * Run: npx tsx bench/whole-process.ts [--collectors 2000] [--interval-s 2] [--durations 12,60]
- *      [--rss-collectors 10000] [--repeat 1]   (needs `npm run build`; prints a table, then JSON lines)
+ *      [--rss-collectors 10000] [--repeat 1] [--cli dist/cli/index.js]   (prints a table, then JSON lines)
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +39,7 @@ const { values: args } = parseArgs({
     durations: { type: "string", default: "12,60" },
     "rss-collectors": { type: "string", default: "10000" },
     repeat: { type: "string", default: "1" },
+    cli: { type: "string" },
   },
 });
 const COLLECTORS = Number(args.collectors);
@@ -41,7 +47,6 @@ const INTERVAL_S = Number(args["interval-s"]);
 const DURATIONS_S = args.durations.split(",").map(Number);
 const RSS_COLLECTORS = Number(args["rss-collectors"]);
 const REPEAT = Math.max(1, Number(args.repeat));
-const CLI = join(REPO_ROOT, "dist", "cli", "index.js");
 const PEER = join(REPO_ROOT, "scripts", "peer-fleet.mjs");
 const USER = "bench";
 const TOKEN = "bench-token";
@@ -144,6 +149,27 @@ async function withReceiver(run: (receiver: RemoteWriteReceiver) => Promise<Proc
   }
 }
 
+/**
+ * A receiver that drains each request and answers 204 without decoding it: for the memory figure, where
+ * nothing is counted, so a 10,000-collector tick is never held up by decoding in this process.
+ */
+async function withSink(run: (url: string) => Promise<ProcessCost>): Promise<ProcessCost> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      res.statusCode = 204;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 function fleetFolder(collectors: number): { dir: string; blueprint: string } {
   const dir = mkdtempSync(join(tmpdir(), "fm-whole-process-"));
   const blueprint = join(dir, "blueprint.yaml");
@@ -196,9 +222,36 @@ function runPeer(
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const us = (run: Run) => (run.cpuSeconds / run.samples) * 1e6;
 
+/** The CLI bundled from src/bin/cli.ts with the options scripts/build.mjs gives ncc, in `dir`. */
+function bundleCli(dir: string): string {
+  const ncc = join(REPO_ROOT, "node_modules", "@vercel", "ncc", "dist", "ncc", "cli.js");
+  const src = join(REPO_ROOT, "src", "bin", "cli.ts");
+  execFileSync(
+    process.execPath,
+    [ncc, "build", src, "-o", dir, "--no-source-map-register", "--transpile-only", "-q"],
+    {
+      stdio: "inherit",
+    },
+  );
+  const mjs = join(dir, "index.mjs");
+  return existsSync(mjs) ? mjs : join(dir, "index.js");
+}
+
+let CLI = "";
+
 async function main(): Promise<void> {
+  const bundleDir = args.cli ? undefined : mkdtempSync(join(tmpdir(), "fm-whole-process-cli-"));
+  try {
+    CLI = args.cli ?? bundleCli(bundleDir!);
+    await compare();
+  } finally {
+    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  }
+}
+
+async function compare(): Promise<void> {
   if (!existsSync(CLI)) {
-    console.error(`no CLI at ${CLI}: run 'npm run build' first`);
+    console.error(`no CLI at ${CLI}`);
     process.exitCode = 1;
     return;
   }
@@ -265,9 +318,18 @@ async function main(): Promise<void> {
   if (RSS_COLLECTORS > 0) {
     const big = fleetFolder(RSS_COLLECTORS);
     try {
-      // Memory does not depend on the interval; a longer one keeps the local receiver's decoding in step.
-      const runs: Run[] = [];
-      for (let r = 0; r < REPEAT; r++) runs.push(await runProject(big, 5, 15));
+      // Memory does not depend on the interval: 5 s gives three ticks within 15 s.
+      const runs: ProcessCost[] = [];
+      for (let r = 0; r < REPEAT; r++)
+        runs.push(
+          await withSink((url) =>
+            measured(
+              [CLI, "run", big.blueprint, "--interval", "5s", "--duration", "15s"],
+              { PATH: process.env.PATH, GC_PROM_URL: url, GC_PROM_USER: USER, GC_PROM_TOKEN: TOKEN },
+              big.dir,
+            ),
+          ),
+        );
       rssRows.push([RSS_COLLECTORS, median(runs.map((r) => r.maxRssMB))]);
     } finally {
       rmSync(big.dir, { recursive: true, force: true });
