@@ -50,7 +50,8 @@ async function runBench(
   file: string,
   extra: readonly string[],
 ): Promise<{ code: number; figures: Figure[] }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, file), ...extra], {
+  // --expose-gc: a bench may collect garbage between its timed cases (rw-frames does).
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", join(here, file), ...extra], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const figures: Figure[] = [];

@@ -14,10 +14,11 @@
  * Bytes per sample: the frames' bodies, against snappyjs over the requests the previous path planned
  * (on snappy's worst case for 2 MB, 32 + n + n/6 by google/snappy MaxCompressedLength), metadata in each.
  *
- * Each run does one tick of every case in turn, so load on the machine falls on all of them alike;
- * medians of RUNS runs after WARMUP, as CPU time (user + system) and wall time.
+ * Each run does one tick of every case in turn, so load on the machine falls on all of them alike, with a
+ * garbage collection before each case when node exposes it; medians of RUNS runs after WARMUP, as CPU time
+ * (user + system) and wall time.
  *
- * Run: npx tsx bench/rw-frames.ts   (prints tables, then one JSON line per figure)
+ * Run: node --expose-gc --import tsx bench/rw-frames.ts   (prints tables, then one JSON line per figure)
  */
 import { parseBlueprint } from "../src/blueprint/load.js";
 import { buildRoster } from "../src/fleet/roster.js";
@@ -55,6 +56,9 @@ const record = (name: string, value: number, unit: string, target?: string) =>
     unit,
     ...(target ? { target } : {}),
   });
+
+/** global.gc when node runs with --expose-gc (npm run bench does). */
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
@@ -117,6 +121,9 @@ async function fleetFigures(collectors: number): Promise<void> {
   const wall = cases.map(() => [] as number[]);
   for (let r = 0; r < WARMUP + RUNS; r++)
     for (const [k, [, run]] of cases.entries()) {
+      // The previous case's garbage (snappyjs allocates per request) is collected here, untimed, so no
+      // case pays for another's.
+      collectGarbage?.();
       const c0 = process.cpuUsage();
       const w0 = performance.now();
       await run();
