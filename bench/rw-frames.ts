@@ -1,414 +1,220 @@
 /**
- * Steady-tick cost of pre-compressed frames (src/remote-write/compressed-*.ts) against today's path, at
- * 2,000 and 10,000 collectors (29 series each), in one process, side by side:
+ * A steady tick of the remote-write path (src/remote-write/tick-writer.ts over pre-compressed frames) at
+ * 2,000 and 10,000 collectors (29 series each), in one process, against the limit and against the path it
+ * replaced:
  *
- * - today: the emitter's path — requests planned on the raw size's worst case (maxRawLengthFor), each
- *   assembled from cached uncompressed frames (copy + patch) and compressed with snappyjs; at 10,000
- *   collectors also with compact frames, the emitter's choice above 100,000 series (inflate + compress);
- * - frames: requests planned on their exact compressed size, each assembled by copying pre-compressed
- *   fragments and writing the values and timestamp into them;
- * - memcpy: copying the very bytes the frames path produces into a request buffer, one set() per request:
- *   what assembling these bodies cannot beat; and the same plus one 8-byte store per sample from a flat
- *   list of positions, what any copy-and-patch design must at least do.
+ * - tick: the real tick writer with a pusher that accepts at once: frames laid out, requests planned by
+ *   their exact compressed size, bodies assembled (fragments copied, values and timestamps written). Its
+ *   values come from an array computed before timing, so this is the encoding alone; the values are timed
+ *   apart (valuesAt), and so is a whole tick with them.
+ * - memcpy: copying the very bytes the tick produced into a request buffer, one set() per request: what
+ *   assembling these bodies cannot beat.
+ * - snappyjs: compressing the same requests' uncompressed bytes, as the path before the frames did every
+ *   tick (snappy over each request was ~75 % of its tick).
+ * Bytes per sample: the frames' bodies, against snappyjs over the requests the previous path planned
+ * (on snappy's worst case for 2 MB, 32 + n + n/6 by google/snappy MaxCompressedLength), metadata in each.
  *
- * Values are computed once before timing (valuesAt costs the same on every path; its time is shown
- * apart). Each run does one tick of every case in turn, so load on the machine falls on all of them
- * alike; medians of RUNS runs after WARMUP, as CPU time (user + system) and wall time. Bytes per sample
- * are compressed body bytes over samples for one tick.
+ * Each run does one tick of every case in turn, so load on the machine falls on all of them alike, with a
+ * garbage collection before each case when node exposes it; medians of RUNS runs after WARMUP, as CPU time
+ * (user + system) and wall time.
  *
- * Memory at 10,000 collectors is measured in child processes bundled by ncc and run by plain node (as
- * dist/ runs; tsx's loader alone adds ~50 MB), one per path: heap and RSS after a few ticks and a GC,
- * and peak RSS over the child's life.
- *
- * Run: npx tsx bench/rw-frames.ts   (prints tables, then one JSON line per figure)
+ * Run: node --expose-gc --import tsx bench/rw-frames.ts   (prints tables, then one JSON line per figure)
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parseBlueprint } from "../src/blueprint/load.js";
 import { buildRoster } from "../src/fleet/roster.js";
-import { planBatches, type BatchRange } from "../src/remote-write/batch.js";
-import { createCompressedFleet, type FramePiece } from "../src/remote-write/compressed-fleet.js";
+import { buildFrameGroups } from "../src/remote-write/compressed-fleet.js";
+import { encodeMetadata } from "../src/remote-write/encode.js";
+import type { Pusher } from "../src/remote-write/push.js";
+import { compressBlock, uncompressBlock } from "../src/remote-write/snappy.js";
 import {
-  createCompressedRequestBuilder,
-  planCompressedBatches,
-} from "../src/remote-write/compressed-request.js";
-import { compressBlockFragment } from "../src/remote-write/compressed-template.js";
-import { COMPACT_FRAMES_ABOVE_SERIES } from "../src/remote-write/emitter.js";
-import { DEFAULT_MAX_BATCH_BYTES } from "../src/remote-write/tick-writer.js";
-import {
-  createSeriesTemplate,
-  createWriteRequestEncoder,
-  encodeMetadata,
-  timestampWidthOf,
-  type SeriesTemplate,
-} from "../src/remote-write/encode.js";
-import { compressBlock, maxRawLengthFor } from "../src/remote-write/snappy.js";
-import { createSignalModel } from "../src/signals/model.js";
-import type { SignalModel } from "../src/signals/types.js";
+  createTickWriter,
+  DEFAULT_MAX_BATCH_BYTES,
+  type WritePart,
+} from "../src/remote-write/tick-writer.js";
+import { CATALOG } from "../src/signals/catalog.js";
+import { createCollectorSignals } from "../src/signals/model.js";
+import { blueprintYaml, splitPerOs } from "../scripts/fleet-under-test.js";
 
 const INTERVAL_MS = 15_000;
 const WARMUP = 3;
 const RUNS = 11;
-const FLEETS = [
-  { collectors: 2_000, perOs: { linux: 1_200, windows: 400, darwin: 400 } },
-  { collectors: 10_000, perOs: { linux: 6_000, windows: 2_000, darwin: 2_000 } },
-] as const;
+const FLEETS = [2_000, 10_000];
 
 interface Figure {
   bench: "rw-frames";
   name: string;
   value: number;
   unit: string;
+  target?: string;
 }
 const figures: Figure[] = [];
-const record = (name: string, value: number, unit: string) =>
-  figures.push({ bench: "rw-frames", name, value: Number(value.toPrecision(4)), unit });
+const record = (name: string, value: number, unit: string, target?: string) =>
+  figures.push({
+    bench: "rw-frames",
+    name,
+    value: Number(value.toPrecision(4)),
+    unit,
+    ...(target ? { target } : {}),
+  });
 
-function fleetModel(
-  perOs: { linux: number; windows: number; darwin: number },
-  fleetStartMs: number,
-): SignalModel {
-  const { blueprint } = parseBlueprint(
-    [
-      "name: bench",
-      "features:",
-      "  fleet_management:",
-      `    collectors_per_os: {linux: ${perOs.linux}, windows: ${perOs.windows}, darwin: ${perOs.darwin}}`,
-      "    unhealthy_per_os: {linux: 3}",
-    ].join("\n"),
-    "bench.yaml",
-  );
-  return createSignalModel(buildRoster(blueprint).collectors, { fleetStartMs, intervalMs: INTERVAL_MS });
-}
+/** global.gc when node runs with --expose-gc (npm run bench does). */
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
   return (used.user + used.system) / 1000;
 };
-const MIB = 2 ** 20;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The pieces of one tick: everything a tick needs, built as the emitter would at start. */
-interface TickSetup {
-  model: SignalModel;
-  values: Float64Array;
-  offsets: number[];
-  now: number;
-}
-
-function setupTick(perOs: { linux: number; windows: number; darwin: number }): TickSetup {
+async function fleetFigures(collectors: number): Promise<void> {
   const now = Date.now();
-  const model = fleetModel(perOs, now - 3_600_000);
-  const values = new Float64Array(model.seriesPerTick);
-  const offsets: number[] = [];
-  let offset = 0;
-  for (const c of model.collectors) {
-    offsets.push(offset);
-    offset += c.series.length;
-  }
-  return { model, values, offsets, now };
-}
+  const options = { fleetStartMs: now - 3_600_000, intervalMs: INTERVAL_MS };
+  const { blueprint } = parseBlueprint(blueprintYaml("bench", splitPerOs(collectors)), "bench.yaml");
+  const roster = buildRoster(blueprint).collectors;
 
-/** Today's tick: the emitter's planning and encode + snappyjs per request; returns the body bytes. */
-function todaysTick(setup: TickSetup, templates: readonly SeriesTemplate[], metadata: Uint8Array) {
-  const { now, values, offsets } = setup;
-  const width = timestampWidthOf(now);
-  const batches = planBatches(
-    templates.map((t) => t.frame(width).length),
-    maxRawLengthFor(DEFAULT_MAX_BATCH_BYTES) - metadata.length,
-  );
-  const encoder = createWriteRequestEncoder();
-  return {
-    requests: batches.length,
-    run(): number {
-      let bytes = 0;
-      for (const b of batches) {
-        encoder.begin(now);
-        for (let i = b.start; i < b.end; i++) encoder.addSamples(templates[i]!, values, offsets[i]);
-        encoder.addMetadata(metadata);
-        bytes += compressBlock(encoder.finish()).length;
-      }
-      return bytes;
+  // Start-up: the signals (labels, value writers) and the frames, as the emitter builds them.
+  let t0 = process.cpuUsage();
+  const signals = roster.map((c) => createCollectorSignals(c, options));
+  const signalsMs = cpuMs(t0);
+  t0 = process.cpuUsage();
+  const frames = buildFrameGroups(signals.map((s) => s.labels));
+  const framesMs = cpuMs(t0);
+  const samples = signals.length * 29;
+
+  const values = new Float64Array(samples);
+  t0 = process.cpuUsage();
+  signals.forEach((s, i) => s.valuesAt(now, values, i * 29));
+  const valuesMs = cpuMs(t0);
+
+  let bodies: Uint8Array[] = [];
+  let keep = true;
+  const pusher: Pusher = {
+    push(body) {
+      if (keep) bodies.push(body.slice());
+      return Promise.resolve({ ok: true, maybeDelivered: true, status: 204, attempts: 1 });
     },
   };
-}
+  const writer = createTickWriter({ pusher, families: CATALOG, concurrency: 1 });
+  const precomputed: WritePart[] = frames.map((ref, i) => {
+    const own = values.subarray(i * 29, i * 29 + 29);
+    return { frames: ref, fill: (_t, out, offset) => out.set(own, offset) };
+  });
+  const withValues: WritePart[] = frames.map((ref, i) => ({ frames: ref, fill: signals[i]!.valuesAt }));
+  const limits = { deadlineMs: Number.MAX_SAFE_INTEGER };
+  const first = await writer.write(precomputed, now, limits);
+  keep = false;
+  const bodyBytes = bodies.reduce((n, b) => n + b.length, 0);
 
-/** The frames tick: exact-size planning, copy + patch of compressed fragments; returns the body bytes. */
-function framesTick(
-  setup: TickSetup,
-  pieces: readonly FramePiece[],
-  metadata: Uint8Array,
-  keepBodies = true,
-) {
-  const { now, values, offsets } = setup;
-  const block = compressBlockFragment(metadata);
-  const width = timestampWidthOf(now);
-  const batches = planCompressedBatches(
-    pieces.map((p) => p.template.frame(width)),
-    { maxBodyBytes: DEFAULT_MAX_BATCH_BYTES, perRequest: block },
-  );
-  const builder = createCompressedRequestBuilder();
-  const bodies: Uint8Array[] = [];
-  const run = (keep: boolean): number => {
-    let bytes = 0;
-    for (const b of batches) {
-      builder.begin(now);
-      for (let k = b.start; k < b.end; k++)
-        builder.addSamples(pieces[k]!.template, values, offsets[pieces[k]!.firstCollector]);
-      builder.addMetadata(block);
-      const body = builder.finish();
-      if (keep) bodies.push(body.slice());
-      bytes += body.length;
+  // The same requests uncompressed, and the requests the previous path would have made.
+  const raw = bodies.map((b) => uncompressBlock(b));
+  const out = new Uint8Array(Math.max(...bodies.map((b) => b.length)));
+  const metadata = encodeMetadata(CATALOG);
+  const todaysBytes = previousPathBytes(raw, metadata);
+
+  const cases: [string, () => unknown][] = [
+    ["tick: assemble (values ready)", () => writer.write(precomputed, now, limits)],
+    ["tick: values + assemble", () => writer.write(withValues, now, limits)],
+    ["memcpy of the same bodies", () => bodies.forEach((b) => out.set(b))],
+    ["snappyjs over the same requests", () => raw.forEach((r) => compressBlock(r))],
+  ];
+  const cpu = cases.map(() => [] as number[]);
+  const wall = cases.map(() => [] as number[]);
+  for (let r = 0; r < WARMUP + RUNS; r++)
+    for (const [k, [, run]] of cases.entries()) {
+      // The previous case's garbage (snappyjs allocates per request) is collected here, untimed, so no
+      // case pays for another's.
+      collectGarbage?.();
+      const c0 = process.cpuUsage();
+      const w0 = performance.now();
+      await run();
+      const w = performance.now() - w0;
+      if (r >= WARMUP) {
+        cpu[k]!.push(cpuMs(c0));
+        wall[k]!.push(w);
+      }
     }
-    return bytes;
-  };
-  run(keepBodies);
-  return { requests: batches.length, batches, bodies, run: () => run(false) };
+  bodies = [];
+
+  const memcpy = median(cpu[2]!);
+  console.log(
+    `\n${collectors} collectors, ${samples} samples per tick in ${first.requests} requests; median of ${RUNS} ticks`,
+  );
+  console.log(
+    `${"case".padEnd(34)} ${"CPU ms".padStart(8)} ${"wall ms".padStart(8)} ${"× memcpy".padStart(9)}`,
+  );
+  cases.forEach(([name], k) => {
+    const ms = median(cpu[k]!);
+    console.log(
+      `${name.padEnd(34)} ${ms.toFixed(2).padStart(8)} ${median(wall[k]!).toFixed(2).padStart(8)} ${(ms / memcpy).toFixed(1).padStart(9)}`,
+    );
+    record(`${collectors} collectors: ${name}: CPU per tick`, ms, "ms");
+  });
+  const assemble = median(cpu[0]!);
+  console.log(
+    `steady tick (assembly) vs memcpy of the same bytes: ${(assemble / memcpy).toFixed(1)}× (target ≤ 3×); ` +
+      `vs snappyjs over them: ${(median(cpu[3]!) / assemble).toFixed(0)}× less CPU`,
+  );
+  console.log(
+    `bytes per sample: before ${(todaysBytes / samples).toFixed(2)}, frames ${(bodyBytes / samples).toFixed(2)} ` +
+      `(${(bodyBytes / todaysBytes).toFixed(3)}× before; target ≤ 1.25×)`,
+  );
+  console.log(
+    `start-up: signals ${signalsMs.toFixed(0)} ms CPU, frames ${framesMs.toFixed(0)} ms CPU; one tick's values ${valuesMs.toFixed(1)} ms`,
+  );
+  record(`${collectors} collectors: steady tick vs memcpy`, assemble / memcpy, "×", "≤ 3");
+  record(`${collectors} collectors: requests per tick`, first.requests, "requests");
+  record(`${collectors} collectors: bytes per sample, before`, todaysBytes / samples, "B");
+  record(`${collectors} collectors: bytes per sample, frames`, bodyBytes / samples, "B");
+  record(
+    `${collectors} collectors: bytes per sample, frames / before`,
+    bodyBytes / todaysBytes,
+    "×",
+    "≤ 1.25",
+  );
+  record(`${collectors} collectors: start-up, signals`, signalsMs, "ms CPU");
+  record(`${collectors} collectors: start-up, frames`, framesMs, "ms CPU");
 }
 
 /**
- * The same copies plus, after each, one 8-byte store per sample of that body at its place in it, from a
- * flat list of positions: the least any copy-and-patch design can do, whatever its bookkeeping.
+ * Bytes of the previous path's requests for the same tick: collectors taken in order while their raw size
+ * fits snappy's worst-case budget for 2 MB, each request's records plus the metadata compressed by snappyjs.
  */
-function memcpyAndStoresTick(
-  bodies: readonly Uint8Array[],
-  batches: readonly BatchRange[],
-  pieces: readonly FramePiece[],
-  setup: TickSetup,
-) {
-  const out = new Uint8Array(Math.max(...bodies.map((b) => b.length)));
-  const view = new DataView(out.buffer);
-  const width = timestampWidthOf(setup.now);
-  const positions = new Uint32Array(setup.values.length);
-  const ends: number[] = [];
-  let k = 0;
-  for (const batch of batches) {
-    let at = 0;
-    for (const piece of pieces.slice(batch.start, batch.end)) {
-      const frame = piece.template.frame(width);
-      for (const v of frame.valueOffsets) positions[k++] = at + v;
-      at += frame.bytes.length;
+function previousPathBytes(requests: readonly Uint8Array[], metadata: Uint8Array): number {
+  const records = requests.flatMap((r) => splitRecords(r));
+  const budget = Math.floor(((DEFAULT_MAX_BATCH_BYTES - 32) * 6) / 7) - metadata.length;
+  let bytes = 0;
+  // 29 records per collector, in order; a request takes whole collectors.
+  for (let first = 0; first < records.length;) {
+    let end = first;
+    let used = 0;
+    while (end < records.length) {
+      const collector = records.slice(end, end + 29).reduce((n, r) => n + r.length, 0);
+      if (end > first && used + collector > budget) break;
+      used += collector;
+      end += 29;
     }
-    ends.push(k);
+    bytes += compressBlock(Buffer.concat([...records.slice(first, end), metadata])).length;
+    first = end;
   }
-  const { values } = setup;
-  return {
-    run(): number {
-      let bytes = 0;
-      let i = 0;
-      bodies.forEach((body, b) => {
-        out.set(body);
-        bytes += body.length;
-        for (const end = ends[b]!; i < end; i++) view.setFloat64(positions[i]!, values[i]!, true);
-      });
-      return bytes;
-    },
-  };
+  return bytes;
 }
 
-/** Copies the given bodies into one request buffer, one set() each. */
-function memcpyTick(bodies: readonly Uint8Array[]) {
-  const out = new Uint8Array(Math.max(...bodies.map((b) => b.length)));
-  return {
-    run(): number {
-      let bytes = 0;
-      for (const body of bodies) {
-        out.set(body);
-        bytes += body.length;
-      }
-      return bytes;
-    },
-  };
-}
-
-function steadyTicks(): void {
-  for (const { collectors, perOs } of FLEETS) {
-    const setup = setupTick(perOs);
-    const { model, values, offsets, now } = setup;
-    const samples = model.seriesPerTick;
-    const metadata = encodeMetadata(model.families);
-
-    let t0 = process.cpuUsage();
-    model.collectors.forEach((c, i) => c.valuesAt(now, values, offsets[i]));
-    const valuesMs = cpuMs(t0);
-
-    t0 = process.cpuUsage();
-    const plain = model.collectors.map((c) => createSeriesTemplate(c.series));
-    const plainBuildMs = cpuMs(t0);
-    t0 = process.cpuUsage();
-    const fleet = createCompressedFleet(model.collectors.map((c) => c.series));
-    const framesBuildMs = cpuMs(t0);
-    const pieces = fleet.cover(model.collectors.map((_, i) => i));
-
-    const frames = framesTick(setup, pieces, metadata);
-    const cases: [string, { requests?: number; run(): number }][] = [
-      ["today: copy + patch + snappyjs", todaysTick(setup, plain, metadata)],
-    ];
-    let compactBuildMs: number | undefined;
-    if (samples > COMPACT_FRAMES_ABOVE_SERIES) {
-      t0 = process.cpuUsage();
-      const compact = model.collectors.map((c) => createSeriesTemplate(c.series, { compact: true }));
-      compactBuildMs = cpuMs(t0);
-      cases.push(["today, compact frames (emitter's choice)", todaysTick(setup, compact, metadata)]);
-    }
-    cases.push(["frames: copy + patch, no compression", frames]);
-    cases.push([
-      "memcpy + one store per sample",
-      memcpyAndStoresTick(frames.bodies, frames.batches, pieces, setup),
-    ]);
-    cases.push(["memcpy of the frames' bodies", memcpyTick(frames.bodies)]);
-
-    const cpu = cases.map(() => [] as number[]);
-    const wall = cases.map(() => [] as number[]);
-    const bytes = cases.map(() => 0);
-    for (let r = 0; r < WARMUP + RUNS; r++)
-      cases.forEach(([, c], k) => {
-        const c0 = process.cpuUsage();
-        const w0 = performance.now();
-        bytes[k] = c.run();
-        const w = performance.now() - w0;
-        if (r >= WARMUP) {
-          cpu[k]!.push(cpuMs(c0));
-          wall[k]!.push(w);
-        }
-      });
-
-    const memcpy = median(cpu.at(-1)!);
-    const framesCpu = median(cpu.at(-3)!);
-    console.log(
-      `\n${collectors} collectors, ${samples} samples per tick; median of ${RUNS} ticks (values computed once: ${valuesMs.toFixed(1)} ms CPU)`,
-    );
-    console.log(
-      `${"case".padEnd(42)} ${"CPU ms".padStart(8)} ${"wall ms".padStart(8)} ${"× memcpy".padStart(9)} ${"requests".padStart(9)} ${"B/sample".padStart(9)}`,
-    );
-    cases.forEach(([name, c], k) => {
-      const ms = median(cpu[k]!);
-      console.log(
-        `${name.padEnd(42)} ${ms.toFixed(2).padStart(8)} ${median(wall[k]!).toFixed(2).padStart(8)} ${(ms / memcpy).toFixed(1).padStart(9)} ${String(c.requests ?? frames.requests).padStart(9)} ${(bytes[k]! / samples).toFixed(2).padStart(9)}`,
-      );
-      record(`${collectors} collectors: ${name}: tick CPU`, ms, "ms");
-      record(`${collectors} collectors: ${name}: tick wall`, median(wall[k]!), "ms");
-    });
-    const todayCpu = median(cpu[0]!);
-    const todayBytes = bytes[0]!;
-    const framesBytes = bytes[cases.length - 3]!;
-    console.log(`frames vs today: ${(todayCpu / framesCpu).toFixed(1)}× less CPU per tick`);
-    console.log(
-      `frames vs memcpy of the same bytes: ${(framesCpu / memcpy).toFixed(1)}× its CPU (target ≤ 3×)`,
-    );
-    console.log(
-      `bytes per sample: today ${(todayBytes / samples).toFixed(2)}, frames ${(framesBytes / samples).toFixed(2)} (${(framesBytes / todayBytes).toFixed(3)}× today's; target ≤ 1.25×)`,
-    );
-    console.log(
-      `start-up, frames built from the series: today ${plainBuildMs.toFixed(0)} ms CPU` +
-        (compactBuildMs !== undefined ? ` (compact ${compactBuildMs.toFixed(0)} ms)` : "") +
-        `, pre-compressed ${framesBuildMs.toFixed(0)} ms; fragments hold ${(fleet.memoryBytes() / 1e6).toFixed(2)} MB`,
-    );
-    record(`${collectors} collectors: frames vs today, CPU per tick`, todayCpu / framesCpu, "×");
-    record(`${collectors} collectors: frames vs memcpy, CPU per tick`, framesCpu / memcpy, "×");
-    record(`${collectors} collectors: bytes per sample, today`, todayBytes / samples, "B");
-    record(`${collectors} collectors: bytes per sample, frames`, framesBytes / samples, "B");
-    record(`${collectors} collectors: bytes per sample, frames vs today`, framesBytes / todayBytes, "×");
-    record(`${collectors} collectors: requests per tick, today`, cases[0]![1].requests!, "requests");
-    record(`${collectors} collectors: requests per tick, frames`, frames.requests, "requests");
-    record(`${collectors} collectors: build, today's frames`, plainBuildMs, "ms CPU");
-    record(`${collectors} collectors: build, pre-compressed frames`, framesBuildMs, "ms CPU");
-    record(`${collectors} collectors: fragment bytes in memory`, fleet.memoryBytes(), "bytes");
+/** The TimeSeries records (field 1) of an uncompressed WriteRequest; the metadata after them is dropped. */
+function splitRecords(request: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let p = 0;
+  while (p < request.length && request[p] === 0x0a) {
+    let length = 0;
+    let scale = 1;
+    let q = p + 1;
+    for (; request[q]! & 0x80; q++, scale *= 128) length += (request[q]! & 0x7f) * scale;
+    length += request[q]! * scale;
+    out.push(request.subarray(p, q + 1 + length));
+    p = q + 1 + length;
   }
+  return out;
 }
 
-/** Child process: one path's memory at 10,000 collectors after a few ticks. */
-function memoryChild(path: "today" | "compact" | "frames"): void {
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  const setup = setupTick(FLEETS[1].perOs);
-  const { model, values, offsets, now } = setup;
-  model.collectors.forEach((c, i) => c.valuesAt(now, values, offsets[i]));
-  const metadata = encodeMetadata(model.families);
-  gc();
-  const before = process.memoryUsage();
-  const peakBefore = process.resourceUsage().maxRSS / 1024;
-  let tick: { run(): number };
-  if (path === "frames") {
-    const fleet = createCompressedFleet(model.collectors.map((c) => c.series));
-    tick = framesTick(setup, fleet.cover(model.collectors.map((_, i) => i)), metadata, false);
-  } else {
-    const templates = model.collectors.map((c) =>
-      createSeriesTemplate(c.series, { compact: path === "compact" }),
-    );
-    tick = todaysTick(setup, templates, metadata);
-  }
-  for (let i = 0; i < 3; i++) tick.run();
-  gc();
-  const after = process.memoryUsage();
-  process.stdout.write(
-    JSON.stringify({
-      heapUsedMB: after.heapUsed / MIB,
-      arrayBuffersMB: after.arrayBuffers / MIB,
-      addedMB: (after.heapUsed + after.arrayBuffers - before.heapUsed - before.arrayBuffers) / MIB,
-      rssBeforeMB: before.rss / MIB,
-      peakBeforeMB: peakBefore,
-      rssMB: after.rss / MIB,
-      // resourceUsage reports maxRSS in KiB.
-      maxRssMB: process.resourceUsage().maxRSS / 1024,
-    }),
-  );
-}
-
-function memoryFigures(): void {
-  const out = mkdtempSync(join(tmpdir(), "fm-action-bench-"));
-  const results: Record<string, Record<string, number>> = {};
-  try {
-    const ncc = join("node_modules", "@vercel", "ncc", "dist", "ncc", "cli.js");
-    const build = spawnSync(
-      process.execPath,
-      [ncc, "build", fileURLToPath(import.meta.url), "-o", out, "-q", "--transpile-only"],
-      { encoding: "utf8" },
-    );
-    if (build.status !== 0) throw new Error(`ncc build of the memory child failed: ${build.stderr}`);
-    const entry = ["index.js", "index.mjs"].map((f) => join(out, f)).find((f) => existsSync(f))!;
-    for (const path of ["today", "compact", "frames"]) {
-      const child = spawnSync(process.execPath, [entry, "--memory", path], {
-        encoding: "utf8",
-        maxBuffer: 1 << 20,
-      });
-      if (child.status !== 0) throw new Error(`memory child (${path}) failed: ${child.stderr}`);
-      results[path] = JSON.parse(child.stdout) as Record<string, number>;
-    }
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
-  console.log(
-    `\n10000 collectors, memory after 3 ticks and a GC (ncc-bundled child on plain node; the model and values included;\n"added" is heap + array buffers the frames and ticks add to them):`,
-  );
-  console.log(
-    `${"path".padEnd(36)} ${"added MiB".padStart(10)} ${"heap MiB".padStart(9)} ${"buffers MiB".padStart(12)} ${"RSS MiB".padStart(8)} ${"peak RSS MiB".padStart(13)}`,
-  );
-  const names: Record<string, string> = {
-    today: "today, plain frames",
-    compact: "today, compact frames (emitter)",
-    frames: "pre-compressed frames",
-  };
-  for (const [path, r] of Object.entries(results)) {
-    console.log(
-      `${names[path]!.padEnd(36)} ${r.addedMB!.toFixed(1).padStart(10)} ${r.heapUsedMB!.toFixed(1).padStart(9)} ${r.arrayBuffersMB!.toFixed(1).padStart(12)} ${r.rssMB!.toFixed(0).padStart(8)} ${r.maxRssMB!.toFixed(0).padStart(13)}`,
-    );
-    record(`10000 collectors, ${names[path]}: heap + buffers added by frames and ticks`, r.addedMB!, "MiB");
-    record(`10000 collectors, ${names[path]}: RSS after ticks`, r.rssMB!, "MiB");
-    record(`10000 collectors, ${names[path]}: peak RSS`, r.maxRssMB!, "MiB");
-  }
-}
-
-const memoryIndex = process.argv.indexOf("--memory");
-if (memoryIndex >= 0) memoryChild(process.argv[memoryIndex + 1] as "today" | "compact" | "frames");
-else {
-  steadyTicks();
-  memoryFigures();
-  console.log("");
-  for (const f of figures) console.log(JSON.stringify(f));
-}
+for (const collectors of FLEETS) await fleetFigures(collectors);
+console.log("");
+for (const f of figures) console.log(JSON.stringify(f));

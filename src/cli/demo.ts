@@ -9,10 +9,11 @@ import { randomBytes } from "node:crypto";
 import { loadBlueprint } from "../blueprint/load.js";
 import { formatDuration } from "../core/duration.js";
 import { InputError } from "../core/errors.js";
-import { createFmEmulator, type FmEmulator } from "../emulator/fm-server.js";
-import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../emulator/rw-receiver.js";
+import type { FmEmulator } from "../emulator/fm-server.js";
+import type { RemoteWriteReceiver } from "../emulator/rw-receiver.js";
 import { effectWords, type TimelineEntry } from "../runtime/timeline.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
+import { loadEmulator } from "./emulate.js";
 import type { CliIo } from "./io.js";
 import { runCommand } from "./run.js";
 
@@ -44,6 +45,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   const lastStepMs = steps.reduce((max, s) => Math.max(max, s.atMs), 0) / speed;
   const duration = values.duration ?? (scenario ? `${Math.ceil(lastStepMs / 1000) + 10}s` : "20s");
   const token = `glc_demo_${randomBytes(12).toString("hex")}`;
+  const { createFmEmulator, createRemoteWriteReceiver } = await loadEmulator();
   const fm = await createFmEmulator({
     stackId: "100001",
     token,

@@ -7,9 +7,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { InputError } from "../core/errors.js";
-import { createFmEmulator } from "../emulator/fm-server.js";
-import { loadPipelineDir, PipelineFileError, type LoadedPipelineDir } from "../emulator/pipeline-files.js";
-import { createRemoteWriteReceiver } from "../emulator/rw-receiver.js";
+import type { LoadedPipelineDir } from "../emulator/pipeline-files.js";
 import { parseCommandArgs, type CliCommand } from "./args.js";
 import type { CliIo } from "./io.js";
 
@@ -45,8 +43,19 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
   });
   const fmPort = portOf(values.port, "--port");
   const rwPort = portOf(values["rw-port"], "--rw-port");
+  const { createFmEmulator, createRemoteWriteReceiver, loadPipelineDir, PipelineFileError } =
+    await loadEmulator();
+  const loadPipelines = (dir: string): LoadedPipelineDir => {
+    try {
+      return loadPipelineDir(dir, io.cwd);
+    } catch (err) {
+      if (err instanceof PipelineFileError)
+        throw new InputError([{ subject: "--pipelines", message: err.message }]);
+      throw err;
+    }
+  };
   // Bad pipeline files stop us before anything listens.
-  const loaded = values.pipelines === undefined ? undefined : loadPipelines(values.pipelines, io.cwd);
+  const loaded = values.pipelines === undefined ? undefined : loadPipelines(values.pipelines);
   for (const warning of loaded?.warnings ?? []) io.stderr.write(`warning: ${warning}\n`);
   // Throwaway local credentials: they guard nothing but this emulator, so printing them is the point.
   const stackId = "100001";
@@ -113,22 +122,30 @@ export async function emulateCommand(argv: string[], io: CliIo, until?: Promise<
   return 0;
 }
 
+/**
+ * The emulator, loaded when a command starts one: it is most of the CLI's code, and `fm-fleet run` would
+ * otherwise load and compile it at every start.
+ */
+export async function loadEmulator() {
+  const [fm, rw, pipelines] = await Promise.all([
+    import("../emulator/fm-server.js"),
+    import("../emulator/rw-receiver.js"),
+    import("../emulator/pipeline-files.js"),
+  ]);
+  return {
+    createFmEmulator: fm.createFmEmulator,
+    createRemoteWriteReceiver: rw.createRemoteWriteReceiver,
+    loadPipelineDir: pipelines.loadPipelineDir,
+    PipelineFileError: pipelines.PipelineFileError,
+  };
+}
+
 /** What to try in the other shell: with pipelines, which collectors get them (and the folder's expect.yaml). */
 function nextStep(pipelinesDir: string | undefined, cwd: string): string {
   if (pipelinesDir === undefined)
     return "fm-fleet run fleet-management --interval 5s --heartbeat-interval 10s";
   const expect = join(pipelinesDir, "expect.yaml");
   return `fm-fleet pipelines fleet-management${existsSync(resolve(cwd, expect)) ? ` --expect ${expect}` : ""}`;
-}
-
-function loadPipelines(dir: string, cwd: string): LoadedPipelineDir {
-  try {
-    return loadPipelineDir(dir, cwd);
-  } catch (err) {
-    if (err instanceof PipelineFileError)
-      throw new InputError([{ subject: "--pipelines", message: err.message }]);
-    throw err;
-  }
 }
 
 export const emulateCliCommand: CliCommand = {

@@ -118,15 +118,168 @@ export function decodeWriteRequest(bytes: Uint8Array): DecodedWriteRequest {
   };
 }
 
-/** uncompressBody then decodeWriteRequest. */
-export function decodeBody(body: Uint8Array): DecodedWriteRequest {
-  return decodeWriteRequest(uncompressBody(body));
+/** uncompressBody then readWriteRequest: the receiver's path. */
+export function decodeBody(body: Uint8Array, labelCache?: LabelCache): DecodedWriteRequest {
+  return readWriteRequest(uncompressBody(body), labelCache);
 }
 
+/**
+ * Label lists already decoded, by the bytes of their records: a sender repeats each series' labels in
+ * every request, so a receiver decodes each list once. Cleared when it passes `limit` entries.
+ */
+export class LabelCache {
+  private readonly lists = new Map<string, readonly (readonly [string, string])[]>();
+  constructor(private readonly limit = 1_000_000) {}
+  get(key: string): readonly (readonly [string, string])[] | undefined {
+    return this.lists.get(key);
+  }
+  set(key: string, labels: readonly (readonly [string, string])[]): void {
+    if (this.lists.size >= this.limit) this.lists.clear();
+    this.lists.set(key, labels);
+  }
+}
+
+const METRIC_TYPES = [
+  "UNKNOWN",
+  "COUNTER",
+  "GAUGE",
+  "HISTOGRAM",
+  "GAUGEHISTOGRAM",
+  "SUMMARY",
+  "INFO",
+  "STATESET",
+];
+
+/**
+ * The same decoding as decodeWriteRequest, walking the wire format by hand (protobuf.dev "Encoding"):
+ * about ten times faster than protobufjs reflection, so the local receiver keeps up with a fleet of
+ * thousands of collectors pushing every second or two. decodeWriteRequest stays the tests' oracle, and
+ * the tests hold the two to the same results. Throws on bytes that are not a WriteRequest.
+ */
+export function readWriteRequest(bytes: Uint8Array, labelCache?: LabelCache): DecodedWriteRequest {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 0;
+  const fail = (what: string): never => {
+    throw new Error(`malformed WriteRequest: ${what} at byte ${pos}`);
+  };
+  const varint = (): number => {
+    let value = 0;
+    for (let scale = 1; ; scale *= 128) {
+      if (pos >= buf.length || scale > 2 ** 63) fail("truncated varint");
+      const byte = buf[pos++]!;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+    }
+  };
+  /** An int64 varint as a number (negative values come as 10-byte two's complement). */
+  const int64 = (): number => {
+    const start = pos;
+    const value = varint();
+    if (pos - start < 8) return value;
+    // Past 2^53 a double loses bits: read it again exactly.
+    let exact = 0n;
+    for (let i = pos - 1; i >= start; i--) exact = (exact << 7n) | BigInt(buf[i]! & 0x7f);
+    return Number(BigInt.asIntN(64, exact));
+  };
+  const end = (length: number): number => {
+    if (pos + length > buf.length) fail("field past the end");
+    return pos + length;
+  };
+  const skip = (wireType: number): void => {
+    if (wireType === 0) varint();
+    else if (wireType === 1) pos = end(8);
+    else if (wireType === 2) pos = end(varint());
+    else if (wireType === 5) pos = end(4);
+    else fail(`wire type ${wireType}`);
+  };
+  const string = (): string => {
+    const stop = end(varint());
+    const text = buf.toString("utf8", pos, stop);
+    pos = stop;
+    return text;
+  };
+
+  const timeseries: DecodedSeries[] = [];
+  const metadata: DecodedMetadata[] = [];
+  while (pos < buf.length) {
+    const tag = varint();
+    if (tag === 0x0a) {
+      const stop = end(varint());
+      // The label records come first (as every sender writes them): a list seen before is reused.
+      const labelsStart = pos;
+      let labelsEnd = pos;
+      while (labelsEnd < stop && buf[labelsEnd] === 0x0a) {
+        pos = labelsEnd + 1;
+        labelsEnd = end(varint());
+      }
+      if (labelsEnd > stop) fail("label past the end of its TimeSeries");
+      pos = labelsStart;
+      const key =
+        labelCache && labelsEnd > labelsStart ? buf.toString("latin1", labelsStart, labelsEnd) : undefined;
+      const known = key === undefined ? undefined : labelCache!.get(key);
+      // A cached list is shared (callers never change one); a stray label after the samples copies it.
+      let labels = (known ?? []) as (readonly [string, string])[];
+      let shared = known !== undefined;
+      if (known) pos = labelsEnd;
+      const samples: DecodedSample[] = [];
+      while (pos < stop) {
+        const field = varint();
+        if (field === 0x0a) {
+          const labelEnd = end(varint());
+          let name = "";
+          let value = "";
+          while (pos < labelEnd) {
+            const t = varint();
+            if (t === 0x0a) name = string();
+            else if (t === 0x12) value = string();
+            else skip(t & 7);
+          }
+          if (shared) labels = [...labels];
+          shared = false;
+          labels.push([name, value]);
+        } else if (field === 0x12) {
+          const sampleEnd = end(varint());
+          let bits = 0n;
+          let timestampMs = 0;
+          while (pos < sampleEnd) {
+            const t = varint();
+            if (t === 0x09) {
+              end(8);
+              bits = view.getBigUint64(pos, true);
+              pos += 8;
+            } else if (t === 0x10) timestampMs = int64();
+            else skip(t & 7);
+          }
+          samples.push(decodeSample(bits, timestampMs));
+        } else skip(field & 7);
+      }
+      if (pos !== stop) fail("TimeSeries length");
+      if (key !== undefined && !known) labelCache!.set(key, labels);
+      timeseries.push({ labels, samples });
+    } else if (tag === 0x1a) {
+      const stop = end(varint());
+      const entry = { type: "UNKNOWN", family: "", help: "", unit: "" };
+      while (pos < stop) {
+        const t = varint();
+        if (t === 0x08) entry.type = METRIC_TYPES[varint()] ?? "UNKNOWN";
+        else if (t === 0x12) entry.family = string();
+        else if (t === 0x22) entry.help = string();
+        else if (t === 0x2a) entry.unit = string();
+        else skip(t & 7);
+      }
+      metadata.push(entry);
+    } else skip(tag & 7);
+  }
+  return { timeseries, metadata };
+}
+
+const sampleBits = new BigUint64Array(1);
+const sampleValue = new Float64Array(sampleBits.buffer);
+
 function decodeSample(bits: bigint, timestampMs: number): DecodedSample {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setBigUint64(0, bits);
-  return { value: view.getFloat64(0), bits, stale: bits === STALE_NAN_BITS, timestampMs };
+  sampleBits[0] = bits;
+  return { value: sampleValue[0]!, bits, stale: bits === STALE_NAN_BITS, timestampMs };
 }
 
 interface PlainRequest {

@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { seededRandom } from "../core/clock.js";
-import { decodeBody, type DecodedMetadata, type DecodedWriteRequest } from "./rw-decode.js";
+import { decodeBody, LabelCache, type DecodedMetadata, type DecodedWriteRequest } from "./rw-decode.js";
 import { streamRepeated } from "./stream-body.js";
 
 export interface ReceiverFaults {
@@ -138,6 +138,12 @@ export async function createRemoteWriteReceiver(
   options: RemoteWriteReceiverOptions = {},
 ): Promise<RemoteWriteReceiver> {
   const store = new Map<string, StoredSeries>();
+  // A sender repeats every series' labels in each request: each list is decoded, checked and keyed once.
+  const labelCache = new LabelCache();
+  const checked = new WeakMap<
+    readonly (readonly [string, string])[],
+    { key: string; labels: Record<string, string> }
+  >();
   const metadata = new Map<string, DecodedMetadata>();
   const log: ReceivedRequest[] = [];
   const random = seededRandom(options.seed ?? 1);
@@ -265,7 +271,7 @@ export async function createRemoteWriteReceiver(
           throw new Rejection(400, `header ${name} must be "${value}", got "${headers[name] ?? ""}"`);
       let request: DecodedWriteRequest;
       try {
-        request = decodeBody(body);
+        request = decodeBody(body, labelCache);
       } catch (err) {
         throw new Rejection(
           400,
@@ -294,8 +300,13 @@ export async function createRemoteWriteReceiver(
     const staged = new Map<string, StoredSeries>();
     let samples = 0;
     for (const ts of request.timeseries) {
-      const key = seriesKey(ts.labels);
-      const labels = checkLabels(ts.labels, key);
+      let known = checked.get(ts.labels);
+      if (!known) {
+        const key = seriesKey(ts.labels);
+        known = { key, labels: checkLabels(ts.labels, key) };
+        checked.set(ts.labels, known);
+      }
+      const { key, labels } = known;
       const current = staged.get(key) ?? store.get(key);
       const next: StoredSeries = current
         ? { ...current }

@@ -4,106 +4,158 @@
  * A fragment may only copy from its own bytes, so every label name, metric name and label value it
  * holds costs a literal the first time it appears in it. One collector's 29 series alone compress to
  * about twice the size snappy reaches over a whole request (where a collector copies those strings from
- * its neighbours); a fragment of 16 consecutive collectors pays for them once per 16 and lands within
- * about 1.2× of it (bench/rw-frames.ts measures both).
+ * its neighbours); a group of 16 consecutive collectors pays for them once per 16 and lands close to it
+ * (bench/rw-frames.ts measures both).
  *
- * A fragment is used whole only when a request carries all its collectors; for any other subset (stale
- * markers for a few collectors, a retry of some) each collector gets a fragment of its own, cut from the
- * shared one on first use. Either way the bytes on the wire inflate to the same records.
+ * A group's fragment is used whole when a request carries all its collectors in order, of one kind
+ * (samples or stale markers). Any other run of its collectors (a crashed collector's neighbours, stale
+ * markers for a few) gets a fragment cut from the group's records when first needed and kept for the
+ * next ticks, which usually carry the same run. Either way the bytes on the wire inflate to the same
+ * records.
  */
-import type { Series } from "../signals/types.js";
-import { createJoinedTemplate, sliceTemplate, type CompressedTemplate } from "./compressed-template.js";
+import type { SeriesLabels } from "../signals/types.js";
+import {
+  createCollectorsTemplate,
+  PRESENT_WIDTH,
+  selectSeries,
+  type CompressedTemplate,
+} from "./compressed-template.js";
+import { FrameTokens } from "./frame-tokens.js";
 
 /**
- * Collectors per shared fragment. Measured on a 2,000-collector fleet against snappy over whole requests:
- * 1 gives 2.09× its size, 8 gives 1.25×, 16 gives 1.19×, 32 gives 1.16×; past 16 little is left to win.
+ * Collectors per group. On a 2,000-collector fleet the frames take 1.23× the bytes of snappy over whole
+ * requests with groups of 16, 1.18× with 32 and 1.16× with 64 (bench/rw-frames.ts); a group is also the
+ * unit that is cut again when some of its collectors drop out.
  */
-export const DEFAULT_COLLECTORS_PER_FRAGMENT = 16;
+export const DEFAULT_COLLECTORS_PER_GROUP = 32;
 
-export interface CompressedFleetOptions {
-  collectorsPerFragment?: number;
+/** Consecutive collectors whose series share one fragment. */
+export interface FrameGroup {
+  /** Collectors in the group. */
+  readonly size: number;
+  /** Every member's series, one member after another. */
+  readonly whole: CompressedTemplate;
+  seriesCount(member: number): number;
+  /**
+   * The series of `members` (increasing member numbers): `whole` for all of them, else a fragment cut
+   * from it, kept for the next calls (one per member alone, and the last two runs of several).
+   */
+  template(members: readonly number[]): CompressedTemplate;
 }
 
-/** A run of collectors that travel as one fragment. */
+/** One collector's place in a group. */
+export interface FrameRef {
+  readonly group: FrameGroup;
+  readonly member: number;
+}
+
+export interface FrameGroupOptions {
+  collectorsPerGroup?: number;
+}
+
+/**
+ * The frames of `collectors`, in groups of consecutive ones; returns each collector's place. Throws
+ * (frame-tokens.ts) when a series' labels are unsorted or repeated.
+ */
+export function buildFrameGroups(
+  collectors: readonly SeriesLabels[],
+  options: FrameGroupOptions = {},
+): FrameRef[] {
+  return buildFrameGroupsOf(collectors, (labels) => labels, options);
+}
+
+/**
+ * As buildFrameGroups, asking `labelsOf` for each item's labels a group at a time, so a caller that makes
+ * them on demand never holds the whole fleet's label structures at once.
+ */
+export function buildFrameGroupsOf<T>(
+  items: readonly T[],
+  labelsOf: (item: T) => SeriesLabels,
+  options: FrameGroupOptions = {},
+): FrameRef[] {
+  const size = options.collectorsPerGroup ?? DEFAULT_COLLECTORS_PER_GROUP;
+  if (!(Number.isInteger(size) && size >= 1))
+    throw new RangeError(`collectorsPerGroup must be a positive integer, got ${size}`);
+  const refs: FrameRef[] = [];
+  for (let first = 0; first < items.length; first += size) {
+    const members = items.slice(first, first + size).map(labelsOf);
+    // A token table per group: one for the whole fleet would keep every collector's own labels (its ID,
+    // its config hash) until the end of the build, tens of MB at 10,000 collectors; re-encoding the labels
+    // groups share costs far less.
+    const group = createGroup(
+      createCollectorsTemplate(members, new FrameTokens(PRESENT_WIDTH)),
+      members.map((c) => c.own.length),
+    );
+    for (let member = 0; member < members.length; member++) refs.push({ group, member });
+  }
+  return refs;
+}
+
+/** A group of one collector over an existing template (an upgrade's new or retired series). */
+export function singleFrame(template: CompressedTemplate): FrameRef {
+  return { group: createGroup(template, [template.seriesCount]), member: 0 };
+}
+
+function createGroup(whole: CompressedTemplate, counts: readonly number[]): FrameGroup {
+  const series = Uint32Array.from(counts);
+  const firstSeries = new Uint32Array(series.length + 1);
+  for (let m = 0; m < series.length; m++) firstSeries[m + 1] = firstSeries[m]! + series[m]!;
+  const alone: (CompressedTemplate | undefined)[] = [];
+  let recent: { key: string; template: CompressedTemplate }[] = [];
+  const cut = (members: readonly number[]) =>
+    selectSeries(
+      whole,
+      members.flatMap((m) => Array.from({ length: series[m]! }, (_, k) => firstSeries[m]! + k)),
+    );
+  return {
+    size: series.length,
+    whole,
+    seriesCount: (member) => series[member]!,
+    template(members) {
+      if (members.length === series.length) return whole;
+      if (members.length === 1) return (alone[members[0]!] ??= cut(members));
+      const key = members.join(",");
+      let found = recent.find((r) => r.key === key);
+      if (!found) {
+        found = { key, template: cut(members) };
+        recent = [found, ...recent.slice(0, 1)];
+      }
+      return found.template;
+    },
+  };
+}
+
+/** A run of consecutive parts that travels as one fragment. */
 export interface FramePiece {
-  /** The fragment: its series are the collectors' series, one collector after another. */
   readonly template: CompressedTemplate;
-  /** The collectors, as positions `start .. end` in the list given to cover(). */
+  /** The parts, as positions `start .. end` in the list given to coverFrames(). */
   readonly start: number;
   readonly end: number;
-  /** The first collector's index: the piece's values start where that collector's do. */
-  readonly firstCollector: number;
 }
 
-export interface CompressedFleet {
-  readonly collectorCount: number;
-  /** Series of collector i. */
-  seriesCount(collector: number): number;
-  /**
-   * Pieces covering `collectors` (indices, in the order given) in that order: a shared fragment where
-   * consecutive entries are all of its collectors in order, a collector's own fragment elsewhere.
-   */
-  cover(collectors: readonly number[], timestampWidth?: number): FramePiece[];
-  /** Bytes the fragments take in memory (shared and cut ones), offsets included. */
-  memoryBytes(): number;
-}
-
-/** Throws, as encode.ts encodeLabels does, when a series' labels are unsorted or repeated. */
-export function createCompressedFleet(
-  collectors: readonly (readonly Series[])[],
-  options: CompressedFleetOptions = {},
-): CompressedFleet {
-  const size = options.collectorsPerFragment ?? DEFAULT_COLLECTORS_PER_FRAGMENT;
-  if (!(Number.isInteger(size) && size >= 1))
-    throw new RangeError(`collectorsPerFragment must be a positive integer, got ${size}`);
-  const counts = Uint32Array.from(collectors, (series) => series.length);
-  const shared: CompressedTemplate[] = [];
-  for (let first = 0; first < collectors.length; first += size)
-    shared.push(createJoinedTemplate(collectors.slice(first, first + size)));
-  const own = new Map<number, CompressedTemplate>();
-
-  /** Collector i's own fragment, cut from its shared one the first time it is asked for. */
-  const ownTemplate = (i: number, width: number | undefined): CompressedTemplate => {
-    let template = own.get(i);
-    if (!template) {
-      const group = Math.floor(i / size);
-      let first = 0;
-      for (let k = group * size; k < i; k++) first += counts[k]!;
-      template = sliceTemplate(shared[group]!, first, counts[i]!, width);
-      own.set(i, template);
+/**
+ * Pieces covering `refs` in order: each run of consecutive entries from one group, with increasing
+ * members and `joinable(first, other)` between the run's first entry and each other, travels as that
+ * run's fragment of the group.
+ */
+export function coverFrames(
+  refs: readonly FrameRef[],
+  joinable: (first: number, other: number) => boolean = () => true,
+): FramePiece[] {
+  const pieces: FramePiece[] = [];
+  let k = 0;
+  while (k < refs.length) {
+    const { group, member } = refs[k]!;
+    const members = [member];
+    let end = k + 1;
+    while (end < refs.length) {
+      const next = refs[end]!;
+      if (next.group !== group || next.member <= members.at(-1)! || !joinable(k, end)) break;
+      members.push(next.member);
+      end++;
     }
-    return template;
-  };
-
-  return {
-    collectorCount: collectors.length,
-    seriesCount: (i) => counts[i]!,
-    cover(list, timestampWidth) {
-      const pieces: FramePiece[] = [];
-      let k = 0;
-      while (k < list.length) {
-        const i = list[k]!;
-        if (!(Number.isInteger(i) && i >= 0 && i < collectors.length))
-          throw new RangeError(`no collector ${i} in a fleet of ${collectors.length}`);
-        const group = Math.floor(i / size);
-        const members = Math.min(size, collectors.length - group * size);
-        let whole = i === group * size && k + members <= list.length;
-        for (let m = 1; whole && m < members; m++) whole = list[k + m] === i + m;
-        if (whole) {
-          pieces.push({ template: shared[group]!, start: k, end: k + members, firstCollector: i });
-          k += members;
-        } else {
-          pieces.push({ template: ownTemplate(i, timestampWidth), start: k, end: k + 1, firstCollector: i });
-          k++;
-        }
-      }
-      return pieces;
-    },
-    memoryBytes() {
-      let bytes = 0;
-      for (const t of shared) bytes += t.memoryBytes();
-      for (const t of own.values()) bytes += t.memoryBytes();
-      return bytes;
-    },
-  };
+    pieces.push({ template: group.template(members), start: k, end });
+    k = end;
+  }
+  return pieces;
 }

@@ -4,7 +4,6 @@
  * only point back into themselves, so a body is a preamble followed by the fragments as they are. Their
  * byte lengths are known before a tick starts, so requests can be sized by their real compressed size.
  */
-import type { BatchRange } from "./batch.js";
 import {
   writeFrameSamples,
   writeFrameStale,
@@ -105,6 +104,14 @@ function preambleWidth(rawLength: number): number {
     width++;
   }
   return width;
+}
+
+/** Consecutive frames that travel in one request. */
+export interface BatchRange {
+  /** First frame index, inclusive. */
+  readonly start: number;
+  /** Last frame index, exclusive. */
+  readonly end: number;
 }
 
 export interface CompressedBatchLimits {

@@ -1,35 +1,21 @@
 /**
- * Pre-compressed frames: a list of series' TimeSeries records (the frame encode.ts builds, with an empty
- * sample slot per series; one collector's series, or several collectors' in a row) compressed once into a snappy fragment (snappy-frame.ts) in which every
- * sample's 8 value bytes sit inside a literal. A request is then assembled by copying fragments after a
- * preamble and writing the values straight into the compressed bytes: no compression per tick, and the
- * receiver inflates exactly the bytes the uncompressed frame would have been.
+ * Pre-compressed frames: a list of series' TimeSeries records (one collector's series, or several
+ * collectors' in a row), each with an empty sample slot, compressed once into a snappy fragment
+ * (snappy-frame.ts, frame-tokens.ts) in which every sample's 8 value bytes sit inside a literal. A request
+ * is assembled by copying fragments after a preamble and writing the values straight into the compressed
+ * bytes: no compression per tick, and the receiver inflates exactly the records an uncompressed encoder
+ * would have written (encode.ts encodeWriteRequest).
  *
- * The timestamp varint is the same in every sample of a request, so its bytes are "tied"
- * (snappy-frame.ts): later samples copy them from the first, and only a few literal bytes per fragment
- * need the timestamp written.
+ * The timestamp varint is the same in every sample of a request, so later samples copy it from the
+ * first, and only a few literal bytes per fragment need the timestamp written.
  */
-import type { Series } from "../signals/types.js";
-import { createSeriesTemplate, STALE_NAN_BITS, type SeriesFrame } from "./encode.js";
+import type { Series, SeriesLabels } from "../signals/types.js";
+import { STALE_NAN_BITS } from "./encode.js";
+import { FrameTokens, TAG_SAMPLES, TAG_TIMESERIES, type CompressedFrame } from "./frame-tokens.js";
 import { varintSize, writeVarint } from "./proto-writer.js";
-import { uncompressBlock } from "./snappy.js";
-import { compressFragment, type CompressedFragment } from "./snappy-frame.js";
+import { compressBlock, uncompressBlock } from "./snappy.js";
 
-/** Records as a self-contained snappy fragment, for timestamps of one varint width. */
-export interface CompressedFrame {
-  /** Snappy elements (no preamble). */
-  readonly bytes: Uint8Array;
-  /** Bytes the records take once inflated. */
-  readonly rawLength: number;
-  /** Where series i's 8 little-endian value bytes go in `bytes`. */
-  readonly valueOffsets: Uint32Array;
-  /**
-   * The literal bytes that hold the timestamp: entry e gets byte `e & 15` of the timestamp varint at
-   * `bytes[e >>> 4]`. Every other timestamp byte is a copy of one of these.
-   */
-  readonly timestampPatches: Uint32Array;
-  readonly timestampWidth: number;
-}
+export type { CompressedFrame };
 
 /** Metadata records (or any fixed bytes) as a self-contained fragment. */
 export interface CompressedBlock {
@@ -60,23 +46,33 @@ export interface CompressedTemplate {
   memoryBytes(): number;
 }
 
-/** The timestamp width of every ms timestamp from 2004 to 2109: built at once, others on demand. */
-const PRESENT_WIDTH = varintSize(Date.UTC(2026, 0, 1));
+/** The timestamp width of every ms timestamp from 2004 to 2109: frames are built for it, others on demand. */
+export const PRESENT_WIDTH = varintSize(Date.UTC(2026, 0, 1));
+
+/** Bytes a sample timestamp's varint takes: the frame width a request at `timestampMs` uses. */
+export function timestampWidthOf(timestampMs: number): number {
+  return varintSize(timestampMs);
+}
 
 /** Throws, as encode.ts encodeLabels does, when a series' labels are unsorted or repeated. */
 export function createCompressedTemplate(series: readonly Series[]): CompressedTemplate {
-  return templateOf(compressSeriesFrame(createSeriesTemplate(series).frame(PRESENT_WIDTH)));
+  return createJoinedTemplate([series]);
 }
 
-/**
- * One template over several lists of series in a row (several collectors'), their series numbered one
- * list after another. Each list is encoded on its own and the records joined in a reused buffer, so
- * building many templates leaves only small buffers behind for the collector.
- */
+/** One template over several lists of series in a row (several collectors'), numbered one after another. */
 export function createJoinedTemplate(lists: readonly (readonly Series[])[]): CompressedTemplate {
-  return templateOf(
-    compressSeriesFrames(lists.map((series) => createSeriesTemplate(series).frame(PRESENT_WIDTH))),
-  );
+  const tokens = new FrameTokens(PRESENT_WIDTH);
+  for (const series of lists) for (const s of series) tokens.addSeries(s.labels);
+  return templateOf(tokens.compress());
+}
+
+/** One template over several collectors' series in a row, from their unmerged labels. */
+export function createCollectorsTemplate(
+  collectors: readonly SeriesLabels[],
+  tokens = new FrameTokens(PRESENT_WIDTH),
+): CompressedTemplate {
+  for (const labels of collectors) tokens.addCollector(labels);
+  return templateOf(tokens.compress());
 }
 
 /**
@@ -103,9 +99,7 @@ class FrameTemplate implements CompressedTemplate {
 
   frame(width: number): CompressedFrame {
     if (this.cached.timestampWidth !== width)
-      this.cached = compressSeriesFrame(
-        uncompressedRecords(this.cached, 0, this.cached.valueOffsets.length, width),
-      );
+      this.cached = recompress(this.cached, range(0, this.seriesCount), width);
     return this.cached;
   }
 
@@ -202,114 +196,71 @@ export function sliceTemplate(
     throw new RangeError(
       `series ${first}..${first + count} are not all in a template of ${template.seriesCount}`,
     );
-  const frame = template.frame(timestampWidth);
-  return templateOf(compressSeriesFrame(uncompressedRecords(frame, first, count, timestampWidth)));
+  return templateOf(recompress(template.frame(timestampWidth), range(first, first + count), timestampWidth));
 }
 
-/** Reused to join frames: as large as the largest joined frame so far. */
-let joined = new Uint8Array(0);
-
-/** Compresses the records of plain frames of one timestamp width, one frame after another, as one fragment. */
-export function compressSeriesFrames(frames: readonly SeriesFrame[]): CompressedFrame {
-  if (frames.length === 1) return compressSeriesFrame(frames[0]!);
-  let length = 0;
-  let series = 0;
-  for (const frame of frames) {
-    if (frame.compact) throw new Error("compressSeriesFrames needs plain frames, not compact ones");
-    if (frame.timestampWidth !== frames[0]!.timestampWidth)
-      throw new RangeError("frames of different timestamp widths cannot be joined");
-    length += frame.length;
-    series += frame.valueOffsets.length;
-  }
-  if (joined.length < length) joined = new Uint8Array(Math.max(length, 2 * joined.length));
-  const valueOffsets = new Uint32Array(series);
-  let at = 0;
-  let i = 0;
-  for (const frame of frames) {
-    joined.set(frame.bytes.subarray(0, frame.length), at);
-    for (const v of frame.valueOffsets) valueOffsets[i++] = at + v;
-    at += frame.length;
-  }
-  return compressSeriesFrame({
-    bytes: joined.subarray(0, length),
-    compact: false,
-    length,
-    valueOffsets,
-    timestampWidth: frames[0]?.timestampWidth ?? PRESENT_WIDTH,
-  });
+/** A template of the series `indices` (increasing) of `template`, built from the fragment's own bytes. */
+export function selectSeries(template: CompressedTemplate, indices: readonly number[]): CompressedTemplate {
+  for (let k = 0; k < indices.length; k++)
+    if (!(
+      indices[k]! >= 0 &&
+      indices[k]! < template.seriesCount &&
+      (k === 0 || indices[k]! > indices[k - 1]!)
+    ))
+      throw new RangeError(
+        `series ${indices.join(",")} are not increasing series of a template of ${template.seriesCount}`,
+      );
+  return templateOf(recompress(template.frame(PRESENT_WIDTH), indices, PRESENT_WIDTH));
 }
 
-/** Reused for the (start, length) runs of every frame compressed. */
-let runs = new Uint32Array(0);
-
-/** Compresses an uncompressed frame from encode.ts (a plain one: its bytes are the records). */
-export function compressSeriesFrame(frame: SeriesFrame): CompressedFrame {
-  if (frame.compact) throw new Error("compressSeriesFrame needs a plain frame, not a compact one");
-  const width = frame.timestampWidth;
-  if (width > 10) throw new RangeError(`a timestamp varint takes at most 10 bytes, got ${width}`);
-  const series = frame.valueOffsets.length;
-  if (runs.length < 4 * series) runs = new Uint32Array(4 * series);
-  const variable = runs.subarray(0, 2 * series);
-  const tied = runs.subarray(2 * series, 4 * series);
-  frame.valueOffsets.forEach((v, i) => {
-    variable[2 * i] = v;
-    variable[2 * i + 1] = 8;
-    tied[2 * i] = v + 9;
-    tied[2 * i + 1] = width;
-  });
-  const fragment = compressFragment(frame.bytes, { variable, tied });
-  return { ...locate(fragment, frame.valueOffsets, width), timestampWidth: width };
+/**
+ * The series of `before` whose labels no series of `after` has (an upgrade's retired alloy_build_info),
+ * as a template of their own; undefined when every one is still there.
+ */
+export function vanishedSeries(
+  before: CompressedTemplate,
+  after: CompressedTemplate,
+): CompressedTemplate | undefined {
+  const old = recordsOf(before.frame(PRESENT_WIDTH));
+  const now = recordsOf(after.frame(PRESENT_WIDTH));
+  const kept = new Set<string>();
+  for (let i = 0; i < now.starts.length - 1; i++) kept.add(labelBytesOf(now, i));
+  const vanished: number[] = [];
+  for (let i = 0; i < old.starts.length - 1; i++) if (!kept.has(labelBytesOf(old, i))) vanished.push(i);
+  if (vanished.length === 0) return undefined;
+  const tokens = new FrameTokens(PRESENT_WIDTH);
+  tokens.addRecords(old.raw, old.starts, vanished);
+  return templateOf(tokens.compress());
 }
 
-/** Maps the raw value and timestamp positions to where they sit in the fragment's literals. */
-function locate(
-  fragment: CompressedFragment,
-  rawValueOffsets: Uint32Array,
-  width: number,
-): Omit<CompressedFrame, "timestampWidth"> {
-  const { literals } = fragment;
-  const count = literals.length / 3;
-  const valueOffsets = new Uint32Array(rawValueOffsets.length);
-  const patches: number[] = [];
-  let l = 0;
-  /** The fragment position of raw byte r if it is in a literal, else -1; r must not decrease. */
-  const find = (r: number): number => {
-    while (l < count && literals[3 * l + 1]! <= r) l++;
-    return l < count && literals[3 * l]! <= r ? literals[3 * l + 2]! + r - literals[3 * l]! : -1;
-  };
-  rawValueOffsets.forEach((v, i) => {
-    const at = find(v);
-    // snappy-frame.ts keeps variable bytes in literals and literals whole, so this cannot happen.
-    if (at < 0 || find(v + 7) !== at + 7) throw new Error(`value ${i} is not inside one literal`);
-    valueOffsets[i] = at;
-    for (let k = 0; k < width; k++) {
-      const t = find(v + 9 + k);
-      if (t >= 0) patches.push(t * 16 + k);
-    }
-  });
-  return {
-    bytes: fragment.bytes,
-    rawLength: fragment.rawLength,
-    valueOffsets,
-    timestampPatches: Uint32Array.from(patches),
-  };
-}
-
-/** Compresses fixed bytes (encode.ts encodeMetadata's records) into a fragment. */
+/** Fixed bytes (encode.ts encodeMetadata's records) as a fragment: a snappy block without its preamble. */
 export function compressBlockFragment(raw: Uint8Array): CompressedBlock {
-  const { bytes, rawLength } = compressFragment(raw);
-  return { bytes, rawLength };
+  const block = compressBlock(raw);
+  let preamble = 0;
+  while (block[preamble]! & 0x80) preamble++;
+  return { bytes: block.slice(preamble + 1), rawLength: raw.length };
 }
 
-// The records' tag bytes, as encode.ts lays them out: TimeSeries (WriteRequest field 1, LEN), samples
-// (TimeSeries field 2, LEN), Sample.value (field 1, I64) and Sample.timestamp (field 2, VARINT).
-const TAG_TIMESERIES = 0x0a;
-const TAG_SAMPLES = 0x12;
-const TAG_SAMPLE_VALUE = 0x09;
-const TAG_SAMPLE_TIMESTAMP = 0x10;
+/** Records `indices` of `frame`, each with a fresh sample slot for timestamps of `width` bytes. */
+function recompress(frame: CompressedFrame, indices: Iterable<number>, width: number): CompressedFrame {
+  const { raw, starts } = recordsOf(frame);
+  const tokens = new FrameTokens(width);
+  tokens.addRecords(raw, starts, indices);
+  return tokens.compress();
+}
 
-/** The records of `frame`, inflated, with where each starts (and, last, where the last one ends). */
-function recordsOf(frame: CompressedFrame): { raw: Uint8Array; starts: Uint32Array } {
+function* range(from: number, to: number): Iterable<number> {
+  for (let i = from; i < to; i++) yield i;
+}
+
+interface Records {
+  readonly raw: Uint8Array;
+  /** Where each record starts, and last where the last one ends. */
+  readonly starts: Uint32Array;
+}
+
+/** The records of `frame`, inflated, with where each starts. */
+function recordsOf(frame: CompressedFrame): Records {
   const preamble = new Uint8Array(10);
   const preambleLength = writeVarint(preamble, 0, frame.rawLength);
   const block = new Uint8Array(preambleLength + frame.bytes.length);
@@ -334,39 +285,20 @@ function recordsOf(frame: CompressedFrame): { raw: Uint8Array; starts: Uint32Arr
   return { raw, starts };
 }
 
-/**
- * The uncompressed frame of records `first .. first + count` of `frame`, laid out for timestamps of
- * `width` bytes: each record's labels kept, its sample slot written afresh.
- */
-function uncompressedRecords(
-  frame: CompressedFrame,
-  first: number,
-  count: number,
-  width: number,
-): SeriesFrame {
-  const { raw, starts } = recordsOf(frame);
-  const slotFrom = 2 + 1 + 8 + 1 + frame.timestampWidth;
-  const bytes = new Uint8Array(starts[first + count]! - starts[first]! + count * (10 + width));
-  const valueOffsets = new Uint32Array(count);
-  let w = 0;
-  for (let i = 0; i < count; i++) {
-    const start = starts[first + i]!;
-    const end = starts[first + i + 1]!;
-    let labelsStart = start + 1;
-    while (raw[labelsStart]! & 0x80) labelsStart++;
-    labelsStart++;
-    const labels = raw.subarray(labelsStart, end - slotFrom);
-    bytes[w++] = TAG_TIMESERIES;
-    w = writeVarint(bytes, w, labels.length + 2 + 10 + width);
-    bytes.set(labels, w);
-    w += labels.length;
-    bytes[w++] = TAG_SAMPLES;
-    bytes[w++] = 10 + width;
-    bytes[w++] = TAG_SAMPLE_VALUE;
-    valueOffsets[i] = w;
-    w += 8;
-    bytes[w++] = TAG_SAMPLE_TIMESTAMP;
-    w += width;
+/** Record i's label records, as a string of their bytes (equal labels, equal strings). */
+function labelBytesOf(records: Records, i: number): string {
+  const { raw, starts } = records;
+  let p = starts[i]! + 1;
+  while (raw[p]! & 0x80) p++;
+  const from = ++p;
+  // Label fields (tag 0x0a) until the sample's (0x12).
+  while (raw[p] === TAG_TIMESERIES) {
+    let length = 0;
+    let scale = 1;
+    let q = p + 1;
+    for (; raw[q]! & 0x80; q++, scale *= 128) length += (raw[q]! & 0x7f) * scale;
+    p = q + 1 + length + raw[q]! * scale;
   }
-  return { bytes: bytes.slice(0, w), compact: false, length: w, valueOffsets, timestampWidth: width };
+  if (raw[p] !== TAG_SAMPLES) throw new Error(`frame record ${i} has no sample after its labels`);
+  return Buffer.from(raw.buffer, raw.byteOffset + from, p - from).toString("latin1");
 }

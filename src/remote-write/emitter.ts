@@ -17,17 +17,12 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import type { Collector } from "../fleet/types.js";
 import type { CollectorSignals, MetricFamily } from "../signals/types.js";
 import { zeroRemoteWriteCounters, type RemoteWriteCounters } from "./counters.js";
-import { createSeriesTemplate, type SeriesTemplate } from "./encode.js";
+import { buildFrameGroups, buildFrameGroupsOf, singleFrame, type FrameRef } from "./compressed-fleet.js";
+import { vanishedSeries } from "./compressed-template.js";
 import type { Pusher } from "./push.js";
 import { linkedSignal } from "../transport/linked-signal.js";
 import { createTickScheduler } from "./tick-scheduler.js";
 import { createTickWriter, type WritePart } from "./tick-writer.js";
-
-/**
- * Above this many series the cached frames are kept compressed (encode.ts SeriesTemplateOptions): plain
- * frames would pass ~30 MB, and the inflate costs a 10,000-collector tick ~0.15 s of CPU per 15 s.
- */
-export const COMPACT_FRAMES_ABOVE_SERIES = 100_000;
 
 /** A tick's (or a close's) requests retry for 4 intervals, but never less than 10 s nor more than 60 s. */
 export function retryWindowFor(intervalMs: number): number {
@@ -39,8 +34,11 @@ export interface EmitterOptions {
   /** The counters record this emitter fills (and the pusher adds to). */
   counters?: RemoteWriteCounters;
   families: readonly MetricFamily[];
-  /** The collectors at start, with their signals. */
-  collectors: readonly CollectorSignals[];
+  /**
+   * The collectors at start. Their signals are made (signalsFor) a group at a time while the frames are
+   * built, and only their values and frames are kept: the fleet's label structures never exist at once.
+   */
+  collectors: readonly Collector[];
   /** The signals of a collector that joins or changes identity. */
   signalsFor: (collector: Collector) => CollectorSignals;
   intervalMs: number;
@@ -55,8 +53,6 @@ export interface EmitterOptions {
   concurrency?: number;
   /** How long a tick's or a close's requests keep retrying. Default retryWindowFor(intervalMs). */
   retryWindowMs?: number;
-  /** Keep cached frames compressed. Default: when the fleet starts with more than COMPACT_FRAMES_ABOVE_SERIES. */
-  compactFrames?: boolean;
   /**
    * The starting collectors' series may be open already (another process pushed them and died): closeSeries
    * closes them even if this emitter never ticked.
@@ -136,12 +132,15 @@ export interface Emitter {
 type SeriesState = "open" | "dropped" | "closing" | "closed";
 
 interface Entry {
+  /** Its identity now: refresh builds its values again from it. */
   collector: Collector;
-  signals: CollectorSignals;
-  template: SeriesTemplate;
+  /** Writes the collector's values at a time (CollectorSignals.valuesAt). */
+  values: CollectorSignals["valuesAt"];
+  /** Its series' pre-compressed frame. */
+  frames: FrameRef;
   state: SeriesState;
   /** Series of a former identity owed a stale marker (an upgrade's old alloy_build_info). */
-  retired: SeriesTemplate[];
+  retired: FrameRef[];
   /**
    * Whether any sample of it may be stored: one whose every push was refused (a wrong token, a receiver
    * answering 503 throughout) has nothing to close.
@@ -150,15 +149,13 @@ interface Entry {
 }
 
 export function createEmitter(options: EmitterOptions): Emitter {
-  const { pusher, intervalMs, fleetStartMs } = options;
+  // Fields, not `options`, are kept: the starting collectors' signals must not outlive this call.
+  const { pusher, intervalMs, fleetStartMs, signalsFor } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const counters = options.counters ?? zeroRemoteWriteCounters();
   const retryWindowMs = options.retryWindowMs ?? retryWindowFor(intervalMs);
   const wallNow = createSteadyWall(clock);
-  const compact =
-    options.compactFrames ??
-    options.collectors.reduce((n, c) => n + c.series.length, 0) > COMPACT_FRAMES_ABOVE_SERIES;
   const writer = createTickWriter({
     pusher,
     families: options.families,
@@ -168,19 +165,31 @@ export function createEmitter(options: EmitterOptions): Emitter {
 
   /** In roster order, joined collectors last. */
   const entries = new Map<string, Entry>();
-  const entryOf = (signals: CollectorSignals): Entry => ({
-    collector: signals.collector,
-    signals,
-    template: createSeriesTemplate(signals.series, { compact }),
-    state: "open",
-    retired: [],
-    sent: false,
-  });
-  for (const signals of options.collectors) {
-    if (entries.has(signals.collector.id))
-      throw new RangeError(`two collectors share the ID ${signals.collector.id}: their series would collide`);
-    entries.set(signals.collector.id, { ...entryOf(signals), sent: options.adopted ?? false });
+  /** Entries for collectors that (re)start together: their frames are built as groups. */
+  const entriesOf = (collectors: readonly Collector[], sent: boolean): Entry[] => {
+    const values: CollectorSignals["valuesAt"][] = [];
+    const frames = buildFrameGroupsOf(collectors, (collector) => {
+      const signals = signalsFor(collector);
+      values.push(signals.valuesAt);
+      return signals.labels;
+    });
+    return frames.map((ref, i) => ({
+      collector: collectors[i]!,
+      values: values[i]!,
+      frames: ref,
+      state: "open",
+      retired: [],
+      sent,
+    }));
+  };
+  const seen = new Set<string>();
+  for (const { id } of options.collectors) {
+    if (seen.has(id)) throw new RangeError(`two collectors share the ID ${id}: their series would collide`);
+    seen.add(id);
   }
+  entriesOf(options.collectors, options.adopted ?? false).forEach((entry, i) =>
+    entries.set(options.collectors[i]!.id, entry),
+  );
 
   let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
   let lastTickOk = true;
@@ -225,13 +234,13 @@ export function createEmitter(options: EmitterOptions): Emitter {
     // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
     lastTs = Math.max(lastTs, timestampMs);
     const parts: WritePart[] = [];
-    const owners: { entry: Entry; retired?: SeriesTemplate }[] = [];
+    const owners: { entry: Entry; retired?: FrameRef }[] = [];
     for (const entry of entries.values()) {
       if (entry.state !== "open") continue;
-      parts.push({ template: entry.template, fill: (t, out) => entry.signals.valuesAt(t, out, 0) });
+      parts.push({ frames: entry.frames, fill: entry.values });
       owners.push({ entry });
       for (const retired of entry.retired) {
-        parts.push({ template: retired });
+        parts.push({ frames: retired });
         owners.push({ entry, retired });
       }
     }
@@ -287,8 +296,9 @@ export function createEmitter(options: EmitterOptions): Emitter {
     },
   });
 
+  const seriesIn = ({ group, member }: FrameRef) => group.seriesCount(member);
   const seriesOf = (entry: Entry) =>
-    entry.retired.reduce((n, t) => n + t.seriesCount, entry.sent ? entry.template.seriesCount : 0);
+    entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
 
   return {
     pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
@@ -331,32 +341,38 @@ export function createEmitter(options: EmitterOptions): Emitter {
     },
 
     add(collectors) {
-      for (const collector of collectors) {
-        const entry = entries.get(collector.id);
-        if (!entry) entries.set(collector.id, entryOf(options.signalsFor(collector)));
-        else if (entry.state === "closed" || entry.state === "closing") {
-          entries.set(collector.id, { ...entryOf(options.signalsFor(collector)), retired: entry.retired });
-        }
-      }
+      const starting = collectors.filter((c) => {
+        const state = entries.get(c.id)?.state;
+        return state === undefined || state === "closed" || state === "closing";
+      });
+      entriesOf(starting, false).forEach((entry, i) => {
+        const id = starting[i]!.id;
+        entries.set(id, { ...entry, retired: entries.get(id)?.retired ?? [] });
+      });
     },
 
     update(collector) {
       const entry = entries.get(collector.id);
       if (!entry) return;
-      const signals = options.signalsFor(collector);
-      const keep = new Set(signals.series.map((s) => labelKey(s.labels)));
-      const vanished = entry.signals.series.filter((s) => !keep.has(labelKey(s.labels)));
-      if (vanished.length > 0 && entry.sent) entry.retired.push(createSeriesTemplate(vanished, { compact }));
+      const signals = signalsFor(collector);
+      const frames = buildFrameGroups([signals.labels])[0]!;
+      if (entry.sent) {
+        const vanished = vanishedSeries(
+          entry.frames.group.template([entry.frames.member]),
+          frames.group.whole,
+        );
+        if (vanished) entry.retired.push(singleFrame(vanished));
+      }
       entry.collector = collector;
-      entry.signals = signals;
-      entry.template = createSeriesTemplate(signals.series, { compact });
+      entry.values = signals.valuesAt;
+      entry.frames = frames;
     },
 
     refresh(ids) {
       for (const id of ids) {
         const entry = entries.get(id);
-        // Same labels, so the cached frames stay; a tick in flight reads the new values or the old, whole.
-        if (entry) entry.signals = options.signalsFor(entry.collector);
+        // Same labels, so the frames stay; a tick in flight reads the new values or the old, whole.
+        if (entry) entry.values = signalsFor(entry.collector).valuesAt;
       }
     },
 
@@ -387,11 +403,11 @@ export function createEmitter(options: EmitterOptions): Emitter {
         const owners: Entry[] = [];
         for (const entry of pending) {
           if (entry.sent) {
-            parts.push({ template: entry.template });
+            parts.push({ frames: entry.frames });
             owners.push(entry);
           }
           for (const retired of entry.retired) {
-            parts.push({ template: retired });
+            parts.push({ frames: retired });
             owners.push(entry);
           }
         }
@@ -436,8 +452,4 @@ export function createEmitter(options: EmitterOptions): Emitter {
     counters: () => ({ ...counters }),
     lastError: () => lastError,
   };
-}
-
-function labelKey(labels: readonly (readonly [string, string])[]): string {
-  return labels.map(([n, v]) => `${n}\u0000${v}`).join("\u0001");
 }

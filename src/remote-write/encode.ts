@@ -8,15 +8,12 @@
  *   Sample         { double value = 1; int64 timestamp = 2; }
  *   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
  *
- * A series' labels never change between ticks (SignalModel contract), and every series of a request
- * carries one sample at the same timestamp. So each collector's TimeSeries records are assembled once
- * into a frame with empty sample slots; a tick copies the frame and patches 8 value bytes and the
- * timestamp varint per series. Lengths never need computing per tick: a Sample's size depends only on
- * how many bytes the timestamp varint takes, which is the same (6) for every ms timestamp from 2004 to 2109.
+ * This is the straightforward encoder: one-off requests (the credentials check) and the reference the
+ * tests hold the tick path to. Ticks write the same bytes from pre-compressed frames
+ * (compressed-template.ts, frame-tokens.ts).
  */
-import type { MetricFamily, MetricType, Series } from "../signals/types.js";
-import { ProtoWriter, utf8Length, varintSize, writeVarint } from "./proto-writer.js";
-import { compressBlock, uncompressInto } from "./snappy.js";
+import type { MetricFamily, MetricType } from "../signals/types.js";
+import { ProtoWriter, utf8Length, varintSize } from "./proto-writer.js";
 
 /** prompb MetricMetadata.MetricType values (UNKNOWN=0, COUNTER=1, GAUGE=2, HISTOGRAM=3, …). */
 export const METRIC_TYPE_CODE: Readonly<Record<MetricType, number>> = { counter: 1, gauge: 2, histogram: 3 };
@@ -42,15 +39,13 @@ const METADATA_TYPE = 1;
 const METADATA_FAMILY_NAME = 2;
 const METADATA_HELP = 4;
 
-// Tag bytes of the records the frame holds (field << 3 | wire type).
-const TAG_SAMPLES = (TIMESERIES_SAMPLES << 3) | 2;
+// Tag bytes of a sample's records (field << 3 | wire type).
 const TAG_SAMPLE_VALUE = (SAMPLE_VALUE << 3) | 1;
-const TAG_SAMPLE_TIMESTAMP = (SAMPLE_TIMESTAMP << 3) | 0;
 
 /**
  * The `labels` records of one TimeSeries. Throws when the labels are not strictly sorted by name (which
  * also rules out duplicates): remote write 1.0 requires sorted, unique names, and Prometheus answers a
- * duplicate with a 500 that a sender would retry forever (SPEC section 6).
+ * duplicate with a 500 that a sender would retry forever (docs/fm-protocol.md#labels).
  */
 export function encodeLabels(labels: readonly (readonly [string, string])[]): Uint8Array {
   const writer = new ProtoWriter(labelsSize(labels) + 1);
@@ -119,8 +114,8 @@ export interface WriteSeries {
 }
 
 /**
- * A whole uncompressed WriteRequest in one call: the straightforward path, for one-off requests (the
- * credentials check, tests). The tick path below reaches the same bytes through cached frames.
+ * A whole uncompressed WriteRequest in one call. The tick path reaches the same bytes through
+ * pre-compressed frames.
  */
 export function encodeWriteRequest(
   timeseries: readonly WriteSeries[],
@@ -139,146 +134,4 @@ export function encodeWriteRequest(
     writer.bytesField(WRITE_REQUEST_TIMESERIES, record.finish());
   }
   return writer.raw(encodeMetadata(families)).finish();
-}
-
-/** One collector's TimeSeries records with a sample slot each, for timestamps of one varint width. */
-export interface SeriesFrame {
-  /** The records, or (compact frames) their snappy block. */
-  readonly bytes: Uint8Array;
-  readonly compact: boolean;
-  /** Bytes the records take in a request. */
-  readonly length: number;
-  /** Where each series' 8 value bytes go; the timestamp varint starts 9 bytes later. */
-  readonly valueOffsets: Uint32Array;
-  readonly timestampWidth: number;
-}
-
-/** The cached encoding of a fixed list of series (one collector's). */
-export interface SeriesTemplate {
-  readonly seriesCount: number;
-  frame(timestampWidth: number): SeriesFrame;
-}
-
-export interface SeriesTemplateOptions {
-  /**
-   * Keep the frame snappy-compressed (about 6× smaller) and inflate it into each request. Frames take
-   * ~300 bytes per series, 85 MB for 10,000 collectors; compact ones trade that memory for an inflate
-   * per tick (~0.5 µs per series).
-   */
-  compact?: boolean;
-}
-
-/** Throws, as encodeLabels does, when a series' labels are unsorted or repeated. */
-export function createSeriesTemplate(
-  series: readonly Series[],
-  options: SeriesTemplateOptions = {},
-): SeriesTemplate {
-  const compact = options.compact ?? false;
-  // Built now, for the width of every present-day timestamp, so bad labels fail at start-up.
-  let cached = buildFrame(series, varintSize(Date.UTC(2026, 0, 1)), compact);
-  return {
-    seriesCount: series.length,
-    frame(timestampWidth) {
-      if (cached.timestampWidth !== timestampWidth) cached = buildFrame(series, timestampWidth, compact);
-      return cached;
-    },
-  };
-}
-
-/** Reused for every frame, so a frame costs one allocation of its exact size. */
-const frameWriter = new ProtoWriter(64 * 1024);
-
-function buildFrame(series: readonly Series[], timestampWidth: number, compact: boolean): SeriesFrame {
-  const sampleSize = 1 + 8 + 1 + timestampWidth;
-  const valueOffsets = new Uint32Array(series.length);
-  const writer = frameWriter.reset();
-  series.forEach((s, i) => {
-    writer.lenHeader(WRITE_REQUEST_TIMESERIES, labelsSize(s.labels) + 2 + sampleSize);
-    writeLabels(writer, s.labels);
-    writer.byte(TAG_SAMPLES).byte(sampleSize).byte(TAG_SAMPLE_VALUE);
-    valueOffsets[i] = writer.skip(8);
-    writer.byte(TAG_SAMPLE_TIMESTAMP).skip(timestampWidth);
-  });
-  const length = writer.length;
-  const bytes = compact ? compressBlock(writer.written()) : writer.finish();
-  return { bytes, compact, length, valueOffsets, timestampWidth };
-}
-
-/** Bytes a sample timestamp's varint takes: the frame width a request at `timestampMs` uses. */
-export function timestampWidthOf(timestampMs: number): number {
-  return varintSize(timestampMs);
-}
-
-/** Builds one WriteRequest at a time into a reused buffer. */
-export interface WriteRequestEncoder {
-  /** Starts a request whose samples all carry `timestampMs` (integer ms since the epoch). */
-  begin(timestampMs: number): void;
-  /** Appends every series of `template`, series i with the value `values[offset + i]`. */
-  addSamples(template: SeriesTemplate, values: Float64Array, offset?: number): void;
-  /** Appends every series of `template` with the stale marker as its value. */
-  addStaleMarkers(template: SeriesTemplate): void;
-  /** Appends records made by encodeMetadata. */
-  addMetadata(block: Uint8Array): void;
-  /** The request so far: a view into the encoder's buffer, valid until the next begin(). */
-  finish(): Uint8Array;
-}
-
-export function createWriteRequestEncoder(initialCapacity = 1 << 20): WriteRequestEncoder {
-  let buf = new Uint8Array(initialCapacity);
-  let view = new DataView(buf.buffer);
-  let pos = 0;
-  const timestamp = new Uint8Array(10);
-  let timestampWidth = 0;
-
-  const reserve = (extra: number) => {
-    if (pos + extra <= buf.length) return;
-    const grown = new Uint8Array(Math.max(buf.length * 2, pos + extra));
-    grown.set(buf.subarray(0, pos));
-    buf = grown;
-    view = new DataView(buf.buffer);
-  };
-
-  /** Copies (or inflates) the frame and writes the timestamp into each slot; returns the frame and where it starts. */
-  const copyFrame = (template: SeriesTemplate): [SeriesFrame, number] => {
-    if (timestampWidth === 0) throw new Error("WriteRequestEncoder: call begin(timestampMs) first");
-    const frame = template.frame(timestampWidth);
-    reserve(frame.length);
-    const start = pos;
-    if (frame.compact) uncompressInto(frame.bytes, buf, start);
-    else buf.set(frame.bytes, start);
-    const offsets = frame.valueOffsets;
-    for (let i = 0; i < offsets.length; i++) {
-      const at = start + offsets[i]! + 9;
-      for (let j = 0; j < timestampWidth; j++) buf[at + j] = timestamp[j]!;
-    }
-    pos += frame.length;
-    return [frame, start];
-  };
-
-  return {
-    begin(timestampMs) {
-      if (!Number.isSafeInteger(timestampMs))
-        throw new RangeError(`sample timestamps are integer ms, got ${timestampMs}`);
-      pos = 0;
-      timestampWidth = writeVarint(timestamp, 0, timestampMs);
-    },
-    addSamples(template, values, offset = 0) {
-      const [frame, start] = copyFrame(template);
-      const offsets = frame.valueOffsets;
-      for (let i = 0; i < offsets.length; i++)
-        view.setFloat64(start + offsets[i]!, values[offset + i]!, true);
-    },
-    addStaleMarkers(template) {
-      const [frame, start] = copyFrame(template);
-      for (const at of frame.valueOffsets) buf.set(STALE_NAN_LE, start + at);
-    },
-    addMetadata(block) {
-      reserve(block.length);
-      buf.set(block, pos);
-      pos += block.length;
-    },
-    finish() {
-      return buf.subarray(0, pos);
-    },
-  };
 }

@@ -12,217 +12,286 @@
  *
  * Offsets are relative to the current output position, so a fragment whose copies only ever point back
  * into its own output decodes to the same bytes wherever it sits in the block: that is what makes the
- * fragments freely concatenable. The compressor below guarantees it by matching within one input only.
+ * fragments freely concatenable. The compressor below guarantees it by copying within one input only.
  *
- * The caller says which bytes it will rewrite later:
- * - variable bytes (a sample value) are rewritten before every use: they are always emitted inside a
- *   literal, and never the source of a copy, so a rewrite cannot leak into another place;
- * - tied runs are rewritten too, but byte k of every tied run always holds the same value (byte k of the
- *   timestamp varint that every sample of a request shares): a tied byte may be copied from byte k of
- *   an earlier tied run, so only the first occurrence of each has to be a literal.
- * Every other byte is fixed: it may be copied, and be the source of a copy.
+ * The input is a stream of *tokens*: byte strings the caller has numbered so that equal numbers mean
+ * equal bytes (a protobuf label record, a record header, the tag bytes around a sample's value). Copies
+ * are found token by token: a run of tokens equal to an earlier run becomes one copy, with no byte-level
+ * search, which is what lets a fleet's frames be compressed at start-up in a few milliseconds. Two kinds of
+ * bytes are rewritten after compression:
+ * - a *variable* slot (a sample value) matches nothing, so it always lands in a literal and is never the
+ *   source of a copy: a rewrite cannot leak into another place;
+ * - a *patched* token (the timestamp varint every sample of a request shares) is rewritten with the same
+ *   bytes in every occurrence, so its occurrences may be copied from one another, and only those that land
+ *   in literals need writing.
  */
 
-/** Byte runs the caller rewrites after compression, as (start, length) pairs. */
-export interface RewrittenBytes {
-  readonly variable: Uint32Array;
-  /** Runs of at most 254 bytes. */
-  readonly tied: Uint32Array;
+/** The tokens of one or more streams: token i's bytes are `bytes[start[i] .. start[i] + length[i])`. */
+export interface TokenTable {
+  readonly bytes: Uint8Array;
+  readonly start: Int32Array;
+  readonly length: Int32Array;
+  readonly count: number;
+  /** The token whose bytes are rewritten with the same value everywhere (see the header); -1 for none. */
+  readonly patched: number;
 }
+
+/** In a stream, a variable slot of VARIABLE_BYTES bytes instead of a token. */
+export const VARIABLE = -1;
+export const VARIABLE_BYTES = 8;
 
 export interface CompressedFragment {
   /** The elements; no preamble. */
   readonly bytes: Uint8Array;
   /** Bytes the elements inflate to. */
   readonly rawLength: number;
-  /**
-   * The literals, as triples (raw start, raw end, start of the literal's bytes in `bytes`): a byte at raw
-   * position r inside a literal sits at `bytes[outStart + r - rawStart]`. A view into scratch space,
-   * valid until the next compressFragment call.
-   */
-  readonly literals: Uint32Array;
+  /** Where each variable slot's bytes sit in `bytes`, in stream order. */
+  readonly variableAt: Uint32Array;
+  /** Where each literal occurrence of the patched token starts in `bytes`. */
+  readonly patchedAt: Uint32Array;
 }
 
-/** google/snappy MaxCompressedLength: the most bytes `rawLength` input can take as a block. */
-export function maxFragmentLength(rawLength: number): number {
-  return 32 + rawLength + Math.floor(rawLength / 6);
-}
-
-// The shortest copy snappy can express, and the farthest a 2-byte offset reaches.
-const MIN_MATCH = 4;
+// The farthest a 2-byte offset reaches, and the shortest copy worth making (a copy costs 2–3 bytes).
 const MAX_OFFSET = 65_535;
+const MIN_COPY = 4;
 /**
- * Candidates tried per position, and the match length that ends the search early: a fragment is
- * compressed once at start-up, so a deeper search than snappy's single probe pays, but frames repeat
- * the same long label runs many times, and comparing each of them in full would cost more than it wins.
+ * Where to look for a run equal to the one at a position: the last occurrence of the same token, and the
+ * same place in the last earlier segment (a record) that began with the same two tokens (the same record
+ * header and metric name). The second finds the same series in the previous collector, which the first
+ * misses when the token (a sample's tag bytes, say) recurs in every series in between. Looking further
+ * back finds nothing better in a fleet's frames (bench/rw-frames.ts), so each position has two candidates.
  */
-const CHAIN_DEPTH = 4;
-const NICE_LENGTH = 64;
-/**
- * Inside a longer match only its first and last few positions join the chains: the ones between would
- * mostly point at runs the chains already hold, and cost more time than they save bytes.
- */
-const DENSE_MATCH = 8;
-const HASH_BITS = 15;
-const HASH_SHIFT = 32 - HASH_BITS;
-/** The symbol of a variable byte: matches nothing, not even another variable byte. */
-const NO_MATCH = 0xffff;
-
-/** Scratch reused for every fragment; entries carry a generation base so the table is never cleared. */
-const head = new Int32Array(1 << HASH_BITS);
-let generation = 0;
-let prev = new Int32Array(0);
-let symbols = new Uint16Array(0);
-let out = new Uint8Array(0);
-let literals = new Uint32Array(0);
-let literalCount = 0;
 
 /**
- * Compresses `raw` into a self-contained fragment. The raw bytes of `rewritten` runs are copied into the
- * literals as they are, as placeholders for the caller to overwrite.
+ * Scratch reused by every call (the stream of one fragment at a time). Never empty: V8 keeps small typed
+ * arrays on its heap and larger ones off it, and optimised code that saw one kind gives way on the other.
  */
-export function compressFragment(raw: Uint8Array, rewritten?: RewrittenBytes): CompressedFragment {
-  const n = raw.length;
-  prepare(n);
-  const sym = symbols;
-  const chain = prev;
-  // A symbol is the byte plus, for tied bytes, their place in the run, so a tied byte only matches the
-  // same place of another run; variable bytes and the padding past the end match nothing.
-  sym.set(raw);
-  if (rewritten) {
-    const { variable, tied } = rewritten;
-    for (let i = 0; i < tied.length; i += 2) {
-      const start = tied[i]!;
-      const length = tied[i + 1]!;
-      if (start + length > n) throw new RangeError(`tied bytes ${start}..${start + length} past the end`);
-      if (length > 254) throw new RangeError(`a tied run holds at most 254 bytes, got ${length}`);
-      for (let k = 0; k < length; k++) sym[start + k] = raw[start + k]! | ((k + 1) << 8);
-    }
-    // After the tied runs, so a byte named in both is treated as variable.
-    for (let i = 0; i < variable.length; i += 2) {
-      const start = variable[i]!;
-      const end = start + variable[i + 1]!;
-      if (end > n) throw new RangeError(`variable bytes ${start}..${end} past the end (${n})`);
-      sym.fill(NO_MATCH, start, end);
-    }
-  }
-  sym.fill(NO_MATCH, n, n + MIN_MATCH);
-  const base = generation;
-  generation += n + 1;
-  literalCount = 0;
+let rawAt = new Int32Array(1 << 14);
+let sameToken = new Int32Array(1 << 14);
+let samePlace = new Int32Array(1 << 14);
+let lastToken = new Int32Array(1 << 12);
+let lastTokenStamp = new Int32Array(1 << 12);
+let stamp = 0;
+let out = new Uint8Array(1 << 16);
+let variables = new Uint32Array(1 << 14);
+let patches = new Uint32Array(1 << 14);
+let variableCount = 0;
+let patchCount = 0;
 
-  let op = 0;
-  let litStart = 0;
-  let p = clean(sym, 0, n);
-  let match = p < n ? longest(sym, chain, p, base) : 0;
-  while (p < n) {
-    if (match === 0) {
-      insert(sym, chain, p, base);
-      p = clean(sym, p + 1, n);
-      match = p < n ? longest(sym, chain, p, base) : 0;
-      continue;
-    }
-    insert(sym, chain, p, base);
-    const length = matchLength(match);
-    op = emitLiteral(raw, litStart, p, op);
-    op = emitCopy(out, op, matchOffset(match), length);
-    const end = p + length;
-    if (length <= DENSE_MATCH) {
-      for (let k = p + 1; k < end; k++) if (clean(sym, k, n) === k) insert(sym, chain, k, base);
-    } else {
-      for (let k = p + 1; k < p + 4; k++) insert(sym, chain, k, base);
-      for (let k = end - 4; k < end; k++) if (clean(sym, k, n) === k) insert(sym, chain, k, base);
-    }
-    litStart = end;
-    p = clean(sym, end, n);
-    match = p < n ? longest(sym, chain, p, base) : 0;
-  }
-  op = emitLiteral(raw, litStart, n, op);
-
+/**
+ * Compresses the stream `tokens[0 .. count)` (token numbers of `table`, or VARIABLE) into a self-contained
+ * fragment. `segments` (increasing stream positions) are where the stream's records start, if it has any.
+ * Variable slots and the patched token hold zeros until the caller writes them.
+ *
+ * Each pass is a function of its own: V8 optimises a long loop while it runs, and code after the loop
+ * that has not run yet would make that optimised code give way each time it is reached.
+ */
+export function compressTokens(
+  table: TokenTable,
+  tokens: Int32Array,
+  count = tokens.length,
+  segments: Int32Array = new Int32Array(0),
+  segmentCount = segments.length,
+): CompressedFragment {
+  prepare(table, count);
+  const raw = positions(table, tokens, count, ++stamp);
+  places(table, tokens, count, segments, segmentCount);
+  if (out.length < maxFragmentLength(raw)) out = new Uint8Array(maxFragmentLength(raw));
+  const op = elements(table, tokens, count);
   return {
     bytes: out.slice(0, op),
-    rawLength: n,
-    literals: literals.subarray(0, 3 * literalCount),
+    rawLength: raw,
+    variableAt: variables.slice(0, variableCount),
+    patchedAt: patches.slice(0, patchCount),
   };
 }
 
-function prepare(n: number): void {
-  if (symbols.length < n + MIN_MATCH) {
-    symbols = new Uint16Array(n + MIN_MATCH + 1024);
-    prev = new Int32Array(symbols.length);
+/** Fills rawAt (each item's raw position) and sameToken (its token's previous occurrence); returns the raw length. */
+function positions(table: TokenTable, tokens: Int32Array, count: number, now: number): number {
+  const length = table.length;
+  const at = rawAt;
+  const byToken = sameToken;
+  const tokenSeen = lastToken;
+  const tokenStamp = lastTokenStamp;
+  let raw = 0;
+  for (let i = 0; i < count; i++) {
+    at[i] = raw;
+    const t = tokens[i]!;
+    byToken[i] = -1;
+    if (t !== VARIABLE) {
+      raw += length[t]!;
+      if (tokenStamp[t] === now) byToken[i] = tokenSeen[t]!;
+      tokenSeen[t] = i;
+      tokenStamp[t] = now;
+    } else raw += VARIABLE_BYTES;
   }
-  const need = maxFragmentLength(n);
-  if (out.length < need) out = new Uint8Array(need);
-  if (generation > 0x7fff_ffff - n - 2) {
-    head.fill(0);
-    generation = 0;
+  at[count] = raw;
+  return raw;
+}
+
+/** Fills samePlace: for each item, the same place in the last earlier record that began alike. */
+function places(
+  table: TokenTable,
+  tokens: Int32Array,
+  count: number,
+  segments: Int32Array,
+  segmentCount: number,
+): void {
+  const byPlace = samePlace;
+  byPlace.fill(-1, 0, count);
+  const lastByHead = new Map<number, number>();
+  for (let s = 0; s < segmentCount; s++) {
+    const start = segments[s]!;
+    const end = s + 1 < segmentCount ? segments[s + 1]! : count;
+    const head = end - start >= 2 ? tokens[start]! * table.count + tokens[start + 1]! : -1;
+    const previous = head >= 0 ? lastByHead.get(head) : undefined;
+    if (head >= 0) lastByHead.set(head, s);
+    if (previous === undefined) continue;
+    const from = segments[previous]!;
+    const span = segments[previous + 1]! - from;
+    for (let i = start; i < end; i++) byPlace[i] = i - start < span ? from + i - start : -1;
   }
 }
 
-/**
- * The first position from p whose MIN_MATCH symbols hold no variable byte (only such a position can
- * start or be the source of a match), or n when there is none.
- */
-function clean(sym: Uint16Array, p: number, n: number): number {
-  while (p + MIN_MATCH <= n) {
-    if (sym[p + 3] === NO_MATCH) p += 4;
-    else if (sym[p + 2] === NO_MATCH) p += 3;
-    else if (sym[p + 1] === NO_MATCH) p += 2;
-    else if (sym[p] === NO_MATCH) p += 1;
-    else return p;
-  }
-  return n;
-}
-
-function hashAt(sym: Uint16Array, p: number): number {
-  const key = sym[p]! ^ (sym[p + 1]! << 5) ^ (sym[p + 2]! << 11) ^ Math.imul(sym[p + 3]!, 0x9e3779b1);
-  return Math.imul(key, 0x1e35a7bd) >>> HASH_SHIFT;
-}
-
-/** Adds position p to the chains. Windows over a variable byte are added too: they never verify. */
-function insert(sym: Uint16Array, chain: Int32Array, p: number, base: number): void {
-  const h = hashAt(sym, p);
-  chain[p] = head[h]!;
-  head[h] = base + p + 1;
-}
-
-// A match packed in one small integer: length << 16 | offset (offsets are below 2^16, lengths 2^15).
-const matchLength = (match: number) => match >>> 16;
-const matchOffset = (match: number) => match & 0xffff;
-/** Longer matches are cut here (and the rest found by the next search), so the packing holds. */
-const MAX_LENGTH = 0x7fff;
-
-/**
- * The longest earlier match for position p worth a copy (packed; 0 for none); p must not be in the
- * chains yet.
- */
-function longest(sym: Uint16Array, chain: Int32Array, p: number, base: number): number {
-  let bestLength = MIN_MATCH - 1;
-  let bestOffset = 0;
-  let entry = head[hashAt(sym, p)]!;
-  for (let depth = CHAIN_DEPTH; depth > 0 && entry > base; depth--) {
-    const q = entry - base - 1;
-    if (p - q > MAX_OFFSET) break;
-    if (sym[q + bestLength] === sym[p + bestLength]) {
-      let length = 0;
-      while (length < MAX_LENGTH && sym[q + length] === sym[p + length] && sym[p + length] !== NO_MATCH)
-        length++;
-      if (length > bestLength) {
-        bestLength = length;
-        bestOffset = p - q;
-        if (length >= NICE_LENGTH) break;
+/** Writes the elements into `out`; returns their length. */
+function elements(table: TokenTable, tokens: Int32Array, count: number): number {
+  const at = rawAt;
+  const byToken = sameToken;
+  const byPlace = samePlace;
+  let op = 0;
+  variableCount = 0;
+  patchCount = 0;
+  // The literal owed so far: items literalFrom .. i, less the first `literalSkip` bytes of the first.
+  let literalFrom = 0;
+  let literalSkip = 0;
+  let i = 0;
+  while (i < count) {
+    if (tokens[i] === VARIABLE) {
+      i++;
+      continue;
+    }
+    // The longer run of tokens equal to the one at i, from either candidate.
+    const here = at[i]!;
+    let bestEnd = i;
+    let bestFrom = -1;
+    for (let candidate = 0; candidate < 2; candidate++) {
+      const j = candidate === 0 ? byPlace[i]! : byToken[i]!;
+      if (j < 0 || here - at[j]! > MAX_OFFSET) continue;
+      // From i itself: the same place in another record may hold another token.
+      let k = i;
+      while (k < count && tokens[k] !== VARIABLE && tokens[j + k - i] === tokens[k]) k++;
+      if (at[k]! > at[bestEnd]!) {
+        bestEnd = k;
+        bestFrom = j;
       }
     }
-    entry = chain[q]!;
+    if (bestFrom < 0) {
+      i++;
+      continue;
+    }
+    // A token seen for the first time (a collector's ID, in its first series) would be a literal whole,
+    // but it may begin like the source's token there (the previous collector's ID, one digit apart): the
+    // copy goes on to the first differing byte, and only the rest is literal.
+    const prefix =
+      bestEnd < count && tokens[bestEnd] !== VARIABLE && byToken[bestEnd]! < 0
+        ? commonPrefix(table, tokens[bestEnd]!, tokens[bestFrom + bestEnd - i]!)
+        : 0;
+    const bytes = at[bestEnd]! - here + prefix;
+    if (bytes < MIN_COPY) {
+      i++;
+      continue;
+    }
+    op = literal(table, tokens, literalFrom, literalSkip, i, op);
+    op = copy(op, here - at[bestFrom]!, bytes);
+    literalFrom = bestEnd;
+    literalSkip = prefix;
+    i = prefix > 0 ? bestEnd + 1 : bestEnd;
   }
-  if (bestOffset === 0) return 0;
-  const match = (bestLength << 16) | bestOffset;
-  return savings(match) >= 1 ? match : 0;
+  return literal(table, tokens, literalFrom, literalSkip, count, op);
 }
 
-function emitLiteral(raw: Uint8Array, start: number, end: number, op: number): number {
-  if (end <= start) return op;
-  const length = end - start;
+/**
+ * At least google/snappy MaxCompressedLength (32 + n + n/6), the most bytes `rawLength` input can take as
+ * a block; n/4 rather than n/6, as a shift: optimised code guessing that a division comes out whole would
+ * give way each time it does not.
+ */
+export function maxFragmentLength(rawLength: number): number {
+  return 32 + rawLength + (rawLength >>> 2);
+}
+
+function prepare(table: TokenTable, count: number): void {
+  if (rawAt.length < count + 1) {
+    const size = Math.max(count + 1, 2 * rawAt.length);
+    rawAt = new Int32Array(size);
+    sameToken = new Int32Array(size);
+    samePlace = new Int32Array(size);
+    variables = new Uint32Array(size);
+    patches = new Uint32Array(size);
+  }
+  if (lastToken.length < table.count) {
+    const size = Math.max(table.count, 2 * lastToken.length);
+    lastToken = new Int32Array(size);
+    lastTokenStamp = new Int32Array(size);
+    lastTokenStamp.fill(stamp);
+  }
+  if (stamp >= 0x7fff_ffff) {
+    lastTokenStamp.fill(0);
+    stamp = 0;
+  }
+}
+
+/**
+ * Bytes two tokens begin with alike; 0 when either is rewritten later (a variable slot, the patched
+ * token), whose bytes a copy must never carry into another place.
+ */
+function commonPrefix(table: TokenTable, a: number, b: number): number {
+  if (a === VARIABLE || b === VARIABLE || a === table.patched || b === table.patched) return 0;
+  const { bytes, start, length } = table;
+  const sa = start[a]!;
+  const sb = start[b]!;
+  const n = Math.min(length[a]!, length[b]!);
+  let k = 0;
+  while (k < n && bytes[sa + k] === bytes[sb + k]) k++;
+  return k;
+}
+
+/**
+ * Writes the stream's items `from .. to` as one literal, less the first `skip` bytes of the first (a copy
+ * wrote them); nothing when empty. Returns the new end.
+ */
+function literal(
+  table: TokenTable,
+  tokens: Int32Array,
+  from: number,
+  skip: number,
+  to: number,
+  op: number,
+): number {
+  const total = rawAt[to]! - rawAt[from]! - skip;
+  // Empty when a copy's prefix covered the whole of the one token left.
+  if (to <= from || total === 0) return op;
+  op = literalHeader(op, total);
+  const { bytes, start, length, patched } = table;
+  for (let i = from; i < to; i++) {
+    const token = tokens[i]!;
+    if (token === VARIABLE) {
+      variables[variableCount++] = op;
+      out.fill(0, op, op + VARIABLE_BYTES);
+      op += VARIABLE_BYTES;
+      continue;
+    }
+    if (token === patched) patches[patchCount++] = op;
+    const s = start[token]! + skip;
+    const n = length[token]! - skip;
+    skip = 0;
+    if (n <= 16) for (let k = 0; k < n; k++) out[op + k] = bytes[s + k]!;
+    else out.set(bytes.subarray(s, s + n), op);
+    op += n;
+  }
+  return op;
+}
+
+function literalHeader(op: number, length: number): number {
   const l = length - 1;
   if (length <= 60) out[op++] = l << 2;
   else if (l < 0x100) {
@@ -244,61 +313,31 @@ function emitLiteral(raw: Uint8Array, start: number, end: number, op: number): n
     out[op++] = (l >>> 16) & 0xff;
     out[op++] = l >>> 24;
   }
-  if (literals.length < 3 * (literalCount + 1)) {
-    const grown = new Uint32Array(Math.max(96, literals.length * 2));
-    grown.set(literals);
-    literals = grown;
-  }
-  literals[3 * literalCount] = start;
-  literals[3 * literalCount + 1] = end;
-  literals[3 * literalCount + 2] = op;
-  literalCount++;
-  if (length <= 32) for (let i = 0; i < length; i++) out[op + i] = raw[start + i]!;
-  else out.set(raw.subarray(start, end), op);
-  return op + length;
-}
-
-/** Bytes a (packed) match saves over keeping its bytes in a literal. */
-function savings(match: number): number {
-  const length = matchLength(match);
-  return length - copyCost(length, matchOffset(match));
-}
-
-function copyCost(length: number, offset: number): number {
-  let cost = 0;
-  while (length >= 68) {
-    cost += 3;
-    length -= 64;
-  }
-  if (length > 64) {
-    cost += 3;
-    length -= 60;
-  }
-  return cost + (length < 12 && offset < 2048 ? 2 : 3);
+  return op;
 }
 
 /** Writes copies of `length` bytes from `offset` back (1 ≤ offset ≤ 65535), as few elements as fit. */
-function emitCopy(buf: Uint8Array, op: number, offset: number, length: number): number {
+function copy(op: number, offset: number, length: number): number {
   // Chunks of 64, leaving at least 4 for the last element (the shortest copy with a 1-byte offset).
   while (length >= 68) {
-    op = emitShortCopy(buf, op, offset, 64);
+    op = shortCopy(op, offset, 64);
     length -= 64;
   }
   if (length > 64) {
-    op = emitShortCopy(buf, op, offset, 60);
+    op = shortCopy(op, offset, 60);
     length -= 60;
   }
-  return emitShortCopy(buf, op, offset, length);
+  return shortCopy(op, offset, length);
 }
 
-function emitShortCopy(buf: Uint8Array, op: number, offset: number, length: number): number {
+function shortCopy(op: number, offset: number, length: number): number {
   if (length >= 4 && length < 12 && offset < 2048) {
-    buf[op++] = 1 | ((length - 4) << 2) | ((offset >>> 8) << 5);
-    buf[op++] = offset & 0xff;
+    out[op++] = 1 | ((length - 4) << 2) | ((offset >>> 8) << 5);
+    out[op++] = offset & 0xff;
   } else {
-    buf[op++] = 2 | ((length - 1) << 2);
-    buf[op++] = offset & 0xff;
-    buf[op++] = offset >>> 8;
+    out[op++] = 2 | ((length - 1) << 2);
+    out[op++] = offset & 0xff;
+    out[op++] = offset >>> 8;
   }
   return op;
 }

@@ -1,29 +1,42 @@
 /**
  * How one tick (or one close) reaches the receiver: its parts (one collector's series with values, or with
- * stale markers) are grouped into requests that stay under the compressed-size limit, each request is
- * encoded into one reused buffer, compressed and pushed, a bounded number on the wire at once. A request
- * holds whole parts, so a failed request loses whole collectors' samples, never a random subset.
+ * stale markers) are laid out as pre-compressed frames (compressed-fleet.ts), grouped into requests by
+ * their exact compressed size, each request assembled by copying the frames and writing the values into
+ * them (compressed-request.ts), and pushed, a bounded number on the wire at once. A request holds whole
+ * parts, so a failed request loses whole collectors' samples, never a random subset.
  */
 import { runPool } from "../core/pool.js";
 import type { MetricFamily } from "../signals/types.js";
-import { planBatches } from "./batch.js";
+import { coverFrames, type FramePiece, type FrameRef } from "./compressed-fleet.js";
 import {
-  createWriteRequestEncoder,
-  encodeMetadata,
-  timestampWidthOf,
-  type SeriesTemplate,
-} from "./encode.js";
+  createCompressedRequestBuilder,
+  MAX_PREAMBLE_BYTES,
+  planCompressedBatches,
+  type CompressedBatchLimits,
+  type CompressedRequestBuilder,
+} from "./compressed-request.js";
+import { compressBlockFragment, timestampWidthOf } from "./compressed-template.js";
+import { encodeMetadata } from "./encode.js";
 import type { Pusher } from "./push.js";
-import { compressBlock, maxRawLengthFor } from "./snappy.js";
 
-/** "Batches stay under ~2 MB compressed" (docs/fm-protocol.md#remote-write); the margin is for HTTP framing. */
+/** "Batches stay under ~2 MB compressed" (docs/fm-protocol.md#batch-size); the margin is for HTTP framing. */
 export const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
+/**
+ * Bytes a request may inflate to. Mimir refuses a request whose uncompressed size passes
+ * `-distributor.max-recv-msg-size`, 100 MiB by default (docs/fm-protocol.md#batch-size); a sixth of it
+ * keeps clear of receivers configured lower. Frames inflate about tenfold, so a 2 MB body is ~20 MB raw.
+ */
+export const DEFAULT_MAX_RAW_BYTES = 16 * 1024 * 1024;
 
 /** One collector's share of a request. */
 export interface WritePart {
-  readonly template: SeriesTemplate;
-  /** Writes the part's values at the timestamp into `out` from 0; absent: every series gets a stale marker. */
-  readonly fill?: (timestampMs: number, out: Float64Array) => void;
+  /** Its series' frame. */
+  readonly frames: FrameRef;
+  /**
+   * Writes the part's values at the timestamp into `out` from `offset` (one per series); absent: every
+   * series gets a stale marker.
+   */
+  readonly fill?: (timestampMs: number, out: Float64Array, offset: number) => void;
 }
 
 export interface WriteOutcome {
@@ -58,26 +71,42 @@ export interface TickWriterOptions {
   families: readonly MetricFamily[];
   /** Compressed bytes per request at most. Default DEFAULT_MAX_BATCH_BYTES. */
   maxBatchBytes?: number;
+  /** Uncompressed bytes per request at most. Default DEFAULT_MAX_RAW_BYTES. */
+  maxRawBytes?: number;
   /** Requests on the wire at once. Default 2. */
   concurrency?: number;
 }
 
 export function createTickWriter(options: TickWriterOptions): TickWriter {
   const { pusher } = options;
-  const metadata = encodeMetadata(options.families);
-  const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+  const metadata = compressBlockFragment(encodeMetadata(options.families));
+  const maxBodyBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+  const maxRawBytes = options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES;
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  // One encoder for every request: encoding and compressing are synchronous, so no two requests share it at
-  // once, and the compressor copies its buffer before the next await.
-  const encoder = createWriteRequestEncoder();
-  let values = new Float64Array(64);
+  // A body is a view into its builder's buffer until the next begin(): a request on the wire keeps its
+  // builder until its push settles, so each request in flight has one of its own.
+  const idle: CompressedRequestBuilder[] = [];
+  let values = new Float64Array(1024);
 
   return {
     async write(parts, timestampMs, limits) {
       const width = timestampWidthOf(timestampMs);
+      const stale = (i: number) => parts[i]!.fill === undefined;
       const carriesSamples = parts.some((p) => p.fill);
-      const sizes = parts.map((p) => p.template.frame(width).length);
-      const batches = planBatches(sizes, rawBudget - (carriesSamples ? metadata.length : 0));
+      const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
+      const pieces = splitOversized(
+        coverFrames(
+          parts.map((p) => p.frames),
+          (a, b) => stale(a) === stale(b),
+        ),
+        parts,
+        width,
+        sizes,
+      );
+      const batches = planCompressedBatches(
+        pieces.map((p) => p.template.frame(width)),
+        sizes,
+      );
       const outcome: WriteOutcome = {
         samples: 0,
         bytes: 0,
@@ -88,42 +117,79 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       };
 
       await runPool(batches, concurrency, async (batch) => {
-        let samples = 0;
-        let withSamples = false;
-        encoder.begin(timestampMs);
-        for (let i = batch.start; i < batch.end; i++) {
-          const part = parts[i]!;
-          if (part.fill) {
-            if (values.length < part.template.seriesCount)
-              values = new Float64Array(part.template.seriesCount);
-            part.fill(timestampMs, values);
-            encoder.addSamples(part.template, values, 0);
-            withSamples = true;
-          } else encoder.addStaleMarkers(part.template);
-          samples += part.template.seriesCount;
-        }
-        if (withSamples) encoder.addMetadata(metadata);
-        const body = compressBlock(encoder.finish());
-        const result = await pusher.push(body, {
-          samples,
-          deadlineMs: limits.deadlineMs,
-          ...(limits.signal ? { signal: limits.signal } : {}),
-          ...(limits.cleanup ? { cleanup: true } : {}),
-        });
-        outcome.requests++;
-        if (result.ok) {
-          outcome.samples += samples;
-          outcome.bytes += body.length;
-        } else {
+        const builder = idle.pop() ?? createCompressedRequestBuilder();
+        try {
+          let samples = 0;
+          let withSamples = false;
+          builder.begin(timestampMs);
+          for (let k = batch.start; k < batch.end; k++) {
+            const piece = pieces[k]!;
+            const series = piece.template.seriesCount;
+            if (stale(piece.start)) builder.addStaleMarkers(piece.template);
+            else {
+              if (values.length < series) values = new Float64Array(2 * series);
+              for (let i = piece.start, offset = 0; i < piece.end; i++) {
+                const { frames, fill } = parts[i]!;
+                fill!(timestampMs, values, offset);
+                offset += frames.group.seriesCount(frames.member);
+              }
+              builder.addSamples(piece.template, values, 0);
+              withSamples = true;
+            }
+            samples += series;
+          }
+          if (withSamples) builder.addMetadata(metadata);
+          const body = builder.finish();
+          const result = await pusher.push(body, {
+            samples,
+            deadlineMs: limits.deadlineMs,
+            ...(limits.signal ? { signal: limits.signal } : {}),
+            ...(limits.cleanup ? { cleanup: true } : {}),
+          });
+          outcome.requests++;
+          if (result.ok) {
+            outcome.samples += samples;
+            outcome.bytes += body.length;
+            return;
+          }
           outcome.failedSamples += samples;
-          for (let i = batch.start; i < batch.end; i++) {
+          for (let i = pieces[batch.start]!.start; i < pieces[batch.end - 1]!.end; i++) {
             outcome.failed.add(i);
             if (result.maybeDelivered) outcome.maybeDelivered.add(i);
           }
           outcome.error = result.error?.message ?? `HTTP ${result.status}`;
+        } finally {
+          idle.push(builder);
         }
       });
       return outcome;
     },
   };
+}
+
+/**
+ * A piece of several collectors that would not fit a request on its own (a limit set below a group's
+ * size) travels as one piece per collector instead, so requests stay within the limits wherever one
+ * collector does.
+ */
+function splitOversized(
+  pieces: readonly FramePiece[],
+  parts: readonly WritePart[],
+  width: number,
+  limits: CompressedBatchLimits,
+): FramePiece[] {
+  const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
+  const extraRaw = limits.perRequest?.rawLength ?? 0;
+  return pieces.flatMap((piece) => {
+    const frame = piece.template.frame(width);
+    const fits =
+      frame.bytes.length + extraBytes <= limits.maxBodyBytes &&
+      frame.rawLength + extraRaw <= (limits.maxRawBytes ?? Infinity);
+    if (fits || piece.end - piece.start === 1) return [piece];
+    return parts.slice(piece.start, piece.end).map(({ frames }, k) => ({
+      template: frames.group.template([frames.member]),
+      start: piece.start + k,
+      end: piece.start + k + 1,
+    }));
+  });
 }

@@ -240,7 +240,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       pusher,
       counters,
       families: CATALOG,
-      collectors: initial.map(signalsFor),
+      collectors: initial,
       signalsFor,
       intervalMs: config.intervalMs,
       fleetStartMs: config.fleetStartMs,

@@ -79,8 +79,23 @@ export function alloyBuild(version: string): AlloyBuild {
   };
 }
 
-/** The `alloy_build_info` labels of a collector, other than the target labels every series carries. */
-export function buildInfoLabels(collector: Pick<Collector, "version" | "os">): Record<string, string> {
+/** buildInfoLabels by version and OS: a fleet has a handful of each, and the records are never changed. */
+const buildInfoByRelease = new Map<string, Readonly<Record<string, string>>>();
+
+/**
+ * The `alloy_build_info` labels of a collector, other than the target labels every series carries. The
+ * same record for every collector of one version and OS.
+ */
+export function buildInfoLabels(
+  collector: Pick<Collector, "version" | "os">,
+): Readonly<Record<string, string>> {
+  const key = `${collector.version}\0${collector.os}`;
+  let labels = buildInfoByRelease.get(key);
+  if (!labels) buildInfoByRelease.set(key, (labels = Object.freeze(computeBuildInfoLabels(collector))));
+  return labels;
+}
+
+function computeBuildInfoLabels(collector: Pick<Collector, "version" | "os">): Record<string, string> {
   const build = alloyBuild(collector.version);
   return {
     branch: "HEAD", // release builds check out a detached tag (background note section 1.1)

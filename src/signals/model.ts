@@ -1,19 +1,27 @@
 /**
- * The signal model: the series every collector writes and their values at any tick (SPEC section 6).
- * Label sets are built once here and reused every tick, so encoders may cache their bytes; values are
+ * The signal model: the series every collector writes and their values at any tick (docs/signals.md).
+ * Label sets are built once here and never change, so encoders build their bytes once; values are
  * written into a caller's Float64Array with no allocation, as 10,000 collectors × 29 series run every tick.
  */
 import type { Collector } from "../fleet/types.js";
 import { CATALOG, SERIES_PER_COLLECTOR } from "./catalog.js";
-import { createLabelSetBuilder, labelPairs, metricNameLabel, type Label } from "./labels.js";
+import {
+  checkCollectorLabels,
+  labelPairs,
+  mergeLabels,
+  metricNameLabel,
+  ownLabels,
+  type Label,
+} from "./labels.js";
 import type {
   CollectorSignalOptions,
   CollectorSignals,
   Series,
+  SeriesLabels,
   SignalModel,
   SignalModelOptions,
 } from "./types.js";
-import { createValueWriter } from "./values.js";
+import { createValueWriter, type ValueWriter } from "./values.js";
 
 /**
  * Builds the series and value writers of every collector. Throws a LabelSetError when a collector's labels
@@ -34,14 +42,29 @@ export function createSignalModel(
   };
 }
 
-/** Label tuples of the catalog's fixed labels, shared by every collector's series. */
-const TEMPLATE_LABELS: readonly (readonly { readonly metric: Label; readonly labels: readonly Label[] }[])[] =
+/** Each catalog series' own labels (`__name__` and the fixed ones), sorted: shared by every collector. */
+const OWN_LABELS: readonly (readonly { readonly metric: Label; readonly own: readonly Label[] }[])[] =
   CATALOG.map((family) =>
-    family.series.map((template) => ({
-      metric: metricNameLabel(template.name),
-      labels: labelPairs(template.labels),
-    })),
+    family.series.map((template) => {
+      const metric = metricNameLabel(template.name);
+      return { metric, own: ownLabels(metric, labelPairs(template.labels)) };
+    }),
   );
+
+/** The family of each of a collector's series, in series order. */
+const FAMILY_OF_SERIES: readonly number[] = CATALOG.flatMap((family, index) =>
+  family.series.map(() => index),
+);
+
+/**
+ * The own labels of each family whose labels depend on the collector, by those labels' text: collectors of
+ * one release and OS share alloy_build_info's lists (and their encoded bytes). A family whose labels differ
+ * for every collector (alloy_config_hash's hash) stops being kept once it passes the limit.
+ */
+const FRESH_LISTS: readonly Map<string, readonly (readonly Label[])[]>[] = CATALOG.map(() => new Map());
+const FRESH_LISTS_LIMIT = 256;
+/** The same lists by the record itself, for families that hand out one frozen record per kind of collector. */
+const FRESH_BY_RECORD = new WeakMap<object, readonly (readonly Label[])[]>();
 
 /**
  * One collector's series and values: for a collector that joins a running fleet, changes identity, or runs a
@@ -54,30 +77,71 @@ export function createCollectorSignals(
   const received = options.receivedComponents ?? 0;
   if (!Number.isInteger(received) || received < 0)
     throw new RangeError(`receivedComponents must be a whole number from 0, got ${received}`);
+  const check = checkCollectorLabels(collector.id, collector.labels);
+  const own: (readonly Label[])[] = [];
+  CATALOG.forEach((family, familyIndex) => {
+    const templates = OWN_LABELS[familyIndex]!;
+    let lists: readonly (readonly Label[])[] = templates.map((t) => t.own);
+    if (family.collectorLabels) {
+      const record = family.collectorLabels(collector);
+      // The same record (buildInfoLabels keeps one per release) is known at once; another by its text.
+      let known = FRESH_BY_RECORD.get(record);
+      let key = "";
+      if (!known) for (const name in record) key += `${name}=${record[name]}\0`;
+      const cache = FRESH_LISTS[familyIndex]!;
+      known ??= cache.get(key);
+      if (known) lists = known;
+      else {
+        const fresh = labelPairs(record);
+        check.checkFresh(templates[0]!.metric[1], fresh);
+        lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
+        if (cache.size < FRESH_LISTS_LIMIT) cache.set(key, lists);
+        if (Object.isFrozen(record)) FRESH_BY_RECORD.set(record, lists);
+      }
+    }
+    lists.forEach((labels, k) => {
+      check.checkSeries(templates[k]!.metric[1], labels);
+      own.push(labels);
+    });
+  });
   const write = createValueWriter(collector, {
     fleetStartMs: options.fleetStartMs,
     intervalMs: options.intervalMs,
     receivedComponents: received,
   });
-  const labelSets = createLabelSetBuilder(collector.id, collector.labels);
-  const series: Series[] = [];
-  CATALOG.forEach((family, familyIndex) => {
-    const own = family.collectorLabels ? labelPairs(family.collectorLabels(collector)) : [];
-    for (const template of TEMPLATE_LABELS[familyIndex]!)
-      series.push({
-        family: familyIndex,
-        labels: labelSets.build(template.metric, own.length ? [...own, ...template.labels] : template.labels),
-      });
-  });
+  return signalsOf(collector, { shared: check.shared, own }, valuesAtOf(write));
+}
+
+/**
+ * The values function in a scope of its own: a closure keeps its whole scope alive, and the emitter keeps
+ * this one for the life of the fleet while the labels can go once its frames are built.
+ */
+function valuesAtOf(write: ValueWriter): CollectorSignals["valuesAt"] {
+  return (tMs, out, offset = 0) => {
+    if (offset < 0 || offset + SERIES_PER_COLLECTOR > out.length)
+      throw new RangeError(
+        `valuesAt: ${SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`,
+      );
+    write(tMs, out, offset);
+  };
+}
+
+function signalsOf(
+  collector: Collector,
+  labels: SeriesLabels,
+  valuesAt: CollectorSignals["valuesAt"],
+): CollectorSignals {
+  let series: Series[] | undefined;
   return {
     collector,
-    series,
-    valuesAt(tMs: number, out: Float64Array, offset = 0): void {
-      if (offset < 0 || offset + SERIES_PER_COLLECTOR > out.length)
-        throw new RangeError(
-          `valuesAt: ${SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`,
-        );
-      write(tMs, out, offset);
+    labels,
+    valuesAt,
+    get series() {
+      series ??= labels.own.map((own, i) => ({
+        family: FAMILY_OF_SERIES[i]!,
+        labels: mergeLabels(labels.shared, own),
+      }));
+      return series;
     },
   };
 }

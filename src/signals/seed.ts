@@ -2,12 +2,12 @@
  * Per-collector randomness that is a pure function of the collector ID (SPEC section 6: values are
  * deterministic functions of collector, series and time, and distinct between peers).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Random } from "../core/clock.js";
 
 /** Lowercase SHA-256 hex of a string: the `hash` label of `alloy_config_hash` (SPEC section 6). */
 export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 /**
@@ -16,7 +16,7 @@ export function sha256Hex(text: string): string {
  * negligible. The `salt` keeps streams used for different purposes independent.
  */
 export function randomForId(id: string, salt: string): Random {
-  const digest = createHash("sha256").update(`${salt}\0${id}`, "utf8").digest();
+  const digest = hash("sha256", `${salt}\0${id}`, "buffer");
   let a = digest.readUInt32LE(0);
   let b = digest.readUInt32LE(4);
   let c = digest.readUInt32LE(8);

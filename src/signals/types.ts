@@ -1,5 +1,8 @@
 /** The signal model's interface (SPEC section 6): what the remote-write encoder consumes. */
 import type { Collector } from "../fleet/types.js";
+import type { Label } from "./labels.js";
+
+export type { Label };
 
 export type MetricType = "gauge" | "counter" | "histogram";
 
@@ -19,16 +22,29 @@ export interface Series {
   readonly labels: readonly (readonly [string, string])[];
 }
 
+/**
+ * A collector's series labels before they are merged, so an encoder writes each label once however many
+ * series carry it (src/remote-write/frame-tokens.ts).
+ */
+export interface SeriesLabels {
+  /** Labels every series of the collector carries (its target labels), sorted by name. */
+  readonly shared: readonly Label[];
+  /** Per series, in series order: its own labels (`__name__` first), sorted by name; none is in `shared`. */
+  readonly own: readonly (readonly Label[])[];
+}
+
 export interface CollectorSignals {
   readonly collector: Collector;
-  /** Fixed order; 29 per collector. */
+  /** Fixed order; 29 per collector. Merged from `labels` when first read. */
   readonly series: readonly Series[];
+  /** The same series' labels, unmerged: what the remote-write frames are built from. */
+  readonly labels: SeriesLabels;
   /**
    * Writes the value of every series at tick time `tMs` into `out[offset .. offset + series.length)`.
    * Pure: the same (collector, series, tMs, fleet start, interval) always gives the same numbers; counters
    * never decrease as tMs grows from the fleet start, so a restarted process continues them.
    */
-  valuesAt(tMs: number, out: Float64Array, offset?: number): void;
+  readonly valuesAt: (tMs: number, out: Float64Array, offset?: number) => void;
 }
 
 export interface SignalModel {

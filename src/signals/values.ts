@@ -179,95 +179,98 @@ export function ticksAt(tMs: number, options: ValueOptions): number {
   return elapsed < 0 ? 0 : Math.floor(elapsed / options.intervalMs) + 1;
 }
 
-/** A level in [0, 1]: centre ± (0.18 + 0.08), the two waves' periods 30–90 min and 6–15 min. */
-interface Drift {
-  readonly centre: number;
-  readonly omega1: number;
-  readonly phase1: number;
-  readonly omega2: number;
-  readonly phase2: number;
-}
-
+/**
+ * A level in [0, 1]: centre ± (0.18 + 0.08), the two waves' periods 30–90 min and 6–15 min. Five numbers
+ * at `at` in a collector's parameters: centre, omega1, phase1, omega2, phase2.
+ */
 const DRIFT_SLOW = 0.18;
 const DRIFT_FAST = 0.08;
 
-function createDrift(random: Random): Drift {
-  return {
-    centre: uniform(random, 0.3, 0.7),
-    omega1: (2 * Math.PI) / uniform(random, 30 * 60, 90 * 60),
-    phase1: uniform(random, 0, 2 * Math.PI),
-    omega2: (2 * Math.PI) / uniform(random, 6 * 60, 15 * 60),
-    phase2: uniform(random, 0, 2 * Math.PI),
-  };
+function drawDrift(random: Random, p: Float64Array, at: number): void {
+  p[at] = uniform(random, 0.3, 0.7);
+  p[at + 1] = (2 * Math.PI) / uniform(random, 30 * 60, 90 * 60);
+  p[at + 2] = uniform(random, 0, 2 * Math.PI);
+  p[at + 3] = (2 * Math.PI) / uniform(random, 6 * 60, 15 * 60);
+  p[at + 4] = uniform(random, 0, 2 * Math.PI);
 }
 
-function level(d: Drift, tSec: number): number {
+function level(p: Float64Array, at: number, tSec: number): number {
   return (
-    d.centre +
-    DRIFT_SLOW * Math.sin(d.omega1 * tSec + d.phase1) +
-    DRIFT_FAST * Math.sin(d.omega2 * tSec + d.phase2)
+    p[at]! +
+    DRIFT_SLOW * Math.sin(p[at + 1]! * tSec + p[at + 2]!) +
+    DRIFT_FAST * Math.sin(p[at + 3]! * tSec + p[at + 4]!)
   );
 }
 
 /**
  * ∫₀ᵉ rate·(1 + DEPTH·sin(ω·s + φ)) ds, plus what the process had counted when the fleet started. The rate
- * never falls below half its mean, so the integral strictly increases.
+ * never falls below half its mean, so the integral strictly increases. Five numbers at `at`: initial,
+ * rate, omega, phase, cos(phase).
  */
-interface Accumulator {
-  readonly initial: number;
-  readonly rate: number;
-  readonly omega: number;
-  readonly phase: number;
-  readonly cosPhase: number;
-}
-
 const RATE_DEPTH = 0.5;
 
-function createAccumulator(random: Random, initial: number, mean: Range): Accumulator {
+function drawAccumulator(random: Random, initial: number, mean: Range, p: Float64Array, at: number): void {
   const phase = uniform(random, 0, 2 * Math.PI);
-  return {
-    initial,
-    rate: uniform(random, mean.min, mean.max),
-    omega: (2 * Math.PI) / uniform(random, 20 * 60, 60 * 60),
-    phase,
-    cosPhase: Math.cos(phase),
-  };
+  p[at] = initial;
+  p[at + 1] = uniform(random, mean.min, mean.max);
+  p[at + 2] = (2 * Math.PI) / uniform(random, 20 * 60, 60 * 60);
+  p[at + 3] = phase;
+  p[at + 4] = Math.cos(phase);
 }
 
-function accumulated(a: Accumulator, elapsedSec: number): number {
+function accumulated(p: Float64Array, at: number, elapsedSec: number): number {
+  const omega = p[at + 2]!;
   return (
-    a.initial +
-    a.rate * (elapsedSec + (RATE_DEPTH / a.omega) * (a.cosPhase - Math.cos(a.omega * elapsedSec + a.phase)))
+    p[at]! +
+    p[at + 1]! *
+      (elapsedSec + (RATE_DEPTH / omega) * (p[at + 4]! - Math.cos(omega * elapsedSec + p[at + 3]!)))
   );
 }
 
+/** The most observations per tick in each bucket, for the given spreads added up. */
+function mostPerBucket(spreads: readonly BucketSpread[]): readonly number[] {
+  return EVALUATION_BUCKETS.map((bound) =>
+    spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0),
+  );
+}
+
+/** mostPerBucket of each profile's quiet and busy ticks, healthy and not: the same for every collector. */
+const MOST = new Map(
+  Object.values(WORKLOAD_PROFILES).map((profile: WorkloadProfile) => [
+    profile,
+    {
+      quiet: mostPerBucket([profile.quietSpread]),
+      busy: mostPerBucket([profile.busySpread]),
+      busyUnhealthy: mostPerBucket([profile.busySpread, UNHEALTHY.slowSpread]),
+    },
+  ]),
+);
+
 /** Per-bucket counts of one kind of tick: EVALUATIONS_PER_TICK observations over the finite buckets. */
-function drawTick(random: Random, spreads: readonly BucketSpread[]): number[] {
-  const counts = EVALUATION_BUCKETS.map((bound, i) => {
-    const most = spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0);
-    // One draw per bucket whatever `most` is, so the draws that follow do not shift with the spreads.
-    const drawn = uniformInt(random, 0, most);
+function drawTick(random: Random, most: readonly number[]): number[] {
+  const counts = most.map((m, i) => {
+    // One draw per bucket whatever `m` is, so the draws that follow do not shift with the spreads.
+    const drawn = uniformInt(random, 0, m);
     return i === 0 ? 0 : drawn;
   });
   counts[0] = EVALUATIONS_PER_TICK - counts.reduce((a, b) => a + b, 0);
   return counts;
 }
 
-/** Cumulative counts per `le`, +Inf last (= EVALUATIONS_PER_TICK), and the sum of the observations. */
-function tickShape(
-  counts: readonly number[],
-  means: readonly number[],
-): { cumulative: Float64Array; sum: number } {
-  const cumulative = new Float64Array(counts.length + 1);
+/**
+ * Writes the cumulative counts per `le` (+Inf last, = EVALUATIONS_PER_TICK) at `at` in the parameters,
+ * and returns the sum of the observations.
+ */
+function tickShape(counts: readonly number[], means: readonly number[], p: Float64Array, at: number): number {
   let running = 0;
   let sum = 0;
   counts.forEach((count, i) => {
     running += count;
-    cumulative[i] = running;
+    p[at + i] = running;
     sum += count * means[i]!;
   });
-  cumulative[counts.length] = running;
-  return { cumulative, sum };
+  p[at + counts.length] = running;
+  return sum;
 }
 
 /** Offsets of each series within a collector's block, fixed by the catalog. */
@@ -293,6 +296,28 @@ const BUCKET_SERIES = EVALUATION_BUCKETS.length + 1;
 const PAGE_BYTES = 4096;
 const SPAN_BYTES = 8192;
 
+// Where each number sits in a collector's parameters (one Float64Array: a closure over some thirty
+// variables and a dozen objects took ~2 KB per collector, 20 MB at 10,000 collectors).
+const P_RSS = 0;
+const P_HEAP = 5;
+const P_GOROUTINES = 10;
+const P_SCRAPE = 15;
+const P_CPU = 20;
+const P_RX = 25;
+const P_TX = 30;
+const P_COMPONENTS = 35;
+const P_QUIET = 39;
+const P_BUSY = P_QUIET + BUCKET_SERIES;
+const P_QUIET_SUM = P_BUSY + BUCKET_SERIES;
+const P_BUSY_SUM = P_QUIET_SUM + 1;
+const P_BUSY_SHARE = P_BUSY_SUM + 1;
+const P_UP = P_BUSY_SHARE + 1;
+/** The profile's ranges: RSS, heap share, goroutines, scrape seconds (min, max each). */
+const P_RANGES = P_UP + 1;
+const P_FLEET_START = P_RANGES + 8;
+const P_INTERVAL = P_FLEET_START + 1;
+const PARAMETERS = P_INTERVAL + 1;
+
 /**
  * Precomputes everything about `collector` that does not depend on time, and returns the writer of its
  * values. Two writers for the same collector and options write identical numbers.
@@ -300,80 +325,116 @@ const SPAN_BYTES = 8192;
 export function createValueWriter(collector: Collector, options: ValueOptions): ValueWriter {
   const profile: WorkloadProfile = WORKLOAD_PROFILES[workloadNameOf(collector)];
   const random = randomForId(collector.id, "signals/values");
-  const { fleetStartMs } = options;
+  const p = parametersSlot();
 
-  const rssDrift = createDrift(random);
-  const heapDrift = createDrift(random);
-  const goroutineDrift = createDrift(random);
-  const scrapeDrift = createDrift(random);
-  const rss = profile.residentBytes;
-  const heap = profile.heapShare;
-  const goroutines = profile.goroutines;
-  const scrape = profile.scrapeSeconds;
+  drawDrift(random, p, P_RSS);
+  drawDrift(random, p, P_HEAP);
+  drawDrift(random, p, P_GOROUTINES);
+  drawDrift(random, p, P_SCRAPE);
+  const ranges = [profile.residentBytes, profile.heapShare, profile.goroutines, profile.scrapeSeconds];
+  ranges.forEach((range, i) => {
+    p[P_RANGES + 2 * i] = range.min;
+    p[P_RANGES + 2 * i + 1] = range.max;
+  });
 
   // A process has used some CPU and moved some bytes before the fleet's first tick.
-  const cpu = createAccumulator(random, uniform(random, 0.3, 2), profile.cpuCores);
-  const rx = createAccumulator(random, uniform(random, 20_000, 500_000), profile.rxBytesPerSecond);
-  const tx = createAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond);
+  drawAccumulator(random, uniform(random, 0.3, 2), profile.cpuCores, p, P_CPU);
+  drawAccumulator(random, uniform(random, 20_000, 500_000), profile.rxBytesPerSecond, p, P_RX);
+  drawAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond, p, P_TX);
 
   const components = componentCounts(random, collector.healthy, profile.components);
   // Added after every draw, so a new config moves this number and no other.
-  const healthyComponents = components.healthy + (options.receivedComponents ?? 0);
-  const unhealthyComponents = components.unhealthy;
-  const unknownComponents = components.unknown;
-  const exitedComponents = components.exited;
+  p[P_COMPONENTS] = components.healthy + (options.receivedComponents ?? 0);
+  p[P_COMPONENTS + 1] = components.unhealthy;
+  p[P_COMPONENTS + 2] = components.unknown;
+  p[P_COMPONENTS + 3] = components.exited;
 
   // Mean observation within each bucket, toward its lower end: evaluations cluster near the fast edge.
   const bucketMeans = EVALUATION_BUCKETS.map((upper, i) => {
     const lower = i === 0 ? 0 : EVALUATION_BUCKETS[i - 1]!;
     return lower + (upper - lower) * uniform(random, 0.05, 0.5);
   });
-  const quiet = tickShape(drawTick(random, [profile.quietSpread]), bucketMeans);
-  const busySpreads = collector.healthy ? [profile.busySpread] : [profile.busySpread, UNHEALTHY.slowSpread];
-  const busy = tickShape(drawTick(random, busySpreads), bucketMeans);
-  const quietCumulative = quiet.cumulative;
-  const busyCumulative = busy.cumulative;
-  const quietSum = quiet.sum;
-  const busySum = busy.sum;
-  const busyShare = uniform(random, 0.1, 0.35);
-  const up = collector.healthy ? 1 : 0;
+  const most = MOST.get(profile)!;
+  p[P_QUIET_SUM] = tickShape(drawTick(random, most.quiet), bucketMeans, p, P_QUIET);
+  const busy = drawTick(random, collector.healthy ? most.busy : most.busyUnhealthy);
+  p[P_BUSY_SUM] = tickShape(busy, bucketMeans, p, P_BUSY);
+  p[P_BUSY_SHARE] = uniform(random, 0.1, 0.35);
+  p[P_UP] = collector.healthy ? 1 : 0;
+  p[P_FLEET_START] = options.fleetStartMs;
+  p[P_INTERVAL] = options.intervalMs;
+  return writerOf(p);
+}
 
-  return (tMs, out, offset) => {
-    const tSec = tMs / 1000;
-    const elapsedSec = tMs > fleetStartMs ? (tMs - fleetStartMs) / 1000 : 0;
-    const ticks = ticksAt(tMs, options);
+/**
+ * The writer in a scope of its own: a closure keeps its whole scope alive, and createValueWriter's holds
+ * the random generator and the profile, which the fleet no longer needs once the parameters are drawn.
+ */
+function writerOf(p: Float64Array): ValueWriter {
+  return (tMs, out, offset) => writeValues(p, tMs, out, offset);
+}
 
-    out[offset + AT.buildInfo] = 1;
-    out[offset + AT.up] = up;
-    out[offset + AT.components] = healthyComponents;
-    out[offset + AT.components + 1] = unhealthyComponents;
-    out[offset + AT.components + 2] = unknownComponents;
-    out[offset + AT.components + 3] = exitedComponents;
+/**
+ * Collectors' parameters come from shared slabs, so 10,000 collectors cost a few dozen array buffers
+ * rather than 10,000 (each one a separate allocation with its own bookkeeping).
+ */
+const SLAB_COLLECTORS = 256;
+let slab = new Float64Array(0);
+let slabUsed = 0;
+function parametersSlot(): Float64Array {
+  if (slabUsed + PARAMETERS > slab.length) {
+    slab = new Float64Array(SLAB_COLLECTORS * PARAMETERS);
+    slabUsed = 0;
+  }
+  const slot = slab.subarray(slabUsed, slabUsed + PARAMETERS);
+  slabUsed += PARAMETERS;
+  return slot;
+}
 
-    // Busy ticks among the first `ticks`: floor(ticks·share) grows by 0 or 1 per tick, so both counts only grow.
-    const busyTicks = Math.floor(ticks * busyShare);
-    const quietTicks = ticks - busyTicks;
-    for (let i = 0; i < BUCKET_SERIES; i++)
-      out[offset + AT.buckets + i] = quietTicks * quietCumulative[i]! + busyTicks * busyCumulative[i]!;
-    out[offset + AT.evalSum] = quietTicks * quietSum + busyTicks * busySum;
-    out[offset + AT.evalCount] = ticks * EVALUATIONS_PER_TICK;
+/** A collector's values at `tMs` from its parameters (createValueWriter). */
+function writeValues(p: Float64Array, tMs: number, out: Float64Array, offset: number): void {
+  const fleetStartMs = p[P_FLEET_START]!;
+  const tSec = tMs / 1000;
+  const elapsedSec = tMs > fleetStartMs ? (tMs - fleetStartMs) / 1000 : 0;
+  const ticks = ticksAt(tMs, { fleetStartMs, intervalMs: p[P_INTERVAL]! });
 
-    // CPU time is counted in 10 ms clock ticks and network traffic in whole bytes; floor keeps them monotone.
-    out[offset + AT.cpu] = Math.floor(accumulated(cpu, elapsedSec) * 100) / 100;
-    out[offset + AT.rx] = Math.floor(accumulated(rx, elapsedSec));
-    out[offset + AT.tx] = Math.floor(accumulated(tx, elapsedSec));
+  out[offset + AT.buildInfo] = 1;
+  out[offset + AT.up] = p[P_UP]!;
+  out[offset + AT.components] = p[P_COMPONENTS]!;
+  out[offset + AT.components + 1] = p[P_COMPONENTS + 1]!;
+  out[offset + AT.components + 2] = p[P_COMPONENTS + 2]!;
+  out[offset + AT.components + 3] = p[P_COMPONENTS + 3]!;
 
-    const residentBytes =
-      Math.round((rss.min + (rss.max - rss.min) * level(rssDrift, tSec)) / PAGE_BYTES) * PAGE_BYTES;
-    const heapShare = heap.min + (heap.max - heap.min) * level(heapDrift, tSec);
-    out[offset + AT.rss] = residentBytes;
-    out[offset + AT.configHash] = 1;
-    out[offset + AT.goroutines] = Math.round(
-      goroutines.min + (goroutines.max - goroutines.min) * level(goroutineDrift, tSec),
-    );
-    out[offset + AT.heap] = Math.round((residentBytes * heapShare) / SPAN_BYTES) * SPAN_BYTES;
-    out[offset + AT.scrape] = scrape.min + (scrape.max - scrape.min) * level(scrapeDrift, tSec);
-  };
+  // Busy ticks among the first `ticks`: floor(ticks·share) grows by 0 or 1 per tick, so both counts only grow.
+  const busyTicks = Math.floor(ticks * p[P_BUSY_SHARE]!);
+  const quietTicks = ticks - busyTicks;
+  for (let i = 0; i < BUCKET_SERIES; i++)
+    out[offset + AT.buckets + i] = quietTicks * p[P_QUIET + i]! + busyTicks * p[P_BUSY + i]!;
+  out[offset + AT.evalSum] = quietTicks * p[P_QUIET_SUM]! + busyTicks * p[P_BUSY_SUM]!;
+  out[offset + AT.evalCount] = ticks * EVALUATIONS_PER_TICK;
+
+  // CPU time is counted in 10 ms clock ticks and network traffic in whole bytes; floor keeps them monotone.
+  out[offset + AT.cpu] = Math.floor(accumulated(p, P_CPU, elapsedSec) * 100) / 100;
+  out[offset + AT.rx] = Math.floor(accumulated(p, P_RX, elapsedSec));
+  out[offset + AT.tx] = Math.floor(accumulated(p, P_TX, elapsedSec));
+
+  const rssMin = p[P_RANGES]!;
+  const rssMax = p[P_RANGES + 1]!;
+  const heapMin = p[P_RANGES + 2]!;
+  const heapMax = p[P_RANGES + 3]!;
+  const goroutinesMin = p[P_RANGES + 4]!;
+  const goroutinesMax = p[P_RANGES + 5]!;
+  const scrapeMin = p[P_RANGES + 6]!;
+  const scrapeMax = p[P_RANGES + 7]!;
+  const residentBytes =
+    Math.round((rssMin + (rssMax - rssMin) * level(p, P_RSS, tSec)) / PAGE_BYTES) * PAGE_BYTES;
+  const heapShare = heapMin + (heapMax - heapMin) * level(p, P_HEAP, tSec);
+  out[offset + AT.rss] = residentBytes;
+  out[offset + AT.configHash] = 1;
+  out[offset + AT.goroutines] = Math.round(
+    goroutinesMin + (goroutinesMax - goroutinesMin) * level(p, P_GOROUTINES, tSec),
+  );
+  out[offset + AT.heap] = Math.round((residentBytes * heapShare) / SPAN_BYTES) * SPAN_BYTES;
+  out[offset + AT.scrape] = scrapeMin + (scrapeMax - scrapeMin) * level(p, P_SCRAPE, tSec);
 }
 
 type ComponentCounts = Record<HealthType, number>;

@@ -62,7 +62,7 @@ describe("remote write into a real Prometheus", () => {
     emitter = createEmitter({
       pusher: createPusher({ url: prom.writeUrl, transport, clock }),
       families: model.families,
-      collectors: model.collectors,
+      collectors: model.collectors.map((s) => s.collector),
       signalsFor: (c) => createCollectorSignals(c, { fleetStartMs, intervalMs: INTERVAL }),
       intervalMs: INTERVAL,
       fleetStartMs,

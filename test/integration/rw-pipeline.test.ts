@@ -68,7 +68,7 @@ async function setup(
     pusher,
     counters,
     families: model.families,
-    collectors: model.collectors,
+    collectors: model.collectors.map((s) => s.collector),
     signalsFor: (c) => createCollectorSignals(c, { fleetStartMs, intervalMs: INTERVAL }),
     intervalMs: INTERVAL,
     fleetStartMs,

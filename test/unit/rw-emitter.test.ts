@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RemoteWriteError } from "../../src/core/errors.js";
-import { decodeBody, type DecodedWriteRequest } from "../../src/emulator/rw-decode.js";
+import { decodeBody, uncompressBody, type DecodedWriteRequest } from "../../src/emulator/rw-decode.js";
 import { createEmitter, type EmitterOptions } from "../../src/remote-write/emitter.js";
 import { createPusher, type Pusher, type PushInfo, type PushResult } from "../../src/remote-write/push.js";
 import type { Collector } from "../../src/fleet/types.js";
@@ -15,6 +15,8 @@ const FLEET_START = Date.UTC(2026, 0, 1);
 
 interface Sent {
   request: DecodedWriteRequest;
+  /** A copy of the compressed body. */
+  body: Uint8Array;
   bytes: number;
   info: PushInfo;
   at: number;
@@ -33,7 +35,13 @@ function recordingPusher(clock: FakeClock, fail?: (n: number) => boolean) {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       const n = calls++;
-      sent.push({ request: decodeBody(body), bytes: body.length, info, at: clock.now() });
+      sent.push({
+        request: decodeBody(body),
+        body: body.slice(),
+        bytes: body.length,
+        info,
+        at: clock.now(),
+      });
       if (gate) await gate;
       inFlight--;
       if (fail?.(n))
@@ -67,7 +75,7 @@ const SIGNALS = { fleetStartMs: FLEET_START, intervalMs: INTERVAL };
 function fromModel(model: SignalModel) {
   return {
     families: model.families,
-    collectors: model.collectors,
+    collectors: model.collectors.map((s) => s.collector),
     signalsFor: (c: Collector) => createCollectorSignals(c, SIGNALS),
   };
 }
@@ -285,6 +293,19 @@ describe("emitter", () => {
     }
     expect(sent.reduce((n, s) => n + s.request.timeseries.length, 0)).toBe(model.seriesPerTick);
     expect(maxInFlight()).toBeLessThanOrEqual(2);
+  });
+
+  it("sizes requests by their compressed bytes, so each carries more than the limit uncompressed", async () => {
+    const model = createSignalModel(standaloneFleet(40), { fleetStartMs: FLEET_START, intervalMs: INTERVAL });
+    const maxBatchBytes = 12_000;
+    const { emitter, sent } = setup({ model, maxBatchBytes });
+    await emitter.pushNow();
+    // Planned on the uncompressed size (or snappy's worst case), a request would hold under 12 kB of
+    // protobuf; filled by the real compressed size, all but the last two hold more.
+    const raw = sent.map((s) => uncompressBody(s.body).length);
+    expect(raw.slice(0, -2).every((n) => n > maxBatchBytes)).toBe(true);
+    const total = sent.reduce((n, s) => n + s.bytes, 0);
+    expect(sent.length).toBeLessThanOrEqual(Math.ceil(total / (maxBatchBytes / 2)));
   });
 
   it("sends nothing at close for collectors that never ticked", async () => {
