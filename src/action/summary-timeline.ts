@@ -1,10 +1,11 @@
 /**
  * The job summary's timeline section: each scenario step and live event, when it ran, the collectors it
  * changed and what carried its first effect, as a table and as a Mermaid gantt chart (GitHub renders
- * ```mermaid blocks: docs.github.com, "Creating diagrams"); then the collectors by health. Pure Markdown.
+ * ```mermaid blocks: docs.github.com, "Creating diagrams"). The health at the end is in the run overview
+ * (summary.ts). Pure Markdown.
  */
 import type { Status } from "../runtime/status.js";
-import { describeEffect, formatHealth, formatOffset, type TimelineRecord } from "../runtime/timeline.js";
+import { describeEffect, formatOffset, type TimelineRecord } from "../runtime/timeline.js";
 
 /** IDs listed per row before "and N more": the table stays readable for a 1,000-collector step. */
 const MAX_IDS = 8;
@@ -56,17 +57,6 @@ export function renderTimelineSection(status: Status | undefined): string {
   lines.push("");
   const chart = renderGantt(record, status?.updatedAtMs);
   if (chart) lines.push(chart, "");
-  if (status?.health) {
-    const h = status.health;
-    lines.push(
-      "| healthy | unhealthy | inactive | departed |",
-      "| ---: | ---: | ---: | ---: |",
-      `| ${h.healthy} | ${h.unhealthy} | ${h.inactive} | ${h.departed} |`,
-      "",
-      `_At the end: ${formatHealth(h)} (unhealthy: up=0 or a configuration error; inactive: silenced or crashed)._`,
-      "",
-    );
-  }
   return lines.join("\n");
 }
 
