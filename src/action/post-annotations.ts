@@ -45,7 +45,7 @@ export function postAnnotations(
   for (const [kind, rows] of byKind) {
     const count = rows.reduce((n, r) => n + r.count, 0);
     const reasons = rows.map((r) => r.reason);
-    const why = reasons.length === 1 ? reasons[0] : `${reasons[0]}, and ${reasons.length - 1} other reasons`;
+    const why = reasons.length === 1 ? reasons[0] : `${reasons[0]} (and other reasons)`;
     const head =
       kind === "process" || kind === "other"
         ? `Cleanup incomplete: ${why}.`

@@ -125,5 +125,7 @@ function describeWho(who: TeardownResult["cleanedBy"], startFailed: boolean): st
         ? startFailed
           ? "by main, when the start failed"
           : "by an earlier run"
-        : who;
+        : who === "nothing-to-clean"
+          ? "nothing was started"
+          : "nobody: the background process is still running and was left alone";
 }
