@@ -34,7 +34,10 @@ export function leftoverRows(result: TeardownResult): LeftoverRow[] {
   const c = result.cleanup;
   const rows: LeftoverRow[] = [];
   const byReason = new Map<string, string[]>();
-  for (const f of c.unregisterFailed) byReason.set(f.error, [...(byReason.get(f.error) ?? []), f.id]);
+  for (const f of c.unregisterFailed) {
+    const reason = withoutId(f.error, f.id);
+    byReason.set(reason, [...(byReason.get(reason) ?? []), f.id]);
+  }
   const groups = [...byReason.entries()].sort((a, b) => b[1].length - a[1].length);
   for (const [reason, ids] of groups.slice(0, MAX_REASONS))
     rows.push({ kind: "collectors", what: WHAT.collectors, count: ids.length, reason, ids });
@@ -67,6 +70,11 @@ export function leftoverRows(result: TeardownResult): LeftoverRow[] {
   else if (others.length > 0)
     rows.push({ kind: "other", what: WHAT.other, count: others.length, reason: others.join("; ") });
   return rows;
+}
+
+/** "FM UnregisterCollector for x-linux-01 failed: …" → "FM UnregisterCollector failed: …", to group by. */
+function withoutId(error: string, id: string): string {
+  return error.replaceAll(` for ${id}`, "").replaceAll(id, "the collector");
 }
 
 /**

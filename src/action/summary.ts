@@ -68,7 +68,9 @@ export function renderSummary(input: SummaryInput): string {
       lines.push(
         "<details><summary>Last errors</summary>",
         "",
-        ...errors.map(([k, v]) => `- **${k}**: ${v}`),
+        ...sameMessageTogether(errors).map(
+          ([keys, v]) => `- ${keys.map((k) => `**${k}**`).join(", ")}: ${v}`,
+        ),
         "",
         "</details>",
         "",
@@ -148,6 +150,13 @@ function hostOf(url: string): string {
   }
 }
 
+/** One line per distinct message: a fatal error is often also the last error of the call that failed. */
+function sameMessageTogether(errors: readonly [string, string][]): [string[], string][] {
+  const byMessage = new Map<string, string[]>();
+  for (const [k, v] of errors) byMessage.set(v, [...(byMessage.get(v) ?? []), k]);
+  return [...byMessage.entries()].map(([v, keys]) => [keys, v]);
+}
+
 function countBy<K extends string>(
   collectors: readonly Collector[],
   key: (c: Collector) => K,
@@ -194,10 +203,24 @@ export function renderPipelinesSection(
   const escape = (text: string) => text.replace(/\|/g, "\\|");
   const header = ["collector", ...names, "status"].map(escape);
   const align = ["---", ...names.map(() => ":---:"), "---"];
+  if (names.length === 0) {
+    // No column to show: the outcomes, counted, say it all.
+    const outcomes = new Map<string, number>();
+    for (const c of collectors) {
+      const outcome = statusOf(received[c.id]);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    const counted = [...outcomes.entries()].map(([o, n]) => `${n} ${escape(o)}`).join(", ");
+    return [
+      "### Pipelines received from Fleet Management",
+      "",
+      `_No collector received a pipeline_ (${counted}).`,
+      "",
+    ];
+  }
   return [
     "### Pipelines received from Fleet Management",
     "",
-    ...(names.length === 0 ? ["_No collector received a pipeline._", ""] : []),
     `| ${header.join(" | ")} |`,
     `| ${align.join(" | ")} |`,
     ...rows.map((row) => `| ${row.map(escape).join(" | ")} |`),

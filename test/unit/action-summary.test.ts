@@ -124,13 +124,20 @@ describe("the job summary", () => {
         ...complete,
         cleanedBy: "inline",
         problems: [
-          ...collectors.map((c) => `collector ${c.id} is still registered: ${refused}`),
+          ...collectors.map(
+            (c) =>
+              `collector ${c.id} is still registered: FM UnregisterCollector for ${c.id} failed: ${refused}`,
+          ),
           `551 series were not closed: ${refused}`,
         ],
         cleanup: {
           ...complete.cleanup,
           unregistered: 0,
-          unregisterFailed: collectors.map((c) => ({ id: c.id, error: refused })),
+          // Each reason names its collector: the table still has one row for them.
+          unregisterFailed: collectors.map((c) => ({
+            id: c.id,
+            error: `FM UnregisterCollector for ${c.id} failed: ${refused}`,
+          })),
           seriesClosed: 0,
           seriesOpen: 551,
           seriesError: refused,
@@ -143,7 +150,7 @@ describe("the job summary", () => {
     );
     const table = md.split("\n").filter((l) => l.startsWith("| ") && l.includes(refused));
     expect(table).toEqual([
-      `| collectors still registered in Fleet Management | 19 | ${refused} |`,
+      `| collectors still registered in Fleet Management | 19 | FM UnregisterCollector failed: ${refused} |`,
       `| series not closed (no stale marker) | 551 | ${refused} |`,
     ]);
     // The reason once per row, not once per collector.
