@@ -28,7 +28,7 @@ interface MemberState {
 
 /**
  * The fleet at ready, after each timeline entry, and at `endMs`. Collectors that joined later start
- * outside the fleet; the roster's unhealthy collectors (blueprint `unhealthy_per_os`) start with up=0.
+ * outside the fleet; unhealthy collectors of the blueprint (`unhealthy_per_os`) start with up=0.
  */
 export function fleetOverTime(
   collectors: readonly Collector[],
@@ -39,9 +39,18 @@ export function fleetOverTime(
   if (readyAtMs === undefined) return [];
   const entries = record?.entries ?? [];
   const joined = new Set(entries.filter((e) => e.event === "join").flatMap((e) => e.changed));
+  // The collectors may be the latest identities (health events included): a collector's first health
+  // event says what it was before it.
+  const firstHealth = new Map<string, string>();
+  for (const e of entries)
+    if (e.event === "unhealthy" || e.event === "healthy")
+      for (const id of e.changed) if (!firstHealth.has(id)) firstHealth.set(id, e.event);
   const members = new Map<string, MemberState>();
-  for (const c of collectors)
-    members.set(c.id, { present: !joined.has(c.id), active: true, up: c.healthy, configOk: true });
+  for (const c of collectors) {
+    const first = firstHealth.get(c.id);
+    const up = first === undefined ? c.healthy : first === "unhealthy";
+    members.set(c.id, { present: !joined.has(c.id), active: true, up, configOk: true });
+  }
   const point = (offsetMs: number): FleetPoint => {
     let running = 0;
     let unhealthy = 0;

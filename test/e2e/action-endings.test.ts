@@ -4,6 +4,8 @@
  * summary says and how many annotations the steps raise (GitHub keeps 10 of each kind per step, so one per
  * collector would hide the rest). Set FM_ACTION_SUMMARY_DIR to keep each summary's Markdown there.
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -82,7 +84,15 @@ describe("how a job with the action ends: post's summary and annotations", () =>
     const runner = createRunner();
     const main = await runner.main(inputs());
     expect(main.code, main.stdout).toBe(0);
-    await waitFor(() => fm.collectors().every((c) => c.heartbeats >= 2), 15_000, "two heartbeats each");
+    // A later step breaks two collectors, so the chart has something to show.
+    // Not spawnSync: the emulator and the receiver answer from this process's event loop.
+    const event = await promisify(execFile)(
+      process.execPath,
+      [main.exported.FM_FLEET_CLI!, "event", "unhealthy", "--os", "linux", "--count", "2"],
+      { cwd: runner.workDir, env: { PATH: process.env.PATH, ...runner.jobEnv() } },
+    );
+    expect(event.stderr).toMatch(/^unhealthy: 2 collectors changed/);
+    await waitFor(() => fm.collectors().every((c) => c.heartbeats >= 3), 15_000, "three heartbeats each");
     const post = await runner.post();
     expect(post.code, post.stdout).toBe(0);
     keep("started", post);
@@ -94,11 +104,13 @@ describe("how a job with the action ends: post's summary and annotations", () =>
     );
     expect(md).toContain("| env | `pr-42` |");
     expect(md).toMatch(/\| ran \| [\d.]+s \(ready \d\d:\d\d:\d\d UTC, stopped \d\d:\d\d:\d\d UTC\) \|/);
-    expect(md).toContain("| health at the end | healthy 19 · unhealthy 0 · inactive 0 · departed 0 |");
+    expect(md).toContain("| health at the end | healthy 17 · unhealthy 2 · inactive 0 · departed 0 |");
     expect(md).toContain(`| Fleet Management | \`${new URL(fm.url).host}\` |`);
     expect(md).toContain(`| remote write | \`${new URL(rw.url).host}\` |`);
     expect(md).not.toContain("/api/v1/write");
-    expect(md).toMatch(/```mermaid\nxychart-beta\n[^`]*\n {2}bar \[19, 19\]\n {2}line \[0, 0\]\n```/);
+    // Ready, the event, the stop: all 19 running throughout, 2 unhealthy from the event on.
+    expect(md).toMatch(/```mermaid\nxychart-beta\n[^`]*\n {2}bar \[19, 19, 19\]\n {2}line \[0, 2, 2\]\n```/);
+    expect(md).toContain("```mermaid\ngantt");
     expect(md).not.toMatch(/█|did not start|incomplete|counters are unknown/);
 
     // Every counter row against the other side's own record.

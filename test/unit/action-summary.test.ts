@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { fleetOverTime, renderFleetChart } from "../../src/action/summary-chart.js";
 import { renderPipelinesSection, renderSummary } from "../../src/action/summary.js";
 import type { TeardownResult } from "../../src/runtime/teardown.js";
 import { zeroCounters } from "../../src/runtime/counters.js";
@@ -406,5 +407,59 @@ describe("the job summary's pipelines", () => {
       result: complete,
     });
     expect(md).not.toContain("Pipelines received");
+  });
+});
+
+describe("the chart of the fleet over time", () => {
+  const ready = Date.UTC(2025, 0, 1, 12, 0, 0);
+  const at = (offsetMs: number, event: TimelineEntry["event"], changed: string[]): TimelineEntry => ({
+    source: "live",
+    event,
+    select: "",
+    ranAtMs: ready + offsetMs,
+    ranOffsetMs: offsetMs,
+    changed,
+    failed: [],
+    warnings: [],
+  });
+
+  it("replays health, presence and membership from the timeline, whatever health the latest identities carry", () => {
+    // As post reads them from the members file: the two broken collectors already carry healthy=false.
+    const collectors = standaloneFleet(4).map((c, i) => (i < 2 ? { ...c, healthy: false } : c));
+    const [a, b, c, d] = collectors.map((x) => x.id);
+    const points = fleetOverTime(
+      collectors,
+      {
+        readyAtMs: ready,
+        timeScale: 1,
+        entries: [
+          at(10_000, "unhealthy", [a!, b!]),
+          at(20_000, "crash", [c!]),
+          at(30_000, "healthy", [a!]),
+          at(30_400, "leave", [d!]),
+        ],
+        pending: [],
+      },
+      ready + 95_000,
+    );
+    expect(points).toEqual([
+      { label: "+0s", running: 4, unhealthy: 0 },
+      { label: "+10s", running: 4, unhealthy: 2 },
+      { label: "+20s", running: 3, unhealthy: 2 },
+      // Two entries in the same second: one point, the state after both.
+      { label: "+30s", running: 2, unhealthy: 1 },
+      { label: "+1m35s", running: 2, unhealthy: 1 },
+    ]);
+  });
+
+  it("starts the blueprint's unhealthy collectors unhealthy, and draws nothing for a fleet never ready", () => {
+    const collectors = standaloneFleet(3).map((c, i) => (i === 0 ? { ...c, healthy: false } : c));
+    const record = { readyAtMs: ready, timeScale: 1, entries: [], pending: [] };
+    expect(fleetOverTime(collectors, record, ready + 5_000)).toEqual([
+      { label: "+0s", running: 3, unhealthy: 1 },
+      { label: "+5s", running: 3, unhealthy: 1 },
+    ]);
+    expect(fleetOverTime(collectors, { ...record, readyAtMs: undefined }, ready)).toEqual([]);
+    expect(renderFleetChart([])).toBe("");
   });
 });
