@@ -9,7 +9,7 @@ import { describeEffect, formatOffset, type TimelineRecord } from "../runtime/ti
 
 /** IDs listed per row before "and N more": the table stays readable for a 1,000-collector step. */
 const MAX_IDS = 8;
-/** The last bar of the chart lasts this long when nothing follows it. */
+/** The last bar lasts this long when nothing follows it and the stop time is unknown. */
 const LAST_BAR_MS = 30_000;
 
 /** The timeline section, or "" when the fleet never got ready or had no timeline and no live event. */
@@ -70,7 +70,9 @@ export function renderGantt(record: TimelineRecord, endMs: number | undefined): 
   if (ran.length === 0) return "";
   const out = ["```mermaid", "gantt", "  title Fleet timeline", "  dateFormat x", "  axisFormat %H:%M:%S"];
   const bars = ran.map((e, i) => {
-    const next = ran[i + 1]?.ranAtMs ?? Math.max(endMs ?? 0, e.ranAtMs + LAST_BAR_MS);
+    // The last bar ends when the fleet stopped: a bar past the stop would show a state that no longer was.
+    const next =
+      ran[i + 1]?.ranAtMs ?? (endMs !== undefined && endMs > e.ranAtMs ? endMs : e.ranAtMs + LAST_BAR_MS);
     const seconds = Math.max(1, Math.round((next - e.ranAtMs) / 1000));
     const name = `${e.step !== undefined ? `${e.step}` : "live"} ${e.event} ${e.changed.length}`;
     return {
