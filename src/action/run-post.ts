@@ -1,5 +1,5 @@
 /**
- * The action's post step (SPEC section 7): always runs, never throws. Stops the background fleet (or cleans
+ * The action's post step: always runs, never throws. Stops the background fleet (or cleans
  * up itself when it is dead or hung), deletes the secrets file, writes the job summary and shows the log.
  * After a failed start main has already cleaned up: post reports that. What went wrong is told once per
  * kind of problem as an annotation (post-annotations.ts), in full in the summary and the log.

@@ -1,5 +1,5 @@
 /**
- * The job summary post writes (SPEC section 7): how the run ended (cleaned up; did not start, and why;
+ * The job summary post writes: how the run ended (cleaned up; did not start, and why;
  * cleanup incomplete, with what was left and how to remove it), the run at a glance (env, how long it ran,
  * health, target hosts), the fleet by OS and kind, a chart of the fleet over time, the FM and remote-write
  * counters, the pipelines each collector received and the timeline. Pure: returns Markdown, so tests read
