@@ -136,11 +136,13 @@ async function main(deps: MainDeps): Promise<void> {
       core.saveState(STATE_KEY, JSON.stringify(state));
     },
     afterSpawn: (pid) => {
-      if (state) core.saveState(STATE_KEY, JSON.stringify({ ...state, pid }));
+      if (state) core.saveState(STATE_KEY, JSON.stringify((state = { ...state, pid })));
     },
   });
 
   if (!result.ok) {
+    // Post writes the summary: it must say the start failed and why, and that main already cleaned up.
+    if (state) core.saveState(STATE_KEY, JSON.stringify({ ...state, startFailure: scrub(result.reason) }));
     const cleanup = result.teardown.problems.length
       ? ` Cleanup problems: ${result.teardown.problems.join("; ")}`
       : " Everything it registered was cleaned up.";

@@ -15,6 +15,11 @@ export const actionStateSchema = z.object({
   pid: z.number().int().optional(),
   blueprint: z.string(),
   failOnCleanupError: z.boolean(),
+  /**
+   * Set by main when the fleet did not start: the one-sentence reason it failed with. Main has already torn
+   * the fleet down (its teardown record holds what was cleaned), so post reports that instead of cleaning.
+   */
+  startFailure: z.string().optional(),
 });
 export type ActionState = z.infer<typeof actionStateSchema>;
 

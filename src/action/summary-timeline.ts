@@ -1,14 +1,15 @@
 /**
  * The job summary's timeline section: each scenario step and live event, when it ran, the collectors it
  * changed and what carried its first effect, as a table and as a Mermaid gantt chart (GitHub renders
- * ```mermaid blocks: docs.github.com, "Creating diagrams"); then the collectors by health. Pure Markdown.
+ * ```mermaid blocks: docs.github.com, "Creating diagrams"). The health at the end is in the run overview
+ * (summary.ts). Pure Markdown.
  */
 import type { Status } from "../runtime/status.js";
-import { describeEffect, formatHealth, formatOffset, type TimelineRecord } from "../runtime/timeline.js";
+import { describeEffect, formatOffset, type TimelineRecord } from "../runtime/timeline.js";
 
 /** IDs listed per row before "and N more": the table stays readable for a 1,000-collector step. */
 const MAX_IDS = 8;
-/** The last bar of the chart lasts this long when nothing follows it. */
+/** The last bar lasts this long when nothing follows it and the stop time is unknown. */
 const LAST_BAR_MS = 30_000;
 
 /** The timeline section, or "" when the fleet never got ready or had no timeline and no live event. */
@@ -56,17 +57,6 @@ export function renderTimelineSection(status: Status | undefined): string {
   lines.push("");
   const chart = renderGantt(record, status?.updatedAtMs);
   if (chart) lines.push(chart, "");
-  if (status?.health) {
-    const h = status.health;
-    lines.push(
-      "| healthy | unhealthy | inactive | departed |",
-      "| ---: | ---: | ---: | ---: |",
-      `| ${h.healthy} | ${h.unhealthy} | ${h.inactive} | ${h.departed} |`,
-      "",
-      `_At the end: ${formatHealth(h)} (unhealthy: up=0 or a configuration error; inactive: silenced or crashed)._`,
-      "",
-    );
-  }
   return lines.join("\n");
 }
 
@@ -80,7 +70,9 @@ export function renderGantt(record: TimelineRecord, endMs: number | undefined): 
   if (ran.length === 0) return "";
   const out = ["```mermaid", "gantt", "  title Fleet timeline", "  dateFormat x", "  axisFormat %H:%M:%S"];
   const bars = ran.map((e, i) => {
-    const next = ran[i + 1]?.ranAtMs ?? Math.max(endMs ?? 0, e.ranAtMs + LAST_BAR_MS);
+    // The last bar ends when the fleet stopped: a bar past the stop would show a state that no longer was.
+    const next =
+      ran[i + 1]?.ranAtMs ?? (endMs !== undefined && endMs > e.ranAtMs ? endMs : e.ranAtMs + LAST_BAR_MS);
     const seconds = Math.max(1, Math.round((next - e.ranAtMs) / 1000));
     const name = `${e.step !== undefined ? `${e.step}` : "live"} ${e.event} ${e.changed.length}`;
     return {

@@ -296,7 +296,13 @@ export function createFmController(options: FmControllerOptions): FmController {
     if (ambiguous) recorded.add(member.collector.id);
     const held = before.kind === "registered" || before.kind === "uncertain";
     member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
-    if (isFatal(outcome.error)) return stopOnFatal(outcome.error);
+    // Counted as FM saw them: a refusal, fatal or not, is a failure; a call abandoned because FM refused the
+    // credentials on another one is not.
+    if (isFatal(outcome.error)) {
+      counters.registrationFailures++;
+      return stopOnFatal(outcome.error);
+    }
+    if (fatal) return fatal;
     counters.registrationFailures++;
     noteError("register", outcome.error, member.collector.id);
     return outcome.error;

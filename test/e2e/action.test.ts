@@ -164,7 +164,9 @@ describe("the action, main then post, as the runner runs it", () => {
       /\| live \| {2}\| \+[\d.]+m?s \| `unhealthy` \| os linux, count 2 \| `fleet-management-pr-42-linux-01`, `fleet-management-pr-42-linux-02` \| push accepted/,
     );
     expect(post.summary).toContain("```mermaid\ngantt");
-    expect(post.summary).toContain("| 17 | 2 | 0 | 0 |");
+    expect(post.summary).toContain(
+      "| health at the end | healthy 17 · unhealthy 2 · inactive 0 · departed 0 |",
+    );
     expect(fm.collectors().filter((c) => c.registered)).toHaveLength(0);
     expect(leaks(runner)).toEqual([]);
   });
