@@ -313,6 +313,8 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
 
   let running = false;
   let stopped: Promise<CleanupReport> | undefined;
+  /** FM's answer to the check before registering, when it failed. */
+  let preflightError: string | undefined;
   const persist = () => options.onMembersChanged?.(membership.everyone());
 
   /**
@@ -359,6 +361,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
               : "Give each run its own env with input env, e.g. env: pr-<pull request number>."),
         );
     } else {
+      preflightError = listed.error.message;
       logger.debug(`could not check whether another run holds these IDs: ${listed.error.message}`);
     }
     for (const w of warnings) logger.warn(w, "Fleet Management");
@@ -371,7 +374,8 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
    */
   function registrationFailure(failed: readonly { id: string; error: string }[]): string {
     const total = membership.present().length;
-    const answer = fm?.lastErrors().register;
+    // A start stopped before any Register got an answer still has the check's answer from the same FM.
+    const answer = fm?.lastErrors().register ?? preflightError;
     const head = `${failed.length} of ${total} collectors could not be registered`;
     if (answer) return `${head}: ${explain(answer)}`;
     const sample = failed
