@@ -11,7 +11,7 @@ import { createAlertmanagerClient } from "../alerts/client.js";
 import { zeroAlertCounters } from "../alerts/counters.js";
 import type { Clock, Random } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
-import { describeError } from "../core/errors.js";
+import { describeError, FmApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { RemoteConfigStatus } from "../fm/client.js";
@@ -187,6 +187,8 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
   // Every collector this engine registers carries this start's marker, whoever built it (joins, upgrades).
   const stamp = (c: Collector) => withRunMarker(c, config.runMarker);
   const cleanupMode = config.cleanup ?? "delete";
+  /** FM's last failed answer to the check before registering (management calls). */
+  let preflightError: string | undefined;
   const speaker = config.speaker ?? "cli";
   /** A failure the user's settings can cause, as the one sentence that says what to check. */
   const explain = (failure: string) => hintFor(failure, speaker) ?? failure;
@@ -224,7 +226,15 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       },
     });
     // Management calls have their own FM limit, so their own bucket (fm/management.ts).
-    management = createFmManagement({ client, clock, random });
+    management = createFmManagement({
+      client,
+      clock,
+      random,
+      // FM's last answer to the check before registering, for a start stopped before any Register got one.
+      onRetry: ({ error }) => {
+        if (error instanceof FmApiError) preflightError = error.message;
+      },
+    });
     if (options.adoptFleet) fm.adopt(initial);
   }
 
@@ -313,8 +323,6 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
 
   let running = false;
   let stopped: Promise<CleanupReport> | undefined;
-  /** FM's answer to the check before registering, when it failed. */
-  let preflightError: string | undefined;
   const persist = () => options.onMembersChanged?.(membership.everyone());
 
   /**
@@ -361,7 +369,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
               : "Give each run its own env with input env, e.g. env: pr-<pull request number>."),
         );
     } else {
-      preflightError = listed.error.message;
+      if (listed.error instanceof FmApiError) preflightError = listed.error.message;
       logger.debug(`could not check whether another run holds these IDs: ${listed.error.message}`);
     }
     for (const w of warnings) logger.warn(w, "Fleet Management");

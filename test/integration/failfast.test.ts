@@ -3,6 +3,7 @@
  * token, through the engine and through `fm-fleet run`, against the emulators on loopback. Each failure is
  * one sentence that names the settings to check in the frontend's words and suggests fm-fleet doctor.
  */
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
@@ -159,6 +160,49 @@ describe("a refused remote-write token", () => {
     expect(report.seriesOpen).toBeGreaterThan(0);
     expect(report.seriesError).toContain("check GC_PROM_USER (");
     expect(report.seriesError).toContain("fm-fleet doctor");
+  });
+});
+
+describe("a refused Alertmanager token", () => {
+  it("is logged once with the variables to check, and does not fail the start", async () => {
+    // An Alertmanager that refuses every token.
+    const am = createHttpServer((_req, res) => res.writeHead(401).end("unauthorized"));
+    await new Promise<void>((resolve) => am.listen(0, "127.0.0.1", resolve));
+    const { port } = am.address() as { port: number };
+    try {
+      rw = await createRemoteWriteReceiver({ user: "7", token: TOKEN });
+      const lines: string[] = [];
+      const log = (message: string) => lines.push(message);
+      const { config, secrets } = buildFleetConfig(
+        {
+          intervalMs: 1000,
+          heartbeatIntervalMs: 60_000,
+          fmRatePerSecond: 50,
+          maxLifetimeMs: 60_000,
+          credentials: {
+            prom: { url: rw.url, user: "7", token: TOKEN },
+            alertmanager: { url: `http://127.0.0.1:${port}`, user: "9", token: TOKEN },
+          },
+        },
+        { blueprint: "failfast", collectors: standaloneFleet(3, { healthy: false }) },
+        Date.now(),
+      );
+      engine = createFleetEngine({
+        config,
+        secrets,
+        logger: { debug() {}, info() {}, warn: log, error: log },
+      });
+      await engine.start();
+      const refusals = lines.filter((l) => l.includes("Alertmanager refused the credentials"));
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0]).toContain("check GC_ALERTMANAGER_USER (");
+      expect(refusals[0]).toContain("and GC_ALERTMANAGER_TOKEN (");
+      expect(refusals[0]).toContain("fm-fleet doctor");
+    } finally {
+      await engine?.stop({ deadlineMs: performance.now() + 2_000 });
+      engine = undefined;
+      await new Promise<void>((resolve) => am.close(() => resolve()));
+    }
   });
 });
 
