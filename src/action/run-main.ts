@@ -146,7 +146,9 @@ async function main(deps: MainDeps): Promise<void> {
     const cleanup = result.teardown.problems.length
       ? ` Cleanup problems: ${result.teardown.problems.join("; ")}`
       : " Everything it registered was cleaned up.";
-    throw new Error(`the fleet did not start: ${scrub(result.reason)}.${cleanup} Log: ${result.paths.log}`);
+    // The reason may be a sentence of its own (a credential hint ends in a full stop).
+    const reason = scrub(result.reason).replace(/\.$/, "");
+    throw new Error(`the fleet did not start: ${reason}.${cleanup} Log: ${result.paths.log}`);
   }
   setOutputs(ids, plan.seriesPerTick, config.fm !== null);
   for (const w of result.status.startWarnings ?? []) core.warning(scrub(w), { title: "Fleet Management" });
