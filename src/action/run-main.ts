@@ -14,7 +14,7 @@ import { buildRoster } from "../fleet/roster.js";
 import { planTimeline, stepsForPart } from "../fleet/scenario.js";
 import { fleetShapeOf } from "../fleet/shape.js";
 import { shardRoster } from "../fleet/shard.js";
-import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
+import { formatPlanTable, planOptionsOf, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
 import { launchFleet } from "../runtime/launch.js";
 import { cliScriptPath, daemonScriptPath } from "../runtime/daemon-path.js";
@@ -83,10 +83,12 @@ async function main(deps: MainDeps): Promise<void> {
   // A scenario step that would select nobody fails here, like any blueprint problem, before any call.
   const timeline = planTimeline(loaded, whole, shape);
   const roster = shardRoster(whole, settings.shard);
-  const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
+  // A dry run warns as a start with FM would, so it can size a fleet before the credentials exist.
+  const plan = summarizePlan(roster, planOptionsOf(settings, dryRun));
   const ids = roster.collectors.map((c) => c.id);
 
   core.info(formatPlanTable(plan));
+  for (const w of plan.warnings) core.warning(w, { title: "Fleet size" });
   const timelineLines = formatTimelinePlan(timeline);
   if (timelineLines.length > 0) core.info(timelineLines.join("\n"));
   if (dryRun) {
@@ -146,7 +148,9 @@ async function main(deps: MainDeps): Promise<void> {
     const cleanup = result.teardown.problems.length
       ? ` Cleanup problems: ${result.teardown.problems.join("; ")}`
       : " Everything it registered was cleaned up.";
-    throw new Error(`the fleet did not start: ${scrub(result.reason)}.${cleanup} Log: ${result.paths.log}`);
+    // The reason may be a sentence of its own (a credential hint ends in a full stop).
+    const reason = scrub(result.reason).replace(/\.$/, "");
+    throw new Error(`the fleet did not start: ${reason}.${cleanup} Log: ${result.paths.log}`);
   }
   setOutputs(ids, plan.seriesPerTick, config.fm !== null);
   for (const w of result.status.startWarnings ?? []) core.warning(scrub(w), { title: "Fleet Management" });
@@ -160,7 +164,7 @@ async function main(deps: MainDeps): Promise<void> {
     [
       `fleet ready in ${((deps.now() - started) / 1000).toFixed(1)} s (background PID ${result.pid})`,
       `  collectors:      ${ids.length}${config.fm ? ` (${c.fm?.registrations ?? 0} registered with ${config.fm.url})` : " (FM off: metrics only)"}`,
-      `  series per tick: ${plan.seriesPerTick}${config.prom ? ` (first push: ${c.remoteWrite?.samples ?? 0} samples to ${config.prom.url})` : " (remote write off)"}`,
+      `  series per tick: ${plan.seriesPerTick}${config.prom ? ` (${c.remoteWrite?.samples ?? 0} samples accepted so far by ${config.prom.url})` : " (remote write off)"}`,
       `  heartbeat every ${settings.heartbeatIntervalMs / 1000} s, push every ${settings.intervalMs / 1000} s; post cleans up`,
     ].join("\n"),
   );

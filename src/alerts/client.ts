@@ -51,6 +51,11 @@ export interface AlertmanagerClientOptions {
   policy?: Partial<RetryPolicy>;
   maxAlertsPerRequest?: number;
   maxRequestBytes?: number;
+  /**
+   * The sentence that says what to check for a failure the settings can cause (a refused token, no
+   * answer), which the log line gives instead of the bare error; undefined: the bare error.
+   */
+  explain?: (error: AlertmanagerError) => string | undefined;
 }
 
 export interface PostLimits extends CallLimits {
@@ -177,7 +182,10 @@ export function createAlertmanagerClient(options: AlertmanagerClientOptions): Al
               : "refused";
         // One line per distinct error: a resend every minute against a dead Alertmanager says it once.
         if (error.message !== lastLogged)
-          logger.error(`${error.message} (${why}; ${lost} alerts not posted)`, "Alertmanager");
+          logger.error(
+            `${options.explain?.(error) ?? error.message} (${why}; ${lost} alerts not posted)`,
+            "Alertmanager",
+          );
         else logger.debug(`${error.message} (${why}; ${lost} alerts not posted)`);
         lastLogged = error.message;
         return { ok: false, accepted, requests, error };

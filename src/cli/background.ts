@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
-import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
+import { formatPlanTable, planOptionsOf, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig, newRunMarker, savedSecretValues } from "../runtime/config.js";
 import { describeCleanup } from "../runtime/cleanup-text.js";
 import { readJsonFile, writeFileAtomic } from "../runtime/files.js";
@@ -19,7 +19,7 @@ import { counterSections, formatCounterLines } from "../runtime/counters.js";
 import { readStateLock, StateDirBusyError, stateDirProblem } from "../runtime/state-lock.js";
 import { readStatus } from "../runtime/status.js";
 import { formatHealth, formatTimelinePlan, formatTimelineRecord } from "../runtime/timeline.js";
-import { loadFleetFiles, teardownFleet } from "../runtime/teardown.js";
+import { loadFleetFiles, teardownFleet, type TeardownResult } from "../runtime/teardown.js";
 import { secretValues } from "../settings/credentials.js";
 import { optionsHelp, SETTINGS } from "../settings/table.js";
 import { withDotEnv } from "./dotenv.js";
@@ -70,7 +70,7 @@ export async function startCommand(
     fleet: settings,
     stateDir: stateDirGiven,
     notices: settingsNotices,
-  } = settingsFromArgv("start", argv, withDotEnv(io.env, io.cwd));
+  } = settingsFromArgv("start", argv, withDotEnv(io.env, io.cwd), io.cwd);
   const stateDir = resolve(io.cwd, stateDirGiven);
   // Checked before anything is printed; launchFleet checks again under the folder's lock.
   const busy = stateDirProblem(statePaths(stateDir));
@@ -86,7 +86,7 @@ export async function startCommand(
     "info",
   );
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
-  io.stdout.write(`${formatPlanTable(summarizePlan(roster, { intervalMs: settings.intervalMs }))}\n`);
+  io.stdout.write(`${formatPlanTable(summarizePlan(roster, planOptionsOf(settings)))}\n`);
   const timelineLines = formatTimelinePlan(timeline);
   if (timelineLines.length > 0) io.stdout.write(`\n${timelineLines.join("\n")}\n`);
 
@@ -137,6 +137,31 @@ export async function startCommand(
   return 0;
 }
 
+const PROCESS_WORDS: Record<TeardownResult["daemon"], string> = {
+  "not-running": "the background process was not running",
+  stopped: "the background process stopped",
+  dead: "the background process had died",
+  killed: "the background process did not stop in time and was killed",
+  hung: "the background process did not stop and was left running",
+};
+
+const CLEANER_WORDS: Record<TeardownResult["cleanedBy"], string> = {
+  daemon: "it cleaned up",
+  inline: "fm-fleet stop cleaned up from the saved fleet",
+  "earlier-run": "it was cleaned up earlier (by the failed start or an earlier fm-fleet stop)",
+  "nothing-to-clean": "there was nothing to clean up",
+  nobody: "nothing was cleaned up",
+};
+
+/**
+ * What `fm-fleet stop` did, in plain words: "the background process stopped; it cleaned up; cleanup
+ * complete". Pure.
+ */
+export function describeStop(result: Pick<TeardownResult, "daemon" | "cleanedBy" | "problems">): string {
+  const outcome = result.problems.length === 0 ? "cleanup complete" : "cleanup INCOMPLETE";
+  return `${PROCESS_WORDS[result.daemon]}; ${CLEANER_WORDS[result.cleanedBy]}; ${outcome}`;
+}
+
 export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
   const stateDir = resolve(io.cwd, settingsFromArgv("stop", argv, io.env).stateDir);
   const paths = statePaths(stateDir);
@@ -156,9 +181,7 @@ export async function stopCommand(argv: string[], io: CliIo): Promise<number> {
   const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
   const result = await teardownFleet({ paths, pid, nonce: fleet.nonce, logger });
   const c = result.cleanup;
-  io.stdout.write(
-    `background process: ${result.daemon}; cleanup ${result.problems.length === 0 ? "complete" : "INCOMPLETE"} (${result.cleanedBy}): ${describeCleanup(c)}\n`,
-  );
+  io.stdout.write(`${describeStop(result)}: ${describeCleanup(c)}\n`);
   for (const p of result.problems) io.stdout.write(`  ${p}\n`);
   for (const w of c.warnings) io.stdout.write(`  warning: ${w}\n`);
   return result.problems.length === 0 ? 0 : 1;

@@ -4,7 +4,11 @@
  * fail with the same sentence. Credentials come from the environment (and `.env`) only: never from argv,
  * which `ps` shows.
  */
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { closestMatch } from "../core/did-you-mean.js";
 import { InputError, type InputProblem } from "../core/errors.js";
+import { isShippedName, SHIPPED_NAMES } from "../blueprint/shipped.js";
 import { loadBlueprint } from "../blueprint/load.js";
 import { buildRoster } from "../fleet/roster.js";
 import { planTimeline, stepsForPart, type PlannedStep, type PlayedStep } from "../fleet/scenario.js";
@@ -21,6 +25,7 @@ export function settingsFromArgv<C extends SettingsCommand>(
   command: C,
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
+  cwd?: string,
 ): CliSettings[C] {
   const line = readCommandLine(command, argv, commandFlags(command), (name) =>
     unknownFlagReason(command, name),
@@ -30,6 +35,9 @@ export function settingsFromArgv<C extends SettingsCommand>(
   const [first, ...extra] = line.positionals;
   if (takesBlueprint(command)) {
     if (first !== undefined) raw.blueprint = first;
+    // A blueprint that is neither a file nor a shipped name joins the other problems, with its likely name.
+    const missing = cwd === undefined || first === undefined ? undefined : missingBlueprint(first, cwd);
+    if (missing) problems.push(missing);
     if (extra.length > 0)
       problems.push({
         subject: "<blueprint>",
@@ -50,6 +58,23 @@ export function settingsFromArgv<C extends SettingsCommand>(
   }
   if (problems.length > 0 || settings === undefined) throw new InputError(problems);
   return settings;
+}
+
+/** The problem of a blueprint argument that names neither a file nor a shipped blueprint; else undefined. */
+export function missingBlueprint(ref: string, cwd: string): InputProblem | undefined {
+  if (isShippedName(ref)) return undefined;
+  try {
+    if (statSync(resolve(cwd, ref)).isFile()) return undefined;
+  } catch {
+    // Not there: said below.
+  }
+  // "fleet-management.yaml" typed for the shipped name is still the shipped name.
+  const stem = ref.replace(/\.ya?ml$/, "");
+  const suggestion = isShippedName(stem) ? stem : closestMatch(stem, SHIPPED_NAMES);
+  return {
+    subject: "<blueprint>",
+    message: `${JSON.stringify(ref)} is neither a file nor a shipped blueprint (${SHIPPED_NAMES.join(", ")})${suggestion ? `: did you mean ${suggestion}?` : ""}`,
+  };
 }
 
 export interface CliFleet {

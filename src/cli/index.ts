@@ -49,7 +49,7 @@ function topUsage(): string {
     "Commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run fm-fleet <command> --help for a command's options.",
+    "Run fm-fleet <command> --help for a command's options; fm-fleet --version (-V) prints the version.",
   ].join("\n");
 }
 
@@ -66,7 +66,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
     io.stdout.write(`${topic ? topic.usage : topUsage()}\n`);
     return EXIT_OK;
   }
-  if (name === "--version" || name === "-v") {
+  if (name === "--version" || name === "-V" || name === "-v") {
     io.stdout.write(`fm-fleet ${VERSION}\n`);
     return EXIT_OK;
   }

@@ -69,7 +69,7 @@ export async function pipelinesCommand(
     expectFile,
     json,
     notices: settingsNotices,
-  } = settingsFromArgv("pipelines", argv, withDotEnv(io.env, io.cwd));
+  } = settingsFromArgv("pipelines", argv, withDotEnv(io.env, io.cwd), io.cwd);
   // Read and checked before anything is sent: a typo in the file must not register a fleet first.
   const expectations = expectFile === undefined ? undefined : readExpectationsFile(expectFile, io.cwd);
   const { roster, notices } = rosterFor(settings, io.cwd);

@@ -1,5 +1,5 @@
 /** `fm-fleet plan <blueprint> [options]`: the roster and its metrics load, no network. */
-import { formatPlanJson, formatPlanTable, summarizePlan } from "../runtime/plan.js";
+import { formatPlanJson, formatPlanTable, planOptionsOf, summarizePlan } from "../runtime/plan.js";
 import { formatTimelinePlan } from "../runtime/timeline.js";
 import { optionsHelp } from "../settings/table.js";
 import type { CliCommand } from "./args.js";
@@ -21,11 +21,14 @@ export const planCommand: CliCommand = {
   summary: "show the collectors and series a blueprint yields (no network)",
   usage: USAGE,
   run(argv: string[], io: CliIo): number {
-    const settings = settingsFromArgv("plan", argv, io.env);
+    const settings = settingsFromArgv("plan", argv, io.env, io.cwd);
     // The same context attributes `fm-fleet run` would send from here, so the plan shows them exactly.
     const { roster, timeline, notices } = rosterFor(settings.roster, io.cwd);
     for (const notice of notices) io.stderr.write(`${notice}\n`);
-    const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
+    // A plan is for a fleet in FM: warn about heartbeat capacity as a live run with FM would.
+    const plan = summarizePlan(roster, planOptionsOf(settings, true));
+    // The warnings go to stderr too, so --json output (stdout) still carries them to a reader.
+    if (settings.json) for (const w of plan.warnings) io.stderr.write(`Warning: ${w}\n`);
     if (settings.json) io.stdout.write(`${formatPlanJson(plan)}\n`);
     else {
       const timelineLines = formatTimelinePlan(timeline);

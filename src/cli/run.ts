@@ -6,9 +6,10 @@ import { describeError } from "../core/errors.js";
 import { lineLogger } from "../core/logger.js";
 import { createScrubber } from "../core/secrets.js";
 import { counterSections, formatCounterLines } from "../runtime/counters.js";
-import { formatPlanTable, summarizePlan } from "../runtime/plan.js";
+import { formatPlanTable, planOptionsOf, summarizePlan } from "../runtime/plan.js";
 import { buildFleetConfig, newRunMarker } from "../runtime/config.js";
 import { describeCleanup } from "../runtime/cleanup-text.js";
+import type { CleanupReport } from "../runtime/status.js";
 import { createFleetEngine } from "../runtime/fleet-engine.js";
 import { createScenarioPlayer } from "../runtime/scenario-player.js";
 import {
@@ -51,13 +52,13 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     fleet: settings,
     durationMs,
     notices: settingsNotices,
-  } = settingsFromArgv("run", argv, withDotEnv(io.env, io.cwd));
+  } = settingsFromArgv("run", argv, withDotEnv(io.env, io.cwd), io.cwd);
   const { roster, shape, timeline, steps, notices } = rosterFor(settings, io.cwd);
   const known = secretValues(settings.credentials);
   const scrub = createScrubber(known.secrets, known.users);
   const logger = lineLogger((line) => io.stderr.write(line), scrub, "info");
   for (const n of [...settingsNotices, ...notices]) logger.info(n);
-  const plan = summarizePlan(roster, { intervalMs: settings.intervalMs });
+  const plan = summarizePlan(roster, planOptionsOf(settings));
   io.stdout.write(`${formatPlanTable(plan)}\n`);
   const timelineLines = formatTimelinePlan(timeline);
   if (timelineLines.length > 0) io.stdout.write(`\n${timelineLines.join("\n")}\n`);
@@ -97,7 +98,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     try {
       const started = await engine.start(startAbort.signal);
       logger.info(
-        `ready: ${started.registered} collectors registered, first push of ${started.firstPushSamples} samples`,
+        `ready: ${started.registered} collectors registered, first push accepted (${started.firstPushSamples} samples)`,
       );
       player.start();
       engine.run();
@@ -113,7 +114,10 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     } catch (err) {
       logger.error(`start failed: ${describeError(err)}`);
       const report = await engine.stop();
-      logger.info(`cleanup after failed start: ${report.complete ? "complete" : "INCOMPLETE"}`);
+      logger.info(
+        `cleanup after the failed start ${report.complete ? "complete" : "INCOMPLETE"}: ${describeCleanup(report)}`,
+      );
+      for (const line of cleanupProblems(report)) logger.warn(line);
       return 1;
     }
     const report = await engine.stop();
@@ -124,14 +128,7 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
         ...(record.entries.length > 0 ? [`collectors: ${formatHealth(player.health())}`] : []),
         ...formatCounterLines(counterSections(engine.counters())),
         `cleanup ${report.complete ? "complete" : "INCOMPLETE"}: ${describeCleanup(report)}`,
-        ...report.unregisterFailed.map((f) => `  still registered: ${f.id}: ${f.error}`),
-        ...(report.seriesOpen
-          ? [`  series left open: ${report.seriesOpen}: ${report.seriesError ?? ""}`]
-          : []),
-        ...(report.alertsFiring
-          ? [`  alerts that may still be firing: ${report.alertsFiring}: ${report.alertsError ?? ""}`]
-          : []),
-        ...report.warnings.map((w) => `  warning: ${w}`),
+        ...cleanupProblems(report).map((line) => `  ${line}`),
         "",
       ].join("\n"),
     );
@@ -141,6 +138,27 @@ export async function runCommand(argv: string[], io: CliIo, options: RunOptions 
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** What cleanup left undone, one line per kind of problem (not one per collector). */
+function cleanupProblems(report: CleanupReport): string[] {
+  const failed = report.unregisterFailed;
+  const reasons = [...new Set(failed.map((f) => f.error))];
+  return [
+    ...(failed.length > 0
+      ? [
+          `still registered: ${failed.length} (${failed
+            .slice(0, 3)
+            .map((f) => f.id)
+            .join(", ")}${failed.length > 3 ? ", …" : ""}): ${reasons.join("; ")}`,
+        ]
+      : []),
+    ...(report.seriesOpen ? [`series left open: ${report.seriesOpen}: ${report.seriesError ?? ""}`] : []),
+    ...(report.alertsFiring
+      ? [`alerts that may still be firing: ${report.alertsFiring}: ${report.alertsError ?? ""}`]
+      : []),
+    ...report.warnings.map((w) => `warning: ${w}`),
+  ];
 }
 
 export const runCliCommand: CliCommand = {

@@ -25,6 +25,7 @@ import {
 } from "./client.js";
 import { isFatalCode } from "./connect.js";
 import { zeroFmCounters, type FmCounters } from "./counters.js";
+import type { Speaker } from "../settings/hints.js";
 import { FmRejectedError } from "./guidance.js";
 import { createHeartbeatScheduler, type BeatSlot } from "./heartbeat-scheduler.js";
 import { isHeartbeating, newMember, owesUnregister, type Member } from "./member.js";
@@ -48,6 +49,8 @@ export interface FmControllerOptions {
    * (docs/fm-protocol.md#remote-config-status). Default: applied.
    */
   judgeConfig?: (collector: Collector, content: string) => RemoteConfigStatus;
+  /** Whose words a refusal names the settings in: the CLI's variables or the action's inputs. Default cli. */
+  speaker?: Speaker;
 }
 
 export interface RegisterReport {
@@ -119,6 +122,7 @@ export function createFmController(options: FmControllerOptions): FmController {
   const concurrency = options.concurrency ?? 16;
   const judge = options.judgeConfig ?? (() => ({ status: "RemoteConfigStatuses_APPLIED" as const }));
   const warn = createWarnThrottle(logger, clock);
+  const speaker = options.speaker ?? "cli";
 
   /** Every collector ever known, by ID; `order` keeps roster order (joined ones at the end). */
   const byId = new Map<string, Member>();
@@ -130,6 +134,8 @@ export function createFmController(options: FmControllerOptions): FmController {
   const counters = zeroFmCounters();
   const lastErrors: Partial<Record<FmErrorKind, string>> = {};
   let fatal: FmRejectedError | undefined;
+  /** Whether a heartbeat logged the refusal already. */
+  let refusalSaid = false;
   // Aborted on a fatal error so every queued and waiting call stops at once.
   const fatalStop = new AbortController();
   // Every call in flight listens to it; Node's 10-listener leak warning would be a false alarm.
@@ -177,12 +183,14 @@ export function createFmController(options: FmControllerOptions): FmController {
     warn(kind, id ? `FM ${kind} ${id}: ${error.message}` : `FM ${kind}: ${error.message}`);
   }
 
-  /** A configuration error: remember it, say what to check once, and stop every other call. */
+  /**
+   * A configuration error: remember it and stop every other call. Not logged here: a register call throws it
+   * to its caller, which reports it, and a heartbeat logs it once (heartbeat()).
+   */
   function stopOnFatal(error: FmApiError): FmRejectedError {
     if (!fatal) {
-      fatal = FmRejectedError.from(error);
+      fatal = FmRejectedError.from(error, speaker);
       lastErrors.fatal = fatal.message;
-      logger.error(fatal.message, "Fleet Management refused the configuration");
       fatalStop.abort(fatal);
     }
     return fatal;
@@ -271,19 +279,31 @@ export function createFmController(options: FmControllerOptions): FmController {
     else noteError("heartbeat", outcome.error, member.collector.id);
   }
 
-  /** RegisterCollector for one member; resolves with the error when FM does not hold it afterwards. */
-  async function sendRegister(member: Member, limits: CallLimits): Promise<Error | undefined> {
+  /**
+   * RegisterCollector for one member; resolves with the error when FM does not hold it afterwards. A
+   * failure is logged only when `report` is "log" (a heartbeat's re-registration, which no caller reports);
+   * register() hands its failures to its caller, which says them once.
+   */
+  async function sendRegister(
+    member: Member,
+    limits: CallLimits,
+    report: "caller" | "log" = "caller",
+  ): Promise<Error | undefined> {
     const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
     const before = member.phase;
     // Whether a request may have created it without our hearing so: no answer came back, yet it may have
     // left this machine (a timeout, a reset), or a 200 came whose body could not be read. Any other HTTP
     // answer but success says FM did not create it.
     let ambiguous = false;
+    // FM's last answer (or the network's): a stop or deadline that ends the retries says nothing about FM.
+    let lastAnswer: FmApiError | undefined;
     const outcome = await send(async (callOptions) => {
       member.phase = { kind: "registering" };
       const attempt = await client.register(member.collector, callOptions);
-      if (attempt.kind !== "success" && attempt.error instanceof FmApiError)
+      if (attempt.kind !== "success" && attempt.error instanceof FmApiError) {
+        lastAnswer = attempt.error;
         ambiguous ||= (attempt.error.status === 0 && !attempt.error.notSent) || attempt.error.status === 200;
+      }
       return attempt;
     }, limits);
     // Register is an upsert; already_exists means FM has the collector all the same.
@@ -297,15 +317,20 @@ export function createFmController(options: FmControllerOptions): FmController {
     const held = before.kind === "registered" || before.kind === "uncertain";
     member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
     // Counted as FM saw them: a refusal, fatal or not, is a failure; a call abandoned because FM refused the
-    // credentials on another one is not.
+    // credentials on another one is not (that refusal is the failure, said once by whoever reports it).
     if (isFatal(outcome.error)) {
       counters.registrationFailures++;
       return stopOnFatal(outcome.error);
     }
     if (fatal) return fatal;
     counters.registrationFailures++;
-    noteError("register", outcome.error, member.collector.id);
-    return outcome.error;
+    const error =
+      outcome.error instanceof FmApiError || !lastAnswer
+        ? outcome.error
+        : new Error(`${outcome.error.message}; FM's last answer: ${lastAnswer.message}`);
+    if (lastAnswer) lastErrors.register = lastAnswer.message;
+    if (report === "log") noteError("register", error, member.collector.id);
+    return error;
   }
 
   /** Register, then the first GetConfig within one heartbeat interval, as Alloy does at start. */
@@ -322,6 +347,13 @@ export function createFmController(options: FmControllerOptions): FmController {
   async function heartbeat(member: Member, slot: BeatSlot): Promise<void> {
     if (!isHeartbeating(member) || fatal) return;
     const limits = { deadlineMs: slot.budgetEndMs, slotMs: slot.slotMs, signal: slot.signal };
+    // A refusal found by a heartbeat has no caller to throw to: say it here, once for the fleet.
+    const sayRefusal = () => {
+      if (fatal && !refusalSaid) {
+        refusalSaid = true;
+        logger.error(fatal.message, "Fleet Management refused the configuration");
+      }
+    };
     try {
       let outcome = await getConfig(member, limits);
       // Stopped while waiting for a token or a backoff: no heartbeat happened, so none failed either.
@@ -330,13 +362,14 @@ export function createFmController(options: FmControllerOptions): FmController {
       if (hasCode(outcome, "not_found") && isHeartbeating(member)) {
         counters.reRegistrations++;
         member.hash = "";
-        const error = await sendRegister(member, limits);
+        const error = await sendRegister(member, limits, "log");
         // If this failed, the collector stays owed an Unregister and its next slot tries again.
         if (error && member.phase.kind === "uncertain")
           member.phase = { kind: "registered", heartbeats: "on" };
         if (!error) outcome = await getConfig(member, { deadlineMs: slot.budgetEndMs, signal: slot.signal });
       }
       recordHeartbeat(member, outcome);
+      sayRefusal();
       if (fatal) void scheduler.stop();
     } catch (err) {
       counters.heartbeatsFailed++;
@@ -411,7 +444,7 @@ export function createFmController(options: FmControllerOptions): FmController {
           unimplemented = true;
           sweepStop.abort(outcome.error);
         } else if (isFatal(outcome.error)) {
-          const message = FmRejectedError.from(outcome.error).message;
+          const message = FmRejectedError.from(outcome.error, speaker).message;
           failed.push({ id, error: message });
           lastErrors.unregister = message;
           // The same credentials fail every other call the same way: stop asking.

@@ -13,6 +13,7 @@ import { systemClock, type Clock, type Random } from "../core/clock.js";
 import { FmApiError } from "../core/errors.js";
 import { callWithPolicy, type CallLimits } from "../transport/call-policy.js";
 import { createTokenBucket } from "../transport/rate-limit.js";
+import type { RetryInfo } from "../transport/retry.js";
 import type { RateLimiter, RetryPolicy, SendOutcome } from "../transport/types.js";
 import {
   DEFAULT_CALL_TIMEOUT_MS,
@@ -40,8 +41,8 @@ export interface FmManagementOptions {
   random?: Random;
   /** Backoff policy; a call given no deadline stops after 10 attempts. */
   retry?: Partial<RetryPolicy>;
-  /** Called on every retry, to count them. */
-  onRetry?: () => void;
+  /** Called on every retry, with why the attempt before failed (to count them, or keep FM's last answer). */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 /** What deleting a set of collectors did, ID by ID. */

@@ -68,6 +68,8 @@ export const fleetConfigSchema = z.object({
   shape: fleetShapeSchema.optional(),
   /** The blueprint's timeline, offsets from ready. */
   scenario: z.array(playedStepSchema).optional(),
+  /** Who started it, so failures name the CLI's variables or the action's inputs; absent: the CLI's. */
+  speaker: z.enum(["cli", "action"]).optional(),
 });
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;
 
@@ -97,7 +99,7 @@ export type FleetConfigSettings = Pick<
   FleetSettings,
   "intervalMs" | "heartbeatIntervalMs" | "fmRatePerSecond" | "maxLifetimeMs" | "credentials"
 > &
-  Partial<Pick<FleetSettings, "cleanup">>;
+  Partial<Pick<FleetSettings, "cleanup" | "speaker">>;
 
 /** What a start adds to its settings: its own identity, and what to do before registering. */
 export interface StartOptions {
@@ -145,6 +147,7 @@ export function buildFleetConfig(
       ...(start.scenario && start.scenario.length > 0
         ? { scenario: z.array(playedStepSchema).parse(start.scenario) }
         : {}),
+      ...(settings.speaker ? { speaker: settings.speaker } : {}),
     },
     secrets: {
       ...(fm ? { fmToken: fm.token } : {}),

@@ -167,7 +167,9 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
     });
     const started = await engine.start(startAbort.signal);
     startWarnings = started.warnings;
-    logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
+    logger.info(
+      `ready: ${started.registered} collectors registered, first push accepted (${started.firstPushSamples} samples)`,
+    );
     if (!stopRequested) {
       phase = "ready";
       // The timeline counts from here, and live events (`fm-fleet event`) are taken from here on.

@@ -11,7 +11,7 @@ import { createAlertmanagerClient } from "../alerts/client.js";
 import { zeroAlertCounters } from "../alerts/counters.js";
 import type { Clock, Random } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
-import { describeError } from "../core/errors.js";
+import { describeError, FmApiError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { RemoteConfigStatus } from "../fm/client.js";
@@ -29,6 +29,7 @@ import type { Collector } from "../fleet/types.js";
 import { zeroRemoteWriteCounters } from "../remote-write/counters.js";
 import { createEmitter, type Emitter } from "../remote-write/emitter.js";
 import { createPusher } from "../remote-write/push.js";
+import { hintFor } from "../settings/hints.js";
 import { CATALOG } from "../signals/catalog.js";
 import { createCollectorSignals } from "../signals/model.js";
 import { createHttpTransport } from "../transport/http.js";
@@ -54,6 +55,11 @@ export interface FleetEngineOptions {
    * registered and every series open, so stop() unregisters and closes all of them.
    */
   adoptFleet?: boolean;
+  /**
+   * With adoptFleet: the receiver never accepted a sample of this fleet (the status file's counters say so),
+   * so no series is open and stop() owes it no stale marker.
+   */
+  seriesNeverAccepted?: boolean;
   /**
    * Called with every collector the fleet has held, before a change registers or opens anything new, so a
    * successor can clean up what this process started.
@@ -181,6 +187,11 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
   // Every collector this engine registers carries this start's marker, whoever built it (joins, upgrades).
   const stamp = (c: Collector) => withRunMarker(c, config.runMarker);
   const cleanupMode = config.cleanup ?? "delete";
+  /** FM's last failed answer to the check before registering (management calls). */
+  let preflightError: string | undefined;
+  const speaker = config.speaker ?? "cli";
+  /** A failure the user's settings can cause, as the one sentence that says what to check. */
+  const explain = (failure: string) => hintFor(failure, speaker) ?? failure;
   const initial = (options.collectors ?? config.collectors).map(stamp);
   const membership = createMembership(initial);
   const transport = createHttpTransport({ connections: 16 });
@@ -207,6 +218,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       clock,
       random,
       logger,
+      speaker,
       judgeConfig: (collector, content) => {
         const outcome = received.receive(collector.id, content);
         if (outcome.componentsChanged) emitter?.refresh([collector.id]);
@@ -214,7 +226,15 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       },
     });
     // Management calls have their own FM limit, so their own bucket (fm/management.ts).
-    management = createFmManagement({ client, clock, random });
+    management = createFmManagement({
+      client,
+      clock,
+      random,
+      // FM's last answer to the check before registering, for a start stopped before any Register got one.
+      onRetry: ({ error }) => {
+        if (error instanceof FmApiError) preflightError = error.message;
+      },
+    });
     if (options.adoptFleet) fm.adopt(initial);
   }
 
@@ -245,7 +265,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
       intervalMs: config.intervalMs,
       fleetStartMs: config.fleetStartMs,
       ...(options.notBeforeMs !== undefined ? { notBeforeMs: options.notBeforeMs } : {}),
-      adopted: options.adoptFleet ?? false,
+      adopted: (options.adoptFleet ?? false) && !options.seriesNeverAccepted,
       clock,
       logger,
     });
@@ -267,6 +287,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
         clock,
         random,
         logger,
+        explain: (error) => hintFor(error, speaker),
         ...(options.scrub ? { scrub: options.scrub } : {}),
       }),
       counters,
@@ -343,13 +364,33 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
         warnings.push(
           `${held.length} of this fleet's collector IDs are in use by another live run: ${describeHolders(held)}. ` +
             `Registering takes them over, and that run's cleanup will then leave them to this one. ` +
-            `Give each run its own env (input env, flag --env), e.g. env: pr-<pull request number>.`,
+            (speaker === "cli"
+              ? "Give each run its own env with --env, e.g. --env pr-<pull request number>."
+              : "Give each run its own env with input env, e.g. env: pr-<pull request number>."),
         );
     } else {
+      if (listed.error instanceof FmApiError) preflightError = listed.error.message;
       logger.debug(`could not check whether another run holds these IDs: ${listed.error.message}`);
     }
     for (const w of warnings) logger.warn(w, "Fleet Management");
     return warnings;
+  }
+
+  /**
+   * Why registering failed, in one sentence: FM's own answer (the last a register call got, not the stop
+   * that cut the others short), with what to check when the settings can cause it.
+   */
+  function registrationFailure(failed: readonly { id: string; error: string }[]): string {
+    const total = membership.present().length;
+    // A start stopped before any Register got an answer still has the check's answer from the same FM.
+    const answer = fm?.lastErrors().register ?? preflightError;
+    const head = `${failed.length} of ${total} collectors could not be registered`;
+    if (answer) return `${head}: ${explain(answer)}`;
+    const sample = failed
+      .slice(0, 3)
+      .map((f) => `${f.id}: ${f.error}`)
+      .join("; ");
+    return `${head} (${sample})`;
   }
 
   /** Applies a life change to the members it is allowed for; returns the ones it applied to. */
@@ -385,7 +426,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
           emitter.start();
           const tick = await first;
           if (!tick.ok)
-            throw new Error(`the first remote-write push failed: ${tick.error ?? "unknown error"}`);
+            throw new Error(`the first remote-write push failed: ${explain(tick.error ?? "unknown error")}`);
           return tick.samples;
         })();
         const warnings: string[] = [];
@@ -400,15 +441,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
             })),
           );
           const report = await fm.register(membership.present(), { signal: failure.signal });
-          if (report.failed.length > 0) {
-            const sample = report.failed
-              .slice(0, 3)
-              .map((f) => `${f.id}: ${f.error}`)
-              .join("; ");
-            throw new Error(
-              `${report.failed.length} of ${membership.present().length} collectors could not be registered (${sample})`,
-            );
-          }
+          if (report.failed.length > 0) throw new Error(registrationFailure(report.failed));
           return report.registered;
         })();
         const fail = (err: unknown) => {
@@ -572,7 +605,7 @@ export function createFleetEngine(options: FleetEngineOptions): FleetEngine {
               const closed = await emitter.closeSeries(undefined, { deadlineMs });
               report.seriesClosed = closed.seriesClosed;
               report.seriesOpen = closed.seriesOpen;
-              if (closed.error) report.seriesError = closed.error;
+              if (closed.error) report.seriesError = explain(closed.error);
             } catch (err) {
               report.seriesOpen = emitter.openSeries();
               report.seriesError = describeError(err);

@@ -106,7 +106,8 @@ export async function launchFleet(options: LaunchOptions): Promise<LaunchResult>
   } catch (err) {
     reason = err instanceof Error ? err.message : String(err);
   }
-  options.logger.warn(`start failed (${reason}); cleaning up what was registered`);
+  // The caller says why, once; this line says what happens next.
+  options.logger.warn("the fleet did not start; cleaning up what was registered");
   // Post (or `fm-fleet stop`) runs after this and retries whatever this teardown could not clean.
   const teardown = await teardownFleet({
     paths,

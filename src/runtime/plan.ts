@@ -48,6 +48,28 @@ export interface PlanOptions {
   readonly fm?: { readonly heartbeatIntervalMs: number; readonly ratePerSecond: number };
 }
 
+/**
+ * The plan options of a fleet's settings: FM's capacity is checked when FM is configured, or always when
+ * `assumeFm` (a plan or a dry run, which show what a start with FM would do).
+ */
+export function planOptionsOf(
+  settings: {
+    readonly intervalMs: number;
+    readonly heartbeatIntervalMs: number;
+    readonly fmRatePerSecond: number;
+    readonly credentials?: { readonly fm?: unknown };
+  },
+  assumeFm = false,
+): PlanOptions {
+  const withFm = assumeFm || settings.credentials?.fm !== undefined;
+  return {
+    intervalMs: settings.intervalMs,
+    ...(withFm
+      ? { fm: { heartbeatIntervalMs: settings.heartbeatIntervalMs, ratePerSecond: settings.fmRatePerSecond } }
+      : {}),
+  };
+}
+
 /** Every collector writes the catalog's series once per tick; no model needs building to count them. */
 export function seriesPerTickOf(collectors: number): number {
   return collectors * SERIES_PER_COLLECTOR;

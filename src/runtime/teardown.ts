@@ -168,6 +168,8 @@ export async function teardownFleet(options: {
           secrets,
           collectors: fleet,
           adoptFleet: true,
+          // Nothing accepted, nothing open: a refused token must not turn into "series left open".
+          seriesNeverAccepted: status?.counters.remoteWrite?.samples === 0,
           ...(status?.lastTimestampMs ? { notBeforeMs: status.lastTimestampMs } : {}),
           clock,
           logger,

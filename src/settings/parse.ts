@@ -97,6 +97,7 @@ function settingsFor(
       startTimeoutMs: reader.defaulted("startTimeoutMs"),
       maxLifetimeMs: reader.defaulted("maxLifetimeMs"),
       cleanup: reader.defaulted("cleanup"),
+      speaker: frontend.frontend,
     };
     const resolved = reader.credentials(requireSome);
     reader.problems.push(...resolved.problems);
@@ -132,7 +133,13 @@ function settingsFor(
   }
   switch (frontend.command) {
     case "plan":
-      return { roster: roster(), intervalMs: reader.defaulted("intervalMs"), json: reader.defaulted("json") };
+      return {
+        roster: roster(),
+        intervalMs: reader.defaulted("intervalMs"),
+        heartbeatIntervalMs: reader.defaulted("heartbeatIntervalMs"),
+        fmRatePerSecond: reader.defaulted("fmRatePerSecond"),
+        json: reader.defaulted("json"),
+      };
     case "run": {
       const durationMs = reader.value("durationMs");
       return { ...fleet(true), ...(durationMs === undefined ? {} : { durationMs }) };

@@ -58,6 +58,8 @@ const FLEET: readonly SettingsCommand[] = ["run", "start"];
 const FM_CALLS: readonly SettingsCommand[] = [...FLEET, "sweep", "pipelines"];
 /** Commands that register collectors (through the client's rate limit and cleanup). */
 const REGISTERS: readonly SettingsCommand[] = [...FLEET, "pipelines"];
+/** Settings the plan's capacity warning needs, as a live run's: the plan takes them too. */
+const SIZES: readonly SettingsCommand[] = ["plan", ...REGISTERS];
 
 export const SETTINGS = {
   blueprint: setting({
@@ -99,7 +101,7 @@ export const SETTINGS = {
   heartbeatIntervalMs: setting({
     input: "heartbeat-interval",
     flag: "heartbeat-interval",
-    commands: FLEET,
+    commands: ["plan", ...FLEET],
     default: "45s",
     description: "Time between GetConfig heartbeats of each collector, from 1s.",
     help: "time between GetConfig heartbeats of each collector, from 1s",
@@ -138,7 +140,7 @@ export const SETTINGS = {
   fmRatePerSecond: setting({
     input: "fm-rate-limit",
     flag: "fm-rate-limit",
-    commands: REGISTERS,
+    commands: SIZES,
     default: "15",
     description:
       "Client-side limit of RegisterCollector + GetConfig calls per second (FM allows 20 per stack by default).",

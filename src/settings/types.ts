@@ -2,6 +2,7 @@
 import type { EnvName } from "../blueprint/names.js";
 import type { Credentials, FmCredentials } from "./credentials.js";
 import type { Expectations } from "./expectations.js";
+import type { Speaker } from "./hints.js";
 import type { ShardSetting } from "./rules.js";
 
 /** What cleanup does with FM's records after UnregisterCollector. */
@@ -27,6 +28,8 @@ export interface FleetSettings extends RosterSettings {
   readonly maxLifetimeMs: number;
   readonly cleanup: CleanupMode;
   readonly credentials: Credentials;
+  /** Which frontend started it: failures name its settings (the CLI's variables, the action's inputs). */
+  readonly speaker?: Speaker;
 }
 
 /** The action's main step. */
@@ -50,6 +53,9 @@ export interface ActionSettings {
 export interface PlanSettings {
   readonly roster: RosterSettings;
   readonly intervalMs: number;
+  /** With the rate, what the capacity warning is computed from, as a live run would. */
+  readonly heartbeatIntervalMs: number;
+  readonly fmRatePerSecond: number;
   readonly json: boolean;
 }
 

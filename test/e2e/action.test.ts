@@ -216,8 +216,14 @@ describe("the action, main then post, as the runner runs it", () => {
     const main = await runner.main(inputs({ "fm-token": wrong, "start-timeout": "30s" }));
     expect(main.code).toBe(1);
     expect(main.stdout).toMatch(/::error::.*unauthenticated/);
-    expect(main.stdout).toMatch(/GC_PROM_USER/);
+    // In the action's words: its inputs, not the CLI's variables; once; with doctor to run locally.
+    expect(main.stdout).toMatch(/check input fm-stack-id \(.*not input prom-user\) and input fm-token \(/);
+    expect(main.stdout).not.toMatch(/GC_FM_STACK_ID|GC_PROM_USER/);
     expect(main.stdout).toMatch(/fleet-management:write/);
+    expect(main.stdout).toMatch(
+      /run fm-fleet doctor with the same values on your machine, which tests each one\. Everything/,
+    );
+    expect(main.stdout.match(/refused the credentials/g)).toHaveLength(1);
     expect(main.durationMs).toBeLessThan(20_000);
     expect(fm.collectors().filter((c) => c.registered)).toHaveLength(0);
     expect(rw.openSeries()).toBe(0);

@@ -143,7 +143,7 @@ describe("fm-fleet, the built command line", () => {
     const stop = await session.run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
     expect(stop.stdout).toMatch(
-      /cleanup complete \(daemon\): 5 collectors unregistered, 5 deleted from FM's list, 145 series closed/,
+      /the background process stopped; it cleaned up; cleanup complete: 5 collectors unregistered, 5 deleted from FM's list, 145 series closed/,
     );
     expect(isAlive(pid)).toBe(false);
     expect(registered()).toHaveLength(0);
@@ -266,7 +266,7 @@ describe("fm-fleet, the built command line", () => {
     const stop = await session.run(["stop"]);
     expect(stop.code, stop.stdout + stop.stderr).toBe(0);
     expect(stop.stdout).toMatch(
-      /background process: dead; cleanup complete \(inline\): 5 collectors unregistered, 5 deleted from FM's list/,
+      /the background process had died; fm-fleet stop cleaned up from the saved fleet; cleanup complete: 5 collectors unregistered, 5 deleted from FM's list/,
     );
     expect(registered()).toHaveLength(0);
     expect(rw.openSeries()).toBe(0);

@@ -168,9 +168,10 @@ describe("FM controller against the emulator", () => {
     );
     expect(error).toBeInstanceOf(FmRejectedError);
     const message = (error as Error).message;
-    expect(message).toContain("unauthenticated (HTTP 401): authentication error: invalid scope requested");
-    expect(message).toMatch(/GC_FM_STACK_ID .* not the Mimir user GC_PROM_USER/);
+    expect(message).toContain("HTTP 401 unauthenticated: authentication error: invalid scope requested");
+    expect(message).toMatch(/check GC_FM_STACK_ID .* not GC_PROM_USER\) and GC_FM_TOKEN/);
     expect(message).toContain("fleet-management:write");
+    expect(message).toContain("fm-fleet doctor");
     // Stopped at once: at most the calls already in flight, one per collector, none retried.
     const calls = fm.requests();
     expect(calls.length).toBeLessThanOrEqual(16);

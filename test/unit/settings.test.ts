@@ -235,6 +235,7 @@ describe("every problem at once", () => {
     expect(cliProblemLines("run", stderr)).toEqual([
       "--intervall: is not an option of fm-fleet run: did you mean --interval?",
       "--colour: is not an option of fm-fleet run (see fm-fleet run --help)",
+      '<blueprint>: "a.yaml" is neither a file nor a shipped blueprint (fleet-management, synthetic-monitoring, k8s-monitoring, incident)',
       "<blueprint>: expected one blueprint path or shipped name, found 2",
       '--env: expected an environment name of lowercase letters, digits and "-", starting with a letter or digit, at most 30 chars, found "PR 1"',
       '--duration: expected a duration such as 15s, 2m or 1h, found "forever"',
@@ -245,6 +246,24 @@ describe("every problem at once", () => {
   it("run --duration forever with no credentials reports both", async () => {
     const { stderr } = await cli(["run", "fleet-management", "--duration", "forever"]);
     expect(cliProblemLines("run", stderr)).toEqual([
+      '--duration: expected a duration such as 15s, 2m or 1h, found "forever"',
+      "GC_FM_URL / GC_PROM_URL: nothing to do: set the Fleet Management credentials, the remote-write credentials, or both (fm-fleet plan shows the fleet without them)",
+    ]);
+  });
+
+  it("a mistyped blueprint joins the other problems of the line, with its likely name", async () => {
+    const { code, stderr } = await cli([
+      "run",
+      "fleet-managment",
+      "--duration",
+      "forever",
+      "--interval",
+      "0s",
+    ]);
+    expect(code).toBe(2);
+    expect(cliProblemLines("run", stderr)).toEqual([
+      '<blueprint>: "fleet-managment" is neither a file nor a shipped blueprint (fleet-management, synthetic-monitoring, k8s-monitoring, incident): did you mean fleet-management?',
+      '--interval: must be at least 1s, found "0s"',
       '--duration: expected a duration such as 15s, 2m or 1h, found "forever"',
       "GC_FM_URL / GC_PROM_URL: nothing to do: set the Fleet Management credentials, the remote-write credentials, or both (fm-fleet plan shows the fleet without them)",
     ]);
@@ -328,8 +347,13 @@ describe("did you mean", () => {
       ["plan", "fleet-management", "--jsno"],
       "--jsno: is not an option of fm-fleet plan: did you mean --json?",
     ],
-    [["plan", "fleet-managment"], "found neither: did you mean fleet-management?"],
-    [["plan", "k8s-monitorng"], "found neither: did you mean k8s-monitoring?"],
+    [
+      ["plan", "fleet-managment"],
+      '<blueprint>: "fleet-managment" is neither a file nor a shipped blueprint (fleet-management, synthetic-monitoring, k8s-monitoring, incident): did you mean fleet-management?',
+    ],
+    [["plan", "k8s-monitorng"], "did you mean k8s-monitoring?"],
+    [["run", "incdent", "--duration", "1m"], "did you mean incident?"],
+    [["start", "fleet-management.yml"], "did you mean fleet-management?"],
   ])("%j", async (argv, message) => {
     const { code, stderr } = await cli(argv, CREDENTIALS);
     expect(code).toBe(2);
@@ -364,7 +388,9 @@ describe("did you mean", () => {
     expect((await cli(["plan", "fleet-management", "--verbose"])).stderr).toContain(
       "--verbose: is not an option of fm-fleet plan (see fm-fleet plan --help)",
     );
-    expect((await cli(["plan", "some-other-fleet"])).stderr).toMatch(/found neither\n/);
+    expect((await cli(["plan", "some-other-fleet"])).stderr).toMatch(
+      /"some-other-fleet" is neither a file nor a shipped blueprint \([^)]*\)\n/,
+    );
   });
 });
 
