@@ -47,7 +47,9 @@ export async function runMain(deps: MainDeps = defaultMainDeps()): Promise<void>
   try {
     await main(deps);
   } catch (err) {
-    core.setFailed(describeError(err));
+    // What setFailed does, with a title: the annotation reads as what happened, the summary says the rest.
+    process.exitCode = 1;
+    core.error(describeError(err), { title: "fm-action: the fleet did not start" });
   }
 }
 

@@ -107,7 +107,7 @@ export async function launchFleet(options: LaunchOptions): Promise<LaunchResult>
     reason = err instanceof Error ? err.message : String(err);
   }
   // The caller says why, once; this line says what happens next.
-  options.logger.warn("the fleet did not start; cleaning up what was registered");
+  options.logger.info("the fleet did not start; cleaning up what was registered");
   // Post (or `fm-fleet stop`) runs after this and retries whatever this teardown could not clean.
   const teardown = await teardownFleet({
     paths,

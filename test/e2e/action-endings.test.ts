@@ -162,9 +162,10 @@ describe("how a job with the action ends: post's summary and annotations", () =>
     expect(counterRow(md, "Remote write", "stale markers")).toBe(551);
     expect(rw.openSeries()).toBe(0);
 
-    // Main: the failure once as an error (and its cleanup notice once as a warning); post adds none.
+    // Main: the failure once as a titled error, and no warning; post adds none.
     expect(annotations(main).error).toHaveLength(1);
-    expect(annotations(main).warning).toHaveLength(1);
+    expect(annotations(main).error[0]).toMatch(/^::error title=fm-action%3A the fleet did not start::/);
+    expect(annotations(main).warning).toHaveLength(0);
     expect(annotations(post)).toEqual({ warning: [], error: [] });
     expect(post.stdout).toMatch(
       /fm-action: the fleet did not start; cleanup complete \(by main, when the start failed\)/,
