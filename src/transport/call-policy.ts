@@ -73,7 +73,9 @@ export async function callWithPolicy<T>(
             await policy.rateLimiter.acquire(wait.signal);
           } catch (err) {
             return fail(
-              err instanceof DeadlineError ? "no rate-limit token before the deadline" : describeError(err),
+              err instanceof DeadlineError
+                ? "not sent: the deadline passed while it waited for its turn under the rate limit"
+                : describeError(err),
               err,
             );
           }
