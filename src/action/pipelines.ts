@@ -66,7 +66,7 @@ export async function reportReceivedPipelines(options: PipelinesStepOptions): Pr
   const message = options.scrub(
     [`${checkVerdict(check, "expect-pipelines")}:`, ...formatMismatchTable(check)].join("\n"),
   );
-  if (options.failOnMismatch) throw new Error(message);
+  if (options.failOnMismatch) throw new PipelinesMismatchError(message);
   core.warning(message, { title: TITLE });
 }
 
@@ -91,5 +91,14 @@ async function waitForAnswers(
     if (status?.nonce !== options.nonce) continue;
     received = status.received ?? received;
     if (status.phase !== "ready") return received;
+  }
+}
+
+/** Fails main when collectors do not receive what expect-pipelines says: the fleet runs, the check failed. */
+export class PipelinesMismatchError extends Error {
+  readonly title = TITLE;
+  constructor(message: string) {
+    super(message);
+    this.name = "PipelinesMismatchError";
   }
 }

@@ -22,7 +22,7 @@ import { formatTimelinePlan } from "../runtime/timeline.js";
 import { secretValues } from "../settings/credentials.js";
 import { coreLogger } from "./core-logger.js";
 import { parseActionSettings } from "./inputs.js";
-import { reportReceivedPipelines } from "./pipelines.js";
+import { PipelinesMismatchError, reportReceivedPipelines } from "./pipelines.js";
 import { STATE_KEY, type ActionState } from "./state.js";
 
 export interface MainDeps {
@@ -49,7 +49,8 @@ export async function runMain(deps: MainDeps = defaultMainDeps()): Promise<void>
   } catch (err) {
     // What setFailed does, with a title: the annotation reads as what happened, the summary says the rest.
     process.exitCode = 1;
-    core.error(describeError(err), { title: "fm-action: the fleet did not start" });
+    const title = err instanceof PipelinesMismatchError ? err.title : "fm-action: the fleet did not start";
+    core.error(describeError(err), { title });
   }
 }
 

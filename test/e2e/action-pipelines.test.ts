@@ -73,11 +73,13 @@ describe("the action with expect-pipelines", () => {
       }),
     );
     expect(main.code).toBe(1);
-    expect(main.stdout).toMatch(/::error::16 of 19 collectors do not receive what expect-pipelines expects:/);
+    expect(main.stdout).toMatch(
+      /::error title=fm-action pipelines::16 of 19 collectors do not receive what expect-pipelines expects:/,
+    );
     // The annotation carries the table (the runner's %0A is a line break).
     const annotation = main.stdout
       .split("\n")
-      .find((l) => l.startsWith("::error::"))!
+      .find((l) => l.startsWith("::error title=fm-action pipelines::"))!
       .split("%0A");
     expect(annotation[1]!.split(/ {2,}/)).toEqual(["COLLECTOR", "MISSING", "UNEXPECTED", "ERROR"]);
     const rows = new Map(annotation.slice(2).map((l) => [l.split(/ {2,}/)[0], l.split(/ {2,}/)]));

@@ -200,7 +200,7 @@ describe("the action, main then post, as the runner runs it", () => {
     const main = await runner.main(inputs({ blueprint: "fleet.yaml" }));
     expect(main.code).toBe(1);
     expect(main.stdout).toMatch(
-      /::error::.*fleet\.yaml:4:\d+ features\.fleet_management\.collectors_per_os\.macos/,
+      /::error title=fm-action%3A the fleet did not start::.*fleet\.yaml:4:\d+ features\.fleet_management\.collectors_per_os\.macos/,
     );
     expect(fm.requests()).toHaveLength(0);
     expect(rw.requests()).toBe(0);
@@ -215,7 +215,7 @@ describe("the action, main then post, as the runner runs it", () => {
     const wrong = "glc_CANARYwrongTOKEN000000000000";
     const main = await runner.main(inputs({ "fm-token": wrong, "start-timeout": "30s" }));
     expect(main.code).toBe(1);
-    expect(main.stdout).toMatch(/::error::.*unauthenticated/);
+    expect(main.stdout).toMatch(/::error title=fm-action%3A the fleet did not start::.*unauthenticated/);
     // In the action's words: its inputs, not the CLI's variables; once; with doctor to run locally.
     expect(main.stdout).toMatch(/check input fm-stack-id \(.*not input prom-user\) and input fm-token \(/);
     expect(main.stdout).not.toMatch(/GC_FM_STACK_ID|GC_PROM_USER/);

@@ -217,7 +217,7 @@ describe("kill matrix: the background process SIGKILLed at a random moment", () 
     } else {
       expect(main.code, main.stdout).toBe(1);
       expect(main.stdout).toMatch(
-        /::error::the fleet did not start: .*Everything it registered was cleaned up/,
+        /::error title=fm-action%3A the fleet did not start::the fleet did not start: .*Everything it registered was cleaned up/,
       );
     }
     return { main, posts: [await runner.post()], landedIn };
