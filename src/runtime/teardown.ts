@@ -169,7 +169,7 @@ export async function teardownFleet(options: {
           collectors: fleet,
           adoptFleet: true,
           // Nothing accepted, nothing open: a refused token must not turn into "series left open".
-          seriesNeverAccepted: status?.counters.remoteWrite?.samples === 0,
+          seriesNeverAccepted: credentialsRefusedEverySample(status),
           ...(status?.lastTimestampMs ? { notBeforeMs: status.lastTimestampMs } : {}),
           clock,
           logger,
@@ -228,4 +228,15 @@ export async function teardownFleet(options: {
   // Nothing more can happen in this folder: it is free for the next fleet, unless its process still runs.
   if (final && !hung) unlockStateDir(paths, options.nonce);
   return result;
+}
+
+/**
+ * The status proves the receiver never stored a sample of this fleet: it refused the credentials (401/403)
+ * and counted nothing accepted. A count of 0 alone proves nothing: a process killed while starting writes its
+ * status before the first push is answered, and that push may have been stored.
+ */
+export function credentialsRefusedEverySample(status: Status | undefined): boolean {
+  const rw = status?.counters.remoteWrite;
+  if (!rw || rw.samples !== 0 || rw.droppedSamples === 0) return false;
+  return /\b40[13]\b/.test(status?.lastErrors["remote-write"] ?? "");
 }

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFmEmulator, type FmEmulator } from "../../src/emulator/fm-server.js";
 import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../../src/emulator/rw-receiver.js";
 import { createRunner, ROOT, type StepResult } from "../helpers/runner.js";
-import { waitFor } from "../helpers/wait.js";
+import { sleep, waitFor } from "../helpers/wait.js";
 
 const FM_TOKEN = "glc_ENDINGSfmTOKEN0123456789abcdef";
 const PROM_TOKEN = "glc_ENDINGSpromTOKEN9876543210fedc";
@@ -84,7 +84,9 @@ describe("how a job with the action ends: post's summary and annotations", () =>
     const runner = createRunner();
     const main = await runner.main(inputs());
     expect(main.code, main.stdout).toBe(0);
-    // A later step breaks two collectors, so the chart has something to show.
+    // A later step breaks two collectors, so the chart has something to show: a second after ready, since the
+    // chart merges what happens within one second into one point.
+    await sleep(1100);
     // Not spawnSync: the emulator and the receiver answer from this process's event loop.
     const event = await promisify(execFile)(
       process.execPath,
@@ -142,7 +144,8 @@ describe("how a job with the action ends: post's summary and annotations", () =>
     expect(md).toMatch(/^## fm-action: the fleet did not start \(fleet-management, 19 collectors\)\n/);
     // The reason is the sentence main failed the step with.
     const reason = /^❌ \*\*The fleet did not start\*\*: (.+)$/m.exec(md)?.[1];
-    expect(reason).toMatch(/unauthenticated \(HTTP 401\)/);
+    expect(reason).toMatch(/^Fleet Management refused the credentials \(.*HTTP 401 unauthenticated/);
+    expect(reason).toMatch(/check input fm-stack-id .* and input fm-token .*fm-fleet doctor/);
     expect(annotations(main).error.join("\n")).toContain(reason!.replace(/%/g, "%25"));
     expect(md).toContain(
       "**Cleaned up by main, when the start failed**: 0 collectors unregistered, 0 deleted from FM's list, 551 series closed with stale markers. Nothing is left behind.",
