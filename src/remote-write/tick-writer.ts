@@ -7,15 +7,16 @@
  */
 import { runPool } from "../core/pool.js";
 import type { MetricFamily } from "../signals/types.js";
-import { coverFrames, type FramePiece, type FrameRef } from "./compressed-fleet.js";
+import { coverItems, type FramePiece, type FrameRef } from "./compressed-fleet.js";
 import {
   createCompressedRequestBuilder,
   MAX_PREAMBLE_BYTES,
   planCompressedBatches,
+  type BatchRange,
   type CompressedBatchLimits,
   type CompressedRequestBuilder,
 } from "./compressed-request.js";
-import { compressBlockFragment, timestampWidthOf } from "./compressed-template.js";
+import { compressBlockFragment, timestampWidthOf, type CompressedBlock } from "./compressed-template.js";
 import { encodeMetadata } from "./encode.js";
 import type { Pusher } from "./push.js";
 
@@ -91,13 +92,14 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
   return {
     async write(parts, timestampMs, limits) {
       const width = timestampWidthOf(timestampMs);
-      const stale = (i: number) => parts[i]!.fill === undefined;
-      const carriesSamples = parts.some((p) => p.fill);
+      let carriesSamples = false;
+      for (let i = 0; i < parts.length && !carriesSamples; i++) carriesSamples = parts[i]!.fill !== undefined;
       const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
       const pieces = splitOversized(
-        coverFrames(
-          parts.map((p) => p.frames),
-          (a, b) => stale(a) === stale(b),
+        coverItems(
+          parts,
+          framesOf,
+          (a, b) => (parts[a]!.fill === undefined) === (parts[b]!.fill === undefined),
         ),
         parts,
         width,
@@ -119,26 +121,11 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       await runPool(batches, concurrency, async (batch) => {
         const builder = idle.pop() ?? createCompressedRequestBuilder();
         try {
-          let samples = 0;
-          let withSamples = false;
-          builder.begin(timestampMs);
           for (let k = batch.start; k < batch.end; k++) {
-            const piece = pieces[k]!;
-            const series = piece.template.seriesCount;
-            if (stale(piece.start)) builder.addStaleMarkers(piece.template);
-            else {
-              if (values.length < series) values = new Float64Array(2 * series);
-              for (let i = piece.start, offset = 0; i < piece.end; i++) {
-                const { frames, fill } = parts[i]!;
-                fill!(timestampMs, values, offset);
-                offset += frames.group.seriesCount(frames.member);
-              }
-              builder.addSamples(piece.template, values, 0);
-              withSamples = true;
-            }
-            samples += series;
+            const series = pieces[k]!.template.seriesCount;
+            if (values.length < series) values = new Float64Array(2 * series);
           }
-          if (withSamples) builder.addMetadata(metadata);
+          const samples = assemble(builder, parts, pieces, batch, timestampMs, values, metadata);
           const body = builder.finish();
           const result = await pusher.push(body, {
             samples,
@@ -167,6 +154,45 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
   };
 }
 
+const framesOf = (part: WritePart) => part.frames;
+
+/**
+ * Writes one request's pieces into `builder` (begun at `timestampMs`), each piece's values filled into
+ * `values` (room for the largest piece) by its parts; returns the samples written. A function of its own,
+ * outside the async pusher loop, so it is optimised as one plain loop.
+ */
+function assemble(
+  builder: CompressedRequestBuilder,
+  parts: readonly WritePart[],
+  pieces: readonly FramePiece[],
+  batch: BatchRange,
+  timestampMs: number,
+  values: Float64Array,
+  metadata: CompressedBlock,
+): number {
+  let samples = 0;
+  let withSamples = false;
+  builder.begin(timestampMs);
+  for (let k = batch.start; k < batch.end; k++) {
+    const piece = pieces[k]!;
+    const template = piece.template;
+    if (parts[piece.start]!.fill === undefined) builder.addStaleMarkers(template);
+    else {
+      for (let i = piece.start, offset = 0; i < piece.end; i++) {
+        const { frames, fill } = parts[i]!;
+        fill!(timestampMs, values, offset);
+        const starts = frames.group.seriesStart;
+        offset += starts[frames.member + 1]! - starts[frames.member]!;
+      }
+      builder.addSamples(template, values, 0);
+      withSamples = true;
+    }
+    samples += template.seriesCount;
+  }
+  if (withSamples) builder.addMetadata(metadata);
+  return samples;
+}
+
 /**
  * A piece of several collectors that would not fit a request on its own (a limit set below a group's
  * size) travels as one piece per collector instead, so requests stay within the limits wherever one
@@ -180,16 +206,18 @@ function splitOversized(
 ): FramePiece[] {
   const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
   const extraRaw = limits.perRequest?.rawLength ?? 0;
-  return pieces.flatMap((piece) => {
+  const out: FramePiece[] = [];
+  for (const piece of pieces) {
     const frame = piece.template.frame(width);
     const fits =
       frame.bytes.length + extraBytes <= limits.maxBodyBytes &&
       frame.rawLength + extraRaw <= (limits.maxRawBytes ?? Infinity);
-    if (fits || piece.end - piece.start === 1) return [piece];
-    return parts.slice(piece.start, piece.end).map(({ frames }, k) => ({
-      template: frames.group.template([frames.member]),
-      start: piece.start + k,
-      end: piece.start + k + 1,
-    }));
-  });
+    if (fits || piece.end - piece.start === 1) out.push(piece);
+    else
+      for (let i = piece.start; i < piece.end; i++) {
+        const { frames } = parts[i]!;
+        out.push({ template: frames.group.template([frames.member]), start: i, end: i + 1 });
+      }
+  }
+  return out;
 }
