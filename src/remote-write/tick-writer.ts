@@ -88,27 +88,39 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
   // builder until its push settles, so each request in flight has one of its own.
   const idle: CompressedRequestBuilder[] = [];
   let values = new Float64Array(1024);
+  /**
+   * The last layout planned. A steady fleet hands over the same part objects tick after tick (emitter.ts
+   * keeps each collector's), and a part's frames and kind never change (its fields are read-only), so
+   * the same parts in the same order at the same timestamp width are laid out as last time: comparing
+   * the lists entry by entry touches no part, where planning reads every one.
+   */
+  let last: Layout | undefined;
+  const layout = (parts: readonly WritePart[], width: number): Layout => {
+    if (last && last.width === width && sameParts(last.parts, parts)) return last;
+    let carriesSamples = false;
+    for (let i = 0; i < parts.length && !carriesSamples; i++) carriesSamples = parts[i]!.fill !== undefined;
+    const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
+    const pieces = splitOversized(
+      coverItems(
+        parts,
+        framesOf,
+        (a, b) => (parts[a]!.fill === undefined) === (parts[b]!.fill === undefined),
+      ),
+      parts,
+      width,
+      sizes,
+    );
+    const batches = planCompressedBatches(
+      pieces.map((p) => p.template.frame(width)),
+      sizes,
+    );
+    last = { parts: parts.slice(), width, pieces, batches };
+    return last;
+  };
 
   return {
     async write(parts, timestampMs, limits) {
-      const width = timestampWidthOf(timestampMs);
-      let carriesSamples = false;
-      for (let i = 0; i < parts.length && !carriesSamples; i++) carriesSamples = parts[i]!.fill !== undefined;
-      const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
-      const pieces = splitOversized(
-        coverItems(
-          parts,
-          framesOf,
-          (a, b) => (parts[a]!.fill === undefined) === (parts[b]!.fill === undefined),
-        ),
-        parts,
-        width,
-        sizes,
-      );
-      const batches = planCompressedBatches(
-        pieces.map((p) => p.template.frame(width)),
-        sizes,
-      );
+      const { pieces, batches } = layout(parts, timestampWidthOf(timestampMs));
       const outcome: WriteOutcome = {
         samples: 0,
         bytes: 0,
@@ -152,6 +164,20 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       return outcome;
     },
   };
+}
+
+/** A tick's parts laid out: pieces (runs sharing a fragment) and requests (runs of pieces). */
+interface Layout {
+  readonly parts: readonly WritePart[];
+  readonly width: number;
+  readonly pieces: readonly FramePiece[];
+  readonly batches: readonly BatchRange[];
+}
+
+function sameParts(a: readonly WritePart[], b: readonly WritePart[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const framesOf = (part: WritePart) => part.frames;
