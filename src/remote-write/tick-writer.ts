@@ -114,13 +114,21 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       pieces.map((p) => p.template.frame(width)),
       sizes,
     );
-    last = { parts: parts.slice(), width, pieces, batches };
+    // Where each part's values start in its piece's.
+    const valueAt = new Int32Array(parts.length);
+    for (const piece of pieces)
+      for (let i = piece.start, offset = 0; i < piece.end; i++) {
+        valueAt[i] = offset;
+        const { group, member } = parts[i]!.frames;
+        offset += group.seriesStart[member + 1]! - group.seriesStart[member]!;
+      }
+    last = { parts: parts.slice(), width, pieces, batches, valueAt };
     return last;
   };
 
   return {
     async write(parts, timestampMs, limits) {
-      const { pieces, batches } = layout(parts, timestampWidthOf(timestampMs));
+      const { pieces, batches, valueAt } = layout(parts, timestampWidthOf(timestampMs));
       const outcome: WriteOutcome = {
         samples: 0,
         bytes: 0,
@@ -137,7 +145,7 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
             const series = pieces[k]!.template.seriesCount;
             if (values.length < series) values = new Float64Array(2 * series);
           }
-          const samples = assemble(builder, parts, pieces, batch, timestampMs, values, metadata);
+          const samples = assemble(builder, parts, pieces, valueAt, batch, timestampMs, values, metadata);
           const body = builder.finish();
           const result = await pusher.push(body, {
             samples,
@@ -172,6 +180,8 @@ interface Layout {
   readonly width: number;
   readonly pieces: readonly FramePiece[];
   readonly batches: readonly BatchRange[];
+  /** Where each part's values start among its piece's. */
+  readonly valueAt: Int32Array;
 }
 
 function sameParts(a: readonly WritePart[], b: readonly WritePart[]): boolean {
@@ -191,6 +201,7 @@ function assemble(
   builder: CompressedRequestBuilder,
   parts: readonly WritePart[],
   pieces: readonly FramePiece[],
+  valueAt: Int32Array,
   batch: BatchRange,
   timestampMs: number,
   values: Float64Array,
@@ -204,12 +215,7 @@ function assemble(
     const template = piece.template;
     if (parts[piece.start]!.fill === undefined) builder.addStaleMarkers(template);
     else {
-      for (let i = piece.start, offset = 0; i < piece.end; i++) {
-        const { frames, fill } = parts[i]!;
-        fill!(timestampMs, values, offset);
-        const starts = frames.group.seriesStart;
-        offset += starts[frames.member + 1]! - starts[frames.member]!;
-      }
+      for (let i = piece.start; i < piece.end; i++) parts[i]!.fill!(timestampMs, values, valueAt[i]!);
       builder.addSamples(template, values, 0);
       withSamples = true;
     }
