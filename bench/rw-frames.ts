@@ -15,10 +15,15 @@
  * (on snappy's worst case for 2 MB, 32 + n + n/6 by google/snappy MaxCompressedLength), metadata in each.
  *
  * Each run does one tick of every case in turn, so load on the machine falls on all of them alike, with a
- * garbage collection before each case when node exposes it; medians of RUNS runs after WARMUP, as CPU time
- * (user + system) and wall time.
+ * garbage collection before each case when node exposes it (real ticks are seconds apart: their data is
+ * out of the caches); medians of RUNS runs after WARMUP, as CPU time (user + system) and wall time.
+ * The collection must be over when a case starts: with V8's concurrent GC threads, the sweeping a forced
+ * collection leaves behind runs during the next case, on the machine's other cores and in the case's own
+ * allocations, and is counted as its CPU (process.cpuUsage counts every thread); that work belongs to the
+ * collection, which no real tick follows at once. --single-threaded-gc finishes it inside gc().
  *
- * Run: node --expose-gc --import tsx bench/rw-frames.ts   (prints tables, then one JSON line per figure)
+ * Run: node --expose-gc --single-threaded-gc --import tsx bench/rw-frames.ts
+ * (prints tables, then one JSON line per figure; npm run bench passes both flags)
  */
 import { parseBlueprint } from "../src/blueprint/load.js";
 import { buildRoster } from "../src/fleet/roster.js";
@@ -59,6 +64,13 @@ const record = (name: string, value: number, unit: string, target?: string) =>
 
 /** global.gc when node runs with --expose-gc (npm run bench does). */
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
+/** Whether gc() finishes its work before returning (see the header). */
+const singleThreadedGc = process.execArgv.includes("--single-threaded-gc");
+const GC_NOTE = !collectGarbage
+  ? "no GC between cases (run with --expose-gc)"
+  : singleThreadedGc
+    ? "a finished GC before each case"
+    : "a GC before each case, its concurrent sweeping timed with the case (run with --single-threaded-gc)";
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
@@ -94,7 +106,11 @@ async function fleetFigures(collectors: number): Promise<void> {
       return Promise.resolve({ ok: true, maybeDelivered: true, status: 204, attempts: 1 });
     },
   };
+  // One writer per tick case, as an emitter has one that sees the same parts tick after tick: a writer
+  // keeps the last layout it planned, and two cases taking turns on one writer would each plan again
+  // every tick, which no emitter does.
   const writer = createTickWriter({ pusher, families: CATALOG, concurrency: 1 });
+  const valuesWriter = createTickWriter({ pusher, families: CATALOG, concurrency: 1 });
   const precomputed: WritePart[] = frames.map((ref, i) => {
     const own = values.subarray(i * 29, i * 29 + 29);
     return { frames: ref, fill: (_t, out, offset) => out.set(own, offset) };
@@ -113,7 +129,7 @@ async function fleetFigures(collectors: number): Promise<void> {
 
   const cases: [string, () => unknown][] = [
     ["tick: assemble (values ready)", () => writer.write(precomputed, now, limits)],
-    ["tick: values + assemble", () => writer.write(withValues, now, limits)],
+    ["tick: values + assemble", () => valuesWriter.write(withValues, now, limits)],
     ["memcpy of the same bodies", () => bodies.forEach((b) => out.set(b))],
     ["snappyjs over the same requests", () => raw.forEach((r) => compressBlock(r))],
   ];
@@ -137,7 +153,7 @@ async function fleetFigures(collectors: number): Promise<void> {
 
   const memcpy = median(cpu[2]!);
   console.log(
-    `\n${collectors} collectors, ${samples} samples per tick in ${first.requests} requests; median of ${RUNS} ticks`,
+    `\n${collectors} collectors, ${samples} samples per tick in ${first.requests} requests; median of ${RUNS} ticks; ${GC_NOTE}`,
   );
   console.log(
     `${"case".padEnd(34)} ${"CPU ms".padStart(8)} ${"wall ms".padStart(8)} ${"× memcpy".padStart(9)}`,

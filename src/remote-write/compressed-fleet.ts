@@ -37,6 +37,11 @@ export interface FrameGroup {
   readonly whole: CompressedTemplate;
   seriesCount(member: number): number;
   /**
+   * Where each member's series start among the group's (member m's are `seriesStart[m] ..
+   * seriesStart[m + 1]`), so a tick finds a member's values without a call per member.
+   */
+  readonly seriesStart: Uint32Array;
+  /**
    * The series of `members` (increasing member numbers): `whole` for all of them, else a fragment cut
    * from it, kept for the next calls (one per member alone, and the last two runs of several).
    */
@@ -110,6 +115,7 @@ function createGroup(whole: CompressedTemplate, counts: readonly number[]): Fram
   return {
     size: series.length,
     whole,
+    seriesStart: firstSeries,
     seriesCount: (member) => series[member]!,
     template(members) {
       if (members.length === series.length) return whole;
@@ -142,20 +148,46 @@ export function coverFrames(
   refs: readonly FrameRef[],
   joinable: (first: number, other: number) => boolean = () => true,
 ): FramePiece[] {
+  return coverItems(refs, (ref) => ref, joinable);
+}
+
+/** As coverFrames, over items that each have a frame (`refOf`), without a list of the frames. */
+export function coverItems<T>(
+  items: readonly T[],
+  refOf: (item: T) => FrameRef,
+  joinable: (first: number, other: number) => boolean = () => true,
+): FramePiece[] {
   const pieces: FramePiece[] = [];
   let k = 0;
-  while (k < refs.length) {
-    const { group, member } = refs[k]!;
-    const members = [member];
+  while (k < items.length) {
+    const { group, member } = refOf(items[k]!);
+    // The run is found first without a list of its members: a tick's runs are nearly all whole groups in
+    // order, which need none (a tick of 10,000 collectors would otherwise build 10,000 list entries).
     let end = k + 1;
-    while (end < refs.length) {
-      const next = refs[end]!;
-      if (next.group !== group || next.member <= members.at(-1)! || !joinable(k, end)) break;
-      members.push(next.member);
+    let last = member;
+    let consecutive = true;
+    while (end < items.length) {
+      const next = refOf(items[end]!);
+      if (next.group !== group || next.member <= last || !joinable(k, end)) break;
+      consecutive &&= next.member === last + 1;
+      last = next.member;
       end++;
     }
-    pieces.push({ template: group.template(members), start: k, end });
+    const whole = consecutive && member === 0 && end - k === group.size;
+    const template = whole ? group.whole : group.template(membersOf(items, refOf, k, end));
+    pieces.push({ template, start: k, end });
     k = end;
   }
   return pieces;
+}
+
+function membersOf<T>(
+  items: readonly T[],
+  refOf: (item: T) => FrameRef,
+  start: number,
+  end: number,
+): number[] {
+  const members: number[] = [];
+  for (let i = start; i < end; i++) members.push(refOf(items[i]!).member);
+  return members;
 }

@@ -138,6 +138,11 @@ interface Entry {
   values: CollectorSignals["valuesAt"];
   /** Its series' pre-compressed frame. */
   frames: FrameRef;
+  /**
+   * Its share of a tick (`frames` filled by `values`), made again only when either changes, so a tick
+   * allocates nothing per collector.
+   */
+  tickPart: WritePart;
   state: SeriesState;
   /** Series of a former identity owed a stale marker (an upgrade's old alloy_build_info). */
   retired: FrameRef[];
@@ -177,6 +182,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
       collector: collectors[i]!,
       values: values[i]!,
       frames: ref,
+      tickPart: { frames: ref, fill: values[i]! },
       state: "open",
       retired: [],
       sent,
@@ -233,22 +239,27 @@ export function createEmitter(options: EmitterOptions): Emitter {
   const tickOnce = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
     // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
     lastTs = Math.max(lastTs, timestampMs);
+    // Part i belongs to owners[i]; retiredOf[i] is the retired frame it closes, if it is one.
     const parts: WritePart[] = [];
-    const owners: { entry: Entry; retired?: FrameRef }[] = [];
+    const owners: Entry[] = [];
+    const retiredOf: (FrameRef | undefined)[] = [];
     for (const entry of entries.values()) {
       if (entry.state !== "open") continue;
-      parts.push({ frames: entry.frames, fill: entry.values });
-      owners.push({ entry });
+      parts.push(entry.tickPart);
+      owners.push(entry);
+      retiredOf.push(undefined);
       for (const retired of entry.retired) {
         parts.push({ frames: retired });
-        owners.push({ entry, retired });
+        owners.push(entry);
+        retiredOf.push(retired);
       }
     }
     const stop = linkedSignal([tickAbort.signal, signal]);
     const result = await writer
       .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
       .finally(() => stop.dispose());
-    owners.forEach(({ entry, retired }, i) => {
+    owners.forEach((entry, i) => {
+      const retired = retiredOf[i];
       const stored = !result.failed.has(i);
       if (!retired) entry.sent ||= stored || result.maybeDelivered.has(i);
       else if (stored) entry.retired = entry.retired.filter((t) => t !== retired);
@@ -366,13 +377,16 @@ export function createEmitter(options: EmitterOptions): Emitter {
       entry.collector = collector;
       entry.values = signals.valuesAt;
       entry.frames = frames;
+      entry.tickPart = { frames, fill: signals.valuesAt };
     },
 
     refresh(ids) {
       for (const id of ids) {
         const entry = entries.get(id);
         // Same labels, so the frames stay; a tick in flight reads the new values or the old, whole.
-        if (entry) entry.values = signalsFor(entry.collector).valuesAt;
+        if (!entry) continue;
+        entry.values = signalsFor(entry.collector).valuesAt;
+        entry.tickPart = { frames: entry.frames, fill: entry.values };
       }
     },
 

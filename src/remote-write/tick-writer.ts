@@ -7,15 +7,16 @@
  */
 import { runPool } from "../core/pool.js";
 import type { MetricFamily } from "../signals/types.js";
-import { coverFrames, type FramePiece, type FrameRef } from "./compressed-fleet.js";
+import { coverItems, type FramePiece, type FrameRef } from "./compressed-fleet.js";
 import {
   createCompressedRequestBuilder,
   MAX_PREAMBLE_BYTES,
   planCompressedBatches,
+  type BatchRange,
   type CompressedBatchLimits,
   type CompressedRequestBuilder,
 } from "./compressed-request.js";
-import { compressBlockFragment, timestampWidthOf } from "./compressed-template.js";
+import { compressBlockFragment, timestampWidthOf, type CompressedBlock } from "./compressed-template.js";
 import { encodeMetadata } from "./encode.js";
 import type { Pusher } from "./push.js";
 
@@ -87,26 +88,47 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
   // builder until its push settles, so each request in flight has one of its own.
   const idle: CompressedRequestBuilder[] = [];
   let values = new Float64Array(1024);
+  /**
+   * The last layout planned. A steady fleet hands over the same part objects tick after tick (emitter.ts
+   * keeps each collector's), and a part's frames and kind never change (its fields are read-only), so
+   * the same parts in the same order at the same timestamp width are laid out as last time: comparing
+   * the lists entry by entry touches no part, where planning reads every one.
+   */
+  let last: Layout | undefined;
+  const layout = (parts: readonly WritePart[], width: number): Layout => {
+    if (last && last.width === width && sameParts(last.parts, parts)) return last;
+    let carriesSamples = false;
+    for (let i = 0; i < parts.length && !carriesSamples; i++) carriesSamples = parts[i]!.fill !== undefined;
+    const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
+    const pieces = splitOversized(
+      coverItems(
+        parts,
+        framesOf,
+        (a, b) => (parts[a]!.fill === undefined) === (parts[b]!.fill === undefined),
+      ),
+      parts,
+      width,
+      sizes,
+    );
+    const batches = planCompressedBatches(
+      pieces.map((p) => p.template.frame(width)),
+      sizes,
+    );
+    // Where each part's values start in its piece's.
+    const valueAt = new Int32Array(parts.length);
+    for (const piece of pieces)
+      for (let i = piece.start, offset = 0; i < piece.end; i++) {
+        valueAt[i] = offset;
+        const { group, member } = parts[i]!.frames;
+        offset += group.seriesStart[member + 1]! - group.seriesStart[member]!;
+      }
+    last = { parts: parts.slice(), width, pieces, batches, valueAt };
+    return last;
+  };
 
   return {
     async write(parts, timestampMs, limits) {
-      const width = timestampWidthOf(timestampMs);
-      const stale = (i: number) => parts[i]!.fill === undefined;
-      const carriesSamples = parts.some((p) => p.fill);
-      const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
-      const pieces = splitOversized(
-        coverFrames(
-          parts.map((p) => p.frames),
-          (a, b) => stale(a) === stale(b),
-        ),
-        parts,
-        width,
-        sizes,
-      );
-      const batches = planCompressedBatches(
-        pieces.map((p) => p.template.frame(width)),
-        sizes,
-      );
+      const { pieces, batches, valueAt } = layout(parts, timestampWidthOf(timestampMs));
       const outcome: WriteOutcome = {
         samples: 0,
         bytes: 0,
@@ -119,26 +141,11 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       await runPool(batches, concurrency, async (batch) => {
         const builder = idle.pop() ?? createCompressedRequestBuilder();
         try {
-          let samples = 0;
-          let withSamples = false;
-          builder.begin(timestampMs);
           for (let k = batch.start; k < batch.end; k++) {
-            const piece = pieces[k]!;
-            const series = piece.template.seriesCount;
-            if (stale(piece.start)) builder.addStaleMarkers(piece.template);
-            else {
-              if (values.length < series) values = new Float64Array(2 * series);
-              for (let i = piece.start, offset = 0; i < piece.end; i++) {
-                const { frames, fill } = parts[i]!;
-                fill!(timestampMs, values, offset);
-                offset += frames.group.seriesCount(frames.member);
-              }
-              builder.addSamples(piece.template, values, 0);
-              withSamples = true;
-            }
-            samples += series;
+            const series = pieces[k]!.template.seriesCount;
+            if (values.length < series) values = new Float64Array(2 * series);
           }
-          if (withSamples) builder.addMetadata(metadata);
+          const samples = assemble(builder, parts, pieces, valueAt, batch, timestampMs, values, metadata);
           const body = builder.finish();
           const result = await pusher.push(body, {
             samples,
@@ -167,6 +174,57 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
   };
 }
 
+/** A tick's parts laid out: pieces (runs sharing a fragment) and requests (runs of pieces). */
+interface Layout {
+  readonly parts: readonly WritePart[];
+  readonly width: number;
+  readonly pieces: readonly FramePiece[];
+  readonly batches: readonly BatchRange[];
+  /** Where each part's values start among its piece's. */
+  readonly valueAt: Int32Array;
+}
+
+function sameParts(a: readonly WritePart[], b: readonly WritePart[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const framesOf = (part: WritePart) => part.frames;
+
+/**
+ * Writes one request's pieces into `builder` (begun at `timestampMs`), each piece's values filled into
+ * `values` (room for the largest piece) by its parts; returns the samples written. A function of its own,
+ * outside the async pusher loop, so it is optimised as one plain loop.
+ */
+function assemble(
+  builder: CompressedRequestBuilder,
+  parts: readonly WritePart[],
+  pieces: readonly FramePiece[],
+  valueAt: Int32Array,
+  batch: BatchRange,
+  timestampMs: number,
+  values: Float64Array,
+  metadata: CompressedBlock,
+): number {
+  let samples = 0;
+  let withSamples = false;
+  builder.begin(timestampMs);
+  for (let k = batch.start; k < batch.end; k++) {
+    const piece = pieces[k]!;
+    const template = piece.template;
+    if (parts[piece.start]!.fill === undefined) builder.addStaleMarkers(template);
+    else {
+      for (let i = piece.start; i < piece.end; i++) parts[i]!.fill!(timestampMs, values, valueAt[i]!);
+      builder.addSamples(template, values, 0);
+      withSamples = true;
+    }
+    samples += template.seriesCount;
+  }
+  if (withSamples) builder.addMetadata(metadata);
+  return samples;
+}
+
 /**
  * A piece of several collectors that would not fit a request on its own (a limit set below a group's
  * size) travels as one piece per collector instead, so requests stay within the limits wherever one
@@ -180,16 +238,18 @@ function splitOversized(
 ): FramePiece[] {
   const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
   const extraRaw = limits.perRequest?.rawLength ?? 0;
-  return pieces.flatMap((piece) => {
+  const out: FramePiece[] = [];
+  for (const piece of pieces) {
     const frame = piece.template.frame(width);
     const fits =
       frame.bytes.length + extraBytes <= limits.maxBodyBytes &&
       frame.rawLength + extraRaw <= (limits.maxRawBytes ?? Infinity);
-    if (fits || piece.end - piece.start === 1) return [piece];
-    return parts.slice(piece.start, piece.end).map(({ frames }, k) => ({
-      template: frames.group.template([frames.member]),
-      start: piece.start + k,
-      end: piece.start + k + 1,
-    }));
-  });
+    if (fits || piece.end - piece.start === 1) out.push(piece);
+    else
+      for (let i = piece.start; i < piece.end; i++) {
+        const { frames } = parts[i]!;
+        out.push({ template: frames.group.template([frames.member]), start: i, end: i + 1 });
+      }
+  }
+  return out;
 }

@@ -23,7 +23,12 @@ import { encodeMetadata, encodeWriteRequest, STALE_NAN_BITS } from "../../src/re
 import { writeVarint } from "../../src/remote-write/proto-writer.js";
 import { compressBlock } from "../../src/remote-write/snappy.js";
 import { compressTokens, VARIABLE, type TokenTable } from "../../src/remote-write/snappy-frame.js";
-import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_RAW_BYTES } from "../../src/remote-write/tick-writer.js";
+import {
+  createTickWriter,
+  DEFAULT_MAX_BATCH_BYTES,
+  DEFAULT_MAX_RAW_BYTES,
+  type WritePart,
+} from "../../src/remote-write/tick-writer.js";
 import { createSignalModel } from "../../src/signals/model.js";
 import type { Series, SignalModel } from "../../src/signals/types.js";
 import { mixedFleet, standaloneFleet } from "../helpers/collectors.js";
@@ -449,6 +454,48 @@ describe("pre-compressed frames", () => {
     const template = createCompressedTemplate(GOLDEN_COLLECTORS[0]!);
     expect(() => sliceTemplate(template, 1, 2)).toThrow(RangeError);
     expect(() => selectSeries(template, [1, 0])).toThrow(RangeError);
+  });
+
+  it("write each tick's exact requests when a writer is handed the same parts again, then other ones", async () => {
+    const model = createSignalModel(mixedFleet(), { fleetStartMs: T0, intervalMs: 15_000 });
+    const refs = buildFrameGroups(
+      model.collectors.map((c) => c.labels),
+      { collectorsPerGroup: 4 },
+    );
+    const bodies: Uint8Array[] = [];
+    const writer = createTickWriter({
+      pusher: {
+        push: (body) => {
+          bodies.push(body.slice());
+          return Promise.resolve({ ok: true, maybeDelivered: true, status: 204, attempts: 1 });
+        },
+      },
+      families: model.families,
+      // Small requests, so a tick spans several and a change moves the boundaries between them.
+      maxBatchBytes: 6_000,
+    });
+    const parts: WritePart[] = refs.map((frames, i) => ({ frames, fill: model.collectors[i]!.valuesAt }));
+    // The same part objects tick after tick (as the emitter hands them over), at two timestamps; then
+    // the same objects in another order, and then with a collector dropped out.
+    const ticks: { list: number[]; at: number }[] = [
+      { list: parts.map((_, i) => i), at: T0 + 60_000 },
+      { list: parts.map((_, i) => i), at: T0 + 75_000 },
+      { list: parts.map((_, i) => i).reverse(), at: T0 + 90_000 },
+      { list: parts.map((_, i) => i).filter((i) => i !== 2), at: T0 + 105_000 },
+    ];
+    for (const { list, at } of ticks) {
+      bodies.length = 0;
+      const outcome = await writer.write(
+        list.map((i) => parts[i]!),
+        at,
+        { deadlineMs: Number.MAX_SAFE_INTEGER },
+      );
+      expect(outcome.requests).toBeGreaterThan(1);
+      const fleet = fleetOf(model, at);
+      const inflated = bodies.map((b) => decodeWriteRequest(inflate(b)).timeseries);
+      const expected = decodeWriteRequest(expectedRequest(fleet, list, at, "samples")).timeseries;
+      expect(inflated.flat()).toEqual(expected);
+    }
   });
 
   it("carry a 10,000-collector tick in a few requests under the limits, byte for byte, within 1.25× today's size", () => {
