@@ -1,5 +1,5 @@
 /**
- * FM start-up and heartbeat timing against the local emulator (SPEC section 5).
+ * FM start-up and heartbeat timing against the local emulator (README.md#limits-worth-knowing).
  *
  * 1. Registers 1,000 collectors with the emulator at FM's default stack limit (20 req/s) and the client at
  *    its default 15 req/s. Each collector makes two calls that count against that limit, RegisterCollector

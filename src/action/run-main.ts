@@ -1,6 +1,7 @@
 /**
- * The action's main step (SPEC section 7): parse inputs and blueprint, mask secrets, compute the roster,
- * save state, start the background fleet and wait until it is ready; on failure clean up and fail the step.
+ * The action's main step (README.md#what-happens-when): parse inputs and blueprint, mask secrets, compute the
+ * roster, save state, start the background fleet and wait until it is ready; on failure clean up and fail the
+ * step.
  */
 import * as core from "@actions/core";
 import { randomBytes } from "node:crypto";

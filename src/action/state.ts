@@ -1,8 +1,8 @@
 /**
- * What main hands to post, as one zod-validated record (STYLE.md habit 2). Saved before the first side effect
- * and again with the PID right after spawn. Holds no secret: tokens live in a 0600 file under RUNNER_TEMP that
- * post deletes. Post reads this instead of re-reading inputs, which can be wrong in nested composite actions
- * (actions/runner#3514).
+ * What main hands to post, as one zod-validated record. Saved before the first side effect (as
+ * actions/checkout src/git-auth-helper.ts saves its key path first) and again with the PID right after spawn.
+ * Holds no secret: tokens live in a 0600 file under RUNNER_TEMP that post deletes. Post reads this instead of
+ * re-reading inputs, which can be wrong in nested composite actions (actions/runner#3514).
  */
 import { z } from "zod";
 

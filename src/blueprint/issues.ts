@@ -1,4 +1,7 @@
-/** Turns zod issues into blueprint problems: one per offending node, with the words SPEC section 2 asks for. */
+/**
+ * Turns zod issues into blueprint problems: one per offending node, with the words the blueprint format asks
+ * for (README.md#blueprints).
+ */
 import type * as z from "zod";
 import type { Anchor } from "./source-map.js";
 import { hasPath, type YamlPath } from "./yaml-path.js";

@@ -1,5 +1,5 @@
 /**
- * Blueprint loading (SPEC section 2): resolve a path or a shipped name, parse the YAML keeping node
+ * Blueprint loading (README.md#blueprints): resolve a path or a shipped name, parse the YAML keeping node
  * positions, validate, and report every problem at once as one BlueprintError.
  */
 import { readFileSync, statSync } from "node:fs";

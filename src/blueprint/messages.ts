@@ -1,6 +1,6 @@
 /**
- * "expected …, found …" wording for blueprint problems (SPEC section 2: every problem says what was expected
- * and what was found). Zod calls these error functions with the offending input.
+ * "expected …, found …" wording for blueprint problems (README.md#blueprints: every problem says what was
+ * expected and what was found). Zod calls these error functions with the offending input.
  */
 import type * as z from "zod";
 import { escapeUnsafe } from "./characters.js";

@@ -1,6 +1,6 @@
 /**
- * Name rules shared by the blueprint schema and the `env` override (SPEC sections 2 and 3). Names end up in
- * collector IDs, which FM limits to 128 chars of [a-z0-9.-]. This file is the one definition of the
+ * Name rules shared by the blueprint schema and the `env` override (README.md#blueprints, #inputs). Names end
+ * up in collector IDs, which FM limits to 128 chars of [a-z0-9.-]. This file is the one definition of the
  * characters; the `env` setting's rule (src/settings/rules.ts) applies it to the override.
  */
 

@@ -1,6 +1,6 @@
 /**
- * Blueprint rules that span several keys (SPEC section 2). They read the raw parsed YAML rather than the zod
- * output, so they still run, and report, when an unrelated key is invalid: all problems at once.
+ * Blueprint rules that span several keys (README.md#blueprints). They read the raw parsed YAML rather than
+ * the zod output, so they still run, and report, when an unrelated key is invalid: all problems at once.
  */
 import { OS_ORDER } from "../blueprint/os.js";
 import type { PendingProblem } from "./issues.js";
@@ -118,7 +118,7 @@ function mirrorYieldsCollectors(cluster: ClusterSpec): boolean {
   );
 }
 
-/** SPEC section 2: an empty roster is an error that says how to fix it. */
+/** README.md#blueprints: an empty roster is an error that says how to fix it. */
 export function emptyRosterProblem(blueprint: Blueprint, data: unknown): PendingProblem | undefined {
   const fm = blueprint.features.fleet_management;
   const standalone = fm.enabled && OS_ORDER.some((os) => fm.collectors_per_os[os] > 0);

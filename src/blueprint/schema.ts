@@ -1,7 +1,7 @@
 /**
- * The blueprint schema (SPEC section 2). Sections fm-action owns are closed: an unknown key there is a typo
- * to report, not to ignore. The document root and `features` stay open because blueprints written for the
- * wider synthkit tool carry keys fm-action does not use (the loader lists those in one notice).
+ * The blueprint schema (README.md#blueprints). Sections fm-action owns are closed: an unknown key there is a
+ * typo to report, not to ignore. The document root and `features` stay open because blueprints written for
+ * the wider synthkit tool carry keys fm-action does not use (the loader lists those in one notice).
  */
 import * as z from "zod";
 import { closestMatch } from "../core/did-you-mean.js";
@@ -23,7 +23,9 @@ import type {
 
 export const DEFAULT_ENVIRONMENT = "ci";
 export const DEFAULT_COLLECTOR_VERSION = "v1.18.1";
-/** The Alloy image k8s-monitoring 3.8.12, the last v3 chart, ships (background/alloy-signals.md section 3.4). */
+/**
+ * The Alloy image k8s-monitoring 3.8.12, the last v3 chart, ships (docs/fm-protocol.md#k8s-monitoring-chart).
+ */
 export const DEFAULT_K8S_ALLOY_VERSION = "v1.18.0";
 export const MAX_COLLECTORS_PER_OS = 10_000;
 export const MAX_ATTRIBUTE_KEY = 100;
@@ -88,7 +90,10 @@ const printable = (what: string) => ({
     `expected ${what} without control or bidirectional-formatting characters, found ${unsafeCharacterIn(String(issue.input)) ?? "one"}`,
 });
 
-/** FM refuses attribute keys over 100 chars and values over 150 (SPEC section 5); collector.* is ours. */
+/**
+ * FM refuses attribute keys over 100 chars and values over 150 (docs/fm-protocol.md#attribute-limits);
+ * collector.* is ours.
+ */
 const attributes = z.record(
   z
     .string({

@@ -1,6 +1,6 @@
 /**
- * The shipped blueprints (SPEC section 2), embedded so the bundled action and CLI need no files on disk.
- * blueprints/<name>.yaml holds the same text for users to read and copy; a unit test keeps the two
+ * The shipped blueprints (README.md#blueprints), embedded so the bundled action and CLI need no files on
+ * disk. blueprints/<name>.yaml holds the same text for users to read and copy; a unit test keeps the two
  * identical byte for byte, so edit both together.
  */
 

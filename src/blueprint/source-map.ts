@@ -1,6 +1,6 @@
 /**
  * Maps a YAML path back to a line and column of the parsed document, so every blueprint problem points at
- * the node it is about (SPEC section 2). Built on the `yaml` CST ranges and a LineCounter.
+ * the node it is about (README.md#blueprints). Built on the `yaml` CST ranges and a LineCounter.
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from "yaml";
 import type { YamlPath } from "./yaml-path.js";

@@ -1,4 +1,4 @@
-/** The typed blueprint (SPEC section 2) after validation, with every default applied. Pure data. */
+/** The typed blueprint (README.md#blueprints) after validation, with every default applied. Pure data. */
 import type { Os } from "../blueprint/os.js";
 import type { YamlPath } from "./yaml-path.js";
 import type { ScenarioEvent, Severity } from "./events.js";
@@ -25,7 +25,7 @@ export interface K8sFeatures {
   readonly application_observability: boolean;
 }
 
-/** The k8s-monitoring Helm chart v3 values the mirror reads (SPEC section 4). */
+/** The k8s-monitoring Helm chart v3 values the mirror reads (docs/fm-protocol.md#k8s-monitoring-chart). */
 export interface K8sMonitoringSpec {
   readonly enabled: boolean;
   readonly fleet_management: boolean;

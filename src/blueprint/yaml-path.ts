@@ -1,4 +1,4 @@
-/** Paths into the blueprint document, and how users see them in messages (SPEC section 2). */
+/** Paths into the blueprint document, and how users see them in messages (README.md#blueprints). */
 import { escapeUnsafe } from "./characters.js";
 
 export type YamlPath = readonly (string | number)[];

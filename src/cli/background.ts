@@ -1,6 +1,7 @@
 /**
  * `fm-fleet start | stop | status`: the background process the action uses, for local shells and other CI
- * systems (SPEC section 8). State lives in a local folder (default `.fm-fleet/`), one fleet per folder.
+ * systems (README.md#command-line). State lives in a local folder (default `.fm-fleet/`), one fleet per
+ * folder.
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";

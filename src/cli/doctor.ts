@@ -1,7 +1,7 @@
 /**
  * `fm-fleet doctor`: checks the FM and Mimir credentials live and explains each failure in plain words
- * (SPEC section 8). It writes nothing: FM is probed with a GetConfig for an ID that is never registered
- * (not_found means the credentials were accepted), Mimir with an empty WriteRequest (no series).
+ * (README.md#command-line). It writes nothing: FM is probed with a GetConfig for an ID that is never
+ * registered (not_found means the credentials were accepted), Mimir with an empty WriteRequest (no series).
  */
 import { describeError, FmApiError, RemoteWriteError } from "../core/errors.js";
 import { createScrubber } from "../core/secrets.js";

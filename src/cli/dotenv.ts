@@ -1,5 +1,5 @@
 /**
- * SPEC section 8: a `.env` file in the working directory is read. Variables already set win, as with
+ * README.md#command-line: a `.env` file in the working directory is read. Variables already set win, as with
  * dotenv, so a CI system's secrets are never overridden by a stray file. Parsed with node:util parseEnv
  * (Node >= 20.12 and 24).
  */

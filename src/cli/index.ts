@@ -1,7 +1,7 @@
 /**
- * `fm-fleet`: the package's command line (SPEC section 8). Each subcommand is a CliCommand in COMMANDS;
- * runCli owns help, usage errors and exit codes so every command behaves the same: 0 done, 1 failed,
- * 2 bad input (the message on stderr, never a stack trace).
+ * `fm-fleet`: the package's command line (README.md#command-line). Each subcommand is a CliCommand in
+ * COMMANDS; runCli owns help, usage errors and exit codes so every command behaves the same: 0 done, 1
+ * failed, 2 bad input (the message on stderr, never a stack trace).
  */
 import { closestMatch } from "../core/did-you-mean.js";
 import { BlueprintError, describeError, InputError } from "../core/errors.js";

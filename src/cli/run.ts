@@ -1,6 +1,6 @@
 /**
- * `fm-fleet run <blueprint>`: the whole lifecycle in the foreground (SPEC section 8). Ctrl-C or the end of
- * --duration cleans up; the exit code is non-zero when cleanup was incomplete.
+ * `fm-fleet run <blueprint>`: the whole lifecycle in the foreground (README.md#command-line). Ctrl-C or the
+ * end of --duration cleans up; the exit code is non-zero when cleanup was incomplete.
  */
 import { describeError } from "../core/errors.js";
 import { lineLogger } from "../core/logger.js";

@@ -1,5 +1,5 @@
 /**
- * Typed errors that carry the context a user needs to act on them (STYLE.md habit 4).
+ * Typed errors that carry the context a user needs to act on them.
  * `describeError` turns any of them, or anything thrown, into one sentence.
  */
 

@@ -1,8 +1,8 @@
 /**
- * Scrubbing of credentials from any text that may reach a log, an error or a file (SPEC section 9).
- * Known secrets are replaced verbatim and in their base64 Basic-auth forms; anything that looks like a
- * Grafana Cloud token or an Authorization header value is replaced by pattern, so a secret we were never
- * told about (one echoed by a server, say) is still caught.
+ * Scrubbing of credentials from any text that may reach a log, an error or a file
+ * (README.md#what-happens-when). Known secrets are replaced verbatim and in their base64 Basic-auth forms;
+ * anything that looks like a Grafana Cloud token or an Authorization header value is replaced by pattern, so
+ * a secret we were never told about (one echoed by a server, say) is still caught.
  */
 
 const MASK = "***";

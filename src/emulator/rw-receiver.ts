@@ -1,10 +1,11 @@
 /**
- * A local remote-write 1.0 receiver for tests, the demo and `fm-fleet emulate` (SPEC section 8). It answers
- * the way Prometheus 2.42's write handler does where it matters to a sender (storage/remote/write_handler.go,
- * tsdb/head_append.go): 204 on success, 400 for bad data with the whole request rolled back, including
- * "out of order sample" when a series goes back in time; and it is stricter where Prometheus is lax but the
- * spec is not: missing required headers, unsorted or repeated label names (Prometheus answers the latter
- * with a 500 that a sender would retry forever; SPEC section 6) are all 400s.
+ * A local remote-write 1.0 receiver for tests, the demo and `fm-fleet emulate` (README.md#command-line). It
+ * answers the way Prometheus 2.42's write handler does where it matters to a sender
+ * (storage/remote/write_handler.go, tsdb/head_append.go): 204 on success, 400 for bad data with the whole
+ * request rolled back, including "out of order sample" when a series goes back in time; and it is stricter
+ * where Prometheus is lax but the spec is not: missing required headers, unsorted or repeated label names
+ * (Prometheus answers the latter with a 500 that a sender would retry forever; docs/fm-protocol.md#labels)
+ * are all 400s.
  */
 import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";

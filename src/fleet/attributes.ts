@@ -1,4 +1,7 @@
-/** Local attributes as sent to FM on RegisterCollector and every GetConfig (SPEC section 5). */
+/**
+ * Local attributes as sent to FM on RegisterCollector and every GetConfig
+ * (docs/fm-protocol.md#local-attributes-and-liveness).
+ */
 import type { Os } from "../blueprint/os.js";
 
 export interface AttributeSources {

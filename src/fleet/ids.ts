@@ -1,4 +1,4 @@
-/** Collector ID rules (SPEC section 3). */
+/** Collector ID rules (README.md#blueprints). */
 import type { Os } from "../blueprint/os.js";
 
 /** FM's limit on collector IDs. */

@@ -1,7 +1,8 @@
 /**
  * The Alloy collectors the grafana/k8s-monitoring Helm chart v3 runs in one cluster with Fleet Management
- * turned on (SPEC section 4; chart v3.8.12 `values.yaml`, `collectors/named-defaults/*.yaml` and
- * `templates/collectors/_collector_remoteConfig.tpl`, summarised in background/alloy-signals.md section 3).
+ * turned on (grafana/k8s-monitoring-helm chart v3.8.12 `values.yaml`, `collectors/named-defaults/*.yaml` and
+ * `templates/collectors/_collector_remoteConfig.tpl`, summarised in
+ * docs/fm-protocol.md#k8s-monitoring-chart).
  */
 import type { ClusterSpec, K8sFeatures } from "../blueprint/types.js";
 import {
@@ -33,7 +34,7 @@ export interface MirrorPod {
 
 interface ChartCollector {
   readonly collector: string;
-  /** Whether the blueprint's feature gates enable it (SPEC section 4 table). */
+  /** Whether the blueprint's feature gates enable it (docs/fm-protocol.md#k8s-monitoring-chart). */
   readonly enabledBy: (features: K8sFeatures) => boolean;
   readonly workload: (cluster: ClusterSpec) => WorkloadType;
   /** Nodes a daemonset runs on. */

@@ -1,8 +1,9 @@
 /**
- * Stable Kubernetes names and addresses for the k8s-monitoring mirror (SPEC section 4). Every part derives
- * from sha256 of (cluster, what, index), so a cluster looks the same on every run and machine, and two
- * clusters never share pods. Collisions inside one cluster are resolved by rehashing with an attempt
- * counter, so names and addresses stay unique however many nodes a blueprint asks for.
+ * Stable Kubernetes names and addresses for the k8s-monitoring mirror
+ * (docs/fm-protocol.md#k8s-monitoring-chart). Every part derives from sha256 of (cluster, what, index), so a
+ * cluster looks the same on every run and machine, and two clusters never share pods. Collisions inside one
+ * cluster are resolved by rehashing with an attempt counter, so names and addresses stay unique however many
+ * nodes a blueprint asks for.
  */
 import { createHash } from "node:crypto";
 import type { Os } from "../blueprint/os.js";

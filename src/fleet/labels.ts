@@ -1,4 +1,7 @@
-/** Base labels on every series a collector emits (SPEC sections 4 and 6). */
+/**
+ * Base labels on every series a collector emits (docs/fm-protocol.md#k8s-monitoring-chart;
+ * docs/signals.md#target-labels-on-every-series).
+ */
 import type { Os } from "../blueprint/os.js";
 
 /** The job the Grafana Cloud "Alloy Health" integration and the alloy-mixin select on. */

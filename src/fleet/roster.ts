@@ -1,6 +1,7 @@
 /**
- * Blueprint × env override → the ordered roster of fake collectors (SPEC sections 3 and 4). Pure: the same
- * input gives the same roster on every run and machine.
+ * Blueprint × env override → the ordered roster of fake collectors (README.md#blueprints;
+ * docs/fm-protocol.md#k8s-monitoring-chart). Pure: the same input gives the same roster on every run and
+ * machine.
  */
 import type { Blueprint, EnvironmentSpec } from "../blueprint/types.js";
 import { formatYamlPath, type YamlPath } from "../blueprint/yaml-path.js";
@@ -18,7 +19,10 @@ interface ResolvedEnvironment {
   readonly index: number;
   readonly spec: EnvironmentSpec;
   readonly name: string;
-  /** The cluster label: the cluster's name with `{env}` replaced, else `<blueprint>-<env>` (SPEC section 6). */
+  /**
+   * The cluster label: the cluster's name with `{env}` replaced, else `<blueprint>-<env>`
+   * (docs/signals.md#target-labels-on-every-series).
+   */
   readonly cluster: string;
 }
 
@@ -29,9 +33,10 @@ interface Placed {
 }
 
 /**
- * The largest fleet one run may make. SPEC caps each OS count at 10,000 but not the total, and many
- * environments with large clusters multiply. 50,000 collectors is already 1.45 M series, ten times Mimir's
- * default tenant limit, and ~55 minutes of FM start-up at 15 req/s: anything beyond is a typo, not a test.
+ * The largest fleet one run may make. The blueprint format caps each OS count at 10,000
+ * (README.md#blueprints) but not the total, and many environments with large clusters multiply. 50,000
+ * collectors is already 1.45 M series, ten times Mimir's default tenant limit, and ~55 minutes of FM start-up
+ * at 15 req/s: anything beyond is a typo, not a test.
  */
 export const MAX_ROSTER_SIZE = 50_000;
 
@@ -142,8 +147,8 @@ function mirroredCollectors(
 }
 
 /**
- * SPEC section 3: IDs are unique, at most 128 chars of [a-z0-9.-]; anything else is a blueprint error. One
- * problem per blueprint key: a cluster whose every pod ID is too long is one thing to fix, not nine, and
+ * README.md#blueprints: IDs are unique, at most 128 chars of [a-z0-9.-]; anything else is a blueprint error.
+ * One problem per blueprint key: a cluster whose every pod ID is too long is one thing to fix, not nine, and
  * the longest ID says by how much.
  */
 function checkIds(placed: readonly Placed[], source: string, envOverride: string | undefined): void {

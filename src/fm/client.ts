@@ -1,7 +1,7 @@
 /**
- * The FM collector API over Connect unary JSON (SPEC section 5). One call is one request: this layer speaks
- * the wire and classifies answers into success, retryable and failure; what an answer means for the fleet
- * (already_exists is fine, not_found means re-register) is the controller's business.
+ * The FM collector API over Connect unary JSON (docs/fm-protocol.md#collector-api). One call is one request:
+ * this layer speaks the wire and classifies answers into success, retryable and failure; what an answer means
+ * for the fleet (already_exists is fine, not_found means re-register) is the controller's business.
  */
 import type { ConnectCode, FmProcedure } from "../core/errors.js";
 import { FmApiError } from "../core/errors.js";
@@ -116,7 +116,7 @@ export interface FmClientOptions {
   /** GC_FM_TOKEN: the Basic-auth password. Never logged. */
   token: string;
   transport: HttpTransport;
-  /** Per-call timeout. Default 15 s (SPEC section 5). */
+  /** Per-call timeout. Default 15 s (docs/fm-protocol.md#timeouts). */
   timeoutMs?: number;
   /** Scrubs server text quoted in errors; default masks the token, its Basic-auth forms and token-like text. */
   scrub?: (text: string) => string;
@@ -257,7 +257,8 @@ export function createFmClient(options: FmClientOptions): FmClient & FmManagemen
         procedure: "GetConfig",
         message: {
           id: c.id,
-          // Sent on every call: FM tracks liveness by heartbeats that carry them (SPEC section 5).
+          // Sent on every call: FM tracks liveness by heartbeats that carry them
+          // (docs/fm-protocol.md#local-attributes-and-liveness).
           localAttributes: c.attributes,
           ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
           ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),

@@ -31,7 +31,7 @@ export function isConnectCode(value: unknown): value is ConnectCode {
 
 /**
  * The code of an answer that carries no Connect error body, e.g. one from a proxy or load balancer
- * (Connect protocol, "HTTP to Error Code"; SPEC section 5).
+ * (Connect protocol, "HTTP to Error Code"; docs/fm-protocol.md#errors-and-http-statuses).
  */
 export function codeFromHttpStatus(status: number): ConnectCode {
   switch (status) {
@@ -78,9 +78,9 @@ export function decodeConnectError(status: number, body: string): ConnectErrorBo
 }
 
 /**
- * Transient by nature, so a retry with backoff may succeed (SPEC section 5). Never unauthenticated,
- * permission_denied or invalid_argument: the same request fails the same way, and hammering a stack with
- * bad credentials helps nobody.
+ * Transient by nature, so a retry with backoff may succeed (docs/fm-protocol.md#retry-classes). Never
+ * unauthenticated, permission_denied or invalid_argument: the same request fails the same way, and hammering
+ * a stack with bad credentials helps nobody.
  */
 export function isRetryableCode(code: ConnectCode): boolean {
   return code === "unavailable" || code === "resource_exhausted" || code === "deadline_exceeded";

@@ -1,7 +1,8 @@
 /**
- * What a user should check when FM refuses the configuration itself (docs/fm-protocol.md#errors-and-http-statuses, docs/fm-protocol.md#credentials): one
- * sentence per refusal, naming the settings as the frontend the user typed into names them. Shared by the
- * controller, which stops on these, and by `fm-fleet doctor`, which explains them.
+ * What a user should check when FM refuses the configuration itself
+ * (docs/fm-protocol.md#errors-and-http-statuses, #credentials): one sentence per refusal, naming the settings
+ * as the frontend the user typed into names them. Shared by the controller, which stops on these, and by
+ * `fm-fleet doctor`, which explains them.
  */
 import type { ConnectCode, FmProcedure } from "../core/errors.js";
 import { FmApiError } from "../core/errors.js";

@@ -1,6 +1,6 @@
 /**
- * One loop over a min-heap of due times drives every collector's heartbeat (SPEC section 5): collector i
- * of N beats at i/N of the interval, jittered, each slot anchored to the start so lateness never
+ * One loop over a min-heap of due times drives every collector's heartbeat (README.md#what-happens-when):
+ * collector i of N beats at i/N of the interval, jittered, each slot anchored to the start so lateness never
  * accumulates. A target whose previous beat is still running skips its slot rather than overlap it.
  * The scheduler knows nothing of FM; the beat callback does the call.
  */

@@ -1,6 +1,6 @@
 /**
  * A binary min-heap: the heartbeat scheduler's queue. One loop pops the earliest due collector, so 10,000
- * collectors cost one timer, not 10,000 (SPEC section 5's scale, STYLE.md habit 6).
+ * collectors cost one timer, not 10,000.
  */
 export interface MinHeap<T> {
   push(item: T): void;

@@ -1,7 +1,7 @@
 /**
- * Heartbeat timing as pure arithmetic (SPEC section 5): every collector calls GetConfig once per interval,
- * and across the fleet the calls are spread evenly over the interval, with a little jitter, never in one
- * burst. Slots are anchored to the fleet's start so they never drift, however late a call runs.
+ * Heartbeat timing as pure arithmetic (README.md#what-happens-when): every collector calls GetConfig once per
+ * interval, and across the fleet the calls are spread evenly over the interval, with a little jitter, never
+ * in one burst. Slots are anchored to the fleet's start so they never drift, however late a call runs.
  */
 import type { Random } from "../core/clock.js";
 import { formatDuration } from "../core/duration.js";
@@ -65,7 +65,8 @@ export const HEARTBEAT_RATE_SHARE = 0.9;
 
 /**
  * A warning when `collectorCount` collectors cannot all heartbeat every `heartbeatIntervalMs` within the
- * client's `ratePerSecond` (SPEC section 5), with the numbers and what to change; undefined when they can.
+ * client's `ratePerSecond` (README.md#limits-worth-knowing), with the numbers and what to change; undefined
+ * when they can.
  */
 export function heartbeatCapacityWarning(
   collectorCount: number,

@@ -1,8 +1,8 @@
 /**
- * Sends compressed WriteRequests (SPEC section 6). Retry classes follow the remote-write 1.0 spec and
- * Prometheus' own sender (storage/remote/client.go): 5xx, 429 and network errors are retried with backoff
- * until a deadline; any other 4xx means the data itself is refused, so it is logged and counted as lost.
- * The retry loop is the shared transport/retry.ts; this file only classifies answers.
+ * Sends compressed WriteRequests (docs/fm-protocol.md#retries). Retry classes follow the remote-write 1.0
+ * spec and Prometheus' own sender (storage/remote/client.go): 5xx, 429 and network errors are retried with
+ * backoff until a deadline; any other 4xx means the data itself is refused, so it is logged and counted as
+ * lost. The retry loop is the shared transport/retry.ts; this file only classifies answers.
  */
 import { systemClock, type Clock, type Random } from "../core/clock.js";
 import { describeError, RemoteWriteError } from "../core/errors.js";

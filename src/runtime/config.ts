@@ -41,7 +41,9 @@ const fleetShapeSchema = z.object({
 export const fleetConfigSchema = z.object({
   blueprint: z.string(),
   collectors: z.array(collectorSchema),
-  /** Counters count from here (SPEC section 6): a restarted process continues them. */
+  /**
+   * Counters count from here (docs/signals.md#values-by-collector-kind): a restarted process continues them.
+   */
   fleetStartMs: z.number().int().nonnegative(),
   intervalMs: z.number().int().min(1000),
   heartbeatIntervalMs: z.number().int().min(1000),

@@ -1,6 +1,6 @@
 /**
- * The background process (SPEC section 7): owns every FM and Mimir side effect while the job runs.
- * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop request
+ * The background process (README.md#what-happens-when): owns every FM and Mimir side effect while the job
+ * runs. Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop request
  * (control channel or stop file), SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone —
  * so a self-hosted runner never keeps a fleet alive.
  */
@@ -113,7 +113,7 @@ async function serve(handoff: DaemonHandoff): Promise<number> {
   };
 
   // Stop requests. Installed before anything else so a signal that arrives during start is graceful
-  // (actions.md section 2.2: a SIGTERM right after spawn otherwise kills with no handler).
+  // (docs/fm-protocol.md#detached-processes: a SIGTERM right after spawn otherwise kills with no handler).
   let stopRequested: string | undefined;
   let wake: (() => void) | undefined;
   const startAbort = new AbortController();

@@ -1,6 +1,6 @@
 /**
  * What a roster will do, in numbers and words: the table `fm-fleet plan`, the action's main step and its
- * dry run print, and the JSON `fm-fleet plan --json` prints (SPEC sections 6 and 8). Pure.
+ * dry run print, and the JSON `fm-fleet plan --json` prints (docs/signals.md; README.md#command-line). Pure.
  */
 import { formatDuration } from "../core/duration.js";
 import { heartbeatCapacityWarning } from "../fm/schedule.js";
@@ -11,7 +11,8 @@ import { SERIES_PER_COLLECTOR } from "../signals/catalog.js";
 
 /**
  * Self-hosted Mimir's default per-tenant limits (`max_global_series_per_user`, `ingestion_rate`); Grafana
- * Cloud stacks have their own. A fleet above them gets 429s, which slow it down (SPEC section 6).
+ * Cloud stacks have their own. A fleet above them gets 429s, which slow it down
+ * (docs/fm-protocol.md#prometheus-and-mimir-limits).
  */
 const MIMIR_DEFAULT_MAX_SERIES = 150_000;
 const MIMIR_DEFAULT_SAMPLES_PER_SECOND = 10_000;

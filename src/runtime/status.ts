@@ -1,7 +1,7 @@
 /**
  * The background process's status file: its only channel to main (readiness) and post (counters, cleanup
- * result), since a process that outlives main can write no step file (actions.md section 1.2). Replaced
- * atomically on every change.
+ * result), since a process that outlives main can write no step file
+ * (docs/fm-protocol.md#state-and-step-files). Replaced atomically on every change.
  */
 import { z } from "zod";
 import type { ReceivedPipelines } from "../fleet/pipeline-check.js";

@@ -1,6 +1,6 @@
 /**
- * Starting and stopping the background process (SPEC section 7; actions.md section 2). Paired and
- * idempotent: stopDaemon succeeds when nothing started.
+ * Starting and stopping the background process (README.md#what-happens-when;
+ * docs/fm-protocol.md#detached-processes). Paired and idempotent: stopDaemon succeeds when nothing started.
  *
  * - Detached, windowsHide, stdio to a 0600 log file: the runner waits for the step's pipes to close and on
  *   Windows kills the step's process tree, so the daemon must inherit none of them.
@@ -57,7 +57,8 @@ export function spawnDaemon(options: {
       windowsHide: true,
       stdio: ["pipe", logFd, logFd],
       // RUNNER_TRACKING_ID stays in the environment on purpose: the runner's end-of-job orphan sweep remains a
-      // last-resort safety net (actions.md section 2.2). Tokens do not: the daemon gets them on stdin only.
+      // last-resort safety net (docs/fm-protocol.md#orphan-cleanup). Tokens do not: the daemon gets them on
+      // stdin only.
       env: withoutSecrets(process.env),
     });
     if (child.pid === undefined)

@@ -83,7 +83,8 @@ export async function teardownFleet(options: {
   stopTimeoutMs?: number;
   /**
    * Keep the secrets file when cleanup is incomplete, so a later teardown (post, after main's failed start)
-   * can try again. The final teardown (post, `fm-fleet stop`) always deletes it (SPEC section 9).
+   * can try again. The final teardown (post, `fm-fleet stop`) always deletes it
+   * (README.md#what-happens-when).
    */
   keepSecretsIfIncomplete?: boolean;
 }): Promise<TeardownResult> {

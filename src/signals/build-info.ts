@@ -1,6 +1,7 @@
 /**
- * The labels of `alloy_build_info` for a collector (SPEC section 6): they name the real Alloy release the
- * collector claims to run, so a dashboard that groups by revision or Go version shows what a real fleet would.
+ * The labels of `alloy_build_info` for a collector (docs/signals.md#build-info-by-release): they name the
+ * real Alloy release the collector claims to run, so a dashboard that groups by revision or Go version shows
+ * what a real fleet would.
  */
 import type { Collector } from "../fleet/types.js";
 import type { Os } from "../blueprint/os.js";
@@ -15,10 +16,10 @@ export interface AlloyRelease {
 }
 
 /**
- * Releases whose revision and Go toolchain are known, oldest first. The last four are SPEC section 6's
- * table; the older ones come from the same computation over grafana/alloy's tags and build images
- * (shared background note alloy-signals.md sections 1.1 and 4), so a blueprint pinning an older release
- * still reports its real revision.
+ * Releases whose revision and Go toolchain are known, oldest first. The last four are the releases the
+ * product pins (docs/signals.md#build-info-by-release); the older ones come from the same computation over
+ * grafana/alloy's tags and build images (docs/fm-protocol.md#alloy-metrics), so a blueprint pinning an older
+ * release still reports its real revision.
  */
 export const ALLOY_RELEASES: readonly AlloyRelease[] = [
   { version: "v1.9.1", revision: "d3d7931", goversion: "go1.24.3" },
@@ -35,12 +36,12 @@ export const ALLOY_RELEASES: readonly AlloyRelease[] = [
   { version: "v1.18.1", revision: "6012ec4", goversion: "go1.26.5" },
 ];
 
-/** What a version outside ALLOY_RELEASES reports as its revision (SPEC section 6). */
+/** What a version outside ALLOY_RELEASES reports as its revision (docs/signals.md#build-info-by-release). */
 export const UNKNOWN_REVISION = "unknown";
 
 /**
  * Go build tags of the official release builds, by the first release that used them (Alloy's Dockerfile
- * GO_TAGS at each tag; from v1.16 the Makefile prepends gore2regex). SPEC section 6 fixes the v1.16+ value.
+ * GO_TAGS at each tag; from v1.16 the Makefile prepends gore2regex). docs/signals.md fixes the v1.16+ value.
  */
 const TAG_ERAS: readonly { readonly since: SemVer; readonly tags: string }[] = [
   { since: [0, 0, 0], tags: "netgo,builtinassets,promtail_journal_enabled" },
@@ -98,7 +99,7 @@ export function buildInfoLabels(
 function computeBuildInfoLabels(collector: Pick<Collector, "version" | "os">): Record<string, string> {
   const build = alloyBuild(collector.version);
   return {
-    branch: "HEAD", // release builds check out a detached tag (background note section 1.1)
+    branch: "HEAD", // release builds check out a detached tag (docs/fm-protocol.md#alloy-metrics)
     goarch: goarchFor(collector.os),
     goos: collector.os,
     goversion: build.goversion,
@@ -108,7 +109,10 @@ function computeBuildInfoLabels(collector: Pick<Collector, "version" | "os">): R
   };
 }
 
-/** SPEC section 6: amd64 everywhere except darwin, where Apple silicon makes arm64 the likely build. */
+/**
+ * docs/signals.md#build-info-by-release: amd64 everywhere except darwin, where Apple silicon makes arm64 the
+ * likely build.
+ */
 export function goarchFor(os: Os): "amd64" | "arm64" {
   return os === "darwin" ? "arm64" : "amd64";
 }
@@ -117,7 +121,8 @@ const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)/;
 
 function parseSemVer(version: string): SemVer {
   const m = SEMVER.exec(version);
-  // The roster validates versions against ^v\d+\.\d+\.\d+ (SPEC section 2); anything else sorts as 0.0.0.
+  // The roster validates versions against ^v\d+\.\d+\.\d+ (README.md#blueprints); anything else sorts as
+  // 0.0.0.
   if (!m) return [0, 0, 0];
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }

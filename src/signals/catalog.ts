@@ -1,7 +1,7 @@
 /**
- * The metric families every fake collector writes (SPEC section 6), in the fixed order of its table. Names,
- * types and HELP texts are those real Alloy v1.18 exposes, so remote-write metadata and dashboards built on
- * the alloy-mixin see what they would see from a real fleet.
+ * The metric families every fake collector writes (docs/signals.md#metrics), in the fixed order of its table.
+ * Names, types and HELP texts are those real Alloy v1.18 exposes, so remote-write metadata and dashboards
+ * built on the alloy-mixin see what they would see from a real fleet.
  */
 import type { Collector } from "../fleet/types.js";
 import { buildInfoLabels } from "./build-info.js";
@@ -62,7 +62,10 @@ export function formatLe(bound: number): string {
  */
 const ROOT_CONTROLLER = { controller_path: "/" } as const;
 
-/** `--cluster.name` of the k8s-monitoring chart's clustered alloy-metrics collector (background note 1.6). */
+/**
+ * `--cluster.name` of the k8s-monitoring chart's clustered alloy-metrics collector
+ * (docs/fm-protocol.md#alloy-metrics).
+ */
 const CLUSTERED_WORKLOAD = "alloy-metrics";
 
 function single(name: FamilyName, labels: Readonly<Record<string, string>> = {}): SeriesTemplate[] {
@@ -100,8 +103,9 @@ export const CATALOG: readonly CatalogFamily[] = [
     name: "alloy_component_controller_running_components",
     type: "gauge",
     help: "Total number of running components.",
-    // Real Alloy writes only the health types that have components; SPEC section 6 fixes all four, so the
-    // mixin's per-type panels and the UnhealthyComponents alert read 0 rather than no data.
+    // Real Alloy writes only the health types that have components;
+    // docs/signals.md#where-the-fake-differs-from-real-alloy-and-why fixes all four, so the mixin's per-type
+    // panels and the UnhealthyComponents alert read 0 rather than no data.
     series: HEALTH_TYPES.map((healthType) => ({
       name: "alloy_component_controller_running_components",
       labels: { ...ROOT_CONTROLLER, health_type: healthType },
@@ -144,8 +148,9 @@ export const CATALOG: readonly CatalogFamily[] = [
     type: "gauge",
     help: "Hash of the currently active config file.",
     series: single("alloy_config_hash"),
-    // SPEC section 6 names the label `hash` (real Alloy calls it `sha256`; SPEC wins). `cluster_name` is
-    // non-empty only on the clustered alloy-metrics collector; elsewhere Alloy writes "" and a scrape drops it.
+    // docs/signals.md#where-the-fake-differs-from-real-alloy-and-why names the label `hash` (real Alloy calls
+    // it `sha256`; the product keeps `hash`). `cluster_name` is non-empty only on the clustered alloy-metrics
+    // collector; elsewhere Alloy writes "" and a scrape drops it.
     collectorLabels: (collector) => ({
       ...(workloadOf(collector) === CLUSTERED_WORKLOAD ? { cluster_name: CLUSTERED_WORKLOAD } : {}),
       hash: sha256Hex(collector.id),
@@ -172,7 +177,7 @@ export const CATALOG: readonly CatalogFamily[] = [
   },
 ];
 
-/** Series each collector writes every tick: 29 (SPEC section 6). */
+/** Series each collector writes every tick: 29 (docs/signals.md). */
 export const SERIES_PER_COLLECTOR: number = CATALOG.reduce((n, family) => n + family.series.length, 0);
 
 /** Where each family's first series sits within a collector's block of SERIES_PER_COLLECTOR values. */
@@ -187,8 +192,9 @@ export const SERIES_OFFSET: Readonly<Record<FamilyName, number>> = (() => {
 })();
 
 /**
- * Metric families a fake collector must never write (SPEC section 6). Both exist on a real FM-managed Alloy,
- * but they describe machinery the fake does not run, so emitting them would mislead anyone reading them.
+ * Metric families a fake collector must never write (docs/signals.md#never-emitted). Both exist on a real
+ * FM-managed Alloy, but they describe machinery the fake does not run, so emitting them would mislead anyone
+ * reading them.
  */
 export const NEVER_EMITTED: readonly { readonly prefix: string; readonly reason: string }[] = [
   {
@@ -206,6 +212,7 @@ export const NEVER_EMITTED: readonly { readonly prefix: string; readonly reason:
 /** The k8s-monitoring collector a k8s collector mirrors (`alloy-metrics`, `alloy-logs`, …); undefined if standalone. */
 export function workloadOf(collector: Collector): string | undefined {
   if (collector.kind !== "k8s") return undefined;
-  // SPEC section 4: the workloadName attribute and the app label both carry the chart's collector name.
+  // docs/fm-protocol.md#k8s-monitoring-chart: the workloadName attribute and the app label both carry the
+  // chart's collector name.
   return collector.attributes.workloadName ?? collector.labels.app;
 }

@@ -276,7 +276,7 @@ function differencesSection(): string[] {
   return [
     "## Where the fake differs from real Alloy, and why",
     [
-      "- `alloy_config_hash` carries the hash in a label named `hash`, as SPEC section 6 fixes it; real Alloy names it `sha256`.",
+      "- `alloy_config_hash` carries the hash in a label named `hash`, as this contract fixes it; real Alloy names it `sha256`.",
       "- `alloy_component_controller_running_components` has a series for every health type, 0 included; real " +
         "Alloy writes only the types that have components, so the mixin's per-type panels read 0 instead of no data.",
       '- Alloy writes `controller_id=""` on the root controller\'s series; a scrape drops empty labels, so the ' +

@@ -1,11 +1,14 @@
 /**
- * Per-collector randomness that is a pure function of the collector ID (SPEC section 6: values are
+ * Per-collector randomness that is a pure function of the collector ID (docs/signals.md: values are
  * deterministic functions of collector, series and time, and distinct between peers).
  */
 import { hash } from "node:crypto";
 import type { Random } from "../core/clock.js";
 
-/** Lowercase SHA-256 hex of a string: the `hash` label of `alloy_config_hash` (SPEC section 6). */
+/**
+ * Lowercase SHA-256 hex of a string: the `hash` label of `alloy_config_hash`
+ * (docs/signals.md#alloy_config_hash).
+ */
 export function sha256Hex(text: string): string {
   return hash("sha256", text, "hex");
 }

@@ -1,4 +1,4 @@
-/** The signal model's interface (SPEC section 6): what the remote-write encoder consumes. */
+/** The signal model's interface (docs/signals.md): what the remote-write encoder consumes. */
 import type { Collector } from "../fleet/types.js";
 import type { Label } from "./labels.js";
 

@@ -1,5 +1,5 @@
 /**
- * Sample values as pure functions of (collector, series, time, fleet start, interval) (SPEC section 6).
+ * Sample values as pure functions of (collector, series, time, fleet start, interval) (docs/signals.md).
  *
  * - Gauges drift slowly and smoothly: a per-collector centre plus two slow sinusoids with per-collector
  *   periods and phases, scaled into the collector's workload range, so peers differ and every value stays
@@ -29,9 +29,12 @@ export interface Range {
 
 /** The magnitudes a kind of collector moves within; every bound holds at every tick. */
 export interface WorkloadProfile {
-  /** Resident set size in bytes; SPEC section 6 puts every collector within 80–150 MB. */
+  /**
+   * Resident set size in bytes; docs/signals.md#values-by-collector-kind puts every collector within 80–150
+   * MB.
+   */
   readonly residentBytes: Range;
-  /** go_memstats_heap_inuse_bytes as a share of RSS (SPEC: 30–60 %). */
+  /** go_memstats_heap_inuse_bytes as a share of RSS (docs/signals.md#values-by-collector-kind: 30–60 %). */
   readonly heapShare: Range;
   readonly goroutines: Range;
   readonly scrapeSeconds: Range;
@@ -44,7 +47,7 @@ export interface WorkloadProfile {
   readonly components: Range;
   /**
    * The most evaluations of a quiet and of a busy tick that fall in each bucket above the first, keyed by
-   * `le`; the rest of the 24 land in le=0.005, as on a real idle Alloy (background note 1.4).
+   * `le`; the rest of the 24 land in le=0.005, as on a real idle Alloy (docs/fm-protocol.md#alloy-metrics).
    */
   readonly quietSpread: BucketSpread;
   readonly busySpread: BucketSpread;
@@ -53,10 +56,11 @@ export interface WorkloadProfile {
 const MB = 1e6;
 
 /**
- * Per workload: standalone hosts, and the five collectors of the k8s-monitoring chart (SPEC section 4).
- * Informed by the background note's sections 1.3–1.7: a small host config idles at ~0.02 cores and a few
- * KB/s; the clustered alloy-metrics collector scrapes the cluster, so it runs the most components,
- * goroutines and traffic; the log and profile daemonsets ship data out, so they send more than they receive.
+ * Per workload: standalone hosts, and the five collectors of the k8s-monitoring chart
+ * (docs/fm-protocol.md#k8s-monitoring-chart). Informed by docs/fm-protocol.md#alloy-metrics: a small host
+ * config idles at ~0.02 cores and a few KB/s; the clustered alloy-metrics collector scrapes the cluster, so
+ * it runs the most components, goroutines and traffic; the log and profile daemonsets ship data out, so they
+ * send more than they receive.
  */
 export const WORKLOAD_PROFILES = {
   standalone: {
@@ -147,7 +151,10 @@ export const UNHEALTHY = {
   slowSpread: { "0.5": 1, "1": 1, "5": 1 },
 } as const satisfies Record<string, Range | BucketSpread>;
 
-/** Observations of alloy_component_evaluation_seconds per tick (SPEC section 6). */
+/**
+ * Observations of alloy_component_evaluation_seconds per tick
+ * (docs/signals.md#alloy_component_evaluation_seconds).
+ */
 export const EVALUATIONS_PER_TICK = 24;
 
 /** The profile of a collector: by its k8s-monitoring collector name, else standalone. */

@@ -1,5 +1,5 @@
 /**
- * Backoff arithmetic, pure so that its bounds are tested without time (STYLE.md habit 5). Exponential backoff
+ * Backoff arithmetic, pure so that its bounds are tested without time. Exponential backoff
  * with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): the delay is drawn uniformly
  * below a ceiling that doubles per attempt, so many clients failing together do not retry together.
  */

@@ -1,7 +1,7 @@
 /**
  * The one HTTP client of the process: an undici Agent with keep-alive and a bounded pool per origin, shared
  * by the FM client and the remote-write pusher. It is owned and closed explicitly, so a finished process
- * exits by itself (STYLE.md habit 8).
+ * exits by itself.
  */
 import { Agent } from "undici";
 import type { HttpRequest, HttpResponse, HttpTransport } from "./types.js";
@@ -11,7 +11,7 @@ export interface HttpTransportOptions {
   connections?: number;
   /** How long an idle connection is kept open. Default 30 s, under FM's heartbeat interval of 45 s. */
   keepAliveTimeoutMs?: number;
-  /** Per-call timeout when the request gives none. Default 15 s (SPEC section 5). */
+  /** Per-call timeout when the request gives none. Default 15 s (docs/fm-protocol.md#timeouts). */
   defaultTimeoutMs?: number;
   /** Body cap when the request gives none. Default DEFAULT_MAX_BODY_BYTES. */
   defaultMaxBodyBytes?: number;

@@ -1,6 +1,6 @@
 /**
  * A client-side token bucket. FM shares one `requests_per_second:collector` budget (20 req/s by default)
- * between RegisterCollector and GetConfig per stack (SPEC section 5, FM collector API docs); the client stays
+ * between RegisterCollector and GetConfig per stack (docs/fm-protocol.md#rate-limits); the client stays
  * below it (default 15 req/s) so a fleet never trips the server's limiter.
  *
  * Waiters queue first come, first served behind one pacing loop; a waiter that gives up (its signal aborts)

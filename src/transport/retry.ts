@@ -1,6 +1,7 @@
 /**
- * Retry as a wrapper around a send that returns an outcome (STYLE.md habit 5, after OpenTelemetry's
- * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
+ * Retry as a wrapper around a send that returns an outcome (after RetryingTransport in
+ * open-telemetry/opentelemetry-js experimental/packages/otlp-exporter-base/src/retrying-transport.ts): the
+ * send decides what is retryable, this decides when and whether to try again.
  */
 import { systemClock, type Clock, type Random } from "../core/clock.js";
 import { backoffDelay, cappedRetryAfter, DEFAULT_RETRY_POLICY, retryAfterGiveUpMessage } from "./backoff.js";

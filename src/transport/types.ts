@@ -1,7 +1,7 @@
 /**
- * The transport contract shared by the FM client and the remote-write pusher (STYLE.md habit 5, after
- * OpenTelemetry's otlp-exporter-base): a send returns an outcome instead of throwing, and retry is a
- * wrapper around it. Codecs stay out of this folder.
+ * The transport contract shared by the FM client and the remote-write pusher (after
+ * open-telemetry/opentelemetry-js experimental/packages/otlp-exporter-base): a send returns an outcome
+ * instead of throwing, and retry is a wrapper around it. Codecs stay out of this folder.
  */
 
 export type SendOutcome<T> =
@@ -21,7 +21,7 @@ export interface HttpRequest {
   readonly method: "POST" | "GET";
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Uint8Array | string;
-  /** Per-call timeout; default 15 s (SPEC section 5). */
+  /** Per-call timeout; default 15 s (docs/fm-protocol.md#timeouts). */
   readonly timeoutMs?: number;
   /**
    * Largest body read; a longer one rejects with "response too large" and the connection is closed.
@@ -41,7 +41,7 @@ export interface HttpResponse {
 export interface HttpTransport {
   /** Resolves with any HTTP status; rejects only when no response arrived (network error, timeout, abort). */
   request(req: HttpRequest): Promise<HttpResponse>;
-  /** Closes the pooled connections so the process can exit by itself (STYLE.md habit 8). */
+  /** Closes the pooled connections so the process can exit by itself. */
   close(): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
 /**
- * The built command line (`dist/cli/index.js`, the package's bin) as a user runs it (SPEC section 8):
+ * The built command line (`dist/cli/index.js`, the package's bin) as a user runs it (README.md#command-line):
  * a separate process in a temp working directory, credentials in the environment only, against the FM
  * emulator and the remote-write receiver on loopback. Every stream it prints and every file of its state
- * folder is scanned for the canary tokens (SPEC section 9).
+ * folder is scanned for the canary tokens (README.md#what-happens-when).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";

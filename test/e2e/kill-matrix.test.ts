@@ -1,6 +1,6 @@
 /**
- * The kill matrix (SPEC section 7: "If it is dead or hung, post does that work itself from the saved
- * roster"; "If start fails, main cleans up what it registered"). Seeded runs of the built action, each
+ * The kill matrix (README.md#what-happens-when: "If it is dead or hung, post does that work itself from the
+ * saved roster"; "If start fails, main cleans up what it registered"). Seeded runs of the built action, each
  * SIGKILLing the background process at a random moment of its life:
  *
  * - spawn:    as soon as main has saved its PID, before or while it starts up;

@@ -1,6 +1,6 @@
 /**
  * The real emitter writing a real roster into a real Prometheus (2.42, remote-write receiver on), checked
- * with PromQL the way a user would check a dashboard (SPEC section 6).
+ * with PromQL the way a user would check a dashboard (docs/signals.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock, type Clock } from "../../src/core/clock.js";
@@ -110,7 +110,7 @@ describe("remote write into a real Prometheus", () => {
     expect(quantiles.every((q) => Number.isFinite(q.value) && q.value > 0)).toBe(true);
   });
 
-  it("holds the 14 metric names of SPEC section 6", async () => {
+  it("holds the 14 metric names of docs/signals.md", async () => {
     const names = (await prom.query(`count by (__name__) ({${JOB}})`, lastTickMs)).map(
       (s) => s.metric.__name__,
     );

@@ -1,6 +1,7 @@
 /**
- * Collectors built by hand, shaped as SPEC sections 3, 4 and 6 describe them, for tests of code that
- * consumes a roster without depending on the roster builder.
+ * Collectors built by hand, shaped as README.md#blueprints; docs/fm-protocol.md#k8s-monitoring-chart;
+ * docs/signals.md describe them, for tests of code that consumes a roster without depending on the roster
+ * builder.
  */
 import type { Collector } from "../../src/fleet/types.js";
 import type { Os } from "../../src/blueprint/os.js";
@@ -65,7 +66,10 @@ const WORKLOAD_TYPE: Record<K8sWorkload, "statefulset" | "deployment" | "daemons
   "alloy-profiles": "daemonset",
 };
 
-/** A collector of the k8s-monitoring mirror (SPEC section 4), with fixed stand-ins for hashed parts. */
+/**
+ * A collector of the k8s-monitoring mirror (docs/fm-protocol.md#k8s-monitoring-chart), with fixed stand-ins
+ * for hashed parts.
+ */
 export function k8sCollector(spec: K8sSpec = {}): Collector {
   const {
     workload = "alloy-metrics",

@@ -1,5 +1,5 @@
 /**
- * fast-check arbitraries for the action's inputs and credential variables (SPEC sections 7 and 9), for the
+ * fast-check arbitraries for the action's inputs and credential variables (README.md#inputs), for the
  * fuzz tests (issue 7 item 3), chosen by the kind of each setting in src/settings/table.ts: durations,
  * numbers and booleans in odd spellings, URLs with odd schemes, hosts, IPv6 and userinfo, tokens of every
  * shape, and tokens pasted where a URL or a user belongs.
@@ -9,7 +9,7 @@ import type { SettingKind } from "../../src/settings/rule.js";
 import { ACTION_INPUTS, SETTING_KEYS, settingOf, type Setting } from "../../src/settings/table.js";
 import { SHIPPED_NAMES } from "../../src/blueprint/shipped.js";
 
-/** The credential environment variables (SPEC sections 5, 6 and 7), with the synthkit aliases. */
+/** The credential environment variables (README.md#inputs), with the synthkit aliases. */
 export const CREDENTIAL_VARIABLES = [
   "GC_FM_URL",
   "GC_FM_STACK_ID",

@@ -1,7 +1,7 @@
 /**
- * The leak scan the e2e suites share (SPEC section 9: tokens never logged, never in files other than the
- * 0600 secrets file post deletes). It looks for each canary token as itself, as base64(token), and as
- * base64(user:token), the Basic-auth credential our requests carry, for every user it is told about.
+ * The leak scan the e2e suites share (README.md#what-happens-when: tokens never logged, never in files other
+ * than the 0600 secrets file post deletes). It looks for each canary token as itself, as base64(token), and
+ * as base64(user:token), the Basic-auth credential our requests carry, for every user it is told about.
  *
  * The forms are computed here rather than taken from src/core/secrets.ts: a scan that asks the code under
  * test what to look for would miss the very forms that code forgets.

@@ -1,7 +1,8 @@
 /**
- * Makes every outbound connection attempt fail loudly, and records it, while a test runs: SPEC sections 2
- * and 7 say inputs and blueprints are validated before anything touches the network. Sockets (net, tls,
- * http, undici all end in `net.Socket.prototype.connect`) and the global fetch are covered.
+ * Makes every outbound connection attempt fail loudly, and records it, while a test runs:
+ * README.md#blueprints, #what-happens-when say inputs and blueprints are validated before anything touches
+ * the network. Sockets (net, tls, http, undici all end in `net.Socket.prototype.connect`) and the global
+ * fetch are covered.
  */
 import net from "node:net";
 

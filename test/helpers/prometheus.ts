@@ -1,7 +1,7 @@
 /**
  * A throwaway real Prometheus (Debian's 2.42 package, or PROMETHEUS_BIN) as a remote-write receiver for
  * end-to-end tests: its own port on 127.0.0.1, its own temp TSDB, no scrape jobs, stopped by its PID.
- * Flags as in background/remote-write.md section 5: `--web.enable-remote-write-receiver` opens
+ * Flags as in docs/fm-protocol.md#prometheus-242-as-a-receiver: `--web.enable-remote-write-receiver` opens
  * POST /api/v1/write.
  */
 import { spawn, type ChildProcess } from "node:child_process";

@@ -1,7 +1,8 @@
 /**
- * Plays the GitHub Actions runner for the built action (actions.md section 1.2): INPUT_* variables with
- * hyphens kept, fresh GITHUB_STATE / GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files per step, STATE_* from main's
- * state file handed to post, RUNNER_TEMP, and main and post as separate node processes on dist/.
+ * Plays the GitHub Actions runner for the built action (docs/fm-protocol.md#state-and-step-files): INPUT_*
+ * variables with hyphens kept, fresh GITHUB_STATE / GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files per step,
+ * STATE_* from main's state file handed to post, RUNNER_TEMP, and main and post as separate node processes on
+ * dist/.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
- * Blueprints shaped like the schema (SPEC section 2) with values at and around its limits, for the fuzz
- * tests (issue 7 item 3): mostly valid, so the roster invariants of SPEC section 3 get exercised, with
+ * Blueprints shaped like the schema (README.md#blueprints) with values at and around its limits, for the fuzz
+ * tests (issue 7 item 3): mostly valid, so the roster invariants of README.md#blueprints get exercised, with
  * near misses that must be errors.
  */
 import fc from "fast-check";

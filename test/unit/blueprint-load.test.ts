@@ -63,7 +63,7 @@ describe("resolution", () => {
   });
 });
 
-describe("defaults (SPEC section 2)", () => {
+describe("defaults (README.md#blueprints)", () => {
   it("fills every default of a minimal blueprint", () => {
     const { blueprint } = parseBlueprint(
       "name: mini\nenvironments:\n  - name: prod\n    cluster: {name: prod-1}\nfeatures:\n  fleet_management:\n    collectors_per_os: {linux: 1}\n",

@@ -30,7 +30,7 @@ describe("fm-fleet plan --json: golden rosters of the shipped blueprints", () =>
     expect(stdout).toBe(readFileSync(golden, "utf8"));
   });
 
-  it("has exactly the SPEC section 8 shape", async () => {
+  it("has exactly the README.md#command-line shape", async () => {
     const { stdout } = await cli(["plan", "k8s-monitoring", "--json"]);
     const plan = JSON.parse(stdout) as { collectors: Record<string, unknown>[]; seriesPerTick: number };
     expect(Object.keys(plan)).toEqual(["collectors", "seriesPerTick"]);

@@ -52,7 +52,7 @@ const client = (transport: HttpTransport) =>
 
 const bodyOf = (req: HttpRequest | undefined): unknown => JSON.parse(String(req?.body));
 
-describe("FM client wire format (SPEC section 5)", () => {
+describe("FM client wire format (docs/fm-protocol.md#collector-api)", () => {
   it("posts RegisterCollector with the exact headers and body", async () => {
     const { transport, requests } = fakeTransport({ json: {} });
     const outcome = await client(transport).register(collector);

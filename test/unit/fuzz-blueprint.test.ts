@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of the blueprint loader and the roster (issue 7 item 3; SPEC sections 2 and 3).
+ * Property-based fuzzing of the blueprint loader and the roster (issue 7 item 3; README.md#blueprints).
  * For any text, parseBlueprint either yields a blueprint whose roster buildRoster computes, or throws a
  * BlueprintError whose problems a user can act on (a bad env override is refused before, by the `env`
  * setting's rule): never another exception, never a hang. Run counts and seeds: test/helpers/fuzz-params.ts (FUZZ_RUNS, FUZZ_SEED).
@@ -49,7 +49,10 @@ afterAll(() => {
   vi.restoreAllMocks();
 });
 
-/** Every problem says where (a path, a position inside the text) and what, as SPEC section 2 asks. */
+/**
+ * Every problem says where (a path, a position inside the text) and what, as the blueprint format asks
+ * (README.md#blueprints).
+ */
 function assertActionable(err: BlueprintError, text: string): void {
   assert.equal(err.file, FILE);
   assert.ok(err.problems.length > 0, "a BlueprintError with no problem");
@@ -77,7 +80,10 @@ function assertActionable(err: BlueprintError, text: string): void {
   }
 }
 
-/** The collectors the k8s-monitoring v3 mirror runs in one cluster (SPEC section 4), counted independently. */
+/**
+ * The collectors the k8s-monitoring v3 mirror runs in one cluster (docs/fm-protocol.md#k8s-monitoring-chart),
+ * counted independently.
+ */
 function expectedPods(cluster: ClusterSpec): number {
   const k8s = cluster.k8s_monitoring;
   if (!k8s.enabled || !k8s.fleet_management) return 0;
@@ -92,7 +98,9 @@ function expectedPods(cluster: ClusterSpec): number {
   );
 }
 
-/** SPEC section 3: unique IDs of at most 128 chars of [a-z0-9.-], as many collectors as the counts say. */
+/**
+ * README.md#blueprints: unique IDs of at most 128 chars of [a-z0-9.-], as many collectors as the counts say.
+ */
 function assertRosterObeysSpec(blueprint: Blueprint, roster: Roster, env: string | undefined): void {
   const { collectors } = roster;
   const ids = new Set<string>();

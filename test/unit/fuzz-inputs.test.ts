@@ -48,7 +48,7 @@ function assertNoToken(texts: readonly string[], tokens: readonly string[]): voi
         assert.ok(!text.includes(form), `a token value appears in ${JSON.stringify(text.slice(0, 300))}`);
 }
 
-/** What a settings object promises the rest of the action (SPEC sections 7 and 9). */
+/** What a settings object promises the rest of the action (README.md#inputs). */
 function assertUsable({ fleet: s }: ActionSettings): void {
   assert.ok(s.blueprint !== "");
   assert.ok(s.env === undefined || /^[a-z0-9][a-z0-9-]{0,29}$/.test(s.env), `env ${s.env}`);

@@ -43,7 +43,7 @@ function cluster({
 const summary = (spec: ClusterSpec) =>
   mirrorPods("prod", spec).map((p) => `${p.collector}/${p.workloadType}/${p.os}`);
 
-describe("feature gates (SPEC section 4 table)", () => {
+describe("feature gates (docs/fm-protocol.md#k8s-monitoring-chart)", () => {
   it("cluster_metrics: alloy-metrics statefulset, metrics_replicas pods", () => {
     expect(summary(cluster({ features: { cluster_metrics: true } }))).toEqual([
       "alloy-metrics/statefulset/linux",

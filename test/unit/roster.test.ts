@@ -42,7 +42,7 @@ features:
     collectors_per_os: {linux: 3, windows: 2, darwin: 1}
 `;
 
-describe("standalone IDs (SPEC section 3)", () => {
+describe("standalone IDs (README.md#blueprints)", () => {
   it("deals each OS round-robin across environments, OS by OS, numbering per environment and OS", () => {
     expect(ids(twoEnvs)).toEqual([
       "shop-staging-linux-01",
@@ -116,7 +116,7 @@ features:
   });
 });
 
-describe("attributes and labels (SPEC sections 5 and 6)", () => {
+describe("attributes and labels (docs/fm-protocol.md#collector-api; docs/signals.md)", () => {
   const bp = blueprint(`
 name: fleet
 environments:

@@ -9,7 +9,7 @@ describe("alloy_build_info labels", () => {
     ["v1.17.1", "76a2e2a", "go1.26.4"],
     ["v1.18.0", "a435563", "go1.26.5"],
     ["v1.18.1", "6012ec4", "go1.26.5"],
-  ])("names the real build of %s (SPEC section 6)", (version, revision, goversion) => {
+  ])("names the real build of %s (docs/signals.md#build-info-by-release)", (version, revision, goversion) => {
     expect(buildInfoLabels({ version, os: "linux" })).toEqual({
       branch: "HEAD",
       goarch: "amd64",

@@ -8,7 +8,7 @@ import {
 } from "../../src/signals/catalog.js";
 
 describe("signal catalog", () => {
-  it("lists SPEC section 6's twelve families in its order, with their types", () => {
+  it("lists the twelve families of docs/signals.md in its order, with their types", () => {
     expect(CATALOG.map((f) => [f.name, f.type])).toEqual([
       ["alloy_build_info", "gauge"],
       ["up", "gauge"],

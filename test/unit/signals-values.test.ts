@@ -29,7 +29,10 @@ const AT = {
   scrape: SERIES_OFFSET.scrape_duration_seconds,
 };
 
-/** Every series that SPEC section 6 says never decreases: the counters and the whole histogram. */
+/**
+ * Every series that docs/signals.md#values-by-collector-kind says never decreases: the counters and the whole
+ * histogram.
+ */
 const MONOTONE = [AT.cpu, AT.rx, AT.tx, ...Array.from({ length: 15 }, (_, i) => AT.buckets + i)];
 
 function valuesAt(signals: CollectorSignals, tMs: number): Float64Array {
@@ -151,7 +154,7 @@ describe("signal values", () => {
       for (const values of ticks) expect([values[AT.build], values[AT.hash]]).toEqual([1, 1]);
   });
 
-  it("keeps gauges within SPEC magnitudes, over 1,000 ticks and over a week", () => {
+  it("keeps gauges within the magnitudes of docs/signals.md, over 1,000 ticks and over a week", () => {
     const week = createSignalModel(fleet, OPTIONS).collectors.map((signals) =>
       Array.from({ length: 2_016 }, (_, k) => valuesAt(signals, START + k * 300_000)),
     );
