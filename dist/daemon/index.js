@@ -4,7 +4,6 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ 4528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 // The MIT License (MIT)
 //
 // Copyright (c) 2016 Zhipeng Jia
@@ -142,8 +141,8 @@ function compress (uncompressed) {
   return compressed.slice(0, length)
 }
 
-__webpack_unused_export__ = uncompress
-__webpack_unused_export__ = compress
+exports.k = uncompress
+exports.B = compress
 
 
 /***/ }),
@@ -39547,11 +39546,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8847:
+/***/ 221:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9349);
+/* harmony import */ var _runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8113);
 
 process.exitCode = await (0,_runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__/* .runDaemon */ .O)();
 
@@ -39560,7 +39559,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9349:
+/***/ 8113:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39650,7 +39649,7 @@ function createSteadyWall(clock) {
 
 ;// CONCATENATED MODULE: ./src/core/errors.ts
 /**
- * Typed errors that carry the context a user needs to act on them (STYLE.md habit 4).
+ * Typed errors that carry the context a user needs to act on them.
  * `describeError` turns any of them, or anything thrown, into one sentence.
  */
 class errors_BlueprintError extends Error {
@@ -39793,10 +39792,10 @@ function lineLogger(write, scrub, minLevel = "info", now = Date.now) {
 
 ;// CONCATENATED MODULE: ./src/core/secrets.ts
 /**
- * Scrubbing of credentials from any text that may reach a log, an error or a file (SPEC section 9).
- * Known secrets are replaced verbatim and in their base64 Basic-auth forms; anything that looks like a
- * Grafana Cloud token or an Authorization header value is replaced by pattern, so a secret we were never
- * told about (one echoed by a server, say) is still caught.
+ * Scrubbing of credentials from any text that may reach a log, an error or a file
+ * (README.md#what-happens-when). Known secrets are replaced verbatim and in their base64 Basic-auth forms;
+ * anything that looks like a Grafana Cloud token or an Authorization header value is replaced by pattern, so
+ * a secret we were never told about (one echoed by a server, say) is still caught.
  */
 const MASK = "***";
 /** Patterns for values that look like credentials whoever they belong to. */
@@ -39809,7 +39808,7 @@ const CREDENTIAL_PATTERNS = [
     // user:password@ in URLs.
     /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
 ];
-function secrets_maskPatterns(text) {
+function maskPatterns(text) {
     let out = text;
     for (const re of CREDENTIAL_PATTERNS) {
         out = out.replace(re, (m, g1) => {
@@ -39843,11 +39842,11 @@ function createScrubber(secrets, users = []) {
         let out = text;
         for (const f of forms)
             out = out.split(f).join(MASK);
-        return secrets_maskPatterns(out);
+        return maskPatterns(out);
     };
 }
 /** Truncate a server's body for quoting in an error or a log, after scrubbing. */
-function quoteBody(body, scrub = secrets_maskPatterns, max = 300) {
+function quoteBody(body, scrub = maskPatterns, max = 300) {
     const clean = scrub(body.replace(/\s+/g, " ").trim());
     return clean.length > max ? `${clean.slice(0, max)}… (${clean.length - max} more chars)` : clean;
 }
@@ -49436,7 +49435,7 @@ function isScenarioEvent(value) {
  * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
  * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
  */
-const MAX_DURATION_MS = (/* unused pure expression or super */ null && (596 * 3_600_000));
+const MAX_DURATION_MS = 596 * 3_600_000;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
 const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
@@ -50013,7 +50012,9 @@ const fleetShapeSchema = object({
 const fleetConfigSchema = object({
     blueprint: schemas_string(),
     collectors: array(collectorSchema),
-    /** Counters count from here (SPEC section 6): a restarted process continues them. */
+    /**
+     * Counters count from here (docs/signals.md#values-by-collector-kind): a restarted process continues them.
+     */
     fleetStartMs: schemas_number().int().nonnegative(),
     intervalMs: schemas_number().int().min(1000),
     heartbeatIntervalMs: schemas_number().int().min(1000),
@@ -50039,6 +50040,8 @@ const fleetConfigSchema = object({
     shape: fleetShapeSchema.optional(),
     /** The blueprint's timeline, offsets from ready. */
     scenario: array(playedStepSchema).optional(),
+    /** Who started it, so failures name the CLI's variables or the action's inputs; absent: the CLI's. */
+    speaker: schemas_enum(["cli", "action"]).optional(),
 });
 const fleetSecretsSchema = object({
     fmToken: schemas_string().optional(),
@@ -50085,6 +50088,7 @@ function buildFleetConfig(settings, roster, fleetStartMs, start = {}) {
             ...(start.scenario && start.scenario.length > 0
                 ? { scenario: z.array(playedStepSchema).parse(start.scenario) }
                 : {}),
+            ...(settings.speaker ? { speaker: settings.speaker } : {}),
         },
         secrets: {
             ...(fm ? { fmToken: fm.token } : {}),
@@ -50196,8 +50200,9 @@ function parseRetryAfter(value, nowMs) {
 
 ;// CONCATENATED MODULE: ./src/transport/retry.ts
 /**
- * Retry as a wrapper around a send that returns an outcome (STYLE.md habit 5, after OpenTelemetry's
- * RetryingTransport): the send decides what is retryable, this decides when and whether to try again.
+ * Retry as a wrapper around a send that returns an outcome (after RetryingTransport in
+ * open-telemetry/opentelemetry-js experimental/packages/otlp-exporter-base/src/retrying-transport.ts): the
+ * send decides what is retryable, this decides when and whether to try again.
  */
 
 
@@ -50217,7 +50222,11 @@ async function withRetry(send, options = {}) {
             return outcome;
         if (attempt >= maxAttempts || options.signal?.aborted)
             return outcome;
-        const delayMs = backoffDelay(attempt, policy, random, outcome.retryAfterMs);
+        const ignoreRetryAfter = options.retryAfterPastDeadline === "backoff" &&
+            options.deadlineMs !== undefined &&
+            outcome.retryAfterMs !== undefined &&
+            clock.monotonic() + cappedRetryAfter(outcome.retryAfterMs) >= options.deadlineMs;
+        const delayMs = backoffDelay(attempt, policy, random, ignoreRetryAfter ? undefined : outcome.retryAfterMs);
         // Give up rather than sleep past the deadline: the caller (a heartbeat slot, a shutdown budget) has
         // nothing to gain from an attempt that starts too late.
         if (options.deadlineMs !== undefined && clock.monotonic() + delayMs >= options.deadlineMs) {
@@ -50263,7 +50272,9 @@ async function callWithPolicy(attempt, options) {
                     await policy.rateLimiter.acquire(wait.signal);
                 }
                 catch (err) {
-                    return fail(err instanceof DeadlineError ? "no rate-limit token before the deadline" : errors_describeError(err), err);
+                    return fail(err instanceof DeadlineError
+                        ? "not sent: the deadline passed while it waited for its turn under the rate limit"
+                        : errors_describeError(err), err);
                 }
             }
             let timeoutMs = policy.timeoutMs;
@@ -50281,6 +50292,7 @@ async function callWithPolicy(attempt, options) {
             signal: wait.signal,
             ...(deadlineMs !== undefined ? { deadlineMs } : {}),
             ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+            ...(options.retryAfterPastDeadline ? { retryAfterPastDeadline: options.retryAfterPastDeadline } : {}),
         });
     }
     finally {
@@ -50291,7 +50303,7 @@ async function callWithPolicy(attempt, options) {
 ;// CONCATENATED MODULE: ./src/transport/rate-limit.ts
 /**
  * A client-side token bucket. FM shares one `requests_per_second:collector` budget (20 req/s by default)
- * between RegisterCollector and GetConfig per stack (SPEC section 5, FM collector API docs); the client stays
+ * between RegisterCollector and GetConfig per stack (docs/fm-protocol.md#rate-limits); the client stays
  * below it (default 15 req/s) so a fleet never trips the server's limiter.
  *
  * Waiters queue first come, first served behind one pacing loop; a waiter that gives up (its signal aborts)
@@ -50372,7 +50384,11 @@ function createTokenBucket(options) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/version.ts
-/** The product version, sent as `User-Agent: fm-action/<version>` (SPEC section 5). Kept in step with package.json by a test. */
+/**
+ * The product version: `fm-fleet --version` prints it and FM and Mimir see it as `User-Agent:
+ * fm-action/<version>`. A constant, so the bundle needs no package.json at run time and source and dist
+ * say the same; a test keeps it in step with package.json.
+ */
 const VERSION = "0.1.0";
 const USER_AGENT = `fm-action/${VERSION}`;
 
@@ -50415,7 +50431,7 @@ var undici = __nccwpck_require__(6752);
 /**
  * The one HTTP client of the process: an undici Agent with keep-alive and a bounded pool per origin, shared
  * by the FM client and the remote-write pusher. It is owned and closed explicitly, so a finished process
- * exits by itself (STYLE.md habit 8).
+ * exits by itself.
  */
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -50554,7 +50570,7 @@ function isConnectCode(value) {
 }
 /**
  * The code of an answer that carries no Connect error body, e.g. one from a proxy or load balancer
- * (Connect protocol, "HTTP to Error Code"; SPEC section 5).
+ * (Connect protocol, "HTTP to Error Code"; docs/fm-protocol.md#errors-and-http-statuses).
  */
 function codeFromHttpStatus(status) {
     switch (status) {
@@ -50592,9 +50608,9 @@ function decodeConnectError(status, body) {
     return { code: codeFromHttpStatus(status), message: body, fromBody: false };
 }
 /**
- * Transient by nature, so a retry with backoff may succeed (SPEC section 5). Never unauthenticated,
- * permission_denied or invalid_argument: the same request fails the same way, and hammering a stack with
- * bad credentials helps nobody.
+ * Transient by nature, so a retry with backoff may succeed (docs/fm-protocol.md#retry-classes). Never
+ * unauthenticated, permission_denied or invalid_argument: the same request fails the same way, and hammering
+ * a stack with bad credentials helps nobody.
  */
 function isRetryableCode(code) {
     return code === "unavailable" || code === "resource_exhausted" || code === "deadline_exceeded";
@@ -50652,10 +50668,10 @@ function createFmClient(options) {
         authorization: basicAuth(options.stackId, options.token),
         "user-agent": USER_AGENT,
     };
-    async function call({ service, procedure, message, decode, collectorId, callOptions, maxBodyBytes, }) {
-        const fail = (code, status, text, retryAfterMs, notSent = false) => {
+    async function call({ service, procedure, message, decode, collectorId, callOptions, maxBodyBytes, emptyAnswer, }) {
+        const fail = (code, status, text, retryAfterMs, notSent = false, retryable = isRetryableCode(code)) => {
             const error = new FmApiError(procedure, code, status, quoteBody(text, scrub), collectorId, notSent);
-            return isRetryableCode(code) ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
+            return retryable ? { kind: "retryable", error, retryAfterMs } : { kind: "failure", error };
         };
         let response;
         try {
@@ -50671,11 +50687,14 @@ function createFmClient(options) {
         }
         catch (err) {
             // An answer came, but too large to read: judge it by its status as any other answer. A 200 too large
-            // to read is not worth retrying: the same request gets the same answer.
+            // to read is not worth retrying when its body is the point (GetConfig: the same request gets the same
+            // answer); an empty answer that never ends comes from something broken in between, and FM may well
+            // have done what was asked, so an idempotent call asks again.
             if (err instanceof ResponseTooLargeError) {
                 const code = err.status === 200 ? "internal" : codeFromHttpStatus(err.status);
                 const retryAfterMs = parseRetryAfter(err.headers["retry-after"], Date.now());
-                return fail(code, err.status, err.message, retryAfterMs);
+                const retryable = isRetryableCode(code) || (err.status === 200 && emptyAnswer === true);
+                return fail(code, err.status, err.message, retryAfterMs, false, retryable);
             }
             const text = err instanceof Error ? err.message : String(err);
             if (callOptions?.signal?.aborted)
@@ -50707,13 +50726,15 @@ function createFmClient(options) {
             decode: () => undefined,
             collectorId: c.id,
             callOptions,
+            emptyAnswer: true,
         }),
         getConfig: (c, getOptions) => call({
             service: "collector",
             procedure: "GetConfig",
             message: {
                 id: c.id,
-                // Sent on every call: FM tracks liveness by heartbeats that carry them (SPEC section 5).
+                // Sent on every call: FM tracks liveness by heartbeats that carry them
+                // (docs/fm-protocol.md#local-attributes-and-liveness).
                 localAttributes: c.attributes,
                 ...(getOptions?.hash ? { hash: getOptions.hash } : {}),
                 ...(getOptions?.remoteConfigStatus ? { remoteConfigStatus: getOptions.remoteConfigStatus } : {}),
@@ -50730,6 +50751,7 @@ function createFmClient(options) {
             decode: () => undefined,
             collectorId: id,
             callOptions,
+            emptyAnswer: true,
         }),
         listCollectors: (matchers = [], callOptions) => call({
             service: "collector",
@@ -51448,16 +51470,28 @@ function createAlertSet(options) {
  */
 
 /** localhost, 127.0.0.0/8 and ::1. `hostname` is as URL gives it: IPv6 in brackets. */
-function loopback_isLoopbackHost(hostname) {
+function isLoopbackHost(hostname) {
     const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
     if (host === "localhost")
         return true;
-    if (isIP(host) === 4)
+    if ((0,external_node_net_.isIP)(host) === 4)
         return host.startsWith("127.");
-    if (isIP(host) === 6)
+    if ((0,external_node_net_.isIP)(host) === 6)
         return host === "::1" || host === "0:0:0:0:0:0:0:1";
     return false;
 }
+
+;// CONCATENATED MODULE: ./src/settings/rule.ts
+/**
+ * What one setting's rule is: a parser from the text a user wrote (an action input, a CLI flag or an
+ * environment variable) to a typed value, or a problem in plain words. Problems are predicates, "expected
+ * a duration such as 15s, 2m or 1h, found \"ten\"", that each frontend puts after its own name for the
+ * setting (`input interval:`, `--interval:`, `GC_FM_URL:`), so the same bad value reads the same everywhere.
+ */
+const ok = (value) => ({ ok: true, value });
+const problem = (text) => ({ ok: false, problem: text });
+/** A value as problems quote it: in double quotes, control characters escaped so a log line stays one line. */
+const quote = (text) => JSON.stringify(text);
 
 ;// CONCATENATED MODULE: ./src/settings/endpoint.ts
 /**
@@ -51637,7 +51671,7 @@ function createAlertmanagerClient(options) {
                         : "refused";
                 // One line per distinct error: a resend every minute against a dead Alertmanager says it once.
                 if (error.message !== lastLogged)
-                    logger.error(`${error.message} (${why}; ${lost} alerts not posted)`, "Alertmanager");
+                    logger.error(`${options.explain?.(error) ?? error.message} (${why}; ${lost} alerts not posted)`, "Alertmanager");
                 else
                     logger.debug(`${error.message} (${why}; ${lost} alerts not posted)`);
                 lastLogged = error.message;
@@ -51959,780 +51993,316 @@ function zeroFmCounters() {
     };
 }
 
-;// CONCATENATED MODULE: ./src/fm/guidance.ts
+;// CONCATENATED MODULE: ./src/blueprint/shipped.ts
+/**
+ * The shipped blueprints (README.md#blueprints), embedded so the bundled action and CLI need no files on
+ * disk. blueprints/<name>.yaml holds the same text for users to read and copy; a unit test keeps the two
+ * identical byte for byte, so edit both together.
+ */
+const SHIPPED_NAMES = [
+    "fleet-management",
+    "synthetic-monitoring",
+    "k8s-monitoring",
+    "incident",
+];
+function isShippedName(ref) {
+    return SHIPPED_NAMES.includes(ref);
+}
+const SHIPPED_BLUEPRINTS = {
+    "fleet-management": `# fleet-management: a fleet of standalone Alloy collectors on three operating systems.
+#
+# Use it by name (\`blueprint: fleet-management\` in the action, \`fm-fleet plan fleet-management\` on the
+# command line) or copy this file into your repository and edit it. \`fm-fleet plan <file>\` shows the roster
+# and the series a blueprint yields without touching the network.
 
-const STACK_ID = "GC_FM_STACK_ID (input fm-stack-id) must be the Fleet Management instance ID of the stack, normally the " +
-    "stack ID, shown under Connections > Fleet Management > API; it is not the Mimir user GC_PROM_USER";
-const TOKEN_SCOPE = "GC_FM_TOKEN (input fm-token) must be a Grafana Cloud access-policy token for this stack with the " +
-    "fleet-management:write scope (collectors can also use the scope set set:alloy-data-write)";
-/** Plain-words advice for a code, or undefined when the code says nothing about the configuration. */
-function fmGuidance(code) {
-    switch (code) {
-        case "unauthenticated":
-            return `FM did not accept the credentials. Check that ${STACK_ID}, and that ${TOKEN_SCOPE}.`;
-        case "permission_denied":
-            return `FM accepted the credentials but refused the call. Check that ${TOKEN_SCOPE}, and that ${STACK_ID}.`;
-        case "invalid_argument":
-            return ("FM refused the request as malformed. Check the collector IDs (at most 128 chars of [a-z0-9.-]) and " +
-                "the blueprint's attributes (keys at most 100 chars, values at most 150).");
-        case "unimplemented":
-            return ("This URL does not serve the FM collector API. Check that GC_FM_URL (input fm-url) is the Fleet " +
-                "Management base URL, e.g. https://fleet-management-prod-001.grafana.net, without a service path.");
-        default:
-            return undefined;
+# Part of every collector ID: <name>-<env>-<os>-<NN>, e.g. fleet-management-ci-linux-01.
+# Lowercase letters, digits and "-", at most 40 chars.
+name: fleet-management
+
+# No \`environments\` list: the fleet lives in one environment named "ci". Set the action's \`env\` input
+# (e.g. \`env: pr-\${{ github.event.number }}\`) to give each pull request its own fleet.
+#
+# environments:
+#   - name: staging
+#   - name: prod            # several environments: each OS's collectors are dealt round-robin across them
+
+features:
+  fleet_management:
+    enabled: true
+    # The Alloy version the collectors report (FM's "Alloy version" column, alloy_build_info).
+    collector_version: v1.18.1
+    # How many collectors per operating system: linux, windows and darwin are the only keys.
+    collectors_per_os:
+      linux: 12
+      windows: 4
+      darwin: 3
+    # Make the last N collectors of an OS report up=0 and unhealthy components, to exercise alerts:
+    # unhealthy_per_os:
+    #   linux: 1
+    # Extra local attributes FM shows and matches pipelines on (keys must not start with "collector."):
+    # attributes:
+    #   team: platform
+`,
+    "synthetic-monitoring": `# synthetic-monitoring: a small mixed fleet next to a Kubernetes cluster that runs the grafana/k8s-monitoring
+# Helm chart with Fleet Management turned on. Written the way synthkit blueprints are, to show that keys
+# fm-action does not use are accepted and listed in one notice instead of failing the run.
+
+name: synthetic-monitoring
+
+environments:
+  - name: ci
+    cluster:
+      # "{env}" becomes the environment name, or the action's \`env\` input when it is set.
+      # Keep cluster names short: k8s collector IDs embed them and FM allows at most 128 chars.
+      name: synth-{env}
+      nodes: 2
+      k8s_monitoring:
+        enabled: true
+        # The chart's collectors register with FM (remoteConfig), so they join the roster.
+        fleet_management: true
+        chart_version: "3.8.12"
+        alloy_version: v1.18.0
+        # Defaults: cluster_metrics, cluster_events and pod_logs on. That gives alloy-metrics (statefulset),
+        # alloy-singleton (deployment) and one alloy-logs pod per node.
+
+features:
+  fleet_management:
+    collectors_per_os:
+      linux: 3
+      windows: 1
+      darwin: 1
+  # A synthkit feature: fm-action ignores it (and says so once).
+  synthetic_monitoring:
+    probes: [atlanta, frankfurt]
+    checks_per_probe: 5
+`,
+    "k8s-monitoring": `# k8s-monitoring: the Alloy collectors the grafana/k8s-monitoring Helm chart v3 runs in one cluster, with
+# every collector enabled and Fleet Management turned on. No standalone collectors.
+#
+# Collector IDs follow the chart: <release>-<cluster>-<namespace>-<pod> for the statefulset and deployments,
+# <release>-<cluster>-<namespace>-<collector>-<node> for daemonsets (release grafana-k8s-monitoring,
+# namespace monitoring).
+
+name: k8s-monitoring
+
+environments:
+  - name: ci
+    cluster:
+      # "{env}" becomes the environment name (or the \`env\` override). Keep it short: IDs embed it.
+      name: k8s-{env}
+      nodes: 3 # Linux nodes: one alloy-logs and one alloy-profiles pod each
+      windows_nodes: 0 # Windows nodes get alloy-logs (and a daemonset alloy-receiver) with collector.os windows
+      k8s_monitoring:
+        enabled: true
+        fleet_management: true
+        chart_version: "3.8.12" # sent as the sourceVersion attribute
+        alloy_version: v1.18.0 # the Alloy image chart 3.8.12 ships
+        metrics_replicas: 1
+        receiver_as_daemonset: false
+        features:
+          cluster_metrics: true # alloy-metrics, statefulset, metrics_replicas pods
+          cluster_events: true # alloy-singleton, deployment, 1 pod
+          pod_logs: true # alloy-logs, daemonset, one pod per node (node_logs also enables it)
+          node_logs: false
+          profiling: true # alloy-profiles, daemonset, one pod per Linux node
+          application_observability: true # alloy-receiver, deployment (1 pod) or daemonset
+
+# No features.fleet_management counts: this fleet is the cluster mirror only.
+`,
+    incident: `# incident: a small fleet that lives through an incident in under 10 minutes: collectors turn unhealthy, one
+# reports a configuration error, one falls silent, one crashes, everything recovers, and linux rolls out a new
+# Alloy version in two waves. Use it to see what FM's collector pages, your dashboards and your alerts show
+# when things go wrong, and to test that they recover.
+#
+# \`fm-fleet plan incident\` shows who each step acts on; \`npm run demo -- incident\` plays it 20× faster
+# against the local FM emulator and narrates each step.
+
+name: incident
+
+features:
+  fleet_management:
+    collector_version: v1.18.1
+    collectors_per_os:
+      linux: 6
+      windows: 2
+      darwin: 2
+
+# Steps run in order, each at an offset from "ready" (every collector registered and the first push
+# accepted; the action's ready-at output). A selection takes its filters first, then the first \`count\` in
+# roster order among the collectors the event may act on (crashed and departed ones are out, except for
+# resume). No IDs here, so the blueprint keeps working with the action's \`env\` override.
+scenario:
+  # incident-ci-linux-01 and -02 report up=0 and unhealthy components; their heartbeats go on.
+  - at: 1m
+    event: unhealthy
+    select: { os: linux, count: 2 }
+    severity: critical
+  # incident-ci-windows-01's next GetConfig reports RemoteConfigStatuses_FAILED with this message.
+  - at: 2m
+    event: config-error
+    select: { os: windows, count: 1 }
+    message: 'load failed: component "prometheus.scrape.app" does not exist'
+  # incident-ci-darwin-01 stops heartbeating; its metrics go on. FM marks it inactive after its own window
+  # (30 minutes), so within this timeline FM shows its last heartbeat getting older.
+  - at: 3m
+    event: silence
+    select: { os: darwin, count: 1 }
+  # The first linux collector still reporting (the unhealthy incident-ci-linux-01) is killed: no more
+  # heartbeats or pushes, no Unregister, no stale markers.
+  - at: 4m
+    event: crash
+    select: { os: linux, count: 1 }
+  # Recovery: the silenced and the crashed collector come back (a crashed one registers again if FM
+  # forgot it), then every unhealthy linux collector turns healthy and the configuration error clears.
+  - at: 5m
+    event: resume
+  - at: 5m30s
+    event: healthy
+    select: { os: linux }
+  - at: 5m30s
+    event: config-ok
+    select: { os: windows }
+  # A rolling upgrade: three linux collectors first, the rest a minute later. Each registers again with the
+  # new collector.version; alloy_build_info of the old version gets a stale marker, the new one starts.
+  - at: 7m
+    event: upgrade
+    select: { os: linux, count: 3 }
+    version: v1.19.0
+  - at: 8m
+    event: upgrade
+    select: { os: linux }
+    version: v1.19.0
+`,
+};
+
+;// CONCATENATED MODULE: ./src/blueprint/names.ts
+/**
+ * Name rules shared by the blueprint schema and the `env` override (README.md#blueprints, #inputs). Names end
+ * up in collector IDs, which FM limits to 128 chars of [a-z0-9.-]. This file is the one definition of the
+ * characters; the `env` setting's rule (src/settings/rules.ts) applies it to the override.
+ */
+const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
+const BLUEPRINT_NAME_MAX = 40;
+const ENV_NAME_MAX = 30;
+/** The rule in words, for "expected …" messages. */
+function nameRule(max) {
+    return `lowercase letters, digits and "-", starting with a letter or digit, at most ${max} chars`;
+}
+function isValidName(name, max) {
+    return name.length <= max && NAME_RE.test(name);
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/core/did-you-mean.ts
+/**
+ * "Did you mean …?" for a mistyped flag, command or shipped blueprint name: the closest known word within
+ * an edit distance of 2, where swapping two neighbouring letters counts as one edit (the optimal string
+ * alignment distance; Damerau, "A technique for computer detection and correction of spelling errors",
+ * CACM 7(3), 1964).
+ */
+/** The most edits a suggestion may be away from what was typed. */
+const MAX_SUGGESTION_DISTANCE = 2;
+/** Insertions, deletions, substitutions and transpositions of neighbours that turn `a` into `b`. */
+function editDistance(a, b) {
+    // rows[i][j]: distance between the first i chars of a and the first j chars of b.
+    const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let best = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                best = Math.min(best, rows[i - 2][j - 2] + 1);
+            rows[i][j] = best;
+        }
     }
-}
-/** An FmApiError that also says what to check. Raised once and never retried. */
-class FmRejectedError extends FmApiError {
-    guidance;
-    constructor(procedure, code, status, serverMessage, guidance, collectorId) {
-        super(procedure, code, status, serverMessage, collectorId);
-        this.guidance = guidance;
-        this.message = `${this.message}. ${guidance}`;
-    }
-    static from(error) {
-        return new FmRejectedError(error.procedure, error.code, error.status, error.serverMessage, fmGuidance(error.code) ?? "", error.collectorId);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/fm/min-heap.ts
-function createMinHeap(less) {
-    const items = [];
-    const swap = (i, j) => {
-        const t = items[i];
-        items[i] = items[j];
-        items[j] = t;
-    };
-    return {
-        push(item) {
-            items.push(item);
-            let i = items.length - 1;
-            while (i > 0) {
-                const parent = (i - 1) >> 1;
-                if (!less(items[i], items[parent]))
-                    break;
-                swap(i, parent);
-                i = parent;
-            }
-        },
-        peek: () => items[0],
-        pop() {
-            const top = items[0];
-            const last = items.pop();
-            if (items.length > 0 && last !== undefined) {
-                items[0] = last;
-                let i = 0;
-                for (;;) {
-                    const l = 2 * i + 1;
-                    const r = l + 1;
-                    let smallest = i;
-                    if (l < items.length && less(items[l], items[smallest]))
-                        smallest = l;
-                    if (r < items.length && less(items[r], items[smallest]))
-                        smallest = r;
-                    if (smallest === i)
-                        break;
-                    swap(i, smallest);
-                    i = smallest;
-                }
-            }
-            return top;
-        },
-        get size() {
-            return items.length;
-        },
-        clear() {
-            items.length = 0;
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/fm/schedule.ts
-
-/** Alloy jitters its poll by ±100 ms (`baseJitter`, grafana/alloy internal/service/remotecfg). */
-const ALLOY_JITTER_MS = 100;
-/** A heartbeat that starts this long after its slot counts as late (FmStats.heartbeatsLate). */
-const LATE_AFTER_MS = 5_000;
-/** Collector `index` of `count` beats at index/count of the interval. */
-function phaseMs(index, count, intervalMs) {
-    return count <= 0 ? 0 : Math.floor((index * intervalMs) / count);
-}
-/** The un-jittered time of collector `index`'s heartbeat number `round` (0 = the first after start). */
-function slotMs(plan, index, round) {
-    return plan.startMs + phaseMs(index, plan.count, plan.intervalMs) + round * plan.intervalMs;
-}
-/** The first round of collector `index` whose slot is at or after `nowMs`. */
-function firstRoundAtOrAfter(plan, index, nowMs) {
-    const first = slotMs(plan, index, 0);
-    return nowMs <= first ? 0 : Math.ceil((nowMs - first) / plan.intervalMs);
+    return rows[a.length][b.length];
 }
 /**
- * Largest jitter either side of a slot: Alloy's ±100 ms, but never more than half the gap between two
- * neighbouring collectors, so jitter cannot reorder the fleet or bunch it up.
+ * The known word closest to `typed`, or undefined when none is within MAX_SUGGESTION_DISTANCE (or `typed`
+ * is itself known). Ties go to the word listed first.
  */
-function maxJitterMs(count, intervalMs) {
-    return count <= 0 ? 0 : Math.min(ALLOY_JITTER_MS, intervalMs / count / 2);
-}
-/** A draw in [-max, +max). */
-function jitterMs(random, max) {
-    return (random() * 2 - 1) * max;
-}
-/**
- * The time by which a heartbeat, its retries and a re-registration must be over: before the same
- * collector's next slot (less its jitter and a margin), so two heartbeats of one collector never overlap.
- */
-function heartbeatBudgetEndMs(slot, intervalMs, count) {
-    const margin = Math.min(1_000, intervalMs / 10);
-    return slot + intervalMs - maxJitterMs(count, intervalMs) - margin;
-}
-/**
- * Share of the client's rate that heartbeats can count on. The rest goes to retries (with FM faults the soak
- * measured ~17 % extra calls) and to the pacing loop's timer lateness: the strict per-second bucket delivered
- * 14.84 req/s at 15, and bench/scale.ts found 132 of a 135-collector bound on time, 135 itself late.
- */
-const HEARTBEAT_RATE_SHARE = 0.9;
-/**
- * A warning when `collectorCount` collectors cannot all heartbeat every `heartbeatIntervalMs` within the
- * client's `ratePerSecond` (SPEC section 5), with the numbers and what to change; undefined when they can.
- */
-function heartbeatCapacityWarning(collectorCount, heartbeatIntervalMs, ratePerSecond) {
-    const needed = collectorCount / (heartbeatIntervalMs / 1000);
-    const usable = ratePerSecond * HEARTBEAT_RATE_SHARE;
-    if (needed <= usable)
+function did_you_mean_closestMatch(typed, known) {
+    if (typed === "" || known.includes(typed))
         return undefined;
-    const shortestMs = Math.ceil(collectorCount / usable) * 1000;
-    const mostCollectors = Math.floor((usable * heartbeatIntervalMs) / 1000);
-    return (`${collectorCount} collectors heartbeating every ${formatDuration(heartbeatIntervalMs)} need ` +
-        `${round1(needed)} GetConfig calls per second, above ${round1(usable)} req/s (90 % of the client's limit of ` +
-        `${ratePerSecond} req/s, leaving room for retries) ` +
-        `(FM allows 20 req/s per stack by default for RegisterCollector and GetConfig together): heartbeats ` +
-        `will run late. Use a heartbeat interval of at least ${formatDuration(shortestMs)}, or at most ` +
-        `${mostCollectors} collectors.`);
-}
-function round1(n) {
-    return (Math.round(n * 10) / 10).toString();
-}
-
-;// CONCATENATED MODULE: ./src/fm/heartbeat-scheduler.ts
-/**
- * One loop over a min-heap of due times drives every collector's heartbeat (SPEC section 5): collector i
- * of N beats at i/N of the interval, jittered, each slot anchored to the start so lateness never
- * accumulates. A target whose previous beat is still running skips its slot rather than overlap it.
- * The scheduler knows nothing of FM; the beat callback does the call.
- */
-
-
-
-function createHeartbeatScheduler(options) {
-    const { clock, random, intervalMs } = options;
-    const heap = createMinHeap((a, b) => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq));
-    const busy = new Set();
-    const beats = new Set();
-    let plan;
-    let generation = 0;
-    let seq = 0;
-    let loop;
-    let stopping = false;
-    let stopped = new AbortController();
-    let wake;
-    const enqueue = (target, index, round) => {
-        if (!plan)
-            return;
-        const jitter = jitterMs(random, maxJitterMs(plan.count, plan.intervalMs));
-        const dueMs = slotMs(plan, index, round) + jitter;
-        const top = heap.peek();
-        heap.push({ target, index, round, dueMs, generation, seq: seq++ });
-        if (!top || dueMs < top.dueMs)
-            wake?.();
-    };
-    const fill = (targets) => {
-        heap.clear();
-        generation++;
-        const now = clock.monotonic();
-        targets.forEach((target, index) => enqueue(target, index, firstRoundAtOrAfter(plan, index, now)));
-    };
-    // Sleeps until `dueMs` (forever when undefined) or until woken by an earlier entry or by stop().
-    const waitUntil = async (dueMs) => {
-        const alarm = new AbortController();
-        wake = () => alarm.abort();
-        try {
-            if (dueMs === undefined)
-                await new Promise((resolve) => alarm.signal.addEventListener("abort", () => resolve()));
-            else
-                await clock.sleep(dueMs - clock.monotonic(), alarm.signal);
-        }
-        catch {
-            // Woken early: the loop looks at the heap again.
-        }
-        finally {
-            wake = undefined;
-        }
-    };
-    const run = async () => {
-        while (!stopping) {
-            const next = heap.peek();
-            if (!next || next.dueMs > clock.monotonic()) {
-                await waitUntil(next?.dueMs);
-                continue;
-            }
-            heap.pop();
-            if (next.generation !== generation || !plan)
-                continue;
-            // The next round is queued before this one runs, so the slot sequence never depends on call latency.
-            enqueue(next.target, next.index, next.round + 1);
-            const slot = slotMs(plan, next.index, next.round);
-            const beatSlot = {
-                slotMs: slot,
-                budgetEndMs: heartbeatBudgetEndMs(slot, intervalMs, plan.count),
-                signal: stopped.signal,
-            };
-            if (busy.has(next.target)) {
-                options.skipped?.(next.target, beatSlot);
-                continue;
-            }
-            busy.add(next.target);
-            // `beat` promises not to throw; the catch keeps a broken promise from killing the loop all the same.
-            const beat = options
-                .beat(next.target, beatSlot)
-                .catch(() => undefined)
-                .finally(() => {
-                busy.delete(next.target);
-                beats.delete(beat);
-            });
-            beats.add(beat);
-        }
-    };
-    return {
-        start(targets) {
-            if (loop)
-                return;
-            stopping = false;
-            stopped = new AbortController();
-            // Every running beat listens to it; Node's 10-listener leak warning would be a false alarm.
-            (0,external_node_events_.setMaxListeners)(0, stopped.signal);
-            plan = { startMs: clock.monotonic(), intervalMs, count: targets.length };
-            fill(targets);
-            loop = run();
-        },
-        replan(targets) {
-            if (!plan || !loop)
-                return;
-            plan = { ...plan, count: targets.length };
-            fill(targets);
-            wake?.();
-        },
-        async stop() {
-            if (!loop)
-                return;
-            stopping = true;
-            stopped.abort(new Error("heartbeats stopped"));
-            wake?.();
-            await loop;
-            await Promise.allSettled([...beats]);
-            loop = undefined;
-            plan = undefined;
-            heap.clear();
-        },
-        get running() {
-            return loop !== undefined && !stopping;
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/fm/member.ts
-function newMember(collector, maybeRegistered) {
-    return {
-        collector,
-        phase: maybeRegistered ? { kind: "uncertain" } : { kind: "absent" },
-        hash: "",
-        pendingStatus: undefined,
-    };
-}
-/** FM may hold a record of it, so cleanup must unregister it. */
-function owesUnregister(member) {
-    const { kind } = member.phase;
-    return kind === "registered" || kind === "uncertain" || kind === "registering" || kind === "unregistering";
-}
-function isHeartbeating(member) {
-    return member.phase.kind === "registered" && member.phase.heartbeats === "on";
-}
-
-;// CONCATENATED MODULE: ./src/fm/warn-throttle.ts
-function createWarnThrottle(logger, clock, everyMs = 60_000) {
-    const last = new Map();
-    return (kind, message) => {
-        const now = clock.monotonic();
-        const seen = last.get(kind);
-        if (seen && now - seen.at < everyMs) {
-            seen.held++;
-            logger.debug(message);
-            return;
-        }
-        const held = seen?.held ?? 0;
-        last.set(kind, { at: now, held: 0 });
-        logger.warn(held > 0 ? `${message} (and ${held} similar in the last minute)` : message);
-    };
-}
-
-;// CONCATENATED MODULE: ./src/fm/controller.ts
-/**
- * The fleet's life in FM (docs/fm-protocol.md#collector-api): register collectors as they join, each with
- * its first GetConfig right after (as Alloy does at start), heartbeat every registered collector once per
- * interval, pause and resume heartbeats, register again with a new identity, and unregister collectors as
- * they leave. The set of collectors changes while it runs. Every call goes through one rate limiter and the
- * shared call policy (transport/call-policy.ts); a configuration error (401, 403, 400) stops every call.
- */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-const controller_ATTEMPTS_WITHOUT_DEADLINE = 10;
-function createFmController(options) {
-    const { client, rateLimiter, heartbeatIntervalMs } = options;
-    const clock = options.clock ?? clock_systemClock;
-    const random = options.random ?? Math.random;
-    const logger = options.logger ?? silentLogger;
-    const concurrency = options.concurrency ?? 16;
-    const judge = options.judgeConfig ?? (() => ({ status: "RemoteConfigStatuses_APPLIED" }));
-    const warn = createWarnThrottle(logger, clock);
-    /** Every collector ever known, by ID; `order` keeps roster order (joined ones at the end). */
-    const byId = new Map();
-    /** Collectors that heartbeat, in roster order: the scheduler spreads them over the interval. */
-    let beating = [];
-    const contents = new Map();
-    /** IDs FM may hold a record of (recorded()). */
-    const recorded = new Set();
-    const counters = zeroFmCounters();
-    const lastErrors = {};
-    let fatal;
-    // Aborted on a fatal error so every queued and waiting call stops at once.
-    const fatalStop = new AbortController();
-    // Every call in flight listens to it; Node's 10-listener leak warning would be a false alarm.
-    (0,external_node_events_.setMaxListeners)(0, fatalStop.signal);
-    const scheduler = createHeartbeatScheduler({
-        clock,
-        random,
-        intervalMs: heartbeatIntervalMs,
-        beat: heartbeat,
-        skipped: () => counters.heartbeatsLate++,
-    });
-    const policyFor = (limits) => ({
-        rateLimiter,
-        timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
-        retry: {
-            ...(limits.deadlineMs === undefined ? { maxAttempts: controller_ATTEMPTS_WITHOUT_DEADLINE } : {}),
-            ...options.retry,
-        },
-    });
-    /**
-     * One FM call under the shared policy; stops on the caller's signal, the deadline, or (unless the call is
-     * cleanup, which must still run after a fatal answer) a fatal error elsewhere in the fleet.
-     */
-    const send = (call, limits, purpose = "run") => callWithPolicy((attempt) => call({ timeoutMs: attempt.timeoutMs }, attempt.number), {
-        policy: policyFor(limits),
-        clock,
-        random,
-        limits,
-        stops: purpose === "run" ? [fatalStop.signal] : [],
-        onRetry: () => counters.retries++,
-    });
-    function noteError(kind, error, id) {
-        lastErrors[kind] = error.message;
-        warn(kind, id ? `FM ${kind} ${id}: ${error.message}` : `FM ${kind}: ${error.message}`);
-    }
-    /** A configuration error: remember it, say what to check once, and stop every other call. */
-    function stopOnFatal(error) {
-        if (!fatal) {
-            fatal = FmRejectedError.from(error);
-            lastErrors.fatal = fatal.message;
-            logger.error(fatal.message, "Fleet Management refused the configuration");
-            fatalStop.abort(fatal);
-        }
-        return fatal;
-    }
-    const isFatal = (error) => error instanceof FmApiError && isFatalCode(error.code);
-    const hasCode = (outcome, code) => outcome.kind !== "success" && outcome.error instanceof FmApiError && outcome.error.code === code;
-    const memberOf = (collector) => {
-        let member = byId.get(collector.id);
-        if (!member) {
-            member = newMember(collector, false);
-            byId.set(collector.id, member);
-        }
-        else
-            member.collector = collector;
-        return member;
-    };
-    /** Which collectors heartbeat changed: re-spread them over the interval from the next slot. */
-    function replan() {
-        // A paused collector keeps its slot, so silence and resume do not shift everyone else's.
-        beating = [...byId.values()].filter((m) => m.phase.kind !== "absent" && m.phase.kind !== "unregistering");
-        if (scheduler.running)
-            scheduler.replan(beating);
-    }
-    /** Echo the hash; new content is judged and its status reported on the next GetConfig, once. */
-    function applyConfig(member, result) {
-        if (result.hash)
-            member.hash = result.hash;
-        if (result.notModified || result.content === undefined)
-            return;
-        contents.set(member.collector.id, result.content);
-        member.pendingStatus = judge(member.collector, result.content);
-    }
-    async function getConfig(member, limits) {
-        const status = member.pendingStatus;
-        const outcome = await send((callOptions, attempt) => {
-            if (attempt === 1 && limits.slotMs !== undefined && clock.monotonic() - limits.slotMs > LATE_AFTER_MS)
-                counters.heartbeatsLate++;
-            return client.getConfig(member.collector, {
-                ...callOptions,
-                ...(member.hash ? { hash: member.hash } : {}),
-                ...(status ? { remoteConfigStatus: status } : {}),
-            });
-        }, limits);
-        if (outcome.kind === "success") {
-            // Reported: clear it, unless a newer status arrived while the call was on the wire.
-            if (member.pendingStatus === status)
-                member.pendingStatus = undefined;
-            applyConfig(member, outcome.value);
-        }
-        return outcome;
-    }
-    function recordHeartbeat(member, outcome) {
-        if (outcome.kind === "success") {
-            counters.heartbeatsOk++;
-            return;
-        }
-        counters.heartbeatsFailed++;
-        if (isFatal(outcome.error))
-            stopOnFatal(outcome.error);
-        else
-            noteError("heartbeat", outcome.error, member.collector.id);
-    }
-    /** RegisterCollector for one member; resolves with the error when FM does not hold it afterwards. */
-    async function sendRegister(member, limits) {
-        const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
-        const before = member.phase;
-        // Whether a request may have created it without our hearing so: no answer came back, yet it may have
-        // left this machine (a timeout, a reset). Any HTTP answer but success says FM did not create it.
-        let ambiguous = false;
-        const outcome = await send(async (callOptions) => {
-            member.phase = { kind: "registering" };
-            const attempt = await client.register(member.collector, callOptions);
-            if (attempt.kind !== "success" && attempt.error instanceof FmApiError)
-                ambiguous ||= attempt.error.status === 0 && !attempt.error.notSent;
-            return attempt;
-        }, limits);
-        // Register is an upsert; already_exists means FM has the collector all the same.
-        if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
-            member.phase = { kind: "registered", heartbeats };
-            recorded.add(member.collector.id);
-            counters.registrations++;
-            return undefined;
-        }
-        if (ambiguous)
-            recorded.add(member.collector.id);
-        const held = before.kind === "registered" || before.kind === "uncertain";
-        member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
-        if (isFatal(outcome.error))
-            return stopOnFatal(outcome.error);
-        counters.registrationFailures++;
-        noteError("register", outcome.error, member.collector.id);
-        return outcome.error;
-    }
-    /** Register, then the first GetConfig within one heartbeat interval, as Alloy does at start. */
-    async function enrol(member, limits) {
-        const error = await sendRegister(member, limits);
-        if (error)
-            return error.message;
-        if (!fatal) {
-            const firstBeat = { deadlineMs: clock.monotonic() + heartbeatIntervalMs, signal: limits.signal };
-            recordHeartbeat(member, await getConfig(member, firstBeat));
-        }
-        return undefined;
-    }
-    async function heartbeat(member, slot) {
-        if (!isHeartbeating(member) || fatal)
-            return;
-        const limits = { deadlineMs: slot.budgetEndMs, slotMs: slot.slotMs, signal: slot.signal };
-        try {
-            let outcome = await getConfig(member, limits);
-            // Stopped while waiting for a token or a backoff: no heartbeat happened, so none failed either.
-            if (outcome.kind !== "success" && slot.signal.aborted)
-                return;
-            // FM no longer knows the collector (deleted in the UI, say): register it again, then heartbeat.
-            if (hasCode(outcome, "not_found") && isHeartbeating(member)) {
-                counters.reRegistrations++;
-                member.hash = "";
-                const error = await sendRegister(member, limits);
-                // If this failed, the collector stays owed an Unregister and its next slot tries again.
-                if (error && member.phase.kind === "uncertain")
-                    member.phase = { kind: "registered", heartbeats: "on" };
-                if (!error)
-                    outcome = await getConfig(member, { deadlineMs: slot.budgetEndMs, signal: slot.signal });
-            }
-            recordHeartbeat(member, outcome);
-            if (fatal)
-                void scheduler.stop();
-        }
-        catch (err) {
-            counters.heartbeatsFailed++;
-            noteError("heartbeat", err instanceof Error ? err : new Error(String(err)), member.collector.id);
-        }
-    }
-    function throwIfFatal() {
-        if (fatal)
-            throw fatal;
-    }
-    async function registerMembers(targets, limits) {
-        throwIfFatal();
-        const failed = [];
-        const attempted = new Set();
-        let registered = 0;
-        const pool = linkedSignal([limits.signal, fatalStop.signal]);
-        await runPool(targets, concurrency, async (member) => {
-            attempted.add(member);
-            const error = await enrol(member, { ...limits, signal: pool.signal });
-            if (error === undefined)
-                registered++;
-            else if (!fatal)
-                failed.push({ id: member.collector.id, error });
-        }, pool.signal).finally(() => pool.dispose());
-        replan();
-        throwIfFatal();
-        for (const member of targets)
-            if (!attempted.has(member))
-                failed.push({
-                    id: member.collector.id,
-                    error: `not registered: ${errors_describeError(limits.signal?.reason ?? "stopped")}`,
-                });
-        return { registered, failed: inOrder(failed, targets) };
-    }
-    async function unregisterMembers(targets, limits) {
-        const unregistered = [];
-        const failed = [];
-        const warnings = [];
-        // Cleanup runs after a fatal answer too (a 400 on one GetConfig says nothing about Unregister), so it
-        // has its own stop: an unimplemented UnregisterCollector, or credentials FM refuses, end the sweep.
-        const sweepStop = new AbortController();
-        const sweep = linkedSignal([sweepStop.signal, limits.signal]);
-        let refusal;
-        const attempted = new Set();
-        let unimplemented = false;
-        await runPool(targets, concurrency, async (member) => {
-            attempted.add(member);
-            const id = member.collector.id;
-            member.phase = { kind: "unregistering" };
-            const outcome = await send((callOptions) => client.unregister(id, callOptions), { ...limits, signal: sweep.signal }, "cleanup");
-            if (outcome.kind === "success" || hasCode(outcome, "not_found")) {
-                member.phase = { kind: "absent" };
-                unregistered.push(id);
-                counters.unregistrations++;
-                return;
-            }
-            member.phase = { kind: "uncertain" };
-            if (hasCode(outcome, "unimplemented")) {
-                unimplemented = true;
-                sweepStop.abort(outcome.error);
-            }
-            else if (isFatal(outcome.error)) {
-                const message = FmRejectedError.from(outcome.error).message;
-                failed.push({ id, error: message });
-                lastErrors.unregister = message;
-                // The same credentials fail every other call the same way: stop asking.
-                if (outcome.error.code !== "invalid_argument") {
-                    refusal ??= `${outcome.error.code} (HTTP ${outcome.error.status})`;
-                    sweepStop.abort(outcome.error);
-                }
-            }
-            else if (!unimplemented) {
-                failed.push({ id, error: outcome.error.message });
-                noteError("unregister", outcome.error, id);
-            }
-        }, sweep.signal).finally(() => sweep.dispose());
-        const left = targets.filter((m) => owesUnregister(m) && !failed.some((f) => f.id === m.collector.id));
-        if (unimplemented) {
-            // Not a failure: FM will mark them inactive after 30 minutes without heartbeats.
-            warnings.push(`FM does not implement UnregisterCollector (unimplemented): ${left.length} collector(s) stay listed and ` +
-                `go inactive after 30 minutes without heartbeats.`);
-            for (const m of left)
-                m.phase = { kind: "absent" };
-        }
-        else {
-            const why = refusal
-                ? `not unregistered: FM answered ${refusal} to an earlier UnregisterCollector, so the others were not tried`
-                : attempted.size < targets.length
-                    ? `not unregistered before the deadline or stop (${errors_describeError(sweep.signal.reason ?? "stopped")})`
-                    : "not unregistered";
-            for (const m of left)
-                failed.push({ id: m.collector.id, error: why });
-        }
-        counters.unregistrationFailures += failed.length;
-        for (const w of warnings)
-            logger.warn(w, "FM cleanup");
-        return { unregistered: inOrder(unregistered, targets), failed: inOrder(failed, targets), warnings };
-    }
-    const known = (ids) => ids.map((id) => byId.get(id)).filter((m) => m !== undefined);
-    return {
-        register(collectors, limits = {}) {
-            const targets = collectors.map(memberOf).filter((m) => m.phase.kind !== "registered");
-            return registerMembers(targets, limits);
-        },
-        adopt(collectors) {
-            for (const c of collectors) {
-                const member = memberOf(c);
-                recorded.add(c.id);
-                if (member.phase.kind === "absent")
-                    member.phase = { kind: "uncertain" };
-            }
-            replan();
-        },
-        startHeartbeats() {
-            if (fatal)
-                return;
-            replan();
-            scheduler.start(beating);
-        },
-        stopHeartbeats: () => scheduler.stop(),
-        pause(ids) {
-            for (const m of known(ids))
-                if (m.phase.kind === "registered")
-                    m.phase = { kind: "registered", heartbeats: "paused" };
-        },
-        async resume(ids, limits = {}) {
-            const targets = known(ids);
-            const toRegister = [];
-            for (const m of targets) {
-                if (m.phase.kind === "registered")
-                    m.phase = { kind: "registered", heartbeats: "on" };
-                else
-                    toRegister.push(m);
-            }
-            const report = toRegister.length
-                ? await registerMembers(toRegister, limits)
-                : { registered: 0, failed: [] };
-            return { registered: report.registered + targets.length - toRegister.length, failed: report.failed };
-        },
-        async update(collector, limits = {}) {
-            const member = memberOf(collector);
-            if (member.phase.kind !== "registered")
-                return { registered: 0, failed: [] };
-            const error = await sendRegister(member, limits);
-            throwIfFatal();
-            return error
-                ? { registered: 0, failed: [{ id: collector.id, error: error.message }] }
-                : { registered: 1, failed: [] };
-        },
-        reportConfigStatus(id, status) {
-            const member = byId.get(id);
-            if (member)
-                member.pendingStatus = status;
-        },
-        statusPending: (id) => byId.get(id)?.pendingStatus !== undefined,
-        async unregister(ids, limits = {}) {
-            const targets = known(ids).filter(owesUnregister);
-            // Out of the heartbeats first, so no heartbeat re-registers a collector on its way out.
-            for (const m of targets)
-                m.phase = { kind: "unregistering" };
-            replan();
-            const report = await unregisterMembers(targets, limits);
-            replan();
-            return report;
-        },
-        async unregisterAll(limits = {}) {
-            // No heartbeat may re-register a collector while it is being unregistered.
-            await scheduler.stop();
-            return unregisterMembers([...byId.values()].filter(owesUnregister), limits);
-        },
-        owed: () => [...byId.values()].filter(owesUnregister).map((m) => m.collector.id),
-        recorded: () => [...recorded],
-        release(ids) {
-            for (const m of known(ids))
-                m.phase = { kind: "absent" };
-            replan();
-        },
-        counters: () => ({ ...counters }),
-        lastErrors: () => ({ ...lastErrors }),
-        config(id) {
-            const member = byId.get(id);
-            if (!member)
-                return undefined;
-            const content = contents.get(id);
-            return { ...(content !== undefined ? { content } : {}), hash: member.hash };
-        },
-    };
-}
-/** Calls finish in any order; reports list collectors as the roster does. */
-function inOrder(items, roster) {
-    const position = new Map(roster.map((m, i) => [m.collector.id, i]));
-    const idOf = (f) => (typeof f === "string" ? f : f.id);
-    return [...items].sort((a, b) => (position.get(idOf(a)) ?? 0) - (position.get(idOf(b)) ?? 0));
-}
-
-;// CONCATENATED MODULE: ./src/fm/sweep.ts
-
-
-
-/** The leftovers among `records`, oldest inactive first. Pure. */
-function pickStale(records, options) {
-    const stale = [];
-    for (const r of records) {
-        if (r.localAttributes.fake !== "true" || r.markedInactiveAt === undefined)
+    let best;
+    for (const word of known) {
+        // Lengths that differ by more than the limit cannot be within it: skip the table.
+        if (Math.abs(word.length - typed.length) > MAX_SUGGESTION_DISTANCE)
             continue;
-        const atMs = Date.parse(r.markedInactiveAt);
-        if (!Number.isFinite(atMs) || options.nowMs - atMs < options.olderThanMs)
-            continue;
-        const a = r.localAttributes;
-        stale.push({
-            atMs,
-            collector: {
-                id: r.id,
-                ...(a.env !== undefined ? { env: a.env } : {}),
-                ...(a["github.repository"] !== undefined ? { repository: a["github.repository"] } : {}),
-                ...(a["github.run_id"] !== undefined ? { runId: a["github.run_id"] } : {}),
-                ...(a[RUN_MARKER_ATTRIBUTE] !== undefined ? { run: a[RUN_MARKER_ATTRIBUTE] } : {}),
-                inactiveSince: r.markedInactiveAt,
-            },
-        });
+        const distance = editDistance(typed, word);
+        if (distance <= MAX_SUGGESTION_DISTANCE && (best === undefined || distance < best.distance))
+            best = { word, distance };
     }
-    return stale
-        .sort((x, y) => x.atMs - y.atMs || (x.collector.id < y.collector.id ? -1 : 1))
-        .map((s) => s.collector);
+    return best?.word;
 }
-async function sweepLeftovers(options) {
-    const limits = options.limits ?? {};
-    const listed = await options.management.list([FAKE_MATCHER, ...options.matchers], limits);
-    if (listed.kind !== "success")
-        return {
-            listed: 0,
-            stale: [],
-            deleted: [],
-            failed: [],
-            listError: listed.error.message,
-            ...(isRefusal(listed.error) ? { refused: listed.error } : {}),
-        };
-    const fake = listed.value.filter((r) => r.localAttributes.fake === "true");
-    const stale = pickStale(fake, options);
-    if (options.dryRun || stale.length === 0)
-        return { listed: fake.length, stale, deleted: [], failed: [] };
-    const report = await options.management.deleteCollectors(stale.map((s) => s.id), limits);
-    return {
-        listed: fake.length,
-        stale,
-        deleted: [...report.deleted, ...report.gone],
-        failed: report.failed,
-        ...(report.refused ? { refused: report.refused } : {}),
-    };
+
+;// CONCATENATED MODULE: ./src/blueprint/characters.ts
+/**
+ * Characters a blueprint must not smuggle into FM attributes or into messages: C0 and C1 controls (NUL,
+ * escape sequences that restyle a terminal or a log view) and the Unicode bidirectional formatting
+ * characters, which make text display in another order than it is stored ("Trojan Source",
+ * https://trojansource.codes/; the characters are listed in Unicode UAX #9,
+ * https://www.unicode.org/reports/tr9/#Explicit_Directional_Embeddings and #Implicit_Directional_Marks).
+ */
+function isUnsafe(code) {
+    return (code <= 0x1f || // C0 controls, NUL included
+        (code >= 0x7f && code <= 0x9f) || // DEL and the C1 controls
+        code === 0x061c || // ARABIC LETTER MARK
+        code === 0x200e || // LEFT-TO-RIGHT MARK
+        code === 0x200f || // RIGHT-TO-LEFT MARK
+        (code >= 0x202a && code <= 0x202e) || // LRE, RLE, PDF, LRO, RLO
+        (code >= 0x2066 && code <= 0x2069) // LRI, RLI, FSI, PDI
+    );
+}
+const codePointName = (code) => `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+/** The first unsafe character of `text` as `U+202E at character 4` (1-based), or undefined. */
+function unsafeCharacterIn(text) {
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        if (isUnsafe(code))
+            return `${codePointName(code)} at character ${i + 1}`;
+    }
+    return undefined;
+}
+/** `text` with each unsafe character written as a \u escape, so a message shows it instead of obeying it. */
+function escapeUnsafe(text) {
+    let out = "";
+    for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        out += isUnsafe(code) ? `\\u${code.toString(16).padStart(4, "0")}` : text[i];
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/blueprint/messages.ts
+
+const MAX_SHOWN = 60;
+/** How a YAML value reads in a message: `-3`, `"macos"`, `a list`, `nothing (the key is missing)`. */
+function describeFound(value) {
+    if (value === undefined)
+        return "nothing (the key is missing)";
+    if (value === null)
+        return "an empty value";
+    if (typeof value === "string") {
+        if (value === "")
+            return "an empty string";
+        // Escaped, so a bidi override or a terminal escape in the blueprint is shown, not obeyed, by the log.
+        if (value.length <= MAX_SHOWN)
+            return escapeUnsafe(JSON.stringify(value));
+        return `${escapeUnsafe(JSON.stringify(`${value.slice(0, MAX_SHOWN)}…`))} (${value.length} chars)`;
+    }
+    if (typeof value === "number" || typeof value === "boolean")
+        return String(value);
+    if (Array.isArray(value))
+        return value.length === 0 ? "an empty list" : "a list";
+    if (typeof value === "object")
+        return "a mapping";
+    return typeof value;
+}
+/** A zod error function that words every issue of one schema as `expected <phrase>, found <input>`. */
+function expecting(phrase) {
+    return (issue) => `expected ${phrase}, found ${describeFound(issue.input)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/fleet/re2.ts
@@ -52754,7 +52324,7 @@ async function sweepLeftovers(options) {
  * - Flags: a leading `(?i)` or `(?s)` (or `(?is)`) applies to the whole pattern, as in RE2. Flag groups
  *   elsewhere (`(?i:…)`) and the `m` and `U` flags have no equivalent on Node 20: rejected.
  */
-class re2_Re2SyntaxError extends Error {
+class Re2SyntaxError extends Error {
     pattern;
     reason;
     name = "Re2SyntaxError";
@@ -52812,10 +52382,10 @@ function propertyEscape(name, negated) {
     }
     throw new Error(`unknown Unicode class \\p{${name}}`);
 }
-function re2_translateRe2(pattern) {
+function translateRe2(pattern) {
     const chars = Array.from(pattern);
     const fail = (reason) => {
-        throw new re2_Re2SyntaxError(pattern, reason);
+        throw new Re2SyntaxError(pattern, reason);
     };
     let flags = "";
     let i = 0;
@@ -53113,7 +52683,7 @@ class MatcherError extends Error {
 }
 /** FM's limit on one matcher (key, operator and value). */
 const MAX_MATCHER_LENGTH = 200;
-const OPERATORS = (/* unused pure expression or super */ null && (["=~", "!=", "!~", "="]));
+const OPERATORS = ["=~", "!=", "!~", "="];
 /** Characters an unquoted name or value cannot hold (alertmanager `matchers/parse` lexer). */
 function isReserved(c) {
     return /\s/u.test(c) || "{}!=~,\"'`\\".includes(c);
@@ -53356,6 +52926,2560 @@ function quoteGo(s) {
     return `${out}"`;
 }
 
+;// CONCATENATED MODULE: ./src/settings/expectations.ts
+/**
+ * Which pipelines each collector should receive, as a workflow states it (the action's `expect-pipelines`,
+ * `fm-fleet pipelines --expect FILE`): a YAML list of entries, each with Alertmanager matchers and pipeline
+ * names.
+ *
+ *   - match: ['collector.os="linux"']
+ *     pipelines: [node_metrics_linux, self_monitoring_metrics]
+ *
+ * A collector expects the union of the `pipelines` of every entry whose matchers all hold for its local
+ * attributes plus `collector.ID`, with FM's matcher semantics (fleet/matchers.ts, docs/fm-protocol.md#matchers;
+ * fleet/pipeline-check.ts applies them). Parsing reports every problem at once, each at its line and
+ * column, before anything is sent. Pure.
+ */
+
+
+
+
+const KEYS = ["match", "pipelines"];
+const EXAMPLE = `- match: ['collector.os="linux"'] with pipelines: [node_metrics_linux]`;
+/** Text in, expectations or every problem out. Never throws. */
+function parseExpectations(text) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+    const problems = [];
+    const at = (node, message, fallback = 0) => {
+        const { line, col } = lineCounter.linePos(node?.range?.[0] ?? fallback);
+        problems.push({ line, column: col, message });
+    };
+    if (doc.errors.length > 0) {
+        for (const err of doc.errors) {
+            const { line, col } = lineCounter.linePos(err.pos[0]);
+            problems.push({ line, column: col, message: `invalid YAML: ${err.message.split("\n")[0]}` });
+        }
+        return { ok: false, problems };
+    }
+    const root = resolve(doc, doc.contents);
+    if (!(0,dist/* isSeq */.oP)(root)) {
+        at(root, `expected a list of entries such as ${EXAMPLE}, found ${foundOf(root)}`);
+        return { ok: false, problems };
+    }
+    const expectations = [];
+    root.items.forEach((item, index) => {
+        const entry = resolve(doc, item);
+        const name = `entry ${index + 1}`;
+        if (!(0,dist/* isMap */.jh)(entry)) {
+            at(entry, `${name}: expected a mapping with match and pipelines, found ${foundOf(entry)}`);
+            return;
+        }
+        const fields = new Map();
+        for (const pair of entry.items) {
+            const key = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : undefined;
+            if (key === undefined || !KEYS.includes(key)) {
+                const suggestion = key === undefined ? undefined : did_you_mean_closestMatch(key, KEYS);
+                at(pair.key, `${name}: ${key === undefined ? "a key that is not a name" : JSON.stringify(key)} is not a field of an entry` +
+                    (suggestion ? `: did you mean ${suggestion}?` : " (an entry has match and pipelines)"));
+                continue;
+            }
+            fields.set(key, resolve(doc, pair.value));
+        }
+        for (const key of KEYS)
+            if (!fields.has(key))
+                at(entry, `${name}: missing ${key}: ${key === "match" ? "the matchers that pick the collectors, [] for every collector" : "the pipeline names these collectors should receive"}`);
+        const matchNode = fields.get("match");
+        const match = [];
+        if (matchNode !== undefined)
+            for (const { node, text: matcher } of stringsOf(doc, matchNode, `${name} match`, "matcher", at)) {
+                try {
+                    match.push(parseMatcher(matcher));
+                }
+                catch (err) {
+                    if (!(err instanceof MatcherError))
+                        throw err;
+                    at(node, `${name} match: ${err.message}`);
+                }
+            }
+        const pipelinesNode = fields.get("pipelines");
+        const pipelines = pipelinesNode === undefined
+            ? []
+            : stringsOf(doc, pipelinesNode, `${name} pipelines`, "pipeline name", at).map((s) => s.text);
+        const { line } = lineCounter.linePos(entry.range?.[0] ?? 0);
+        expectations.push({ match, pipelines, line });
+    });
+    return problems.length > 0
+        ? { ok: false, problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) }
+        : { ok: true, expectations };
+}
+/** The non-empty strings of a YAML list; anything else is a problem at its node. */
+function stringsOf(doc, node, where, what, at) {
+    if (!(0,dist/* isSeq */.oP)(node)) {
+        at(node, `${where}: expected a list of ${what}s, found ${foundOf(node)}`);
+        return [];
+    }
+    const out = [];
+    node.items.forEach((raw, i) => {
+        const item = resolve(doc, raw);
+        if ((0,dist/* isScalar */.jn)(item) && typeof item.value === "string" && item.value.trim() !== "")
+            out.push({ node: item, text: item.value });
+        else
+            at(item, `${where} #${i + 1}: expected a ${what}, found ${foundOf(item)}`);
+    });
+    return out;
+}
+/** Follows an alias to its node; other nodes as they are. */
+function resolve(doc, node) {
+    if ((0,dist/* isAlias */.Vj)(node))
+        return node.resolve(doc) ?? null;
+    return (node ?? null);
+}
+function foundOf(node) {
+    if (node === null || node === undefined)
+        return "nothing";
+    if ((0,dist/* isSeq */.oP)(node))
+        return node.items.length === 0 ? "an empty list" : "a list";
+    if ((0,dist/* isMap */.jh)(node))
+        return "a mapping";
+    if ((0,dist/* isScalar */.jn)(node))
+        return describeFound(node.value);
+    return "something else";
+}
+
+;// CONCATENATED MODULE: ./src/settings/rules.ts
+/** The rules the settings table uses: one per kind of value, each a pure parser with plain-words problems. */
+
+
+
+
+
+
+/** A blueprint file path or a shipped name; whether it exists is the blueprint loader's to say. */
+const blueprintRef = {
+    kind: "blueprint",
+    expected: `a blueprint file or a shipped name (${SHIPPED_NAMES.join(", ")})`,
+    placeholder: "<blueprint>",
+    parse: (text) => ok(text),
+};
+/** The env override: the blueprint's own rules for environment names (blueprint/names.ts). */
+const envName = {
+    kind: "env-name",
+    expected: `an environment name of ${nameRule(ENV_NAME_MAX)}`,
+    placeholder: "<name>",
+    parse: (text) => isValidName(text, ENV_NAME_MAX)
+        ? ok(text)
+        : problem(`expected an environment name of ${nameRule(ENV_NAME_MAX)}, found ${quote(text)}`),
+};
+/**
+ * A duration from `minMs` up to MAX_DURATION_MS (the longest a Node.js timer can wait). Units are required:
+ * a bare "15" could mean seconds or milliseconds.
+ */
+function rules_duration(minMs) {
+    return {
+        kind: "duration",
+        expected: "a duration such as 15s, 2m or 1h",
+        placeholder: "<dur>",
+        parse(text) {
+            const ms = parseDuration(text);
+            if (ms === undefined)
+                return problem(`expected a duration such as 15s, 2m or 1h, found ${quote(text)}`);
+            if (ms < minMs)
+                return problem(`must be at least ${duration_formatDuration(minMs)}, found ${quote(text)}`);
+            if (ms > MAX_DURATION_MS)
+                return problem(`must be at most ${duration_formatDuration(MAX_DURATION_MS)}, found ${quote(text)}`);
+            return ok(ms);
+        },
+    };
+}
+/** Calls per second, written as plain decimals (no exponent, hex or Infinity). */
+function rate(min, max) {
+    const expected = `a number of calls per second from ${min} to ${max}`;
+    return {
+        kind: "rate",
+        expected,
+        placeholder: "<n>",
+        parse(text) {
+            const value = Number(text);
+            return /^\d+(\.\d+)?$/.test(text) && value >= min && value <= max
+                ? ok(value)
+                : problem(`expected ${expected}, found ${quote(text)}`);
+        },
+    };
+}
+/** The YAML 1.2 core schema booleans, as @actions/core's getBooleanInput accepts them. */
+const rules_boolean = {
+    kind: "boolean",
+    expected: "true or false",
+    placeholder: "<true|false>",
+    parse(text) {
+        if (["true", "True", "TRUE"].includes(text))
+            return ok(true);
+        if (["false", "False", "FALSE"].includes(text))
+            return ok(false);
+        return problem(`expected true or false, found ${quote(text)}`);
+    },
+};
+const directory = {
+    kind: "path",
+    expected: "a folder path",
+    placeholder: "<dir>",
+    parse: (text) => ok(text),
+};
+const rules_file = {
+    kind: "path",
+    expected: "a file path",
+    placeholder: "<file>",
+    parse: (text) => ok(text),
+};
+/**
+ * Pipeline expectations written inline (settings/expectations.ts): every problem, each at its line and
+ * column of the text.
+ */
+const expectations = {
+    kind: "expectations",
+    expected: "a YAML list of entries, each with match and pipelines",
+    placeholder: "<yaml>",
+    parse(text) {
+        const parsed = parseExpectations(text);
+        if (parsed.ok)
+            return ok(parsed.expectations);
+        const where = parsed.problems.map((p) => `line ${p.line}, column ${p.column}: ${p.message}`);
+        return problem(where.length === 1 ? where[0] : `${where.length} problems: ${where.join("; ")}`);
+    },
+};
+function rules_url(use) {
+    return {
+        kind: "url",
+        expected: "an https:// URL",
+        placeholder: "<url>",
+        parse: (text) => validateEndpoint(text, use),
+    };
+}
+/** A Basic-auth user or a tenant ID: any text. */
+const user = { kind: "user", expected: "a user", placeholder: "<id>", parse: ok };
+/** A token: any text, never quoted back (every problem is scrubbed of the secrets given). */
+const secret = {
+    kind: "secret",
+    expected: "a token",
+    placeholder: "<token>",
+    parse: ok,
+};
+/** One of a few words, spelled exactly. */
+function choice(values) {
+    const expected = `one of ${values.join(", ")}`;
+    return {
+        kind: "choice",
+        expected,
+        placeholder: `<${values.join("|")}>`,
+        parse: (text) => values.includes(text)
+            ? ok(text)
+            : problem(`expected ${expected}, found ${quote(text)}`),
+    };
+}
+/** The most parts one fleet can be split into. */
+const MAX_SHARDS = 256;
+/** `i/n` with 1 ≤ i ≤ n ≤ 256, plain decimal digits (as a GitHub Actions matrix writes `${{ matrix.shard }}/4`). */
+const shard = {
+    kind: "shard",
+    expected: `a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4)`,
+    placeholder: "<i/n>",
+    parse(text) {
+        const m = /^(\d{1,3})\/(\d{1,3})$/.exec(text);
+        if (!m)
+            return problem(`expected a part of the fleet as i/n, with 1 ≤ i ≤ n ≤ ${MAX_SHARDS} (e.g. 2/4), found ${quote(text)}`);
+        const index = Number(m[1]);
+        const count = Number(m[2]);
+        if (count < 1 || count > MAX_SHARDS)
+            return problem(`expected between 1 and ${MAX_SHARDS} parts after the "/", found ${quote(text)}`);
+        if (index < 1 || index > count)
+            return problem(`expected a part from 1 to ${count} before the "/", found ${quote(text)}`);
+        return ok({ index, count });
+    },
+};
+
+;// CONCATENATED MODULE: ./src/settings/table.ts
+/**
+ * Every setting of the action and the CLI, one entry each: its action input, its CLI flag, its default, its
+ * description, which CLI commands take it, and its one rule. action.yml and the README inputs table are
+ * tested against this table; the CLI's --help option lists and the action's input list are made from it.
+ * Adding a setting: an entry here, its field in types.ts and the line of parse.ts that fills it, and, for
+ * an input, its rows in action.yml and the README; the rest (help, fuzzing by kind) follows from the entry.
+ */
+
+
+/** The fm-fleet commands whose options come from this table. */
+const SETTINGS_COMMANDS = (/* unused pure expression or super */ null && (["plan", "run", "start", "stop", "status", "sweep", "pipelines"]));
+const setting = (spec) => spec;
+const FLEET = ["run", "start"];
+/** Commands that call FM: a fleet's, `sweep`'s management calls, and `pipelines`, which needs FM only. */
+const FM_CALLS = [...FLEET, "sweep", "pipelines"];
+/** Commands that register collectors (through the client's rate limit and cleanup). */
+const REGISTERS = [...FLEET, "pipelines"];
+/** Settings the plan's capacity warning needs, as a live run's: the plan takes them too. */
+const SIZES = ["plan", ...REGISTERS];
+const SETTINGS = {
+    blueprint: setting({
+        input: "blueprint",
+        argument: "blueprint",
+        commands: ["plan", "run", "start", "pipelines"],
+        required: true,
+        description: `Blueprint YAML path, or a shipped blueprint name: ${SHIPPED_NAMES.join(", ")}.`,
+        help: `a blueprint file, or a shipped name: ${SHIPPED_NAMES.join(", ")}`,
+        rule: blueprintRef,
+    }),
+    env: setting({
+        input: "env",
+        flag: "env",
+        commands: ["plan", "run", "start", "pipelines"],
+        description: "Replaces every environment name of the blueprint (and {env} in cluster names), e.g. pr-<pull request number>.",
+        help: "replace every environment name of the blueprint (e.g. pr-123)",
+        rule: envName,
+    }),
+    shard: setting({
+        input: "shard",
+        flag: "shard",
+        commands: ["plan", "run", "start"],
+        description: "Run one part of the fleet, i/n (1 ≤ i ≤ n ≤ 256): the collector at position k of the whole roster belongs to part (k mod n) + 1; IDs stay the whole roster's. Default: the whole fleet.",
+        help: "run part i of n of the roster (collector k goes to part k mod n + 1)",
+        rule: shard,
+    }),
+    intervalMs: setting({
+        input: "interval",
+        flag: "interval",
+        commands: ["plan", "run", "start"],
+        default: "15s",
+        description: "Time between metric pushes (remote write), from 1s.",
+        help: "time between metric pushes, from 1s",
+        rule: rules_duration(1000),
+    }),
+    heartbeatIntervalMs: setting({
+        input: "heartbeat-interval",
+        flag: "heartbeat-interval",
+        commands: ["plan", ...FLEET],
+        default: "45s",
+        description: "Time between GetConfig heartbeats of each collector, from 1s.",
+        help: "time between GetConfig heartbeats of each collector, from 1s",
+        rule: rules_duration(1000),
+    }),
+    fmUrl: setting({
+        input: "fm-url",
+        variables: ["GC_FM_URL"],
+        commands: FM_CALLS,
+        description: "Fleet Management base URL. Default: the GC_FM_URL environment variable.",
+        rule: rules_url("base"),
+    }),
+    fmStackId: setting({
+        input: "fm-stack-id",
+        aliases: [
+            {
+                input: "fm-username",
+                description: "Alias of fm-stack-id (the name grafana/fleet-management-sync-action uses).",
+            },
+        ],
+        variables: ["GC_FM_STACK_ID"],
+        commands: FM_CALLS,
+        description: "Fleet Management Basic-auth user: the stack's FM instance ID (normally the stack ID; not GC_PROM_USER). Default: GC_FM_STACK_ID.",
+        rule: user,
+    }),
+    fmToken: setting({
+        input: "fm-token",
+        variables: ["GC_FM_TOKEN"],
+        commands: FM_CALLS,
+        secret: true,
+        description: "Grafana Cloud access-policy token with fleet-management:write (scope set:alloy-data-write). Default: GC_FM_TOKEN.",
+        rule: secret,
+    }),
+    fmRatePerSecond: setting({
+        input: "fm-rate-limit",
+        flag: "fm-rate-limit",
+        commands: SIZES,
+        default: "15",
+        description: "Client-side limit of RegisterCollector + GetConfig calls per second (FM allows 20 per stack by default).",
+        help: "client-side limit of Fleet Management calls per second; FM allows 20 per stack",
+        rule: rate(0.1, 1000),
+    }),
+    promUrl: setting({
+        input: "prom-url",
+        variables: ["GC_PROM_URL", "GC_PROM_RW"],
+        commands: FLEET,
+        description: "Prometheus remote-write URL (…/api/prom/push). Default: GC_PROM_URL, else GC_PROM_RW.",
+        rule: rules_url("push"),
+    }),
+    promUser: setting({
+        input: "prom-user",
+        variables: ["GC_PROM_USER"],
+        commands: FLEET,
+        description: "Remote-write Basic-auth user (the Mimir instance ID). Default: GC_PROM_USER.",
+        rule: user,
+    }),
+    promToken: setting({
+        input: "prom-token",
+        variables: ["GC_PROM_TOKEN", "GC_TOKEN"],
+        commands: FLEET,
+        secret: true,
+        description: "Remote-write token. Default: GC_PROM_TOKEN, else GC_TOKEN.",
+        rule: secret,
+    }),
+    promTenant: setting({
+        input: "prom-tenant",
+        variables: ["GC_PROM_TENANT"],
+        commands: FLEET,
+        description: "X-Scope-OrgID for a self-hosted multi-tenant Mimir. Default: GC_PROM_TENANT.",
+        rule: user,
+    }),
+    alertmanagerUrl: setting({
+        input: "alertmanager-url",
+        variables: ["GC_ALERTMANAGER_URL"],
+        commands: FLEET,
+        description: "Alertmanager base URL: unhealthy collectors fire alerts at {url}/api/v2/alerts (Grafana Cloud and Mimir: the URL ends in /alertmanager). Optional. Default: GC_ALERTMANAGER_URL.",
+        rule: rules_url("alertmanager"),
+    }),
+    alertmanagerUser: setting({
+        input: "alertmanager-user",
+        variables: ["GC_ALERTMANAGER_USER"],
+        commands: FLEET,
+        description: "Alertmanager Basic-auth user (Grafana Cloud: the stack's Alertmanager instance ID). Default: GC_ALERTMANAGER_USER.",
+        rule: user,
+    }),
+    alertmanagerToken: setting({
+        input: "alertmanager-token",
+        variables: ["GC_ALERTMANAGER_TOKEN"],
+        commands: FLEET,
+        secret: true,
+        description: "Alertmanager token (Grafana Cloud: an access-policy token allowed to write alerts). Default: GC_ALERTMANAGER_TOKEN.",
+        rule: secret,
+    }),
+    dryRun: setting({
+        input: "dry-run",
+        flag: "dry-run",
+        commands: ["sweep"],
+        default: "false",
+        description: "Validate and print the plan; no network call.",
+        help: "print what would be deleted and delete nothing",
+        rule: rules_boolean,
+    }),
+    startTimeoutMs: setting({
+        input: "start-timeout",
+        flag: "start-timeout",
+        commands: ["start"],
+        default: "2m",
+        description: "How long main waits for every collector to register and the first push to be accepted (and, with expect-pipelines, for every first GetConfig answer).",
+        help: "how long to wait for every collector to register and the first push to be accepted",
+        rule: rules_duration(1000),
+    }),
+    maxLifetimeMs: setting({
+        input: "max-lifetime",
+        flag: "max-lifetime",
+        commands: ["start"],
+        default: "6h",
+        description: "The background fleet stops itself after this long, even if post never runs.",
+        help: "the background fleet stops itself after this long, even if never stopped",
+        rule: rules_duration(1000),
+    }),
+    cleanup: setting({
+        input: "cleanup",
+        flag: "cleanup",
+        commands: REGISTERS,
+        default: "delete",
+        description: "delete: after UnregisterCollector, delete this run's collectors from FM's list (needs fleet-management:read and :write; falls back to unregister with a warning). unregister: leave them listed as inactive.",
+        help: "delete this run's collectors from FM after unregistering them, or only unregister them",
+        rule: choice(["delete", "unregister"]),
+    }),
+    sweep: setting({
+        input: "sweep",
+        commands: [],
+        default: "false",
+        description: "Before registering, delete this repository's leftovers from FM: fake collectors with its github.repository marked inactive for over an hour (as fm-fleet sweep does).",
+        rule: rules_boolean,
+    }),
+    sweepOlderThanMs: setting({
+        flag: "older-than",
+        commands: ["sweep"],
+        default: "1h",
+        description: "Sweep only collectors FM marked inactive at least this long ago.",
+        help: "only collectors FM marked inactive at least this long ago",
+        rule: rules_duration(0),
+    }),
+    failOnCleanupError: setting({
+        input: "fail-on-cleanup-error",
+        commands: [],
+        default: "false",
+        description: "Fail the post step when a collector or series could not be cleaned up (default: warn).",
+        rule: rules_boolean,
+    }),
+    // Pipeline expectations: which pipelines each collector should receive from FM.
+    expectPipelines: setting({
+        input: "expect-pipelines",
+        commands: [],
+        description: "YAML list of `- match: [Alertmanager matchers]` with `pipelines: [names]`: main fails unless every collector receives exactly the pipelines of the entries that match it.",
+        rule: expectations,
+    }),
+    expectPipelinesFail: setting({
+        input: "expect-pipelines-fail",
+        commands: [],
+        default: "true",
+        description: "Fail main when a collector does not receive what expect-pipelines says; false: warn and go on.",
+        rule: rules_boolean,
+    }),
+    expectFile: setting({
+        flag: "expect",
+        commands: ["pipelines"],
+        description: "A YAML file of pipeline expectations.",
+        help: "check what each collector receives against this file (- match: [...], pipelines: [...])",
+        rule: rules_file,
+    }),
+    durationMs: setting({
+        flag: "duration",
+        commands: ["run"],
+        description: "How long the fleet runs before it cleans up.",
+        help: "stop and clean up after this long (default: at Ctrl-C)",
+        rule: rules_duration(1000),
+    }),
+    stateDir: setting({
+        flag: "state-dir",
+        commands: ["start", "stop", "status"],
+        default: ".fm-fleet",
+        description: "Where the background fleet's state lives.",
+        help: "where the background fleet's state lives, one fleet per folder",
+        rule: directory,
+    }),
+    json: setting({
+        flag: "json",
+        commands: ["plan", "status", "sweep", "pipelines"],
+        default: "false",
+        description: "Print JSON instead of a table.",
+        help: "print JSON instead of text",
+        rule: rules_boolean,
+    }),
+};
+const SETTING_KEYS = Object.keys(SETTINGS);
+/** Each setting as the untyped table, for code that walks all of them. */
+const settingOf = (key) => SETTINGS[key];
+/** The action's inputs in table order, each alias right after its setting. */
+const ACTION_INPUTS = SETTING_KEYS.flatMap((key) => {
+    const s = settingOf(key);
+    if (s.input === undefined)
+        return [];
+    return [
+        {
+            name: s.input,
+            description: s.description,
+            required: s.required ?? false,
+            ...(s.default === undefined ? {} : { default: s.default }),
+        },
+        ...(s.aliases ?? []).map((a) => ({ name: a.input, description: a.description, required: false })),
+    ];
+});
+function commandFlags(command) {
+    return SETTING_KEYS.map(settingOf)
+        .filter((s) => s.flag !== undefined && s.commands.includes(command))
+        .map((s) => ({ name: s.flag, takesValue: s.rule.kind !== "boolean" }));
+}
+/**
+ * Why a flag the command does not take is still a name the table knows: a credential (which never goes on
+ * the command line) or another command's flag. Undefined for a name the table does not know.
+ */
+function unknownFlagReason(command, name) {
+    for (const s of SETTING_KEYS.map(settingOf)) {
+        const takesValue = s.rule.kind !== "boolean";
+        if (s.flag === name && !s.commands.includes(command)) {
+            const others = SETTINGS_COMMANDS.filter((c) => s.commands.includes(c)).map((c) => `fm-fleet ${c}`);
+            const list = others.length === 1 ? others[0] : `${others.slice(0, -1).join(", ")} and ${others.at(-1)}`;
+            return { reason: `only ${list} take${others.length === 1 ? "s" : ""} it`, takesValue };
+        }
+        if (s.flag === undefined && s.variables !== undefined && s.input === name)
+            return {
+                reason: `credentials come from the environment (${s.variables.join(" or ")}) or a .env file, never from the command line`,
+                takesValue,
+            };
+    }
+    return undefined;
+}
+/** Whether the command takes the blueprint argument. */
+const takesBlueprint = (command) => SETTINGS.blueprint.commands.includes(command);
+/** The options part of a command's --help: one aligned line per flag, with its default. */
+function optionsHelp(command) {
+    const rows = [];
+    for (const s of SETTING_KEYS.map(settingOf)) {
+        if (!s.commands.includes(command) || s.help === undefined)
+            continue;
+        const dflt = s.default !== undefined && s.rule.kind !== "boolean" ? ` (default ${s.default})` : "";
+        if (s.argument !== undefined)
+            rows.push([`<${s.argument}>`, s.help]);
+        else if (s.flag !== undefined)
+            rows.push([
+                s.rule.kind === "boolean" ? `--${s.flag}` : `--${s.flag} ${s.rule.placeholder}`,
+                `${s.help}${dflt}`,
+            ]);
+    }
+    rows.push(["-h, --help", "show this help"]);
+    const width = Math.max(...rows.map(([left]) => left.length));
+    return rows.map(([left, right]) => `  ${left.padEnd(width)}  ${right}`).join("\n");
+}
+/** The environment variables the credentials are read from, for the CLI's help. */
+function credentialVariables() {
+    return SETTING_KEYS.map(settingOf).flatMap((s) => s.variables !== undefined && s.variables.length > 0
+        ? [
+            s.variables.length > 1
+                ? `${s.variables[0]} (or ${s.variables.slice(1).join(", ")})`
+                : s.variables[0],
+        ]
+        : []);
+}
+
+;// CONCATENATED MODULE: ./src/settings/hints.ts
+/**
+ * What to check when a service refuses us or cannot be reached, in the words of the frontend the user
+ * typed into: the CLI names environment variables and flags (`GC_FM_TOKEN`, `--dry-run`), the action names
+ * its inputs (`fm-token`, `dry-run: true`). One sentence, ending in the doctor suggestion. Pure.
+ */
+
+
+const CREDENTIALS = {
+    fm: { url: SETTINGS.fmUrl, user: SETTINGS.fmStackId, token: SETTINGS.fmToken },
+    prom: { url: SETTINGS.promUrl, user: SETTINGS.promUser, token: SETTINGS.promToken },
+    alertmanager: {
+        url: SETTINGS.alertmanagerUrl,
+        user: SETTINGS.alertmanagerUser,
+        token: SETTINGS.alertmanagerToken,
+    },
+};
+/** A credential as the frontend names it: `GC_FM_TOKEN` in the CLI, `input fm-token` in the action. */
+function credentialName(service, part, speaker) {
+    const setting = CREDENTIALS[service][part];
+    const variable = setting.variables?.[0] ?? "";
+    return speaker === "cli" ? variable : setting.input ? `input ${setting.input}` : variable;
+}
+/** The closing words of every credential hint: doctor tests each credential and explains its answer. */
+function doctorSuggestion(speaker) {
+    return speaker === "cli"
+        ? "or run fm-fleet doctor, which tests each one"
+        : "or run fm-fleet doctor with the same values on your machine, which tests each one";
+}
+const SERVICE_NAMES = {
+    fm: "Fleet Management",
+    prom: "the remote-write endpoint",
+    alertmanager: "Alertmanager",
+};
+/** What each credential must be, for the refused and forbidden hints. */
+function whatToCheck(service, failure, speaker) {
+    const name = (part) => credentialName(service, part, speaker);
+    if (failure === "unreachable")
+        return `check ${name("url")} and this machine's network`;
+    switch (service) {
+        case "fm": {
+            const stackId = `${name("user")} (the Fleet Management instance ID under Connections > Fleet Management > API, normally the stack ID, not ${credentialName("prom", "user", speaker)})`;
+            const token = `${name("token")} (an access-policy token of this stack with the fleet-management:read and fleet-management:write scopes)`;
+            return failure === "refused" ? `check ${stackId} and ${token}` : `check ${token} and ${stackId}`;
+        }
+        case "prom":
+            return `check ${name("user")} (the Mimir instance ID, a number) and ${name("token")} (an access-policy token with the metrics:write scope)`;
+        case "alertmanager":
+            return `check ${name("user")} (the stack's Alertmanager instance ID) and ${name("token")} (an access-policy token allowed to write alerts)`;
+    }
+}
+/**
+ * "Fleet Management refused the credentials (…): check GC_FM_STACK_ID (…) and GC_FM_TOKEN (…), or run
+ * fm-fleet doctor, which tests each one." `detail` is what the service said, in parentheses.
+ */
+function credentialHint(service, failure, speaker, detail) {
+    const what = failure === "refused"
+        ? `${SERVICE_NAMES[service]} refused the credentials`
+        : failure === "forbidden"
+            ? `${SERVICE_NAMES[service]} accepted the credentials but refused the call`
+            : `${SERVICE_NAMES[service]} did not answer`;
+    const said = detail ? ` (${detail})` : "";
+    return `${capitalize(what)}${said}: ${whatToCheck(service, failure, speaker)}, ${doctorSuggestion(speaker)}.`;
+}
+/**
+ * The class of a failure that the user's settings can cause, or undefined for anything else (a 500, a
+ * 429, a malformed answer). Reads the typed errors of core/errors.ts, or the messages they make, since a
+ * report carries a failure as text.
+ */
+function classifyFailure(error) {
+    if (error instanceof FmApiError) {
+        if (error.code === "unauthenticated")
+            return { service: "fm", failure: "refused" };
+        if (error.code === "permission_denied")
+            return { service: "fm", failure: "forbidden" };
+        if (error.status === 0 && (error.code === "unavailable" || error.code === "deadline_exceeded"))
+            return { service: "fm", failure: "unreachable" };
+        return undefined;
+    }
+    if (error instanceof RemoteWriteError)
+        return byStatus("prom", error.status);
+    if (error instanceof AlertmanagerError)
+        return byStatus("alertmanager", error.status);
+    const text = error instanceof Error ? error.message : typeof error === "string" ? error : "";
+    // The messages of RemoteWriteError, AlertmanagerError and FmApiError (core/errors.ts).
+    const rw = /remote write failed(?: with HTTP (\d{3})| \(no answer\))/.exec(text);
+    if (rw)
+        return byStatus("prom", rw[1] ? Number(rw[1]) : 0);
+    const am = /Alertmanager refused the alerts(?: with HTTP (\d{3})| \(no answer\))/.exec(text);
+    if (am)
+        return byStatus("alertmanager", am[1] ? Number(am[1]) : 0);
+    const fm = /FM \w+(?: for \S+)? failed: (\w+)( \(HTTP \d+\))?/.exec(text);
+    if (fm) {
+        const code = fm[1];
+        if (code === "unauthenticated")
+            return { service: "fm", failure: "refused" };
+        if (code === "permission_denied")
+            return { service: "fm", failure: "forbidden" };
+        const answered = fm[2] !== undefined;
+        if (!answered && (code === "unavailable" || code === "deadline_exceeded"))
+            return { service: "fm", failure: "unreachable" };
+    }
+    return undefined;
+}
+function byStatus(service, status) {
+    if (status === 401)
+        return { service, failure: "refused" };
+    if (status === 403)
+        return { service, failure: "forbidden" };
+    if (status === 0)
+        return { service, failure: "unreachable" };
+    return undefined;
+}
+/**
+ * The one sentence for a failure the user's settings can cause, with the failure itself in parentheses,
+ * or undefined for any other failure (see classifyFailure).
+ */
+function hints_hintFor(error, speaker) {
+    const found = classifyFailure(error);
+    if (!found)
+        return undefined;
+    const detail = error instanceof Error ? error.message : typeof error === "string" ? error : undefined;
+    return credentialHint(found.service, found.failure, speaker, detail);
+}
+function capitalize(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/fm/guidance.ts
+
+
+/** What FM answered, for the parentheses of a hint: "RegisterCollector, HTTP 401: invalid scope requested". */
+function answerOf(error) {
+    const who = error.collectorId ? ` for ${error.collectorId}` : "";
+    const http = error.status ? `, HTTP ${error.status}` : "";
+    const said = error.serverMessage ? `: ${error.serverMessage}` : "";
+    return `${error.procedure}${who}${http} ${error.code}${said}`;
+}
+/**
+ * One sentence saying what FM refused and what to check, or undefined when the code says nothing about the
+ * configuration.
+ */
+function fmGuidance(error, speaker) {
+    switch (error.code) {
+        case "unauthenticated":
+            return credentialHint("fm", "refused", speaker, answerOf(error));
+        case "permission_denied":
+            return credentialHint("fm", "forbidden", speaker, answerOf(error));
+        case "invalid_argument":
+            return (`Fleet Management refused the request as malformed (${answerOf(error)}): check the collector IDs ` +
+                "(at most 128 chars of [a-z0-9.-]) and the blueprint's attributes (keys at most 100 chars, values at most 150).");
+        case "unimplemented":
+            return (`This URL does not serve the Fleet Management collector API (${answerOf(error)}): check that ` +
+                `${credentialName("fm", "url", speaker)} is the Fleet Management base URL, e.g. ` +
+                `https://fleet-management-prod-001.grafana.net, without a service path, ${doctorSuggestion(speaker)}.`);
+        default:
+            return undefined;
+    }
+}
+/** An FmApiError whose message is the one sentence that says what to check. Raised once, never retried. */
+class FmRejectedError extends FmApiError {
+    guidance;
+    constructor(procedure, code, status, serverMessage, guidance, collectorId) {
+        super(procedure, code, status, serverMessage, collectorId);
+        this.guidance = guidance;
+        if (guidance)
+            this.message = guidance;
+    }
+    static from(error, speaker) {
+        return new FmRejectedError(error.procedure, error.code, error.status, error.serverMessage, fmGuidance(error, speaker) ?? "", error.collectorId);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/fm/min-heap.ts
+function createMinHeap(less) {
+    const items = [];
+    const swap = (i, j) => {
+        const t = items[i];
+        items[i] = items[j];
+        items[j] = t;
+    };
+    return {
+        push(item) {
+            items.push(item);
+            let i = items.length - 1;
+            while (i > 0) {
+                const parent = (i - 1) >> 1;
+                if (!less(items[i], items[parent]))
+                    break;
+                swap(i, parent);
+                i = parent;
+            }
+        },
+        peek: () => items[0],
+        pop() {
+            const top = items[0];
+            const last = items.pop();
+            if (items.length > 0 && last !== undefined) {
+                items[0] = last;
+                let i = 0;
+                for (;;) {
+                    const l = 2 * i + 1;
+                    const r = l + 1;
+                    let smallest = i;
+                    if (l < items.length && less(items[l], items[smallest]))
+                        smallest = l;
+                    if (r < items.length && less(items[r], items[smallest]))
+                        smallest = r;
+                    if (smallest === i)
+                        break;
+                    swap(i, smallest);
+                    i = smallest;
+                }
+            }
+            return top;
+        },
+        get size() {
+            return items.length;
+        },
+        clear() {
+            items.length = 0;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fm/schedule.ts
+
+/** Alloy jitters its poll by ±100 ms (`baseJitter`, grafana/alloy internal/service/remotecfg). */
+const ALLOY_JITTER_MS = 100;
+/** A heartbeat that starts this long after its slot counts as late (FmStats.heartbeatsLate). */
+const LATE_AFTER_MS = 5_000;
+/** Collector `index` of `count` beats at index/count of the interval. */
+function phaseMs(index, count, intervalMs) {
+    return count <= 0 ? 0 : Math.floor((index * intervalMs) / count);
+}
+/** The un-jittered time of collector `index`'s heartbeat number `round` (0 = the first after start). */
+function slotMs(plan, index, round) {
+    return plan.startMs + phaseMs(index, plan.count, plan.intervalMs) + round * plan.intervalMs;
+}
+/** The first round of collector `index` whose slot is at or after `nowMs`. */
+function firstRoundAtOrAfter(plan, index, nowMs) {
+    const first = slotMs(plan, index, 0);
+    return nowMs <= first ? 0 : Math.ceil((nowMs - first) / plan.intervalMs);
+}
+/**
+ * Largest jitter either side of a slot: Alloy's ±100 ms, but never more than half the gap between two
+ * neighbouring collectors, so jitter cannot reorder the fleet or bunch it up.
+ */
+function maxJitterMs(count, intervalMs) {
+    return count <= 0 ? 0 : Math.min(ALLOY_JITTER_MS, intervalMs / count / 2);
+}
+/** A draw in [-max, +max). */
+function jitterMs(random, max) {
+    return (random() * 2 - 1) * max;
+}
+/**
+ * The time by which a heartbeat, its retries and a re-registration must be over: before the same
+ * collector's next slot (less its jitter and a margin), so two heartbeats of one collector never overlap.
+ */
+function heartbeatBudgetEndMs(slot, intervalMs, count) {
+    const margin = Math.min(1_000, intervalMs / 10);
+    return slot + intervalMs - maxJitterMs(count, intervalMs) - margin;
+}
+/**
+ * Share of the client's rate that heartbeats can count on. The rest goes to retries (with FM faults the soak
+ * measured ~17 % extra calls) and to the pacing loop's timer lateness: the strict per-second bucket delivered
+ * 14.84 req/s at 15, and bench/scale.ts found 132 of a 135-collector bound on time, 135 itself late.
+ */
+const HEARTBEAT_RATE_SHARE = 0.9;
+/**
+ * A warning when `collectorCount` collectors cannot all heartbeat every `heartbeatIntervalMs` within the
+ * client's `ratePerSecond` (README.md#limits-worth-knowing), with the numbers and what to change; undefined
+ * when they can.
+ */
+function heartbeatCapacityWarning(collectorCount, heartbeatIntervalMs, ratePerSecond) {
+    const needed = collectorCount / (heartbeatIntervalMs / 1000);
+    const usable = ratePerSecond * HEARTBEAT_RATE_SHARE;
+    if (needed <= usable)
+        return undefined;
+    const shortestMs = Math.ceil(collectorCount / usable) * 1000;
+    const mostCollectors = Math.floor((usable * heartbeatIntervalMs) / 1000);
+    return (`${collectorCount} collectors heartbeating every ${formatDuration(heartbeatIntervalMs)} need ` +
+        `${round1(needed)} GetConfig calls per second, above ${round1(usable)} req/s (90 % of the client's limit of ` +
+        `${ratePerSecond} req/s, leaving room for retries) ` +
+        `(FM allows 20 req/s per stack by default for RegisterCollector and GetConfig together): heartbeats ` +
+        `will run late. Use a heartbeat interval of at least ${formatDuration(shortestMs)}, or at most ` +
+        `${mostCollectors} collectors.`);
+}
+function round1(n) {
+    return (Math.round(n * 10) / 10).toString();
+}
+
+;// CONCATENATED MODULE: ./src/fm/heartbeat-scheduler.ts
+/**
+ * One loop over a min-heap of due times drives every collector's heartbeat (README.md#what-happens-when):
+ * collector i of N beats at i/N of the interval, jittered, each slot anchored to the start so lateness never
+ * accumulates. A target whose previous beat is still running skips its slot rather than overlap it.
+ * The scheduler knows nothing of FM; the beat callback does the call.
+ */
+
+
+
+function createHeartbeatScheduler(options) {
+    const { clock, random, intervalMs } = options;
+    const heap = createMinHeap((a, b) => a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq));
+    const busy = new Set();
+    const beats = new Set();
+    let plan;
+    let generation = 0;
+    let seq = 0;
+    let loop;
+    let stopping = false;
+    let stopped = new AbortController();
+    let wake;
+    const enqueue = (target, index, round) => {
+        if (!plan)
+            return;
+        const jitter = jitterMs(random, maxJitterMs(plan.count, plan.intervalMs));
+        const dueMs = slotMs(plan, index, round) + jitter;
+        const top = heap.peek();
+        heap.push({ target, index, round, dueMs, generation, seq: seq++ });
+        if (!top || dueMs < top.dueMs)
+            wake?.();
+    };
+    const fill = (targets) => {
+        heap.clear();
+        generation++;
+        const now = clock.monotonic();
+        targets.forEach((target, index) => enqueue(target, index, firstRoundAtOrAfter(plan, index, now)));
+    };
+    // Sleeps until `dueMs` (forever when undefined) or until woken by an earlier entry or by stop().
+    const waitUntil = async (dueMs) => {
+        const alarm = new AbortController();
+        wake = () => alarm.abort();
+        try {
+            if (dueMs === undefined)
+                await new Promise((resolve) => alarm.signal.addEventListener("abort", () => resolve()));
+            else
+                await clock.sleep(dueMs - clock.monotonic(), alarm.signal);
+        }
+        catch {
+            // Woken early: the loop looks at the heap again.
+        }
+        finally {
+            wake = undefined;
+        }
+    };
+    const run = async () => {
+        while (!stopping) {
+            const next = heap.peek();
+            if (!next || next.dueMs > clock.monotonic()) {
+                await waitUntil(next?.dueMs);
+                continue;
+            }
+            heap.pop();
+            if (next.generation !== generation || !plan)
+                continue;
+            // The next round is queued before this one runs, so the slot sequence never depends on call latency.
+            enqueue(next.target, next.index, next.round + 1);
+            const slot = slotMs(plan, next.index, next.round);
+            const beatSlot = {
+                slotMs: slot,
+                budgetEndMs: heartbeatBudgetEndMs(slot, intervalMs, plan.count),
+                signal: stopped.signal,
+            };
+            if (busy.has(next.target)) {
+                options.skipped?.(next.target, beatSlot);
+                continue;
+            }
+            busy.add(next.target);
+            // `beat` promises not to throw; the catch keeps a broken promise from killing the loop all the same.
+            const beat = options
+                .beat(next.target, beatSlot)
+                .catch(() => undefined)
+                .finally(() => {
+                busy.delete(next.target);
+                beats.delete(beat);
+            });
+            beats.add(beat);
+        }
+    };
+    return {
+        start(targets) {
+            if (loop)
+                return;
+            stopping = false;
+            stopped = new AbortController();
+            // Every running beat listens to it; Node's 10-listener leak warning would be a false alarm.
+            (0,external_node_events_.setMaxListeners)(0, stopped.signal);
+            plan = { startMs: clock.monotonic(), intervalMs, count: targets.length };
+            fill(targets);
+            loop = run();
+        },
+        replan(targets) {
+            if (!plan || !loop)
+                return;
+            plan = { ...plan, count: targets.length };
+            fill(targets);
+            wake?.();
+        },
+        async stop() {
+            if (!loop)
+                return;
+            stopping = true;
+            stopped.abort(new Error("heartbeats stopped"));
+            wake?.();
+            await loop;
+            await Promise.allSettled([...beats]);
+            loop = undefined;
+            plan = undefined;
+            heap.clear();
+        },
+        get running() {
+            return loop !== undefined && !stopping;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fm/member.ts
+function newMember(collector, maybeRegistered) {
+    return {
+        collector,
+        phase: maybeRegistered ? { kind: "uncertain" } : { kind: "absent" },
+        hash: "",
+        pendingStatus: undefined,
+        received: undefined,
+    };
+}
+/** FM may hold a record of it, so cleanup must unregister it. */
+function owesUnregister(member) {
+    const { kind } = member.phase;
+    return kind === "registered" || kind === "uncertain" || kind === "registering" || kind === "unregistering";
+}
+function isHeartbeating(member) {
+    return member.phase.kind === "registered" && member.phase.heartbeats === "on";
+}
+
+;// CONCATENATED MODULE: ./src/fm/warn-throttle.ts
+function createWarnThrottle(logger, clock, everyMs = 60_000) {
+    const last = new Map();
+    return (kind, message) => {
+        const now = clock.monotonic();
+        const seen = last.get(kind);
+        if (seen && now - seen.at < everyMs) {
+            seen.held++;
+            logger.debug(message);
+            return;
+        }
+        const held = seen?.held ?? 0;
+        last.set(kind, { at: now, held: 0 });
+        logger.warn(held > 0 ? `${message} (and ${held} similar in the last minute)` : message);
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fm/controller.ts
+/**
+ * The fleet's life in FM (docs/fm-protocol.md#collector-api): register collectors as they join, each with
+ * its first GetConfig right after (as Alloy does at start), heartbeat every registered collector once per
+ * interval, pause and resume heartbeats, register again with a new identity, and unregister collectors as
+ * they leave. The set of collectors changes while it runs. Every call goes through one rate limiter and the
+ * shared call policy (transport/call-policy.ts); a configuration error (401, 403, 400) stops every call.
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const controller_ATTEMPTS_WITHOUT_DEADLINE = 10;
+function createFmController(options) {
+    const { client, rateLimiter, heartbeatIntervalMs } = options;
+    const clock = options.clock ?? clock_systemClock;
+    const random = options.random ?? Math.random;
+    const logger = options.logger ?? silentLogger;
+    const concurrency = options.concurrency ?? 16;
+    const judge = options.judgeConfig ?? (() => ({ status: "RemoteConfigStatuses_APPLIED" }));
+    const warn = createWarnThrottle(logger, clock);
+    const speaker = options.speaker ?? "cli";
+    /** Every collector ever known, by ID; `order` keeps roster order (joined ones at the end). */
+    const byId = new Map();
+    /** Collectors that heartbeat, in roster order: the scheduler spreads them over the interval. */
+    let beating = [];
+    const contents = new Map();
+    /** IDs FM may hold a record of (recorded()). */
+    const recorded = new Set();
+    const counters = zeroFmCounters();
+    const lastErrors = {};
+    let fatal;
+    /** Whether a heartbeat logged the refusal already. */
+    let refusalSaid = false;
+    // Aborted on a fatal error so every queued and waiting call stops at once.
+    const fatalStop = new AbortController();
+    // Every call in flight listens to it; Node's 10-listener leak warning would be a false alarm.
+    (0,external_node_events_.setMaxListeners)(0, fatalStop.signal);
+    const scheduler = createHeartbeatScheduler({
+        clock,
+        random,
+        intervalMs: heartbeatIntervalMs,
+        beat: heartbeat,
+        skipped: () => counters.heartbeatsLate++,
+    });
+    const policyFor = (limits) => ({
+        rateLimiter,
+        timeoutMs: DEFAULT_CALL_TIMEOUT_MS,
+        retry: {
+            ...(limits.deadlineMs === undefined ? { maxAttempts: controller_ATTEMPTS_WITHOUT_DEADLINE } : {}),
+            ...options.retry,
+        },
+    });
+    /**
+     * One FM call under the shared policy; stops on the caller's signal, the deadline, or (unless the call is
+     * cleanup, which must still run after a fatal answer) a fatal error elsewhere in the fleet.
+     */
+    const send = (call, limits, purpose = "run") => callWithPolicy((attempt) => call({ timeoutMs: attempt.timeoutMs }, attempt.number), {
+        policy: policyFor(limits),
+        clock,
+        random,
+        limits,
+        stops: purpose === "run" ? [fatalStop.signal] : [],
+        // Cleanup is the last chance to unregister: a Retry-After it cannot honour is no reason to stop trying.
+        retryAfterPastDeadline: purpose === "cleanup" ? "backoff" : "give-up",
+        onRetry: () => counters.retries++,
+    });
+    function noteError(kind, error, id) {
+        lastErrors[kind] = error.message;
+        warn(kind, id ? `FM ${kind} ${id}: ${error.message}` : `FM ${kind}: ${error.message}`);
+    }
+    /**
+     * A configuration error: remember it and stop every other call. Not logged here: a register call throws it
+     * to its caller, which reports it, and a heartbeat logs it once (heartbeat()).
+     */
+    function stopOnFatal(error) {
+        if (!fatal) {
+            fatal = FmRejectedError.from(error, speaker);
+            lastErrors.fatal = fatal.message;
+            fatalStop.abort(fatal);
+        }
+        return fatal;
+    }
+    const isFatal = (error) => error instanceof FmApiError && isFatalCode(error.code);
+    const hasCode = (outcome, code) => outcome.kind !== "success" && outcome.error instanceof FmApiError && outcome.error.code === code;
+    const memberOf = (collector) => {
+        let member = byId.get(collector.id);
+        if (!member) {
+            member = newMember(collector, false);
+            byId.set(collector.id, member);
+        }
+        else
+            member.collector = collector;
+        return member;
+    };
+    /** Which collectors heartbeat changed: re-spread them over the interval from the next slot. */
+    function replan() {
+        // A paused collector keeps its slot, so silence and resume do not shift everyone else's.
+        beating = [...byId.values()].filter((m) => m.phase.kind !== "absent" && m.phase.kind !== "unregistering");
+        if (scheduler.running)
+            scheduler.replan(beating);
+    }
+    /**
+     * Echo the hash; content not received before is judged once, and its status reported on the next
+     * GetConfig. proto3 JSON leaves empty content out, so an answer that is neither `notModified` nor carries
+     * content is the empty content FM sends when no pipeline matches (docs/fm-protocol.md#pipelines): Alloy
+     * reads it like any other (grafana/alloy `internal/service/remotecfg/config_manager.go`).
+     */
+    function applyConfig(member, result) {
+        if (result.hash)
+            member.hash = result.hash;
+        if (result.notModified)
+            return;
+        const content = result.content ?? "";
+        const digest = (0,external_node_crypto_.createHash)("sha256").update(content).digest("base64");
+        if (member.received === digest)
+            return;
+        member.received = digest;
+        if (content !== "")
+            contents.set(member.collector.id, content);
+        member.pendingStatus = judge(member.collector, content);
+    }
+    /** One GetConfig: echoes the hash, carries the pending status once, and applies the answer. */
+    async function sendGetConfig(member, limits) {
+        const status = member.pendingStatus;
+        const outcome = await send((callOptions, attempt) => {
+            if (attempt === 1 && limits.slotMs !== undefined && clock.monotonic() - limits.slotMs > LATE_AFTER_MS)
+                counters.heartbeatsLate++;
+            return client.getConfig(member.collector, {
+                ...callOptions,
+                ...(member.hash ? { hash: member.hash } : {}),
+                ...(status ? { remoteConfigStatus: status } : {}),
+            });
+        }, limits);
+        if (outcome.kind === "success") {
+            // Reported: clear it, unless a newer status arrived while the call was on the wire.
+            if (member.pendingStatus === status)
+                member.pendingStatus = undefined;
+            applyConfig(member, outcome.value);
+        }
+        return outcome;
+    }
+    /**
+     * A GetConfig, and when the content it brought failed to load, one more at once that reports the
+     * failure, as Alloy does instead of waiting for its next poll (grafana/alloy
+     * `internal/service/remotecfg/config_manager.go`, notifyStatusUpdate). An APPLIED status waits for the
+     * next heartbeat. If the report fails, the status stays pending and the next heartbeat carries it.
+     */
+    async function getConfig(member, limits) {
+        const outcome = await sendGetConfig(member, limits);
+        if (outcome.kind === "success" && member.pendingStatus?.status === "RemoteConfigStatuses_FAILED") {
+            const report = await sendGetConfig(member, { deadlineMs: limits.deadlineMs, signal: limits.signal });
+            if (report.kind !== "success" && isFatal(report.error))
+                stopOnFatal(report.error);
+        }
+        return outcome;
+    }
+    function recordHeartbeat(member, outcome) {
+        if (outcome.kind === "success") {
+            counters.heartbeatsOk++;
+            return;
+        }
+        counters.heartbeatsFailed++;
+        if (isFatal(outcome.error))
+            stopOnFatal(outcome.error);
+        else
+            noteError("heartbeat", outcome.error, member.collector.id);
+    }
+    /**
+     * RegisterCollector for one member; resolves with the error when FM does not hold it afterwards. A
+     * failure is logged only when `report` is "log" (a heartbeat's re-registration, which no caller reports);
+     * register() hands its failures to its caller, which says them once.
+     */
+    async function sendRegister(member, limits, report = "caller") {
+        const heartbeats = member.phase.kind === "registered" ? member.phase.heartbeats : "on";
+        const before = member.phase;
+        // Whether a request may have created it without our hearing so: no answer came back, yet it may have
+        // left this machine (a timeout, a reset), or a 200 came whose body could not be read. Any other HTTP
+        // answer but success says FM did not create it.
+        let ambiguous = false;
+        // FM's last answer (or the network's): a stop or deadline that ends the retries says nothing about FM.
+        let lastAnswer;
+        const outcome = await send(async (callOptions) => {
+            member.phase = { kind: "registering" };
+            const attempt = await client.register(member.collector, callOptions);
+            if (attempt.kind !== "success" && attempt.error instanceof FmApiError) {
+                lastAnswer = attempt.error;
+                ambiguous ||= (attempt.error.status === 0 && !attempt.error.notSent) || attempt.error.status === 200;
+            }
+            return attempt;
+        }, limits);
+        // Register is an upsert; already_exists means FM has the collector all the same.
+        if (outcome.kind === "success" || hasCode(outcome, "already_exists")) {
+            member.phase = { kind: "registered", heartbeats };
+            recorded.add(member.collector.id);
+            counters.registrations++;
+            return undefined;
+        }
+        if (ambiguous)
+            recorded.add(member.collector.id);
+        const held = before.kind === "registered" || before.kind === "uncertain";
+        member.phase = ambiguous ? { kind: "uncertain" } : held ? before : { kind: "absent" };
+        // Counted as FM saw them: a refusal, fatal or not, is a failure; a call abandoned because FM refused the
+        // credentials on another one is not (that refusal is the failure, said once by whoever reports it).
+        if (isFatal(outcome.error)) {
+            counters.registrationFailures++;
+            return stopOnFatal(outcome.error);
+        }
+        if (fatal)
+            return fatal;
+        counters.registrationFailures++;
+        const error = outcome.error instanceof FmApiError || !lastAnswer
+            ? outcome.error
+            : new Error(`${outcome.error.message}; FM's last answer: ${lastAnswer.message}`);
+        if (lastAnswer)
+            lastErrors.register = lastAnswer.message;
+        if (report === "log")
+            noteError("register", error, member.collector.id);
+        return error;
+    }
+    /** Register, then the first GetConfig within one heartbeat interval, as Alloy does at start. */
+    async function enrol(member, limits) {
+        const error = await sendRegister(member, limits);
+        if (error)
+            return error.message;
+        if (!fatal) {
+            const firstBeat = { deadlineMs: clock.monotonic() + heartbeatIntervalMs, signal: limits.signal };
+            recordHeartbeat(member, await getConfig(member, firstBeat));
+        }
+        return undefined;
+    }
+    async function heartbeat(member, slot) {
+        if (!isHeartbeating(member) || fatal)
+            return;
+        const limits = { deadlineMs: slot.budgetEndMs, slotMs: slot.slotMs, signal: slot.signal };
+        // A refusal found by a heartbeat has no caller to throw to: say it here, once for the fleet.
+        const sayRefusal = () => {
+            if (fatal && !refusalSaid) {
+                refusalSaid = true;
+                logger.error(fatal.message, "Fleet Management refused the configuration");
+            }
+        };
+        try {
+            let outcome = await getConfig(member, limits);
+            // Stopped while waiting for a token or a backoff: no heartbeat happened, so none failed either.
+            if (outcome.kind !== "success" && slot.signal.aborted)
+                return;
+            // FM no longer knows the collector (deleted in the UI, say): register it again, then heartbeat.
+            if (hasCode(outcome, "not_found") && isHeartbeating(member)) {
+                counters.reRegistrations++;
+                member.hash = "";
+                const error = await sendRegister(member, limits, "log");
+                // If this failed, the collector stays owed an Unregister and its next slot tries again.
+                if (error && member.phase.kind === "uncertain")
+                    member.phase = { kind: "registered", heartbeats: "on" };
+                if (!error)
+                    outcome = await getConfig(member, { deadlineMs: slot.budgetEndMs, signal: slot.signal });
+            }
+            recordHeartbeat(member, outcome);
+            sayRefusal();
+            if (fatal)
+                void scheduler.stop();
+        }
+        catch (err) {
+            counters.heartbeatsFailed++;
+            noteError("heartbeat", err instanceof Error ? err : new Error(String(err)), member.collector.id);
+        }
+    }
+    function throwIfFatal() {
+        if (fatal)
+            throw fatal;
+    }
+    async function registerMembers(targets, limits) {
+        throwIfFatal();
+        const failed = [];
+        const attempted = new Set();
+        let registered = 0;
+        const pool = linkedSignal([limits.signal, fatalStop.signal]);
+        await runPool(targets, concurrency, async (member) => {
+            attempted.add(member);
+            const error = await enrol(member, { ...limits, signal: pool.signal });
+            if (error === undefined)
+                registered++;
+            else if (!fatal)
+                failed.push({ id: member.collector.id, error });
+        }, pool.signal).finally(() => pool.dispose());
+        replan();
+        throwIfFatal();
+        for (const member of targets)
+            if (!attempted.has(member))
+                failed.push({
+                    id: member.collector.id,
+                    error: `not registered: ${errors_describeError(limits.signal?.reason ?? "stopped")}`,
+                });
+        return { registered, failed: inOrder(failed, targets) };
+    }
+    async function unregisterMembers(targets, limits) {
+        const unregistered = [];
+        const failed = [];
+        const warnings = [];
+        // Cleanup runs after a fatal answer too (a 400 on one GetConfig says nothing about Unregister), so it
+        // has its own stop: an unimplemented UnregisterCollector, or credentials FM refuses, end the sweep.
+        const sweepStop = new AbortController();
+        const sweep = linkedSignal([sweepStop.signal, limits.signal]);
+        let refusal;
+        const attempted = new Set();
+        let unimplemented = false;
+        await runPool(targets, concurrency, async (member) => {
+            attempted.add(member);
+            const id = member.collector.id;
+            member.phase = { kind: "unregistering" };
+            const outcome = await send((callOptions) => client.unregister(id, callOptions), { ...limits, signal: sweep.signal }, "cleanup");
+            if (outcome.kind === "success" || hasCode(outcome, "not_found")) {
+                member.phase = { kind: "absent" };
+                unregistered.push(id);
+                counters.unregistrations++;
+                return;
+            }
+            member.phase = { kind: "uncertain" };
+            if (hasCode(outcome, "unimplemented")) {
+                unimplemented = true;
+                sweepStop.abort(outcome.error);
+            }
+            else if (isFatal(outcome.error)) {
+                const message = FmRejectedError.from(outcome.error, speaker).message;
+                failed.push({ id, error: message });
+                lastErrors.unregister = message;
+                // The same credentials fail every other call the same way: stop asking.
+                if (outcome.error.code !== "invalid_argument") {
+                    refusal ??= `${outcome.error.code} (HTTP ${outcome.error.status})`;
+                    sweepStop.abort(outcome.error);
+                }
+            }
+            else if (!unimplemented) {
+                failed.push({ id, error: outcome.error.message });
+                noteError("unregister", outcome.error, id);
+            }
+        }, sweep.signal).finally(() => sweep.dispose());
+        const left = targets.filter((m) => owesUnregister(m) && !failed.some((f) => f.id === m.collector.id));
+        if (unimplemented) {
+            // Not a failure: FM will mark them inactive after 30 minutes without heartbeats.
+            warnings.push(`FM does not implement UnregisterCollector (unimplemented): ${left.length} collector(s) stay listed and ` +
+                `go inactive after 30 minutes without heartbeats.`);
+            for (const m of left)
+                m.phase = { kind: "absent" };
+        }
+        else {
+            const why = refusal
+                ? `not unregistered: FM answered ${refusal} to an earlier UnregisterCollector, so the others were not tried`
+                : attempted.size < targets.length
+                    ? `not unregistered before the deadline or stop (${errors_describeError(sweep.signal.reason ?? "stopped")})`
+                    : "not unregistered";
+            for (const m of left)
+                failed.push({ id: m.collector.id, error: why });
+        }
+        counters.unregistrationFailures += failed.length;
+        for (const w of warnings)
+            logger.warn(w, "FM cleanup");
+        return { unregistered: inOrder(unregistered, targets), failed: inOrder(failed, targets), warnings };
+    }
+    const known = (ids) => ids.map((id) => byId.get(id)).filter((m) => m !== undefined);
+    return {
+        register(collectors, limits = {}) {
+            const targets = collectors.map(memberOf).filter((m) => m.phase.kind !== "registered");
+            return registerMembers(targets, limits);
+        },
+        adopt(collectors) {
+            for (const c of collectors) {
+                const member = memberOf(c);
+                recorded.add(c.id);
+                if (member.phase.kind === "absent")
+                    member.phase = { kind: "uncertain" };
+            }
+            replan();
+        },
+        startHeartbeats() {
+            if (fatal)
+                return;
+            replan();
+            scheduler.start(beating);
+        },
+        stopHeartbeats: () => scheduler.stop(),
+        pause(ids) {
+            for (const m of known(ids))
+                if (m.phase.kind === "registered")
+                    m.phase = { kind: "registered", heartbeats: "paused" };
+        },
+        async resume(ids, limits = {}) {
+            const targets = known(ids);
+            const toRegister = [];
+            for (const m of targets) {
+                if (m.phase.kind === "registered")
+                    m.phase = { kind: "registered", heartbeats: "on" };
+                else
+                    toRegister.push(m);
+            }
+            const report = toRegister.length
+                ? await registerMembers(toRegister, limits)
+                : { registered: 0, failed: [] };
+            return { registered: report.registered + targets.length - toRegister.length, failed: report.failed };
+        },
+        async update(collector, limits = {}) {
+            const member = memberOf(collector);
+            if (member.phase.kind !== "registered")
+                return { registered: 0, failed: [] };
+            const error = await sendRegister(member, limits);
+            throwIfFatal();
+            return error
+                ? { registered: 0, failed: [{ id: collector.id, error: error.message }] }
+                : { registered: 1, failed: [] };
+        },
+        reportConfigStatus(id, status) {
+            const member = byId.get(id);
+            if (member)
+                member.pendingStatus = status;
+        },
+        statusPending: (id) => byId.get(id)?.pendingStatus !== undefined,
+        async unregister(ids, limits = {}) {
+            const targets = known(ids).filter(owesUnregister);
+            // Out of the heartbeats first, so no heartbeat re-registers a collector on its way out.
+            for (const m of targets)
+                m.phase = { kind: "unregistering" };
+            replan();
+            const report = await unregisterMembers(targets, limits);
+            replan();
+            return report;
+        },
+        async unregisterAll(limits = {}) {
+            // No heartbeat may re-register a collector while it is being unregistered.
+            await scheduler.stop();
+            return unregisterMembers([...byId.values()].filter(owesUnregister), limits);
+        },
+        owed: () => [...byId.values()].filter(owesUnregister).map((m) => m.collector.id),
+        recorded: () => [...recorded],
+        release(ids) {
+            for (const m of known(ids))
+                m.phase = { kind: "absent" };
+            replan();
+        },
+        counters: () => ({ ...counters }),
+        lastErrors: () => ({ ...lastErrors }),
+        config(id) {
+            const member = byId.get(id);
+            if (!member)
+                return undefined;
+            const content = contents.get(id);
+            return { ...(content !== undefined ? { content } : {}), hash: member.hash };
+        },
+    };
+}
+/** Calls finish in any order; reports list collectors as the roster does. */
+function inOrder(items, roster) {
+    const position = new Map(roster.map((m, i) => [m.collector.id, i]));
+    const idOf = (f) => (typeof f === "string" ? f : f.id);
+    return [...items].sort((a, b) => (position.get(idOf(a)) ?? 0) - (position.get(idOf(b)) ?? 0));
+}
+
+;// CONCATENATED MODULE: ./src/fm/sweep.ts
+
+
+
+/** The leftovers among `records`, oldest inactive first. Pure. */
+function pickStale(records, options) {
+    const stale = [];
+    for (const r of records) {
+        if (r.localAttributes.fake !== "true" || r.markedInactiveAt === undefined)
+            continue;
+        const atMs = Date.parse(r.markedInactiveAt);
+        if (!Number.isFinite(atMs) || options.nowMs - atMs < options.olderThanMs)
+            continue;
+        const a = r.localAttributes;
+        stale.push({
+            atMs,
+            collector: {
+                id: r.id,
+                ...(a.env !== undefined ? { env: a.env } : {}),
+                ...(a["github.repository"] !== undefined ? { repository: a["github.repository"] } : {}),
+                ...(a["github.run_id"] !== undefined ? { runId: a["github.run_id"] } : {}),
+                ...(a[RUN_MARKER_ATTRIBUTE] !== undefined ? { run: a[RUN_MARKER_ATTRIBUTE] } : {}),
+                inactiveSince: r.markedInactiveAt,
+            },
+        });
+    }
+    return stale
+        .sort((x, y) => x.atMs - y.atMs || (x.collector.id < y.collector.id ? -1 : 1))
+        .map((s) => s.collector);
+}
+async function sweepLeftovers(options) {
+    const limits = options.limits ?? {};
+    const listed = await options.management.list([FAKE_MATCHER, ...options.matchers], limits);
+    if (listed.kind !== "success")
+        return {
+            listed: 0,
+            stale: [],
+            deleted: [],
+            failed: [],
+            listError: listed.error.message,
+            ...(isRefusal(listed.error) ? { refused: listed.error } : {}),
+        };
+    const fake = listed.value.filter((r) => r.localAttributes.fake === "true");
+    const stale = pickStale(fake, options);
+    if (options.dryRun || stale.length === 0)
+        return { listed: fake.length, stale, deleted: [], failed: [] };
+    const report = await options.management.deleteCollectors(stale.map((s) => s.id), limits);
+    return {
+        listed: fake.length,
+        stale,
+        deleted: [...report.deleted, ...report.gone],
+        failed: report.failed,
+        ...(report.refused ? { refused: report.refused } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/alloy-syntax/lexer.ts
+/**
+ * The tokens of the Alloy configuration syntax, read one at a time with Alloy's rules
+ * (https://grafana.com/docs/alloy/latest/get-started/syntax/, and the token and escape rules of grafana/alloy
+ * `syntax/scanner/scanner.go`):
+ * - a newline ends a statement (a TERMINATOR token) only after an identifier, a literal, `)`, `]` or `}`;
+ *   elsewhere newlines are blanks. A comment running to the end of such a line yields the TERMINATOR first.
+ * - `//` and `/* *\/` comments are skipped; a `/* *\/` comment followed by more code on its line swallows the
+ *   pending TERMINATOR, as Alloy's scanner does.
+ * - The first lexical error stops the read (`AlloySyntaxError`), at the offset Alloy reports it. Alloy checks
+ *   each character as it reads it, one character ahead of the token it returns; so does this lexer, so its
+ *   first error is the first diagnostic Alloy would print.
+ *
+ * Offsets are UTF-16 indexes into the source string; `locate` turns one into Alloy's line and byte column.
+ */
+/** The first error in a source, at a UTF-16 offset: thrown by the lexer and parser, caught by parseAlloy. */
+class AlloySyntaxError extends Error {
+    offset;
+    name = "AlloySyntaxError";
+    constructor(offset, message) {
+        super(message);
+        this.offset = offset;
+    }
+}
+function createLexer(source) {
+    return new Scanner(source);
+}
+const EOF = -1;
+const BOM = 0xfeff;
+const NL = 0x0a;
+const SLASH = 0x2f;
+const STAR = 0x2a;
+const BACKSLASH = 0x5c;
+const DQUOTE = 0x22;
+const BACKTICK = 0x60;
+const isAsciiLetter = (c) => (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a;
+const isDecimal = (c) => c >= 0x30 && c <= 0x39;
+const UNICODE_LETTER = /^\p{L}$/u;
+const UNICODE_DIGIT = /^\p{Nd}$/u;
+/** A letter starts an identifier: ASCII letters, `_`, and any Unicode letter (category L). */
+function isLetter(c) {
+    return isAsciiLetter(c) || c === 0x5f || (c >= 0x80 && UNICODE_LETTER.test(String.fromCodePoint(c)));
+}
+/** After the first letter an identifier may also hold decimal digits, ASCII or Unicode (category Nd). */
+function isDigit(c) {
+    return isDecimal(c) || (c >= 0x80 && UNICODE_DIGIT.test(String.fromCodePoint(c)));
+}
+function digitValue(c) {
+    if (isDecimal(c))
+        return c - 0x30;
+    const lower = c | 0x20;
+    if (lower >= 0x61 && lower <= 0x66)
+        return lower - 0x61 + 10;
+    return 16;
+}
+class Scanner {
+    src;
+    tok = "EOF";
+    pos = 0;
+    end = 0;
+    prevEnd = 0;
+    lit = "";
+    /** The character under the cursor (a code point, or EOF), its offset, and the offset after it. */
+    ch = EOF;
+    offset = 0;
+    readOffset = 0;
+    /** Whether a newline here would end a statement. */
+    insertTerm = false;
+    constructor(src) {
+        this.src = src;
+        this.read();
+        if (this.ch === BOM)
+            this.read(); // a byte order mark is allowed as the very first character
+    }
+    /** Moves to the next character, checking it as Alloy checks every character it reads. */
+    read() {
+        const src = this.src;
+        const at = this.readOffset;
+        if (at >= src.length) {
+            this.offset = src.length;
+            this.ch = EOF;
+            return;
+        }
+        this.offset = at;
+        let c = src.charCodeAt(at);
+        let width = 1;
+        if (c === 0) {
+            throw new AlloySyntaxError(at, "illegal character NUL");
+        }
+        else if (c >= 0xd800 && c <= 0xdfff) {
+            const low = c <= 0xdbff ? src.charCodeAt(at + 1) : 0;
+            // A lone surrogate cannot be encoded as UTF-8: Alloy would have read invalid bytes here.
+            if (!(low >= 0xdc00 && low <= 0xdfff))
+                throw new AlloySyntaxError(at, "illegal UTF-8 encoding");
+            c = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+            width = 2;
+        }
+        else if (c === BOM && at > 0) {
+            throw new AlloySyntaxError(at, "illegal byte order mark");
+        }
+        this.readOffset = at + width;
+        this.ch = c;
+    }
+    skipBlanks() {
+        for (;;) {
+            const c = this.ch;
+            if (c === 0x20 || c === 0x09 || c === 0x0d || (c === NL && !this.insertTerm))
+                this.read();
+            else
+                return;
+        }
+    }
+    next() {
+        this.prevEnd = this.end;
+        this.lit = "";
+        for (;;) {
+            this.skipBlanks();
+            const start = this.offset;
+            this.pos = start;
+            const c = this.ch;
+            if (isLetter(c)) {
+                const lit = this.scanIdentifier(start);
+                this.lit = lit;
+                this.tok = lit === "true" || lit === "false" ? "BOOL" : lit === "null" ? "NULL" : "IDENT";
+                return this.done(true);
+            }
+            if (isDecimal(c) || (c === 0x2e && isDecimal(this.src.charCodeAt(this.readOffset)))) {
+                this.tok = this.scanNumber(start);
+                this.lit = this.src.slice(start, this.offset);
+                return this.done(true);
+            }
+            this.read(); // make progress: `c` is the first character of the token, this.ch the second
+            switch (c) {
+                case EOF:
+                    if (this.insertTerm)
+                        return this.terminator(start, start);
+                    this.tok = "EOF";
+                    return this.done(false);
+                case NL:
+                    // Only reached when a newline ends a statement: otherwise skipBlanks ate it.
+                    return this.terminator(start, start + 1);
+                case 0x27: // '
+                    throw new AlloySyntaxError(start, "illegal single-quoted string; use double quotes");
+                case DQUOTE:
+                case BACKTICK:
+                    this.scanString(start, c);
+                    this.tok = "STRING";
+                    this.lit = this.src.slice(start, this.offset);
+                    return this.done(true);
+                case 0x7c: // |
+                    if (this.ch !== 0x7c)
+                        throw new AlloySyntaxError(this.offset, "missing second | in ||");
+                    this.read();
+                    return this.operator("||");
+                case 0x26: // &
+                    if (this.ch !== 0x26)
+                        throw new AlloySyntaxError(this.offset, "missing second & in &&");
+                    this.read();
+                    return this.operator("&&");
+                case 0x21: // !
+                    return this.operator(this.followedBy(0x3d) ? "!=" : "!");
+                case 0x3d: // =
+                    return this.operator(this.followedBy(0x3d) ? "==" : "=");
+                case 0x3c: // <
+                    return this.operator(this.followedBy(0x3d) ? "<=" : "<");
+                case 0x3e: // >
+                    return this.operator(this.followedBy(0x3d) ? ">=" : ">");
+                case 0x2b:
+                    return this.operator("+");
+                case 0x2d:
+                    return this.operator("-");
+                case STAR:
+                    return this.operator("*");
+                case SLASH:
+                    if (this.ch !== SLASH && this.ch !== STAR)
+                        return this.operator("/");
+                    if (this.insertTerm && this.commentEndsLine(start)) {
+                        // End the statement here and read the comment on the next call.
+                        this.offset = start;
+                        this.readOffset = start + 1;
+                        this.ch = SLASH;
+                        return this.terminator(start, start);
+                    }
+                    this.skipComment(start);
+                    this.insertTerm = false; // the comment consumed the newline it may have hidden
+                    continue;
+                case 0x25:
+                    return this.operator("%");
+                case 0x5e:
+                    return this.operator("^");
+                case 0x7b:
+                    return this.operator("{");
+                case 0x7d:
+                    this.tok = "}";
+                    return this.done(true);
+                case 0x28:
+                    return this.operator("(");
+                case 0x29:
+                    this.tok = ")";
+                    return this.done(true);
+                case 0x5b:
+                    return this.operator("[");
+                case 0x5d:
+                    this.tok = "]";
+                    return this.done(true);
+                case 0x2c:
+                    return this.operator(",");
+                case 0x2e:
+                    return this.operator(".");
+                default:
+                    throw new AlloySyntaxError(start, `illegal character ${describeRune(c)}`);
+            }
+        }
+    }
+    done(insertTerm) {
+        this.insertTerm = insertTerm;
+        this.end = this.offset;
+    }
+    operator(tok) {
+        this.tok = tok;
+        this.done(false);
+    }
+    terminator(pos, end) {
+        this.tok = "TERMINATOR";
+        this.pos = pos;
+        this.end = end;
+        this.insertTerm = false;
+    }
+    /** Consumes `c` if it is the current character. */
+    followedBy(c) {
+        if (this.ch !== c)
+            return false;
+        this.read();
+        return true;
+    }
+    scanIdentifier(start) {
+        // ASCII fast path straight on the string; fall back to read() for anything else.
+        const src = this.src;
+        let i = this.readOffset;
+        for (; i < src.length; i++) {
+            const c = src.charCodeAt(i);
+            if (!(isAsciiLetter(c) || c === 0x5f || isDecimal(c)))
+                break;
+        }
+        this.readOffset = i;
+        this.read();
+        while (isLetter(this.ch) || isDigit(this.ch))
+            this.read();
+        return src.slice(start, this.offset);
+    }
+    digits() {
+        let n = 0;
+        while (isDecimal(this.ch)) {
+            this.read();
+            n++;
+        }
+        return n;
+    }
+    scanNumber(start) {
+        let tok = "NUMBER";
+        if (this.ch !== 0x2e)
+            this.digits();
+        if (this.ch === 0x2e) {
+            tok = "FLOAT";
+            this.read();
+            this.digits();
+        }
+        if ((this.ch | 0x20) === 0x65) {
+            tok = "FLOAT";
+            this.read();
+            if (this.ch === 0x2b || this.ch === 0x2d)
+                this.read();
+            if (this.digits() === 0)
+                throw new AlloySyntaxError(start, "exponent has no digits");
+        }
+        return tok;
+    }
+    /** Reads a string whose opening quote (at `start`) is consumed; a raw (backtick) string may span lines. */
+    scanString(start, quote) {
+        const raw = quote === BACKTICK;
+        for (;;) {
+            const c = this.ch;
+            if (c === EOF || (c === NL && !raw))
+                throw new AlloySyntaxError(start, "string literal not terminated");
+            this.read();
+            if (c === quote)
+                return;
+            if (c === BACKSLASH && !raw)
+                this.scanEscape();
+        }
+    }
+    /**
+     * Checks the escape after a backslash, Go's set: \a \b \f \n \r \t \v \\ \", three octal digits (≤ 255),
+     * \x and two hex digits, \u and four, \U and eight (a Unicode scalar value). Alloy's documentation also
+     * lists \', but its scanner rejects it (grafana/alloy `syntax/scanner/scanner.go`, scanEscape), so this
+     * lexer does too. Errors point at the character after the backslash, as Alloy's do.
+     */
+    scanEscape() {
+        const at = this.offset;
+        let count;
+        let base;
+        let max;
+        switch (this.ch) {
+            case 0x61: // a
+            case 0x62: // b
+            case 0x66: // f
+            case 0x6e: // n
+            case 0x72: // r
+            case 0x74: // t
+            case 0x76: // v
+            case BACKSLASH:
+            case DQUOTE:
+                this.read();
+                return;
+            case 0x78: // x
+                this.read();
+                [count, base, max] = [2, 16, 0xff];
+                break;
+            case 0x75: // u
+                this.read();
+                [count, base, max] = [4, 16, 0x10ffff];
+                break;
+            case 0x55: // U
+                this.read();
+                [count, base, max] = [8, 16, 0x10ffff];
+                break;
+            default:
+                if (this.ch >= 0x30 && this.ch <= 0x37) {
+                    [count, base, max] = [3, 8, 0xff];
+                    break;
+                }
+                throw new AlloySyntaxError(at, this.ch === EOF ? "escape sequence not terminated" : "unknown escape sequence");
+        }
+        let value = 0;
+        for (; count > 0; count--) {
+            const d = digitValue(this.ch);
+            if (d >= base) {
+                throw new AlloySyntaxError(at, this.ch === EOF
+                    ? "escape sequence not terminated"
+                    : `illegal character ${describeRune(this.ch)} in escape sequence`);
+            }
+            value = value * base + d;
+            this.read();
+        }
+        if (value > max || (value >= 0xd800 && value < 0xe000)) {
+            throw new AlloySyntaxError(at, "escape sequence is invalid Unicode code point");
+        }
+    }
+    /** Skips a comment whose first `/` (at `start`) is consumed; this.ch is its second character. */
+    skipComment(start) {
+        if (this.ch === SLASH) {
+            while (this.ch !== NL && this.ch !== EOF)
+                this.read();
+            return;
+        }
+        this.read(); // the `*` of `/*`
+        while (this.ch !== EOF) {
+            const c = this.ch;
+            this.read();
+            if (c === STAR && this.ch === SLASH) {
+                this.read();
+                return;
+            }
+        }
+        throw new AlloySyntaxError(start, "block comment not terminated");
+    }
+    /**
+     * Looks ahead (without moving) through the comments starting at `start`: true when they run to a newline
+     * or the end of the source, false when code follows on the same line.
+     */
+    commentEndsLine(start) {
+        const endsLine = this.scanCommentsToLineEnd();
+        this.offset = start;
+        this.readOffset = start + 1;
+        this.ch = SLASH;
+        this.read();
+        return endsLine;
+    }
+    scanCommentsToLineEnd() {
+        while (this.ch === SLASH || this.ch === STAR) {
+            if (this.ch === SLASH)
+                return true; // a // comment runs to the end of its line
+            this.read(); // the `*` of `/*`
+            while (this.ch !== EOF) {
+                const c = this.ch;
+                if (c === NL)
+                    return true;
+                this.read();
+                if (c === STAR && this.ch === SLASH) {
+                    this.read();
+                    break;
+                }
+            }
+            this.skipBlanks(); // insertTerm is set: stops at a newline
+            if (this.ch === EOF || this.ch === NL)
+                return true;
+            if (this.ch !== SLASH)
+                return false;
+            this.read(); // the `/` of a following comment
+        }
+        return false;
+    }
+}
+/** A character as Go's `%#U` prints it: `U+0024 '$'`, or `U+0007` when it is not printable. */
+function describeRune(c) {
+    const hex = c.toString(16).toUpperCase().padStart(4, "0");
+    return isGoPrintable(c) ? `U+${hex} '${String.fromCodePoint(c)}'` : `U+${hex}`;
+}
+const GO_PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+/** Go's strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+function isGoPrintable(c) {
+    if (c < 0x80)
+        return c >= 0x20 && c < 0x7f;
+    return GO_PRINTABLE.test(String.fromCodePoint(c));
+}
+const GO_ESCAPES = {
+    0x07: "\\a",
+    0x08: "\\b",
+    0x0c: "\\f",
+    0x0a: "\\n",
+    0x0d: "\\r",
+    0x09: "\\t",
+    0x0b: "\\v",
+    0x22: '\\"',
+    0x5c: "\\\\",
+};
+/** A string as Go's `%q` prints it (strconv.Quote): Alloy quotes block labels this way in its errors. */
+function goQuote(s) {
+    let out = '"';
+    for (const ch of s) {
+        const c = ch.codePointAt(0) ?? 0;
+        const named = GO_ESCAPES[c];
+        if (named !== undefined)
+            out += named;
+        else if (isGoPrintable(c))
+            out += ch;
+        else if (c < 0x20 || c === 0x7f)
+            out += `\\x${c.toString(16).padStart(2, "0")}`;
+        else if (c < 0x10000)
+            out += `\\u${c.toString(16).padStart(4, "0")}`;
+        else
+            out += `\\U${c.toString(16).padStart(8, "0")}`;
+    }
+    return out + '"';
+}
+/** Whether `s` is exactly one identifier (not a keyword): Alloy's rule for block labels. */
+function isValidIdentifier(s) {
+    if (s === "true" || s === "false" || s === "null")
+        return false;
+    let first = true;
+    for (const ch of s) {
+        const c = ch.codePointAt(0) ?? 0;
+        if (!(isLetter(c) || (!first && isDigit(c))))
+            return false;
+        first = false;
+    }
+    return !first;
+}
+const utf8Decoder = new TextDecoder("utf-8");
+/**
+ * The value of a string literal the lexer accepted, as Go's strconv.Unquote gives it: escapes resolved
+ * (\x and octal escapes are bytes, a run of them decoded as UTF-8), and a raw string's carriage returns
+ * dropped.
+ */
+function decodeString(lit) {
+    const inner = lit.slice(1, -1);
+    if (lit.charCodeAt(0) === BACKTICK)
+        return inner.includes("\r") ? inner.replaceAll("\r", "") : inner;
+    if (!inner.includes("\\"))
+        return inner;
+    let out = "";
+    let bytes = [];
+    const flush = () => {
+        if (bytes.length > 0)
+            out += utf8Decoder.decode(Uint8Array.from(bytes));
+        bytes = [];
+    };
+    let i = 0;
+    while (i < inner.length) {
+        const slash = inner.indexOf("\\", i);
+        if (slash !== i) {
+            flush();
+            const stop = slash === -1 ? inner.length : slash;
+            out += inner.slice(i, stop);
+            i = stop;
+            continue;
+        }
+        const e = inner[i + 1] ?? "";
+        if (e >= "0" && e <= "7") {
+            bytes.push(parseInt(inner.slice(i + 1, i + 4), 8));
+            i += 4;
+        }
+        else if (e === "x") {
+            bytes.push(parseInt(inner.slice(i + 2, i + 4), 16));
+            i += 4;
+        }
+        else {
+            flush();
+            if (e === "u" || e === "U") {
+                const width = e === "u" ? 4 : 8;
+                out += String.fromCodePoint(parseInt(inner.slice(i + 2, i + 2 + width), 16));
+                i += 2 + width;
+            }
+            else {
+                out += lexer_SIMPLE_ESCAPES[e] ?? e;
+                i += 2;
+            }
+        }
+    }
+    flush();
+    return out;
+}
+const lexer_SIMPLE_ESCAPES = {
+    a: "\x07",
+    b: "\b",
+    f: "\f",
+    n: "\n",
+    r: "\r",
+    t: "\t",
+    v: "\v",
+};
+/**
+ * The number a literal denotes, as Alloy reads it with Go's strconv (base 0): an integer with a leading zero
+ * and only octal digits is octal (`0755` is 493); anything else is decimal.
+ */
+function numberValue(lit, float) {
+    if (!float && lit.length > 1 && lit.charCodeAt(0) === 0x30 && /^[0-7]+$/.test(lit)) {
+        return parseInt(lit, 8);
+    }
+    return Number(lit);
+}
+/**
+ * The 1-based line and column of an offset, as Alloy prints them: lines end at "\n", and the column counts
+ * UTF-8 bytes from the start of the line.
+ */
+function locate(source, offset) {
+    let line = 1;
+    let lineStart = 0;
+    for (let nl = source.indexOf("\n"); nl !== -1 && nl < offset; nl = source.indexOf("\n", nl + 1)) {
+        line++;
+        lineStart = nl + 1;
+    }
+    let bytes = 0;
+    for (let i = lineStart; i < offset; i++) {
+        const c = source.charCodeAt(i);
+        if (c < 0x80)
+            bytes += 1;
+        else if (c < 0x800)
+            bytes += 2;
+        else if (c >= 0xd800 && c <= 0xdbff && i + 1 < offset) {
+            bytes += 4; // a surrogate pair: one 4-byte character
+            i++;
+        }
+        else
+            bytes += 3;
+    }
+    return { line, column: bytes + 1 };
+}
+
+;// CONCATENATED MODULE: ./src/alloy-syntax/parser.ts
+
+/**
+ * Nesting limit (blocks, brackets, parentheses, unary and `^` chains). Alloy has none; this parser recurses,
+ * and a limit far above any real configuration keeps a hostile input from exhausting the call stack.
+ */
+const MAX_NESTING = 200;
+/** Parses an Alloy configuration. */
+function parseAlloy(source) {
+    try {
+        return { ok: true, file: new Parser(source).parseFile() };
+    }
+    catch (err) {
+        if (!(err instanceof AlloySyntaxError))
+            throw err;
+        const { line, column } = locate(source, err.offset);
+        return { ok: false, error: { line, column, offset: err.offset, message: err.message } };
+    }
+}
+const PRECEDENCE = {
+    "||": 1,
+    "&&": 2,
+    "==": 3,
+    "!=": 3,
+    "<": 3,
+    "<=": 3,
+    ">": 3,
+    ">=": 3,
+    "+": 4,
+    "-": 4,
+    "*": 5,
+    "/": 5,
+    "%": 5,
+};
+class Parser {
+    lx;
+    depth = 0;
+    constructor(source) {
+        this.lx = createLexer(source);
+        this.lx.next();
+    }
+    parseFile() {
+        return { body: this.parseBody("EOF") };
+    }
+    /** The current token (a call, so that TypeScript does not narrow it across `next()`). */
+    tok() {
+        return this.lx.tok;
+    }
+    fail(message, offset = this.lx.pos) {
+        throw new AlloySyntaxError(offset, message);
+    }
+    enter() {
+        if (++this.depth > MAX_NESTING)
+            this.fail(`nesting deeper than ${MAX_NESTING} levels`);
+    }
+    /** Consumes the current token, which must be `tok`. */
+    expect(tok) {
+        if (this.tok() !== tok)
+            this.fail(`expected ${tok}, got ${this.tok()}`);
+        this.lx.next();
+    }
+    /** Statements up to (not including) `until`, each ended by a TERMINATOR unless `until` follows it. */
+    parseBody(until) {
+        const lx = this.lx;
+        this.enter();
+        const body = [];
+        while (this.tok() !== until && this.tok() !== "EOF") {
+            body.push(this.parseStatement());
+            if (this.tok() === until)
+                break;
+            if (this.tok() !== "TERMINATOR")
+                this.fail(`expected TERMINATOR, got ${this.tok()}`);
+            lx.next();
+        }
+        this.depth--;
+        return body;
+    }
+    parseStatement() {
+        const lx = this.lx;
+        const start = lx.pos;
+        const { fragments, label, labelPos } = this.parseBlockName();
+        if (this.tok() === "=") {
+            lx.next();
+            // Alloy reports these once the token after `=` is read: a lexical error there comes first.
+            if (fragments.length !== 1) {
+                this.fail('attribute names may only consist of a single identifier with no "."', start);
+            }
+            if (labelPos !== undefined)
+                this.fail("attribute names may not have labels", labelPos);
+            const value = this.parseExpression();
+            return { kind: "attribute", name: fragments[0], value, start, end: lx.prevEnd };
+        }
+        if (this.tok() === "{") {
+            lx.next();
+            const body = this.parseBody("}");
+            this.expect("}");
+            const block = {
+                kind: "block",
+                name: fragments.join("."),
+                label: label === "" ? undefined : label,
+                body,
+                start,
+                end: lx.prevEnd,
+            };
+            return block;
+        }
+        this.fail(fragments.length === 1 && label === ""
+            ? `expected attribute assignment or block body, got ${this.tok()}`
+            : `expected block body, got ${this.tok()}`);
+    }
+    /** `a.b.c` and an optional label: a double-quoted string holding an identifier (or nothing). */
+    parseBlockName() {
+        const lx = this.lx;
+        if (this.tok() !== "IDENT")
+            this.fail(`expected identifier, got ${this.tok()}`);
+        const fragments = [lx.lit];
+        lx.next();
+        while (this.tok() === ".") {
+            lx.next();
+            if (this.tok() !== "IDENT")
+                this.fail(`expected identifier, got ${this.tok()}`);
+            fragments.push(lx.lit);
+            lx.next();
+        }
+        let label = "";
+        let labelPos;
+        if (this.tok() !== "=" && this.tok() !== "{") {
+            if (this.tok() !== "STRING")
+                this.fail(`expected block label, got ${this.tok()}`);
+            const lit = lx.lit;
+            if (!lit.startsWith('"')) {
+                this.fail(`expected block label to be a double quoted string, but got ${goQuote(lit)}`);
+            }
+            if (lit.length > 2) {
+                label = lit.slice(1, -1);
+                if (!isValidIdentifier(label)) {
+                    this.fail(`expected block label to be a valid identifier, but got ${goQuote(label)}`);
+                }
+            }
+            labelPos = lx.pos;
+            lx.next();
+        }
+        return { fragments, label, labelPos };
+    }
+    parseExpression() {
+        this.enter();
+        const expr = this.parseBinary(1);
+        this.depth--;
+        return expr;
+    }
+    /** Operators of precedence `min` and above, left-associative; `^` is handled below them. */
+    parseBinary(min) {
+        const lx = this.lx;
+        let left = this.parsePower();
+        for (;;) {
+            const op = this.tok();
+            const prec = PRECEDENCE[op] ?? 0;
+            if (prec < min)
+                return left;
+            lx.next();
+            const right = this.parseBinary(prec + 1);
+            left = {
+                kind: "binary",
+                operator: op,
+                left,
+                right,
+                start: left.start,
+                end: right.end,
+            };
+        }
+    }
+    /** `a ^ b ^ c` is `a ^ (b ^ c)`; a unary operand binds tighter (`-a ^ b` is `(-a) ^ b`). */
+    parsePower() {
+        const lx = this.lx;
+        const left = this.parseUnary();
+        if (this.tok() !== "^")
+            return left;
+        lx.next();
+        this.enter();
+        const right = this.parsePower();
+        this.depth--;
+        return { kind: "binary", operator: "^", left, right, start: left.start, end: right.end };
+    }
+    parseUnary() {
+        const lx = this.lx;
+        const operator = this.tok();
+        if (operator === "!" || operator === "-") {
+            const start = lx.pos;
+            lx.next();
+            this.enter();
+            const operand = this.parseUnary();
+            this.depth--;
+            return { kind: "unary", operator, operand, start, end: operand.end };
+        }
+        let expr = this.parsePrimary();
+        for (;;) {
+            switch (this.tok()) {
+                case ".": {
+                    lx.next();
+                    const name = lx.lit;
+                    this.expect("IDENT");
+                    expr = { kind: "access", object: expr, name, start: expr.start, end: lx.prevEnd };
+                    break;
+                }
+                case "[": {
+                    lx.next();
+                    const index = this.parseExpression();
+                    this.expect("]");
+                    expr = { kind: "index", object: expr, index, start: expr.start, end: lx.prevEnd };
+                    break;
+                }
+                case "(": {
+                    lx.next();
+                    const args = this.tok() !== ")" ? this.parseList(")", "expression") : [];
+                    this.expect(")");
+                    expr = { kind: "call", callee: expr, args, start: expr.start, end: lx.prevEnd };
+                    break;
+                }
+                case "STRING":
+                case "{":
+                    return this.rejectBlockValue(expr);
+                default:
+                    return expr;
+            }
+        }
+    }
+    /** `x = prometheus.scrape "a" { ... }`: Alloy reads the block before it says what is wrong. */
+    rejectBlockValue(expr) {
+        if (this.tok() === "STRING")
+            this.lx.next();
+        this.expect("{");
+        this.parseBody("}");
+        this.expect("}");
+        this.fail("cannot use a block as an expression", expr.start);
+    }
+    parsePrimary() {
+        const lx = this.lx;
+        const start = lx.pos;
+        const lit = lx.lit;
+        switch (this.tok()) {
+            case "IDENT":
+                lx.next();
+                return { kind: "identifier", name: lit, start, end: lx.prevEnd };
+            case "STRING":
+                lx.next();
+                return {
+                    kind: "string",
+                    raw: lit,
+                    rawString: lit.startsWith("`"),
+                    value: decodeString(lit),
+                    start,
+                    end: lx.prevEnd,
+                };
+            case "NUMBER":
+            case "FLOAT": {
+                const float = this.tok() === "FLOAT";
+                lx.next();
+                return { kind: "number", raw: lit, float, value: numberValue(lit, float), start, end: lx.prevEnd };
+            }
+            case "BOOL":
+                lx.next();
+                return { kind: "bool", value: lit === "true", start, end: lx.prevEnd };
+            case "NULL":
+                lx.next();
+                return { kind: "null", start, end: lx.prevEnd };
+            case "(": {
+                lx.next();
+                const inner = this.parseExpression();
+                this.expect(")");
+                return { kind: "paren", inner, start, end: lx.prevEnd };
+            }
+            case "[": {
+                lx.next();
+                const elements = this.tok() !== "]" ? this.parseList("]", "expression") : [];
+                this.expect("]");
+                return { kind: "array", elements, start, end: lx.prevEnd };
+            }
+            case "{": {
+                lx.next();
+                // Alloy skips the field list when `{` is followed by `]` (not `}`), so `{]` reads
+                // "expected }, got ]" (grafana/alloy syntax/parser/internal.go, parsePrimaryExpr).
+                const fields = this.tok() !== "]" ? this.parseList("}", "field") : [];
+                this.expect("}");
+                return { kind: "object", fields, start, end: lx.prevEnd };
+            }
+            default:
+                this.fail(`expected expression, got ${this.tok()}`);
+        }
+    }
+    parseList(until, of) {
+        const lx = this.lx;
+        const items = [];
+        while (this.tok() !== until && this.tok() !== "EOF") {
+            items.push(of === "field" ? this.parseField() : this.parseExpression());
+            if (this.tok() === until)
+                break;
+            // A newline after an element ends it (a TERMINATOR), so a multi-line list needs a comma after each
+            // element, the last one included.
+            if (this.tok() !== ",")
+                this.fail(`missing ',' in ${of} list`);
+            lx.next();
+        }
+        return items;
+    }
+    parseField() {
+        const lx = this.lx;
+        const start = lx.pos;
+        if (this.tok() !== "STRING" && this.tok() !== "IDENT") {
+            this.fail(`expected field name (string or identifier), got ${this.tok()}`);
+        }
+        const quoted = this.tok() === "STRING";
+        const key = quoted ? lx.lit.slice(1, -1) : lx.lit;
+        lx.next();
+        this.expect("=");
+        const value = this.parseExpression();
+        return { key, quoted, value, start, end: value.end };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/alloy-syntax/received.ts
+
+/** Reads received content. Never throws. */
+function readReceivedConfig(content) {
+    if (content === "")
+        return { ok: true, empty: true, pipelines: [], components: 0 };
+    const parsed = parseAlloy(content);
+    if (!parsed.ok) {
+        const { line, column, message } = parsed.error;
+        // Alloy joins all its diagnostics with "; "; the parser stops at the first, so this is Alloy's first.
+        return { ok: false, error: parsed.error, errorMessage: `${line}:${column}: ${message}` };
+    }
+    const body = parsed.file.body;
+    const pipelines = body
+        .filter((s) => s.kind === "block" && s.name === "declare" && s.label !== undefined)
+        .map((b) => b.label);
+    return { ok: true, empty: false, pipelines, components: countComponents(body) };
+}
+/**
+ * Blocks with a dotted name that are not components but configuration blocks
+ * (grafana/alloy `internal/runtime/source.go`, sourceFromBody).
+ */
+const DOTTED_CONFIG_BLOCKS = new Set(["import.file", "import.string", "import.http", "import.git"]);
+/**
+ * Counts the component blocks of a body where components live: the top level, `declare` bodies and
+ * `foreach` templates, at any depth. A component is a block with a dotted name (`prometheus.scrape`). Blocks
+ * inside a component are its settings, not components, even when dotted (`stage.json` in `loki.process`),
+ * so the count does not look inside them. An instance of a custom component (`my_pipeline "default"`) has
+ * no dot and is not counted.
+ */
+function countComponents(body) {
+    let count = 0;
+    for (const stmt of body) {
+        if (stmt.kind !== "block")
+            continue;
+        if (stmt.name === "declare") {
+            count += countComponents(stmt.body);
+        }
+        else if (stmt.name === "foreach") {
+            for (const inner of stmt.body) {
+                if (inner.kind === "block" && inner.name === "template")
+                    count += countComponents(inner.body);
+            }
+        }
+        else if (stmt.name.includes(".") && !DOTTED_CONFIG_BLOCKS.has(stmt.name)) {
+            count++;
+        }
+    }
+    return count;
+}
+
+;// CONCATENATED MODULE: ./src/fm/received-configs.ts
+/**
+ * What each collector made of the configuration content FM sent it, as a real Alloy would
+ * (docs/fm-protocol.md#pipelines, grafana/alloy `internal/service/remotecfg/config_manager.go`):
+ *
+ * - content that parses is APPLIED; its pipelines are its top-level `declare` labels and the components
+ *   it runs are its component blocks (alloy-syntax/received.ts);
+ * - content that does not parse is FAILED with the parser's `line:column: message`; Alloy keeps running
+ *   the configuration it had, so the running components stay as they were;
+ * - empty content (no pipeline matches the collector) holds no pipeline and is APPLIED: Alloy returns early
+ *   on it and reports success without loading anything (parseAndLoad), so the components it ran stay too.
+ *
+ * The controller calls `receive` once per new content; this keeps the result for the engine's readers
+ * (the status file, the job summary, `fm-fleet pipelines`).
+ */
+
+function createReceivedConfigs() {
+    const received = new Map();
+    const running = new Map();
+    return {
+        receive(id, content) {
+            const read = readReceivedConfig(content);
+            const before = running.get(id) ?? 0;
+            if (!read.ok) {
+                received.set(id, { pipelines: [], status: "FAILED", error: read.errorMessage });
+                return {
+                    status: { status: "RemoteConfigStatuses_FAILED", errorMessage: read.errorMessage },
+                    componentsChanged: false,
+                };
+            }
+            received.set(id, { pipelines: read.pipelines, status: "APPLIED" });
+            if (!read.empty)
+                running.set(id, read.components);
+            return {
+                status: { status: "RemoteConfigStatuses_APPLIED" },
+                componentsChanged: !read.empty && read.components !== before,
+            };
+        },
+        of: (id) => received.get(id),
+        components: (id) => running.get(id) ?? 0,
+        all: () => Object.fromEntries(received),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/remote-write/counters.ts
 function zeroRemoteWriteCounters() {
     return {
@@ -53382,7 +55506,7 @@ const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
 const WIRE_LEN = 2;
 /** Bytes a varint takes. Negative int64 values take 10 (two's complement, protobuf.dev "Encoding"). */
-function varintSize(value) {
+function proto_writer_varintSize(value) {
     if (value < 0)
         return 10;
     let size = 1;
@@ -53414,7 +55538,7 @@ function writeVarint(buf, pos, value) {
     return pos;
 }
 /** Bytes `text` takes in UTF-8 (a lone surrogate counts as U+FFFD, 3 bytes, as TextEncoder writes it). */
-function utf8Length(text) {
+function proto_writer_utf8Length(text) {
     let length = 0;
     for (let i = 0; i < text.length; i++) {
         const c = text.charCodeAt(i);
@@ -53501,7 +55625,7 @@ class proto_writer_ProtoWriter {
         return this;
     }
     stringField(field, value) {
-        const length = utf8Length(value);
+        const length = proto_writer_utf8Length(value);
         this.lenHeader(field, length);
         this.reserve(length);
         this.pos = writeUtf8(this.buf, this.pos, value);
@@ -53562,72 +55686,7 @@ class proto_writer_ProtoWriter {
     }
 }
 
-// EXTERNAL MODULE: ./node_modules/snappyjs/index.js
-var snappyjs = __nccwpck_require__(4528);
-// EXTERNAL MODULE: ./node_modules/snappyjs/snappy_compressor.js
-var snappy_compressor = __nccwpck_require__(8437);
-// EXTERNAL MODULE: ./node_modules/snappyjs/snappy_decompressor.js
-var snappy_decompressor = __nccwpck_require__(422);
-;// CONCATENATED MODULE: ./src/remote-write/snappy.ts
-/**
- * Snappy block compression for request bodies. Remote write 1.0 requires the block format and forbids the
- * framed one (remote_write_spec.md, "Protocol"). snappyjs is pure JS, so the ncc bundle runs on every
- * runner OS and architecture, which the native `snappy` addon's per-platform binaries would not.
- */
-
-
-
-/**
- * snappyjs.compress() allocates a worst-case output buffer per call and then copies the result out of it;
- * at 10,000 collectors that is ~100 MB of short-lived buffers per tick. Compressing into one reused
- * buffer leaves a single exact-size copy per request.
- */
-let scratch = new Uint8Array(0);
-function compressBlock(raw) {
-    const compressor = new snappy_compressor/* SnappyCompressor */.d(raw);
-    const bound = compressor.maxCompressedLength();
-    if (scratch.length < bound)
-        scratch = new Uint8Array(bound);
-    const length = compressor.compressToBuffer(scratch);
-    return scratch.slice(0, length);
-}
-/** Throws on a corrupt stream or one that would inflate past `maxLength` bytes. */
-function uncompressBlock(compressed, maxLength) {
-    return uncompress(compressed, maxLength);
-}
-/**
- * Inflates `compressed` into `out` at `at` (which must have room) and returns the inflated length, without
- * allocating the result. Throws on a corrupt stream.
- */
-function uncompressInto(compressed, out, at) {
-    const decompressor = new snappy_decompressor/* SnappyDecompressor */.c(compressed);
-    const length = decompressor.readUncompressedLength();
-    if (length < 0 ||
-        at + length > out.length ||
-        !decompressor.uncompressToBuffer(out.subarray(at, at + length)))
-        throw new Error("corrupt snappy block");
-    return length;
-}
-/**
- * The most bytes a snappy block can take for `rawLength` input bytes (google/snappy snappy.cc,
- * MaxCompressedLength: 32 + n + n/6). Planning batches on it guarantees the compressed size limit
- * without compressing twice.
- */
-function maxCompressedLength(rawLength) {
-    return 32 + rawLength + Math.floor(rawLength / 6);
-}
-/** The largest raw size whose compressed form always fits in `compressedLimit` bytes. */
-function maxRawLengthFor(compressedLimit) {
-    let raw = Math.max(0, Math.floor(((compressedLimit - 32) * 6) / 7));
-    while (raw > 0 && maxCompressedLength(raw) > compressedLimit)
-        raw--;
-    while (maxCompressedLength(raw + 1) <= compressedLimit)
-        raw++;
-    return raw;
-}
-
 ;// CONCATENATED MODULE: ./src/remote-write/encode.ts
-
 
 /** prompb MetricMetadata.MetricType values (UNKNOWN=0, COUNTER=1, GAUGE=2, HISTOGRAM=3, …). */
 const METRIC_TYPE_CODE = { counter: 1, gauge: 2, histogram: 3 };
@@ -53650,14 +55709,12 @@ const SAMPLE_TIMESTAMP = 2;
 const METADATA_TYPE = 1;
 const METADATA_FAMILY_NAME = 2;
 const METADATA_HELP = 4;
-// Tag bytes of the records the frame holds (field << 3 | wire type).
-const TAG_SAMPLES = (TIMESERIES_SAMPLES << 3) | 2;
+// Tag bytes of a sample's records (field << 3 | wire type).
 const TAG_SAMPLE_VALUE = (SAMPLE_VALUE << 3) | 1;
-const TAG_SAMPLE_TIMESTAMP = (SAMPLE_TIMESTAMP << 3) | 0;
 /**
  * The `labels` records of one TimeSeries. Throws when the labels are not strictly sorted by name (which
  * also rules out duplicates): remote write 1.0 requires sorted, unique names, and Prometheus answers a
- * duplicate with a 500 that a sender would retry forever (SPEC section 6).
+ * duplicate with a 500 that a sender would retry forever (docs/fm-protocol.md#labels).
  */
 function encodeLabels(labels) {
     const writer = new ProtoWriter(labelsSize(labels) + 1);
@@ -53711,8 +55768,8 @@ function encodeMetadata(families) {
     return writer.finish();
 }
 /**
- * A whole uncompressed WriteRequest in one call: the straightforward path, for one-off requests (the
- * credentials check, tests). The tick path below reaches the same bytes through cached frames.
+ * A whole uncompressed WriteRequest in one call. The tick path reaches the same bytes through
+ * pre-compressed frames.
  */
 function encodeWriteRequest(timeseries, families = []) {
     const writer = new ProtoWriter(4096);
@@ -53731,102 +55788,943 @@ function encodeWriteRequest(timeseries, families = []) {
     }
     return writer.raw(encodeMetadata(families)).finish();
 }
-/** Throws, as encodeLabels does, when a series' labels are unsorted or repeated. */
-function createSeriesTemplate(series, options = {}) {
-    const compact = options.compact ?? false;
-    // Built now, for the width of every present-day timestamp, so bad labels fail at start-up.
-    let cached = buildFrame(series, varintSize(Date.UTC(2026, 0, 1)), compact);
+
+;// CONCATENATED MODULE: ./src/remote-write/snappy-frame.ts
+/**
+ * Snappy block *fragments*: runs of snappy elements (literals and copies) that can be concatenated, in
+ * any order and any subset, after one preamble into a valid snappy block, and whose literal bytes can be
+ * rewritten in place without recompressing.
+ *
+ * The format (google/snappy format_description.txt): a block is the uncompressed length as a varint (the
+ * preamble), then elements. A literal is a tag byte (low bits 00) holding len-1 in its upper six bits, or
+ * 60..63 there and len-1 in the next 1..4 bytes, then the bytes themselves. A copy repeats `length` bytes
+ * from `offset` bytes back in the output: tag 01 for length 4..11 and offset < 2048 (3 offset bits in the
+ * tag, 8 in the next byte), tag 10 for length 1..64 and a 16-bit little-endian offset. An offset of 0, or
+ * one past the start of the output, is invalid; nothing else restricts where a copy may point.
+ *
+ * Offsets are relative to the current output position, so a fragment whose copies only ever point back
+ * into its own output decodes to the same bytes wherever it sits in the block: that is what makes the
+ * fragments freely concatenable. The compressor below guarantees it by copying within one input only.
+ *
+ * The input is a stream of *tokens*: byte strings the caller has numbered so that equal numbers mean
+ * equal bytes (a protobuf label record, a record header, the tag bytes around a sample's value). Copies
+ * are found token by token: a run of tokens equal to an earlier run becomes one copy, with no byte-level
+ * search, which is what lets a fleet's frames be compressed at start-up in a few milliseconds. Two kinds of
+ * bytes are rewritten after compression:
+ * - a *variable* slot (a sample value) matches nothing, so it always lands in a literal and is never the
+ *   source of a copy: a rewrite cannot leak into another place;
+ * - a *patched* token (the timestamp varint every sample of a request shares) is rewritten with the same
+ *   bytes in every occurrence, so its occurrences may be copied from one another, and only those that land
+ *   in literals need writing.
+ */
+/** In a stream, a variable slot of VARIABLE_BYTES bytes instead of a token. */
+const VARIABLE = -1;
+const VARIABLE_BYTES = 8;
+// The farthest a 2-byte offset reaches, and the shortest copy worth making (a copy costs 2–3 bytes).
+const MAX_OFFSET = 65_535;
+const MIN_COPY = 4;
+/**
+ * Where to look for a run equal to the one at a position: the last occurrence of the same token, and the
+ * same place in the last earlier segment (a record) that began with the same two tokens (the same record
+ * header and metric name). The second finds the same series in the previous collector, which the first
+ * misses when the token (a sample's tag bytes, say) recurs in every series in between. Looking further
+ * back finds nothing better in a fleet's frames (bench/rw-frames.ts), so each position has two candidates.
+ */
+/**
+ * Scratch reused by every call (the stream of one fragment at a time). Never empty: V8 keeps small typed
+ * arrays on its heap and larger ones off it, and optimised code that saw one kind gives way on the other.
+ */
+let rawAt = new Int32Array(1 << 14);
+let sameToken = new Int32Array(1 << 14);
+let samePlace = new Int32Array(1 << 14);
+let lastToken = new Int32Array(1 << 12);
+let lastTokenStamp = new Int32Array(1 << 12);
+let stamp = 0;
+let out = new Uint8Array(1 << 16);
+let variables = new Uint32Array(1 << 14);
+let patches = new Uint32Array(1 << 14);
+let variableCount = 0;
+let patchCount = 0;
+/**
+ * Compresses the stream `tokens[0 .. count)` (token numbers of `table`, or VARIABLE) into a self-contained
+ * fragment. `segments` (increasing stream positions) are where the stream's records start, if it has any.
+ * Variable slots and the patched token hold zeros until the caller writes them.
+ *
+ * Each pass is a function of its own: V8 optimises a long loop while it runs, and code after the loop
+ * that has not run yet would make that optimised code give way each time it is reached.
+ */
+function compressTokens(table, tokens, count = tokens.length, segments = new Int32Array(0), segmentCount = segments.length) {
+    prepare(table, count);
+    const raw = positions(table, tokens, count, ++stamp);
+    places(table, tokens, count, segments, segmentCount);
+    if (out.length < maxFragmentLength(raw))
+        out = new Uint8Array(maxFragmentLength(raw));
+    const op = snappy_frame_elements(table, tokens, count);
     return {
-        seriesCount: series.length,
-        frame(timestampWidth) {
-            if (cached.timestampWidth !== timestampWidth)
-                cached = buildFrame(series, timestampWidth, compact);
-            return cached;
-        },
+        bytes: out.slice(0, op),
+        rawLength: raw,
+        variableAt: variables.slice(0, variableCount),
+        patchedAt: patches.slice(0, patchCount),
     };
 }
-/** Reused for every frame, so a frame costs one allocation of its exact size. */
-const frameWriter = new proto_writer_ProtoWriter(64 * 1024);
-function buildFrame(series, timestampWidth, compact) {
-    const sampleSize = 1 + 8 + 1 + timestampWidth;
-    const valueOffsets = new Uint32Array(series.length);
-    const writer = frameWriter.reset();
-    series.forEach((s, i) => {
-        writer.lenHeader(WRITE_REQUEST_TIMESERIES, labelsSize(s.labels) + 2 + sampleSize);
-        writeLabels(writer, s.labels);
-        writer.byte(TAG_SAMPLES).byte(sampleSize).byte(TAG_SAMPLE_VALUE);
-        valueOffsets[i] = writer.skip(8);
-        writer.byte(TAG_SAMPLE_TIMESTAMP).skip(timestampWidth);
-    });
-    const length = writer.length;
-    const bytes = compact ? compressBlock(writer.written()) : writer.finish();
-    return { bytes, compact, length, valueOffsets, timestampWidth };
+/** Fills rawAt (each item's raw position) and sameToken (its token's previous occurrence); returns the raw length. */
+function positions(table, tokens, count, now) {
+    const length = table.length;
+    const at = rawAt;
+    const byToken = sameToken;
+    const tokenSeen = lastToken;
+    const tokenStamp = lastTokenStamp;
+    let raw = 0;
+    for (let i = 0; i < count; i++) {
+        at[i] = raw;
+        const t = tokens[i];
+        byToken[i] = -1;
+        if (t !== VARIABLE) {
+            raw += length[t];
+            if (tokenStamp[t] === now)
+                byToken[i] = tokenSeen[t];
+            tokenSeen[t] = i;
+            tokenStamp[t] = now;
+        }
+        else
+            raw += VARIABLE_BYTES;
+    }
+    at[count] = raw;
+    return raw;
 }
+/** Fills samePlace: for each item, the same place in the last earlier record that began alike. */
+function places(table, tokens, count, segments, segmentCount) {
+    const byPlace = samePlace;
+    byPlace.fill(-1, 0, count);
+    const lastByHead = new Map();
+    for (let s = 0; s < segmentCount; s++) {
+        const start = segments[s];
+        const end = s + 1 < segmentCount ? segments[s + 1] : count;
+        const head = end - start >= 2 ? tokens[start] * table.count + tokens[start + 1] : -1;
+        const previous = head >= 0 ? lastByHead.get(head) : undefined;
+        if (head >= 0)
+            lastByHead.set(head, s);
+        if (previous === undefined)
+            continue;
+        const from = segments[previous];
+        const span = segments[previous + 1] - from;
+        for (let i = start; i < end; i++)
+            byPlace[i] = i - start < span ? from + i - start : -1;
+    }
+}
+/** Writes the elements into `out`; returns their length. */
+function snappy_frame_elements(table, tokens, count) {
+    const at = rawAt;
+    const byToken = sameToken;
+    const byPlace = samePlace;
+    let op = 0;
+    variableCount = 0;
+    patchCount = 0;
+    // The literal owed so far: items literalFrom .. i, less the first `literalSkip` bytes of the first.
+    let literalFrom = 0;
+    let literalSkip = 0;
+    let i = 0;
+    while (i < count) {
+        if (tokens[i] === VARIABLE) {
+            i++;
+            continue;
+        }
+        // The longer run of tokens equal to the one at i, from either candidate.
+        const here = at[i];
+        let bestEnd = i;
+        let bestFrom = -1;
+        for (let candidate = 0; candidate < 2; candidate++) {
+            const j = candidate === 0 ? byPlace[i] : byToken[i];
+            if (j < 0 || here - at[j] > MAX_OFFSET)
+                continue;
+            // From i itself: the same place in another record may hold another token.
+            let k = i;
+            while (k < count && tokens[k] !== VARIABLE && tokens[j + k - i] === tokens[k])
+                k++;
+            if (at[k] > at[bestEnd]) {
+                bestEnd = k;
+                bestFrom = j;
+            }
+        }
+        if (bestFrom < 0) {
+            i++;
+            continue;
+        }
+        // A token seen for the first time (a collector's ID, in its first series) would be a literal whole,
+        // but it may begin like the source's token there (the previous collector's ID, one digit apart): the
+        // copy goes on to the first differing byte, and only the rest is literal.
+        const prefix = bestEnd < count && tokens[bestEnd] !== VARIABLE && byToken[bestEnd] < 0
+            ? commonPrefix(table, tokens[bestEnd], tokens[bestFrom + bestEnd - i])
+            : 0;
+        const bytes = at[bestEnd] - here + prefix;
+        if (bytes < MIN_COPY) {
+            i++;
+            continue;
+        }
+        op = snappy_frame_literal(table, tokens, literalFrom, literalSkip, i, op);
+        op = copy(op, here - at[bestFrom], bytes);
+        literalFrom = bestEnd;
+        literalSkip = prefix;
+        i = prefix > 0 ? bestEnd + 1 : bestEnd;
+    }
+    return snappy_frame_literal(table, tokens, literalFrom, literalSkip, count, op);
+}
+/**
+ * At least google/snappy MaxCompressedLength (32 + n + n/6), the most bytes `rawLength` input can take as
+ * a block; n/4 rather than n/6, as a shift: optimised code guessing that a division comes out whole would
+ * give way each time it does not.
+ */
+function maxFragmentLength(rawLength) {
+    return 32 + rawLength + (rawLength >>> 2);
+}
+function prepare(table, count) {
+    if (rawAt.length < count + 1) {
+        const size = Math.max(count + 1, 2 * rawAt.length);
+        rawAt = new Int32Array(size);
+        sameToken = new Int32Array(size);
+        samePlace = new Int32Array(size);
+        variables = new Uint32Array(size);
+        patches = new Uint32Array(size);
+    }
+    if (lastToken.length < table.count) {
+        const size = Math.max(table.count, 2 * lastToken.length);
+        lastToken = new Int32Array(size);
+        lastTokenStamp = new Int32Array(size);
+        lastTokenStamp.fill(stamp);
+    }
+    if (stamp >= 0x7fff_ffff) {
+        lastTokenStamp.fill(0);
+        stamp = 0;
+    }
+}
+/**
+ * Bytes two tokens begin with alike; 0 when either is rewritten later (a variable slot, the patched
+ * token), whose bytes a copy must never carry into another place.
+ */
+function commonPrefix(table, a, b) {
+    if (a === VARIABLE || b === VARIABLE || a === table.patched || b === table.patched)
+        return 0;
+    const { bytes, start, length } = table;
+    const sa = start[a];
+    const sb = start[b];
+    const n = Math.min(length[a], length[b]);
+    let k = 0;
+    while (k < n && bytes[sa + k] === bytes[sb + k])
+        k++;
+    return k;
+}
+/**
+ * Writes the stream's items `from .. to` as one literal, less the first `skip` bytes of the first (a copy
+ * wrote them); nothing when empty. Returns the new end.
+ */
+function snappy_frame_literal(table, tokens, from, skip, to, op) {
+    const total = rawAt[to] - rawAt[from] - skip;
+    // Empty when a copy's prefix covered the whole of the one token left.
+    if (to <= from || total === 0)
+        return op;
+    op = literalHeader(op, total);
+    const { bytes, start, length, patched } = table;
+    for (let i = from; i < to; i++) {
+        const token = tokens[i];
+        if (token === VARIABLE) {
+            variables[variableCount++] = op;
+            out.fill(0, op, op + VARIABLE_BYTES);
+            op += VARIABLE_BYTES;
+            continue;
+        }
+        if (token === patched)
+            patches[patchCount++] = op;
+        const s = start[token] + skip;
+        const n = length[token] - skip;
+        skip = 0;
+        if (n <= 16)
+            for (let k = 0; k < n; k++)
+                out[op + k] = bytes[s + k];
+        else
+            out.set(bytes.subarray(s, s + n), op);
+        op += n;
+    }
+    return op;
+}
+function literalHeader(op, length) {
+    const l = length - 1;
+    if (length <= 60)
+        out[op++] = l << 2;
+    else if (l < 0x100) {
+        out[op++] = 60 << 2;
+        out[op++] = l;
+    }
+    else if (l < 0x1_0000) {
+        out[op++] = 61 << 2;
+        out[op++] = l & 0xff;
+        out[op++] = l >>> 8;
+    }
+    else if (l < 0x100_0000) {
+        out[op++] = 62 << 2;
+        out[op++] = l & 0xff;
+        out[op++] = (l >>> 8) & 0xff;
+        out[op++] = l >>> 16;
+    }
+    else {
+        out[op++] = 63 << 2;
+        out[op++] = l & 0xff;
+        out[op++] = (l >>> 8) & 0xff;
+        out[op++] = (l >>> 16) & 0xff;
+        out[op++] = l >>> 24;
+    }
+    return op;
+}
+/** Writes copies of `length` bytes from `offset` back (1 ≤ offset ≤ 65535), as few elements as fit. */
+function copy(op, offset, length) {
+    // Chunks of 64, leaving at least 4 for the last element (the shortest copy with a 1-byte offset).
+    while (length >= 68) {
+        op = shortCopy(op, offset, 64);
+        length -= 64;
+    }
+    if (length > 64) {
+        op = shortCopy(op, offset, 60);
+        length -= 60;
+    }
+    return shortCopy(op, offset, length);
+}
+function shortCopy(op, offset, length) {
+    if (length >= 4 && length < 12 && offset < 2048) {
+        out[op++] = 1 | ((length - 4) << 2) | ((offset >>> 8) << 5);
+        out[op++] = offset & 0xff;
+    }
+    else {
+        out[op++] = 2 | ((length - 1) << 2);
+        out[op++] = offset & 0xff;
+        out[op++] = offset >>> 8;
+    }
+    return op;
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/frame-tokens.ts
+
+
+// Tag bytes (field << 3 | wire type): WriteRequest.timeseries and TimeSeries.labels (field 1, LEN),
+// TimeSeries.samples (field 2, LEN), Sample.value (field 1, I64), Sample.timestamp (field 2, VARINT),
+// Label.name (field 1, LEN) and Label.value (field 2, LEN).
+const TAG_TIMESERIES = 0x0a;
+const TAG_LABEL = 0x0a;
+const TAG_SAMPLES = 0x12;
+const frame_tokens_TAG_SAMPLE_VALUE = 0x09;
+const TAG_SAMPLE_TIMESTAMP = 0x10;
+const TAG_LABEL_NAME = 0x0a;
+const TAG_LABEL_VALUE = 0x12;
+/**
+ * Collects series as tokens and compresses them into frames. The label records it has encoded stay
+ * shared by every frame it builds, so a fleet's common labels (cluster, job, the metric names) are
+ * encoded once; drop the builder once the frames are built.
+ */
+class frame_tokens_FrameTokens {
+    timestampWidth;
+    bytes = new Uint8Array(64 * 1024);
+    start = new Int32Array(1024);
+    length = new Int32Array(1024);
+    count = 0;
+    used = 0;
+    /** Label records by `name=value` (unambiguous: a name holds no `=`). */
+    byText = new Map();
+    headers = new Map();
+    /**
+     * How a series' own labels merge with its collector's, by the collector's label names and the own list
+     * (which the signal model shares between collectors): the same for every collector of a fleet's shape.
+     */
+    plans = new Map();
+    ownTokens = new Map();
+    sampleTags;
+    timestampTag;
+    /** The timestamp varint's token: its bytes are written per request. */
+    patched;
+    sampleSize;
+    stream = new Int32Array(4096);
+    streamLength = 0;
+    series = 0;
+    /** Where each series starts in the stream. */
+    starts = new Int32Array(256);
+    constructor(timestampWidth) {
+        this.timestampWidth = timestampWidth;
+        if (!(Number.isInteger(timestampWidth) && timestampWidth >= 1 && timestampWidth <= 10))
+            throw new RangeError(`a timestamp varint takes 1 to 10 bytes, got ${timestampWidth}`);
+        this.sampleSize = 1 + 8 + 1 + timestampWidth;
+        this.sampleTags = this.token(Uint8Array.of(TAG_SAMPLES, this.sampleSize, frame_tokens_TAG_SAMPLE_VALUE));
+        this.timestampTag = this.token(Uint8Array.of(TAG_SAMPLE_TIMESTAMP));
+        this.patched = this.token(new Uint8Array(timestampWidth));
+    }
+    /**
+     * Appends one collector's series: each one's own labels merged with the shared ones by name. Throws
+     * when a merged list is not strictly sorted by name (which rules out a name given twice) or a name is
+     * empty: remote write 1.0 requires sorted, unique names, and Prometheus answers a duplicate with a 500
+     * that a sender would retry forever (docs/fm-protocol.md#labels).
+     */
+    addCollector(labels) {
+        const shared = labels.shared;
+        let names = "";
+        // Indexing, not destructuring: see signals/labels.ts labelPairs.
+        for (let i = 0; i < shared.length; i++)
+            names += `${shared[i][0]}\0`;
+        let plans = this.plans.get(names);
+        if (!plans)
+            this.plans.set(names, (plans = new Map()));
+        const sharedTokens = shared.map((label) => this.label(label));
+        for (const own of labels.own) {
+            let plan = plans.get(own);
+            if (!plan)
+                plans.set(own, (plan = mergePlan(shared, own)));
+            let ownTokens = this.ownTokens.get(own);
+            if (!ownTokens)
+                this.ownTokens.set(own, (ownTokens = own.map((label) => this.label(label))));
+            const header = this.reserveSeries(plan.length);
+            const stream = this.stream;
+            const lengths = this.length;
+            let n = this.streamLength;
+            let size = 0;
+            for (let k = 0; k < plan.length; k++) {
+                const e = plan[k];
+                const token = e >= 0 ? sharedTokens[e] : ownTokens[~e];
+                if (token < 0)
+                    continue; // an empty value: no record (remote write 1.0)
+                stream[n++] = token;
+                size += lengths[token];
+            }
+            this.streamLength = n;
+            this.endSeries(header, size);
+        }
+    }
+    /** Appends one series from its complete label list (sorted by name). */
+    addSeries(labels) {
+        this.addCollector({ shared: [], own: [labels] });
+    }
+    /**
+     * Appends the records `first .. first + count` of `raw` (records as encoded, `starts` their offsets
+     * and, last, the end of the last), each with a fresh sample slot of this builder's width.
+     */
+    addRecords(raw, starts, indices) {
+        for (const r of indices) {
+            const end = starts[r + 1];
+            let p = starts[r] + 1;
+            while (raw[p] & 0x80)
+                p++;
+            p++;
+            const header = this.reserveSeries(0);
+            let size = 0;
+            while (p < end && raw[p] === TAG_LABEL) {
+                let length = 0;
+                let scale = 1;
+                let q = p + 1;
+                for (; raw[q] & 0x80; q++, scale *= 128)
+                    length += (raw[q] & 0x7f) * scale;
+                length += raw[q] * scale;
+                const next = q + 1 + length;
+                const token = this.recordToken(raw, p, next);
+                if (this.streamLength >= this.stream.length)
+                    this.growStream(1);
+                this.stream[this.streamLength++] = token;
+                size += next - p;
+                p = next;
+            }
+            if (raw[p] !== TAG_SAMPLES)
+                throw new Error(`record ${r} has no sample after its labels`);
+            this.endSeries(header, size);
+        }
+    }
+    /** Series appended since the last compress(). */
+    get pendingSeries() {
+        return this.series;
+    }
+    /** Compresses the series appended since the last call into one frame, and starts a new one. */
+    compress() {
+        const fragment = compressTokens(this, this.stream, this.streamLength, this.starts, this.series);
+        const width = this.timestampWidth;
+        const patches = new Uint32Array(fragment.patchedAt.length * width);
+        let e = 0;
+        for (const at of fragment.patchedAt)
+            for (let k = 0; k < width; k++)
+                patches[e++] = (at + k) * 16 + k;
+        if (fragment.variableAt.length !== this.series)
+            throw new Error(`frame of ${this.series} series has ${fragment.variableAt.length} value slots`);
+        this.streamLength = 0;
+        this.series = 0;
+        return {
+            bytes: fragment.bytes,
+            rawLength: fragment.rawLength,
+            valueOffsets: fragment.variableAt,
+            timestampPatches: patches,
+            timestampWidth: width,
+        };
+    }
+    /** Leaves room for a series of `labels` label tokens (more grow the stream); returns where its header goes. */
+    reserveSeries(labels) {
+        if (this.streamLength + labels + 5 > this.stream.length)
+            this.growStream(labels + 5);
+        if (this.series >= this.starts.length) {
+            const grown = new Int32Array(2 * this.starts.length);
+            grown.set(this.starts);
+            this.starts = grown;
+        }
+        this.starts[this.series] = this.streamLength;
+        return this.streamLength++;
+    }
+    endSeries(header, labelBytes) {
+        if (this.streamLength + 4 > this.stream.length)
+            this.growStream(4);
+        this.stream[header] = this.header(labelBytes + 2 + this.sampleSize);
+        this.stream[this.streamLength++] = this.sampleTags;
+        this.stream[this.streamLength++] = VARIABLE;
+        this.stream[this.streamLength++] = this.timestampTag;
+        this.stream[this.streamLength++] = this.patched;
+        this.series++;
+    }
+    growStream(extra) {
+        const grown = new Int32Array(Math.max(2 * this.stream.length, this.streamLength + extra));
+        grown.set(this.stream.subarray(0, this.streamLength));
+        this.stream = grown;
+    }
+    /** The token of a label record; -1 for an empty value, which is not sent. */
+    label(label) {
+        const name = label[0];
+        const value = label[1];
+        if (name === "")
+            throw new Error("a label has an empty name");
+        if (value === "")
+            return -1;
+        const text = `${name}=${value}`;
+        let token = this.byText.get(text);
+        if (token === undefined) {
+            token = this.labelRecord(name, value);
+            this.byText.set(text, token);
+        }
+        return token;
+    }
+    labelRecord(name, value) {
+        const nameBytes = proto_writer_utf8Length(name);
+        const valueBytes = proto_writer_utf8Length(value);
+        const message = 1 + proto_writer_varintSize(nameBytes) + nameBytes + 1 + proto_writer_varintSize(valueBytes) + valueBytes;
+        const token = this.allocate(1 + proto_writer_varintSize(message) + message);
+        const b = this.bytes;
+        let p = this.start[token];
+        b[p++] = TAG_LABEL;
+        p = writeVarint(b, p, message);
+        b[p++] = TAG_LABEL_NAME;
+        p = writeVarint(b, p, nameBytes);
+        p = writeUtf8(b, p, name);
+        b[p++] = TAG_LABEL_VALUE;
+        p = writeVarint(b, p, valueBytes);
+        writeUtf8(b, p, value);
+        return token;
+    }
+    /** The token of an encoded label record `raw[from .. to)`, by its bytes. */
+    recordToken(raw, from, to) {
+        let text = "";
+        for (let i = from; i < to; i++)
+            text += String.fromCharCode(raw[i]);
+        let token = this.byText.get(text);
+        if (token === undefined) {
+            token = this.token(raw.subarray(from, to));
+            this.byText.set(text, token);
+        }
+        return token;
+    }
+    header(recordLength) {
+        let token = this.headers.get(recordLength);
+        if (token === undefined) {
+            const bytes = new Uint8Array(11);
+            bytes[0] = TAG_TIMESERIES;
+            token = this.token(bytes.subarray(0, writeVarint(bytes, 1, recordLength)));
+            this.headers.set(recordLength, token);
+        }
+        return token;
+    }
+    token(bytes) {
+        const token = this.allocate(bytes.length);
+        this.bytes.set(bytes, this.start[token]);
+        return token;
+    }
+    allocate(size) {
+        if (this.count >= this.start.length) {
+            const start = new Int32Array(2 * this.start.length);
+            const length = new Int32Array(2 * this.length.length);
+            start.set(this.start);
+            length.set(this.length);
+            this.start = start;
+            this.length = length;
+        }
+        if (this.used + size > this.bytes.length) {
+            const bytes = new Uint8Array(Math.max(2 * this.bytes.length, this.used + size));
+            bytes.set(this.bytes.subarray(0, this.used));
+            this.bytes = bytes;
+        }
+        const token = this.count++;
+        this.start[token] = this.used;
+        this.length[token] = size;
+        this.used += size;
+        return token;
+    }
+}
+/**
+ * The merged order of `shared` and `own` (each sorted by name): entry k is shared[e] for e ≥ 0 and
+ * own[~e] otherwise. Throws when the merged names are not strictly increasing or one is empty.
+ */
+function mergePlan(shared, own) {
+    const plan = new Int16Array(shared.length + own.length);
+    let previous = "";
+    for (let i = 0, j = 0, k = 0; k < plan.length; k++) {
+        const fromShared = j >= own.length || (i < shared.length && shared[i][0] < own[j][0]);
+        const name = fromShared ? shared[i][0] : own[j][0];
+        if (name === "")
+            throw new Error("a label has an empty name");
+        if (k > 0 && !(previous < name))
+            throw new Error(previous === name
+                ? `label ${name} appears twice`
+                : `labels are not sorted by name: ${previous} before ${name}`);
+        previous = name;
+        plan[k] = fromShared ? i++ : ~j++;
+    }
+    return plan;
+}
+
+// EXTERNAL MODULE: ./node_modules/snappyjs/index.js
+var snappyjs = __nccwpck_require__(4528);
+;// CONCATENATED MODULE: ./src/remote-write/snappy.ts
+/**
+ * Snappy block compression for request bodies. Remote write 1.0 requires the block format and forbids the
+ * framed one (remote_write_spec.md, "Protocol"). snappyjs is pure JS, so the ncc bundle runs on every
+ * runner OS and architecture, which the native `snappy` addon's per-platform binaries would not.
+ *
+ * Ticks do not compress: their bodies are assembled from pre-compressed frames (compressed-template.ts).
+ * This compresses what is built once (the metadata fragment) or once per process (the credentials check).
+ */
+
+function compressBlock(raw) {
+    return (0,snappyjs/* compress */.B)(raw);
+}
+/** Throws on a corrupt stream or one that would inflate past `maxLength` bytes. */
+function uncompressBlock(compressed, maxLength) {
+    return (0,snappyjs/* uncompress */.k)(compressed, maxLength);
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/compressed-template.ts
+
+
+
+
+/** The timestamp width of every ms timestamp from 2004 to 2109: frames are built for it, others on demand. */
+const PRESENT_WIDTH = proto_writer_varintSize(Date.UTC(2026, 0, 1));
 /** Bytes a sample timestamp's varint takes: the frame width a request at `timestampMs` uses. */
 function timestampWidthOf(timestampMs) {
-    return varintSize(timestampMs);
+    return proto_writer_varintSize(timestampMs);
 }
-function createWriteRequestEncoder(initialCapacity = 1 << 20) {
-    let buf = new Uint8Array(initialCapacity);
-    let view = new DataView(buf.buffer);
-    let pos = 0;
-    const timestamp = new Uint8Array(10);
-    let timestampWidth = 0;
-    const reserve = (extra) => {
-        if (pos + extra <= buf.length)
-            return;
-        const grown = new Uint8Array(Math.max(buf.length * 2, pos + extra));
-        grown.set(buf.subarray(0, pos));
-        buf = grown;
-        view = new DataView(buf.buffer);
-    };
-    /** Copies (or inflates) the frame and writes the timestamp into each slot; returns the frame and where it starts. */
-    const copyFrame = (template) => {
-        if (timestampWidth === 0)
-            throw new Error("WriteRequestEncoder: call begin(timestampMs) first");
-        const frame = template.frame(timestampWidth);
-        reserve(frame.length);
-        const start = pos;
-        if (frame.compact)
-            uncompressInto(frame.bytes, buf, start);
-        else
-            buf.set(frame.bytes, start);
-        const offsets = frame.valueOffsets;
-        for (let i = 0; i < offsets.length; i++) {
-            const at = start + offsets[i] + 9;
-            for (let j = 0; j < timestampWidth; j++)
-                buf[at + j] = timestamp[j];
-        }
-        pos += frame.length;
-        return [frame, start];
-    };
+/** Throws, as encode.ts encodeLabels does, when a series' labels are unsorted or repeated. */
+function createCompressedTemplate(series) {
+    return createJoinedTemplate([series]);
+}
+/** One template over several lists of series in a row (several collectors'), numbered one after another. */
+function createJoinedTemplate(lists) {
+    const tokens = new FrameTokens(PRESENT_WIDTH);
+    for (const series of lists)
+        for (const s of series)
+            tokens.addSeries(s.labels);
+    return templateOf(tokens.compress());
+}
+/** One template over several collectors' series in a row, from their unmerged labels. */
+function createCollectorsTemplate(collectors, tokens = new frame_tokens_FrameTokens(PRESENT_WIDTH)) {
+    for (const labels of collectors)
+        tokens.addCollector(labels);
+    return templateOf(tokens.compress());
+}
+/**
+ * A template over an already compressed frame. It keeps only the fragment: a frame for another
+ * timestamp width is rebuilt from the fragment itself, so the series' label structures need not stay
+ * alive.
+ */
+function templateOf(initial) {
+    return new FrameTemplate(initial);
+}
+/**
+ * A class rather than closures: every template shares one set of methods, so V8 optimises the per-tick
+ * code once for all of them instead of warming up a copy per template.
+ */
+class FrameTemplate {
+    seriesCount;
+    cached;
+    constructor(initial) {
+        this.cached = initial;
+        this.seriesCount = initial.valueOffsets.length;
+    }
+    frame(width) {
+        if (this.cached.timestampWidth !== width)
+            this.cached = recompress(this.cached, range(0, this.seriesCount), width);
+        return this.cached;
+    }
+    writeSamples(out, at, values, offset, timestamp) {
+        return writeFrameSamples(out, viewOf(out), at, this.frame(timestamp.length), values, offset, timestamp);
+    }
+    writeStale(out, at, timestamp) {
+        return writeFrameStale(out, at, this.frame(timestamp.length), timestamp);
+    }
+    memoryBytes() {
+        const f = this.cached;
+        return f.bytes.byteLength + f.valueOffsets.byteLength + f.timestampPatches.byteLength;
+    }
+}
+/**
+ * Writes `frame` at `out[at]` (`view` over the same bytes) with series i valued `values[offset + i]` and
+ * the timestamp varint `timestamp` (frame.timestampWidth bytes); returns the bytes written.
+ */
+function writeFrameSamples(out, view, at, frame, values, offset, timestamp) {
+    out.set(frame.bytes, at);
+    const offsets = frame.valueOffsets;
+    for (let i = 0; i < offsets.length; i++)
+        view.setFloat64(at + offsets[i], values[offset + i], true);
+    writeTimestamp(out, at, frame.timestampPatches, timestamp);
+    return frame.bytes.length;
+}
+/** As writeFrameSamples, with the stale marker as every series' value. */
+function writeFrameStale(out, at, frame, timestamp) {
+    out.set(frame.bytes, at);
+    const offsets = frame.valueOffsets;
+    for (let i = 0; i < offsets.length; i++)
+        out.set(compressed_template_STALE_NAN_LE, at + offsets[i]);
+    writeTimestamp(out, at, frame.timestampPatches, timestamp);
+    return frame.bytes.length;
+}
+function writeTimestamp(out, at, patches, timestamp) {
+    for (let i = 0; i < patches.length; i++) {
+        const e = patches[i];
+        out[at + (e >>> 4)] = timestamp[e & 15];
+    }
+}
+/** The little-endian bytes of the stale marker, written as bytes so no NaN passes through a number. */
+const compressed_template_STALE_NAN_LE = (() => {
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigUint64(0, STALE_NAN_BITS, true);
+    return bytes;
+})();
+/** One DataView per output buffer, not one per call. */
+let lastView;
+let lastViewOf;
+function viewOf(out) {
+    if (lastViewOf !== out) {
+        lastView = new DataView(out.buffer, out.byteOffset, out.byteLength);
+        lastViewOf = out;
+    }
+    return lastView;
+}
+/**
+ * A template of series `first .. first + count` of `template` (e.g. one collector out of a fragment that
+ * holds several), built from the fragment's own bytes.
+ */
+function sliceTemplate(template, first, count, timestampWidth = PRESENT_WIDTH) {
+    if (!(first >= 0 && count >= 0 && first + count <= template.seriesCount))
+        throw new RangeError(`series ${first}..${first + count} are not all in a template of ${template.seriesCount}`);
+    return templateOf(recompress(template.frame(timestampWidth), range(first, first + count), timestampWidth));
+}
+/** A template of the series `indices` (increasing) of `template`, built from the fragment's own bytes. */
+function selectSeries(template, indices) {
+    for (let k = 0; k < indices.length; k++)
+        if (!(indices[k] >= 0 &&
+            indices[k] < template.seriesCount &&
+            (k === 0 || indices[k] > indices[k - 1])))
+            throw new RangeError(`series ${indices.join(",")} are not increasing series of a template of ${template.seriesCount}`);
+    return templateOf(recompress(template.frame(PRESENT_WIDTH), indices, PRESENT_WIDTH));
+}
+/**
+ * The series of `before` whose labels no series of `after` has (an upgrade's retired alloy_build_info),
+ * as a template of their own; undefined when every one is still there.
+ */
+function vanishedSeries(before, after) {
+    const old = recordsOf(before.frame(PRESENT_WIDTH));
+    const now = recordsOf(after.frame(PRESENT_WIDTH));
+    const kept = new Set();
+    for (let i = 0; i < now.starts.length - 1; i++)
+        kept.add(labelBytesOf(now, i));
+    const vanished = [];
+    for (let i = 0; i < old.starts.length - 1; i++)
+        if (!kept.has(labelBytesOf(old, i)))
+            vanished.push(i);
+    if (vanished.length === 0)
+        return undefined;
+    const tokens = new frame_tokens_FrameTokens(PRESENT_WIDTH);
+    tokens.addRecords(old.raw, old.starts, vanished);
+    return templateOf(tokens.compress());
+}
+/** Fixed bytes (encode.ts encodeMetadata's records) as a fragment: a snappy block without its preamble. */
+function compressBlockFragment(raw) {
+    const block = compressBlock(raw);
+    let preamble = 0;
+    while (block[preamble] & 0x80)
+        preamble++;
+    return { bytes: block.slice(preamble + 1), rawLength: raw.length };
+}
+/** Records `indices` of `frame`, each with a fresh sample slot for timestamps of `width` bytes. */
+function recompress(frame, indices, width) {
+    const { raw, starts } = recordsOf(frame);
+    const tokens = new frame_tokens_FrameTokens(width);
+    tokens.addRecords(raw, starts, indices);
+    return tokens.compress();
+}
+function* range(from, to) {
+    for (let i = from; i < to; i++)
+        yield i;
+}
+/** The records of `frame`, inflated, with where each starts. */
+function recordsOf(frame) {
+    const preamble = new Uint8Array(10);
+    const preambleLength = writeVarint(preamble, 0, frame.rawLength);
+    const block = new Uint8Array(preambleLength + frame.bytes.length);
+    block.set(preamble.subarray(0, preambleLength));
+    block.set(frame.bytes, preambleLength);
+    const raw = uncompressBlock(block);
+    const series = frame.valueOffsets.length;
+    const starts = new Uint32Array(series + 1);
+    let r = 0;
+    for (let i = 0; i < series; i++) {
+        if (raw[r] !== TAG_TIMESERIES)
+            throw new Error(`frame record ${i} does not start a TimeSeries`);
+        starts[i] = r;
+        let length = 0;
+        let scale = 1;
+        let p = r + 1;
+        for (; raw[p] & 0x80; p++, scale *= 128)
+            length += (raw[p] & 0x7f) * scale;
+        length += raw[p] * scale;
+        r = p + 1 + length;
+    }
+    starts[series] = r;
+    if (r !== raw.length)
+        throw new Error("frame has bytes after its last record");
+    return { raw, starts };
+}
+/** Record i's label records, as a string of their bytes (equal labels, equal strings). */
+function labelBytesOf(records, i) {
+    const { raw, starts } = records;
+    let p = starts[i] + 1;
+    while (raw[p] & 0x80)
+        p++;
+    const from = ++p;
+    // Label fields (tag 0x0a) until the sample's (0x12).
+    while (raw[p] === TAG_TIMESERIES) {
+        let length = 0;
+        let scale = 1;
+        let q = p + 1;
+        for (; raw[q] & 0x80; q++, scale *= 128)
+            length += (raw[q] & 0x7f) * scale;
+        p = q + 1 + length + raw[q] * scale;
+    }
+    if (raw[p] !== TAG_SAMPLES)
+        throw new Error(`frame record ${i} has no sample after its labels`);
+    return Buffer.from(raw.buffer, raw.byteOffset + from, p - from).toString("latin1");
+}
+
+;// CONCATENATED MODULE: ./src/remote-write/compressed-fleet.ts
+
+
+/**
+ * Collectors per group. On a 2,000-collector fleet the frames take 1.23× the bytes of snappy over whole
+ * requests with groups of 16, 1.18× with 32 and 1.16× with 64 (bench/rw-frames.ts); a group is also the
+ * unit that is cut again when some of its collectors drop out.
+ */
+const DEFAULT_COLLECTORS_PER_GROUP = 32;
+/**
+ * The frames of `collectors`, in groups of consecutive ones; returns each collector's place. Throws
+ * (frame-tokens.ts) when a series' labels are unsorted or repeated.
+ */
+function buildFrameGroups(collectors, options = {}) {
+    return buildFrameGroupsOf(collectors, (labels) => labels, options);
+}
+/**
+ * As buildFrameGroups, asking `labelsOf` for each item's labels a group at a time, so a caller that makes
+ * them on demand never holds the whole fleet's label structures at once.
+ */
+function buildFrameGroupsOf(items, labelsOf, options = {}) {
+    const size = options.collectorsPerGroup ?? DEFAULT_COLLECTORS_PER_GROUP;
+    if (!(Number.isInteger(size) && size >= 1))
+        throw new RangeError(`collectorsPerGroup must be a positive integer, got ${size}`);
+    const refs = [];
+    for (let first = 0; first < items.length; first += size) {
+        const members = items.slice(first, first + size).map(labelsOf);
+        // A token table per group: one for the whole fleet would keep every collector's own labels (its ID,
+        // its config hash) until the end of the build, tens of MB at 10,000 collectors; re-encoding the labels
+        // groups share costs far less.
+        const group = createGroup(createCollectorsTemplate(members, new frame_tokens_FrameTokens(PRESENT_WIDTH)), members.map((c) => c.own.length));
+        for (let member = 0; member < members.length; member++)
+            refs.push({ group, member });
+    }
+    return refs;
+}
+/** A group of one collector over an existing template (an upgrade's new or retired series). */
+function singleFrame(template) {
+    return { group: createGroup(template, [template.seriesCount]), member: 0 };
+}
+function createGroup(whole, counts) {
+    const series = Uint32Array.from(counts);
+    const firstSeries = new Uint32Array(series.length + 1);
+    for (let m = 0; m < series.length; m++)
+        firstSeries[m + 1] = firstSeries[m] + series[m];
+    const alone = [];
+    let recent = [];
+    const cut = (members) => selectSeries(whole, members.flatMap((m) => Array.from({ length: series[m] }, (_, k) => firstSeries[m] + k)));
     return {
-        begin(timestampMs) {
-            if (!Number.isSafeInteger(timestampMs))
-                throw new RangeError(`sample timestamps are integer ms, got ${timestampMs}`);
-            pos = 0;
-            timestampWidth = writeVarint(timestamp, 0, timestampMs);
-        },
-        addSamples(template, values, offset = 0) {
-            const [frame, start] = copyFrame(template);
-            const offsets = frame.valueOffsets;
-            for (let i = 0; i < offsets.length; i++)
-                view.setFloat64(start + offsets[i], values[offset + i], true);
-        },
-        addStaleMarkers(template) {
-            const [frame, start] = copyFrame(template);
-            for (const at of frame.valueOffsets)
-                buf.set(STALE_NAN_LE, start + at);
-        },
-        addMetadata(block) {
-            reserve(block.length);
-            buf.set(block, pos);
-            pos += block.length;
-        },
-        finish() {
-            return buf.subarray(0, pos);
+        size: series.length,
+        whole,
+        seriesStart: firstSeries,
+        seriesCount: (member) => series[member],
+        template(members) {
+            if (members.length === series.length)
+                return whole;
+            if (members.length === 1)
+                return (alone[members[0]] ??= cut(members));
+            const key = members.join(",");
+            let found = recent.find((r) => r.key === key);
+            if (!found) {
+                found = { key, template: cut(members) };
+                recent = [found, ...recent.slice(0, 1)];
+            }
+            return found.template;
         },
     };
+}
+/**
+ * Pieces covering `refs` in order: each run of consecutive entries from one group, with increasing
+ * members and `joinable(first, other)` between the run's first entry and each other, travels as that
+ * run's fragment of the group.
+ */
+function coverFrames(refs, joinable = () => true) {
+    return coverItems(refs, (ref) => ref, joinable);
+}
+/** As coverFrames, over items that each have a frame (`refOf`), without a list of the frames. */
+function coverItems(items, refOf, joinable = () => true) {
+    const pieces = [];
+    let k = 0;
+    while (k < items.length) {
+        const { group, member } = refOf(items[k]);
+        // The run is found first without a list of its members: a tick's runs are nearly all whole groups in
+        // order, which need none (a tick of 10,000 collectors would otherwise build 10,000 list entries).
+        let end = k + 1;
+        let last = member;
+        let consecutive = true;
+        while (end < items.length) {
+            const next = refOf(items[end]);
+            if (next.group !== group || next.member <= last || !joinable(k, end))
+                break;
+            consecutive &&= next.member === last + 1;
+            last = next.member;
+            end++;
+        }
+        const whole = consecutive && member === 0 && end - k === group.size;
+        const template = whole ? group.whole : group.template(membersOf(items, refOf, k, end));
+        pieces.push({ template, start: k, end });
+        k = end;
+    }
+    return pieces;
+}
+function membersOf(items, refOf, start, end) {
+    const members = [];
+    for (let i = start; i < end; i++)
+        members.push(refOf(items[i]).member);
+    return members;
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/tick-scheduler.ts
@@ -53878,61 +56776,179 @@ function createTickScheduler(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/remote-write/batch.ts
+;// CONCATENATED MODULE: ./src/remote-write/compressed-request.ts
 /**
- * Splitting a tick into requests. SPEC section 6 keeps each request under ~2 MB compressed; a request
- * holds whole collectors, so a collector's series always travel together and a failed request loses
- * whole collectors' samples, never a random subset.
+ * Request bodies from pre-compressed frames (compressed-template.ts): a snappy block is its uncompressed
+ * length as a varint, then elements (google/snappy format_description.txt), and the fragments' elements
+ * only point back into themselves, so a body is a preamble followed by the fragments as they are. Their
+ * byte lengths are known before a tick starts, so requests can be sized by their real compressed size.
  */
+
+
+/** The preamble is a varint of a length below 2^32: 5 bytes at most. */
+const MAX_PREAMBLE_BYTES = 5;
+const MAX_RAW_LENGTH = 2 ** 32 - 1;
+function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
+    let buf = new Uint8Array(Math.max(initialCapacity, MAX_PREAMBLE_BYTES + 64));
+    let view = new DataView(buf.buffer);
+    // The preamble's width is known only at finish(): room for the widest is kept in front of the elements.
+    let pos = MAX_PREAMBLE_BYTES;
+    let raw = 0;
+    const timestampBytes = new Uint8Array(10);
+    let timestamp;
+    const reserve = (extra) => {
+        if (pos + extra <= buf.length)
+            return;
+        const grown = new Uint8Array(Math.max(buf.length * 2, pos + extra));
+        grown.set(buf.subarray(0, pos));
+        buf = grown;
+        view = new DataView(buf.buffer);
+    };
+    const frameOf = (template) => {
+        if (!timestamp)
+            throw new Error("CompressedRequestBuilder: call begin(timestampMs) first");
+        const frame = template.frame(timestamp.length);
+        reserve(frame.bytes.length);
+        raw += frame.rawLength;
+        return frame;
+    };
+    return {
+        begin(timestampMs) {
+            if (!Number.isSafeInteger(timestampMs))
+                throw new RangeError(`sample timestamps are integer ms, got ${timestampMs}`);
+            pos = MAX_PREAMBLE_BYTES;
+            raw = 0;
+            timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
+        },
+        addSamples(template, values, offset = 0) {
+            const frame = frameOf(template); // may grow buf: before buf is read
+            pos += writeFrameSamples(buf, view, pos, frame, values, offset, timestamp);
+        },
+        addStaleMarkers(template) {
+            const frame = frameOf(template); // may grow buf: before buf is read
+            pos += writeFrameStale(buf, pos, frame, timestamp);
+        },
+        addMetadata(block) {
+            reserve(block.bytes.length);
+            buf.set(block.bytes, pos);
+            pos += block.bytes.length;
+            raw += block.rawLength;
+        },
+        get length() {
+            return pos - MAX_PREAMBLE_BYTES + preambleWidth(raw);
+        },
+        get rawLength() {
+            return raw;
+        },
+        finish() {
+            if (raw > MAX_RAW_LENGTH)
+                throw new RangeError(`a snappy block holds at most ${MAX_RAW_LENGTH} bytes, this one ${raw}`);
+            const start = MAX_PREAMBLE_BYTES - preambleWidth(raw);
+            writeVarint(buf, start, raw);
+            return buf.subarray(start, pos);
+        },
+    };
+}
+function preambleWidth(rawLength) {
+    let width = 1;
+    while (rawLength >= 128) {
+        rawLength = Math.floor(rawLength / 128);
+        width++;
+    }
+    return width;
+}
 /**
- * Groups consecutive items so that each group's summed size stays within `budget`. An item larger than
- * the budget on its own still gets a group (alone): it cannot be split.
+ * Groups consecutive frames into requests whose bodies (preamble, frames, the per-request block) stay
+ * within the limits, by their exact sizes. A frame too large on its own still gets a request (alone).
  */
-function planBatches(sizes, budget) {
+function planCompressedBatches(frames, limits) {
+    const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
+    const extraRaw = limits.perRequest?.rawLength ?? 0;
+    const maxRaw = Math.min(limits.maxRawBytes ?? MAX_RAW_LENGTH, MAX_RAW_LENGTH);
     const batches = [];
     let start = 0;
-    let used = 0;
-    sizes.forEach((size, i) => {
-        if (i > start && used + size > budget) {
+    let bytes = extraBytes;
+    let raw = extraRaw;
+    frames.forEach((frame, i) => {
+        const nextBytes = bytes + frame.bytes.length;
+        const nextRaw = raw + frame.rawLength;
+        if (i > start && (nextBytes > limits.maxBodyBytes || nextRaw > maxRaw)) {
             batches.push({ start, end: i });
             start = i;
-            used = 0;
+            bytes = extraBytes + frame.bytes.length;
+            raw = extraRaw + frame.rawLength;
         }
-        used += size;
+        else {
+            bytes = nextBytes;
+            raw = nextRaw;
+        }
     });
-    if (sizes.length > start)
-        batches.push({ start, end: sizes.length });
+    if (frames.length > start)
+        batches.push({ start, end: frames.length });
     return batches;
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/tick-writer.ts
 /**
  * How one tick (or one close) reaches the receiver: its parts (one collector's series with values, or with
- * stale markers) are grouped into requests that stay under the compressed-size limit, each request is
- * encoded into one reused buffer, compressed and pushed, a bounded number on the wire at once. A request
- * holds whole parts, so a failed request loses whole collectors' samples, never a random subset.
+ * stale markers) are laid out as pre-compressed frames (compressed-fleet.ts), grouped into requests by
+ * their exact compressed size, each request assembled by copying the frames and writing the values into
+ * them (compressed-request.ts), and pushed, a bounded number on the wire at once. A request holds whole
+ * parts, so a failed request loses whole collectors' samples, never a random subset.
  */
 
 
 
 
-/** "Batches stay under ~2 MB compressed" (docs/fm-protocol.md#remote-write); the margin is for HTTP framing. */
+
+/** "Batches stay under ~2 MB compressed" (docs/fm-protocol.md#batch-size); the margin is for HTTP framing. */
 const DEFAULT_MAX_BATCH_BYTES = 2_000_000 - 64 * 1024;
+/**
+ * Bytes a request may inflate to. Mimir refuses a request whose uncompressed size passes
+ * `-distributor.max-recv-msg-size`, 100 MiB by default (docs/fm-protocol.md#batch-size); a sixth of it
+ * keeps clear of receivers configured lower. Frames inflate about tenfold, so a 2 MB body is ~20 MB raw.
+ */
+const DEFAULT_MAX_RAW_BYTES = 16 * 1024 * 1024;
 function createTickWriter(options) {
     const { pusher } = options;
-    const metadata = encodeMetadata(options.families);
-    const rawBudget = maxRawLengthFor(options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
+    const metadata = compressBlockFragment(encodeMetadata(options.families));
+    const maxBodyBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    const maxRawBytes = options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES;
     const concurrency = Math.max(1, options.concurrency ?? 2);
-    // One encoder for every request: encoding and compressing are synchronous, so no two requests share it at
-    // once, and the compressor copies its buffer before the next await.
-    const encoder = createWriteRequestEncoder();
-    let values = new Float64Array(64);
+    // A body is a view into its builder's buffer until the next begin(): a request on the wire keeps its
+    // builder until its push settles, so each request in flight has one of its own.
+    const idle = [];
+    let values = new Float64Array(1024);
+    /**
+     * The last layout planned. A steady fleet hands over the same part objects tick after tick (emitter.ts
+     * keeps each collector's), and a part's frames and kind never change (its fields are read-only), so
+     * the same parts in the same order at the same timestamp width are laid out as last time: comparing
+     * the lists entry by entry touches no part, where planning reads every one.
+     */
+    let last;
+    const layout = (parts, width) => {
+        if (last && last.width === width && sameParts(last.parts, parts))
+            return last;
+        let carriesSamples = false;
+        for (let i = 0; i < parts.length && !carriesSamples; i++)
+            carriesSamples = parts[i].fill !== undefined;
+        const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
+        const pieces = splitOversized(coverItems(parts, framesOf, (a, b) => (parts[a].fill === undefined) === (parts[b].fill === undefined)), parts, width, sizes);
+        const batches = planCompressedBatches(pieces.map((p) => p.template.frame(width)), sizes);
+        // Where each part's values start in its piece's.
+        const valueAt = new Int32Array(parts.length);
+        for (const piece of pieces)
+            for (let i = piece.start, offset = 0; i < piece.end; i++) {
+                valueAt[i] = offset;
+                const { group, member } = parts[i].frames;
+                offset += group.seriesStart[member + 1] - group.seriesStart[member];
+            }
+        last = { parts: parts.slice(), width, pieces, batches, valueAt };
+        return last;
+    };
     return {
         async write(parts, timestampMs, limits) {
-            const width = timestampWidthOf(timestampMs);
-            const carriesSamples = parts.some((p) => p.fill);
-            const sizes = parts.map((p) => p.template.frame(width).length);
-            const batches = planBatches(sizes, rawBudget - (carriesSamples ? metadata.length : 0));
+            const { pieces, batches, valueAt } = layout(parts, timestampWidthOf(timestampMs));
             const outcome = {
                 samples: 0,
                 bytes: 0,
@@ -53942,48 +56958,100 @@ function createTickWriter(options) {
                 maybeDelivered: new Set(),
             };
             await runPool(batches, concurrency, async (batch) => {
-                let samples = 0;
-                let withSamples = false;
-                encoder.begin(timestampMs);
-                for (let i = batch.start; i < batch.end; i++) {
-                    const part = parts[i];
-                    if (part.fill) {
-                        if (values.length < part.template.seriesCount)
-                            values = new Float64Array(part.template.seriesCount);
-                        part.fill(timestampMs, values);
-                        encoder.addSamples(part.template, values, 0);
-                        withSamples = true;
+                const builder = idle.pop() ?? createCompressedRequestBuilder();
+                try {
+                    for (let k = batch.start; k < batch.end; k++) {
+                        const series = pieces[k].template.seriesCount;
+                        if (values.length < series)
+                            values = new Float64Array(2 * series);
                     }
-                    else
-                        encoder.addStaleMarkers(part.template);
-                    samples += part.template.seriesCount;
-                }
-                if (withSamples)
-                    encoder.addMetadata(metadata);
-                const body = compressBlock(encoder.finish());
-                const result = await pusher.push(body, {
-                    samples,
-                    deadlineMs: limits.deadlineMs,
-                    ...(limits.signal ? { signal: limits.signal } : {}),
-                });
-                outcome.requests++;
-                if (result.ok) {
-                    outcome.samples += samples;
-                    outcome.bytes += body.length;
-                }
-                else {
+                    const samples = assemble(builder, parts, pieces, valueAt, batch, timestampMs, values, metadata);
+                    const body = builder.finish();
+                    const result = await pusher.push(body, {
+                        samples,
+                        deadlineMs: limits.deadlineMs,
+                        ...(limits.signal ? { signal: limits.signal } : {}),
+                        ...(limits.cleanup ? { cleanup: true } : {}),
+                    });
+                    outcome.requests++;
+                    if (result.ok) {
+                        outcome.samples += samples;
+                        outcome.bytes += body.length;
+                        return;
+                    }
                     outcome.failedSamples += samples;
-                    for (let i = batch.start; i < batch.end; i++) {
+                    for (let i = pieces[batch.start].start; i < pieces[batch.end - 1].end; i++) {
                         outcome.failed.add(i);
                         if (result.maybeDelivered)
                             outcome.maybeDelivered.add(i);
                     }
                     outcome.error = result.error?.message ?? `HTTP ${result.status}`;
                 }
+                finally {
+                    idle.push(builder);
+                }
             });
             return outcome;
         },
     };
+}
+function sameParts(a, b) {
+    if (a.length !== b.length)
+        return false;
+    for (let i = 0; i < a.length; i++)
+        if (a[i] !== b[i])
+            return false;
+    return true;
+}
+const framesOf = (part) => part.frames;
+/**
+ * Writes one request's pieces into `builder` (begun at `timestampMs`), each piece's values filled into
+ * `values` (room for the largest piece) by its parts; returns the samples written. A function of its own,
+ * outside the async pusher loop, so it is optimised as one plain loop.
+ */
+function assemble(builder, parts, pieces, valueAt, batch, timestampMs, values, metadata) {
+    let samples = 0;
+    let withSamples = false;
+    builder.begin(timestampMs);
+    for (let k = batch.start; k < batch.end; k++) {
+        const piece = pieces[k];
+        const template = piece.template;
+        if (parts[piece.start].fill === undefined)
+            builder.addStaleMarkers(template);
+        else {
+            for (let i = piece.start; i < piece.end; i++)
+                parts[i].fill(timestampMs, values, valueAt[i]);
+            builder.addSamples(template, values, 0);
+            withSamples = true;
+        }
+        samples += template.seriesCount;
+    }
+    if (withSamples)
+        builder.addMetadata(metadata);
+    return samples;
+}
+/**
+ * A piece of several collectors that would not fit a request on its own (a limit set below a group's
+ * size) travels as one piece per collector instead, so requests stay within the limits wherever one
+ * collector does.
+ */
+function splitOversized(pieces, parts, width, limits) {
+    const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
+    const extraRaw = limits.perRequest?.rawLength ?? 0;
+    const out = [];
+    for (const piece of pieces) {
+        const frame = piece.template.frame(width);
+        const fits = frame.bytes.length + extraBytes <= limits.maxBodyBytes &&
+            frame.rawLength + extraRaw <= (limits.maxRawBytes ?? Infinity);
+        if (fits || piece.end - piece.start === 1)
+            out.push(piece);
+        else
+            for (let i = piece.start; i < piece.end; i++) {
+                const { frames } = parts[i];
+                out.push({ template: frames.group.template([frames.member]), start: i, end: i + 1 });
+            }
+    }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/emitter.ts
@@ -54008,24 +57076,19 @@ function createTickWriter(options) {
 
 
 
-/**
- * Above this many series the cached frames are kept compressed (encode.ts SeriesTemplateOptions): plain
- * frames would pass ~30 MB, and the inflate costs a 10,000-collector tick ~0.15 s of CPU per 15 s.
- */
-const COMPACT_FRAMES_ABOVE_SERIES = 100_000;
+
 /** A tick's (or a close's) requests retry for 4 intervals, but never less than 10 s nor more than 60 s. */
 function retryWindowFor(intervalMs) {
     return Math.min(60_000, Math.max(10_000, 4 * intervalMs));
 }
 function createEmitter(options) {
-    const { pusher, intervalMs, fleetStartMs } = options;
+    // Fields, not `options`, are kept: the starting collectors' signals must not outlive this call.
+    const { pusher, intervalMs, fleetStartMs, signalsFor } = options;
     const clock = options.clock ?? clock_systemClock;
     const logger = options.logger ?? silentLogger;
     const counters = options.counters ?? zeroRemoteWriteCounters();
     const retryWindowMs = options.retryWindowMs ?? retryWindowFor(intervalMs);
     const wallNow = createSteadyWall(clock);
-    const compact = options.compactFrames ??
-        options.collectors.reduce((n, c) => n + c.series.length, 0) > COMPACT_FRAMES_ABOVE_SERIES;
     const writer = createTickWriter({
         pusher,
         families: options.families,
@@ -54034,19 +57097,31 @@ function createEmitter(options) {
     });
     /** In roster order, joined collectors last. */
     const entries = new Map();
-    const entryOf = (signals) => ({
-        collector: signals.collector,
-        signals,
-        template: createSeriesTemplate(signals.series, { compact }),
-        state: "open",
-        retired: [],
-        sent: false,
-    });
-    for (const signals of options.collectors) {
-        if (entries.has(signals.collector.id))
-            throw new RangeError(`two collectors share the ID ${signals.collector.id}: their series would collide`);
-        entries.set(signals.collector.id, { ...entryOf(signals), sent: options.adopted ?? false });
+    /** Entries for collectors that (re)start together: their frames are built as groups. */
+    const entriesOf = (collectors, sent) => {
+        const values = [];
+        const frames = buildFrameGroupsOf(collectors, (collector) => {
+            const signals = signalsFor(collector);
+            values.push(signals.valuesAt);
+            return signals.labels;
+        });
+        return frames.map((ref, i) => ({
+            collector: collectors[i],
+            values: values[i],
+            frames: ref,
+            tickPart: { frames: ref, fill: values[i] },
+            state: "open",
+            retired: [],
+            sent,
+        }));
+    };
+    const seen = new Set();
+    for (const { id } of options.collectors) {
+        if (seen.has(id))
+            throw new RangeError(`two collectors share the ID ${id}: their series would collide`);
+        seen.add(id);
     }
+    entriesOf(options.collectors, options.adopted ?? false).forEach((entry, i) => entries.set(options.collectors[i].id, entry));
     let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
     let lastTickOk = true;
     let lastError;
@@ -54084,23 +57159,28 @@ function createEmitter(options) {
     const tickOnce = async (timestampMs, signal) => {
         // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
         lastTs = Math.max(lastTs, timestampMs);
+        // Part i belongs to owners[i]; retiredOf[i] is the retired frame it closes, if it is one.
         const parts = [];
         const owners = [];
+        const retiredOf = [];
         for (const entry of entries.values()) {
             if (entry.state !== "open")
                 continue;
-            parts.push({ template: entry.template, fill: (t, out) => entry.signals.valuesAt(t, out, 0) });
-            owners.push({ entry });
+            parts.push(entry.tickPart);
+            owners.push(entry);
+            retiredOf.push(undefined);
             for (const retired of entry.retired) {
-                parts.push({ template: retired });
-                owners.push({ entry, retired });
+                parts.push({ frames: retired });
+                owners.push(entry);
+                retiredOf.push(retired);
             }
         }
         const stop = linkedSignal([tickAbort.signal, signal]);
         const result = await writer
             .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
             .finally(() => stop.dispose());
-        owners.forEach(({ entry, retired }, i) => {
+        owners.forEach((entry, i) => {
+            const retired = retiredOf[i];
             const stored = !result.failed.has(i);
             if (!retired)
                 entry.sent ||= stored || result.maybeDelivered.has(i);
@@ -54147,7 +57227,8 @@ function createEmitter(options) {
             });
         },
     });
-    const seriesOf = (entry) => entry.retired.reduce((n, t) => n + t.seriesCount, entry.sent ? entry.template.seriesCount : 0);
+    const seriesIn = ({ group, member }) => group.seriesCount(member);
+    const seriesOf = (entry) => entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
     return {
         pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
         start: () => scheduler.start(),
@@ -54181,27 +57262,40 @@ function createEmitter(options) {
             tickAbort = new AbortController();
         },
         add(collectors) {
-            for (const collector of collectors) {
-                const entry = entries.get(collector.id);
-                if (!entry)
-                    entries.set(collector.id, entryOf(options.signalsFor(collector)));
-                else if (entry.state === "closed" || entry.state === "closing") {
-                    entries.set(collector.id, { ...entryOf(options.signalsFor(collector)), retired: entry.retired });
-                }
-            }
+            const starting = collectors.filter((c) => {
+                const state = entries.get(c.id)?.state;
+                return state === undefined || state === "closed" || state === "closing";
+            });
+            entriesOf(starting, false).forEach((entry, i) => {
+                const id = starting[i].id;
+                entries.set(id, { ...entry, retired: entries.get(id)?.retired ?? [] });
+            });
         },
         update(collector) {
             const entry = entries.get(collector.id);
             if (!entry)
                 return;
-            const signals = options.signalsFor(collector);
-            const keep = new Set(signals.series.map((s) => labelKey(s.labels)));
-            const vanished = entry.signals.series.filter((s) => !keep.has(labelKey(s.labels)));
-            if (vanished.length > 0 && entry.sent)
-                entry.retired.push(createSeriesTemplate(vanished, { compact }));
+            const signals = signalsFor(collector);
+            const frames = buildFrameGroups([signals.labels])[0];
+            if (entry.sent) {
+                const vanished = vanishedSeries(entry.frames.group.template([entry.frames.member]), frames.group.whole);
+                if (vanished)
+                    entry.retired.push(singleFrame(vanished));
+            }
             entry.collector = collector;
-            entry.signals = signals;
-            entry.template = createSeriesTemplate(signals.series, { compact });
+            entry.values = signals.valuesAt;
+            entry.frames = frames;
+            entry.tickPart = { frames, fill: signals.valuesAt };
+        },
+        refresh(ids) {
+            for (const id of ids) {
+                const entry = entries.get(id);
+                // Same labels, so the frames stay; a tick in flight reads the new values or the old, whole.
+                if (!entry)
+                    continue;
+                entry.values = signalsFor(entry.collector).valuesAt;
+                entry.tickPart = { frames: entry.frames, fill: entry.values };
+            }
         },
         drop(ids) {
             for (const id of ids) {
@@ -54231,11 +57325,11 @@ function createEmitter(options) {
                 const owners = [];
                 for (const entry of pending) {
                     if (entry.sent) {
-                        parts.push({ template: entry.template });
+                        parts.push({ frames: entry.frames });
                         owners.push(entry);
                     }
                     for (const retired of entry.retired) {
-                        parts.push({ template: retired });
+                        parts.push({ frames: retired });
                         owners.push(entry);
                     }
                 }
@@ -54247,7 +57341,7 @@ function createEmitter(options) {
                 const timestampMs = nextTimestamp();
                 lastTs = timestampMs;
                 const deadlineMs = closeOptions?.deadlineMs ?? clock.monotonic() + retryWindowMs;
-                const result = await writer.write(parts, timestampMs, { deadlineMs });
+                const result = await writer.write(parts, timestampMs, { deadlineMs, cleanup: true });
                 const failedEntries = new Set([...result.failed].map((i) => owners[i]));
                 let seriesOpen = 0;
                 for (const entry of pending) {
@@ -54280,16 +57374,13 @@ function createEmitter(options) {
         lastError: () => lastError,
     };
 }
-function labelKey(labels) {
-    return labels.map(([n, v]) => `${n}\u0000${v}`).join("\u0001");
-}
 
 ;// CONCATENATED MODULE: ./src/remote-write/push.ts
 /**
- * Sends compressed WriteRequests (SPEC section 6). Retry classes follow the remote-write 1.0 spec and
- * Prometheus' own sender (storage/remote/client.go): 5xx, 429 and network errors are retried with backoff
- * until a deadline; any other 4xx means the data itself is refused, so it is logged and counted as lost.
- * The retry loop is the shared transport/retry.ts; this file only classifies answers.
+ * Sends compressed WriteRequests (docs/fm-protocol.md#retries). Retry classes follow the remote-write 1.0
+ * spec and Prometheus' own sender (storage/remote/client.go): 5xx, 429 and network errors are retried with
+ * backoff until a deadline; any other 4xx means the data itself is refused, so it is logged and counted as
+ * lost. The retry loop is the shared transport/retry.ts; this file only classifies answers.
  */
 
 
@@ -54322,9 +57413,10 @@ function createPusher(options) {
     const headers = push_requestHeaders(options);
     /**
      * A 429's Retry-After holds back every push, not only the refused one (the receiver asked to slow down),
-     * for at most MAX_RETRY_AFTER_MS. `askedMs` is the wait as the server asked it, for the message.
+     * for at most maxPauseMs. `askedMs` is the wait as the server asked it, for the message.
      */
     let paused = { untilMs: 0, askedMs: 0 };
+    const maxPauseMs = options.maxPauseMs ?? MAX_RETRY_AFTER_MS;
     let lastLogged;
     const classify = (res) => {
         if (res.status >= 200 && res.status < 300)
@@ -54338,7 +57430,7 @@ function createPusher(options) {
         if (res.status === 429) {
             counters.throttled++;
             const askedMs = retryAfterMs ?? retry.baseMs;
-            const untilMs = clock.monotonic() + cappedRetryAfter(askedMs);
+            const untilMs = clock.monotonic() + Math.min(maxPauseMs, cappedRetryAfter(askedMs));
             if (untilMs > paused.untilMs)
                 paused = { untilMs, askedMs };
         }
@@ -54387,10 +57479,12 @@ function createPusher(options) {
                 lastLogged = error.message;
                 return { ok: false, maybeDelivered, status: error.status, attempts, error };
             };
-            // Paused past the deadline: an attempt at the last moment could only time out, so do not make one.
-            if (paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic())
+            const pausedPastDeadline = paused.untilMs >= deadlineMs && paused.untilMs > clock.monotonic();
+            // Paused past the deadline: an attempt at the last moment could only time out, so do not make one;
+            // unless this is cleanup, which tries at once rather than leave series open.
+            if (pausedPastDeadline && !info.cleanup)
                 return lose(new RemoteWriteError(429, true, retryAfterGiveUpMessage(paused.askedMs)), "not sent");
-            const waitMs = Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
+            const waitMs = pausedPastDeadline ? 0 : Math.min(paused.untilMs, deadlineMs) - clock.monotonic();
             if (waitMs > 0)
                 await clock.sleep(waitMs, info.signal).catch(() => undefined);
             const outcome = await callWithPolicy((a) => {
@@ -54401,6 +57495,7 @@ function createPusher(options) {
                 clock,
                 random,
                 limits: { deadlineMs, signal: info.signal },
+                retryAfterPastDeadline: info.cleanup ? "backoff" : "give-up",
                 onRetry: ({ delayMs, error }) => {
                     counters.retries++;
                     logger.debug(`remote write: retrying in ${delayMs} ms after: ${error.message}`);
@@ -54444,10 +57539,10 @@ function push_requestHeaders(options) {
 
 ;// CONCATENATED MODULE: ./src/signals/build-info.ts
 /**
- * Releases whose revision and Go toolchain are known, oldest first. The last four are SPEC section 6's
- * table; the older ones come from the same computation over grafana/alloy's tags and build images
- * (shared background note alloy-signals.md sections 1.1 and 4), so a blueprint pinning an older release
- * still reports its real revision.
+ * Releases whose revision and Go toolchain are known, oldest first. The last four are the releases the
+ * product pins (docs/signals.md#build-info-by-release); the older ones come from the same computation over
+ * grafana/alloy's tags and build images (docs/fm-protocol.md#alloy-metrics), so a blueprint pinning an older
+ * release still reports its real revision.
  */
 const ALLOY_RELEASES = [
     { version: "v1.9.1", revision: "d3d7931", goversion: "go1.24.3" },
@@ -54463,11 +57558,11 @@ const ALLOY_RELEASES = [
     { version: "v1.18.0", revision: "a435563", goversion: "go1.26.5" },
     { version: "v1.18.1", revision: "6012ec4", goversion: "go1.26.5" },
 ];
-/** What a version outside ALLOY_RELEASES reports as its revision (SPEC section 6). */
+/** What a version outside ALLOY_RELEASES reports as its revision (docs/signals.md#build-info-by-release). */
 const UNKNOWN_REVISION = "unknown";
 /**
  * Go build tags of the official release builds, by the first release that used them (Alloy's Dockerfile
- * GO_TAGS at each tag; from v1.16 the Makefile prepends gore2regex). SPEC section 6 fixes the v1.16+ value.
+ * GO_TAGS at each tag; from v1.16 the Makefile prepends gore2regex). docs/signals.md fixes the v1.16+ value.
  */
 const TAG_ERAS = [
     { since: [0, 0, 0], tags: "netgo,builtinassets,promtail_journal_enabled" },
@@ -54498,11 +57593,23 @@ function alloyBuild(version) {
         tags: tagsFor(semver),
     };
 }
-/** The `alloy_build_info` labels of a collector, other than the target labels every series carries. */
+/** buildInfoLabels by version and OS: a fleet has a handful of each, and the records are never changed. */
+const buildInfoByRelease = new Map();
+/**
+ * The `alloy_build_info` labels of a collector, other than the target labels every series carries. The
+ * same record for every collector of one version and OS.
+ */
 function buildInfoLabels(collector) {
+    const key = `${collector.version}\0${collector.os}`;
+    let labels = buildInfoByRelease.get(key);
+    if (!labels)
+        buildInfoByRelease.set(key, (labels = Object.freeze(computeBuildInfoLabels(collector))));
+    return labels;
+}
+function computeBuildInfoLabels(collector) {
     const build = alloyBuild(collector.version);
     return {
-        branch: "HEAD", // release builds check out a detached tag (background note section 1.1)
+        branch: "HEAD", // release builds check out a detached tag (docs/fm-protocol.md#alloy-metrics)
         goarch: goarchFor(collector.os),
         goos: collector.os,
         goversion: build.goversion,
@@ -54511,14 +57618,18 @@ function buildInfoLabels(collector) {
         version: build.version,
     };
 }
-/** SPEC section 6: amd64 everywhere except darwin, where Apple silicon makes arm64 the likely build. */
+/**
+ * docs/signals.md#build-info-by-release: amd64 everywhere except darwin, where Apple silicon makes arm64 the
+ * likely build.
+ */
 function goarchFor(os) {
     return os === "darwin" ? "arm64" : "amd64";
 }
 const SEMVER = /^v?(\d+)\.(\d+)\.(\d+)/;
 function parseSemVer(version) {
     const m = SEMVER.exec(version);
-    // The roster validates versions against ^v\d+\.\d+\.\d+ (SPEC section 2); anything else sorts as 0.0.0.
+    // The roster validates versions against ^v\d+\.\d+\.\d+ (README.md#blueprints); anything else sorts as
+    // 0.0.0.
     if (!m)
         return [0, 0, 0];
     return [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -54551,13 +57662,16 @@ function tagsFor(semver) {
 
 ;// CONCATENATED MODULE: ./src/signals/seed.ts
 /**
- * Per-collector randomness that is a pure function of the collector ID (SPEC section 6: values are
+ * Per-collector randomness that is a pure function of the collector ID (docs/signals.md: values are
  * deterministic functions of collector, series and time, and distinct between peers).
  */
 
-/** Lowercase SHA-256 hex of a string: the `hash` label of `alloy_config_hash` (SPEC section 6). */
+/**
+ * Lowercase SHA-256 hex of a string: the `hash` label of `alloy_config_hash`
+ * (docs/signals.md#alloy_config_hash).
+ */
 function sha256Hex(text) {
-    return (0,external_node_crypto_.createHash)("sha256").update(text, "utf8").digest("hex");
+    return (0,external_node_crypto_.hash)("sha256", text, "hex");
 }
 /**
  * A generator seeded with 128 bits of SHA-256(id). core's mulberry32 takes a 32-bit seed, so among 10,000
@@ -54565,7 +57679,7 @@ function sha256Hex(text) {
  * negligible. The `salt` keeps streams used for different purposes independent.
  */
 function randomForId(id, salt) {
-    const digest = (0,external_node_crypto_.createHash)("sha256").update(`${salt}\0${id}`, "utf8").digest();
+    const digest = (0,external_node_crypto_.hash)("sha256", `${salt}\0${id}`, "buffer");
     let a = digest.readUInt32LE(0);
     let b = digest.readUInt32LE(4);
     let c = digest.readUInt32LE(8);
@@ -54617,7 +57731,10 @@ function formatLe(bound) {
  * an empty value, so the stored series carry only the path.
  */
 const ROOT_CONTROLLER = { controller_path: "/" };
-/** `--cluster.name` of the k8s-monitoring chart's clustered alloy-metrics collector (background note 1.6). */
+/**
+ * `--cluster.name` of the k8s-monitoring chart's clustered alloy-metrics collector
+ * (docs/fm-protocol.md#alloy-metrics).
+ */
 const CLUSTERED_WORKLOAD = "alloy-metrics";
 function single(name, labels = {}) {
     return [{ name, labels }];
@@ -54652,8 +57769,9 @@ const catalog_CATALOG = [
         name: "alloy_component_controller_running_components",
         type: "gauge",
         help: "Total number of running components.",
-        // Real Alloy writes only the health types that have components; SPEC section 6 fixes all four, so the
-        // mixin's per-type panels and the UnhealthyComponents alert read 0 rather than no data.
+        // Real Alloy writes only the health types that have components;
+        // docs/signals.md#where-the-fake-differs-from-real-alloy-and-why fixes all four, so the mixin's per-type
+        // panels and the UnhealthyComponents alert read 0 rather than no data.
         series: HEALTH_TYPES.map((healthType) => ({
             name: "alloy_component_controller_running_components",
             labels: { ...ROOT_CONTROLLER, health_type: healthType },
@@ -54696,8 +57814,9 @@ const catalog_CATALOG = [
         type: "gauge",
         help: "Hash of the currently active config file.",
         series: single("alloy_config_hash"),
-        // SPEC section 6 names the label `hash` (real Alloy calls it `sha256`; SPEC wins). `cluster_name` is
-        // non-empty only on the clustered alloy-metrics collector; elsewhere Alloy writes "" and a scrape drops it.
+        // docs/signals.md#where-the-fake-differs-from-real-alloy-and-why names the label `hash` (real Alloy calls
+        // it `sha256`; the product keeps `hash`). `cluster_name` is non-empty only on the clustered alloy-metrics
+        // collector; elsewhere Alloy writes "" and a scrape drops it.
         collectorLabels: (collector) => ({
             ...(workloadOf(collector) === CLUSTERED_WORKLOAD ? { cluster_name: CLUSTERED_WORKLOAD } : {}),
             hash: sha256Hex(collector.id),
@@ -54723,7 +57842,7 @@ const catalog_CATALOG = [
         series: single("scrape_duration_seconds"),
     },
 ];
-/** Series each collector writes every tick: 29 (SPEC section 6). */
+/** Series each collector writes every tick: 29 (docs/signals.md). */
 const catalog_SERIES_PER_COLLECTOR = catalog_CATALOG.reduce((n, family) => n + family.series.length, 0);
 /** Where each family's first series sits within a collector's block of SERIES_PER_COLLECTOR values. */
 const SERIES_OFFSET = (() => {
@@ -54736,8 +57855,9 @@ const SERIES_OFFSET = (() => {
     return offsets;
 })();
 /**
- * Metric families a fake collector must never write (SPEC section 6). Both exist on a real FM-managed Alloy,
- * but they describe machinery the fake does not run, so emitting them would mislead anyone reading them.
+ * Metric families a fake collector must never write (docs/signals.md#never-emitted). Both exist on a real
+ * FM-managed Alloy, but they describe machinery the fake does not run, so emitting them would mislead anyone
+ * reading them.
  */
 const NEVER_EMITTED = [
     {
@@ -54753,13 +57873,14 @@ const NEVER_EMITTED = [
 function workloadOf(collector) {
     if (collector.kind !== "k8s")
         return undefined;
-    // SPEC section 4: the workloadName attribute and the app label both carry the chart's collector name.
+    // docs/fm-protocol.md#k8s-monitoring-chart: the workloadName attribute and the app label both carry the
+    // chart's collector name.
     return collector.attributes.workloadName ?? collector.labels.app;
 }
 
 ;// CONCATENATED MODULE: ./src/signals/labels.ts
 /**
- * Label sets as remote write needs them (SPEC section 6): sorted by name, unique, `__name__` carrying the
+ * Label sets as remote write needs them (docs/fm-protocol.md#labels): sorted by name, unique, `__name__` carrying the
  * metric name. Prometheus answers a duplicate label name with a 500, which a naive sender retries forever,
  * so a clash is refused here, once, when the model is built.
  */
@@ -54785,9 +57906,13 @@ const labels_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 function metricNameLabel(metricName) {
     return [METRIC_NAME_LABEL, metricName];
 }
-/** Pairs of a record, each tuple created once so that every series of a collector can share it. */
+/**
+ * Pairs of a record, each tuple created once so that every series of a collector can share it. (Indexing,
+ * not destructuring, here and in the other code every collector runs at start: destructuring an array goes
+ * through its iterator until V8 has optimised the code, which start-up code mostly never is.)
+ */
 function labelPairs(labels) {
-    return Object.entries(labels).map(([name, value]) => [name, value]);
+    return Object.entries(labels);
 }
 /**
  * By UTF-16 code unit, which for the ASCII names allowed here is the byte order the remote-write spec asks
@@ -54796,33 +57921,47 @@ function labelPairs(labels) {
 function byName(a, b) {
     return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
-/**
- * Checks and sorts the collector's labels once; each series then only checks its few own labels and merges
- * them in. Label tuples are shared between series, so 10,000 collectors × 29 series cost one array each.
- */
-function createLabelSetBuilder(collectorId, collectorLabels) {
-    const base = labelPairs(collectorLabels).sort(byName);
-    for (const label of base)
+function checkCollectorLabels(collectorId, collectorLabels) {
+    const shared = labelPairs(collectorLabels).sort(byName);
+    for (const label of shared)
         checkLabel(collectorId, label);
+    const names = new Set();
+    for (let i = 0; i < shared.length; i++)
+        names.add(shared[i][0]);
     return {
-        build(metric, extra) {
-            const metricName = metric[1];
-            for (const label of extra)
+        shared,
+        checkFresh(metricName, fresh) {
+            for (const label of fresh)
                 checkLabel(collectorId, label, metricName);
-            const own = [metric, ...extra].sort(byName);
-            const merged = new Array(base.length + own.length);
-            for (let i = 0, j = 0, k = 0; k < merged.length; k++)
-                merged[k] =
-                    j >= own.length || (i < base.length && byName(base[i], own[j]) <= 0) ? base[i++] : own[j++];
-            // After the merge, a name set twice sits next to itself.
-            for (let k = 1; k < merged.length; k++)
-                if (merged[k - 1][0] === merged[k][0])
-                    throw new LabelSetError(collectorId, merged[k][0], "is set twice (a collector label clashes with a metric's own label); Prometheus answers a duplicate label name with HTTP 500", metricName);
-            return merged;
+        },
+        checkSeries(metricName, own) {
+            for (let k = 0; k < own.length; k++) {
+                const name = own[k][0];
+                if (names.has(name) || (k > 0 && own[k - 1][0] === name))
+                    throw new LabelSetError(collectorId, name, "is set twice (a collector label clashes with a metric's own label); Prometheus answers a duplicate label name with HTTP 500", metricName);
+            }
         },
     };
 }
-function checkLabel(collectorId, [name, value], metricName) {
+/** One series' full label set: the collector's labels and the series' own, merged by name. */
+function mergeLabels(shared, own) {
+    const merged = new Array(shared.length + own.length);
+    for (let i = 0, j = 0, k = 0; k < merged.length; k++)
+        merged[k] =
+            j >= own.length || (i < shared.length && byName(shared[i], own[j]) <= 0) ? shared[i++] : own[j++];
+    return merged;
+}
+/** A series' own labels: its `__name__` and `extra`, sorted by name. */
+function ownLabels(metric, extra) {
+    return [metric, ...extra].sort(byName);
+}
+/** Names already found valid: every collector of a fleet repeats the same few. */
+const validNames = new Set();
+function checkLabel(collectorId, label, metricName) {
+    const name = label[0];
+    const value = label[1];
+    if (validNames.has(name) && value !== "")
+        return;
     if (!labels_LABEL_NAME.test(name))
         throw new LabelSetError(collectorId, name, "is not a valid Prometheus label name", metricName);
     // `__name__` among the collector's labels is left to the duplicate check, which says what it clashes with.
@@ -54830,6 +57969,7 @@ function checkLabel(collectorId, [name, value], metricName) {
         throw new LabelSetError(collectorId, name, "is reserved: names starting with __ are internal", metricName);
     if (value === "")
         throw new LabelSetError(collectorId, name, "is empty, and Prometheus drops empty labels", metricName);
+    validNames.add(name);
 }
 
 ;// CONCATENATED MODULE: ./src/signals/values.ts
@@ -54837,10 +57977,11 @@ function checkLabel(collectorId, [name, value], metricName) {
 
 const MB = 1e6;
 /**
- * Per workload: standalone hosts, and the five collectors of the k8s-monitoring chart (SPEC section 4).
- * Informed by the background note's sections 1.3–1.7: a small host config idles at ~0.02 cores and a few
- * KB/s; the clustered alloy-metrics collector scrapes the cluster, so it runs the most components,
- * goroutines and traffic; the log and profile daemonsets ship data out, so they send more than they receive.
+ * Per workload: standalone hosts, and the five collectors of the k8s-monitoring chart
+ * (docs/fm-protocol.md#k8s-monitoring-chart). Informed by docs/fm-protocol.md#alloy-metrics: a small host
+ * config idles at ~0.02 cores and a few KB/s; the clustered alloy-metrics collector scrapes the cluster, so
+ * it runs the most components, goroutines and traffic; the log and profile daemonsets ship data out, so they
+ * send more than they receive.
  */
 const WORKLOAD_PROFILES = {
     standalone: {
@@ -54927,7 +58068,10 @@ const UNHEALTHY = {
     /** Most slow evaluations of a busy tick in le=0.5, le=1 and le=5. */
     slowSpread: { "0.5": 1, "1": 1, "5": 1 },
 };
-/** Observations of alloy_component_evaluation_seconds per tick (SPEC section 6). */
+/**
+ * Observations of alloy_component_evaluation_seconds per tick
+ * (docs/signals.md#alloy_component_evaluation_seconds).
+ */
 const EVALUATIONS_PER_TICK = 24;
 /** The profile of a collector: by its k8s-monitoring collector name, else standalone. */
 function workloadNameOf(collector) {
@@ -54941,60 +58085,81 @@ function ticksAt(tMs, options) {
     const elapsed = tMs - options.fleetStartMs;
     return elapsed < 0 ? 0 : Math.floor(elapsed / options.intervalMs) + 1;
 }
+/**
+ * A level in [0, 1]: centre ± (0.18 + 0.08), the two waves' periods 30–90 min and 6–15 min. Five numbers
+ * at `at` in a collector's parameters: centre, omega1, phase1, omega2, phase2.
+ */
 const DRIFT_SLOW = 0.18;
 const DRIFT_FAST = 0.08;
-function createDrift(random) {
-    return {
-        centre: uniform(random, 0.3, 0.7),
-        omega1: (2 * Math.PI) / uniform(random, 30 * 60, 90 * 60),
-        phase1: uniform(random, 0, 2 * Math.PI),
-        omega2: (2 * Math.PI) / uniform(random, 6 * 60, 15 * 60),
-        phase2: uniform(random, 0, 2 * Math.PI),
-    };
+function drawDrift(random, p, at) {
+    p[at] = uniform(random, 0.3, 0.7);
+    p[at + 1] = (2 * Math.PI) / uniform(random, 30 * 60, 90 * 60);
+    p[at + 2] = uniform(random, 0, 2 * Math.PI);
+    p[at + 3] = (2 * Math.PI) / uniform(random, 6 * 60, 15 * 60);
+    p[at + 4] = uniform(random, 0, 2 * Math.PI);
 }
-function level(d, tSec) {
-    return (d.centre +
-        DRIFT_SLOW * Math.sin(d.omega1 * tSec + d.phase1) +
-        DRIFT_FAST * Math.sin(d.omega2 * tSec + d.phase2));
+function level(p, at, tSec) {
+    return (p[at] +
+        DRIFT_SLOW * Math.sin(p[at + 1] * tSec + p[at + 2]) +
+        DRIFT_FAST * Math.sin(p[at + 3] * tSec + p[at + 4]));
 }
+/**
+ * ∫₀ᵉ rate·(1 + DEPTH·sin(ω·s + φ)) ds, plus what the process had counted when the fleet started. The rate
+ * never falls below half its mean, so the integral strictly increases. Five numbers at `at`: initial,
+ * rate, omega, phase, cos(phase).
+ */
 const RATE_DEPTH = 0.5;
-function createAccumulator(random, initial, mean) {
+function drawAccumulator(random, initial, mean, p, at) {
     const phase = uniform(random, 0, 2 * Math.PI);
-    return {
-        initial,
-        rate: uniform(random, mean.min, mean.max),
-        omega: (2 * Math.PI) / uniform(random, 20 * 60, 60 * 60),
-        phase,
-        cosPhase: Math.cos(phase),
-    };
+    p[at] = initial;
+    p[at + 1] = uniform(random, mean.min, mean.max);
+    p[at + 2] = (2 * Math.PI) / uniform(random, 20 * 60, 60 * 60);
+    p[at + 3] = phase;
+    p[at + 4] = Math.cos(phase);
 }
-function accumulated(a, elapsedSec) {
-    return (a.initial +
-        a.rate * (elapsedSec + (RATE_DEPTH / a.omega) * (a.cosPhase - Math.cos(a.omega * elapsedSec + a.phase))));
+function accumulated(p, at, elapsedSec) {
+    const omega = p[at + 2];
+    return (p[at] +
+        p[at + 1] *
+            (elapsedSec + (RATE_DEPTH / omega) * (p[at + 4] - Math.cos(omega * elapsedSec + p[at + 3]))));
 }
+/** The most observations per tick in each bucket, for the given spreads added up. */
+function mostPerBucket(spreads) {
+    return EVALUATION_BUCKETS.map((bound) => spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0));
+}
+/** mostPerBucket of each profile's quiet and busy ticks, healthy and not: the same for every collector. */
+const MOST = new Map(Object.values(WORKLOAD_PROFILES).map((profile) => [
+    profile,
+    {
+        quiet: mostPerBucket([profile.quietSpread]),
+        busy: mostPerBucket([profile.busySpread]),
+        busyUnhealthy: mostPerBucket([profile.busySpread, UNHEALTHY.slowSpread]),
+    },
+]));
 /** Per-bucket counts of one kind of tick: EVALUATIONS_PER_TICK observations over the finite buckets. */
-function drawTick(random, spreads) {
-    const counts = EVALUATION_BUCKETS.map((bound, i) => {
-        const most = spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0);
-        // One draw per bucket whatever `most` is, so the draws that follow do not shift with the spreads.
-        const drawn = uniformInt(random, 0, most);
+function drawTick(random, most) {
+    const counts = most.map((m, i) => {
+        // One draw per bucket whatever `m` is, so the draws that follow do not shift with the spreads.
+        const drawn = uniformInt(random, 0, m);
         return i === 0 ? 0 : drawn;
     });
     counts[0] = EVALUATIONS_PER_TICK - counts.reduce((a, b) => a + b, 0);
     return counts;
 }
-/** Cumulative counts per `le`, +Inf last (= EVALUATIONS_PER_TICK), and the sum of the observations. */
-function tickShape(counts, means) {
-    const cumulative = new Float64Array(counts.length + 1);
+/**
+ * Writes the cumulative counts per `le` (+Inf last, = EVALUATIONS_PER_TICK) at `at` in the parameters,
+ * and returns the sum of the observations.
+ */
+function tickShape(counts, means, p, at) {
     let running = 0;
     let sum = 0;
     counts.forEach((count, i) => {
         running += count;
-        cumulative[i] = running;
+        p[at + i] = running;
         sum += count * means[i];
     });
-    cumulative[counts.length] = running;
-    return { cumulative, sum };
+    p[at + counts.length] = running;
+    return sum;
 }
 /** Offsets of each series within a collector's block, fixed by the catalog. */
 const AT = {
@@ -55017,6 +58182,27 @@ const BUCKET_SERIES = EVALUATION_BUCKETS.length + 1;
 /** Linux pages are 4 KiB; the Go heap grows in 8 KiB spans. Rounding to them keeps the numbers honest. */
 const PAGE_BYTES = 4096;
 const SPAN_BYTES = 8192;
+// Where each number sits in a collector's parameters (one Float64Array: a closure over some thirty
+// variables and a dozen objects took ~2 KB per collector, 20 MB at 10,000 collectors).
+const P_RSS = 0;
+const P_HEAP = 5;
+const P_GOROUTINES = 10;
+const P_SCRAPE = 15;
+const P_CPU = 20;
+const P_RX = 25;
+const P_TX = 30;
+const P_COMPONENTS = 35;
+const P_QUIET = 39;
+const P_BUSY = P_QUIET + BUCKET_SERIES;
+const P_QUIET_SUM = P_BUSY + BUCKET_SERIES;
+const P_BUSY_SUM = P_QUIET_SUM + 1;
+const P_BUSY_SHARE = P_BUSY_SUM + 1;
+const P_UP = P_BUSY_SHARE + 1;
+/** The profile's ranges: RSS, heap share, goroutines, scrape seconds (min, max each). */
+const P_RANGES = P_UP + 1;
+const P_FLEET_START = P_RANGES + 8;
+const P_INTERVAL = P_FLEET_START + 1;
+const PARAMETERS = P_INTERVAL + 1;
 /**
  * Precomputes everything about `collector` that does not depend on time, and returns the writer of its
  * values. Two writers for the same collector and options write identical numbers.
@@ -55024,67 +58210,102 @@ const SPAN_BYTES = 8192;
 function createValueWriter(collector, options) {
     const profile = WORKLOAD_PROFILES[workloadNameOf(collector)];
     const random = randomForId(collector.id, "signals/values");
-    const { fleetStartMs } = options;
-    const rssDrift = createDrift(random);
-    const heapDrift = createDrift(random);
-    const goroutineDrift = createDrift(random);
-    const scrapeDrift = createDrift(random);
-    const rss = profile.residentBytes;
-    const heap = profile.heapShare;
-    const goroutines = profile.goroutines;
-    const scrape = profile.scrapeSeconds;
+    const p = parametersSlot();
+    drawDrift(random, p, P_RSS);
+    drawDrift(random, p, P_HEAP);
+    drawDrift(random, p, P_GOROUTINES);
+    drawDrift(random, p, P_SCRAPE);
+    const ranges = [profile.residentBytes, profile.heapShare, profile.goroutines, profile.scrapeSeconds];
+    ranges.forEach((range, i) => {
+        p[P_RANGES + 2 * i] = range.min;
+        p[P_RANGES + 2 * i + 1] = range.max;
+    });
     // A process has used some CPU and moved some bytes before the fleet's first tick.
-    const cpu = createAccumulator(random, uniform(random, 0.3, 2), profile.cpuCores);
-    const rx = createAccumulator(random, uniform(random, 20_000, 500_000), profile.rxBytesPerSecond);
-    const tx = createAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond);
+    drawAccumulator(random, uniform(random, 0.3, 2), profile.cpuCores, p, P_CPU);
+    drawAccumulator(random, uniform(random, 20_000, 500_000), profile.rxBytesPerSecond, p, P_RX);
+    drawAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond, p, P_TX);
     const components = componentCounts(random, collector.healthy, profile.components);
-    const healthyComponents = components.healthy;
-    const unhealthyComponents = components.unhealthy;
-    const unknownComponents = components.unknown;
-    const exitedComponents = components.exited;
+    // Added after every draw, so a new config moves this number and no other.
+    p[P_COMPONENTS] = components.healthy + (options.receivedComponents ?? 0);
+    p[P_COMPONENTS + 1] = components.unhealthy;
+    p[P_COMPONENTS + 2] = components.unknown;
+    p[P_COMPONENTS + 3] = components.exited;
     // Mean observation within each bucket, toward its lower end: evaluations cluster near the fast edge.
     const bucketMeans = EVALUATION_BUCKETS.map((upper, i) => {
         const lower = i === 0 ? 0 : EVALUATION_BUCKETS[i - 1];
         return lower + (upper - lower) * uniform(random, 0.05, 0.5);
     });
-    const quiet = tickShape(drawTick(random, [profile.quietSpread]), bucketMeans);
-    const busySpreads = collector.healthy ? [profile.busySpread] : [profile.busySpread, UNHEALTHY.slowSpread];
-    const busy = tickShape(drawTick(random, busySpreads), bucketMeans);
-    const quietCumulative = quiet.cumulative;
-    const busyCumulative = busy.cumulative;
-    const quietSum = quiet.sum;
-    const busySum = busy.sum;
-    const busyShare = uniform(random, 0.1, 0.35);
-    const up = collector.healthy ? 1 : 0;
-    return (tMs, out, offset) => {
-        const tSec = tMs / 1000;
-        const elapsedSec = tMs > fleetStartMs ? (tMs - fleetStartMs) / 1000 : 0;
-        const ticks = ticksAt(tMs, options);
-        out[offset + AT.buildInfo] = 1;
-        out[offset + AT.up] = up;
-        out[offset + AT.components] = healthyComponents;
-        out[offset + AT.components + 1] = unhealthyComponents;
-        out[offset + AT.components + 2] = unknownComponents;
-        out[offset + AT.components + 3] = exitedComponents;
-        // Busy ticks among the first `ticks`: floor(ticks·share) grows by 0 or 1 per tick, so both counts only grow.
-        const busyTicks = Math.floor(ticks * busyShare);
-        const quietTicks = ticks - busyTicks;
-        for (let i = 0; i < BUCKET_SERIES; i++)
-            out[offset + AT.buckets + i] = quietTicks * quietCumulative[i] + busyTicks * busyCumulative[i];
-        out[offset + AT.evalSum] = quietTicks * quietSum + busyTicks * busySum;
-        out[offset + AT.evalCount] = ticks * EVALUATIONS_PER_TICK;
-        // CPU time is counted in 10 ms clock ticks and network traffic in whole bytes; floor keeps them monotone.
-        out[offset + AT.cpu] = Math.floor(accumulated(cpu, elapsedSec) * 100) / 100;
-        out[offset + AT.rx] = Math.floor(accumulated(rx, elapsedSec));
-        out[offset + AT.tx] = Math.floor(accumulated(tx, elapsedSec));
-        const residentBytes = Math.round((rss.min + (rss.max - rss.min) * level(rssDrift, tSec)) / PAGE_BYTES) * PAGE_BYTES;
-        const heapShare = heap.min + (heap.max - heap.min) * level(heapDrift, tSec);
-        out[offset + AT.rss] = residentBytes;
-        out[offset + AT.configHash] = 1;
-        out[offset + AT.goroutines] = Math.round(goroutines.min + (goroutines.max - goroutines.min) * level(goroutineDrift, tSec));
-        out[offset + AT.heap] = Math.round((residentBytes * heapShare) / SPAN_BYTES) * SPAN_BYTES;
-        out[offset + AT.scrape] = scrape.min + (scrape.max - scrape.min) * level(scrapeDrift, tSec);
-    };
+    const most = MOST.get(profile);
+    p[P_QUIET_SUM] = tickShape(drawTick(random, most.quiet), bucketMeans, p, P_QUIET);
+    const busy = drawTick(random, collector.healthy ? most.busy : most.busyUnhealthy);
+    p[P_BUSY_SUM] = tickShape(busy, bucketMeans, p, P_BUSY);
+    p[P_BUSY_SHARE] = uniform(random, 0.1, 0.35);
+    p[P_UP] = collector.healthy ? 1 : 0;
+    p[P_FLEET_START] = options.fleetStartMs;
+    p[P_INTERVAL] = options.intervalMs;
+    return writerOf(p);
+}
+/**
+ * The writer in a scope of its own: a closure keeps its whole scope alive, and createValueWriter's holds
+ * the random generator and the profile, which the fleet no longer needs once the parameters are drawn.
+ */
+function writerOf(p) {
+    return (tMs, out, offset) => writeValues(p, tMs, out, offset);
+}
+/**
+ * Collectors' parameters come from shared slabs, so 10,000 collectors cost a few dozen array buffers
+ * rather than 10,000 (each one a separate allocation with its own bookkeeping).
+ */
+const SLAB_COLLECTORS = 256;
+let slab = new Float64Array(0);
+let slabUsed = 0;
+function parametersSlot() {
+    if (slabUsed + PARAMETERS > slab.length) {
+        slab = new Float64Array(SLAB_COLLECTORS * PARAMETERS);
+        slabUsed = 0;
+    }
+    const slot = slab.subarray(slabUsed, slabUsed + PARAMETERS);
+    slabUsed += PARAMETERS;
+    return slot;
+}
+/** A collector's values at `tMs` from its parameters (createValueWriter). */
+function writeValues(p, tMs, out, offset) {
+    const fleetStartMs = p[P_FLEET_START];
+    const tSec = tMs / 1000;
+    const elapsedSec = tMs > fleetStartMs ? (tMs - fleetStartMs) / 1000 : 0;
+    const ticks = ticksAt(tMs, { fleetStartMs, intervalMs: p[P_INTERVAL] });
+    out[offset + AT.buildInfo] = 1;
+    out[offset + AT.up] = p[P_UP];
+    out[offset + AT.components] = p[P_COMPONENTS];
+    out[offset + AT.components + 1] = p[P_COMPONENTS + 1];
+    out[offset + AT.components + 2] = p[P_COMPONENTS + 2];
+    out[offset + AT.components + 3] = p[P_COMPONENTS + 3];
+    // Busy ticks among the first `ticks`: floor(ticks·share) grows by 0 or 1 per tick, so both counts only grow.
+    const busyTicks = Math.floor(ticks * p[P_BUSY_SHARE]);
+    const quietTicks = ticks - busyTicks;
+    for (let i = 0; i < BUCKET_SERIES; i++)
+        out[offset + AT.buckets + i] = quietTicks * p[P_QUIET + i] + busyTicks * p[P_BUSY + i];
+    out[offset + AT.evalSum] = quietTicks * p[P_QUIET_SUM] + busyTicks * p[P_BUSY_SUM];
+    out[offset + AT.evalCount] = ticks * EVALUATIONS_PER_TICK;
+    // CPU time is counted in 10 ms clock ticks and network traffic in whole bytes; floor keeps them monotone.
+    out[offset + AT.cpu] = Math.floor(accumulated(p, P_CPU, elapsedSec) * 100) / 100;
+    out[offset + AT.rx] = Math.floor(accumulated(p, P_RX, elapsedSec));
+    out[offset + AT.tx] = Math.floor(accumulated(p, P_TX, elapsedSec));
+    const rssMin = p[P_RANGES];
+    const rssMax = p[P_RANGES + 1];
+    const heapMin = p[P_RANGES + 2];
+    const heapMax = p[P_RANGES + 3];
+    const goroutinesMin = p[P_RANGES + 4];
+    const goroutinesMax = p[P_RANGES + 5];
+    const scrapeMin = p[P_RANGES + 6];
+    const scrapeMax = p[P_RANGES + 7];
+    const residentBytes = Math.round((rssMin + (rssMax - rssMin) * level(p, P_RSS, tSec)) / PAGE_BYTES) * PAGE_BYTES;
+    const heapShare = heapMin + (heapMax - heapMin) * level(p, P_HEAP, tSec);
+    out[offset + AT.rss] = residentBytes;
+    out[offset + AT.configHash] = 1;
+    out[offset + AT.goroutines] = Math.round(goroutinesMin + (goroutinesMax - goroutinesMin) * level(p, P_GOROUTINES, tSec));
+    out[offset + AT.heap] = Math.round((residentBytes * heapShare) / SPAN_BYTES) * SPAN_BYTES;
+    out[offset + AT.scrape] = scrapeMin + (scrapeMax - scrapeMin) * level(p, P_SCRAPE, tSec);
 }
 function componentCounts(random, healthy, total) {
     const running = uniformInt(random, total.min, total.max);
@@ -55115,34 +58336,92 @@ function createSignalModel(collectors, options) {
         seriesPerTick: collectors.length * SERIES_PER_COLLECTOR,
     };
 }
-/** Label tuples of the catalog's fixed labels, shared by every collector's series. */
-const TEMPLATE_LABELS = catalog_CATALOG.map((family) => family.series.map((template) => ({
-    metric: metricNameLabel(template.name),
-    labels: labelPairs(template.labels),
-})));
-/** One collector's series and values: for a collector that joins a running fleet or changes identity. */
+/** Each catalog series' own labels (`__name__` and the fixed ones), sorted: shared by every collector. */
+const OWN_LABELS = catalog_CATALOG.map((family) => family.series.map((template) => {
+    const metric = metricNameLabel(template.name);
+    return { metric, own: ownLabels(metric, labelPairs(template.labels)) };
+}));
+/** The family of each of a collector's series, in series order. */
+const FAMILY_OF_SERIES = catalog_CATALOG.flatMap((family, index) => family.series.map(() => index));
+/**
+ * The own labels of each family whose labels depend on the collector, by those labels' text: collectors of
+ * one release and OS share alloy_build_info's lists (and their encoded bytes). A family whose labels differ
+ * for every collector (alloy_config_hash's hash) stops being kept once it passes the limit.
+ */
+const FRESH_LISTS = catalog_CATALOG.map(() => new Map());
+const FRESH_LISTS_LIMIT = 256;
+/** The same lists by the record itself, for families that hand out one frozen record per kind of collector. */
+const FRESH_BY_RECORD = new WeakMap();
+/**
+ * One collector's series and values: for a collector that joins a running fleet, changes identity, or runs a
+ * new received configuration (its labels stay, its running components change).
+ */
 function createCollectorSignals(collector, options) {
+    const received = options.receivedComponents ?? 0;
+    if (!Number.isInteger(received) || received < 0)
+        throw new RangeError(`receivedComponents must be a whole number from 0, got ${received}`);
+    const check = checkCollectorLabels(collector.id, collector.labels);
+    const own = [];
+    catalog_CATALOG.forEach((family, familyIndex) => {
+        const templates = OWN_LABELS[familyIndex];
+        let lists = templates.map((t) => t.own);
+        if (family.collectorLabels) {
+            const record = family.collectorLabels(collector);
+            // The same record (buildInfoLabels keeps one per release) is known at once; another by its text.
+            let known = FRESH_BY_RECORD.get(record);
+            let key = "";
+            if (!known)
+                for (const name in record)
+                    key += `${name}=${record[name]}\0`;
+            const cache = FRESH_LISTS[familyIndex];
+            known ??= cache.get(key);
+            if (known)
+                lists = known;
+            else {
+                const fresh = labelPairs(record);
+                check.checkFresh(templates[0].metric[1], fresh);
+                lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
+                if (cache.size < FRESH_LISTS_LIMIT)
+                    cache.set(key, lists);
+                if (Object.isFrozen(record))
+                    FRESH_BY_RECORD.set(record, lists);
+            }
+        }
+        lists.forEach((labels, k) => {
+            check.checkSeries(templates[k].metric[1], labels);
+            own.push(labels);
+        });
+    });
     const write = createValueWriter(collector, {
         fleetStartMs: options.fleetStartMs,
         intervalMs: options.intervalMs,
+        receivedComponents: received,
     });
-    const labelSets = createLabelSetBuilder(collector.id, collector.labels);
-    const series = [];
-    catalog_CATALOG.forEach((family, familyIndex) => {
-        const own = family.collectorLabels ? labelPairs(family.collectorLabels(collector)) : [];
-        for (const template of TEMPLATE_LABELS[familyIndex])
-            series.push({
-                family: familyIndex,
-                labels: labelSets.build(template.metric, own.length ? [...own, ...template.labels] : template.labels),
-            });
-    });
+    return signalsOf(collector, { shared: check.shared, own }, valuesAtOf(write));
+}
+/**
+ * The values function in a scope of its own: a closure keeps its whole scope alive, and the emitter keeps
+ * this one for the life of the fleet while the labels can go once its frames are built.
+ */
+function valuesAtOf(write) {
+    return (tMs, out, offset = 0) => {
+        if (offset < 0 || offset + catalog_SERIES_PER_COLLECTOR > out.length)
+            throw new RangeError(`valuesAt: ${catalog_SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`);
+        write(tMs, out, offset);
+    };
+}
+function signalsOf(collector, labels, valuesAt) {
+    let series;
     return {
         collector,
-        series,
-        valuesAt(tMs, out, offset = 0) {
-            if (offset < 0 || offset + catalog_SERIES_PER_COLLECTOR > out.length)
-                throw new RangeError(`valuesAt: ${catalog_SERIES_PER_COLLECTOR} values from offset ${offset} do not fit an array of ${out.length}`);
-            write(tMs, out, offset);
+        labels,
+        valuesAt,
+        get series() {
+            series ??= labels.own.map((own, i) => ({
+                family: FAMILY_OF_SERIES[i],
+                labels: mergeLabels(labels.shared, own),
+            }));
+            return series;
         },
     };
 }
@@ -55377,8 +58656,8 @@ function files_removeFile(path) {
 ;// CONCATENATED MODULE: ./src/runtime/status.ts
 /**
  * The background process's status file: its only channel to main (readiness) and post (counters, cleanup
- * result), since a process that outlives main can write no step file (actions.md section 1.2). Replaced
- * atomically on every change.
+ * result), since a process that outlives main can write no step file
+ * (docs/fm-protocol.md#state-and-step-files). Replaced atomically on every change.
  */
 
 
@@ -55416,6 +58695,12 @@ const cleanupReportSchema = object({
     alertsError: schemas_string().optional(),
     complete: schemas_boolean(),
 });
+/** What one collector received last from FM (fleet/pipeline-check.ts ReceivedPipelines). */
+const receivedPipelinesSchema = object({
+    pipelines: array(schemas_string()),
+    status: schemas_enum(["APPLIED", "FAILED"]),
+    error: schemas_string().optional(),
+});
 const phaseSchema = schemas_enum(["starting", "ready", "failed", "stopping", "stopped"]);
 const statusSchema = object({
     pid: schemas_number().int(),
@@ -55434,6 +58719,11 @@ const statusSchema = object({
     /** Warnings of the start (leftovers swept, IDs held by another live run), for main to show. */
     startWarnings: array(schemas_string()).optional(),
     cleanup: cleanupReportSchema.optional(),
+    /**
+     * What each collector received from FM, by ID, once its first GetConfig was answered: main checks the
+     * expectations against it, post shows it in the summary. Absent when FM is off.
+     */
+    received: record(schemas_string(), receivedPipelinesSchema).optional(),
     /** From ready on: when offsets count from, each timeline step and live event, what it changed. */
     timeline: timelineRecordSchema.optional(),
     /** From ready on: collectors by what FM and Prometheus see of them. */
@@ -55495,6 +58785,8 @@ function emptyCleanup() {
 
 
 
+
+
 /** How often configStatusSent looks whether the heartbeat carrying a status went out. */
 const STATUS_POLL_MS = 100;
 function sameRecord(a, b) {
@@ -55515,9 +58807,17 @@ function createFleetEngine(options) {
     // Every collector this engine registers carries this start's marker, whoever built it (joins, upgrades).
     const stamp = (c) => run_marker_withRunMarker(c, config.runMarker);
     const cleanupMode = config.cleanup ?? "delete";
+    /** FM's last failed answer to the check before registering (management calls). */
+    let preflightError;
+    const speaker = config.speaker ?? "cli";
+    /** A failure the user's settings can cause, as the one sentence that says what to check. */
+    const explain = (failure) => hints_hintFor(failure, speaker) ?? failure;
     const initial = (options.collectors ?? config.collectors).map(stamp);
     const membership = createMembership(initial);
     const transport = createHttpTransport({ connections: 16 });
+    // What each collector made of its config: its FM status, and the running components its metrics show.
+    const received = createReceivedConfigs();
+    let emitter;
     let fm;
     let management;
     if (config.fm) {
@@ -55538,16 +58838,31 @@ function createFleetEngine(options) {
             clock,
             random,
             logger,
+            speaker,
+            judgeConfig: (collector, content) => {
+                const outcome = received.receive(collector.id, content);
+                if (outcome.componentsChanged)
+                    emitter?.refresh([collector.id]);
+                return outcome.status;
+            },
         });
         // Management calls have their own FM limit, so their own bucket (fm/management.ts).
-        management = createFmManagement({ client, clock, random });
+        management = createFmManagement({
+            client,
+            clock,
+            random,
+            // FM's last answer to the check before registering, for a start stopped before any Register got one.
+            onRetry: ({ error }) => {
+                if (error instanceof FmApiError)
+                    preflightError = error.message;
+            },
+        });
         if (options.adoptFleet)
             fm.adopt(initial);
     }
-    let emitter;
     if (config.prom) {
         const signalOptions = { fleetStartMs: config.fleetStartMs, intervalMs: config.intervalMs };
-        const signalsFor = (c) => createCollectorSignals(c, signalOptions);
+        const signalsFor = (c) => createCollectorSignals(c, { ...signalOptions, receivedComponents: received.components(c.id) });
         const counters = zeroRemoteWriteCounters();
         const pusher = createPusher({
             url: config.prom.url,
@@ -55556,6 +58871,7 @@ function createFleetEngine(options) {
             ...(config.prom.tenant ? { tenant: config.prom.tenant } : {}),
             transport,
             counters,
+            maxPauseMs: config.intervalMs,
             clock,
             random,
             logger,
@@ -55565,12 +58881,12 @@ function createFleetEngine(options) {
             pusher,
             counters,
             families: catalog_CATALOG,
-            collectors: initial.map(signalsFor),
+            collectors: initial,
             signalsFor,
             intervalMs: config.intervalMs,
             fleetStartMs: config.fleetStartMs,
             ...(options.notBeforeMs !== undefined ? { notBeforeMs: options.notBeforeMs } : {}),
-            adopted: options.adoptFleet ?? false,
+            adopted: (options.adoptFleet ?? false) && !options.seriesNeverAccepted,
             clock,
             logger,
         });
@@ -55591,6 +58907,7 @@ function createFleetEngine(options) {
                 clock,
                 random,
                 logger,
+                explain: (error) => hints_hintFor(error, speaker),
                 ...(options.scrub ? { scrub: options.scrub } : {}),
             }),
             counters,
@@ -55657,14 +58974,35 @@ function createFleetEngine(options) {
             if (held.length > 0)
                 warnings.push(`${held.length} of this fleet's collector IDs are in use by another live run: ${describeHolders(held)}. ` +
                     `Registering takes them over, and that run's cleanup will then leave them to this one. ` +
-                    `Give each run its own env (input env, flag --env), e.g. env: pr-<pull request number>.`);
+                    (speaker === "cli"
+                        ? "Give each run its own env with --env, e.g. --env pr-<pull request number>."
+                        : "Give each run its own env with input env, e.g. env: pr-<pull request number>."));
         }
         else {
+            if (listed.error instanceof FmApiError)
+                preflightError = listed.error.message;
             logger.debug(`could not check whether another run holds these IDs: ${listed.error.message}`);
         }
         for (const w of warnings)
             logger.warn(w, "Fleet Management");
         return warnings;
+    }
+    /**
+     * Why registering failed, in one sentence: FM's own answer (the last a register call got, not the stop
+     * that cut the others short), with what to check when the settings can cause it.
+     */
+    function registrationFailure(failed) {
+        const total = membership.present().length;
+        // A start stopped before any Register got an answer still has the check's answer from the same FM.
+        const answer = fm?.lastErrors().register ?? preflightError;
+        const head = `${failed.length} of ${total} collectors could not be registered`;
+        if (answer)
+            return `${head}: ${explain(answer)}`;
+        const sample = failed
+            .slice(0, 3)
+            .map((f) => `${f.id}: ${f.error}`)
+            .join("; ");
+        return `${head} (${sample})`;
     }
     /** Applies a life change to the members it is allowed for; returns the ones it applied to. */
     const transition = (ids, to) => {
@@ -55698,7 +59036,7 @@ function createFleetEngine(options) {
                     emitter.start();
                     const tick = await first;
                     if (!tick.ok)
-                        throw new Error(`the first remote-write push failed: ${tick.error ?? "unknown error"}`);
+                        throw new Error(`the first remote-write push failed: ${explain(tick.error ?? "unknown error")}`);
                     return tick.samples;
                 })();
                 const warnings = [];
@@ -55712,13 +59050,8 @@ function createFleetEngine(options) {
                         return [warning];
                     })));
                     const report = await fm.register(membership.present(), { signal: failure.signal });
-                    if (report.failed.length > 0) {
-                        const sample = report.failed
-                            .slice(0, 3)
-                            .map((f) => `${f.id}: ${f.error}`)
-                            .join("; ");
-                        throw new Error(`${report.failed.length} of ${membership.present().length} collectors could not be registered (${sample})`);
-                    }
+                    if (report.failed.length > 0)
+                        throw new Error(registrationFailure(report.failed));
                     return report.registered;
                 })();
                 const fail = (err) => {
@@ -55879,7 +59212,7 @@ function createFleetEngine(options) {
                             report.seriesClosed = closed.seriesClosed;
                             report.seriesOpen = closed.seriesOpen;
                             if (closed.error)
-                                report.seriesError = closed.error;
+                                report.seriesError = explain(closed.error);
                         }
                         catch (err) {
                             report.seriesOpen = emitter.openSeries();
@@ -55909,6 +59242,7 @@ function createFleetEngine(options) {
             ...(emitter ? { remoteWrite: emitter.counters() } : {}),
             ...(alerts ? { alerts: { ...alerts.counters() } } : {}),
         }),
+        receivedConfigs: () => received.all(),
         lastTimestampMs: () => emitter?.lastTimestampMs() ?? 0,
         lastErrors: () => {
             const errors = {};
@@ -56605,8 +59939,8 @@ function scenario_player_abbreviate(ids) {
 
 ;// CONCATENATED MODULE: ./src/runtime/daemon.ts
 /**
- * The background process (SPEC section 7): owns every FM and Mimir side effect while the job runs.
- * Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop request
+ * The background process (README.md#what-happens-when): owns every FM and Mimir side effect while the job
+ * runs. Reads its handoff from stdin, reports through the status file, and stops gracefully on a stop request
  * (control channel or stop file), SIGTERM/SIGINT, max-lifetime, or when the process that started it is gone —
  * so a self-hosted runner never keeps a fleet alive.
  */
@@ -56698,6 +60032,7 @@ async function serve(handoff) {
         ...(control ? { control: control.endpoint } : {}),
         ...(reason ? { reason: scrub(reason) } : {}),
         startWarnings: startWarnings.map(scrub),
+        ...(config.fm && engine ? { received: scrubbedReceived(engine, scrub) } : {}),
         ...(player ? { timeline: player.record(), health: player.health() } : {}),
         ...extra,
     });
@@ -56710,7 +60045,7 @@ async function serve(handoff) {
         }
     };
     // Stop requests. Installed before anything else so a signal that arrives during start is graceful
-    // (actions.md section 2.2: a SIGTERM right after spawn otherwise kills with no handler).
+    // (docs/fm-protocol.md#detached-processes: a SIGTERM right after spawn otherwise kills with no handler).
     let stopRequested;
     let wake;
     const startAbort = new AbortController();
@@ -56762,7 +60097,7 @@ async function serve(handoff) {
         });
         const started = await engine.start(startAbort.signal);
         startWarnings = started.warnings;
-        logger.info(`ready: ${started.registered} registered, first push of ${started.firstPushSamples} samples`);
+        logger.info(`ready: ${started.registered} collectors registered, first push accepted (${started.firstPushSamples} samples)`);
         if (!stopRequested) {
             phase = "ready";
             // The timeline counts from here, and live events (`fm-fleet event`) are taken from here on.
@@ -56831,7 +60166,25 @@ async function serve(handoff) {
     await control?.close().catch(() => undefined);
     return failed ? 1 : 0;
 }
+/** The received configs for the status file; an error message quotes the content, so it is scrubbed. */
+function scrubbedReceived(engine, scrub) {
+    const out = {};
+    for (const [id, r] of Object.entries(engine.receivedConfigs()))
+        out[id] = {
+            pipelines: [...r.pipelines],
+            status: r.status,
+            ...(r.error ? { error: scrub(r.error) } : {}),
+        };
+    return out;
+}
 
+
+/***/ }),
+
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
@@ -57001,6 +60354,8580 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 
+/***/ }),
+
+/***/ 932:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 7349:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveBlockMap = __nccwpck_require__(7103);
+var resolveBlockSeq = __nccwpck_require__(334);
+var resolveFlowCollection = __nccwpck_require__(3142);
+
+function resolveCollection(CN, ctx, token, onError, tagName, tag) {
+    const coll = token.type === 'block-map'
+        ? resolveBlockMap.resolveBlockMap(CN, ctx, token, onError, tag)
+        : token.type === 'block-seq'
+            ? resolveBlockSeq.resolveBlockSeq(CN, ctx, token, onError, tag)
+            : resolveFlowCollection.resolveFlowCollection(CN, ctx, token, onError, tag);
+    const Coll = coll.constructor;
+    // If we got a tagName matching the class, or the tag name is '!',
+    // then use the tagName from the node class used to create it.
+    if (tagName === '!' || tagName === Coll.tagName) {
+        coll.tag = Coll.tagName;
+        return coll;
+    }
+    if (tagName)
+        coll.tag = tagName;
+    return coll;
+}
+function composeCollection(CN, ctx, token, props, onError) {
+    const tagToken = props.tag;
+    const tagName = !tagToken
+        ? null
+        : ctx.directives.tagName(tagToken.source, msg => onError(tagToken, 'TAG_RESOLVE_FAILED', msg));
+    if (token.type === 'block-seq') {
+        const { anchor, newlineAfterProp: nl } = props;
+        const lastProp = anchor && tagToken
+            ? anchor.offset > tagToken.offset
+                ? anchor
+                : tagToken
+            : (anchor ?? tagToken);
+        if (lastProp && (!nl || nl.offset < lastProp.offset)) {
+            const message = 'Missing newline after block sequence props';
+            onError(lastProp, 'MISSING_CHAR', message);
+        }
+    }
+    const expType = token.type === 'block-map'
+        ? 'map'
+        : token.type === 'block-seq'
+            ? 'seq'
+            : token.start.source === '{'
+                ? 'map'
+                : 'seq';
+    // shortcut: check if it's a generic YAMLMap or YAMLSeq
+    // before jumping into the custom tag logic.
+    if (!tagToken ||
+        !tagName ||
+        tagName === '!' ||
+        (tagName === YAMLMap.YAMLMap.tagName && expType === 'map') ||
+        (tagName === YAMLSeq.YAMLSeq.tagName && expType === 'seq')) {
+        return resolveCollection(CN, ctx, token, onError, tagName);
+    }
+    let tag = ctx.schema.tags.find(t => t.tag === tagName && t.collection === expType);
+    if (!tag) {
+        const kt = ctx.schema.knownTags[tagName];
+        if (kt?.collection === expType) {
+            ctx.schema.tags.push(Object.assign({}, kt, { default: false }));
+            tag = kt;
+        }
+        else {
+            if (kt) {
+                onError(tagToken, 'BAD_COLLECTION_TYPE', `${kt.tag} used for ${expType} collection, but expects ${kt.collection ?? 'scalar'}`, true);
+            }
+            else {
+                onError(tagToken, 'TAG_RESOLVE_FAILED', `Unresolved tag: ${tagName}`, true);
+            }
+            return resolveCollection(CN, ctx, token, onError, tagName);
+        }
+    }
+    const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
+    const res = tag.resolve?.(coll, msg => onError(tagToken, 'TAG_RESOLVE_FAILED', msg), ctx.options) ?? coll;
+    const node = identity.isNode(res)
+        ? res
+        : new Scalar.Scalar(res);
+    node.range = coll.range;
+    node.tag = tagName;
+    if (tag?.format)
+        node.format = tag.format;
+    return node;
+}
+
+exports.composeCollection = composeCollection;
+
+
+/***/ }),
+
+/***/ 3683:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Document = __nccwpck_require__(3021);
+var composeNode = __nccwpck_require__(5937);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
+
+function composeDoc(options, directives, { offset, start, value, end }, onError) {
+    const opts = Object.assign({ _directives: directives }, options);
+    const doc = new Document.Document(undefined, opts);
+    const ctx = {
+        atKey: false,
+        atRoot: true,
+        directives: doc.directives,
+        options: doc.options,
+        schema: doc.schema
+    };
+    const props = resolveProps.resolveProps(start, {
+        indicator: 'doc-start',
+        next: value ?? end?.[0],
+        offset,
+        onError,
+        parentIndent: 0,
+        startOnNewline: true
+    });
+    if (props.found) {
+        doc.directives.docStart = true;
+        if (value &&
+            (value.type === 'block-map' || value.type === 'block-seq') &&
+            !props.hasNewline)
+            onError(props.end, 'MISSING_CHAR', 'Block collection cannot start on same line with directives-end marker');
+    }
+    // @ts-expect-error If Contents is set, let's trust the user
+    doc.contents = value
+        ? composeNode.composeNode(ctx, value, props, onError)
+        : composeNode.composeEmptyNode(ctx, props.end, start, null, props, onError);
+    const contentEnd = doc.contents.range[2];
+    const re = resolveEnd.resolveEnd(end, contentEnd, false, onError);
+    if (re.comment)
+        doc.comment = re.comment;
+    doc.range = [offset, contentEnd, re.offset];
+    return doc;
+}
+
+exports.composeDoc = composeDoc;
+
+
+/***/ }),
+
+/***/ 5937:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var composeCollection = __nccwpck_require__(7349);
+var composeScalar = __nccwpck_require__(5413);
+var resolveEnd = __nccwpck_require__(7788);
+var utilEmptyScalarPosition = __nccwpck_require__(2599);
+
+const CN = { composeNode, composeEmptyNode };
+function composeNode(ctx, token, props, onError) {
+    const atKey = ctx.atKey;
+    const { spaceBefore, comment, anchor, tag } = props;
+    let node;
+    let isSrcToken = true;
+    switch (token.type) {
+        case 'alias':
+            node = composeAlias(ctx, token, onError);
+            if (anchor || tag)
+                onError(token, 'ALIAS_PROPS', 'An alias node must not specify any properties');
+            break;
+        case 'scalar':
+        case 'single-quoted-scalar':
+        case 'double-quoted-scalar':
+        case 'block-scalar':
+            node = composeScalar.composeScalar(ctx, token, tag, onError);
+            if (anchor)
+                node.anchor = anchor.source.substring(1);
+            break;
+        case 'block-map':
+        case 'block-seq':
+        case 'flow-collection':
+            try {
+                node = composeCollection.composeCollection(CN, ctx, token, props, onError);
+                if (anchor)
+                    node.anchor = anchor.source.substring(1);
+            }
+            catch (error) {
+                // Almost certainly here due to a stack overflow
+                const message = error instanceof Error ? error.message : String(error);
+                onError(token, 'RESOURCE_EXHAUSTION', message);
+            }
+            break;
+        default: {
+            const message = token.type === 'error'
+                ? token.message
+                : `Unsupported token (type: ${token.type})`;
+            onError(token, 'UNEXPECTED_TOKEN', message);
+            isSrcToken = false;
+        }
+    }
+    node ?? (node = composeEmptyNode(ctx, token.offset, undefined, null, props, onError));
+    if (anchor && node.anchor === '')
+        onError(anchor, 'BAD_ALIAS', 'Anchor cannot be an empty string');
+    if (atKey &&
+        ctx.options.stringKeys &&
+        (!identity.isScalar(node) ||
+            typeof node.value !== 'string' ||
+            (node.tag && node.tag !== 'tag:yaml.org,2002:str'))) {
+        const msg = 'With stringKeys, all keys must be strings';
+        onError(tag ?? token, 'NON_STRING_KEY', msg);
+    }
+    if (spaceBefore)
+        node.spaceBefore = true;
+    if (comment) {
+        if (token.type === 'scalar' && token.source === '')
+            node.comment = comment;
+        else
+            node.commentBefore = comment;
+    }
+    // @ts-expect-error Type checking misses meaning of isSrcToken
+    if (ctx.options.keepSourceTokens && isSrcToken)
+        node.srcToken = token;
+    return node;
+}
+function composeEmptyNode(ctx, offset, before, pos, { spaceBefore, comment, anchor, tag, end }, onError) {
+    const token = {
+        type: 'scalar',
+        offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos),
+        indent: -1,
+        source: ''
+    };
+    const node = composeScalar.composeScalar(ctx, token, tag, onError);
+    if (anchor) {
+        node.anchor = anchor.source.substring(1);
+        if (node.anchor === '')
+            onError(anchor, 'BAD_ALIAS', 'Anchor cannot be an empty string');
+    }
+    if (spaceBefore)
+        node.spaceBefore = true;
+    if (comment) {
+        node.comment = comment;
+        node.range[2] = end;
+    }
+    return node;
+}
+function composeAlias({ options }, { offset, source, end }, onError) {
+    const alias = new Alias.Alias(source.substring(1));
+    if (alias.source === '')
+        onError(offset, 'BAD_ALIAS', 'Alias cannot be an empty string');
+    if (alias.source.endsWith(':'))
+        onError(offset + source.length - 1, 'BAD_ALIAS', 'Alias ending in : is ambiguous', true);
+    const valueEnd = offset + source.length;
+    const re = resolveEnd.resolveEnd(end, valueEnd, options.strict, onError);
+    alias.range = [offset, valueEnd, re.offset];
+    if (re.comment)
+        alias.comment = re.comment;
+    return alias;
+}
+
+exports.composeEmptyNode = composeEmptyNode;
+exports.composeNode = composeNode;
+
+
+/***/ }),
+
+/***/ 5413:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
+
+function composeScalar(ctx, token, tagToken, onError) {
+    const { value, type, comment, range } = token.type === 'block-scalar'
+        ? resolveBlockScalar.resolveBlockScalar(ctx, token, onError)
+        : resolveFlowScalar.resolveFlowScalar(token, ctx.options.strict, onError);
+    const tagName = tagToken
+        ? ctx.directives.tagName(tagToken.source, msg => onError(tagToken, 'TAG_RESOLVE_FAILED', msg))
+        : null;
+    let tag;
+    if (ctx.options.stringKeys && ctx.atKey) {
+        tag = ctx.schema[identity.SCALAR];
+    }
+    else if (tagName)
+        tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
+    else if (token.type === 'scalar')
+        tag = findScalarTagByTest(ctx, value, token, onError);
+    else
+        tag = ctx.schema[identity.SCALAR];
+    let scalar;
+    try {
+        const res = tag.resolve(value, msg => onError(tagToken ?? token, 'TAG_RESOLVE_FAILED', msg), ctx.options);
+        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+    }
+    catch (error) {
+        const msg = error instanceof Error ? error.message : String(error);
+        onError(tagToken ?? token, 'TAG_RESOLVE_FAILED', msg);
+        scalar = new Scalar.Scalar(value);
+    }
+    scalar.range = range;
+    scalar.source = value;
+    if (type)
+        scalar.type = type;
+    if (tagName)
+        scalar.tag = tagName;
+    if (tag.format)
+        scalar.format = tag.format;
+    if (comment)
+        scalar.comment = comment;
+    return scalar;
+}
+function findScalarTagByName(schema, value, tagName, tagToken, onError) {
+    if (tagName === '!')
+        return schema[identity.SCALAR]; // non-specific tag
+    const matchWithTest = [];
+    for (const tag of schema.tags) {
+        if (!tag.collection && tag.tag === tagName) {
+            if (tag.default && tag.test)
+                matchWithTest.push(tag);
+            else
+                return tag;
+        }
+    }
+    for (const tag of matchWithTest)
+        if (tag.test?.test(value))
+            return tag;
+    const kt = schema.knownTags[tagName];
+    if (kt && !kt.collection) {
+        // Ensure that the known tag is available for stringifying,
+        // but does not get used by default.
+        schema.tags.push(Object.assign({}, kt, { default: false, test: undefined }));
+        return kt;
+    }
+    onError(tagToken, 'TAG_RESOLVE_FAILED', `Unresolved tag: ${tagName}`, tagName !== 'tag:yaml.org,2002:str');
+    return schema[identity.SCALAR];
+}
+function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
+    const tag = schema.tags.find(tag => (tag.default === true || (atKey && tag.default === 'key')) &&
+        tag.test?.test(value)) || schema[identity.SCALAR];
+    if (schema.compat) {
+        const compat = schema.compat.find(tag => tag.default && tag.test?.test(value)) ??
+            schema[identity.SCALAR];
+        if (tag.tag !== compat.tag) {
+            const ts = directives.tagString(tag.tag);
+            const cs = directives.tagString(compat.tag);
+            const msg = `Value may be parsed as either ${ts} or ${cs}`;
+            onError(token, 'TAG_RESOLVE_FAILED', msg, true);
+        }
+    }
+    return tag;
+}
+
+exports.composeScalar = composeScalar;
+
+
+/***/ }),
+
+/***/ 9984:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var node_process = __nccwpck_require__(932);
+var directives = __nccwpck_require__(1342);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var identity = __nccwpck_require__(1127);
+var composeDoc = __nccwpck_require__(3683);
+var resolveEnd = __nccwpck_require__(7788);
+
+function getErrorPos(src) {
+    if (typeof src === 'number')
+        return [src, src + 1];
+    if (Array.isArray(src))
+        return src.length === 2 ? src : [src[0], src[1]];
+    const { offset, source } = src;
+    return [offset, offset + (typeof source === 'string' ? source.length : 1)];
+}
+function parsePrelude(prelude) {
+    let comment = '';
+    let atComment = false;
+    let afterEmptyLine = false;
+    for (let i = 0; i < prelude.length; ++i) {
+        const source = prelude[i];
+        switch (source[0]) {
+            case '#':
+                comment +=
+                    (comment === '' ? '' : afterEmptyLine ? '\n\n' : '\n') +
+                        (source.substring(1) || ' ');
+                atComment = true;
+                afterEmptyLine = false;
+                break;
+            case '%':
+                if (prelude[i + 1]?.[0] !== '#')
+                    i += 1;
+                atComment = false;
+                break;
+            default:
+                // This may be wrong after doc-end, but in that case it doesn't matter
+                if (!atComment)
+                    afterEmptyLine = true;
+                atComment = false;
+        }
+    }
+    return { comment, afterEmptyLine };
+}
+/**
+ * Compose a stream of CST nodes into a stream of YAML Documents.
+ *
+ * ```ts
+ * import { Composer, Parser } from 'yaml'
+ *
+ * const src: string = ...
+ * const tokens = new Parser().parse(src)
+ * const docs = new Composer().compose(tokens)
+ * ```
+ */
+class Composer {
+    constructor(options = {}) {
+        this.doc = null;
+        this.atDirectives = false;
+        this.prelude = [];
+        this.errors = [];
+        this.warnings = [];
+        this.onError = (source, code, message, warning) => {
+            const pos = getErrorPos(source);
+            if (warning)
+                this.warnings.push(new errors.YAMLWarning(pos, code, message));
+            else
+                this.errors.push(new errors.YAMLParseError(pos, code, message));
+        };
+        // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+        this.directives = new directives.Directives({ version: options.version || '1.2' });
+        this.options = options;
+    }
+    decorate(doc, afterDoc) {
+        const { comment, afterEmptyLine } = parsePrelude(this.prelude);
+        //console.log({ dc: doc.comment, prelude, comment })
+        if (comment) {
+            const dc = doc.contents;
+            if (afterDoc) {
+                doc.comment = doc.comment ? `${doc.comment}\n${comment}` : comment;
+            }
+            else if (afterEmptyLine || doc.directives.docStart || !dc) {
+                doc.commentBefore = comment;
+            }
+            else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+                let it = dc.items[0];
+                if (identity.isPair(it))
+                    it = it.key;
+                const cb = it.commentBefore;
+                it.commentBefore = cb ? `${comment}\n${cb}` : comment;
+            }
+            else {
+                const cb = dc.commentBefore;
+                dc.commentBefore = cb ? `${comment}\n${cb}` : comment;
+            }
+        }
+        if (afterDoc) {
+            for (let i = 0; i < this.errors.length; ++i)
+                doc.errors.push(this.errors[i]);
+            for (let i = 0; i < this.warnings.length; ++i)
+                doc.warnings.push(this.warnings[i]);
+        }
+        else {
+            doc.errors = this.errors;
+            doc.warnings = this.warnings;
+        }
+        this.prelude = [];
+        this.errors = [];
+        this.warnings = [];
+    }
+    /**
+     * Current stream status information.
+     *
+     * Mostly useful at the end of input for an empty stream.
+     */
+    streamInfo() {
+        return {
+            comment: parsePrelude(this.prelude).comment,
+            directives: this.directives,
+            errors: this.errors,
+            warnings: this.warnings
+        };
+    }
+    /**
+     * Compose tokens into documents.
+     *
+     * @param forceDoc - If the stream contains no document, still emit a final document including any comments and directives that would be applied to a subsequent document.
+     * @param endOffset - Should be set if `forceDoc` is also set, to set the document range end and to indicate errors correctly.
+     */
+    *compose(tokens, forceDoc = false, endOffset = -1) {
+        for (const token of tokens)
+            yield* this.next(token);
+        yield* this.end(forceDoc, endOffset);
+    }
+    /** Advance the composer by one CST token. */
+    *next(token) {
+        if (node_process.env.LOG_STREAM)
+            console.dir(token, { depth: null });
+        switch (token.type) {
+            case 'directive':
+                this.directives.add(token.source, (offset, message, warning) => {
+                    const pos = getErrorPos(token);
+                    pos[0] += offset;
+                    this.onError(pos, 'BAD_DIRECTIVE', message, warning);
+                });
+                this.prelude.push(token.source);
+                this.atDirectives = true;
+                break;
+            case 'document': {
+                const doc = composeDoc.composeDoc(this.options, this.directives, token, this.onError);
+                if (this.atDirectives && !doc.directives.docStart)
+                    this.onError(token, 'MISSING_CHAR', 'Missing directives-end/doc-start indicator line');
+                this.decorate(doc, false);
+                if (this.doc)
+                    yield this.doc;
+                this.doc = doc;
+                this.atDirectives = false;
+                break;
+            }
+            case 'byte-order-mark':
+            case 'space':
+                break;
+            case 'comment':
+            case 'newline':
+                this.prelude.push(token.source);
+                break;
+            case 'error': {
+                const msg = token.source
+                    ? `${token.message}: ${JSON.stringify(token.source)}`
+                    : token.message;
+                const error = new errors.YAMLParseError(getErrorPos(token), 'UNEXPECTED_TOKEN', msg);
+                if (this.atDirectives || !this.doc)
+                    this.errors.push(error);
+                else
+                    this.doc.errors.push(error);
+                break;
+            }
+            case 'doc-end': {
+                if (!this.doc) {
+                    const msg = 'Unexpected doc-end without preceding document';
+                    this.errors.push(new errors.YAMLParseError(getErrorPos(token), 'UNEXPECTED_TOKEN', msg));
+                    break;
+                }
+                this.doc.directives.docEnd = true;
+                const end = resolveEnd.resolveEnd(token.end, token.offset + token.source.length, this.doc.options.strict, this.onError);
+                this.decorate(this.doc, true);
+                if (end.comment) {
+                    const dc = this.doc.comment;
+                    this.doc.comment = dc ? `${dc}\n${end.comment}` : end.comment;
+                }
+                this.doc.range[2] = end.offset;
+                break;
+            }
+            default:
+                this.errors.push(new errors.YAMLParseError(getErrorPos(token), 'UNEXPECTED_TOKEN', `Unsupported token ${token.type}`));
+        }
+    }
+    /**
+     * Call at end of input to yield any remaining document.
+     *
+     * @param forceDoc - If the stream contains no document, still emit a final document including any comments and directives that would be applied to a subsequent document.
+     * @param endOffset - Should be set if `forceDoc` is also set, to set the document range end and to indicate errors correctly.
+     */
+    *end(forceDoc = false, endOffset = -1) {
+        if (this.doc) {
+            this.decorate(this.doc, true);
+            yield this.doc;
+            this.doc = null;
+        }
+        else if (forceDoc) {
+            const opts = Object.assign({ _directives: this.directives }, this.options);
+            const doc = new Document.Document(undefined, opts);
+            if (this.atDirectives)
+                this.onError(endOffset, 'MISSING_CHAR', 'Missing directives-end indicator line');
+            doc.range = [0, endOffset, endOffset];
+            this.decorate(doc, false);
+            yield doc;
+        }
+    }
+}
+
+exports.Composer = Composer;
+
+
+/***/ }),
+
+/***/ 7103:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
+var utilMapIncludes = __nccwpck_require__(1187);
+
+const startColMsg = 'All mapping items must start at the same column';
+function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
+    const NodeClass = tag?.nodeClass ?? YAMLMap.YAMLMap;
+    const map = new NodeClass(ctx.schema);
+    if (ctx.atRoot)
+        ctx.atRoot = false;
+    let offset = bm.offset;
+    let commentEnd = null;
+    for (const collItem of bm.items) {
+        const { start, key, sep, value } = collItem;
+        // key properties
+        const keyProps = resolveProps.resolveProps(start, {
+            indicator: 'explicit-key-ind',
+            next: key ?? sep?.[0],
+            offset,
+            onError,
+            parentIndent: bm.indent,
+            startOnNewline: true
+        });
+        const implicitKey = !keyProps.found;
+        if (implicitKey) {
+            if (key) {
+                if (key.type === 'block-seq')
+                    onError(offset, 'BLOCK_AS_IMPLICIT_KEY', 'A block sequence may not be used as an implicit map key');
+                else if ('indent' in key && key.indent !== bm.indent)
+                    onError(offset, 'BAD_INDENT', startColMsg);
+            }
+            if (!keyProps.anchor && !keyProps.tag && !sep) {
+                commentEnd = keyProps.end;
+                if (keyProps.comment) {
+                    if (map.comment)
+                        map.comment += '\n' + keyProps.comment;
+                    else
+                        map.comment = keyProps.comment;
+                }
+                continue;
+            }
+            if (keyProps.newlineAfterProp || utilContainsNewline.containsNewline(key)) {
+                onError(key ?? start[start.length - 1], 'MULTILINE_IMPLICIT_KEY', 'Implicit keys need to be on a single line');
+            }
+        }
+        else if (keyProps.found?.indent !== bm.indent) {
+            onError(offset, 'BAD_INDENT', startColMsg);
+        }
+        // key value
+        ctx.atKey = true;
+        const keyStart = keyProps.end;
+        const keyNode = key
+            ? composeNode(ctx, key, keyProps, onError)
+            : composeEmptyNode(ctx, keyStart, start, null, keyProps, onError);
+        if (ctx.schema.compat)
+            utilFlowIndentCheck.flowIndentCheck(bm.indent, key, onError);
+        ctx.atKey = false;
+        if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
+            onError(keyStart, 'DUPLICATE_KEY', 'Map keys must be unique');
+        // value properties
+        const valueProps = resolveProps.resolveProps(sep ?? [], {
+            indicator: 'map-value-ind',
+            next: value,
+            offset: keyNode.range[2],
+            onError,
+            parentIndent: bm.indent,
+            startOnNewline: !key || key.type === 'block-scalar'
+        });
+        offset = valueProps.end;
+        if (valueProps.found) {
+            if (implicitKey) {
+                if (value?.type === 'block-map' && !valueProps.hasNewline)
+                    onError(offset, 'BLOCK_AS_IMPLICIT_KEY', 'Nested mappings are not allowed in compact mappings');
+                if (ctx.options.strict &&
+                    keyProps.start < valueProps.found.offset - 1024)
+                    onError(keyNode.range, 'KEY_OVER_1024_CHARS', 'The : indicator must be at most 1024 chars after the start of an implicit block mapping key');
+            }
+            // value value
+            const valueNode = value
+                ? composeNode(ctx, value, valueProps, onError)
+                : composeEmptyNode(ctx, offset, sep, null, valueProps, onError);
+            if (ctx.schema.compat)
+                utilFlowIndentCheck.flowIndentCheck(bm.indent, value, onError);
+            offset = valueNode.range[2];
+            const pair = new Pair.Pair(keyNode, valueNode);
+            if (ctx.options.keepSourceTokens)
+                pair.srcToken = collItem;
+            map.items.push(pair);
+        }
+        else {
+            // key with no value
+            if (implicitKey)
+                onError(keyNode.range, 'MISSING_CHAR', 'Implicit map keys need to be followed by map values');
+            if (valueProps.comment) {
+                if (keyNode.comment)
+                    keyNode.comment += '\n' + valueProps.comment;
+                else
+                    keyNode.comment = valueProps.comment;
+            }
+            const pair = new Pair.Pair(keyNode);
+            if (ctx.options.keepSourceTokens)
+                pair.srcToken = collItem;
+            map.items.push(pair);
+        }
+    }
+    if (commentEnd && commentEnd < offset)
+        onError(commentEnd, 'IMPOSSIBLE', 'Map comment with trailing content');
+    map.range = [bm.offset, offset, commentEnd ?? offset];
+    return map;
+}
+
+exports.resolveBlockMap = resolveBlockMap;
+
+
+/***/ }),
+
+/***/ 8913:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+
+function resolveBlockScalar(ctx, scalar, onError) {
+    const start = scalar.offset;
+    const header = parseBlockScalarHeader(scalar, ctx.options.strict, onError);
+    if (!header)
+        return { value: '', type: null, comment: '', range: [start, start, start] };
+    const type = header.mode === '>' ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
+    const lines = scalar.source ? splitLines(scalar.source) : [];
+    // determine the end of content & start of chomping
+    let chompStart = lines.length;
+    for (let i = lines.length - 1; i >= 0; --i) {
+        const content = lines[i][1];
+        if (content === '' || content === '\r')
+            chompStart = i;
+        else
+            break;
+    }
+    // shortcut for empty contents
+    if (chompStart === 0) {
+        const value = header.chomp === '+' && lines.length > 0
+            ? '\n'.repeat(Math.max(1, lines.length - 1))
+            : '';
+        let end = start + header.length;
+        if (scalar.source)
+            end += scalar.source.length;
+        return { value, type, comment: header.comment, range: [start, end, end] };
+    }
+    // find the indentation level to trim from start
+    let trimIndent = scalar.indent + header.indent;
+    let offset = scalar.offset + header.length;
+    let contentStart = 0;
+    for (let i = 0; i < chompStart; ++i) {
+        const [indent, content] = lines[i];
+        if (content === '' || content === '\r') {
+            if (header.indent === 0 && indent.length > trimIndent)
+                trimIndent = indent.length;
+        }
+        else {
+            if (indent.length < trimIndent) {
+                const message = 'Block scalars with more-indented leading empty lines must use an explicit indentation indicator';
+                onError(offset + indent.length, 'MISSING_CHAR', message);
+            }
+            if (header.indent === 0)
+                trimIndent = indent.length;
+            contentStart = i;
+            if (trimIndent === 0 && !ctx.atRoot) {
+                const message = 'Block scalar values in collections must be indented';
+                onError(offset, 'BAD_INDENT', message);
+            }
+            break;
+        }
+        offset += indent.length + content.length + 1;
+    }
+    // include trailing more-indented empty lines in content
+    for (let i = lines.length - 1; i >= chompStart; --i) {
+        if (lines[i][0].length > trimIndent)
+            chompStart = i + 1;
+    }
+    let value = '';
+    let sep = '';
+    let prevMoreIndented = false;
+    // leading whitespace is kept intact
+    for (let i = 0; i < contentStart; ++i)
+        value += lines[i][0].slice(trimIndent) + '\n';
+    for (let i = contentStart; i < chompStart; ++i) {
+        let [indent, content] = lines[i];
+        offset += indent.length + content.length + 1;
+        const crlf = content[content.length - 1] === '\r';
+        if (crlf)
+            content = content.slice(0, -1);
+        /* istanbul ignore if already caught in lexer */
+        if (content && indent.length < trimIndent) {
+            const src = header.indent
+                ? 'explicit indentation indicator'
+                : 'first line';
+            const message = `Block scalar lines must not be less indented than their ${src}`;
+            onError(offset - content.length - (crlf ? 2 : 1), 'BAD_INDENT', message);
+            indent = '';
+        }
+        if (type === Scalar.Scalar.BLOCK_LITERAL) {
+            value += sep + indent.slice(trimIndent) + content;
+            sep = '\n';
+        }
+        else if (indent.length > trimIndent || content[0] === '\t') {
+            // more-indented content within a folded block
+            if (sep === ' ')
+                sep = '\n';
+            else if (!prevMoreIndented && sep === '\n')
+                sep = '\n\n';
+            value += sep + indent.slice(trimIndent) + content;
+            sep = '\n';
+            prevMoreIndented = true;
+        }
+        else if (content === '') {
+            // empty line
+            if (sep === '\n')
+                value += '\n';
+            else
+                sep = '\n';
+        }
+        else {
+            value += sep + content;
+            sep = ' ';
+            prevMoreIndented = false;
+        }
+    }
+    switch (header.chomp) {
+        case '-':
+            break;
+        case '+':
+            for (let i = chompStart; i < lines.length; ++i)
+                value += '\n' + lines[i][0].slice(trimIndent);
+            if (value[value.length - 1] !== '\n')
+                value += '\n';
+            break;
+        default:
+            value += '\n';
+    }
+    const end = start + header.length + scalar.source.length;
+    return { value, type, comment: header.comment, range: [start, end, end] };
+}
+function parseBlockScalarHeader({ offset, props }, strict, onError) {
+    /* istanbul ignore if should not happen */
+    if (props[0].type !== 'block-scalar-header') {
+        onError(props[0], 'IMPOSSIBLE', 'Block scalar header not found');
+        return null;
+    }
+    const { source } = props[0];
+    const mode = source[0];
+    let indent = 0;
+    let chomp = '';
+    let error = -1;
+    for (let i = 1; i < source.length; ++i) {
+        const ch = source[i];
+        if (!chomp && (ch === '-' || ch === '+'))
+            chomp = ch;
+        else {
+            const n = Number(ch);
+            if (!indent && n)
+                indent = n;
+            else if (error === -1)
+                error = offset + i;
+        }
+    }
+    if (error !== -1)
+        onError(error, 'UNEXPECTED_TOKEN', `Block scalar header includes extra characters: ${source}`);
+    let hasSpace = false;
+    let comment = '';
+    let length = source.length;
+    for (let i = 1; i < props.length; ++i) {
+        const token = props[i];
+        switch (token.type) {
+            case 'space':
+                hasSpace = true;
+            // fallthrough
+            case 'newline':
+                length += token.source.length;
+                break;
+            case 'comment':
+                if (strict && !hasSpace) {
+                    const message = 'Comments must be separated from other tokens by white space characters';
+                    onError(token, 'MISSING_CHAR', message);
+                }
+                length += token.source.length;
+                comment = token.source.substring(1);
+                break;
+            case 'error':
+                onError(token, 'UNEXPECTED_TOKEN', token.message);
+                length += token.source.length;
+                break;
+            /* istanbul ignore next should not happen */
+            default: {
+                const message = `Unexpected token in block scalar header: ${token.type}`;
+                onError(token, 'UNEXPECTED_TOKEN', message);
+                const ts = token.source;
+                if (ts && typeof ts === 'string')
+                    length += ts.length;
+            }
+        }
+    }
+    return { mode, indent, chomp, comment, length };
+}
+/** @returns Array of lines split up as `[indent, content]` */
+function splitLines(source) {
+    const split = source.split(/\n( *)/);
+    const first = split[0];
+    const m = first.match(/^( *)/);
+    const line0 = m?.[1]
+        ? [m[1], first.slice(m[1].length)]
+        : ['', first];
+    const lines = [line0];
+    for (let i = 1; i < split.length; i += 2)
+        lines.push([split[i], split[i + 1]]);
+    return lines;
+}
+
+exports.resolveBlockScalar = resolveBlockScalar;
+
+
+/***/ }),
+
+/***/ 334:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveProps = __nccwpck_require__(4631);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
+
+function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
+    const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
+    const seq = new NodeClass(ctx.schema);
+    if (ctx.atRoot)
+        ctx.atRoot = false;
+    if (ctx.atKey)
+        ctx.atKey = false;
+    let offset = bs.offset;
+    let commentEnd = null;
+    for (const { start, value } of bs.items) {
+        const props = resolveProps.resolveProps(start, {
+            indicator: 'seq-item-ind',
+            next: value,
+            offset,
+            onError,
+            parentIndent: bs.indent,
+            startOnNewline: true
+        });
+        if (!props.found) {
+            if (props.anchor || props.tag || value) {
+                if (value?.type === 'block-seq')
+                    onError(props.end, 'BAD_INDENT', 'All sequence items must start at the same column');
+                else
+                    onError(offset, 'MISSING_CHAR', 'Sequence item without - indicator');
+            }
+            else {
+                commentEnd = props.end;
+                if (props.comment)
+                    seq.comment = props.comment;
+                continue;
+            }
+        }
+        const node = value
+            ? composeNode(ctx, value, props, onError)
+            : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        if (ctx.schema.compat)
+            utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
+        offset = node.range[2];
+        seq.items.push(node);
+    }
+    seq.range = [bs.offset, offset, commentEnd ?? offset];
+    return seq;
+}
+
+exports.resolveBlockSeq = resolveBlockSeq;
+
+
+/***/ }),
+
+/***/ 7788:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+function resolveEnd(end, offset, reqSpace, onError) {
+    let comment = '';
+    if (end) {
+        let hasSpace = false;
+        let sep = '';
+        for (const token of end) {
+            const { source, type } = token;
+            switch (type) {
+                case 'space':
+                    hasSpace = true;
+                    break;
+                case 'comment': {
+                    if (reqSpace && !hasSpace)
+                        onError(token, 'MISSING_CHAR', 'Comments must be separated from other tokens by white space characters');
+                    const cb = source.substring(1) || ' ';
+                    if (!comment)
+                        comment = cb;
+                    else
+                        comment += sep + cb;
+                    sep = '';
+                    break;
+                }
+                case 'newline':
+                    if (comment)
+                        sep += source;
+                    hasSpace = true;
+                    break;
+                default:
+                    onError(token, 'UNEXPECTED_TOKEN', `Unexpected ${type} at node end`);
+            }
+            offset += source.length;
+        }
+    }
+    return { comment, offset };
+}
+
+exports.resolveEnd = resolveEnd;
+
+
+/***/ }),
+
+/***/ 3142:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilMapIncludes = __nccwpck_require__(1187);
+
+const blockMsg = 'Block collections are not allowed within flow collections';
+const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
+function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
+    const isMap = fc.start.source === '{';
+    const fcName = isMap ? 'flow map' : 'flow sequence';
+    const NodeClass = (tag?.nodeClass ?? (isMap ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq));
+    const coll = new NodeClass(ctx.schema);
+    coll.flow = true;
+    const atRoot = ctx.atRoot;
+    if (atRoot)
+        ctx.atRoot = false;
+    if (ctx.atKey)
+        ctx.atKey = false;
+    let offset = fc.offset + fc.start.source.length;
+    for (let i = 0; i < fc.items.length; ++i) {
+        const collItem = fc.items[i];
+        const { start, key, sep, value } = collItem;
+        const props = resolveProps.resolveProps(start, {
+            flow: fcName,
+            indicator: 'explicit-key-ind',
+            next: key ?? sep?.[0],
+            offset,
+            onError,
+            parentIndent: fc.indent,
+            startOnNewline: false
+        });
+        if (!props.found) {
+            if (!props.anchor && !props.tag && !sep && !value) {
+                if (i === 0 && props.comma)
+                    onError(props.comma, 'UNEXPECTED_TOKEN', `Unexpected , in ${fcName}`);
+                else if (i < fc.items.length - 1)
+                    onError(props.start, 'UNEXPECTED_TOKEN', `Unexpected empty item in ${fcName}`);
+                if (props.comment) {
+                    if (coll.comment)
+                        coll.comment += '\n' + props.comment;
+                    else
+                        coll.comment = props.comment;
+                }
+                offset = props.end;
+                continue;
+            }
+            if (!isMap && ctx.options.strict && utilContainsNewline.containsNewline(key))
+                onError(key, // checked by containsNewline()
+                'MULTILINE_IMPLICIT_KEY', 'Implicit keys of flow sequence pairs need to be on a single line');
+        }
+        if (i === 0) {
+            if (props.comma)
+                onError(props.comma, 'UNEXPECTED_TOKEN', `Unexpected , in ${fcName}`);
+        }
+        else {
+            if (!props.comma)
+                onError(props.start, 'MISSING_CHAR', `Missing , between ${fcName} items`);
+            if (props.comment) {
+                let prevItemComment = '';
+                loop: for (const st of start) {
+                    switch (st.type) {
+                        case 'comma':
+                        case 'space':
+                            break;
+                        case 'comment':
+                            prevItemComment = st.source.substring(1);
+                            break loop;
+                        default:
+                            break loop;
+                    }
+                }
+                if (prevItemComment) {
+                    let prev = coll.items[coll.items.length - 1];
+                    if (identity.isPair(prev))
+                        prev = prev.value ?? prev.key;
+                    if (prev.comment)
+                        prev.comment += '\n' + prevItemComment;
+                    else
+                        prev.comment = prevItemComment;
+                    props.comment = props.comment.substring(prevItemComment.length + 1);
+                }
+            }
+        }
+        if (!isMap && !sep && !props.found) {
+            // item is a value in a seq
+            // → key & sep are empty, start does not include ? or :
+            const valueNode = value
+                ? composeNode(ctx, value, props, onError)
+                : composeEmptyNode(ctx, props.end, sep, null, props, onError);
+            coll.items.push(valueNode);
+            offset = valueNode.range[2];
+            if (isBlock(value))
+                onError(valueNode.range, 'BLOCK_IN_FLOW', blockMsg);
+        }
+        else {
+            // item is a key+value pair
+            // key value
+            ctx.atKey = true;
+            const keyStart = props.end;
+            const keyNode = key
+                ? composeNode(ctx, key, props, onError)
+                : composeEmptyNode(ctx, keyStart, start, null, props, onError);
+            if (isBlock(key))
+                onError(keyNode.range, 'BLOCK_IN_FLOW', blockMsg);
+            ctx.atKey = false;
+            // value properties
+            const valueProps = resolveProps.resolveProps(sep ?? [], {
+                flow: fcName,
+                indicator: 'map-value-ind',
+                next: value,
+                offset: keyNode.range[2],
+                onError,
+                parentIndent: fc.indent,
+                startOnNewline: false
+            });
+            if (valueProps.found) {
+                if (!isMap && !props.found && ctx.options.strict) {
+                    if (sep)
+                        for (const st of sep) {
+                            if (st === valueProps.found)
+                                break;
+                            if (st.type === 'newline') {
+                                onError(st, 'MULTILINE_IMPLICIT_KEY', 'Implicit keys of flow sequence pairs need to be on a single line');
+                                break;
+                            }
+                        }
+                    if (props.start < valueProps.found.offset - 1024)
+                        onError(valueProps.found, 'KEY_OVER_1024_CHARS', 'The : indicator must be at most 1024 chars after the start of an implicit flow sequence key');
+                }
+            }
+            else if (value) {
+                if ('source' in value && value.source?.[0] === ':')
+                    onError(value, 'MISSING_CHAR', `Missing space after : in ${fcName}`);
+                else
+                    onError(valueProps.start, 'MISSING_CHAR', `Missing , or : between ${fcName} items`);
+            }
+            // value value
+            const valueNode = value
+                ? composeNode(ctx, value, valueProps, onError)
+                : valueProps.found
+                    ? composeEmptyNode(ctx, valueProps.end, sep, null, valueProps, onError)
+                    : null;
+            if (valueNode) {
+                if (isBlock(value))
+                    onError(valueNode.range, 'BLOCK_IN_FLOW', blockMsg);
+            }
+            else if (valueProps.comment) {
+                if (keyNode.comment)
+                    keyNode.comment += '\n' + valueProps.comment;
+                else
+                    keyNode.comment = valueProps.comment;
+            }
+            const pair = new Pair.Pair(keyNode, valueNode);
+            if (ctx.options.keepSourceTokens)
+                pair.srcToken = collItem;
+            if (isMap) {
+                const map = coll;
+                if (utilMapIncludes.mapIncludes(ctx, map.items, keyNode))
+                    onError(keyStart, 'DUPLICATE_KEY', 'Map keys must be unique');
+                map.items.push(pair);
+            }
+            else {
+                const map = new YAMLMap.YAMLMap(ctx.schema);
+                map.flow = true;
+                map.items.push(pair);
+                const endRange = (valueNode ?? keyNode).range;
+                map.range = [keyNode.range[0], endRange[1], endRange[2]];
+                coll.items.push(map);
+            }
+            offset = valueNode ? valueNode.range[2] : valueProps.end;
+        }
+    }
+    const expectedEnd = isMap ? '}' : ']';
+    const [ce, ...ee] = fc.end;
+    let cePos = offset;
+    if (ce?.source === expectedEnd)
+        cePos = ce.offset + ce.source.length;
+    else {
+        const name = fcName[0].toUpperCase() + fcName.substring(1);
+        const msg = atRoot
+            ? `${name} must end with a ${expectedEnd}`
+            : `${name} in block collection must be sufficiently indented and end with a ${expectedEnd}`;
+        onError(offset, atRoot ? 'MISSING_CHAR' : 'BAD_INDENT', msg);
+        if (ce && ce.source.length !== 1)
+            ee.unshift(ce);
+    }
+    if (ee.length > 0) {
+        const end = resolveEnd.resolveEnd(ee, cePos, ctx.options.strict, onError);
+        if (end.comment) {
+            if (coll.comment)
+                coll.comment += '\n' + end.comment;
+            else
+                coll.comment = end.comment;
+        }
+        coll.range = [fc.offset, cePos, end.offset];
+    }
+    else {
+        coll.range = [fc.offset, cePos, cePos];
+    }
+    return coll;
+}
+
+exports.resolveFlowCollection = resolveFlowCollection;
+
+
+/***/ }),
+
+/***/ 6842:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+var resolveEnd = __nccwpck_require__(7788);
+
+function resolveFlowScalar(scalar, strict, onError) {
+    const { offset, type, source, end } = scalar;
+    let _type;
+    let value;
+    const _onError = (rel, code, msg) => onError(offset + rel, code, msg);
+    switch (type) {
+        case 'scalar':
+            _type = Scalar.Scalar.PLAIN;
+            value = plainValue(source, _onError);
+            break;
+        case 'single-quoted-scalar':
+            _type = Scalar.Scalar.QUOTE_SINGLE;
+            value = singleQuotedValue(source, _onError);
+            break;
+        case 'double-quoted-scalar':
+            _type = Scalar.Scalar.QUOTE_DOUBLE;
+            value = doubleQuotedValue(source, _onError);
+            break;
+        /* istanbul ignore next should not happen */
+        default:
+            onError(scalar, 'UNEXPECTED_TOKEN', `Expected a flow scalar value, but found: ${type}`);
+            return {
+                value: '',
+                type: null,
+                comment: '',
+                range: [offset, offset + source.length, offset + source.length]
+            };
+    }
+    const valueEnd = offset + source.length;
+    const re = resolveEnd.resolveEnd(end, valueEnd, strict, onError);
+    return {
+        value,
+        type: _type,
+        comment: re.comment,
+        range: [offset, valueEnd, re.offset]
+    };
+}
+function plainValue(source, onError) {
+    let badChar = '';
+    switch (source[0]) {
+        /* istanbul ignore next should not happen */
+        case '\t':
+            badChar = 'a tab character';
+            break;
+        case ',':
+            badChar = 'flow indicator character ,';
+            break;
+        case '%':
+            badChar = 'directive indicator character %';
+            break;
+        case '|':
+        case '>': {
+            badChar = `block scalar indicator ${source[0]}`;
+            break;
+        }
+        case '@':
+        case '`': {
+            badChar = `reserved character ${source[0]}`;
+            break;
+        }
+    }
+    if (badChar)
+        onError(0, 'BAD_SCALAR_START', `Plain value cannot start with ${badChar}`);
+    return unfoldLines(source);
+}
+function singleQuotedValue(source, onError) {
+    if (source[source.length - 1] !== "'" || source.length === 1)
+        onError(source.length, 'MISSING_CHAR', "Missing closing 'quote");
+    return unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
+}
+function unfoldLines(source) {
+    const line = /(.*?)\r?\n/sy;
+    let match = line.exec(source);
+    if (!match)
+        return source;
+    /**
+     * The negative lookbehinds in these RegExps are to
+     * prevent causing a polynomial search time in certain cases.
+     *
+     * The try-catch is for Safari < 16.4 and other old browsers:
+     * https://caniuse.com/js-regexp-lookbehind
+     */
+    let trimEnd, trimBoth;
+    try {
+        trimEnd = new RegExp('(?<![ \t])[ \t]+$');
+        trimBoth = new RegExp('^[ \t]+|(?<![ \t])[ \t]+$', 'g');
+    }
+    catch {
+        trimEnd = /[ \t]+$/;
+        trimBoth = /^[ \t]+|[ \t]+$/g;
+    }
+    let res = match[1].replace(trimEnd, '');
+    let sep = ' ';
+    let pos = line.lastIndex;
+    while ((match = line.exec(source))) {
+        const lm = match[1].replace(trimBoth, '');
+        if (lm === '') {
+            if (sep === '\n')
+                res += sep;
+            else
+                sep = '\n';
+        }
+        else {
+            res += sep + lm;
+            sep = ' ';
+        }
+        pos = line.lastIndex;
+    }
+    const last = /[ \t]*(.*)/sy;
+    last.lastIndex = pos;
+    match = last.exec(source);
+    return res + sep + (match?.[1] ?? '');
+}
+function doubleQuotedValue(source, onError) {
+    let res = '';
+    for (let i = 1; i < source.length - 1; ++i) {
+        const ch = source[i];
+        if (ch === '\r' && source[i + 1] === '\n')
+            continue;
+        if (ch === '\n') {
+            const { fold, offset } = foldNewline(source, i);
+            res += fold;
+            i = offset;
+        }
+        else if (ch === '\\') {
+            let next = source[++i];
+            const cc = escapeCodes[next];
+            if (cc)
+                res += cc;
+            else if (next === '\n') {
+                // skip escaped newlines, but still trim the following line
+                next = source[i + 1];
+                while (next === ' ' || next === '\t')
+                    next = source[++i + 1];
+            }
+            else if (next === '\r' && source[i + 1] === '\n') {
+                // skip escaped CRLF newlines, but still trim the following line
+                next = source[++i + 1];
+                while (next === ' ' || next === '\t')
+                    next = source[++i + 1];
+            }
+            else if (next === 'x' || next === 'u' || next === 'U') {
+                const length = next === 'x' ? 2 : next === 'u' ? 4 : 8;
+                res += parseCharCode(source, i + 1, length, onError);
+                i += length;
+            }
+            else {
+                const raw = source.substr(i - 1, 2);
+                onError(i - 1, 'BAD_DQ_ESCAPE', `Invalid escape sequence ${raw}`);
+                res += raw;
+            }
+        }
+        else if (ch === ' ' || ch === '\t') {
+            // trim trailing whitespace
+            const wsStart = i;
+            let next = source[i + 1];
+            while (next === ' ' || next === '\t')
+                next = source[++i + 1];
+            if (next !== '\n' && !(next === '\r' && source[i + 2] === '\n'))
+                res += i > wsStart ? source.slice(wsStart, i + 1) : ch;
+        }
+        else {
+            res += ch;
+        }
+    }
+    if (source[source.length - 1] !== '"' || source.length === 1)
+        onError(source.length, 'MISSING_CHAR', 'Missing closing "quote');
+    return res;
+}
+/**
+ * Fold a single newline into a space, multiple newlines to N - 1 newlines.
+ * Presumes `source[offset] === '\n'`
+ */
+function foldNewline(source, offset) {
+    let fold = '';
+    let ch = source[offset + 1];
+    while (ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r') {
+        if (ch === '\r' && source[offset + 2] !== '\n')
+            break;
+        if (ch === '\n')
+            fold += '\n';
+        offset += 1;
+        ch = source[offset + 1];
+    }
+    if (!fold)
+        fold = ' ';
+    return { fold, offset };
+}
+const escapeCodes = {
+    '0': '\0', // null character
+    a: '\x07', // bell character
+    b: '\b', // backspace
+    e: '\x1b', // escape character
+    f: '\f', // form feed
+    n: '\n', // line feed
+    r: '\r', // carriage return
+    t: '\t', // horizontal tab
+    v: '\v', // vertical tab
+    N: '\u0085', // Unicode next line
+    _: '\u00a0', // Unicode non-breaking space
+    L: '\u2028', // Unicode line separator
+    P: '\u2029', // Unicode paragraph separator
+    ' ': ' ',
+    '"': '"',
+    '/': '/',
+    '\\': '\\',
+    '\t': '\t'
+};
+function parseCharCode(source, offset, length, onError) {
+    const cc = source.substr(offset, length);
+    const ok = cc.length === length && /^[0-9a-fA-F]+$/.test(cc);
+    const code = ok ? parseInt(cc, 16) : NaN;
+    try {
+        return String.fromCodePoint(code);
+    }
+    catch {
+        const raw = source.substr(offset - 2, length + 2);
+        onError(offset - 2, 'BAD_DQ_ESCAPE', `Invalid escape sequence ${raw}`);
+        return raw;
+    }
+}
+
+exports.resolveFlowScalar = resolveFlowScalar;
+
+
+/***/ }),
+
+/***/ 4631:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+function resolveProps(tokens, { flow, indicator, next, offset, onError, parentIndent, startOnNewline }) {
+    let spaceBefore = false;
+    let atNewline = startOnNewline;
+    let hasSpace = startOnNewline;
+    let comment = '';
+    let commentSep = '';
+    let hasNewline = false;
+    let reqSpace = false;
+    let tab = null;
+    let anchor = null;
+    let tag = null;
+    let newlineAfterProp = null;
+    let comma = null;
+    let found = null;
+    let start = null;
+    for (const token of tokens) {
+        if (reqSpace) {
+            if (token.type !== 'space' &&
+                token.type !== 'newline' &&
+                token.type !== 'comma')
+                onError(token.offset, 'MISSING_CHAR', 'Tags and anchors must be separated from the next token by white space');
+            reqSpace = false;
+        }
+        if (tab) {
+            if (atNewline && token.type !== 'comment' && token.type !== 'newline') {
+                onError(tab, 'TAB_AS_INDENT', 'Tabs are not allowed as indentation');
+            }
+            tab = null;
+        }
+        switch (token.type) {
+            case 'space':
+                // At the doc level, tabs at line start may be parsed
+                // as leading white space rather than indentation.
+                // In a flow collection, only the parser handles indent.
+                if (!flow &&
+                    (indicator !== 'doc-start' || next?.type !== 'flow-collection') &&
+                    token.source.includes('\t')) {
+                    tab = token;
+                }
+                hasSpace = true;
+                break;
+            case 'comment': {
+                if (!hasSpace)
+                    onError(token, 'MISSING_CHAR', 'Comments must be separated from other tokens by white space characters');
+                const cb = token.source.substring(1) || ' ';
+                if (!comment)
+                    comment = cb;
+                else
+                    comment += commentSep + cb;
+                commentSep = '';
+                atNewline = false;
+                break;
+            }
+            case 'newline':
+                if (atNewline) {
+                    if (comment)
+                        comment += token.source;
+                    else if (!found || indicator !== 'seq-item-ind')
+                        spaceBefore = true;
+                }
+                else
+                    commentSep += token.source;
+                atNewline = true;
+                hasNewline = true;
+                if (anchor || tag)
+                    newlineAfterProp = token;
+                hasSpace = true;
+                break;
+            case 'anchor':
+                if (anchor)
+                    onError(token, 'MULTIPLE_ANCHORS', 'A node can have at most one anchor');
+                if (token.source.endsWith(':'))
+                    onError(token.offset + token.source.length - 1, 'BAD_ALIAS', 'Anchor ending in : is ambiguous', true);
+                anchor = token;
+                start ?? (start = token.offset);
+                atNewline = false;
+                hasSpace = false;
+                reqSpace = true;
+                break;
+            case 'tag': {
+                if (tag)
+                    onError(token, 'MULTIPLE_TAGS', 'A node can have at most one tag');
+                tag = token;
+                start ?? (start = token.offset);
+                atNewline = false;
+                hasSpace = false;
+                reqSpace = true;
+                break;
+            }
+            case indicator:
+                // Could here handle preceding comments differently
+                if (anchor || tag)
+                    onError(token, 'BAD_PROP_ORDER', `Anchors and tags must be after the ${token.source} indicator`);
+                if (found)
+                    onError(token, 'UNEXPECTED_TOKEN', `Unexpected ${token.source} in ${flow ?? 'collection'}`);
+                found = token;
+                atNewline =
+                    indicator === 'seq-item-ind' || indicator === 'explicit-key-ind';
+                hasSpace = false;
+                break;
+            case 'comma':
+                if (flow) {
+                    if (comma)
+                        onError(token, 'UNEXPECTED_TOKEN', `Unexpected , in ${flow}`);
+                    comma = token;
+                    atNewline = false;
+                    hasSpace = false;
+                    break;
+                }
+            // else fallthrough
+            default:
+                onError(token, 'UNEXPECTED_TOKEN', `Unexpected ${token.type} token`);
+                atNewline = false;
+                hasSpace = false;
+        }
+    }
+    const last = tokens[tokens.length - 1];
+    const end = last ? last.offset + last.source.length : offset;
+    if (reqSpace &&
+        next &&
+        next.type !== 'space' &&
+        next.type !== 'newline' &&
+        next.type !== 'comma' &&
+        (next.type !== 'scalar' || next.source !== '')) {
+        onError(next.offset, 'MISSING_CHAR', 'Tags and anchors must be separated from the next token by white space');
+    }
+    if (tab &&
+        ((atNewline && tab.indent <= parentIndent) ||
+            next?.type === 'block-map' ||
+            next?.type === 'block-seq'))
+        onError(tab, 'TAB_AS_INDENT', 'Tabs are not allowed as indentation');
+    return {
+        comma,
+        found,
+        spaceBefore,
+        comment,
+        hasNewline,
+        anchor,
+        tag,
+        newlineAfterProp,
+        end,
+        start: start ?? end
+    };
+}
+
+exports.resolveProps = resolveProps;
+
+
+/***/ }),
+
+/***/ 9499:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+function containsNewline(key) {
+    if (!key)
+        return null;
+    switch (key.type) {
+        case 'alias':
+        case 'scalar':
+        case 'double-quoted-scalar':
+        case 'single-quoted-scalar':
+            if (key.source.includes('\n'))
+                return true;
+            if (key.end)
+                for (const st of key.end)
+                    if (st.type === 'newline')
+                        return true;
+            return false;
+        case 'flow-collection':
+            for (const it of key.items) {
+                for (const st of it.start)
+                    if (st.type === 'newline')
+                        return true;
+                if (it.sep)
+                    for (const st of it.sep)
+                        if (st.type === 'newline')
+                            return true;
+                if (containsNewline(it.key) || containsNewline(it.value))
+                    return true;
+            }
+            return false;
+        default:
+            return true;
+    }
+}
+
+exports.containsNewline = containsNewline;
+
+
+/***/ }),
+
+/***/ 2599:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+function emptyScalarPosition(offset, before, pos) {
+    if (before) {
+        pos ?? (pos = before.length);
+        for (let i = pos - 1; i >= 0; --i) {
+            let st = before[i];
+            switch (st.type) {
+                case 'space':
+                case 'comment':
+                case 'newline':
+                    offset -= st.source.length;
+                    continue;
+            }
+            // Technically, an empty scalar is immediately after the last non-empty
+            // node, but it's more useful to place it after any whitespace.
+            st = before[++i];
+            while (st?.type === 'space') {
+                offset += st.source.length;
+                st = before[++i];
+            }
+            break;
+        }
+    }
+    return offset;
+}
+
+exports.emptyScalarPosition = emptyScalarPosition;
+
+
+/***/ }),
+
+/***/ 4051:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var utilContainsNewline = __nccwpck_require__(9499);
+
+function flowIndentCheck(indent, fc, onError) {
+    if (fc?.type === 'flow-collection') {
+        const end = fc.end[0];
+        if (end.indent === indent &&
+            (end.source === ']' || end.source === '}') &&
+            utilContainsNewline.containsNewline(fc)) {
+            const msg = 'Flow end indicator should be more indented than parent';
+            onError(end, 'BAD_INDENT', msg, true);
+        }
+    }
+}
+
+exports.flowIndentCheck = flowIndentCheck;
+
+
+/***/ }),
+
+/***/ 1187:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+
+function mapIncludes(ctx, items, search) {
+    const { uniqueKeys } = ctx.options;
+    if (uniqueKeys === false)
+        return false;
+    const isEqual = typeof uniqueKeys === 'function'
+        ? uniqueKeys
+        : (a, b) => a === b || (identity.isScalar(a) && identity.isScalar(b) && a.value === b.value);
+    return items.some(pair => isEqual(pair.key, search));
+}
+
+exports.mapIncludes = mapIncludes;
+
+
+/***/ }),
+
+/***/ 3021:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Alias = __nccwpck_require__(4065);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var toJS = __nccwpck_require__(6424);
+var Schema = __nccwpck_require__(5840);
+var stringifyDocument = __nccwpck_require__(6829);
+var anchors = __nccwpck_require__(1596);
+var applyReviver = __nccwpck_require__(3661);
+var createNode = __nccwpck_require__(2404);
+var directives = __nccwpck_require__(1342);
+
+class Document {
+    constructor(value, replacer, options) {
+        /** A comment before this Document */
+        this.commentBefore = null;
+        /** A comment immediately after this Document */
+        this.comment = null;
+        /** Errors encountered during parsing. */
+        this.errors = [];
+        /** Warnings encountered during parsing. */
+        this.warnings = [];
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
+        let _replacer = null;
+        if (typeof replacer === 'function' || Array.isArray(replacer)) {
+            _replacer = replacer;
+        }
+        else if (options === undefined && replacer) {
+            options = replacer;
+            replacer = undefined;
+        }
+        const opt = Object.assign({
+            intAsBigInt: false,
+            keepSourceTokens: false,
+            logLevel: 'warn',
+            prettyErrors: true,
+            strict: true,
+            stringKeys: false,
+            uniqueKeys: true,
+            version: '1.2'
+        }, options);
+        this.options = opt;
+        let { version } = opt;
+        if (options?._directives) {
+            this.directives = options._directives.atDocument();
+            if (this.directives.yaml.explicit)
+                version = this.directives.yaml.version;
+        }
+        else
+            this.directives = new directives.Directives({ version });
+        this.setSchema(version, options);
+        // @ts-expect-error We can't really know that this matches Contents.
+        this.contents =
+            value === undefined ? null : this.createNode(value, _replacer, options);
+    }
+    /**
+     * Create a deep copy of this Document and its contents.
+     *
+     * Custom Node values that inherit from `Object` still refer to their original instances.
+     */
+    clone() {
+        const copy = Object.create(Document.prototype, {
+            [identity.NODE_TYPE]: { value: identity.DOC }
+        });
+        copy.commentBefore = this.commentBefore;
+        copy.comment = this.comment;
+        copy.errors = this.errors.slice();
+        copy.warnings = this.warnings.slice();
+        copy.options = Object.assign({}, this.options);
+        if (this.directives)
+            copy.directives = this.directives.clone();
+        copy.schema = this.schema.clone();
+        // @ts-expect-error We can't really know that this matches Contents.
+        copy.contents = identity.isNode(this.contents)
+            ? this.contents.clone(copy.schema)
+            : this.contents;
+        if (this.range)
+            copy.range = this.range.slice();
+        return copy;
+    }
+    /** Adds a value to the document. */
+    add(value) {
+        if (assertCollection(this.contents))
+            this.contents.add(value);
+    }
+    /** Adds a value to the document. */
+    addIn(path, value) {
+        if (assertCollection(this.contents))
+            this.contents.addIn(path, value);
+    }
+    /**
+     * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
+     *
+     * If `node` already has an anchor, `name` is ignored.
+     * Otherwise, the `node.anchor` value will be set to `name`,
+     * or if an anchor with that name is already present in the document,
+     * `name` will be used as a prefix for a new unique anchor.
+     * If `name` is undefined, the generated anchor will use 'a' as a prefix.
+     */
+    createAlias(node, name) {
+        if (!node.anchor) {
+            const prev = anchors.anchorNames(this);
+            node.anchor =
+                // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+                !name || prev.has(name) ? anchors.findNewAnchor(name || 'a', prev) : name;
+        }
+        return new Alias.Alias(node.anchor);
+    }
+    createNode(value, replacer, options) {
+        let _replacer = undefined;
+        if (typeof replacer === 'function') {
+            value = replacer.call({ '': value }, '', value);
+            _replacer = replacer;
+        }
+        else if (Array.isArray(replacer)) {
+            const keyToStr = (v) => typeof v === 'number' || v instanceof String || v instanceof Number;
+            const asStr = replacer.filter(keyToStr).map(String);
+            if (asStr.length > 0)
+                replacer = replacer.concat(asStr);
+            _replacer = replacer;
+        }
+        else if (options === undefined && replacer) {
+            options = replacer;
+            replacer = undefined;
+        }
+        const { aliasDuplicateObjects, anchorPrefix, flow, keepUndefined, onTagObj, tag } = options ?? {};
+        const { onAnchor, setAnchors, sourceObjects } = anchors.createNodeAnchors(this, 
+        // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+        anchorPrefix || 'a');
+        const ctx = {
+            aliasDuplicateObjects: aliasDuplicateObjects ?? true,
+            keepUndefined: keepUndefined ?? false,
+            onAnchor,
+            onTagObj,
+            replacer: _replacer,
+            schema: this.schema,
+            sourceObjects
+        };
+        const node = createNode.createNode(value, tag, ctx);
+        if (flow && identity.isCollection(node))
+            node.flow = true;
+        setAnchors();
+        return node;
+    }
+    /**
+     * Convert a key and a value into a `Pair` using the current schema,
+     * recursively wrapping all values as `Scalar` or `Collection` nodes.
+     */
+    createPair(key, value, options = {}) {
+        const k = this.createNode(key, null, options);
+        const v = this.createNode(value, null, options);
+        return new Pair.Pair(k, v);
+    }
+    /**
+     * Removes a value from the document.
+     * @returns `true` if the item was found and removed.
+     */
+    delete(key) {
+        return assertCollection(this.contents) ? this.contents.delete(key) : false;
+    }
+    /**
+     * Removes a value from the document.
+     * @returns `true` if the item was found and removed.
+     */
+    deleteIn(path) {
+        if (Collection.isEmptyPath(path)) {
+            if (this.contents == null)
+                return false;
+            // @ts-expect-error Presumed impossible if Strict extends false
+            this.contents = null;
+            return true;
+        }
+        return assertCollection(this.contents)
+            ? this.contents.deleteIn(path)
+            : false;
+    }
+    /**
+     * Returns item at `key`, or `undefined` if not found. By default unwraps
+     * scalar values from their surrounding node; to disable set `keepScalar` to
+     * `true` (collections are always returned intact).
+     */
+    get(key, keepScalar) {
+        return identity.isCollection(this.contents)
+            ? this.contents.get(key, keepScalar)
+            : undefined;
+    }
+    /**
+     * Returns item at `path`, or `undefined` if not found. By default unwraps
+     * scalar values from their surrounding node; to disable set `keepScalar` to
+     * `true` (collections are always returned intact).
+     */
+    getIn(path, keepScalar) {
+        if (Collection.isEmptyPath(path))
+            return !keepScalar && identity.isScalar(this.contents)
+                ? this.contents.value
+                : this.contents;
+        return identity.isCollection(this.contents)
+            ? this.contents.getIn(path, keepScalar)
+            : undefined;
+    }
+    /**
+     * Checks if the document includes a value with the key `key`.
+     */
+    has(key) {
+        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
+    }
+    /**
+     * Checks if the document includes a value at `path`.
+     */
+    hasIn(path) {
+        if (Collection.isEmptyPath(path))
+            return this.contents !== undefined;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+    }
+    /**
+     * Sets a value in this document. For `!!set`, `value` needs to be a
+     * boolean to add/remove the item from the set.
+     */
+    set(key, value) {
+        if (this.contents == null) {
+            // @ts-expect-error We can't really know that this matches Contents.
+            this.contents = Collection.collectionFromPath(this.schema, [key], value);
+        }
+        else if (assertCollection(this.contents)) {
+            this.contents.set(key, value);
+        }
+    }
+    /**
+     * Sets a value in this document. For `!!set`, `value` needs to be a
+     * boolean to add/remove the item from the set.
+     */
+    setIn(path, value) {
+        if (Collection.isEmptyPath(path)) {
+            // @ts-expect-error We can't really know that this matches Contents.
+            this.contents = value;
+        }
+        else if (this.contents == null) {
+            // @ts-expect-error We can't really know that this matches Contents.
+            this.contents = Collection.collectionFromPath(this.schema, Array.from(path), value);
+        }
+        else if (assertCollection(this.contents)) {
+            this.contents.setIn(path, value);
+        }
+    }
+    /**
+     * Change the YAML version and schema used by the document.
+     * A `null` version disables support for directives, explicit tags, anchors, and aliases.
+     * It also requires the `schema` option to be given as a `Schema` instance value.
+     *
+     * Overrides all previously set schema options.
+     */
+    setSchema(version, options = {}) {
+        if (typeof version === 'number')
+            version = String(version);
+        let opt;
+        switch (version) {
+            case '1.1':
+                if (this.directives)
+                    this.directives.yaml.version = '1.1';
+                else
+                    this.directives = new directives.Directives({ version: '1.1' });
+                opt = { resolveKnownTags: false, schema: 'yaml-1.1' };
+                break;
+            case '1.2':
+            case 'next':
+                if (this.directives)
+                    this.directives.yaml.version = version;
+                else
+                    this.directives = new directives.Directives({ version });
+                opt = { resolveKnownTags: true, schema: 'core' };
+                break;
+            case null:
+                if (this.directives)
+                    delete this.directives;
+                opt = null;
+                break;
+            default: {
+                const sv = JSON.stringify(version);
+                throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
+            }
+        }
+        // Not using `instanceof Schema` to allow for duck typing
+        if (options.schema instanceof Object)
+            this.schema = options.schema;
+        else if (opt)
+            this.schema = new Schema.Schema(Object.assign(opt, options));
+        else
+            throw new Error(`With a null YAML version, the { schema: Schema } option is required`);
+    }
+    // json & jsonArg are only used from toJSON()
+    toJS({ json, jsonArg, mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
+        const ctx = {
+            anchors: new Map(),
+            doc: this,
+            keep: !json,
+            mapAsMap: mapAsMap === true,
+            mapKeyWarned: false,
+            maxAliasCount: typeof maxAliasCount === 'number' ? maxAliasCount : 100
+        };
+        const res = toJS.toJS(this.contents, jsonArg ?? '', ctx);
+        if (typeof onAnchor === 'function')
+            for (const { count, res } of ctx.anchors.values())
+                onAnchor(res, count);
+        return typeof reviver === 'function'
+            ? applyReviver.applyReviver(reviver, { '': res }, '', res)
+            : res;
+    }
+    /**
+     * A JSON representation of the document `contents`.
+     *
+     * @param jsonArg Used by `JSON.stringify` to indicate the array index or
+     *   property name.
+     */
+    toJSON(jsonArg, onAnchor) {
+        return this.toJS({ json: true, jsonArg, mapAsMap: false, onAnchor });
+    }
+    /** A YAML representation of the document. */
+    toString(options = {}) {
+        if (this.errors.length > 0)
+            throw new Error('Document with errors cannot be stringified');
+        if ('indent' in options &&
+            (!Number.isInteger(options.indent) || Number(options.indent) <= 0)) {
+            const s = JSON.stringify(options.indent);
+            throw new Error(`"indent" option must be a positive integer, not ${s}`);
+        }
+        return stringifyDocument.stringifyDocument(this, options);
+    }
+}
+function assertCollection(contents) {
+    if (identity.isCollection(contents))
+        return true;
+    throw new Error('Expected a YAML collection as document contents');
+}
+
+exports.Document = Document;
+
+
+/***/ }),
+
+/***/ 1596:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
+
+/**
+ * Verify that the input string is a valid anchor.
+ *
+ * Will throw on errors.
+ */
+function anchorIsValid(anchor) {
+    if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
+        const sa = JSON.stringify(anchor);
+        const msg = `Anchor must not contain whitespace or control characters: ${sa}`;
+        throw new Error(msg);
+    }
+    return true;
+}
+function anchorNames(root) {
+    const anchors = new Set();
+    visit.visit(root, {
+        Value(_key, node) {
+            if (node.anchor)
+                anchors.add(node.anchor);
+        }
+    });
+    return anchors;
+}
+/** Find a new anchor name with the given `prefix` and a one-indexed suffix. */
+function findNewAnchor(prefix, exclude) {
+    for (let i = 1; true; ++i) {
+        const name = `${prefix}${i}`;
+        if (!exclude.has(name))
+            return name;
+    }
+}
+function createNodeAnchors(doc, prefix) {
+    const aliasObjects = [];
+    const sourceObjects = new Map();
+    let prevAnchors = null;
+    return {
+        onAnchor: (source) => {
+            aliasObjects.push(source);
+            prevAnchors ?? (prevAnchors = anchorNames(doc));
+            const anchor = findNewAnchor(prefix, prevAnchors);
+            prevAnchors.add(anchor);
+            return anchor;
+        },
+        /**
+         * With circular references, the source node is only resolved after all
+         * of its child nodes are. This is why anchors are set only after all of
+         * the nodes have been created.
+         */
+        setAnchors: () => {
+            for (const source of aliasObjects) {
+                const ref = sourceObjects.get(source);
+                if (typeof ref === 'object' &&
+                    ref.anchor &&
+                    (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
+                    ref.node.anchor = ref.anchor;
+                }
+                else {
+                    const error = new Error('Failed to resolve repeated object (this should not happen)');
+                    error.source = source;
+                    throw error;
+                }
+            }
+        },
+        sourceObjects
+    };
+}
+
+exports.anchorIsValid = anchorIsValid;
+exports.anchorNames = anchorNames;
+exports.createNodeAnchors = createNodeAnchors;
+exports.findNewAnchor = findNewAnchor;
+
+
+/***/ }),
+
+/***/ 3661:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+/**
+ * Applies the JSON.parse reviver algorithm as defined in the ECMA-262 spec,
+ * in section 24.5.1.1 "Runtime Semantics: InternalizeJSONProperty" of the
+ * 2021 edition: https://tc39.es/ecma262/#sec-json.parse
+ *
+ * Includes extensions for handling Map and Set objects.
+ */
+function applyReviver(reviver, obj, key, val) {
+    if (val && typeof val === 'object') {
+        if (Array.isArray(val)) {
+            for (let i = 0, len = val.length; i < len; ++i) {
+                const v0 = val[i];
+                const v1 = applyReviver(reviver, val, String(i), v0);
+                // eslint-disable-next-line @typescript-eslint/no-array-delete
+                if (v1 === undefined)
+                    delete val[i];
+                else if (v1 !== v0)
+                    val[i] = v1;
+            }
+        }
+        else if (val instanceof Map) {
+            for (const k of Array.from(val.keys())) {
+                const v0 = val.get(k);
+                const v1 = applyReviver(reviver, val, k, v0);
+                if (v1 === undefined)
+                    val.delete(k);
+                else if (v1 !== v0)
+                    val.set(k, v1);
+            }
+        }
+        else if (val instanceof Set) {
+            for (const v0 of Array.from(val)) {
+                const v1 = applyReviver(reviver, val, v0, v0);
+                if (v1 === undefined)
+                    val.delete(v0);
+                else if (v1 !== v0) {
+                    val.delete(v0);
+                    val.add(v1);
+                }
+            }
+        }
+        else {
+            for (const [k, v0] of Object.entries(val)) {
+                const v1 = applyReviver(reviver, val, k, v0);
+                if (v1 === undefined)
+                    delete val[k];
+                else if (v1 !== v0)
+                    val[k] = v1;
+            }
+        }
+    }
+    return reviver.call(obj, key, val);
+}
+
+exports.applyReviver = applyReviver;
+
+
+/***/ }),
+
+/***/ 2404:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+
+const defaultTagPrefix = 'tag:yaml.org,2002:';
+function findTagObject(value, tagName, tags) {
+    if (tagName) {
+        const match = tags.filter(t => t.tag === tagName);
+        const tagObj = match.find(t => !t.format) ?? match[0];
+        if (!tagObj)
+            throw new Error(`Tag ${tagName} not found`);
+        return tagObj;
+    }
+    return tags.find(t => t.identify?.(value) && !t.format);
+}
+function createNode(value, tagName, ctx) {
+    if (identity.isDocument(value))
+        value = value.contents;
+    if (identity.isNode(value))
+        return value;
+    if (identity.isPair(value)) {
+        const map = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
+        map.items.push(value);
+        return map;
+    }
+    if (value instanceof String ||
+        value instanceof Number ||
+        value instanceof Boolean ||
+        (typeof BigInt !== 'undefined' && value instanceof BigInt) // not supported everywhere
+    ) {
+        // https://tc39.es/ecma262/#sec-serializejsonproperty
+        value = value.valueOf();
+    }
+    const { aliasDuplicateObjects, onAnchor, onTagObj, schema, sourceObjects } = ctx;
+    // Detect duplicate references to the same object & use Alias nodes for all
+    // after first. The `ref` wrapper allows for circular references to resolve.
+    let ref = undefined;
+    if (aliasDuplicateObjects && value && typeof value === 'object') {
+        ref = sourceObjects.get(value);
+        if (ref) {
+            ref.anchor ?? (ref.anchor = onAnchor(value));
+            return new Alias.Alias(ref.anchor);
+        }
+        else {
+            ref = { anchor: null, node: null };
+            sourceObjects.set(value, ref);
+        }
+    }
+    if (tagName?.startsWith('!!'))
+        tagName = defaultTagPrefix + tagName.slice(2);
+    let tagObj = findTagObject(value, tagName, schema.tags);
+    if (!tagObj) {
+        if (value && typeof value.toJSON === 'function') {
+            // eslint-disable-next-line @typescript-eslint/no-unsafe-call
+            value = value.toJSON();
+        }
+        if (!value || typeof value !== 'object') {
+            const node = new Scalar.Scalar(value);
+            if (ref)
+                ref.node = node;
+            return node;
+        }
+        tagObj =
+            value instanceof Map
+                ? schema[identity.MAP]
+                : Symbol.iterator in Object(value)
+                    ? schema[identity.SEQ]
+                    : schema[identity.MAP];
+    }
+    if (onTagObj) {
+        onTagObj(tagObj);
+        delete ctx.onTagObj;
+    }
+    const node = tagObj?.createNode
+        ? tagObj.createNode(ctx.schema, value, ctx)
+        : typeof tagObj?.nodeClass?.from === 'function'
+            ? tagObj.nodeClass.from(ctx.schema, value, ctx)
+            : new Scalar.Scalar(value);
+    if (tagName)
+        node.tag = tagName;
+    else if (!tagObj.default)
+        node.tag = tagObj.tag;
+    if (ref)
+        ref.node = node;
+    return node;
+}
+
+exports.createNode = createNode;
+
+
+/***/ }),
+
+/***/ 1342:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
+
+const escapeChars = {
+    '!': '%21',
+    ',': '%2C',
+    '[': '%5B',
+    ']': '%5D',
+    '{': '%7B',
+    '}': '%7D'
+};
+const escapeTagName = (tn) => tn.replace(/[!,[\]{}]/g, ch => escapeChars[ch]);
+class Directives {
+    constructor(yaml, tags) {
+        /**
+         * The directives-end/doc-start marker `---`. If `null`, a marker may still be
+         * included in the document's stringified representation.
+         */
+        this.docStart = null;
+        /** The doc-end marker `...`.  */
+        this.docEnd = false;
+        this.yaml = Object.assign({}, Directives.defaultYaml, yaml);
+        this.tags = Object.assign({}, Directives.defaultTags, tags);
+    }
+    clone() {
+        const copy = new Directives(this.yaml, this.tags);
+        copy.docStart = this.docStart;
+        return copy;
+    }
+    /**
+     * During parsing, get a Directives instance for the current document and
+     * update the stream state according to the current version's spec.
+     */
+    atDocument() {
+        const res = new Directives(this.yaml, this.tags);
+        switch (this.yaml.version) {
+            case '1.1':
+                this.atNextDocument = true;
+                break;
+            case '1.2':
+                this.atNextDocument = false;
+                this.yaml = {
+                    explicit: Directives.defaultYaml.explicit,
+                    version: '1.2'
+                };
+                this.tags = Object.assign({}, Directives.defaultTags);
+                break;
+        }
+        return res;
+    }
+    /**
+     * @param onError - May be called even if the action was successful
+     * @returns `true` on success
+     */
+    add(line, onError) {
+        if (this.atNextDocument) {
+            this.yaml = { explicit: Directives.defaultYaml.explicit, version: '1.1' };
+            this.tags = Object.assign({}, Directives.defaultTags);
+            this.atNextDocument = false;
+        }
+        const parts = line.trim().split(/[ \t]+/);
+        const name = parts.shift();
+        switch (name) {
+            case '%TAG': {
+                if (parts.length !== 2) {
+                    onError(0, '%TAG directive should contain exactly two parts');
+                    if (parts.length < 2)
+                        return false;
+                }
+                const [handle, prefix] = parts;
+                this.tags[handle] = prefix;
+                return true;
+            }
+            case '%YAML': {
+                this.yaml.explicit = true;
+                if (parts.length !== 1) {
+                    onError(0, '%YAML directive should contain exactly one part');
+                    return false;
+                }
+                const [version] = parts;
+                if (version === '1.1' || version === '1.2') {
+                    this.yaml.version = version;
+                    return true;
+                }
+                else {
+                    const isValid = /^\d+\.\d+$/.test(version);
+                    onError(6, `Unsupported YAML version ${version}`, isValid);
+                    return false;
+                }
+            }
+            default:
+                onError(0, `Unknown directive ${name}`, true);
+                return false;
+        }
+    }
+    /**
+     * Resolves a tag, matching handles to those defined in %TAG directives.
+     *
+     * @returns Resolved tag, which may also be the non-specific tag `'!'` or a
+     *   `'!local'` tag, or `null` if unresolvable.
+     */
+    tagName(source, onError) {
+        if (source === '!')
+            return '!'; // non-specific tag
+        if (source[0] !== '!') {
+            onError(`Not a valid tag: ${source}`);
+            return null;
+        }
+        if (source[1] === '<') {
+            const verbatim = source.slice(2, -1);
+            if (verbatim === '!' || verbatim === '!!') {
+                onError(`Verbatim tags aren't resolved, so ${source} is invalid.`);
+                return null;
+            }
+            if (source[source.length - 1] !== '>')
+                onError('Verbatim tags must end with a >');
+            return verbatim;
+        }
+        const [, handle, suffix] = source.match(/^(.*!)([^!]*)$/s);
+        if (!suffix)
+            onError(`The ${source} tag has no suffix`);
+        const prefix = this.tags[handle];
+        if (prefix) {
+            try {
+                return prefix + decodeURIComponent(suffix);
+            }
+            catch (error) {
+                onError(String(error));
+                return null;
+            }
+        }
+        if (handle === '!')
+            return source; // local tag
+        onError(`Could not resolve tag: ${source}`);
+        return null;
+    }
+    /**
+     * Given a fully resolved tag, returns its printable string form,
+     * taking into account current tag prefixes and defaults.
+     */
+    tagString(tag) {
+        for (const [handle, prefix] of Object.entries(this.tags)) {
+            if (tag.startsWith(prefix))
+                return handle + escapeTagName(tag.substring(prefix.length));
+        }
+        return tag[0] === '!' ? tag : `!<${tag}>`;
+    }
+    toString(doc) {
+        const lines = this.yaml.explicit
+            ? [`%YAML ${this.yaml.version || '1.2'}`]
+            : [];
+        const tagEntries = Object.entries(this.tags);
+        let tagNames;
+        if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
+            const tags = {};
+            visit.visit(doc.contents, (_key, node) => {
+                if (identity.isNode(node) && node.tag)
+                    tags[node.tag] = true;
+            });
+            tagNames = Object.keys(tags);
+        }
+        else
+            tagNames = [];
+        for (const [handle, prefix] of tagEntries) {
+            if (handle === '!!' && prefix === 'tag:yaml.org,2002:')
+                continue;
+            if (!doc || tagNames.some(tn => tn.startsWith(prefix)))
+                lines.push(`%TAG ${handle} ${prefix}`);
+        }
+        return lines.join('\n');
+    }
+}
+Directives.defaultYaml = { explicit: false, version: '1.2' };
+Directives.defaultTags = { '!!': 'tag:yaml.org,2002:' };
+
+exports.Directives = Directives;
+
+
+/***/ }),
+
+/***/ 1464:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+class YAMLError extends Error {
+    constructor(name, pos, code, message) {
+        super();
+        this.name = name;
+        this.code = code;
+        this.message = message;
+        this.pos = pos;
+    }
+}
+class YAMLParseError extends YAMLError {
+    constructor(pos, code, message) {
+        super('YAMLParseError', pos, code, message);
+    }
+}
+class YAMLWarning extends YAMLError {
+    constructor(pos, code, message) {
+        super('YAMLWarning', pos, code, message);
+    }
+}
+const prettifyError = (src, lc) => (error) => {
+    if (error.pos[0] === -1)
+        return;
+    error.linePos = error.pos.map(pos => lc.linePos(pos));
+    const { line, col } = error.linePos[0];
+    error.message += ` at line ${line}, column ${col}`;
+    let ci = col - 1;
+    let lineStr = src
+        .substring(lc.lineStarts[line - 1], lc.lineStarts[line])
+        .replace(/[\n\r]+$/, '');
+    // Trim to max 80 chars, keeping col position near the middle
+    if (ci >= 60 && lineStr.length > 80) {
+        const trimStart = Math.min(ci - 39, lineStr.length - 79);
+        lineStr = '…' + lineStr.substring(trimStart);
+        ci -= trimStart - 1;
+    }
+    if (lineStr.length > 80)
+        lineStr = lineStr.substring(0, 79) + '…';
+    // Include previous line in context if pointing at line start
+    if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        // Regexp won't match if start is trimmed
+        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
+        if (prev.length > 80)
+            prev = prev.substring(0, 79) + '…\n';
+        lineStr = prev + lineStr;
+    }
+    if (/[^ ]/.test(lineStr)) {
+        let count = 1;
+        const end = error.linePos[1];
+        if (end?.line === line && end.col > col) {
+            count = Math.max(1, Math.min(end.col - col, 80 - ci));
+        }
+        const pointer = ' '.repeat(ci) + '^'.repeat(count);
+        error.message += `:\n\n${lineStr}\n${pointer}\n`;
+    }
+};
+
+exports.YAMLError = YAMLError;
+exports.YAMLParseError = YAMLParseError;
+exports.YAMLWarning = YAMLWarning;
+exports.prettifyError = prettifyError;
+
+
+/***/ }),
+
+/***/ 8815:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var Schema = __nccwpck_require__(5840);
+var errors = __nccwpck_require__(1464);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
+var publicApi = __nccwpck_require__(4047);
+var visit = __nccwpck_require__(204);
+
+
+
+__webpack_unused_export__ = composer.Composer;
+__webpack_unused_export__ = Document.Document;
+__webpack_unused_export__ = Schema.Schema;
+__webpack_unused_export__ = errors.YAMLError;
+__webpack_unused_export__ = errors.YAMLParseError;
+__webpack_unused_export__ = errors.YAMLWarning;
+__webpack_unused_export__ = Alias.Alias;
+exports.Vj = identity.isAlias;
+__webpack_unused_export__ = identity.isCollection;
+__webpack_unused_export__ = identity.isDocument;
+exports.jh = identity.isMap;
+__webpack_unused_export__ = identity.isNode;
+__webpack_unused_export__ = identity.isPair;
+exports.jn = identity.isScalar;
+exports.oP = identity.isSeq;
+__webpack_unused_export__ = Pair.Pair;
+__webpack_unused_export__ = Scalar.Scalar;
+__webpack_unused_export__ = YAMLMap.YAMLMap;
+__webpack_unused_export__ = YAMLSeq.YAMLSeq;
+__webpack_unused_export__ = cst;
+__webpack_unused_export__ = lexer.Lexer;
+exports.HN = lineCounter.LineCounter;
+__webpack_unused_export__ = parser.Parser;
+__webpack_unused_export__ = publicApi.parse;
+__webpack_unused_export__ = publicApi.parseAllDocuments;
+exports.Tp = publicApi.parseDocument;
+__webpack_unused_export__ = publicApi.stringify;
+__webpack_unused_export__ = visit.visit;
+__webpack_unused_export__ = visit.visitAsync;
+
+
+/***/ }),
+
+/***/ 7249:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var node_process = __nccwpck_require__(932);
+
+function debug(logLevel, ...messages) {
+    if (logLevel === 'debug')
+        console.log(...messages);
+}
+function warn(logLevel, warning) {
+    if (logLevel === 'debug' || logLevel === 'warn') {
+        if (typeof node_process.emitWarning === 'function')
+            node_process.emitWarning(warning);
+        else
+            console.warn(warning);
+    }
+}
+
+exports.debug = debug;
+exports.warn = warn;
+
+
+/***/ }),
+
+/***/ 4065:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var anchors = __nccwpck_require__(1596);
+var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(6424);
+
+class Alias extends Node.NodeBase {
+    constructor(source) {
+        super(identity.ALIAS);
+        this.source = source;
+        Object.defineProperty(this, 'tag', {
+            set() {
+                throw new Error('Alias nodes cannot have tags');
+            }
+        });
+    }
+    /**
+     * Resolve the value of this alias within `doc`, finding the last
+     * instance of the `source` anchor before this node.
+     */
+    resolve(doc, ctx) {
+        if (ctx?.maxAliasCount === 0)
+            throw new ReferenceError('Alias resolution is disabled');
+        let nodes;
+        if (ctx?.aliasResolveCache) {
+            nodes = ctx.aliasResolveCache;
+        }
+        else {
+            nodes = [];
+            visit.visit(doc, {
+                Node: (_key, node) => {
+                    if (identity.isAlias(node) || identity.hasAnchor(node))
+                        nodes.push(node);
+                }
+            });
+            if (ctx)
+                ctx.aliasResolveCache = nodes;
+        }
+        let found = undefined;
+        for (const node of nodes) {
+            if (node === this)
+                break;
+            if (node.anchor === this.source)
+                found = node;
+        }
+        if (found && ctx) {
+            const { anchors, doc, maxAliasCount } = ctx;
+            let data = anchors.get(found);
+            if (!data) {
+                // Resolve anchors for Node.prototype.toJS()
+                toJS.toJS(found, null, ctx);
+                data = anchors.get(found);
+            }
+            /* istanbul ignore if */
+            if (data?.res === undefined) {
+                const msg = 'This should not happen: Alias anchor was not resolved?';
+                throw new ReferenceError(msg);
+            }
+            if (maxAliasCount >= 0) {
+                data.count += 1;
+                if (data.aliasCount === 0)
+                    data.aliasCount = getAliasCount(doc, found, anchors);
+                if (data.count * data.aliasCount > maxAliasCount) {
+                    const msg = 'Excessive alias count indicates a resource exhaustion attack';
+                    throw new ReferenceError(msg);
+                }
+            }
+        }
+        return found;
+    }
+    toJSON(_arg, ctx) {
+        if (!ctx)
+            return { source: this.source };
+        const source = this.resolve(ctx.doc, ctx);
+        if (!source) {
+            const msg = `Unresolved alias (the anchor must be set before the alias): ${this.source}`;
+            throw new ReferenceError(msg);
+        }
+        return ctx.anchors.get(source).res;
+    }
+    toString(ctx, _onComment, _onChompKeep) {
+        const src = `*${this.source}`;
+        if (ctx) {
+            anchors.anchorIsValid(this.source);
+            if (ctx.options.verifyAliasOrder && !ctx.anchors.has(this.source)) {
+                const msg = `Unresolved alias (the anchor must be set before the alias): ${this.source}`;
+                throw new Error(msg);
+            }
+            if (ctx.implicitKey)
+                return `${src} `;
+        }
+        return src;
+    }
+}
+function getAliasCount(doc, node, anchors) {
+    if (identity.isAlias(node)) {
+        const source = node.resolve(doc);
+        const anchor = anchors && source && anchors.get(source);
+        return anchor ? anchor.count * anchor.aliasCount : 0;
+    }
+    else if (identity.isCollection(node)) {
+        let count = 0;
+        for (const item of node.items) {
+            const c = getAliasCount(doc, item, anchors);
+            if (c > count)
+                count = c;
+        }
+        return count;
+    }
+    else if (identity.isPair(node)) {
+        const kc = getAliasCount(doc, node.key, anchors);
+        const vc = getAliasCount(doc, node.value, anchors);
+        return Math.max(kc, vc);
+    }
+    return 1;
+}
+
+exports.Alias = Alias;
+
+
+/***/ }),
+
+/***/ 101:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var createNode = __nccwpck_require__(2404);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+
+function collectionFromPath(schema, path, value) {
+    let v = value;
+    for (let i = path.length - 1; i >= 0; --i) {
+        const k = path[i];
+        if (typeof k === 'number' && Number.isInteger(k) && k >= 0) {
+            const a = [];
+            a[k] = v;
+            v = a;
+        }
+        else {
+            v = new Map([[k, v]]);
+        }
+    }
+    return createNode.createNode(v, undefined, {
+        aliasDuplicateObjects: false,
+        keepUndefined: false,
+        onAnchor: () => {
+            throw new Error('This should not happen, please report a bug.');
+        },
+        schema,
+        sourceObjects: new Map()
+    });
+}
+// Type guard is intentionally a little wrong so as to be more useful,
+// as it does not cover untypable empty non-string iterables (e.g. []).
+const isEmptyPath = (path) => path == null ||
+    (typeof path === 'object' && !!path[Symbol.iterator]().next().done);
+class Collection extends Node.NodeBase {
+    constructor(type, schema) {
+        super(type);
+        Object.defineProperty(this, 'schema', {
+            value: schema,
+            configurable: true,
+            enumerable: false,
+            writable: true
+        });
+    }
+    /**
+     * Create a copy of this collection.
+     *
+     * @param schema - If defined, overwrites the original's schema
+     */
+    clone(schema) {
+        const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
+        if (schema)
+            copy.schema = schema;
+        copy.items = copy.items.map(it => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
+        if (this.range)
+            copy.range = this.range.slice();
+        return copy;
+    }
+    /**
+     * Adds a value to the collection. For `!!map` and `!!omap` the value must
+     * be a Pair instance or a `{ key, value }` object, which may not have a key
+     * that already exists in the map.
+     */
+    addIn(path, value) {
+        if (isEmptyPath(path))
+            this.add(value);
+        else {
+            const [key, ...rest] = path;
+            const node = this.get(key, true);
+            if (identity.isCollection(node))
+                node.addIn(rest, value);
+            else if (node === undefined && this.schema)
+                this.set(key, collectionFromPath(this.schema, rest, value));
+            else
+                throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+        }
+    }
+    /**
+     * Removes a value from the collection.
+     * @returns `true` if the item was found and removed.
+     */
+    deleteIn(path) {
+        const [key, ...rest] = path;
+        if (rest.length === 0)
+            return this.delete(key);
+        const node = this.get(key, true);
+        if (identity.isCollection(node))
+            return node.deleteIn(rest);
+        else
+            throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+    }
+    /**
+     * Returns item at `key`, or `undefined` if not found. By default unwraps
+     * scalar values from their surrounding node; to disable set `keepScalar` to
+     * `true` (collections are always returned intact).
+     */
+    getIn(path, keepScalar) {
+        const [key, ...rest] = path;
+        const node = this.get(key, true);
+        if (rest.length === 0)
+            return !keepScalar && identity.isScalar(node) ? node.value : node;
+        else
+            return identity.isCollection(node) ? node.getIn(rest, keepScalar) : undefined;
+    }
+    hasAllNullValues(allowScalar) {
+        return this.items.every(node => {
+            if (!identity.isPair(node))
+                return false;
+            const n = node.value;
+            return (n == null ||
+                (allowScalar &&
+                    identity.isScalar(n) &&
+                    n.value == null &&
+                    !n.commentBefore &&
+                    !n.comment &&
+                    !n.tag));
+        });
+    }
+    /**
+     * Checks if the collection includes a value with the key `key`.
+     */
+    hasIn(path) {
+        const [key, ...rest] = path;
+        if (rest.length === 0)
+            return this.has(key);
+        const node = this.get(key, true);
+        return identity.isCollection(node) ? node.hasIn(rest) : false;
+    }
+    /**
+     * Sets a value in this collection. For `!!set`, `value` needs to be a
+     * boolean to add/remove the item from the set.
+     */
+    setIn(path, value) {
+        const [key, ...rest] = path;
+        if (rest.length === 0) {
+            this.set(key, value);
+        }
+        else {
+            const node = this.get(key, true);
+            if (identity.isCollection(node))
+                node.setIn(rest, value);
+            else if (node === undefined && this.schema)
+                this.set(key, collectionFromPath(this.schema, rest, value));
+            else
+                throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
+        }
+    }
+}
+
+exports.Collection = Collection;
+exports.collectionFromPath = collectionFromPath;
+exports.isEmptyPath = isEmptyPath;
+
+
+/***/ }),
+
+/***/ 6673:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var applyReviver = __nccwpck_require__(3661);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
+
+class NodeBase {
+    constructor(type) {
+        Object.defineProperty(this, identity.NODE_TYPE, { value: type });
+    }
+    /** Create a copy of this node.  */
+    clone() {
+        const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
+        if (this.range)
+            copy.range = this.range.slice();
+        return copy;
+    }
+    /** A plain JavaScript representation of this node. */
+    toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
+        if (!identity.isDocument(doc))
+            throw new TypeError('A document argument is required');
+        const ctx = {
+            anchors: new Map(),
+            doc,
+            keep: true,
+            mapAsMap: mapAsMap === true,
+            mapKeyWarned: false,
+            maxAliasCount: typeof maxAliasCount === 'number' ? maxAliasCount : 100
+        };
+        const res = toJS.toJS(this, '', ctx);
+        if (typeof onAnchor === 'function')
+            for (const { count, res } of ctx.anchors.values())
+                onAnchor(res, count);
+        return typeof reviver === 'function'
+            ? applyReviver.applyReviver(reviver, { '': res }, '', res)
+            : res;
+    }
+}
+
+exports.NodeBase = NodeBase;
+
+
+/***/ }),
+
+/***/ 7165:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var createNode = __nccwpck_require__(2404);
+var stringifyPair = __nccwpck_require__(9748);
+var addPairToJSMap = __nccwpck_require__(7104);
+var identity = __nccwpck_require__(1127);
+
+function createPair(key, value, ctx) {
+    const k = createNode.createNode(key, undefined, ctx);
+    const v = createNode.createNode(value, undefined, ctx);
+    return new Pair(k, v);
+}
+class Pair {
+    constructor(key, value = null) {
+        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
+        this.key = key;
+        this.value = value;
+    }
+    clone(schema) {
+        let { key, value } = this;
+        if (identity.isNode(key))
+            key = key.clone(schema);
+        if (identity.isNode(value))
+            value = value.clone(schema);
+        return new Pair(key, value);
+    }
+    toJSON(_, ctx) {
+        const pair = ctx?.mapAsMap ? new Map() : {};
+        return addPairToJSMap.addPairToJSMap(ctx, pair, this);
+    }
+    toString(ctx, onComment, onChompKeep) {
+        return ctx?.doc
+            ? stringifyPair.stringifyPair(this, ctx, onComment, onChompKeep)
+            : JSON.stringify(this);
+    }
+}
+
+exports.Pair = Pair;
+exports.createPair = createPair;
+
+
+/***/ }),
+
+/***/ 3301:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(6424);
+
+const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
+class Scalar extends Node.NodeBase {
+    constructor(value) {
+        super(identity.SCALAR);
+        this.value = value;
+    }
+    toJSON(arg, ctx) {
+        return ctx?.keep ? this.value : toJS.toJS(this.value, arg, ctx);
+    }
+    toString() {
+        return String(this.value);
+    }
+}
+Scalar.BLOCK_FOLDED = 'BLOCK_FOLDED';
+Scalar.BLOCK_LITERAL = 'BLOCK_LITERAL';
+Scalar.PLAIN = 'PLAIN';
+Scalar.QUOTE_DOUBLE = 'QUOTE_DOUBLE';
+Scalar.QUOTE_SINGLE = 'QUOTE_SINGLE';
+
+exports.Scalar = Scalar;
+exports.isScalarValue = isScalarValue;
+
+
+/***/ }),
+
+/***/ 4454:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var stringifyCollection = __nccwpck_require__(1212);
+var addPairToJSMap = __nccwpck_require__(7104);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+
+function findPair(items, key) {
+    const k = identity.isScalar(key) ? key.value : key;
+    for (const it of items) {
+        if (identity.isPair(it)) {
+            if (it.key === key || it.key === k)
+                return it;
+            if (identity.isScalar(it.key) && it.key.value === k)
+                return it;
+        }
+    }
+    return undefined;
+}
+class YAMLMap extends Collection.Collection {
+    static get tagName() {
+        return 'tag:yaml.org,2002:map';
+    }
+    constructor(schema) {
+        super(identity.MAP, schema);
+        this.items = [];
+    }
+    /**
+     * A generic collection parsing method that can be extended
+     * to other node classes that inherit from YAMLMap
+     */
+    static from(schema, obj, ctx) {
+        const { keepUndefined, replacer } = ctx;
+        const map = new this(schema);
+        const add = (key, value) => {
+            if (typeof replacer === 'function')
+                value = replacer.call(obj, key, value);
+            else if (Array.isArray(replacer) && !replacer.includes(key))
+                return;
+            if (value !== undefined || keepUndefined)
+                map.items.push(Pair.createPair(key, value, ctx));
+        };
+        if (obj instanceof Map) {
+            for (const [key, value] of obj)
+                add(key, value);
+        }
+        else if (obj && typeof obj === 'object') {
+            for (const key of Object.keys(obj))
+                add(key, obj[key]);
+        }
+        if (typeof schema.sortMapEntries === 'function') {
+            map.items.sort(schema.sortMapEntries);
+        }
+        return map;
+    }
+    /**
+     * Adds a value to the collection.
+     *
+     * @param overwrite - If not set `true`, using a key that is already in the
+     *   collection will throw. Otherwise, overwrites the previous value.
+     */
+    add(pair, overwrite) {
+        let _pair;
+        if (identity.isPair(pair))
+            _pair = pair;
+        else if (!pair || typeof pair !== 'object' || !('key' in pair)) {
+            // In TypeScript, this never happens.
+            _pair = new Pair.Pair(pair, pair?.value);
+        }
+        else
+            _pair = new Pair.Pair(pair.key, pair.value);
+        const prev = findPair(this.items, _pair.key);
+        const sortEntries = this.schema?.sortMapEntries;
+        if (prev) {
+            if (!overwrite)
+                throw new Error(`Key ${_pair.key} already set`);
+            // For scalars, keep the old node & its comments and anchors
+            if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+                prev.value.value = _pair.value;
+            else
+                prev.value = _pair.value;
+        }
+        else if (sortEntries) {
+            const i = this.items.findIndex(item => sortEntries(_pair, item) < 0);
+            if (i === -1)
+                this.items.push(_pair);
+            else
+                this.items.splice(i, 0, _pair);
+        }
+        else {
+            this.items.push(_pair);
+        }
+    }
+    delete(key) {
+        const it = findPair(this.items, key);
+        if (!it)
+            return false;
+        const del = this.items.splice(this.items.indexOf(it), 1);
+        return del.length > 0;
+    }
+    get(key, keepScalar) {
+        const it = findPair(this.items, key);
+        const node = it?.value;
+        return (!keepScalar && identity.isScalar(node) ? node.value : node) ?? undefined;
+    }
+    has(key) {
+        return !!findPair(this.items, key);
+    }
+    set(key, value) {
+        this.add(new Pair.Pair(key, value), true);
+    }
+    /**
+     * @param ctx - Conversion context, originally set in Document#toJS()
+     * @param {Class} Type - If set, forces the returned collection type
+     * @returns Instance of Type, Map, or Object
+     */
+    toJSON(_, ctx, Type) {
+        const map = Type ? new Type() : ctx?.mapAsMap ? new Map() : {};
+        if (ctx?.onCreate)
+            ctx.onCreate(map);
+        for (const item of this.items)
+            addPairToJSMap.addPairToJSMap(ctx, map, item);
+        return map;
+    }
+    toString(ctx, onComment, onChompKeep) {
+        if (!ctx)
+            return JSON.stringify(this);
+        for (const item of this.items) {
+            if (!identity.isPair(item))
+                throw new Error(`Map items must all be pairs; found ${JSON.stringify(item)} instead`);
+        }
+        if (!ctx.allNullValues && this.hasAllNullValues(false))
+            ctx = Object.assign({}, ctx, { allNullValues: true });
+        return stringifyCollection.stringifyCollection(this, ctx, {
+            blockItemPrefix: '',
+            flowChars: { start: '{', end: '}' },
+            itemIndent: ctx.indent || '',
+            onChompKeep,
+            onComment
+        });
+    }
+}
+
+exports.YAMLMap = YAMLMap;
+exports.findPair = findPair;
+
+
+/***/ }),
+
+/***/ 2223:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var createNode = __nccwpck_require__(2404);
+var stringifyCollection = __nccwpck_require__(1212);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var toJS = __nccwpck_require__(6424);
+
+class YAMLSeq extends Collection.Collection {
+    static get tagName() {
+        return 'tag:yaml.org,2002:seq';
+    }
+    constructor(schema) {
+        super(identity.SEQ, schema);
+        this.items = [];
+    }
+    add(value) {
+        this.items.push(value);
+    }
+    /**
+     * Removes a value from the collection.
+     *
+     * `key` must contain a representation of an integer for this to succeed.
+     * It may be wrapped in a `Scalar`.
+     *
+     * @returns `true` if the item was found and removed.
+     */
+    delete(key) {
+        const idx = asItemIndex(key);
+        if (typeof idx !== 'number')
+            return false;
+        const del = this.items.splice(idx, 1);
+        return del.length > 0;
+    }
+    get(key, keepScalar) {
+        const idx = asItemIndex(key);
+        if (typeof idx !== 'number')
+            return undefined;
+        const it = this.items[idx];
+        return !keepScalar && identity.isScalar(it) ? it.value : it;
+    }
+    /**
+     * Checks if the collection includes a value with the key `key`.
+     *
+     * `key` must contain a representation of an integer for this to succeed.
+     * It may be wrapped in a `Scalar`.
+     */
+    has(key) {
+        const idx = asItemIndex(key);
+        return typeof idx === 'number' && idx < this.items.length;
+    }
+    /**
+     * Sets a value in this collection. For `!!set`, `value` needs to be a
+     * boolean to add/remove the item from the set.
+     *
+     * If `key` does not contain a representation of an integer, this will throw.
+     * It may be wrapped in a `Scalar`.
+     */
+    set(key, value) {
+        const idx = asItemIndex(key);
+        if (typeof idx !== 'number')
+            throw new Error(`Expected a valid index, not ${key}.`);
+        const prev = this.items[idx];
+        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
+            prev.value = value;
+        else
+            this.items[idx] = value;
+    }
+    toJSON(_, ctx) {
+        const seq = [];
+        if (ctx?.onCreate)
+            ctx.onCreate(seq);
+        let i = 0;
+        for (const item of this.items)
+            seq.push(toJS.toJS(item, String(i++), ctx));
+        return seq;
+    }
+    toString(ctx, onComment, onChompKeep) {
+        if (!ctx)
+            return JSON.stringify(this);
+        return stringifyCollection.stringifyCollection(this, ctx, {
+            blockItemPrefix: '- ',
+            flowChars: { start: '[', end: ']' },
+            itemIndent: (ctx.indent || '') + '  ',
+            onChompKeep,
+            onComment
+        });
+    }
+    static from(schema, obj, ctx) {
+        const { replacer } = ctx;
+        const seq = new this(schema);
+        if (obj && Symbol.iterator in Object(obj)) {
+            let i = 0;
+            for (let it of obj) {
+                if (typeof replacer === 'function') {
+                    const key = obj instanceof Set ? it : String(i++);
+                    it = replacer.call(obj, key, it);
+                }
+                seq.items.push(createNode.createNode(it, undefined, ctx));
+            }
+        }
+        return seq;
+    }
+}
+function asItemIndex(key) {
+    let idx = identity.isScalar(key) ? key.value : key;
+    if (idx && typeof idx === 'string')
+        idx = Number(idx);
+    return typeof idx === 'number' && Number.isInteger(idx) && idx >= 0
+        ? idx
+        : null;
+}
+
+exports.YAMLSeq = YAMLSeq;
+
+
+/***/ }),
+
+/***/ 7104:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var log = __nccwpck_require__(7249);
+var merge = __nccwpck_require__(452);
+var stringify = __nccwpck_require__(2148);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
+
+function addPairToJSMap(ctx, map, { key, value }) {
+    if (identity.isNode(key) && key.addToJSMap)
+        key.addToJSMap(ctx, map, value);
+    // TODO: Should drop this special case for bare << handling
+    else if (merge.isMergeKey(ctx, key))
+        merge.addMergeToJSMap(ctx, map, value);
+    else {
+        const jsKey = toJS.toJS(key, '', ctx);
+        if (map instanceof Map) {
+            map.set(jsKey, toJS.toJS(value, jsKey, ctx));
+        }
+        else if (map instanceof Set) {
+            map.add(jsKey);
+        }
+        else {
+            const stringKey = stringifyKey(key, jsKey, ctx);
+            const jsValue = toJS.toJS(value, stringKey, ctx);
+            if (stringKey in map)
+                Object.defineProperty(map, stringKey, {
+                    value: jsValue,
+                    writable: true,
+                    enumerable: true,
+                    configurable: true
+                });
+            else
+                map[stringKey] = jsValue;
+        }
+    }
+    return map;
+}
+function stringifyKey(key, jsKey, ctx) {
+    if (jsKey === null)
+        return '';
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
+    if (typeof jsKey !== 'object')
+        return String(jsKey);
+    if (identity.isNode(key) && ctx?.doc) {
+        const strCtx = stringify.createStringifyContext(ctx.doc, {});
+        strCtx.anchors = new Set();
+        for (const node of ctx.anchors.keys())
+            strCtx.anchors.add(node.anchor);
+        strCtx.inFlow = true;
+        strCtx.inStringifyKey = true;
+        const strKey = key.toString(strCtx);
+        if (!ctx.mapKeyWarned) {
+            let jsonStr = JSON.stringify(strKey);
+            if (jsonStr.length > 40)
+                jsonStr = jsonStr.substring(0, 36) + '..."';
+            log.warn(ctx.doc.options.logLevel, `Keys with collection values will be stringified due to JS Object restrictions: ${jsonStr}. Set mapAsMap: true to use object keys.`);
+            ctx.mapKeyWarned = true;
+        }
+        return strKey;
+    }
+    return JSON.stringify(jsKey);
+}
+
+exports.addPairToJSMap = addPairToJSMap;
+
+
+/***/ }),
+
+/***/ 1127:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+const ALIAS = Symbol.for('yaml.alias');
+const DOC = Symbol.for('yaml.document');
+const MAP = Symbol.for('yaml.map');
+const PAIR = Symbol.for('yaml.pair');
+const SCALAR = Symbol.for('yaml.scalar');
+const SEQ = Symbol.for('yaml.seq');
+const NODE_TYPE = Symbol.for('yaml.node.type');
+const isAlias = (node) => !!node && typeof node === 'object' && node[NODE_TYPE] === ALIAS;
+const isDocument = (node) => !!node && typeof node === 'object' && node[NODE_TYPE] === DOC;
+const isMap = (node) => !!node && typeof node === 'object' && node[NODE_TYPE] === MAP;
+const isPair = (node) => !!node && typeof node === 'object' && node[NODE_TYPE] === PAIR;
+const isScalar = (node) => !!node && typeof node === 'object' && node[NODE_TYPE] === SCALAR;
+const isSeq = (node) => !!node && typeof node === 'object' && node[NODE_TYPE] === SEQ;
+function isCollection(node) {
+    if (node && typeof node === 'object')
+        switch (node[NODE_TYPE]) {
+            case MAP:
+            case SEQ:
+                return true;
+        }
+    return false;
+}
+function isNode(node) {
+    if (node && typeof node === 'object')
+        switch (node[NODE_TYPE]) {
+            case ALIAS:
+            case MAP:
+            case SCALAR:
+            case SEQ:
+                return true;
+        }
+    return false;
+}
+const hasAnchor = (node) => (isScalar(node) || isCollection(node)) && !!node.anchor;
+
+exports.ALIAS = ALIAS;
+exports.DOC = DOC;
+exports.MAP = MAP;
+exports.NODE_TYPE = NODE_TYPE;
+exports.PAIR = PAIR;
+exports.SCALAR = SCALAR;
+exports.SEQ = SEQ;
+exports.hasAnchor = hasAnchor;
+exports.isAlias = isAlias;
+exports.isCollection = isCollection;
+exports.isDocument = isDocument;
+exports.isMap = isMap;
+exports.isNode = isNode;
+exports.isPair = isPair;
+exports.isScalar = isScalar;
+exports.isSeq = isSeq;
+
+
+/***/ }),
+
+/***/ 6424:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+
+/**
+ * Recursively convert any node or its contents to native JavaScript
+ *
+ * @param value - The input value
+ * @param arg - If `value` defines a `toJSON()` method, use this
+ *   as its first argument
+ * @param ctx - Conversion context, originally set in Document#toJS(). If
+ *   `{ keep: true }` is not set, output should be suitable for JSON
+ *   stringification.
+ */
+function toJS(value, arg, ctx) {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-return
+    if (Array.isArray(value))
+        return value.map((v, i) => toJS(v, String(i), ctx));
+    if (value && typeof value.toJSON === 'function') {
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-call
+        if (!ctx || !identity.hasAnchor(value))
+            return value.toJSON(arg, ctx);
+        const data = { aliasCount: 0, count: 1, res: undefined };
+        ctx.anchors.set(value, data);
+        ctx.onCreate = res => {
+            data.res = res;
+            delete ctx.onCreate;
+        };
+        const res = value.toJSON(arg, ctx);
+        if (ctx.onCreate)
+            ctx.onCreate(res);
+        return res;
+    }
+    if (typeof value === 'bigint' && !ctx?.keep)
+        return Number(value);
+    return value;
+}
+
+exports.toJS = toJS;
+
+
+/***/ }),
+
+/***/ 110:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
+var errors = __nccwpck_require__(1464);
+var stringifyString = __nccwpck_require__(3069);
+
+function resolveAsScalar(token, strict = true, onError) {
+    if (token) {
+        const _onError = (pos, code, message) => {
+            const offset = typeof pos === 'number' ? pos : Array.isArray(pos) ? pos[0] : pos.offset;
+            if (onError)
+                onError(offset, code, message);
+            else
+                throw new errors.YAMLParseError([offset, offset + 1], code, message);
+        };
+        switch (token.type) {
+            case 'scalar':
+            case 'single-quoted-scalar':
+            case 'double-quoted-scalar':
+                return resolveFlowScalar.resolveFlowScalar(token, strict, _onError);
+            case 'block-scalar':
+                return resolveBlockScalar.resolveBlockScalar({ options: { strict } }, token, _onError);
+        }
+    }
+    return null;
+}
+/**
+ * Create a new scalar token with `value`
+ *
+ * Values that represent an actual string but may be parsed as a different type should use a `type` other than `'PLAIN'`,
+ * as this function does not support any schema operations and won't check for such conflicts.
+ *
+ * @param value The string representation of the value, which will have its content properly indented.
+ * @param context.end Comments and whitespace after the end of the value, or after the block scalar header. If undefined, a newline will be added.
+ * @param context.implicitKey Being within an implicit key may affect the resolved type of the token's value.
+ * @param context.indent The indent level of the token.
+ * @param context.inFlow Is this scalar within a flow collection? This may affect the resolved type of the token's value.
+ * @param context.offset The offset position of the token.
+ * @param context.type The preferred type of the scalar token. If undefined, the previous type of the `token` will be used, defaulting to `'PLAIN'`.
+ */
+function createScalarToken(value, context) {
+    const { implicitKey = false, indent, inFlow = false, offset = -1, type = 'PLAIN' } = context;
+    const source = stringifyString.stringifyString({ type, value }, {
+        implicitKey,
+        indent: indent > 0 ? ' '.repeat(indent) : '',
+        inFlow,
+        options: { blockQuote: true, lineWidth: -1 }
+    });
+    const end = context.end ?? [
+        { type: 'newline', offset: -1, indent, source: '\n' }
+    ];
+    switch (source[0]) {
+        case '|':
+        case '>': {
+            const he = source.indexOf('\n');
+            const head = source.substring(0, he);
+            const body = source.substring(he + 1) + '\n';
+            const props = [
+                { type: 'block-scalar-header', offset, indent, source: head }
+            ];
+            if (!addEndtoBlockProps(props, end))
+                props.push({ type: 'newline', offset: -1, indent, source: '\n' });
+            return { type: 'block-scalar', offset, indent, props, source: body };
+        }
+        case '"':
+            return { type: 'double-quoted-scalar', offset, indent, source, end };
+        case "'":
+            return { type: 'single-quoted-scalar', offset, indent, source, end };
+        default:
+            return { type: 'scalar', offset, indent, source, end };
+    }
+}
+/**
+ * Set the value of `token` to the given string `value`, overwriting any previous contents and type that it may have.
+ *
+ * Best efforts are made to retain any comments previously associated with the `token`,
+ * though all contents within a collection's `items` will be overwritten.
+ *
+ * Values that represent an actual string but may be parsed as a different type should use a `type` other than `'PLAIN'`,
+ * as this function does not support any schema operations and won't check for such conflicts.
+ *
+ * @param token Any token. If it does not include an `indent` value, the value will be stringified as if it were an implicit key.
+ * @param value The string representation of the value, which will have its content properly indented.
+ * @param context.afterKey In most cases, values after a key should have an additional level of indentation.
+ * @param context.implicitKey Being within an implicit key may affect the resolved type of the token's value.
+ * @param context.inFlow Being within a flow collection may affect the resolved type of the token's value.
+ * @param context.type The preferred type of the scalar token. If undefined, the previous type of the `token` will be used, defaulting to `'PLAIN'`.
+ */
+function setScalarValue(token, value, context = {}) {
+    let { afterKey = false, implicitKey = false, inFlow = false, type } = context;
+    let indent = 'indent' in token ? token.indent : null;
+    if (afterKey && typeof indent === 'number')
+        indent += 2;
+    if (!type)
+        switch (token.type) {
+            case 'single-quoted-scalar':
+                type = 'QUOTE_SINGLE';
+                break;
+            case 'double-quoted-scalar':
+                type = 'QUOTE_DOUBLE';
+                break;
+            case 'block-scalar': {
+                const header = token.props[0];
+                if (header.type !== 'block-scalar-header')
+                    throw new Error('Invalid block scalar header');
+                type = header.source[0] === '>' ? 'BLOCK_FOLDED' : 'BLOCK_LITERAL';
+                break;
+            }
+            default:
+                type = 'PLAIN';
+        }
+    const source = stringifyString.stringifyString({ type, value }, {
+        implicitKey: implicitKey || indent === null,
+        indent: indent !== null && indent > 0 ? ' '.repeat(indent) : '',
+        inFlow,
+        options: { blockQuote: true, lineWidth: -1 }
+    });
+    switch (source[0]) {
+        case '|':
+        case '>':
+            setBlockScalarValue(token, source);
+            break;
+        case '"':
+            setFlowScalarValue(token, source, 'double-quoted-scalar');
+            break;
+        case "'":
+            setFlowScalarValue(token, source, 'single-quoted-scalar');
+            break;
+        default:
+            setFlowScalarValue(token, source, 'scalar');
+    }
+}
+function setBlockScalarValue(token, source) {
+    const he = source.indexOf('\n');
+    const head = source.substring(0, he);
+    const body = source.substring(he + 1) + '\n';
+    if (token.type === 'block-scalar') {
+        const header = token.props[0];
+        if (header.type !== 'block-scalar-header')
+            throw new Error('Invalid block scalar header');
+        header.source = head;
+        token.source = body;
+    }
+    else {
+        const { offset } = token;
+        const indent = 'indent' in token ? token.indent : -1;
+        const props = [
+            { type: 'block-scalar-header', offset, indent, source: head }
+        ];
+        if (!addEndtoBlockProps(props, 'end' in token ? token.end : undefined))
+            props.push({ type: 'newline', offset: -1, indent, source: '\n' });
+        for (const key of Object.keys(token))
+            if (key !== 'type' && key !== 'offset')
+                delete token[key];
+        Object.assign(token, { type: 'block-scalar', indent, props, source: body });
+    }
+}
+/** @returns `true` if last token is a newline */
+function addEndtoBlockProps(props, end) {
+    if (end)
+        for (const st of end)
+            switch (st.type) {
+                case 'space':
+                case 'comment':
+                    props.push(st);
+                    break;
+                case 'newline':
+                    props.push(st);
+                    return true;
+            }
+    return false;
+}
+function setFlowScalarValue(token, source, type) {
+    switch (token.type) {
+        case 'scalar':
+        case 'double-quoted-scalar':
+        case 'single-quoted-scalar':
+            token.type = type;
+            token.source = source;
+            break;
+        case 'block-scalar': {
+            const end = token.props.slice(1);
+            let oa = source.length;
+            if (token.props[0].type === 'block-scalar-header')
+                oa -= token.props[0].source.length;
+            for (const tok of end)
+                tok.offset += oa;
+            delete token.props;
+            Object.assign(token, { type, source, end });
+            break;
+        }
+        case 'block-map':
+        case 'block-seq': {
+            const offset = token.offset + source.length;
+            const nl = { type: 'newline', offset, indent: token.indent, source: '\n' };
+            delete token.items;
+            Object.assign(token, { type, source, end: [nl] });
+            break;
+        }
+        default: {
+            const indent = 'indent' in token ? token.indent : -1;
+            const end = 'end' in token && Array.isArray(token.end)
+                ? token.end.filter(st => st.type === 'space' ||
+                    st.type === 'comment' ||
+                    st.type === 'newline')
+                : [];
+            for (const key of Object.keys(token))
+                if (key !== 'type' && key !== 'offset')
+                    delete token[key];
+            Object.assign(token, { type, indent, source, end });
+        }
+    }
+}
+
+exports.createScalarToken = createScalarToken;
+exports.resolveAsScalar = resolveAsScalar;
+exports.setScalarValue = setScalarValue;
+
+
+/***/ }),
+
+/***/ 1733:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+/**
+ * Stringify a CST document, token, or collection item
+ *
+ * Fair warning: This applies no validation whatsoever, and
+ * simply concatenates the sources in their logical order.
+ */
+const stringify = (cst) => 'type' in cst ? stringifyToken(cst) : stringifyItem(cst);
+function stringifyToken(token) {
+    switch (token.type) {
+        case 'block-scalar': {
+            let res = '';
+            for (const tok of token.props)
+                res += stringifyToken(tok);
+            return res + token.source;
+        }
+        case 'block-map':
+        case 'block-seq': {
+            let res = '';
+            for (const item of token.items)
+                res += stringifyItem(item);
+            return res;
+        }
+        case 'flow-collection': {
+            let res = token.start.source;
+            for (const item of token.items)
+                res += stringifyItem(item);
+            for (const st of token.end)
+                res += st.source;
+            return res;
+        }
+        case 'document': {
+            let res = stringifyItem(token);
+            if (token.end)
+                for (const st of token.end)
+                    res += st.source;
+            return res;
+        }
+        default: {
+            let res = token.source;
+            if ('end' in token && token.end)
+                for (const st of token.end)
+                    res += st.source;
+            return res;
+        }
+    }
+}
+function stringifyItem({ start, key, sep, value }) {
+    let res = '';
+    for (const st of start)
+        res += st.source;
+    if (key)
+        res += stringifyToken(key);
+    if (sep)
+        for (const st of sep)
+            res += st.source;
+    if (value)
+        res += stringifyToken(value);
+    return res;
+}
+
+exports.stringify = stringify;
+
+
+/***/ }),
+
+/***/ 7715:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+const BREAK = Symbol('break visit');
+const SKIP = Symbol('skip children');
+const REMOVE = Symbol('remove item');
+/**
+ * Apply a visitor to a CST document or item.
+ *
+ * Walks through the tree (depth-first) starting from the root, calling a
+ * `visitor` function with two arguments when entering each item:
+ *   - `item`: The current item, which included the following members:
+ *     - `start: SourceToken[]` – Source tokens before the key or value,
+ *       possibly including its anchor or tag.
+ *     - `key?: Token | null` – Set for pair values. May then be `null`, if
+ *       the key before the `:` separator is empty.
+ *     - `sep?: SourceToken[]` – Source tokens between the key and the value,
+ *       which should include the `:` map value indicator if `value` is set.
+ *     - `value?: Token` – The value of a sequence item, or of a map pair.
+ *   - `path`: The steps from the root to the current node, as an array of
+ *     `['key' | 'value', number]` tuples.
+ *
+ * The return value of the visitor may be used to control the traversal:
+ *   - `undefined` (default): Do nothing and continue
+ *   - `visit.SKIP`: Do not visit the children of this token, continue with
+ *      next sibling
+ *   - `visit.BREAK`: Terminate traversal completely
+ *   - `visit.REMOVE`: Remove the current item, then continue with the next one
+ *   - `number`: Set the index of the next step. This is useful especially if
+ *     the index of the current token has changed.
+ *   - `function`: Define the next visitor for this item. After the original
+ *     visitor is called on item entry, next visitors are called after handling
+ *     a non-empty `key` and when exiting the item.
+ */
+function visit(cst, visitor) {
+    if ('type' in cst && cst.type === 'document')
+        cst = { start: cst.start, value: cst.value };
+    _visit(Object.freeze([]), cst, visitor);
+}
+// Without the `as symbol` casts, TS declares these in the `visit`
+// namespace using `var`, but then complains about that because
+// `unique symbol` must be `const`.
+/** Terminate visit traversal completely */
+visit.BREAK = BREAK;
+/** Do not visit the children of the current item */
+visit.SKIP = SKIP;
+/** Remove the current item */
+visit.REMOVE = REMOVE;
+/** Find the item at `path` from `cst` as the root */
+visit.itemAtPath = (cst, path) => {
+    let item = cst;
+    for (const [field, index] of path) {
+        const tok = item?.[field];
+        if (tok && 'items' in tok) {
+            item = tok.items[index];
+        }
+        else
+            return undefined;
+    }
+    return item;
+};
+/**
+ * Get the immediate parent collection of the item at `path` from `cst` as the root.
+ *
+ * Throws an error if the collection is not found, which should never happen if the item itself exists.
+ */
+visit.parentCollection = (cst, path) => {
+    const parent = visit.itemAtPath(cst, path.slice(0, -1));
+    const field = path[path.length - 1][0];
+    const coll = parent?.[field];
+    if (coll && 'items' in coll)
+        return coll;
+    throw new Error('Parent collection not found');
+};
+function _visit(path, item, visitor) {
+    let ctrl = visitor(item, path);
+    if (typeof ctrl === 'symbol')
+        return ctrl;
+    for (const field of ['key', 'value']) {
+        const token = item[field];
+        if (token && 'items' in token) {
+            for (let i = 0; i < token.items.length; ++i) {
+                const ci = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
+                if (typeof ci === 'number')
+                    i = ci - 1;
+                else if (ci === BREAK)
+                    return BREAK;
+                else if (ci === REMOVE) {
+                    token.items.splice(i, 1);
+                    i -= 1;
+                }
+            }
+            if (typeof ctrl === 'function' && field === 'key')
+                ctrl = ctrl(item, path);
+        }
+    }
+    return typeof ctrl === 'function' ? ctrl(item, path) : ctrl;
+}
+
+exports.visit = visit;
+
+
+/***/ }),
+
+/***/ 3461:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var cstScalar = __nccwpck_require__(110);
+var cstStringify = __nccwpck_require__(1733);
+var cstVisit = __nccwpck_require__(7715);
+
+/** The byte order mark */
+const BOM = '\u{FEFF}';
+/** Start of doc-mode */
+const DOCUMENT = '\x02'; // C0: Start of Text
+/** Unexpected end of flow-mode */
+const FLOW_END = '\x18'; // C0: Cancel
+/** Next token is a scalar value */
+const SCALAR = '\x1f'; // C0: Unit Separator
+/** @returns `true` if `token` is a flow or block collection */
+const isCollection = (token) => !!token && 'items' in token;
+/** @returns `true` if `token` is a flow or block scalar; not an alias */
+const isScalar = (token) => !!token &&
+    (token.type === 'scalar' ||
+        token.type === 'single-quoted-scalar' ||
+        token.type === 'double-quoted-scalar' ||
+        token.type === 'block-scalar');
+/* istanbul ignore next */
+/** Get a printable representation of a lexer token */
+function prettyToken(token) {
+    switch (token) {
+        case BOM:
+            return '<BOM>';
+        case DOCUMENT:
+            return '<DOC>';
+        case FLOW_END:
+            return '<FLOW_END>';
+        case SCALAR:
+            return '<SCALAR>';
+        default:
+            return JSON.stringify(token);
+    }
+}
+/** Identify the type of a lexer token. May return `null` for unknown tokens. */
+function tokenType(source) {
+    switch (source) {
+        case BOM:
+            return 'byte-order-mark';
+        case DOCUMENT:
+            return 'doc-mode';
+        case FLOW_END:
+            return 'flow-error-end';
+        case SCALAR:
+            return 'scalar';
+        case '---':
+            return 'doc-start';
+        case '...':
+            return 'doc-end';
+        case '':
+        case '\n':
+        case '\r\n':
+            return 'newline';
+        case '-':
+            return 'seq-item-ind';
+        case '?':
+            return 'explicit-key-ind';
+        case ':':
+            return 'map-value-ind';
+        case '{':
+            return 'flow-map-start';
+        case '}':
+            return 'flow-map-end';
+        case '[':
+            return 'flow-seq-start';
+        case ']':
+            return 'flow-seq-end';
+        case ',':
+            return 'comma';
+    }
+    switch (source[0]) {
+        case ' ':
+        case '\t':
+            return 'space';
+        case '#':
+            return 'comment';
+        case '%':
+            return 'directive-line';
+        case '*':
+            return 'alias';
+        case '&':
+            return 'anchor';
+        case '!':
+            return 'tag';
+        case "'":
+            return 'single-quoted-scalar';
+        case '"':
+            return 'double-quoted-scalar';
+        case '|':
+        case '>':
+            return 'block-scalar-header';
+    }
+    return null;
+}
+
+exports.createScalarToken = cstScalar.createScalarToken;
+exports.resolveAsScalar = cstScalar.resolveAsScalar;
+exports.setScalarValue = cstScalar.setScalarValue;
+exports.stringify = cstStringify.stringify;
+exports.visit = cstVisit.visit;
+exports.BOM = BOM;
+exports.DOCUMENT = DOCUMENT;
+exports.FLOW_END = FLOW_END;
+exports.SCALAR = SCALAR;
+exports.isCollection = isCollection;
+exports.isScalar = isScalar;
+exports.prettyToken = prettyToken;
+exports.tokenType = tokenType;
+
+
+/***/ }),
+
+/***/ 361:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var cst = __nccwpck_require__(3461);
+
+/*
+START -> stream
+
+stream
+  directive -> line-end -> stream
+  indent + line-end -> stream
+  [else] -> line-start
+
+line-end
+  comment -> line-end
+  newline -> .
+  input-end -> END
+
+line-start
+  doc-start -> doc
+  doc-end -> stream
+  [else] -> indent -> block-start
+
+block-start
+  seq-item-start -> block-start
+  explicit-key-start -> block-start
+  map-value-start -> block-start
+  [else] -> doc
+
+doc
+  line-end -> line-start
+  spaces -> doc
+  anchor -> doc
+  tag -> doc
+  flow-start -> flow -> doc
+  flow-end -> error -> doc
+  seq-item-start -> error -> doc
+  explicit-key-start -> error -> doc
+  map-value-start -> doc
+  alias -> doc
+  quote-start -> quoted-scalar -> doc
+  block-scalar-header -> line-end -> block-scalar(min) -> line-start
+  [else] -> plain-scalar(false, min) -> doc
+
+flow
+  line-end -> flow
+  spaces -> flow
+  anchor -> flow
+  tag -> flow
+  flow-start -> flow -> flow
+  flow-end -> .
+  seq-item-start -> error -> flow
+  explicit-key-start -> flow
+  map-value-start -> flow
+  alias -> flow
+  quote-start -> quoted-scalar -> flow
+  comma -> flow
+  [else] -> plain-scalar(true, 0) -> flow
+
+quoted-scalar
+  quote-end -> .
+  [else] -> quoted-scalar
+
+block-scalar(min)
+  newline + peek(indent < min) -> .
+  [else] -> block-scalar(min)
+
+plain-scalar(is-flow, min)
+  scalar-end(is-flow) -> .
+  peek(newline + (indent < min)) -> .
+  [else] -> plain-scalar(min)
+*/
+function isEmpty(ch) {
+    switch (ch) {
+        case undefined:
+        case ' ':
+        case '\n':
+        case '\r':
+        case '\t':
+            return true;
+        default:
+            return false;
+    }
+}
+const hexDigits = new Set('0123456789ABCDEFabcdef');
+const tagChars = new Set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-#;/?:@&=+$_.!~*'()");
+const flowIndicatorChars = new Set(',[]{}');
+const invalidAnchorChars = new Set(' ,[]{}\n\r\t');
+const isNotAnchorChar = (ch) => !ch || invalidAnchorChars.has(ch);
+/**
+ * Splits an input string into lexical tokens, i.e. smaller strings that are
+ * easily identifiable by `tokens.tokenType()`.
+ *
+ * Lexing starts always in a "stream" context. Incomplete input may be buffered
+ * until a complete token can be emitted.
+ *
+ * In addition to slices of the original input, the following control characters
+ * may also be emitted:
+ *
+ * - `\x02` (Start of Text): A document starts with the next token
+ * - `\x18` (Cancel): Unexpected end of flow-mode (indicates an error)
+ * - `\x1f` (Unit Separator): Next token is a scalar value
+ * - `\u{FEFF}` (Byte order mark): Emitted separately outside documents
+ */
+class Lexer {
+    constructor() {
+        /**
+         * Flag indicating whether the end of the current buffer marks the end of
+         * all input
+         */
+        this.atEnd = false;
+        /**
+         * Explicit indent set in block scalar header, as an offset from the current
+         * minimum indent, so e.g. set to 1 from a header `|2+`. Set to -1 if not
+         * explicitly set.
+         */
+        this.blockScalarIndent = -1;
+        /**
+         * Block scalars that include a + (keep) chomping indicator in their header
+         * include trailing empty lines, which are otherwise excluded from the
+         * scalar's contents.
+         */
+        this.blockScalarKeep = false;
+        /** Current input */
+        this.buffer = '';
+        /**
+         * Flag noting whether the map value indicator : can immediately follow this
+         * node within a flow context.
+         */
+        this.flowKey = false;
+        /** Count of surrounding flow collection levels. */
+        this.flowLevel = 0;
+        /**
+         * Minimum level of indentation required for next lines to be parsed as a
+         * part of the current scalar value.
+         */
+        this.indentNext = 0;
+        /** Indentation level of the current line. */
+        this.indentValue = 0;
+        /** Position of the next \n character. */
+        this.lineEndPos = null;
+        /** Stores the state of the lexer if reaching the end of incpomplete input */
+        this.next = null;
+        /** A pointer to `buffer`; the current position of the lexer. */
+        this.pos = 0;
+    }
+    /**
+     * Generate YAML tokens from the `source` string. If `incomplete`,
+     * a part of the last line may be left as a buffer for the next call.
+     *
+     * @returns A generator of lexical tokens
+     */
+    *lex(source, incomplete = false) {
+        if (source) {
+            if (typeof source !== 'string')
+                throw TypeError('source is not a string');
+            this.buffer = this.buffer ? this.buffer + source : source;
+            this.lineEndPos = null;
+        }
+        this.atEnd = !incomplete;
+        let next = this.next ?? 'stream';
+        while (next && (incomplete || this.hasChars(1)))
+            next = yield* this.parseNext(next);
+    }
+    atLineEnd() {
+        let i = this.pos;
+        let ch = this.buffer[i];
+        while (ch === ' ' || ch === '\t')
+            ch = this.buffer[++i];
+        if (!ch || ch === '#' || ch === '\n')
+            return true;
+        if (ch === '\r')
+            return this.buffer[i + 1] === '\n';
+        return false;
+    }
+    charAt(n) {
+        return this.buffer[this.pos + n];
+    }
+    continueScalar(offset) {
+        let ch = this.buffer[offset];
+        if (this.indentNext > 0) {
+            let indent = 0;
+            while (ch === ' ')
+                ch = this.buffer[++indent + offset];
+            if (ch === '\r') {
+                const next = this.buffer[indent + offset + 1];
+                if (next === '\n' || (!next && !this.atEnd))
+                    return offset + indent + 1;
+            }
+            return ch === '\n' || indent >= this.indentNext || (!ch && !this.atEnd)
+                ? offset + indent
+                : -1;
+        }
+        if (ch === '-' || ch === '.') {
+            const dt = this.buffer.substr(offset, 3);
+            if ((dt === '---' || dt === '...') && isEmpty(this.buffer[offset + 3]))
+                return -1;
+        }
+        return offset;
+    }
+    getLine() {
+        let end = this.lineEndPos;
+        if (typeof end !== 'number' || (end !== -1 && end < this.pos)) {
+            end = this.buffer.indexOf('\n', this.pos);
+            this.lineEndPos = end;
+        }
+        if (end === -1)
+            return this.atEnd ? this.buffer.substring(this.pos) : null;
+        if (this.buffer[end - 1] === '\r')
+            end -= 1;
+        return this.buffer.substring(this.pos, end);
+    }
+    hasChars(n) {
+        return this.pos + n <= this.buffer.length;
+    }
+    setNext(state) {
+        this.buffer = this.buffer.substring(this.pos);
+        this.pos = 0;
+        this.lineEndPos = null;
+        this.next = state;
+        return null;
+    }
+    peek(n) {
+        return this.buffer.substr(this.pos, n);
+    }
+    *parseNext(next) {
+        switch (next) {
+            case 'stream':
+                return yield* this.parseStream();
+            case 'line-start':
+                return yield* this.parseLineStart();
+            case 'block-start':
+                return yield* this.parseBlockStart();
+            case 'doc':
+                return yield* this.parseDocument();
+            case 'flow':
+                return yield* this.parseFlowCollection();
+            case 'quoted-scalar':
+                return yield* this.parseQuotedScalar();
+            case 'block-scalar':
+                return yield* this.parseBlockScalar();
+            case 'plain-scalar':
+                return yield* this.parsePlainScalar();
+        }
+    }
+    *parseStream() {
+        let line = this.getLine();
+        if (line === null)
+            return this.setNext('stream');
+        if (line[0] === cst.BOM) {
+            yield* this.pushCount(1);
+            line = line.substring(1);
+        }
+        if (line[0] === '%') {
+            let dirEnd = line.length;
+            let cs = line.indexOf('#');
+            while (cs !== -1) {
+                const ch = line[cs - 1];
+                if (ch === ' ' || ch === '\t') {
+                    dirEnd = cs - 1;
+                    break;
+                }
+                else {
+                    cs = line.indexOf('#', cs + 1);
+                }
+            }
+            while (true) {
+                const ch = line[dirEnd - 1];
+                if (ch === ' ' || ch === '\t')
+                    dirEnd -= 1;
+                else
+                    break;
+            }
+            const n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(true));
+            yield* this.pushCount(line.length - n); // possible comment
+            this.pushNewline();
+            return 'stream';
+        }
+        if (this.atLineEnd()) {
+            const sp = yield* this.pushSpaces(true);
+            yield* this.pushCount(line.length - sp);
+            yield* this.pushNewline();
+            return 'stream';
+        }
+        yield cst.DOCUMENT;
+        return yield* this.parseLineStart();
+    }
+    *parseLineStart() {
+        const ch = this.charAt(0);
+        if (!ch && !this.atEnd)
+            return this.setNext('line-start');
+        if (ch === '-' || ch === '.') {
+            if (!this.atEnd && !this.hasChars(4))
+                return this.setNext('line-start');
+            const s = this.peek(3);
+            if ((s === '---' || s === '...') && isEmpty(this.charAt(3))) {
+                yield* this.pushCount(3);
+                this.indentValue = 0;
+                this.indentNext = 0;
+                return s === '---' ? 'doc' : 'stream';
+            }
+        }
+        this.indentValue = yield* this.pushSpaces(false);
+        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+            this.indentNext = this.indentValue;
+        return yield* this.parseBlockStart();
+    }
+    *parseBlockStart() {
+        const [ch0, ch1] = this.peek(2);
+        if (!ch1 && !this.atEnd)
+            return this.setNext('block-start');
+        if ((ch0 === '-' || ch0 === '?' || ch0 === ':') && isEmpty(ch1)) {
+            const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
+            this.indentNext = this.indentValue + 1;
+            this.indentValue += n;
+            return 'block-start';
+        }
+        return 'doc';
+    }
+    *parseDocument() {
+        yield* this.pushSpaces(true);
+        const line = this.getLine();
+        if (line === null)
+            return this.setNext('doc');
+        let n = yield* this.pushIndicators();
+        switch (line[n]) {
+            case '#':
+                yield* this.pushCount(line.length - n);
+            // fallthrough
+            case undefined:
+                yield* this.pushNewline();
+                return yield* this.parseLineStart();
+            case '{':
+            case '[':
+                yield* this.pushCount(1);
+                this.flowKey = false;
+                this.flowLevel = 1;
+                return 'flow';
+            case '}':
+            case ']':
+                // this is an error
+                yield* this.pushCount(1);
+                return 'doc';
+            case '*':
+                yield* this.pushUntil(isNotAnchorChar);
+                return 'doc';
+            case '"':
+            case "'":
+                return yield* this.parseQuotedScalar();
+            case '|':
+            case '>':
+                n += yield* this.parseBlockScalarHeader();
+                n += yield* this.pushSpaces(true);
+                yield* this.pushCount(line.length - n);
+                yield* this.pushNewline();
+                return yield* this.parseBlockScalar();
+            default:
+                return yield* this.parsePlainScalar();
+        }
+    }
+    *parseFlowCollection() {
+        let nl, sp;
+        let indent = -1;
+        do {
+            nl = yield* this.pushNewline();
+            if (nl > 0) {
+                sp = yield* this.pushSpaces(false);
+                this.indentValue = indent = sp;
+            }
+            else {
+                sp = 0;
+            }
+            sp += yield* this.pushSpaces(true);
+        } while (nl + sp > 0);
+        const line = this.getLine();
+        if (line === null)
+            return this.setNext('flow');
+        if ((indent !== -1 && indent < this.indentNext && line[0] !== '#') ||
+            (indent === 0 &&
+                (line.startsWith('---') || line.startsWith('...')) &&
+                isEmpty(line[3]))) {
+            // Allowing for the terminal ] or } at the same (rather than greater)
+            // indent level as the initial [ or { is technically invalid, but
+            // failing here would be surprising to users.
+            const atFlowEndMarker = indent === this.indentNext - 1 &&
+                this.flowLevel === 1 &&
+                (line[0] === ']' || line[0] === '}');
+            if (!atFlowEndMarker) {
+                // this is an error
+                this.flowLevel = 0;
+                yield cst.FLOW_END;
+                return yield* this.parseLineStart();
+            }
+        }
+        let n = 0;
+        while (line[n] === ',') {
+            n += yield* this.pushCount(1);
+            n += yield* this.pushSpaces(true);
+            this.flowKey = false;
+        }
+        n += yield* this.pushIndicators();
+        switch (line[n]) {
+            case undefined:
+                return 'flow';
+            case '#':
+                yield* this.pushCount(line.length - n);
+                return 'flow';
+            case '{':
+            case '[':
+                yield* this.pushCount(1);
+                this.flowKey = false;
+                this.flowLevel += 1;
+                return 'flow';
+            case '}':
+            case ']':
+                yield* this.pushCount(1);
+                this.flowKey = true;
+                this.flowLevel -= 1;
+                return this.flowLevel ? 'flow' : 'doc';
+            case '*':
+                yield* this.pushUntil(isNotAnchorChar);
+                return 'flow';
+            case '"':
+            case "'":
+                this.flowKey = true;
+                return yield* this.parseQuotedScalar();
+            case ':': {
+                const next = this.charAt(1);
+                if (this.flowKey || isEmpty(next) || next === ',') {
+                    this.flowKey = false;
+                    yield* this.pushCount(1);
+                    yield* this.pushSpaces(true);
+                    return 'flow';
+                }
+            }
+            // fallthrough
+            default:
+                this.flowKey = false;
+                return yield* this.parsePlainScalar();
+        }
+    }
+    *parseQuotedScalar() {
+        const quote = this.charAt(0);
+        let end = this.buffer.indexOf(quote, this.pos + 1);
+        if (quote === "'") {
+            while (end !== -1 && this.buffer[end + 1] === "'")
+                end = this.buffer.indexOf("'", end + 2);
+        }
+        else {
+            // double-quote
+            while (end !== -1) {
+                let n = 0;
+                while (this.buffer[end - 1 - n] === '\\')
+                    n += 1;
+                if (n % 2 === 0)
+                    break;
+                end = this.buffer.indexOf('"', end + 1);
+            }
+        }
+        // Only looking for newlines within the quotes
+        const qb = this.buffer.substring(0, end);
+        let nl = qb.indexOf('\n', this.pos);
+        if (nl !== -1) {
+            while (nl !== -1) {
+                const cs = this.continueScalar(nl + 1);
+                if (cs === -1)
+                    break;
+                nl = qb.indexOf('\n', cs);
+            }
+            if (nl !== -1) {
+                // this is an error caused by an unexpected unindent
+                end = nl - (qb[nl - 1] === '\r' ? 2 : 1);
+            }
+        }
+        if (end === -1) {
+            if (!this.atEnd)
+                return this.setNext('quoted-scalar');
+            end = this.buffer.length;
+        }
+        yield* this.pushToIndex(end + 1, false);
+        return this.flowLevel ? 'flow' : 'doc';
+    }
+    *parseBlockScalarHeader() {
+        this.blockScalarIndent = -1;
+        this.blockScalarKeep = false;
+        let i = this.pos;
+        while (true) {
+            const ch = this.buffer[++i];
+            if (ch === '+')
+                this.blockScalarKeep = true;
+            else if (ch > '0' && ch <= '9')
+                this.blockScalarIndent = Number(ch) - 1;
+            else if (ch !== '-')
+                break;
+        }
+        return yield* this.pushUntil(ch => isEmpty(ch) || ch === '#');
+    }
+    *parseBlockScalar() {
+        let nl = this.pos - 1; // may be -1 if this.pos === 0
+        let indent = 0;
+        let ch;
+        loop: for (let i = this.pos; (ch = this.buffer[i]); ++i) {
+            switch (ch) {
+                case ' ':
+                    indent += 1;
+                    break;
+                case '\n':
+                    nl = i;
+                    indent = 0;
+                    break;
+                case '\r': {
+                    const next = this.buffer[i + 1];
+                    if (!next && !this.atEnd)
+                        return this.setNext('block-scalar');
+                    if (next === '\n')
+                        break;
+                } // fallthrough
+                default:
+                    break loop;
+            }
+        }
+        if (!ch && !this.atEnd)
+            return this.setNext('block-scalar');
+        if (indent >= this.indentNext) {
+            if (this.blockScalarIndent === -1)
+                this.indentNext = indent;
+            else {
+                this.indentNext =
+                    this.blockScalarIndent + (this.indentNext === 0 ? 1 : this.indentNext);
+            }
+            do {
+                const cs = this.continueScalar(nl + 1);
+                if (cs === -1)
+                    break;
+                nl = this.buffer.indexOf('\n', cs);
+            } while (nl !== -1);
+            if (nl === -1) {
+                if (!this.atEnd)
+                    return this.setNext('block-scalar');
+                nl = this.buffer.length;
+            }
+        }
+        // Trailing insufficiently indented tabs are invalid.
+        // To catch that during parsing, we include them in the block scalar value.
+        let i = nl + 1;
+        ch = this.buffer[i];
+        while (ch === ' ')
+            ch = this.buffer[++i];
+        if (ch === '\t') {
+            while (ch === '\t' || ch === ' ' || ch === '\r' || ch === '\n')
+                ch = this.buffer[++i];
+            nl = i - 1;
+        }
+        else if (!this.blockScalarKeep) {
+            do {
+                let i = nl - 1;
+                let ch = this.buffer[i];
+                if (ch === '\r')
+                    ch = this.buffer[--i];
+                const lastChar = i; // Drop the line if last char not more indented
+                while (ch === ' ')
+                    ch = this.buffer[--i];
+                if (ch === '\n' && i >= this.pos && i + 1 + indent > lastChar)
+                    nl = i;
+                else
+                    break;
+            } while (true);
+        }
+        yield cst.SCALAR;
+        yield* this.pushToIndex(nl + 1, true);
+        return yield* this.parseLineStart();
+    }
+    *parsePlainScalar() {
+        const inFlow = this.flowLevel > 0;
+        let end = this.pos - 1;
+        let i = this.pos - 1;
+        let ch;
+        while ((ch = this.buffer[++i])) {
+            if (ch === ':') {
+                const next = this.buffer[i + 1];
+                if (isEmpty(next) || (inFlow && flowIndicatorChars.has(next)))
+                    break;
+                end = i;
+            }
+            else if (isEmpty(ch)) {
+                let next = this.buffer[i + 1];
+                if (ch === '\r') {
+                    if (next === '\n') {
+                        i += 1;
+                        ch = '\n';
+                        next = this.buffer[i + 1];
+                    }
+                    else
+                        end = i;
+                }
+                if (next === '#' || (inFlow && flowIndicatorChars.has(next)))
+                    break;
+                if (ch === '\n') {
+                    const cs = this.continueScalar(i + 1);
+                    if (cs === -1)
+                        break;
+                    i = Math.max(i, cs - 2); // to advance, but still account for ' #'
+                }
+            }
+            else {
+                if (inFlow && flowIndicatorChars.has(ch))
+                    break;
+                end = i;
+            }
+        }
+        if (!ch && !this.atEnd)
+            return this.setNext('plain-scalar');
+        yield cst.SCALAR;
+        yield* this.pushToIndex(end + 1, true);
+        return inFlow ? 'flow' : 'doc';
+    }
+    *pushCount(n) {
+        if (n > 0) {
+            yield this.buffer.substr(this.pos, n);
+            this.pos += n;
+            return n;
+        }
+        return 0;
+    }
+    *pushToIndex(i, allowEmpty) {
+        const s = this.buffer.slice(this.pos, i);
+        if (s) {
+            yield s;
+            this.pos += s.length;
+            return s.length;
+        }
+        else if (allowEmpty)
+            yield '';
+        return 0;
+    }
+    *pushIndicators() {
+        let n = 0;
+        loop: while (true) {
+            switch (this.charAt(0)) {
+                case '!':
+                    n += yield* this.pushTag();
+                    n += yield* this.pushSpaces(true);
+                    continue loop;
+                case '&':
+                    n += yield* this.pushUntil(isNotAnchorChar);
+                    n += yield* this.pushSpaces(true);
+                    continue loop;
+                case '-': // this is an error
+                case '?': // this is an error outside flow collections
+                case ':': {
+                    const inFlow = this.flowLevel > 0;
+                    const ch1 = this.charAt(1);
+                    if (isEmpty(ch1) || (inFlow && flowIndicatorChars.has(ch1))) {
+                        if (!inFlow)
+                            this.indentNext = this.indentValue + 1;
+                        else if (this.flowKey)
+                            this.flowKey = false;
+                        n += yield* this.pushCount(1);
+                        n += yield* this.pushSpaces(true);
+                        continue loop;
+                    }
+                }
+            }
+            break loop;
+        }
+        return n;
+    }
+    *pushTag() {
+        if (this.charAt(1) === '<') {
+            let i = this.pos + 2;
+            let ch = this.buffer[i];
+            while (!isEmpty(ch) && ch !== '>')
+                ch = this.buffer[++i];
+            return yield* this.pushToIndex(ch === '>' ? i + 1 : i, false);
+        }
+        else {
+            let i = this.pos + 1;
+            let ch = this.buffer[i];
+            while (ch) {
+                if (tagChars.has(ch))
+                    ch = this.buffer[++i];
+                else if (ch === '%' &&
+                    hexDigits.has(this.buffer[i + 1]) &&
+                    hexDigits.has(this.buffer[i + 2])) {
+                    ch = this.buffer[(i += 3)];
+                }
+                else
+                    break;
+            }
+            return yield* this.pushToIndex(i, false);
+        }
+    }
+    *pushNewline() {
+        const ch = this.buffer[this.pos];
+        if (ch === '\n')
+            return yield* this.pushCount(1);
+        else if (ch === '\r' && this.charAt(1) === '\n')
+            return yield* this.pushCount(2);
+        else
+            return 0;
+    }
+    *pushSpaces(allowTabs) {
+        let i = this.pos - 1;
+        let ch;
+        do {
+            ch = this.buffer[++i];
+        } while (ch === ' ' || (allowTabs && ch === '\t'));
+        const n = i - this.pos;
+        if (n > 0) {
+            yield this.buffer.substr(this.pos, n);
+            this.pos = i;
+        }
+        return n;
+    }
+    *pushUntil(test) {
+        let i = this.pos;
+        let ch = this.buffer[i];
+        while (!test(ch))
+            ch = this.buffer[++i];
+        return yield* this.pushToIndex(i, false);
+    }
+}
+
+exports.Lexer = Lexer;
+
+
+/***/ }),
+
+/***/ 6628:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+/**
+ * Tracks newlines during parsing in order to provide an efficient API for
+ * determining the one-indexed `{ line, col }` position for any offset
+ * within the input.
+ */
+class LineCounter {
+    constructor() {
+        this.lineStarts = [];
+        /**
+         * Should be called in ascending order. Otherwise, call
+         * `lineCounter.lineStarts.sort()` before calling `linePos()`.
+         */
+        this.addNewLine = (offset) => this.lineStarts.push(offset);
+        /**
+         * Performs a binary search and returns the 1-indexed { line, col }
+         * position of `offset`. If `line === 0`, `addNewLine` has never been
+         * called or `offset` is before the first known newline.
+         */
+        this.linePos = (offset) => {
+            let low = 0;
+            let high = this.lineStarts.length;
+            while (low < high) {
+                const mid = (low + high) >> 1; // Math.floor((low + high) / 2)
+                if (this.lineStarts[mid] < offset)
+                    low = mid + 1;
+                else
+                    high = mid;
+            }
+            if (this.lineStarts[low] === offset)
+                return { line: low + 1, col: 1 };
+            if (low === 0)
+                return { line: 0, col: offset };
+            const start = this.lineStarts[low - 1];
+            return { line: low, col: offset - start + 1 };
+        };
+    }
+}
+
+exports.LineCounter = LineCounter;
+
+
+/***/ }),
+
+/***/ 3456:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var node_process = __nccwpck_require__(932);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
+
+function includesToken(list, type) {
+    for (let i = 0; i < list.length; ++i)
+        if (list[i].type === type)
+            return true;
+    return false;
+}
+function findNonEmptyIndex(list) {
+    for (let i = 0; i < list.length; ++i) {
+        switch (list[i].type) {
+            case 'space':
+            case 'comment':
+            case 'newline':
+                break;
+            default:
+                return i;
+        }
+    }
+    return -1;
+}
+function isFlowToken(token) {
+    switch (token?.type) {
+        case 'alias':
+        case 'scalar':
+        case 'single-quoted-scalar':
+        case 'double-quoted-scalar':
+        case 'flow-collection':
+            return true;
+        default:
+            return false;
+    }
+}
+function getPrevProps(parent) {
+    switch (parent.type) {
+        case 'document':
+            return parent.start;
+        case 'block-map': {
+            const it = parent.items[parent.items.length - 1];
+            return it.sep ?? it.start;
+        }
+        case 'block-seq':
+            return parent.items[parent.items.length - 1].start;
+        /* istanbul ignore next should not happen */
+        default:
+            return [];
+    }
+}
+/** Note: May modify input array */
+function getFirstKeyStartProps(prev) {
+    if (prev.length === 0)
+        return [];
+    let i = prev.length;
+    loop: while (--i >= 0) {
+        switch (prev[i].type) {
+            case 'doc-start':
+            case 'explicit-key-ind':
+            case 'map-value-ind':
+            case 'seq-item-ind':
+            case 'newline':
+                break loop;
+        }
+    }
+    while (prev[++i]?.type === 'space') {
+        /* loop */
+    }
+    return prev.splice(i, prev.length);
+}
+function arrayPushArray(target, source) {
+    // May exhaust call stack with large `source` array
+    if (source.length < 1e5)
+        Array.prototype.push.apply(target, source);
+    else
+        for (let i = 0; i < source.length; ++i)
+            target.push(source[i]);
+}
+function fixFlowSeqItems(fc) {
+    if (fc.start.type === 'flow-seq-start') {
+        for (const it of fc.items) {
+            if (it.sep &&
+                !it.value &&
+                !includesToken(it.start, 'explicit-key-ind') &&
+                !includesToken(it.sep, 'map-value-ind')) {
+                if (it.key)
+                    it.value = it.key;
+                delete it.key;
+                if (isFlowToken(it.value)) {
+                    if (it.value.end)
+                        arrayPushArray(it.value.end, it.sep);
+                    else
+                        it.value.end = it.sep;
+                }
+                else
+                    arrayPushArray(it.start, it.sep);
+                delete it.sep;
+            }
+        }
+    }
+}
+/**
+ * A YAML concrete syntax tree (CST) parser
+ *
+ * ```ts
+ * const src: string = ...
+ * for (const token of new Parser().parse(src)) {
+ *   // token: Token
+ * }
+ * ```
+ *
+ * To use the parser with a user-provided lexer:
+ *
+ * ```ts
+ * function* parse(source: string, lexer: Lexer) {
+ *   const parser = new Parser()
+ *   for (const lexeme of lexer.lex(source))
+ *     yield* parser.next(lexeme)
+ *   yield* parser.end()
+ * }
+ *
+ * const src: string = ...
+ * const lexer = new Lexer()
+ * for (const token of parse(src, lexer)) {
+ *   // token: Token
+ * }
+ * ```
+ */
+class Parser {
+    /**
+     * @param onNewLine - If defined, called separately with the start position of
+     *   each new line (in `parse()`, including the start of input).
+     */
+    constructor(onNewLine) {
+        /** If true, space and sequence indicators count as indentation */
+        this.atNewLine = true;
+        /** If true, next token is a scalar value */
+        this.atScalar = false;
+        /** Current indentation level */
+        this.indent = 0;
+        /** Current offset since the start of parsing */
+        this.offset = 0;
+        /** On the same line with a block map key */
+        this.onKeyLine = false;
+        /** Top indicates the node that's currently being built */
+        this.stack = [];
+        /** The source of the current token, set in parse() */
+        this.source = '';
+        /** The type of the current token, set in parse() */
+        this.type = '';
+        // Must be defined after `next()`
+        this.lexer = new lexer.Lexer();
+        this.onNewLine = onNewLine;
+    }
+    /**
+     * Parse `source` as a YAML stream.
+     * If `incomplete`, a part of the last line may be left as a buffer for the next call.
+     *
+     * Errors are not thrown, but yielded as `{ type: 'error', message }` tokens.
+     *
+     * @returns A generator of tokens representing each directive, document, and other structure.
+     */
+    *parse(source, incomplete = false) {
+        if (this.onNewLine && this.offset === 0)
+            this.onNewLine(0);
+        for (const lexeme of this.lexer.lex(source, incomplete))
+            yield* this.next(lexeme);
+        if (!incomplete)
+            yield* this.end();
+    }
+    /**
+     * Advance the parser by the `source` of one lexical token.
+     */
+    *next(source) {
+        this.source = source;
+        if (node_process.env.LOG_TOKENS)
+            console.log('|', cst.prettyToken(source));
+        if (this.atScalar) {
+            this.atScalar = false;
+            yield* this.step();
+            this.offset += source.length;
+            return;
+        }
+        const type = cst.tokenType(source);
+        if (!type) {
+            const message = `Not a YAML token: ${source}`;
+            yield* this.pop({ type: 'error', offset: this.offset, message, source });
+            this.offset += source.length;
+        }
+        else if (type === 'scalar') {
+            this.atNewLine = false;
+            this.atScalar = true;
+            this.type = 'scalar';
+        }
+        else {
+            this.type = type;
+            yield* this.step();
+            switch (type) {
+                case 'newline':
+                    this.atNewLine = true;
+                    this.indent = 0;
+                    if (this.onNewLine)
+                        this.onNewLine(this.offset + source.length);
+                    break;
+                case 'space':
+                    if (this.atNewLine && source[0] === ' ')
+                        this.indent += source.length;
+                    break;
+                case 'explicit-key-ind':
+                case 'map-value-ind':
+                case 'seq-item-ind':
+                    if (this.atNewLine)
+                        this.indent += source.length;
+                    break;
+                case 'doc-mode':
+                case 'flow-error-end':
+                    return;
+                default:
+                    this.atNewLine = false;
+            }
+            this.offset += source.length;
+        }
+    }
+    /** Call at end of input to push out any remaining constructions */
+    *end() {
+        while (this.stack.length > 0)
+            yield* this.pop();
+    }
+    get sourceToken() {
+        const st = {
+            type: this.type,
+            offset: this.offset,
+            indent: this.indent,
+            source: this.source
+        };
+        return st;
+    }
+    *step() {
+        const top = this.peek(1);
+        if (this.type === 'doc-end' && top?.type !== 'doc-end') {
+            while (this.stack.length > 0)
+                yield* this.pop();
+            this.stack.push({
+                type: 'doc-end',
+                offset: this.offset,
+                source: this.source
+            });
+            return;
+        }
+        if (!top)
+            return yield* this.stream();
+        switch (top.type) {
+            case 'document':
+                return yield* this.document(top);
+            case 'alias':
+            case 'scalar':
+            case 'single-quoted-scalar':
+            case 'double-quoted-scalar':
+                return yield* this.scalar(top);
+            case 'block-scalar':
+                return yield* this.blockScalar(top);
+            case 'block-map':
+                return yield* this.blockMap(top);
+            case 'block-seq':
+                return yield* this.blockSequence(top);
+            case 'flow-collection':
+                return yield* this.flowCollection(top);
+            case 'doc-end':
+                return yield* this.documentEnd(top);
+        }
+        /* istanbul ignore next should not happen */
+        yield* this.pop();
+    }
+    peek(n) {
+        return this.stack[this.stack.length - n];
+    }
+    *pop(error) {
+        const token = error ?? this.stack.pop();
+        /* istanbul ignore if should not happen */
+        if (!token) {
+            const message = 'Tried to pop an empty stack';
+            yield { type: 'error', offset: this.offset, source: '', message };
+        }
+        else if (this.stack.length === 0) {
+            yield token;
+        }
+        else {
+            const top = this.peek(1);
+            if (token.type === 'block-scalar') {
+                // Block scalars use their parent rather than header indent
+                token.indent = 'indent' in top ? top.indent : 0;
+            }
+            else if (token.type === 'flow-collection' && top.type === 'document') {
+                // Ignore all indent for top-level flow collections
+                token.indent = 0;
+            }
+            if (token.type === 'flow-collection')
+                fixFlowSeqItems(token);
+            switch (top.type) {
+                case 'document':
+                    top.value = token;
+                    break;
+                case 'block-scalar':
+                    top.props.push(token); // error
+                    break;
+                case 'block-map': {
+                    const it = top.items[top.items.length - 1];
+                    if (it.value) {
+                        top.items.push({ start: [], key: token, sep: [] });
+                        this.onKeyLine = true;
+                        return;
+                    }
+                    else if (it.sep) {
+                        it.value = token;
+                    }
+                    else {
+                        Object.assign(it, { key: token, sep: [] });
+                        this.onKeyLine = !it.explicitKey;
+                        return;
+                    }
+                    break;
+                }
+                case 'block-seq': {
+                    const it = top.items[top.items.length - 1];
+                    if (it.value)
+                        top.items.push({ start: [], value: token });
+                    else
+                        it.value = token;
+                    break;
+                }
+                case 'flow-collection': {
+                    const it = top.items[top.items.length - 1];
+                    if (!it || it.value)
+                        top.items.push({ start: [], key: token, sep: [] });
+                    else if (it.sep)
+                        it.value = token;
+                    else
+                        Object.assign(it, { key: token, sep: [] });
+                    return;
+                }
+                /* istanbul ignore next should not happen */
+                default:
+                    yield* this.pop();
+                    yield* this.pop(token);
+            }
+            if ((top.type === 'document' ||
+                top.type === 'block-map' ||
+                top.type === 'block-seq') &&
+                (token.type === 'block-map' || token.type === 'block-seq')) {
+                const last = token.items[token.items.length - 1];
+                if (last &&
+                    !last.sep &&
+                    !last.value &&
+                    last.start.length > 0 &&
+                    findNonEmptyIndex(last.start) === -1 &&
+                    (token.indent === 0 ||
+                        last.start.every(st => st.type !== 'comment' || st.indent < token.indent))) {
+                    if (top.type === 'document')
+                        top.end = last.start;
+                    else
+                        top.items.push({ start: last.start });
+                    token.items.splice(-1, 1);
+                }
+            }
+        }
+    }
+    *stream() {
+        switch (this.type) {
+            case 'directive-line':
+                yield { type: 'directive', offset: this.offset, source: this.source };
+                return;
+            case 'byte-order-mark':
+            case 'space':
+            case 'comment':
+            case 'newline':
+                yield this.sourceToken;
+                return;
+            case 'doc-mode':
+            case 'doc-start': {
+                const doc = {
+                    type: 'document',
+                    offset: this.offset,
+                    start: []
+                };
+                if (this.type === 'doc-start')
+                    doc.start.push(this.sourceToken);
+                this.stack.push(doc);
+                return;
+            }
+        }
+        yield {
+            type: 'error',
+            offset: this.offset,
+            message: `Unexpected ${this.type} token in YAML stream`,
+            source: this.source
+        };
+    }
+    *document(doc) {
+        if (doc.value)
+            return yield* this.lineEnd(doc);
+        switch (this.type) {
+            case 'doc-start': {
+                if (findNonEmptyIndex(doc.start) !== -1) {
+                    yield* this.pop();
+                    yield* this.step();
+                }
+                else
+                    doc.start.push(this.sourceToken);
+                return;
+            }
+            case 'anchor':
+            case 'tag':
+            case 'space':
+            case 'comment':
+            case 'newline':
+                doc.start.push(this.sourceToken);
+                return;
+        }
+        const bv = this.startBlockValue(doc);
+        if (bv)
+            this.stack.push(bv);
+        else {
+            yield {
+                type: 'error',
+                offset: this.offset,
+                message: `Unexpected ${this.type} token in YAML document`,
+                source: this.source
+            };
+        }
+    }
+    *scalar(scalar) {
+        if (this.type === 'map-value-ind') {
+            const prev = getPrevProps(this.peek(2));
+            const start = getFirstKeyStartProps(prev);
+            let sep;
+            if (scalar.end) {
+                sep = scalar.end;
+                sep.push(this.sourceToken);
+                delete scalar.end;
+            }
+            else
+                sep = [this.sourceToken];
+            const map = {
+                type: 'block-map',
+                offset: scalar.offset,
+                indent: scalar.indent,
+                items: [{ start, key: scalar, sep }]
+            };
+            this.onKeyLine = true;
+            this.stack[this.stack.length - 1] = map;
+        }
+        else
+            yield* this.lineEnd(scalar);
+    }
+    *blockScalar(scalar) {
+        switch (this.type) {
+            case 'space':
+            case 'comment':
+            case 'newline':
+                scalar.props.push(this.sourceToken);
+                return;
+            case 'scalar':
+                scalar.source = this.source;
+                // block-scalar source includes trailing newline
+                this.atNewLine = true;
+                this.indent = 0;
+                if (this.onNewLine) {
+                    let nl = this.source.indexOf('\n') + 1;
+                    while (nl !== 0) {
+                        this.onNewLine(this.offset + nl);
+                        nl = this.source.indexOf('\n', nl) + 1;
+                    }
+                }
+                yield* this.pop();
+                break;
+            /* istanbul ignore next should not happen */
+            default:
+                yield* this.pop();
+                yield* this.step();
+        }
+    }
+    *blockMap(map) {
+        const it = map.items[map.items.length - 1];
+        // it.sep is true-ish if pair already has key or : separator
+        switch (this.type) {
+            case 'newline':
+                this.onKeyLine = false;
+                if (it.value) {
+                    const end = 'end' in it.value ? it.value.end : undefined;
+                    const last = Array.isArray(end) ? end[end.length - 1] : undefined;
+                    if (last?.type === 'comment')
+                        end?.push(this.sourceToken);
+                    else
+                        map.items.push({ start: [this.sourceToken] });
+                }
+                else if (it.sep) {
+                    it.sep.push(this.sourceToken);
+                }
+                else {
+                    it.start.push(this.sourceToken);
+                }
+                return;
+            case 'space':
+            case 'comment':
+                if (it.value) {
+                    map.items.push({ start: [this.sourceToken] });
+                }
+                else if (it.sep) {
+                    it.sep.push(this.sourceToken);
+                }
+                else {
+                    if (this.atIndentedComment(it.start, map.indent)) {
+                        const prev = map.items[map.items.length - 2];
+                        const end = prev?.value?.end;
+                        if (Array.isArray(end)) {
+                            arrayPushArray(end, it.start);
+                            end.push(this.sourceToken);
+                            map.items.pop();
+                            return;
+                        }
+                    }
+                    it.start.push(this.sourceToken);
+                }
+                return;
+        }
+        if (this.indent >= map.indent) {
+            const atMapIndent = !this.onKeyLine && this.indent === map.indent;
+            const atNextItem = atMapIndent &&
+                (it.sep || it.explicitKey) &&
+                this.type !== 'seq-item-ind';
+            // For empty nodes, assign newline-separated not indented empty tokens to following node
+            let start = [];
+            if (atNextItem && it.sep && !it.value) {
+                const nl = [];
+                for (let i = 0; i < it.sep.length; ++i) {
+                    const st = it.sep[i];
+                    switch (st.type) {
+                        case 'newline':
+                            nl.push(i);
+                            break;
+                        case 'space':
+                            break;
+                        case 'comment':
+                            if (st.indent > map.indent)
+                                nl.length = 0;
+                            break;
+                        default:
+                            nl.length = 0;
+                    }
+                }
+                if (nl.length >= 2)
+                    start = it.sep.splice(nl[1]);
+            }
+            switch (this.type) {
+                case 'anchor':
+                case 'tag':
+                    if (atNextItem || it.value) {
+                        start.push(this.sourceToken);
+                        map.items.push({ start });
+                        this.onKeyLine = true;
+                    }
+                    else if (it.sep) {
+                        it.sep.push(this.sourceToken);
+                    }
+                    else {
+                        it.start.push(this.sourceToken);
+                    }
+                    return;
+                case 'explicit-key-ind':
+                    if (!it.sep && !it.explicitKey) {
+                        it.start.push(this.sourceToken);
+                        it.explicitKey = true;
+                    }
+                    else if (atNextItem || it.value) {
+                        start.push(this.sourceToken);
+                        map.items.push({ start, explicitKey: true });
+                    }
+                    else {
+                        this.stack.push({
+                            type: 'block-map',
+                            offset: this.offset,
+                            indent: this.indent,
+                            items: [{ start: [this.sourceToken], explicitKey: true }]
+                        });
+                    }
+                    this.onKeyLine = true;
+                    return;
+                case 'map-value-ind':
+                    if (it.explicitKey) {
+                        if (!it.sep) {
+                            if (includesToken(it.start, 'newline')) {
+                                Object.assign(it, { key: null, sep: [this.sourceToken] });
+                            }
+                            else {
+                                const start = getFirstKeyStartProps(it.start);
+                                this.stack.push({
+                                    type: 'block-map',
+                                    offset: this.offset,
+                                    indent: this.indent,
+                                    items: [{ start, key: null, sep: [this.sourceToken] }]
+                                });
+                            }
+                        }
+                        else if (it.value) {
+                            map.items.push({ start: [], key: null, sep: [this.sourceToken] });
+                        }
+                        else if (includesToken(it.sep, 'map-value-ind')) {
+                            this.stack.push({
+                                type: 'block-map',
+                                offset: this.offset,
+                                indent: this.indent,
+                                items: [{ start, key: null, sep: [this.sourceToken] }]
+                            });
+                        }
+                        else if (isFlowToken(it.key) &&
+                            !includesToken(it.sep, 'newline')) {
+                            const start = getFirstKeyStartProps(it.start);
+                            const key = it.key;
+                            const sep = it.sep;
+                            sep.push(this.sourceToken);
+                            // @ts-expect-error type guard is wrong here
+                            delete it.key;
+                            // @ts-expect-error type guard is wrong here
+                            delete it.sep;
+                            this.stack.push({
+                                type: 'block-map',
+                                offset: this.offset,
+                                indent: this.indent,
+                                items: [{ start, key, sep }]
+                            });
+                        }
+                        else if (start.length > 0) {
+                            // Not actually at next item
+                            it.sep = it.sep.concat(start, this.sourceToken);
+                        }
+                        else {
+                            it.sep.push(this.sourceToken);
+                        }
+                    }
+                    else {
+                        if (!it.sep) {
+                            Object.assign(it, { key: null, sep: [this.sourceToken] });
+                        }
+                        else if (it.value || atNextItem) {
+                            map.items.push({ start, key: null, sep: [this.sourceToken] });
+                        }
+                        else if (includesToken(it.sep, 'map-value-ind')) {
+                            this.stack.push({
+                                type: 'block-map',
+                                offset: this.offset,
+                                indent: this.indent,
+                                items: [{ start: [], key: null, sep: [this.sourceToken] }]
+                            });
+                        }
+                        else {
+                            it.sep.push(this.sourceToken);
+                        }
+                    }
+                    this.onKeyLine = true;
+                    return;
+                case 'alias':
+                case 'scalar':
+                case 'single-quoted-scalar':
+                case 'double-quoted-scalar': {
+                    const fs = this.flowScalar(this.type);
+                    if (atNextItem || it.value) {
+                        map.items.push({ start, key: fs, sep: [] });
+                        this.onKeyLine = true;
+                    }
+                    else if (it.sep) {
+                        this.stack.push(fs);
+                    }
+                    else {
+                        Object.assign(it, { key: fs, sep: [] });
+                        this.onKeyLine = true;
+                    }
+                    return;
+                }
+                default: {
+                    const bv = this.startBlockValue(map);
+                    if (bv) {
+                        if (bv.type === 'block-seq') {
+                            if (!it.explicitKey &&
+                                it.sep &&
+                                !includesToken(it.sep, 'newline')) {
+                                yield* this.pop({
+                                    type: 'error',
+                                    offset: this.offset,
+                                    message: 'Unexpected block-seq-ind on same line with key',
+                                    source: this.source
+                                });
+                                return;
+                            }
+                        }
+                        else if (atMapIndent) {
+                            map.items.push({ start });
+                        }
+                        this.stack.push(bv);
+                        return;
+                    }
+                }
+            }
+        }
+        yield* this.pop();
+        yield* this.step();
+    }
+    *blockSequence(seq) {
+        const it = seq.items[seq.items.length - 1];
+        switch (this.type) {
+            case 'newline':
+                if (it.value) {
+                    const end = 'end' in it.value ? it.value.end : undefined;
+                    const last = Array.isArray(end) ? end[end.length - 1] : undefined;
+                    if (last?.type === 'comment')
+                        end?.push(this.sourceToken);
+                    else
+                        seq.items.push({ start: [this.sourceToken] });
+                }
+                else
+                    it.start.push(this.sourceToken);
+                return;
+            case 'space':
+            case 'comment':
+                if (it.value)
+                    seq.items.push({ start: [this.sourceToken] });
+                else {
+                    if (this.atIndentedComment(it.start, seq.indent)) {
+                        const prev = seq.items[seq.items.length - 2];
+                        const end = prev?.value?.end;
+                        if (Array.isArray(end)) {
+                            arrayPushArray(end, it.start);
+                            end.push(this.sourceToken);
+                            seq.items.pop();
+                            return;
+                        }
+                    }
+                    it.start.push(this.sourceToken);
+                }
+                return;
+            case 'anchor':
+            case 'tag':
+                if (it.value || this.indent <= seq.indent)
+                    break;
+                it.start.push(this.sourceToken);
+                return;
+            case 'seq-item-ind':
+                if (this.indent !== seq.indent)
+                    break;
+                if (it.value || includesToken(it.start, 'seq-item-ind'))
+                    seq.items.push({ start: [this.sourceToken] });
+                else
+                    it.start.push(this.sourceToken);
+                return;
+        }
+        if (this.indent > seq.indent) {
+            const bv = this.startBlockValue(seq);
+            if (bv) {
+                this.stack.push(bv);
+                return;
+            }
+        }
+        yield* this.pop();
+        yield* this.step();
+    }
+    *flowCollection(fc) {
+        const it = fc.items[fc.items.length - 1];
+        if (this.type === 'flow-error-end') {
+            let top;
+            do {
+                yield* this.pop();
+                top = this.peek(1);
+            } while (top?.type === 'flow-collection');
+        }
+        else if (fc.end.length === 0) {
+            switch (this.type) {
+                case 'comma':
+                case 'explicit-key-ind':
+                    if (!it || it.sep)
+                        fc.items.push({ start: [this.sourceToken] });
+                    else
+                        it.start.push(this.sourceToken);
+                    return;
+                case 'map-value-ind':
+                    if (!it || it.value)
+                        fc.items.push({ start: [], key: null, sep: [this.sourceToken] });
+                    else if (it.sep)
+                        it.sep.push(this.sourceToken);
+                    else
+                        Object.assign(it, { key: null, sep: [this.sourceToken] });
+                    return;
+                case 'space':
+                case 'comment':
+                case 'newline':
+                case 'anchor':
+                case 'tag':
+                    if (!it || it.value)
+                        fc.items.push({ start: [this.sourceToken] });
+                    else if (it.sep)
+                        it.sep.push(this.sourceToken);
+                    else
+                        it.start.push(this.sourceToken);
+                    return;
+                case 'alias':
+                case 'scalar':
+                case 'single-quoted-scalar':
+                case 'double-quoted-scalar': {
+                    const fs = this.flowScalar(this.type);
+                    if (!it || it.value)
+                        fc.items.push({ start: [], key: fs, sep: [] });
+                    else if (it.sep)
+                        this.stack.push(fs);
+                    else
+                        Object.assign(it, { key: fs, sep: [] });
+                    return;
+                }
+                case 'flow-map-end':
+                case 'flow-seq-end':
+                    fc.end.push(this.sourceToken);
+                    return;
+            }
+            const bv = this.startBlockValue(fc);
+            /* istanbul ignore else should not happen */
+            if (bv)
+                this.stack.push(bv);
+            else {
+                yield* this.pop();
+                yield* this.step();
+            }
+        }
+        else {
+            const parent = this.peek(2);
+            if (parent.type === 'block-map' &&
+                ((this.type === 'map-value-ind' && parent.indent === fc.indent) ||
+                    (this.type === 'newline' &&
+                        !parent.items[parent.items.length - 1].sep))) {
+                yield* this.pop();
+                yield* this.step();
+            }
+            else if (this.type === 'map-value-ind' &&
+                parent.type !== 'flow-collection') {
+                const prev = getPrevProps(parent);
+                const start = getFirstKeyStartProps(prev);
+                fixFlowSeqItems(fc);
+                const sep = fc.end.splice(1, fc.end.length);
+                sep.push(this.sourceToken);
+                const map = {
+                    type: 'block-map',
+                    offset: fc.offset,
+                    indent: fc.indent,
+                    items: [{ start, key: fc, sep }]
+                };
+                this.onKeyLine = true;
+                this.stack[this.stack.length - 1] = map;
+            }
+            else {
+                yield* this.lineEnd(fc);
+            }
+        }
+    }
+    flowScalar(type) {
+        if (this.onNewLine) {
+            let nl = this.source.indexOf('\n') + 1;
+            while (nl !== 0) {
+                this.onNewLine(this.offset + nl);
+                nl = this.source.indexOf('\n', nl) + 1;
+            }
+        }
+        return {
+            type,
+            offset: this.offset,
+            indent: this.indent,
+            source: this.source
+        };
+    }
+    startBlockValue(parent) {
+        switch (this.type) {
+            case 'alias':
+            case 'scalar':
+            case 'single-quoted-scalar':
+            case 'double-quoted-scalar':
+                return this.flowScalar(this.type);
+            case 'block-scalar-header':
+                return {
+                    type: 'block-scalar',
+                    offset: this.offset,
+                    indent: this.indent,
+                    props: [this.sourceToken],
+                    source: ''
+                };
+            case 'flow-map-start':
+            case 'flow-seq-start':
+                return {
+                    type: 'flow-collection',
+                    offset: this.offset,
+                    indent: this.indent,
+                    start: this.sourceToken,
+                    items: [],
+                    end: []
+                };
+            case 'seq-item-ind':
+                return {
+                    type: 'block-seq',
+                    offset: this.offset,
+                    indent: this.indent,
+                    items: [{ start: [this.sourceToken] }]
+                };
+            case 'explicit-key-ind': {
+                this.onKeyLine = true;
+                const prev = getPrevProps(parent);
+                const start = getFirstKeyStartProps(prev);
+                start.push(this.sourceToken);
+                return {
+                    type: 'block-map',
+                    offset: this.offset,
+                    indent: this.indent,
+                    items: [{ start, explicitKey: true }]
+                };
+            }
+            case 'map-value-ind': {
+                this.onKeyLine = true;
+                const prev = getPrevProps(parent);
+                const start = getFirstKeyStartProps(prev);
+                return {
+                    type: 'block-map',
+                    offset: this.offset,
+                    indent: this.indent,
+                    items: [{ start, key: null, sep: [this.sourceToken] }]
+                };
+            }
+        }
+        return null;
+    }
+    atIndentedComment(start, indent) {
+        if (this.type !== 'comment')
+            return false;
+        if (this.indent <= indent)
+            return false;
+        return start.every(st => st.type === 'newline' || st.type === 'space');
+    }
+    *documentEnd(docEnd) {
+        if (this.type !== 'doc-mode') {
+            if (docEnd.end)
+                docEnd.end.push(this.sourceToken);
+            else
+                docEnd.end = [this.sourceToken];
+            if (this.type === 'newline')
+                yield* this.pop();
+        }
+    }
+    *lineEnd(token) {
+        switch (this.type) {
+            case 'comma':
+            case 'doc-start':
+            case 'doc-end':
+            case 'flow-seq-end':
+            case 'flow-map-end':
+            case 'map-value-ind':
+                yield* this.pop();
+                yield* this.step();
+                break;
+            case 'newline':
+                this.onKeyLine = false;
+            // fallthrough
+            case 'space':
+            case 'comment':
+            default:
+                // all other values are errors
+                if (token.end)
+                    token.end.push(this.sourceToken);
+                else
+                    token.end = [this.sourceToken];
+                if (this.type === 'newline')
+                    yield* this.pop();
+        }
+    }
+}
+
+exports.Parser = Parser;
+
+
+/***/ }),
+
+/***/ 4047:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var log = __nccwpck_require__(7249);
+var identity = __nccwpck_require__(1127);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
+
+function parseOptions(options) {
+    const prettyErrors = options.prettyErrors !== false;
+    const lineCounter$1 = options.lineCounter || (prettyErrors && new lineCounter.LineCounter()) || null;
+    return { lineCounter: lineCounter$1, prettyErrors };
+}
+/**
+ * Parse the input as a stream of YAML documents.
+ *
+ * Documents should be separated from each other by `...` or `---` marker lines.
+ *
+ * @returns If an empty `docs` array is returned, it will be of type
+ *   EmptyStream and contain additional stream information. In
+ *   TypeScript, you should use `'empty' in docs` as a type guard for it.
+ */
+function parseAllDocuments(source, options = {}) {
+    const { lineCounter, prettyErrors } = parseOptions(options);
+    const parser$1 = new parser.Parser(lineCounter?.addNewLine);
+    const composer$1 = new composer.Composer(options);
+    const docs = Array.from(composer$1.compose(parser$1.parse(source)));
+    if (prettyErrors && lineCounter)
+        for (const doc of docs) {
+            doc.errors.forEach(errors.prettifyError(source, lineCounter));
+            doc.warnings.forEach(errors.prettifyError(source, lineCounter));
+        }
+    if (docs.length > 0)
+        return docs;
+    return Object.assign([], { empty: true }, composer$1.streamInfo());
+}
+/** Parse an input string into a single YAML.Document */
+function parseDocument(source, options = {}) {
+    const { lineCounter, prettyErrors } = parseOptions(options);
+    const parser$1 = new parser.Parser(lineCounter?.addNewLine);
+    const composer$1 = new composer.Composer(options);
+    // `doc` is always set by compose.end(true) at the very latest
+    let doc = null;
+    for (const _doc of composer$1.compose(parser$1.parse(source), true, source.length)) {
+        if (!doc)
+            doc = _doc;
+        else if (doc.options.logLevel !== 'silent') {
+            doc.errors.push(new errors.YAMLParseError(_doc.range.slice(0, 2), 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+            break;
+        }
+    }
+    if (prettyErrors && lineCounter) {
+        doc.errors.forEach(errors.prettifyError(source, lineCounter));
+        doc.warnings.forEach(errors.prettifyError(source, lineCounter));
+    }
+    return doc;
+}
+function parse(src, reviver, options) {
+    let _reviver = undefined;
+    if (typeof reviver === 'function') {
+        _reviver = reviver;
+    }
+    else if (options === undefined && reviver && typeof reviver === 'object') {
+        options = reviver;
+    }
+    const doc = parseDocument(src, options);
+    if (!doc)
+        return null;
+    doc.warnings.forEach(warning => log.warn(doc.options.logLevel, warning));
+    if (doc.errors.length > 0) {
+        if (doc.options.logLevel !== 'silent')
+            throw doc.errors[0];
+        else
+            doc.errors = [];
+    }
+    return doc.toJS(Object.assign({ reviver: _reviver }, options));
+}
+function stringify(value, replacer, options) {
+    let _replacer = null;
+    if (typeof replacer === 'function' || Array.isArray(replacer)) {
+        _replacer = replacer;
+    }
+    else if (options === undefined && replacer) {
+        options = replacer;
+    }
+    if (typeof options === 'string')
+        options = options.length;
+    if (typeof options === 'number') {
+        const indent = Math.round(options);
+        options = indent < 1 ? undefined : indent > 8 ? { indent: 8 } : { indent };
+    }
+    if (value === undefined) {
+        const { keepUndefined } = options ?? replacer ?? {};
+        if (!keepUndefined)
+            return undefined;
+    }
+    if (identity.isDocument(value) && !_replacer)
+        return value.toString(options);
+    return new Document.Document(value, _replacer, options).toString(options);
+}
+
+exports.parse = parse;
+exports.parseAllDocuments = parseAllDocuments;
+exports.parseDocument = parseDocument;
+exports.stringify = stringify;
+
+
+/***/ }),
+
+/***/ 5840:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var tags = __nccwpck_require__(18);
+
+const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+class Schema {
+    constructor({ compat, customTags, merge, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+        this.compat = Array.isArray(compat)
+            ? tags.getTags(compat, 'compat')
+            : compat
+                ? tags.getTags(null, compat)
+                : null;
+        this.name = (typeof schema === 'string' && schema) || 'core';
+        this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
+        this.tags = tags.getTags(customTags, this.name, merge);
+        this.toStringOptions = toStringDefaults ?? null;
+        Object.defineProperty(this, identity.MAP, { value: map.map });
+        Object.defineProperty(this, identity.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity.SEQ, { value: seq.seq });
+        // Used by createMap()
+        this.sortMapEntries =
+            typeof sortMapEntries === 'function'
+                ? sortMapEntries
+                : sortMapEntries === true
+                    ? sortMapEntriesByKey
+                    : null;
+    }
+    clone() {
+        const copy = Object.create(Schema.prototype, Object.getOwnPropertyDescriptors(this));
+        copy.tags = this.tags.slice();
+        return copy;
+    }
+}
+
+exports.Schema = Schema;
+
+
+/***/ }),
+
+/***/ 7451:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var YAMLMap = __nccwpck_require__(4454);
+
+const map = {
+    collection: 'map',
+    default: true,
+    nodeClass: YAMLMap.YAMLMap,
+    tag: 'tag:yaml.org,2002:map',
+    resolve(map, onError) {
+        if (!identity.isMap(map))
+            onError('Expected a mapping for this tag');
+        return map;
+    },
+    createNode: (schema, obj, ctx) => YAMLMap.YAMLMap.from(schema, obj, ctx)
+};
+
+exports.map = map;
+
+
+/***/ }),
+
+/***/ 3632:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+
+const nullTag = {
+    identify: value => value == null,
+    createNode: () => new Scalar.Scalar(null),
+    default: true,
+    tag: 'tag:yaml.org,2002:null',
+    test: /^(?:~|[Nn]ull|NULL)?$/,
+    resolve: () => new Scalar.Scalar(null),
+    stringify: ({ source }, ctx) => typeof source === 'string' && nullTag.test.test(source)
+        ? source
+        : ctx.options.nullStr
+};
+
+exports.nullTag = nullTag;
+
+
+/***/ }),
+
+/***/ 1706:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var YAMLSeq = __nccwpck_require__(2223);
+
+const seq = {
+    collection: 'seq',
+    default: true,
+    nodeClass: YAMLSeq.YAMLSeq,
+    tag: 'tag:yaml.org,2002:seq',
+    resolve(seq, onError) {
+        if (!identity.isSeq(seq))
+            onError('Expected a sequence for this tag');
+        return seq;
+    },
+    createNode: (schema, obj, ctx) => YAMLSeq.YAMLSeq.from(schema, obj, ctx)
+};
+
+exports.seq = seq;
+
+
+/***/ }),
+
+/***/ 6464:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var stringifyString = __nccwpck_require__(3069);
+
+const string = {
+    identify: value => typeof value === 'string',
+    default: true,
+    tag: 'tag:yaml.org,2002:str',
+    resolve: str => str,
+    stringify(item, ctx, onComment, onChompKeep) {
+        ctx = Object.assign({ actualString: true }, ctx);
+        return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
+    }
+};
+
+exports.string = string;
+
+
+/***/ }),
+
+/***/ 3959:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+
+const boolTag = {
+    identify: value => typeof value === 'boolean',
+    default: true,
+    tag: 'tag:yaml.org,2002:bool',
+    test: /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+    resolve: str => new Scalar.Scalar(str[0] === 't' || str[0] === 'T'),
+    stringify({ source, value }, ctx) {
+        if (source && boolTag.test.test(source)) {
+            const sv = source[0] === 't' || source[0] === 'T';
+            if (value === sv)
+                return source;
+        }
+        return value ? ctx.options.trueStr : ctx.options.falseStr;
+    }
+};
+
+exports.boolTag = boolTag;
+
+
+/***/ }),
+
+/***/ 8405:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
+
+const floatNaN = {
+    identify: value => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+    resolve: str => str.slice(-3).toLowerCase() === 'nan'
+        ? NaN
+        : str[0] === '-'
+            ? Number.NEGATIVE_INFINITY
+            : Number.POSITIVE_INFINITY,
+    stringify: stringifyNumber.stringifyNumber
+};
+const floatExp = {
+    identify: value => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    format: 'EXP',
+    test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+    resolve: str => parseFloat(str),
+    stringify(node) {
+        const num = Number(node.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
+    }
+};
+const float = {
+    identify: value => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+    resolve(str) {
+        const node = new Scalar.Scalar(parseFloat(str));
+        const dot = str.indexOf('.');
+        if (dot !== -1 && str[str.length - 1] === '0')
+            node.minFractionDigits = str.length - dot - 1;
+        return node;
+    },
+    stringify: stringifyNumber.stringifyNumber
+};
+
+exports.float = float;
+exports.floatExp = floatExp;
+exports.floatNaN = floatNaN;
+
+
+/***/ }),
+
+/***/ 9874:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var stringifyNumber = __nccwpck_require__(8689);
+
+const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
+const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
+function intStringify(node, radix, prefix) {
+    const { value } = node;
+    if (intIdentify(value) && value >= 0)
+        return prefix + value.toString(radix);
+    return stringifyNumber.stringifyNumber(node);
+}
+const intOct = {
+    identify: value => intIdentify(value) && value >= 0,
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    format: 'OCT',
+    test: /^0o[0-7]+$/,
+    resolve: (str, _onError, opt) => intResolve(str, 2, 8, opt),
+    stringify: node => intStringify(node, 8, '0o')
+};
+const int = {
+    identify: intIdentify,
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    test: /^[-+]?[0-9]+$/,
+    resolve: (str, _onError, opt) => intResolve(str, 0, 10, opt),
+    stringify: stringifyNumber.stringifyNumber
+};
+const intHex = {
+    identify: value => intIdentify(value) && value >= 0,
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    format: 'HEX',
+    test: /^0x[0-9a-fA-F]+$/,
+    resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
+    stringify: node => intStringify(node, 16, '0x')
+};
+
+exports.int = int;
+exports.intHex = intHex;
+exports.intOct = intOct;
+
+
+/***/ }),
+
+/***/ 896:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(3959);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
+
+const schema = [
+    map.map,
+    seq.seq,
+    string.string,
+    _null.nullTag,
+    bool.boolTag,
+    int.intOct,
+    int.int,
+    int.intHex,
+    float.floatNaN,
+    float.floatExp,
+    float.float
+];
+
+exports.schema = schema;
+
+
+/***/ }),
+
+/***/ 3559:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
+
+function intIdentify(value) {
+    return typeof value === 'bigint' || Number.isInteger(value);
+}
+const stringifyJSON = ({ value }) => JSON.stringify(value);
+const jsonScalars = [
+    {
+        identify: value => typeof value === 'string',
+        default: true,
+        tag: 'tag:yaml.org,2002:str',
+        resolve: str => str,
+        stringify: stringifyJSON
+    },
+    {
+        identify: value => value == null,
+        createNode: () => new Scalar.Scalar(null),
+        default: true,
+        tag: 'tag:yaml.org,2002:null',
+        test: /^null$/,
+        resolve: () => null,
+        stringify: stringifyJSON
+    },
+    {
+        identify: value => typeof value === 'boolean',
+        default: true,
+        tag: 'tag:yaml.org,2002:bool',
+        test: /^true$|^false$/,
+        resolve: str => str === 'true',
+        stringify: stringifyJSON
+    },
+    {
+        identify: intIdentify,
+        default: true,
+        tag: 'tag:yaml.org,2002:int',
+        test: /^-?(?:0|[1-9][0-9]*)$/,
+        resolve: (str, _onError, { intAsBigInt }) => intAsBigInt ? BigInt(str) : parseInt(str, 10),
+        stringify: ({ value }) => intIdentify(value) ? value.toString() : JSON.stringify(value)
+    },
+    {
+        identify: value => typeof value === 'number',
+        default: true,
+        tag: 'tag:yaml.org,2002:float',
+        test: /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$/,
+        resolve: str => parseFloat(str),
+        stringify: stringifyJSON
+    }
+];
+const jsonError = {
+    default: true,
+    tag: '',
+    test: /^/,
+    resolve(str, onError) {
+        onError(`Unresolved plain scalar ${JSON.stringify(str)}`);
+        return str;
+    }
+};
+const schema = [map.map, seq.seq].concat(jsonScalars, jsonError);
+
+exports.schema = schema;
+
+
+/***/ }),
+
+/***/ 18:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(3959);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
+var schema = __nccwpck_require__(896);
+var schema$1 = __nccwpck_require__(3559);
+var binary = __nccwpck_require__(6083);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var schema$2 = __nccwpck_require__(5913);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(4371);
+
+const schemas = new Map([
+    ['core', schema.schema],
+    ['failsafe', [map.map, seq.seq, string.string]],
+    ['json', schema$1.schema],
+    ['yaml11', schema$2.schema],
+    ['yaml-1.1', schema$2.schema]
+]);
+const tagsByName = {
+    binary: binary.binary,
+    bool: bool.boolTag,
+    float: float.float,
+    floatExp: float.floatExp,
+    floatNaN: float.floatNaN,
+    floatTime: timestamp.floatTime,
+    int: int.int,
+    intHex: int.intHex,
+    intOct: int.intOct,
+    intTime: timestamp.intTime,
+    map: map.map,
+    merge: merge.merge,
+    null: _null.nullTag,
+    omap: omap.omap,
+    pairs: pairs.pairs,
+    seq: seq.seq,
+    set: set.set,
+    timestamp: timestamp.timestamp
+};
+const coreKnownTags = {
+    'tag:yaml.org,2002:binary': binary.binary,
+    'tag:yaml.org,2002:merge': merge.merge,
+    'tag:yaml.org,2002:omap': omap.omap,
+    'tag:yaml.org,2002:pairs': pairs.pairs,
+    'tag:yaml.org,2002:set': set.set,
+    'tag:yaml.org,2002:timestamp': timestamp.timestamp
+};
+function getTags(customTags, schemaName, addMergeTag) {
+    const schemaTags = schemas.get(schemaName);
+    if (schemaTags && !customTags) {
+        return addMergeTag && !schemaTags.includes(merge.merge)
+            ? schemaTags.concat(merge.merge)
+            : schemaTags.slice();
+    }
+    let tags = schemaTags;
+    if (!tags) {
+        if (Array.isArray(customTags))
+            tags = [];
+        else {
+            const keys = Array.from(schemas.keys())
+                .filter(key => key !== 'yaml11')
+                .map(key => JSON.stringify(key))
+                .join(', ');
+            throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
+        }
+    }
+    if (Array.isArray(customTags)) {
+        for (const tag of customTags)
+            tags = tags.concat(tag);
+    }
+    else if (typeof customTags === 'function') {
+        tags = customTags(tags.slice());
+    }
+    if (addMergeTag)
+        tags = tags.concat(merge.merge);
+    return tags.reduce((tags, tag) => {
+        const tagObj = typeof tag === 'string' ? tagsByName[tag] : tag;
+        if (!tagObj) {
+            const tagName = JSON.stringify(tag);
+            const keys = Object.keys(tagsByName)
+                .map(key => JSON.stringify(key))
+                .join(', ');
+            throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
+        }
+        if (!tags.includes(tagObj))
+            tags.push(tagObj);
+        return tags;
+    }, []);
+}
+
+exports.coreKnownTags = coreKnownTags;
+exports.getTags = getTags;
+
+
+/***/ }),
+
+/***/ 6083:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var node_buffer = __nccwpck_require__(181);
+var Scalar = __nccwpck_require__(3301);
+var stringifyString = __nccwpck_require__(3069);
+
+const binary = {
+    identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
+    default: false,
+    tag: 'tag:yaml.org,2002:binary',
+    /**
+     * Returns a Buffer in node and an Uint8Array in browsers
+     *
+     * To use the resulting buffer as an image, you'll want to do something like:
+     *
+     *   const blob = new Blob([buffer], { type: 'image/jpeg' })
+     *   document.querySelector('#photo').src = URL.createObjectURL(blob)
+     */
+    resolve(src, onError) {
+        if (typeof node_buffer.Buffer === 'function') {
+            return node_buffer.Buffer.from(src, 'base64');
+        }
+        else if (typeof atob === 'function') {
+            // On IE 11, atob() can't handle newlines
+            const str = atob(src.replace(/[\n\r]/g, ''));
+            const buffer = new Uint8Array(str.length);
+            for (let i = 0; i < str.length; ++i)
+                buffer[i] = str.charCodeAt(i);
+            return buffer;
+        }
+        else {
+            onError('This environment does not support reading binary tags; either Buffer or atob is required');
+            return src;
+        }
+    },
+    stringify({ comment, type, value }, ctx, onComment, onChompKeep) {
+        if (!value)
+            return '';
+        const buf = value; // checked earlier by binary.identify()
+        let str;
+        if (typeof node_buffer.Buffer === 'function') {
+            str =
+                buf instanceof node_buffer.Buffer
+                    ? buf.toString('base64')
+                    : node_buffer.Buffer.from(buf.buffer).toString('base64');
+        }
+        else if (typeof btoa === 'function') {
+            let s = '';
+            for (let i = 0; i < buf.length; ++i)
+                s += String.fromCharCode(buf[i]);
+            str = btoa(s);
+        }
+        else {
+            throw new Error('This environment does not support writing binary tags; either Buffer or btoa is required');
+        }
+        type ?? (type = Scalar.Scalar.BLOCK_LITERAL);
+        if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+            const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
+            const n = Math.ceil(str.length / lineWidth);
+            const lines = new Array(n);
+            for (let i = 0, o = 0; i < n; ++i, o += lineWidth) {
+                lines[i] = str.substr(o, lineWidth);
+            }
+            str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? '\n' : ' ');
+        }
+        return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
+    }
+};
+
+exports.binary = binary;
+
+
+/***/ }),
+
+/***/ 8398:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+
+function boolStringify({ value, source }, ctx) {
+    const boolObj = value ? trueTag : falseTag;
+    if (source && boolObj.test.test(source))
+        return source;
+    return value ? ctx.options.trueStr : ctx.options.falseStr;
+}
+const trueTag = {
+    identify: value => value === true,
+    default: true,
+    tag: 'tag:yaml.org,2002:bool',
+    test: /^(?:Y|y|[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+    resolve: () => new Scalar.Scalar(true),
+    stringify: boolStringify
+};
+const falseTag = {
+    identify: value => value === false,
+    default: true,
+    tag: 'tag:yaml.org,2002:bool',
+    test: /^(?:N|n|[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+    resolve: () => new Scalar.Scalar(false),
+    stringify: boolStringify
+};
+
+exports.falseTag = falseTag;
+exports.trueTag = trueTag;
+
+
+/***/ }),
+
+/***/ 5782:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
+
+const floatNaN = {
+    identify: value => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    test: /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+    resolve: (str) => str.slice(-3).toLowerCase() === 'nan'
+        ? NaN
+        : str[0] === '-'
+            ? Number.NEGATIVE_INFINITY
+            : Number.POSITIVE_INFINITY,
+    stringify: stringifyNumber.stringifyNumber
+};
+const floatExp = {
+    identify: value => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    format: 'EXP',
+    test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
+    resolve: (str) => parseFloat(str.replace(/_/g, '')),
+    stringify(node) {
+        const num = Number(node.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
+    }
+};
+const float = {
+    identify: value => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
+    resolve(str) {
+        const node = new Scalar.Scalar(parseFloat(str.replace(/_/g, '')));
+        const dot = str.indexOf('.');
+        if (dot !== -1) {
+            const f = str.substring(dot + 1).replace(/_/g, '');
+            if (f[f.length - 1] === '0')
+                node.minFractionDigits = f.length;
+        }
+        return node;
+    },
+    stringify: stringifyNumber.stringifyNumber
+};
+
+exports.float = float;
+exports.floatExp = floatExp;
+exports.floatNaN = floatNaN;
+
+
+/***/ }),
+
+/***/ 873:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var stringifyNumber = __nccwpck_require__(8689);
+
+const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
+function intResolve(str, offset, radix, { intAsBigInt }) {
+    const sign = str[0];
+    if (sign === '-' || sign === '+')
+        offset += 1;
+    str = str.substring(offset).replace(/_/g, '');
+    if (intAsBigInt) {
+        switch (radix) {
+            case 2:
+                str = `0b${str}`;
+                break;
+            case 8:
+                str = `0o${str}`;
+                break;
+            case 16:
+                str = `0x${str}`;
+                break;
+        }
+        const n = BigInt(str);
+        return sign === '-' ? BigInt(-1) * n : n;
+    }
+    const n = parseInt(str, radix);
+    return sign === '-' ? -1 * n : n;
+}
+function intStringify(node, radix, prefix) {
+    const { value } = node;
+    if (intIdentify(value)) {
+        const str = value.toString(radix);
+        return value < 0 ? '-' + prefix + str.substr(1) : prefix + str;
+    }
+    return stringifyNumber.stringifyNumber(node);
+}
+const intBin = {
+    identify: intIdentify,
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    format: 'BIN',
+    test: /^[-+]?0b[0-1_]+$/,
+    resolve: (str, _onError, opt) => intResolve(str, 2, 2, opt),
+    stringify: node => intStringify(node, 2, '0b')
+};
+const intOct = {
+    identify: intIdentify,
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    format: 'OCT',
+    test: /^[-+]?0[0-7_]+$/,
+    resolve: (str, _onError, opt) => intResolve(str, 1, 8, opt),
+    stringify: node => intStringify(node, 8, '0')
+};
+const int = {
+    identify: intIdentify,
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    test: /^[-+]?[0-9][0-9_]*$/,
+    resolve: (str, _onError, opt) => intResolve(str, 0, 10, opt),
+    stringify: stringifyNumber.stringifyNumber
+};
+const intHex = {
+    identify: intIdentify,
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    format: 'HEX',
+    test: /^[-+]?0x[0-9a-fA-F_]+$/,
+    resolve: (str, _onError, opt) => intResolve(str, 2, 16, opt),
+    stringify: node => intStringify(node, 16, '0x')
+};
+
+exports.int = int;
+exports.intBin = intBin;
+exports.intHex = intHex;
+exports.intOct = intOct;
+
+
+/***/ }),
+
+/***/ 452:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+
+// If the value associated with a merge key is a single mapping node, each of
+// its key/value pairs is inserted into the current mapping, unless the key
+// already exists in it. If the value associated with the merge key is a
+// sequence, then this sequence is expected to contain mapping nodes and each
+// of these nodes is merged in turn according to its order in the sequence.
+// Keys in mapping nodes earlier in the sequence override keys specified in
+// later mapping nodes. -- http://yaml.org/type/merge.html
+const MERGE_KEY = '<<';
+const merge = {
+    identify: value => value === MERGE_KEY ||
+        (typeof value === 'symbol' && value.description === MERGE_KEY),
+    default: 'key',
+    tag: 'tag:yaml.org,2002:merge',
+    test: /^<<$/,
+    resolve: () => Object.assign(new Scalar.Scalar(Symbol(MERGE_KEY)), {
+        addToJSMap: addMergeToJSMap
+    }),
+    stringify: () => MERGE_KEY
+};
+const isMergeKey = (ctx, key) => (merge.identify(key) ||
+    (identity.isScalar(key) &&
+        (!key.type || key.type === Scalar.Scalar.PLAIN) &&
+        merge.identify(key.value))) &&
+    ctx?.doc.schema.tags.some(tag => tag.tag === merge.tag && tag.default);
+function addMergeToJSMap(ctx, map, value) {
+    const source = resolveAliasValue(ctx, value);
+    if (identity.isSeq(source))
+        for (const it of source.items)
+            mergeValue(ctx, map, it);
+    else if (Array.isArray(source))
+        for (const it of source)
+            mergeValue(ctx, map, it);
+    else
+        mergeValue(ctx, map, source);
+}
+function mergeValue(ctx, map, value) {
+    const source = resolveAliasValue(ctx, value);
+    if (!identity.isMap(source))
+        throw new Error('Merge sources must be maps or map aliases');
+    const srcMap = source.toJSON(null, ctx, Map);
+    for (const [key, value] of srcMap) {
+        if (map instanceof Map) {
+            if (!map.has(key))
+                map.set(key, value);
+        }
+        else if (map instanceof Set) {
+            map.add(key);
+        }
+        else if (!Object.prototype.hasOwnProperty.call(map, key)) {
+            Object.defineProperty(map, key, {
+                value,
+                writable: true,
+                enumerable: true,
+                configurable: true
+            });
+        }
+    }
+    return map;
+}
+function resolveAliasValue(ctx, value) {
+    return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+}
+
+exports.addMergeToJSMap = addMergeToJSMap;
+exports.isMergeKey = isMergeKey;
+exports.merge = merge;
+
+
+/***/ }),
+
+/***/ 303:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var pairs = __nccwpck_require__(8385);
+
+class YAMLOMap extends YAMLSeq.YAMLSeq {
+    constructor() {
+        super();
+        this.add = YAMLMap.YAMLMap.prototype.add.bind(this);
+        this.delete = YAMLMap.YAMLMap.prototype.delete.bind(this);
+        this.get = YAMLMap.YAMLMap.prototype.get.bind(this);
+        this.has = YAMLMap.YAMLMap.prototype.has.bind(this);
+        this.set = YAMLMap.YAMLMap.prototype.set.bind(this);
+        this.tag = YAMLOMap.tag;
+    }
+    /**
+     * If `ctx` is given, the return type is actually `Map<unknown, unknown>`,
+     * but TypeScript won't allow widening the signature of a child method.
+     */
+    toJSON(_, ctx) {
+        if (!ctx)
+            return super.toJSON(_);
+        const map = new Map();
+        if (ctx?.onCreate)
+            ctx.onCreate(map);
+        for (const pair of this.items) {
+            let key, value;
+            if (identity.isPair(pair)) {
+                key = toJS.toJS(pair.key, '', ctx);
+                value = toJS.toJS(pair.value, key, ctx);
+            }
+            else {
+                key = toJS.toJS(pair, '', ctx);
+            }
+            if (map.has(key))
+                throw new Error('Ordered maps must not include duplicate keys');
+            map.set(key, value);
+        }
+        return map;
+    }
+    static from(schema, iterable, ctx) {
+        const pairs$1 = pairs.createPairs(schema, iterable, ctx);
+        const omap = new this();
+        omap.items = pairs$1.items;
+        return omap;
+    }
+}
+YAMLOMap.tag = 'tag:yaml.org,2002:omap';
+const omap = {
+    collection: 'seq',
+    identify: value => value instanceof Map,
+    nodeClass: YAMLOMap,
+    default: false,
+    tag: 'tag:yaml.org,2002:omap',
+    resolve(seq, onError) {
+        const pairs$1 = pairs.resolvePairs(seq, onError);
+        const seenKeys = [];
+        for (const { key } of pairs$1.items) {
+            if (identity.isScalar(key)) {
+                if (seenKeys.includes(key.value)) {
+                    onError(`Ordered maps must not include duplicate keys: ${key.value}`);
+                }
+                else {
+                    seenKeys.push(key.value);
+                }
+            }
+        }
+        return Object.assign(new YAMLOMap(), pairs$1);
+    },
+    createNode: (schema, iterable, ctx) => YAMLOMap.from(schema, iterable, ctx)
+};
+
+exports.YAMLOMap = YAMLOMap;
+exports.omap = omap;
+
+
+/***/ }),
+
+/***/ 8385:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLSeq = __nccwpck_require__(2223);
+
+function resolvePairs(seq, onError) {
+    if (identity.isSeq(seq)) {
+        for (let i = 0; i < seq.items.length; ++i) {
+            let item = seq.items[i];
+            if (identity.isPair(item))
+                continue;
+            else if (identity.isMap(item)) {
+                if (item.items.length > 1)
+                    onError('Each pair must have its own sequence indicator');
+                const pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
+                if (item.commentBefore)
+                    pair.key.commentBefore = pair.key.commentBefore
+                        ? `${item.commentBefore}\n${pair.key.commentBefore}`
+                        : item.commentBefore;
+                if (item.comment) {
+                    const cn = pair.value ?? pair.key;
+                    cn.comment = cn.comment
+                        ? `${item.comment}\n${cn.comment}`
+                        : item.comment;
+                }
+                item = pair;
+            }
+            seq.items[i] = identity.isPair(item) ? item : new Pair.Pair(item);
+        }
+    }
+    else
+        onError('Expected a sequence for this tag');
+    return seq;
+}
+function createPairs(schema, iterable, ctx) {
+    const { replacer } = ctx;
+    const pairs = new YAMLSeq.YAMLSeq(schema);
+    pairs.tag = 'tag:yaml.org,2002:pairs';
+    let i = 0;
+    if (iterable && Symbol.iterator in Object(iterable))
+        for (let it of iterable) {
+            if (typeof replacer === 'function')
+                it = replacer.call(iterable, String(i++), it);
+            let key, value;
+            if (Array.isArray(it)) {
+                if (it.length === 2) {
+                    key = it[0];
+                    value = it[1];
+                }
+                else
+                    throw new TypeError(`Expected [key, value] tuple: ${it}`);
+            }
+            else if (it && it instanceof Object) {
+                const keys = Object.keys(it);
+                if (keys.length === 1) {
+                    key = keys[0];
+                    value = it[key];
+                }
+                else {
+                    throw new TypeError(`Expected tuple with one key, not ${keys.length} keys`);
+                }
+            }
+            else {
+                key = it;
+            }
+            pairs.items.push(Pair.createPair(key, value, ctx));
+        }
+    return pairs;
+}
+const pairs = {
+    collection: 'seq',
+    default: false,
+    tag: 'tag:yaml.org,2002:pairs',
+    resolve: resolvePairs,
+    createNode: createPairs
+};
+
+exports.createPairs = createPairs;
+exports.pairs = pairs;
+exports.resolvePairs = resolvePairs;
+
+
+/***/ }),
+
+/***/ 5913:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var binary = __nccwpck_require__(6083);
+var bool = __nccwpck_require__(8398);
+var float = __nccwpck_require__(5782);
+var int = __nccwpck_require__(873);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(4371);
+
+const schema = [
+    map.map,
+    seq.seq,
+    string.string,
+    _null.nullTag,
+    bool.trueTag,
+    bool.falseTag,
+    int.intBin,
+    int.intOct,
+    int.int,
+    int.intHex,
+    float.floatNaN,
+    float.floatExp,
+    float.float,
+    binary.binary,
+    merge.merge,
+    omap.omap,
+    pairs.pairs,
+    set.set,
+    timestamp.intTime,
+    timestamp.floatTime,
+    timestamp.timestamp
+];
+
+exports.schema = schema;
+
+
+/***/ }),
+
+/***/ 1528:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+
+class YAMLSet extends YAMLMap.YAMLMap {
+    constructor(schema) {
+        super(schema);
+        this.tag = YAMLSet.tag;
+    }
+    add(key) {
+        let pair;
+        if (identity.isPair(key))
+            pair = key;
+        else if (key &&
+            typeof key === 'object' &&
+            'key' in key &&
+            'value' in key &&
+            key.value === null)
+            pair = new Pair.Pair(key.key, null);
+        else
+            pair = new Pair.Pair(key, null);
+        const prev = YAMLMap.findPair(this.items, pair.key);
+        if (!prev)
+            this.items.push(pair);
+    }
+    /**
+     * If `keepPair` is `true`, returns the Pair matching `key`.
+     * Otherwise, returns the value of that Pair's key.
+     */
+    get(key, keepPair) {
+        const pair = YAMLMap.findPair(this.items, key);
+        return !keepPair && identity.isPair(pair)
+            ? identity.isScalar(pair.key)
+                ? pair.key.value
+                : pair.key
+            : pair;
+    }
+    set(key, value) {
+        if (typeof value !== 'boolean')
+            throw new Error(`Expected boolean value for set(key, value) in a YAML set, not ${typeof value}`);
+        const prev = YAMLMap.findPair(this.items, key);
+        if (prev && !value) {
+            this.items.splice(this.items.indexOf(prev), 1);
+        }
+        else if (!prev && value) {
+            this.items.push(new Pair.Pair(key));
+        }
+    }
+    toJSON(_, ctx) {
+        return super.toJSON(_, ctx, Set);
+    }
+    toString(ctx, onComment, onChompKeep) {
+        if (!ctx)
+            return JSON.stringify(this);
+        if (this.hasAllNullValues(true))
+            return super.toString(Object.assign({}, ctx, { allNullValues: true }), onComment, onChompKeep);
+        else
+            throw new Error('Set items must all have null values');
+    }
+    static from(schema, iterable, ctx) {
+        const { replacer } = ctx;
+        const set = new this(schema);
+        if (iterable && Symbol.iterator in Object(iterable))
+            for (let value of iterable) {
+                if (typeof replacer === 'function')
+                    value = replacer.call(iterable, value, value);
+                set.items.push(Pair.createPair(value, null, ctx));
+            }
+        return set;
+    }
+}
+YAMLSet.tag = 'tag:yaml.org,2002:set';
+const set = {
+    collection: 'map',
+    identify: value => value instanceof Set,
+    nodeClass: YAMLSet,
+    default: false,
+    tag: 'tag:yaml.org,2002:set',
+    createNode: (schema, iterable, ctx) => YAMLSet.from(schema, iterable, ctx),
+    resolve(map, onError) {
+        if (identity.isMap(map)) {
+            if (map.hasAllNullValues(true))
+                return Object.assign(new YAMLSet(), map);
+            else
+                onError('Set items must all have null values');
+        }
+        else
+            onError('Expected a mapping for this tag');
+        return map;
+    }
+};
+
+exports.YAMLSet = YAMLSet;
+exports.set = set;
+
+
+/***/ }),
+
+/***/ 4371:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var stringifyNumber = __nccwpck_require__(8689);
+
+/** Internal types handle bigint as number, because TS can't figure it out. */
+function parseSexagesimal(str, asBigInt) {
+    const sign = str[0];
+    const parts = sign === '-' || sign === '+' ? str.substring(1) : str;
+    const num = (n) => asBigInt ? BigInt(n) : Number(n);
+    const res = parts
+        .replace(/_/g, '')
+        .split(':')
+        .reduce((res, p) => res * num(60) + num(p), num(0));
+    return (sign === '-' ? num(-1) * res : res);
+}
+/**
+ * hhhh:mm:ss.sss
+ *
+ * Internal types handle bigint as number, because TS can't figure it out.
+ */
+function stringifySexagesimal(node) {
+    let { value } = node;
+    let num = (n) => n;
+    if (typeof value === 'bigint')
+        num = n => BigInt(n);
+    else if (isNaN(value) || !isFinite(value))
+        return stringifyNumber.stringifyNumber(node);
+    let sign = '';
+    if (value < 0) {
+        sign = '-';
+        value *= num(-1);
+    }
+    const _60 = num(60);
+    const parts = [value % _60]; // seconds, including ms
+    if (value < 60) {
+        parts.unshift(0); // at least one : is required
+    }
+    else {
+        value = (value - parts[0]) / _60;
+        parts.unshift(value % _60); // minutes
+        if (value >= 60) {
+            value = (value - parts[0]) / _60;
+            parts.unshift(value); // hours
+        }
+    }
+    return (sign +
+        parts
+            .map(n => String(n).padStart(2, '0'))
+            .join(':')
+            .replace(/000000\d*$/, '') // % 60 may introduce error
+    );
+}
+const intTime = {
+    identify: value => typeof value === 'bigint' || Number.isInteger(value),
+    default: true,
+    tag: 'tag:yaml.org,2002:int',
+    format: 'TIME',
+    test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+$/,
+    resolve: (str, _onError, { intAsBigInt }) => parseSexagesimal(str, intAsBigInt),
+    stringify: stringifySexagesimal
+};
+const floatTime = {
+    identify: value => typeof value === 'number',
+    default: true,
+    tag: 'tag:yaml.org,2002:float',
+    format: 'TIME',
+    test: /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*$/,
+    resolve: str => parseSexagesimal(str, false),
+    stringify: stringifySexagesimal
+};
+const timestamp = {
+    identify: value => value instanceof Date,
+    default: true,
+    tag: 'tag:yaml.org,2002:timestamp',
+    // If the time zone is omitted, the timestamp is assumed to be specified in UTC. The time part
+    // may be omitted altogether, resulting in a date format. In such a case, the time part is
+    // assumed to be 00:00:00Z (start of day, UTC).
+    test: RegExp('^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})' + // YYYY-Mm-Dd
+        '(?:' + // time is optional
+        '(?:t|T|[ \\t]+)' + // t | T | whitespace
+        '([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2}(\\.[0-9]+)?)' + // Hh:Mm:Ss(.ss)?
+        '(?:[ \\t]*(Z|[-+][012]?[0-9](?::[0-9]{2})?))?' + // Z | +5 | -03:30
+        ')?$'),
+    resolve(str) {
+        const match = str.match(timestamp.test);
+        if (!match)
+            throw new Error('!!timestamp expects a date, starting with yyyy-mm-dd');
+        const [, year, month, day, hour, minute, second] = match.map(Number);
+        const millisec = match[7] ? Number((match[7] + '00').substr(1, 3)) : 0;
+        let date = Date.UTC(year, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
+        const tz = match[8];
+        if (tz && tz !== 'Z') {
+            let d = parseSexagesimal(tz, false);
+            if (Math.abs(d) < 30)
+                d *= 60;
+            date -= 60000 * d;
+        }
+        return new Date(date);
+    },
+    stringify: ({ value }) => value?.toISOString().replace(/(T00:00:00)?\.000Z$/, '') ?? ''
+};
+
+exports.floatTime = floatTime;
+exports.intTime = intTime;
+exports.timestamp = timestamp;
+
+
+/***/ }),
+
+/***/ 4475:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+const FOLD_FLOW = 'flow';
+const FOLD_BLOCK = 'block';
+const FOLD_QUOTED = 'quoted';
+/**
+ * Tries to keep input at up to `lineWidth` characters, splitting only on spaces
+ * not followed by newlines or spaces unless `mode` is `'quoted'`. Lines are
+ * terminated with `\n` and started with `indent`.
+ */
+function foldFlowLines(text, indent, mode = 'flow', { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    if (!lineWidth || lineWidth < 0)
+        return text;
+    if (lineWidth < minContentWidth)
+        minContentWidth = 0;
+    const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
+    if (text.length <= endStep)
+        return text;
+    const folds = [];
+    const escapedFolds = {};
+    let end = lineWidth - indent.length;
+    if (typeof indentAtStart === 'number') {
+        if (indentAtStart > lineWidth - Math.max(2, minContentWidth))
+            folds.push(0);
+        else
+            end = lineWidth - indentAtStart;
+    }
+    let split = undefined;
+    let prev = undefined;
+    let overflow = false;
+    let i = -1;
+    let escStart = -1;
+    let escEnd = -1;
+    if (mode === FOLD_BLOCK) {
+        i = consumeMoreIndentedLines(text, i, indent.length);
+        if (i !== -1)
+            end = i + endStep;
+    }
+    for (let ch; (ch = text[(i += 1)]);) {
+        if (mode === FOLD_QUOTED && ch === '\\') {
+            escStart = i;
+            switch (text[i + 1]) {
+                case 'x':
+                    i += 3;
+                    break;
+                case 'u':
+                    i += 5;
+                    break;
+                case 'U':
+                    i += 9;
+                    break;
+                default:
+                    i += 1;
+            }
+            escEnd = i;
+        }
+        if (ch === '\n') {
+            if (mode === FOLD_BLOCK)
+                i = consumeMoreIndentedLines(text, i, indent.length);
+            end = i + indent.length + endStep;
+            split = undefined;
+        }
+        else {
+            if (ch === ' ' &&
+                prev &&
+                prev !== ' ' &&
+                prev !== '\n' &&
+                prev !== '\t') {
+                // space surrounded by non-space can be replaced with newline + indent
+                const next = text[i + 1];
+                if (next && next !== ' ' && next !== '\n' && next !== '\t')
+                    split = i;
+            }
+            if (i >= end) {
+                if (split) {
+                    folds.push(split);
+                    end = split + endStep;
+                    split = undefined;
+                }
+                else if (mode === FOLD_QUOTED) {
+                    // white-space collected at end may stretch past lineWidth
+                    while (prev === ' ' || prev === '\t') {
+                        prev = ch;
+                        ch = text[(i += 1)];
+                        overflow = true;
+                    }
+                    // Account for newline escape, but don't break preceding escape
+                    const j = i > escEnd + 1 ? i - 2 : escStart - 1;
+                    // Bail out if lineWidth & minContentWidth are shorter than an escape string
+                    if (escapedFolds[j])
+                        return text;
+                    folds.push(j);
+                    escapedFolds[j] = true;
+                    end = j + endStep;
+                    split = undefined;
+                }
+                else {
+                    overflow = true;
+                }
+            }
+        }
+        prev = ch;
+    }
+    if (overflow && onOverflow)
+        onOverflow();
+    if (folds.length === 0)
+        return text;
+    if (onFold)
+        onFold();
+    let res = text.slice(0, folds[0]);
+    for (let i = 0; i < folds.length; ++i) {
+        const fold = folds[i];
+        const end = folds[i + 1] || text.length;
+        if (fold === 0)
+            res = `\n${indent}${text.slice(0, end)}`;
+        else {
+            if (mode === FOLD_QUOTED && escapedFolds[fold])
+                res += `${text[fold]}\\`;
+            res += `\n${indent}${text.slice(fold + 1, end)}`;
+        }
+    }
+    return res;
+}
+/**
+ * Presumes `i + 1` is at the start of a line
+ * @returns index of last newline in more-indented block
+ */
+function consumeMoreIndentedLines(text, i, indent) {
+    let end = i;
+    let start = i + 1;
+    let ch = text[start];
+    while (ch === ' ' || ch === '\t') {
+        if (i < start + indent) {
+            ch = text[++i];
+        }
+        else {
+            do {
+                ch = text[++i];
+            } while (ch && ch !== '\n');
+            end = i;
+            start = i + 1;
+            ch = text[start];
+        }
+    }
+    return end;
+}
+
+exports.FOLD_BLOCK = FOLD_BLOCK;
+exports.FOLD_FLOW = FOLD_FLOW;
+exports.FOLD_QUOTED = FOLD_QUOTED;
+exports.foldFlowLines = foldFlowLines;
+
+
+/***/ }),
+
+/***/ 2148:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var anchors = __nccwpck_require__(1596);
+var identity = __nccwpck_require__(1127);
+var stringifyComment = __nccwpck_require__(9799);
+var stringifyString = __nccwpck_require__(3069);
+
+function createStringifyContext(doc, options) {
+    const opt = Object.assign({
+        blockQuote: true,
+        commentString: stringifyComment.stringifyComment,
+        defaultKeyType: null,
+        defaultStringType: 'PLAIN',
+        directives: null,
+        doubleQuotedAsJSON: false,
+        doubleQuotedMinMultiLineLength: 40,
+        falseStr: 'false',
+        flowCollectionPadding: true,
+        indentSeq: true,
+        lineWidth: 80,
+        minContentWidth: 20,
+        nullStr: 'null',
+        simpleKeys: false,
+        singleQuote: null,
+        trailingComma: false,
+        trueStr: 'true',
+        verifyAliasOrder: true
+    }, doc.schema.toStringOptions, options);
+    let inFlow;
+    switch (opt.collectionStyle) {
+        case 'block':
+            inFlow = false;
+            break;
+        case 'flow':
+            inFlow = true;
+            break;
+        default:
+            inFlow = null;
+    }
+    return {
+        anchors: new Set(),
+        doc,
+        flowCollectionPadding: opt.flowCollectionPadding ? ' ' : '',
+        indent: '',
+        indentStep: typeof opt.indent === 'number' ? ' '.repeat(opt.indent) : '  ',
+        inFlow,
+        options: opt
+    };
+}
+function getTagObject(tags, item) {
+    if (item.tag) {
+        const match = tags.filter(t => t.tag === item.tag);
+        if (match.length > 0)
+            return match.find(t => t.format === item.format) ?? match[0];
+    }
+    let tagObj = undefined;
+    let obj;
+    if (identity.isScalar(item)) {
+        obj = item.value;
+        let match = tags.filter(t => t.identify?.(obj));
+        if (match.length > 1) {
+            const testMatch = match.filter(t => t.test);
+            if (testMatch.length > 0)
+                match = testMatch;
+        }
+        tagObj =
+            match.find(t => t.format === item.format) ?? match.find(t => !t.format);
+    }
+    else {
+        obj = item;
+        tagObj = tags.find(t => t.nodeClass && obj instanceof t.nodeClass);
+    }
+    if (!tagObj) {
+        const name = obj?.constructor?.name ?? (obj === null ? 'null' : typeof obj);
+        throw new Error(`Tag not resolved for ${name} value`);
+    }
+    return tagObj;
+}
+// needs to be called before value stringifier to allow for circular anchor refs
+function stringifyProps(node, tagObj, { anchors: anchors$1, doc }) {
+    if (!doc.directives)
+        return '';
+    const props = [];
+    const anchor = (identity.isScalar(node) || identity.isCollection(node)) && node.anchor;
+    if (anchor && anchors.anchorIsValid(anchor)) {
+        anchors$1.add(anchor);
+        props.push(`&${anchor}`);
+    }
+    const tag = node.tag ?? (tagObj.default ? null : tagObj.tag);
+    if (tag)
+        props.push(doc.directives.tagString(tag));
+    return props.join(' ');
+}
+function stringify(item, ctx, onComment, onChompKeep) {
+    if (identity.isPair(item))
+        return item.toString(ctx, onComment, onChompKeep);
+    if (identity.isAlias(item)) {
+        if (ctx.doc.directives)
+            return item.toString(ctx);
+        if (ctx.resolvedAliases?.has(item)) {
+            throw new TypeError(`Cannot stringify circular structure without alias nodes`);
+        }
+        else {
+            if (ctx.resolvedAliases)
+                ctx.resolvedAliases.add(item);
+            else
+                ctx.resolvedAliases = new Set([item]);
+            item = item.resolve(ctx.doc);
+        }
+    }
+    let tagObj = undefined;
+    const node = identity.isNode(item)
+        ? item
+        : ctx.doc.createNode(item, { onTagObj: o => (tagObj = o) });
+    tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node));
+    const props = stringifyProps(node, tagObj, ctx);
+    if (props.length > 0)
+        ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
+    const str = typeof tagObj.stringify === 'function'
+        ? tagObj.stringify(node, ctx, onComment, onChompKeep)
+        : identity.isScalar(node)
+            ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep)
+            : node.toString(ctx, onComment, onChompKeep);
+    if (!props)
+        return str;
+    return identity.isScalar(node) || str[0] === '{' || str[0] === '['
+        ? `${props} ${str}`
+        : `${props}\n${ctx.indent}${str}`;
+}
+
+exports.createStringifyContext = createStringifyContext;
+exports.stringify = stringify;
+
+
+/***/ }),
+
+/***/ 1212:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
+
+function stringifyCollection(collection, ctx, options) {
+    const flow = ctx.inFlow ?? collection.flow;
+    const stringify = flow ? stringifyFlowCollection : stringifyBlockCollection;
+    return stringify(collection, ctx, options);
+}
+function stringifyBlockCollection({ comment, items }, ctx, { blockItemPrefix, flowChars, itemIndent, onChompKeep, onComment }) {
+    const { indent, options: { commentString } } = ctx;
+    const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
+    let chompKeep = false; // flag for the preceding node's status
+    const lines = [];
+    for (let i = 0; i < items.length; ++i) {
+        const item = items[i];
+        let comment = null;
+        if (identity.isNode(item)) {
+            if (!chompKeep && item.spaceBefore)
+                lines.push('');
+            addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
+            if (item.comment)
+                comment = item.comment;
+        }
+        else if (identity.isPair(item)) {
+            const ik = identity.isNode(item.key) ? item.key : null;
+            if (ik) {
+                if (!chompKeep && ik.spaceBefore)
+                    lines.push('');
+                addCommentBefore(ctx, lines, ik.commentBefore, chompKeep);
+            }
+        }
+        chompKeep = false;
+        let str = stringify.stringify(item, itemCtx, () => (comment = null), () => (chompKeep = true));
+        if (comment)
+            str += stringifyComment.lineComment(str, itemIndent, commentString(comment));
+        if (chompKeep && comment)
+            chompKeep = false;
+        lines.push(blockItemPrefix + str);
+    }
+    let str;
+    if (lines.length === 0) {
+        str = flowChars.start + flowChars.end;
+    }
+    else {
+        str = lines[0];
+        for (let i = 1; i < lines.length; ++i) {
+            const line = lines[i];
+            str += line ? `\n${indent}${line}` : '\n';
+        }
+    }
+    if (comment) {
+        str += '\n' + stringifyComment.indentComment(commentString(comment), indent);
+        if (onComment)
+            onComment();
+    }
+    else if (chompKeep && onChompKeep)
+        onChompKeep();
+    return str;
+}
+function stringifyFlowCollection({ items }, ctx, { flowChars, itemIndent }) {
+    const { indent, indentStep, flowCollectionPadding: fcPadding, options: { commentString } } = ctx;
+    itemIndent += indentStep;
+    const itemCtx = Object.assign({}, ctx, {
+        indent: itemIndent,
+        inFlow: true,
+        type: null
+    });
+    let reqNewline = false;
+    let linesAtValue = 0;
+    const lines = [];
+    for (let i = 0; i < items.length; ++i) {
+        const item = items[i];
+        let comment = null;
+        if (identity.isNode(item)) {
+            if (item.spaceBefore)
+                lines.push('');
+            addCommentBefore(ctx, lines, item.commentBefore, false);
+            if (item.comment)
+                comment = item.comment;
+        }
+        else if (identity.isPair(item)) {
+            const ik = identity.isNode(item.key) ? item.key : null;
+            if (ik) {
+                if (ik.spaceBefore)
+                    lines.push('');
+                addCommentBefore(ctx, lines, ik.commentBefore, false);
+                if (ik.comment)
+                    reqNewline = true;
+            }
+            const iv = identity.isNode(item.value) ? item.value : null;
+            if (iv) {
+                if (iv.comment)
+                    comment = iv.comment;
+                if (iv.commentBefore)
+                    reqNewline = true;
+            }
+            else if (item.value == null && ik?.comment) {
+                comment = ik.comment;
+            }
+        }
+        if (comment)
+            reqNewline = true;
+        let str = stringify.stringify(item, itemCtx, () => (comment = null));
+        reqNewline || (reqNewline = lines.length > linesAtValue || str.includes('\n'));
+        if (i < items.length - 1) {
+            str += ',';
+        }
+        else if (ctx.options.trailingComma) {
+            if (ctx.options.lineWidth > 0) {
+                reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) +
+                    (str.length + 2) >
+                    ctx.options.lineWidth);
+            }
+            if (reqNewline) {
+                str += ',';
+            }
+        }
+        if (comment)
+            str += stringifyComment.lineComment(str, itemIndent, commentString(comment));
+        lines.push(str);
+        linesAtValue = lines.length;
+    }
+    const { start, end } = flowChars;
+    if (lines.length === 0) {
+        return start + end;
+    }
+    else {
+        if (!reqNewline) {
+            const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+            reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
+        }
+        if (reqNewline) {
+            let str = start;
+            for (const line of lines)
+                str += line ? `\n${indentStep}${indent}${line}` : '\n';
+            return `${str}\n${indent}${end}`;
+        }
+        else {
+            return `${start}${fcPadding}${lines.join(' ')}${fcPadding}${end}`;
+        }
+    }
+}
+function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
+    if (comment && chompKeep)
+        comment = comment.replace(/^\n+/, '');
+    if (comment) {
+        const ic = stringifyComment.indentComment(commentString(comment), indent);
+        lines.push(ic.trimStart()); // Avoid double indent on first line
+    }
+}
+
+exports.stringifyCollection = stringifyCollection;
+
+
+/***/ }),
+
+/***/ 9799:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+/**
+ * Stringifies a comment.
+ *
+ * Empty comment lines are left empty,
+ * lines consisting of a single space are replaced by `#`,
+ * and all other lines are prefixed with a `#`.
+ */
+const stringifyComment = (str) => str.replace(/^(?!$)(?: $)?/gm, '#');
+function indentComment(comment, indent) {
+    if (/^\n+$/.test(comment))
+        return comment.substring(1);
+    return indent ? comment.replace(/^(?! *$)/gm, indent) : comment;
+}
+const lineComment = (str, indent, comment) => str.endsWith('\n')
+    ? indentComment(comment, indent)
+    : comment.includes('\n')
+        ? '\n' + indentComment(comment, indent)
+        : (str.endsWith(' ') ? '' : ' ') + comment;
+
+exports.indentComment = indentComment;
+exports.lineComment = lineComment;
+exports.stringifyComment = stringifyComment;
+
+
+/***/ }),
+
+/***/ 6829:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
+
+function stringifyDocument(doc, options) {
+    const lines = [];
+    let hasDirectives = options.directives === true;
+    if (options.directives !== false && doc.directives) {
+        const dir = doc.directives.toString(doc);
+        if (dir) {
+            lines.push(dir);
+            hasDirectives = true;
+        }
+        else if (doc.directives.docStart)
+            hasDirectives = true;
+    }
+    if (hasDirectives)
+        lines.push('---');
+    const ctx = stringify.createStringifyContext(doc, options);
+    const { commentString } = ctx.options;
+    if (doc.commentBefore) {
+        if (lines.length !== 1)
+            lines.unshift('');
+        const cs = commentString(doc.commentBefore);
+        lines.unshift(stringifyComment.indentComment(cs, ''));
+    }
+    let chompKeep = false;
+    let contentComment = null;
+    if (doc.contents) {
+        if (identity.isNode(doc.contents)) {
+            if (doc.contents.spaceBefore && hasDirectives)
+                lines.push('');
+            if (doc.contents.commentBefore) {
+                const cs = commentString(doc.contents.commentBefore);
+                lines.push(stringifyComment.indentComment(cs, ''));
+            }
+            // top-level block scalars need to be indented if followed by a comment
+            ctx.forceBlockIndent = !!doc.comment;
+            contentComment = doc.contents.comment;
+        }
+        const onChompKeep = contentComment ? undefined : () => (chompKeep = true);
+        let body = stringify.stringify(doc.contents, ctx, () => (contentComment = null), onChompKeep);
+        if (contentComment)
+            body += stringifyComment.lineComment(body, '', commentString(contentComment));
+        if ((body[0] === '|' || body[0] === '>') &&
+            lines[lines.length - 1] === '---') {
+            // Top-level block scalars with a preceding doc marker ought to use the
+            // same line for their header.
+            lines[lines.length - 1] = `--- ${body}`;
+        }
+        else
+            lines.push(body);
+    }
+    else {
+        lines.push(stringify.stringify(doc.contents, ctx));
+    }
+    if (doc.directives?.docEnd) {
+        if (doc.comment) {
+            const cs = commentString(doc.comment);
+            if (cs.includes('\n')) {
+                lines.push('...');
+                lines.push(stringifyComment.indentComment(cs, ''));
+            }
+            else {
+                lines.push(`... ${cs}`);
+            }
+        }
+        else {
+            lines.push('...');
+        }
+    }
+    else {
+        let dc = doc.comment;
+        if (dc && chompKeep)
+            dc = dc.replace(/^\n+/, '');
+        if (dc) {
+            if ((!chompKeep || contentComment) && lines[lines.length - 1] !== '')
+                lines.push('');
+            lines.push(stringifyComment.indentComment(commentString(dc), ''));
+        }
+    }
+    return lines.join('\n') + '\n';
+}
+
+exports.stringifyDocument = stringifyDocument;
+
+
+/***/ }),
+
+/***/ 8689:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+function stringifyNumber({ format, minFractionDigits, tag, value }) {
+    if (typeof value === 'bigint')
+        return String(value);
+    const num = typeof value === 'number' ? value : Number(value);
+    if (!isFinite(num))
+        return isNaN(num) ? '.nan' : num < 0 ? '-.inf' : '.inf';
+    let n = Object.is(value, -0) ? '-0' : JSON.stringify(value);
+    if (!format &&
+        minFractionDigits &&
+        (!tag || tag === 'tag:yaml.org,2002:float') &&
+        /^-?\d/.test(n) &&
+        !n.includes('e')) {
+        let i = n.indexOf('.');
+        if (i < 0) {
+            i = n.length;
+            n += '.';
+        }
+        let d = minFractionDigits - (n.length - i - 1);
+        while (d-- > 0)
+            n += '0';
+    }
+    return n;
+}
+
+exports.stringifyNumber = stringifyNumber;
+
+
+/***/ }),
+
+/***/ 9748:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
+
+function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
+    const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
+    let keyComment = (identity.isNode(key) && key.comment) || null;
+    if (simpleKeys) {
+        if (keyComment) {
+            throw new Error('With simple keys, key nodes cannot have comments');
+        }
+        if (identity.isCollection(key) || (!identity.isNode(key) && typeof key === 'object')) {
+            const msg = 'With simple keys, collection cannot be used as a key value';
+            throw new Error(msg);
+        }
+    }
+    let explicitKey = !simpleKeys &&
+        (!key ||
+            (keyComment && value == null && !ctx.inFlow) ||
+            identity.isCollection(key) ||
+            (identity.isScalar(key)
+                ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL
+                : typeof key === 'object'));
+    ctx = Object.assign({}, ctx, {
+        allNullValues: false,
+        implicitKey: !explicitKey && (simpleKeys || !allNullValues),
+        indent: indent + indentStep
+    });
+    let keyCommentDone = false;
+    let chompKeep = false;
+    let str = stringify.stringify(key, ctx, () => (keyCommentDone = true), () => (chompKeep = true));
+    if (!explicitKey && !ctx.inFlow && str.length > 1024) {
+        if (simpleKeys)
+            throw new Error('With simple keys, single line scalar must not span more than 1024 characters');
+        explicitKey = true;
+    }
+    if (ctx.inFlow) {
+        if (allNullValues || value == null) {
+            if (keyCommentDone && onComment)
+                onComment();
+            return str === '' ? '?' : explicitKey ? `? ${str}` : str;
+        }
+    }
+    else if ((allNullValues && !simpleKeys) || (value == null && explicitKey)) {
+        str = `? ${str}`;
+        if (keyComment && !keyCommentDone) {
+            str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
+        }
+        else if (chompKeep && onChompKeep)
+            onChompKeep();
+        return str;
+    }
+    if (keyCommentDone)
+        keyComment = null;
+    if (explicitKey) {
+        if (keyComment)
+            str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
+        str = `? ${str}\n${indent}:`;
+    }
+    else {
+        str = `${str}:`;
+        if (keyComment)
+            str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
+    }
+    let vsb, vcb, valueComment;
+    if (identity.isNode(value)) {
+        vsb = !!value.spaceBefore;
+        vcb = value.commentBefore;
+        valueComment = value.comment;
+    }
+    else {
+        vsb = false;
+        vcb = null;
+        valueComment = null;
+        if (value && typeof value === 'object')
+            value = doc.createNode(value);
+    }
+    ctx.implicitKey = false;
+    if (!explicitKey && !keyComment && identity.isScalar(value))
+        ctx.indentAtStart = str.length + 1;
+    chompKeep = false;
+    if (!indentSeq &&
+        indentStep.length >= 2 &&
+        !ctx.inFlow &&
+        !explicitKey &&
+        identity.isSeq(value) &&
+        !value.flow &&
+        !value.tag &&
+        !value.anchor) {
+        // If indentSeq === false, consider '- ' as part of indentation where possible
+        ctx.indent = ctx.indent.substring(2);
+    }
+    let valueCommentDone = false;
+    const valueStr = stringify.stringify(value, ctx, () => (valueCommentDone = true), () => (chompKeep = true));
+    let ws = ' ';
+    if (keyComment || vsb || vcb) {
+        ws = vsb ? '\n' : '';
+        if (vcb) {
+            const cs = commentString(vcb);
+            ws += `\n${stringifyComment.indentComment(cs, ctx.indent)}`;
+        }
+        if (valueStr === '' && !ctx.inFlow) {
+            if (ws === '\n' && valueComment)
+                ws = '\n\n';
+        }
+        else {
+            ws += `\n${ctx.indent}`;
+        }
+    }
+    else if (!explicitKey && identity.isCollection(value)) {
+        const vs0 = valueStr[0];
+        const nl0 = valueStr.indexOf('\n');
+        const hasNewline = nl0 !== -1;
+        const flow = ctx.inFlow ?? value.flow ?? value.items.length === 0;
+        if (hasNewline || !flow) {
+            let hasPropsLine = false;
+            if (hasNewline && (vs0 === '&' || vs0 === '!')) {
+                let sp0 = valueStr.indexOf(' ');
+                if (vs0 === '&' &&
+                    sp0 !== -1 &&
+                    sp0 < nl0 &&
+                    valueStr[sp0 + 1] === '!') {
+                    sp0 = valueStr.indexOf(' ', sp0 + 1);
+                }
+                if (sp0 === -1 || nl0 < sp0)
+                    hasPropsLine = true;
+            }
+            if (!hasPropsLine)
+                ws = `\n${ctx.indent}`;
+        }
+    }
+    else if (valueStr === '' || valueStr[0] === '\n') {
+        ws = '';
+    }
+    str += ws + valueStr;
+    if (ctx.inFlow) {
+        if (valueCommentDone && onComment)
+            onComment();
+    }
+    else if (valueComment && !valueCommentDone) {
+        str += stringifyComment.lineComment(str, ctx.indent, commentString(valueComment));
+    }
+    else if (chompKeep && onChompKeep) {
+        onChompKeep();
+    }
+    return str;
+}
+
+exports.stringifyPair = stringifyPair;
+
+
+/***/ }),
+
+/***/ 3069:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var Scalar = __nccwpck_require__(3301);
+var foldFlowLines = __nccwpck_require__(4475);
+
+const getFoldOptions = (ctx, isBlock) => ({
+    indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
+    lineWidth: ctx.options.lineWidth,
+    minContentWidth: ctx.options.minContentWidth
+});
+// Also checks for lines starting with %, as parsing the output as YAML 1.1 will
+// presume that's starting a new document.
+const containsDocumentMarker = (str) => /^(%|---|\.\.\.)/m.test(str);
+function lineLengthOverLimit(str, lineWidth, indentLength) {
+    if (!lineWidth || lineWidth < 0)
+        return false;
+    const limit = lineWidth - indentLength;
+    const strLen = str.length;
+    if (strLen <= limit)
+        return false;
+    for (let i = 0, start = 0; i < strLen; ++i) {
+        if (str[i] === '\n') {
+            if (i - start > limit)
+                return true;
+            start = i + 1;
+            if (strLen - start <= limit)
+                return false;
+        }
+    }
+    return true;
+}
+function doubleQuotedString(value, ctx) {
+    const json = JSON.stringify(value);
+    if (ctx.options.doubleQuotedAsJSON)
+        return json;
+    const { implicitKey } = ctx;
+    const minMultiLineLength = ctx.options.doubleQuotedMinMultiLineLength;
+    const indent = ctx.indent || (containsDocumentMarker(value) ? '  ' : '');
+    let str = '';
+    let start = 0;
+    for (let i = 0, ch = json[i]; ch; ch = json[++i]) {
+        if (ch === ' ' && json[i + 1] === '\\' && json[i + 2] === 'n') {
+            // space before newline needs to be escaped to not be folded
+            str += json.slice(start, i) + '\\ ';
+            i += 1;
+            start = i;
+            ch = '\\';
+        }
+        if (ch === '\\')
+            switch (json[i + 1]) {
+                case 'u':
+                    {
+                        str += json.slice(start, i);
+                        const code = json.substr(i + 2, 4);
+                        switch (code) {
+                            case '0000':
+                                str += '\\0';
+                                break;
+                            case '0007':
+                                str += '\\a';
+                                break;
+                            case '000b':
+                                str += '\\v';
+                                break;
+                            case '001b':
+                                str += '\\e';
+                                break;
+                            case '0085':
+                                str += '\\N';
+                                break;
+                            case '00a0':
+                                str += '\\_';
+                                break;
+                            case '2028':
+                                str += '\\L';
+                                break;
+                            case '2029':
+                                str += '\\P';
+                                break;
+                            default:
+                                if (code.substr(0, 2) === '00')
+                                    str += '\\x' + code.substr(2);
+                                else
+                                    str += json.substr(i, 6);
+                        }
+                        i += 5;
+                        start = i + 1;
+                    }
+                    break;
+                case 'n':
+                    if (implicitKey ||
+                        json[i + 2] === '"' ||
+                        json.length < minMultiLineLength) {
+                        i += 1;
+                    }
+                    else {
+                        // folding will eat first newline
+                        str += json.slice(start, i) + '\n\n';
+                        while (json[i + 2] === '\\' &&
+                            json[i + 3] === 'n' &&
+                            json[i + 4] !== '"') {
+                            str += '\n';
+                            i += 2;
+                        }
+                        str += indent;
+                        // space after newline needs to be escaped to not be folded
+                        if (json[i + 2] === ' ')
+                            str += '\\';
+                        i += 1;
+                        start = i + 1;
+                    }
+                    break;
+                default:
+                    i += 1;
+            }
+    }
+    str = start ? str + json.slice(start) : json;
+    return implicitKey
+        ? str
+        : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_QUOTED, getFoldOptions(ctx, false));
+}
+function singleQuotedString(value, ctx) {
+    if (ctx.options.singleQuote === false ||
+        (ctx.implicitKey && value.includes('\n')) ||
+        /[ \t]\n|\n[ \t]/.test(value) // single quoted string can't have leading or trailing whitespace around newline
+    )
+        return doubleQuotedString(value, ctx);
+    const indent = ctx.indent || (containsDocumentMarker(value) ? '  ' : '');
+    const res = "'" + value.replace(/'/g, "''").replace(/\n+/g, `$&\n${indent}`) + "'";
+    return ctx.implicitKey
+        ? res
+        : foldFlowLines.foldFlowLines(res, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+}
+function quotedString(value, ctx) {
+    const { singleQuote } = ctx.options;
+    let qs;
+    if (singleQuote === false)
+        qs = doubleQuotedString;
+    else {
+        const hasDouble = value.includes('"');
+        const hasSingle = value.includes("'");
+        if (hasDouble && !hasSingle)
+            qs = singleQuotedString;
+        else if (hasSingle && !hasDouble)
+            qs = doubleQuotedString;
+        else
+            qs = singleQuote ? singleQuotedString : doubleQuotedString;
+    }
+    return qs(value, ctx);
+}
+// The negative lookbehind avoids a polynomial search,
+// but isn't supported yet on Safari: https://caniuse.com/js-regexp-lookbehind
+let blockEndNewlines;
+try {
+    blockEndNewlines = new RegExp('(^|(?<!\n))\n+(?!\n|$)', 'g');
+}
+catch {
+    blockEndNewlines = /\n+(?!\n|$)/g;
+}
+function blockString({ comment, type, value }, ctx, onComment, onChompKeep) {
+    const { blockQuote, commentString, lineWidth } = ctx.options;
+    // 1. Block can't end in whitespace unless the last line is non-empty.
+    // 2. Strings consisting of only whitespace are best rendered explicitly.
+    if (!blockQuote || /\n[\t ]+$/.test(value)) {
+        return quotedString(value, ctx);
+    }
+    const indent = ctx.indent ||
+        (ctx.forceBlockIndent || containsDocumentMarker(value) ? '  ' : '');
+    const literal = blockQuote === 'literal'
+        ? true
+        : blockQuote === 'folded' || type === Scalar.Scalar.BLOCK_FOLDED
+            ? false
+            : type === Scalar.Scalar.BLOCK_LITERAL
+                ? true
+                : !lineLengthOverLimit(value, lineWidth, indent.length);
+    if (!value)
+        return literal ? '|\n' : '>\n';
+    // determine chomping from whitespace at value end
+    let chomp;
+    let endStart;
+    for (endStart = value.length; endStart > 0; --endStart) {
+        const ch = value[endStart - 1];
+        if (ch !== '\n' && ch !== '\t' && ch !== ' ')
+            break;
+    }
+    let end = value.substring(endStart);
+    const endNlPos = end.indexOf('\n');
+    if (endNlPos === -1) {
+        chomp = '-'; // strip
+    }
+    else if (value === end || endNlPos !== end.length - 1) {
+        chomp = '+'; // keep
+        if (onChompKeep)
+            onChompKeep();
+    }
+    else {
+        chomp = ''; // clip
+    }
+    if (end) {
+        value = value.slice(0, -end.length);
+        if (end[end.length - 1] === '\n')
+            end = end.slice(0, -1);
+        end = end.replace(blockEndNewlines, `$&${indent}`);
+    }
+    // determine indent indicator from whitespace at value start
+    let startWithSpace = false;
+    let startEnd;
+    let startNlPos = -1;
+    for (startEnd = 0; startEnd < value.length; ++startEnd) {
+        const ch = value[startEnd];
+        if (ch === ' ')
+            startWithSpace = true;
+        else if (ch === '\n')
+            startNlPos = startEnd;
+        else
+            break;
+    }
+    let start = value.substring(0, startNlPos < startEnd ? startNlPos + 1 : startEnd);
+    if (start) {
+        value = value.substring(start.length);
+        start = start.replace(/\n+/g, `$&${indent}`);
+    }
+    const indentSize = indent ? '2' : '1'; // root is at -1
+    // Leading | or > is added later
+    let header = (startWithSpace ? indentSize : '') + chomp;
+    if (comment) {
+        header += ' ' + commentString(comment.replace(/ ?[\r\n]+/g, ' '));
+        if (onComment)
+            onComment();
+    }
+    if (!literal) {
+        const foldedValue = value
+            .replace(/\n+/g, '\n$&')
+            .replace(/(?:^|\n)([\t ].*)(?:([\n\t ]*)\n(?![\n\t ]))?/g, '$1$2') // more-indented lines aren't folded
+            //                ^ more-ind. ^ empty     ^ capture next empty lines only at end of indent
+            .replace(/\n+/g, `$&${indent}`);
+        let literalFallback = false;
+        const foldOptions = getFoldOptions(ctx, true);
+        if (blockQuote !== 'folded' && type !== Scalar.Scalar.BLOCK_FOLDED) {
+            foldOptions.onOverflow = () => {
+                literalFallback = true;
+            };
+        }
+        const body = foldFlowLines.foldFlowLines(`${start}${foldedValue}${end}`, indent, foldFlowLines.FOLD_BLOCK, foldOptions);
+        if (!literalFallback)
+            return `>${header}\n${indent}${body}`;
+    }
+    value = value.replace(/\n+/g, `$&${indent}`);
+    return `|${header}\n${indent}${start}${value}${end}`;
+}
+function plainString(item, ctx, onComment, onChompKeep) {
+    const { type, value } = item;
+    const { actualString, implicitKey, indent, indentStep, inFlow } = ctx;
+    if ((implicitKey && value.includes('\n')) ||
+        (inFlow && /[[\]{},]/.test(value))) {
+        return quotedString(value, ctx);
+    }
+    if (/^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/.test(value)) {
+        // not allowed:
+        // - '-' or '?'
+        // - start with an indicator character (except [?:-]) or /[?-] /
+        // - '\n ', ': ' or ' \n' anywhere
+        // - '#' not preceded by a non-space char
+        // - end with ' ' or ':'
+        return implicitKey || inFlow || !value.includes('\n')
+            ? quotedString(value, ctx)
+            : blockString(item, ctx, onComment, onChompKeep);
+    }
+    if (!implicitKey &&
+        !inFlow &&
+        type !== Scalar.Scalar.PLAIN &&
+        value.includes('\n')) {
+        // Where allowed & type not set explicitly, prefer block style for multiline strings
+        return blockString(item, ctx, onComment, onChompKeep);
+    }
+    if (containsDocumentMarker(value)) {
+        if (indent === '') {
+            ctx.forceBlockIndent = true;
+            return blockString(item, ctx, onComment, onChompKeep);
+        }
+        else if (implicitKey && indent === indentStep) {
+            return quotedString(value, ctx);
+        }
+    }
+    const str = value.replace(/\n+/g, `$&\n${indent}`);
+    // Verify that output will be parsed as a string, as e.g. plain numbers and
+    // booleans get parsed with those types in v1.2 (e.g. '42', 'true' & '0.9e-3'),
+    // and others in v1.1.
+    if (actualString) {
+        const test = (tag) => tag.default && tag.tag !== 'tag:yaml.org,2002:str' && tag.test?.test(str);
+        const { compat, tags } = ctx.doc.schema;
+        if (tags.some(test) || compat?.some(test))
+            return quotedString(value, ctx);
+    }
+    return implicitKey
+        ? str
+        : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
+}
+function stringifyString(item, ctx, onComment, onChompKeep) {
+    const { implicitKey, inFlow } = ctx;
+    const ss = typeof item.value === 'string'
+        ? item
+        : Object.assign({}, item, { value: String(item.value) });
+    let { type } = item;
+    if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
+        // force double quotes on control characters & unpaired surrogates
+        if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]/u.test(ss.value))
+            type = Scalar.Scalar.QUOTE_DOUBLE;
+    }
+    const _stringify = (_type) => {
+        switch (_type) {
+            case Scalar.Scalar.BLOCK_FOLDED:
+            case Scalar.Scalar.BLOCK_LITERAL:
+                return implicitKey || inFlow
+                    ? quotedString(ss.value, ctx) // blocks are not valid inside flow containers
+                    : blockString(ss, ctx, onComment, onChompKeep);
+            case Scalar.Scalar.QUOTE_DOUBLE:
+                return doubleQuotedString(ss.value, ctx);
+            case Scalar.Scalar.QUOTE_SINGLE:
+                return singleQuotedString(ss.value, ctx);
+            case Scalar.Scalar.PLAIN:
+                return plainString(ss, ctx, onComment, onChompKeep);
+            default:
+                return null;
+        }
+    };
+    let res = _stringify(type);
+    if (res === null) {
+        const { defaultKeyType, defaultStringType } = ctx.options;
+        const t = (implicitKey && defaultKeyType) || defaultStringType;
+        res = _stringify(t);
+        if (res === null)
+            throw new Error(`Unsupported default string type ${t}`);
+    }
+    return res;
+}
+
+exports.stringifyString = stringifyString;
+
+
+/***/ }),
+
+/***/ 204:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+
+var identity = __nccwpck_require__(1127);
+
+const BREAK = Symbol('break visit');
+const SKIP = Symbol('skip children');
+const REMOVE = Symbol('remove node');
+/**
+ * Apply a visitor to an AST node or document.
+ *
+ * Walks through the tree (depth-first) starting from `node`, calling a
+ * `visitor` function with three arguments:
+ *   - `key`: For sequence values and map `Pair`, the node's index in the
+ *     collection. Within a `Pair`, `'key'` or `'value'`, correspondingly.
+ *     `null` for the root node.
+ *   - `node`: The current node.
+ *   - `path`: The ancestry of the current node.
+ *
+ * The return value of the visitor may be used to control the traversal:
+ *   - `undefined` (default): Do nothing and continue
+ *   - `visit.SKIP`: Do not visit the children of this node, continue with next
+ *     sibling
+ *   - `visit.BREAK`: Terminate traversal completely
+ *   - `visit.REMOVE`: Remove the current node, then continue with the next one
+ *   - `Node`: Replace the current node, then continue by visiting it
+ *   - `number`: While iterating the items of a sequence or map, set the index
+ *     of the next step. This is useful especially if the index of the current
+ *     node has changed.
+ *
+ * If `visitor` is a single function, it will be called with all values
+ * encountered in the tree, including e.g. `null` values. Alternatively,
+ * separate visitor functions may be defined for each `Map`, `Pair`, `Seq`,
+ * `Alias` and `Scalar` node. To define the same visitor function for more than
+ * one node type, use the `Collection` (map and seq), `Value` (map, seq & scalar)
+ * and `Node` (alias, map, seq & scalar) targets. Of all these, only the most
+ * specific defined one will be used for each node.
+ */
+function visit(node, visitor) {
+    const visitor_ = initVisitor(visitor);
+    if (identity.isDocument(node)) {
+        const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
+        if (cd === REMOVE)
+            node.contents = null;
+    }
+    else
+        visit_(null, node, visitor_, Object.freeze([]));
+}
+// Without the `as symbol` casts, TS declares these in the `visit`
+// namespace using `var`, but then complains about that because
+// `unique symbol` must be `const`.
+/** Terminate visit traversal completely */
+visit.BREAK = BREAK;
+/** Do not visit the children of the current node */
+visit.SKIP = SKIP;
+/** Remove the current node */
+visit.REMOVE = REMOVE;
+function visit_(key, node, visitor, path) {
+    const ctrl = callVisitor(key, node, visitor, path);
+    if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
+        replaceNode(key, path, ctrl);
+        return visit_(key, ctrl, visitor, path);
+    }
+    if (typeof ctrl !== 'symbol') {
+        if (identity.isCollection(node)) {
+            path = Object.freeze(path.concat(node));
+            for (let i = 0; i < node.items.length; ++i) {
+                const ci = visit_(i, node.items[i], visitor, path);
+                if (typeof ci === 'number')
+                    i = ci - 1;
+                else if (ci === BREAK)
+                    return BREAK;
+                else if (ci === REMOVE) {
+                    node.items.splice(i, 1);
+                    i -= 1;
+                }
+            }
+        }
+        else if (identity.isPair(node)) {
+            path = Object.freeze(path.concat(node));
+            const ck = visit_('key', node.key, visitor, path);
+            if (ck === BREAK)
+                return BREAK;
+            else if (ck === REMOVE)
+                node.key = null;
+            const cv = visit_('value', node.value, visitor, path);
+            if (cv === BREAK)
+                return BREAK;
+            else if (cv === REMOVE)
+                node.value = null;
+        }
+    }
+    return ctrl;
+}
+/**
+ * Apply an async visitor to an AST node or document.
+ *
+ * Walks through the tree (depth-first) starting from `node`, calling a
+ * `visitor` function with three arguments:
+ *   - `key`: For sequence values and map `Pair`, the node's index in the
+ *     collection. Within a `Pair`, `'key'` or `'value'`, correspondingly.
+ *     `null` for the root node.
+ *   - `node`: The current node.
+ *   - `path`: The ancestry of the current node.
+ *
+ * The return value of the visitor may be used to control the traversal:
+ *   - `Promise`: Must resolve to one of the following values
+ *   - `undefined` (default): Do nothing and continue
+ *   - `visit.SKIP`: Do not visit the children of this node, continue with next
+ *     sibling
+ *   - `visit.BREAK`: Terminate traversal completely
+ *   - `visit.REMOVE`: Remove the current node, then continue with the next one
+ *   - `Node`: Replace the current node, then continue by visiting it
+ *   - `number`: While iterating the items of a sequence or map, set the index
+ *     of the next step. This is useful especially if the index of the current
+ *     node has changed.
+ *
+ * If `visitor` is a single function, it will be called with all values
+ * encountered in the tree, including e.g. `null` values. Alternatively,
+ * separate visitor functions may be defined for each `Map`, `Pair`, `Seq`,
+ * `Alias` and `Scalar` node. To define the same visitor function for more than
+ * one node type, use the `Collection` (map and seq), `Value` (map, seq & scalar)
+ * and `Node` (alias, map, seq & scalar) targets. Of all these, only the most
+ * specific defined one will be used for each node.
+ */
+async function visitAsync(node, visitor) {
+    const visitor_ = initVisitor(visitor);
+    if (identity.isDocument(node)) {
+        const cd = await visitAsync_(null, node.contents, visitor_, Object.freeze([node]));
+        if (cd === REMOVE)
+            node.contents = null;
+    }
+    else
+        await visitAsync_(null, node, visitor_, Object.freeze([]));
+}
+// Without the `as symbol` casts, TS declares these in the `visit`
+// namespace using `var`, but then complains about that because
+// `unique symbol` must be `const`.
+/** Terminate visit traversal completely */
+visitAsync.BREAK = BREAK;
+/** Do not visit the children of the current node */
+visitAsync.SKIP = SKIP;
+/** Remove the current node */
+visitAsync.REMOVE = REMOVE;
+async function visitAsync_(key, node, visitor, path) {
+    const ctrl = await callVisitor(key, node, visitor, path);
+    if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
+        replaceNode(key, path, ctrl);
+        return visitAsync_(key, ctrl, visitor, path);
+    }
+    if (typeof ctrl !== 'symbol') {
+        if (identity.isCollection(node)) {
+            path = Object.freeze(path.concat(node));
+            for (let i = 0; i < node.items.length; ++i) {
+                const ci = await visitAsync_(i, node.items[i], visitor, path);
+                if (typeof ci === 'number')
+                    i = ci - 1;
+                else if (ci === BREAK)
+                    return BREAK;
+                else if (ci === REMOVE) {
+                    node.items.splice(i, 1);
+                    i -= 1;
+                }
+            }
+        }
+        else if (identity.isPair(node)) {
+            path = Object.freeze(path.concat(node));
+            const ck = await visitAsync_('key', node.key, visitor, path);
+            if (ck === BREAK)
+                return BREAK;
+            else if (ck === REMOVE)
+                node.key = null;
+            const cv = await visitAsync_('value', node.value, visitor, path);
+            if (cv === BREAK)
+                return BREAK;
+            else if (cv === REMOVE)
+                node.value = null;
+        }
+    }
+    return ctrl;
+}
+function initVisitor(visitor) {
+    if (typeof visitor === 'object' &&
+        (visitor.Collection || visitor.Node || visitor.Value)) {
+        return Object.assign({
+            Alias: visitor.Node,
+            Map: visitor.Node,
+            Scalar: visitor.Node,
+            Seq: visitor.Node
+        }, visitor.Value && {
+            Map: visitor.Value,
+            Scalar: visitor.Value,
+            Seq: visitor.Value
+        }, visitor.Collection && {
+            Map: visitor.Collection,
+            Seq: visitor.Collection
+        }, visitor);
+    }
+    return visitor;
+}
+function callVisitor(key, node, visitor, path) {
+    if (typeof visitor === 'function')
+        return visitor(key, node, path);
+    if (identity.isMap(node))
+        return visitor.Map?.(key, node, path);
+    if (identity.isSeq(node))
+        return visitor.Seq?.(key, node, path);
+    if (identity.isPair(node))
+        return visitor.Pair?.(key, node, path);
+    if (identity.isScalar(node))
+        return visitor.Scalar?.(key, node, path);
+    if (identity.isAlias(node))
+        return visitor.Alias?.(key, node, path);
+    return undefined;
+}
+function replaceNode(key, path, node) {
+    const parent = path[path.length - 1];
+    if (identity.isCollection(parent)) {
+        parent.items[key] = node;
+    }
+    else if (identity.isPair(parent)) {
+        if (key === 'key')
+            parent.key = node;
+        else
+            parent.value = node;
+    }
+    else if (identity.isDocument(parent)) {
+        parent.contents = node;
+    }
+    else {
+        const pt = identity.isAlias(parent) ? 'alias' : 'scalar';
+        throw new Error(`Cannot replace node with ${pt} parent`);
+    }
+}
+
+exports.visit = visit;
+exports.visitAsync = visitAsync;
+
+
 /***/ })
 
 /******/ });
@@ -57142,6 +69069,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(8847);
+/******/ var __webpack_exports__ = __nccwpck_require__(221);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
