@@ -5,8 +5,18 @@
  * have is unexpected, and both are mismatches. A collector whose content failed to load (FAILED), or whose
  * first GetConfig was never answered, mismatches too: it runs none of what it was sent. Pure.
  */
-import type { Expectations } from "../settings/expectations.js";
-import { collectorMatchAttributes, matchesAll } from "./matchers.js";
+import { collectorMatchAttributes, matchesAll, type Matcher } from "./matchers.js";
+
+/** One entry of expect-pipelines: collectors its matchers hold for expect exactly these pipelines. */
+export interface PipelineExpectation {
+  /** All must hold (an empty list holds for every collector). */
+  readonly match: readonly Matcher[];
+  readonly pipelines: readonly string[];
+  /** 1-based line of the entry in its source. */
+  readonly line: number;
+}
+
+export type Expectations = readonly PipelineExpectation[];
 
 /** What one collector received last, as FM's GetConfig answered it (fm/received-configs.ts fills it). */
 export interface ReceivedPipelines {

@@ -9,7 +9,7 @@ import type { PlayedStep } from "../fleet/scenario.js";
 import type { FleetShape } from "../fleet/shape.js";
 import { runMarkerFromEnv, withRunMarker } from "../fleet/run-marker.js";
 import type { Roster } from "../fleet/types.js";
-import { scenarioStepSchema } from "./event-request.js";
+import { scenarioStepSchema } from "./scenario-schema.js";
 import type { FleetSettings } from "../settings/types.js";
 
 export const collectorSchema = z.object({

@@ -5,37 +5,13 @@
  * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
  */
 import { z } from "zod";
-import { MAX_JOIN_PER_OS, SCENARIO_EVENTS, SEVERITIES, UPGRADE_VERSION_RE } from "../blueprint/events.js";
-import type { ScenarioAction } from "../blueprint/types.js";
+import { SCENARIO_EVENTS } from "../blueprint/events.js";
 import { describeError } from "../core/errors.js";
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
 import type { ScenarioPlayer } from "./scenario-player.js";
+import { scenarioActionSchema } from "./scenario-schema.js";
 import { effectRecordSchema } from "./timeline.js";
-
-const perOs = (max: number) =>
-  z.object({
-    linux: z.number().int().min(0).max(max),
-    windows: z.number().int().min(0).max(max),
-    darwin: z.number().int().min(0).max(max),
-  });
-
-export const scenarioActionSchema = z.object({
-  event: z.enum(SCENARIO_EVENTS),
-  select: z.object({
-    os: z.enum(["linux", "windows", "darwin"]).optional(),
-    env: z.string().min(1).optional(),
-    kind: z.enum(["standalone", "k8s"]).optional(),
-    ids: z.array(z.string().min(1)).min(1).optional(),
-    count: z.number().int().positive().optional(),
-  }),
-  severity: z.enum(SEVERITIES).optional(),
-  message: z.string().min(1).max(1000).optional(),
-  add: perOs(MAX_JOIN_PER_OS).optional(),
-  version: z.string().regex(UPGRADE_VERSION_RE).optional(),
-}) satisfies z.ZodType<ScenarioAction>;
-
-export const scenarioStepSchema = scenarioActionSchema.extend({ atMs: z.number().nonnegative() });
 
 export const eventRequestSchema = z.object({
   type: z.literal("event"),

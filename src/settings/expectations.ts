@@ -15,16 +15,10 @@ import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Docum
 import { closestMatch } from "../core/did-you-mean.js";
 import { describeFound } from "../blueprint/messages.js";
 import { MatcherError, parseMatcher, type Matcher } from "../fleet/matchers.js";
+import type { Expectations, PipelineExpectation } from "../fleet/pipeline-check.js";
 
-export interface PipelineExpectation {
-  /** All must hold (an empty list holds for every collector). */
-  readonly match: readonly Matcher[];
-  readonly pipelines: readonly string[];
-  /** 1-based line of the entry in its source. */
-  readonly line: number;
-}
-
-export type Expectations = readonly PipelineExpectation[];
+// The shape lives beside the check that reads it (fleet/pipeline-check.ts); this file parses the YAML into it.
+export type { Expectations, PipelineExpectation } from "../fleet/pipeline-check.js";
 
 export interface ExpectationProblem {
   /** 1-based. */
