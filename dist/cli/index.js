@@ -39551,7 +39551,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9503);
+/* harmony import */ var _cli_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4785);
 
 process.exitCode = await (0,_cli_index_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
@@ -39560,7 +39560,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9503:
+/***/ 4785:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53591,21 +53591,15 @@ function formatCounterLines(sections) {
     return sections.map((s) => `${s.title}: ${s.rows.map((row) => `${row.label} ${row.value}`).join(" · ")}`);
 }
 
-// EXTERNAL MODULE: ./src/core/clock.ts
-var core_clock = __nccwpck_require__(2257);
-;// CONCATENATED MODULE: ./src/runtime/event-request.ts
+;// CONCATENATED MODULE: ./src/runtime/scenario-schema.ts
 /**
- * A live event as it crosses from `fm-fleet event` to the background process, and the answer that comes
- * back. Shaped as one more request of the local control channel (a `type` and the daemon's `nonce`), so
- * any transport can carry it: the file-drop inbox (event-inbox.ts) or a socket. Everything is checked
- * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
+ * A scenario action and a timeline step as they cross a process boundary (the handoff to the background
+ * process, a live event request), checked again on arrival. The blueprint's own validation, with YAML paths
+ * and lines, is in blueprint/; this is the shape after it.
  */
 
 
-
-
-
-const event_request_perOs = (max) => object({
+const scenario_schema_perOs = (max) => object({
     linux: schemas_number().int().min(0).max(max),
     windows: schemas_number().int().min(0).max(max),
     darwin: schemas_number().int().min(0).max(max),
@@ -53621,88 +53615,10 @@ const scenarioActionSchema = object({
     }),
     severity: schemas_enum(SEVERITIES).optional(),
     message: schemas_string().min(1).max(1000).optional(),
-    add: event_request_perOs(MAX_JOIN_PER_OS).optional(),
+    add: scenario_schema_perOs(MAX_JOIN_PER_OS).optional(),
     version: schemas_string().regex(UPGRADE_VERSION_RE).optional(),
 });
 const scenarioStepSchema = scenarioActionSchema.extend({ atMs: schemas_number().nonnegative() });
-const eventRequestSchema = object({
-    type: literal("event"),
-    /** The nonce of the background process the caller means (from its status file). */
-    nonce: schemas_string(),
-    /** Names the request and its answer. */
-    id: schemas_uuid(),
-    /** Wall time the caller sent it, and after which it stops waiting: a request read later is stale. */
-    sentAtMs: schemas_number(),
-    expiresAtMs: schemas_number(),
-    action: scenarioActionSchema,
-});
-const eventAnswerSchema = union([
-    object({
-        ok: literal(true),
-        event: schemas_enum(SCENARIO_EVENTS),
-        /** The collectors it changed, in roster order (for join: the new ones). */
-        ids: array(schemas_string()),
-        warnings: array(schemas_string()),
-        /** The first effect FM or Prometheus accepted. */
-        effect: effectRecordSchema,
-    }),
-    object({
-        ok: literal(false),
-        error: schemas_string(),
-        /** Collectors it changed all the same (the change went through, its effect was not confirmed). */
-        ids: array(schemas_string()),
-        warnings: array(schemas_string()),
-    }),
-]);
-function createEventHandler(options) {
-    const clock = options.clock ?? systemClock;
-    const refuse = (error) => ({ ok: false, error, ids: [], warnings: [] });
-    return async (raw) => {
-        const parsed = eventRequestSchema.safeParse(raw);
-        if (!parsed.success) {
-            const issue = parsed.error.issues[0];
-            const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-            return refuse(`malformed event request${where}: ${issue?.message ?? "invalid"}`);
-        }
-        const request = parsed.data;
-        if (request.nonce !== options.nonce)
-            return refuse("this request is for another fleet: its nonce is not the one this background process was started with");
-        const now = clock.now();
-        if (now > request.expiresAtMs)
-            return refuse(`stale event request: sent at ${new Date(request.sentAtMs).toISOString()}, its sender stopped waiting at ${new Date(request.expiresAtMs).toISOString()}; nothing was changed`);
-        const wait = new AbortController();
-        const timer = setTimeout(() => wait.abort(new Error("the sender's wait ran out")), request.expiresAtMs - now);
-        try {
-            const applied = await options.player.apply(request.action, { signal: wait.signal });
-            const { entry } = applied;
-            if (entry.changed.length === 0) {
-                const why = [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)].join("; ");
-                return { ok: false, error: why || "nothing was selected", ids: [], warnings: entry.warnings };
-            }
-            const effect = await applied.effect;
-            if (!effect.ok)
-                return {
-                    ok: false,
-                    error: `applied to ${entry.changed.length} collector(s), but its first effect was not accepted: ${effect.error ?? "unknown reason"}`,
-                    ids: entry.changed,
-                    warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)],
-                };
-            return {
-                ok: true,
-                event: entry.event,
-                ids: entry.changed,
-                warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id} failed: ${f.error}`)],
-                effect,
-            };
-        }
-        catch (err) {
-            return refuse(describeError(err));
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/runtime/config.ts
 /**
@@ -53862,6 +53778,8 @@ function describeRecords(report) {
     return `${unregistered}, ${deleted}${left}${others}`;
 }
 
+// EXTERNAL MODULE: ./src/core/clock.ts
+var core_clock = __nccwpck_require__(2257);
 ;// CONCATENATED MODULE: ./src/alerts/alert.ts
 
 const ALERT_NAME = "FakeAlloyCollectorUnhealthy";
@@ -62546,6 +62464,98 @@ function bodyId(request) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/runtime/event-request.ts
+/**
+ * A live event as it crosses from `fm-fleet event` to the background process, and the answer that comes
+ * back. Shaped as one more request of the local control channel (a `type` and the daemon's `nonce`), so
+ * any transport can carry it: the file-drop inbox (event-inbox.ts) or a socket. Everything is checked
+ * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
+ */
+
+
+
+
+
+
+const eventRequestSchema = object({
+    type: literal("event"),
+    /** The nonce of the background process the caller means (from its status file). */
+    nonce: schemas_string(),
+    /** Names the request and its answer. */
+    id: schemas_uuid(),
+    /** Wall time the caller sent it, and after which it stops waiting: a request read later is stale. */
+    sentAtMs: schemas_number(),
+    expiresAtMs: schemas_number(),
+    action: scenarioActionSchema,
+});
+const eventAnswerSchema = union([
+    object({
+        ok: literal(true),
+        event: schemas_enum(SCENARIO_EVENTS),
+        /** The collectors it changed, in roster order (for join: the new ones). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+        /** The first effect FM or Prometheus accepted. */
+        effect: effectRecordSchema,
+    }),
+    object({
+        ok: literal(false),
+        error: schemas_string(),
+        /** Collectors it changed all the same (the change went through, its effect was not confirmed). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+    }),
+]);
+function createEventHandler(options) {
+    const clock = options.clock ?? systemClock;
+    const refuse = (error) => ({ ok: false, error, ids: [], warnings: [] });
+    return async (raw) => {
+        const parsed = eventRequestSchema.safeParse(raw);
+        if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+            return refuse(`malformed event request${where}: ${issue?.message ?? "invalid"}`);
+        }
+        const request = parsed.data;
+        if (request.nonce !== options.nonce)
+            return refuse("this request is for another fleet: its nonce is not the one this background process was started with");
+        const now = clock.now();
+        if (now > request.expiresAtMs)
+            return refuse(`stale event request: sent at ${new Date(request.sentAtMs).toISOString()}, its sender stopped waiting at ${new Date(request.expiresAtMs).toISOString()}; nothing was changed`);
+        const wait = new AbortController();
+        const timer = setTimeout(() => wait.abort(new Error("the sender's wait ran out")), request.expiresAtMs - now);
+        try {
+            const applied = await options.player.apply(request.action, { signal: wait.signal });
+            const { entry } = applied;
+            if (entry.changed.length === 0) {
+                const why = [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)].join("; ");
+                return { ok: false, error: why || "nothing was selected", ids: [], warnings: entry.warnings };
+            }
+            const effect = await applied.effect;
+            if (!effect.ok)
+                return {
+                    ok: false,
+                    error: `applied to ${entry.changed.length} collector(s), but its first effect was not accepted: ${effect.error ?? "unknown reason"}`,
+                    ids: entry.changed,
+                    warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)],
+                };
+            return {
+                ok: true,
+                event: entry.event,
+                ids: entry.changed,
+                warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id} failed: ${f.error}`)],
+                effect,
+            };
+        }
+        catch (err) {
+            return refuse(describeError(err));
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/event-inbox.ts
 /**
  * Live events through the state folder: `fm-fleet event` writes `requests/<uuid>.json` (atomically: a temp
@@ -63250,6 +63260,13 @@ const rulesCliCommand = {
 };
 
 ;// CONCATENATED MODULE: ./src/fleet/pipeline-check.ts
+/**
+ * Checks what each collector received from FM against what the expectations say it should
+ * (settings/expectations.ts).
+ * The comparison is exact: a pipeline it should have and did not get is missing, one it got and should not
+ * have is unexpected, and both are mismatches. A collector whose content failed to load (FAILED), or whose
+ * first GetConfig was never answered, mismatches too: it runs none of what it was sent. Pure.
+ */
 
 /** The pipelines a collector expects, sorted: the union over the entries whose matchers all hold for it. */
 function expectedPipelines(expectations, collector) {

@@ -39550,7 +39550,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8113);
+/* harmony import */ var _runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2247);
 
 process.exitCode = await (0,_runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__/* .runDaemon */ .O)();
 
@@ -39559,7 +39559,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8113:
+/***/ 2247:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -49429,452 +49429,12 @@ function isScenarioEvent(value) {
     return typeof value === "string" && SCENARIO_EVENTS.includes(value);
 }
 
-;// CONCATENATED MODULE: ./src/core/duration.ts
-/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
+;// CONCATENATED MODULE: ./src/runtime/scenario-schema.ts
 /**
- * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
- * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
+ * A scenario action and a timeline step as they cross a process boundary (the handoff to the background
+ * process, a live event request), checked again on arrival. The blueprint's own validation, with YAML paths
+ * and lines, is in blueprint/; this is the shape after it.
  */
-const MAX_DURATION_MS = 596 * 3_600_000;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
-const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
-function parseDuration(text) {
-    const t = text.trim();
-    if (!DURATION_RE.test(t))
-        return undefined;
-    let total = 0;
-    for (const m of t.matchAll(PART_RE))
-        total += Number(m[1]) * UNIT_MS[m[2]];
-    return Math.round(total);
-}
-function duration_formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${+(ms / 1000).toFixed(1)}s`;
-    if (ms < 3_600_000)
-        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
-    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
-}
-
-;// CONCATENATED MODULE: ./src/blueprint/os.ts
-const OS_ORDER = ["linux", "windows", "darwin"];
-
-;// CONCATENATED MODULE: ./src/fleet/attributes.ts
-/**
- * `collector.os` and `collector.version` drive FM's Operating System and Alloy version columns and must be on
- * every heartbeat; `collector.ID` is never sent (FM derives it). `fake=true` marks the fleet as synthetic so
- * leftovers can be told from real collectors. Later sources win on a shared key.
- */
-function localAttributes(sources) {
-    return {
-        "collector.os": sources.os,
-        "collector.version": sources.version,
-        env: sources.env,
-        fake: "true",
-        ...sources.blueprint,
-        ...sources.context,
-        ...sources.deployment,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/fleet/ids.ts
-/** FM's limit on collector IDs. */
-const MAX_ID_LENGTH = 128;
-const ID_CHARS = /^[a-z0-9.-]+$/;
-function isValidCollectorId(id) {
-    return id.length <= MAX_ID_LENGTH && ID_CHARS.test(id);
-}
-/** `NN`: 1-based, zero-padded to two digits, or to as many as the group's size needs (100 → 001..100). */
-function sequenceNumber(index, groupSize) {
-    const width = Math.max(2, String(groupSize).length);
-    return String(index + 1).padStart(width, "0");
-}
-/** `<blueprint>-<env>-<os>-<NN>`, e.g. `fleet-management-prod-linux-01`. */
-function standaloneId(blueprint, env, os, sequence) {
-    return `${blueprint}-${env}-${os}-${sequence}`;
-}
-
-;// CONCATENATED MODULE: ./src/fleet/labels.ts
-/** The job the Grafana Cloud "Alloy Health" integration and the alloy-mixin select on. */
-const ALLOY_JOB = "integrations/alloy";
-/** Alloy's HTTP server port (`--server.http.listen-addr` default), where its /metrics lives. */
-const ALLOY_HTTP_PORT = 12345;
-const STANDALONE_NAMESPACE = "infra";
-/**
- * `cluster` and `k8s_cluster_name` both carry the cluster, as k8s-monitoring's destination external labels
- * do; `collector_id` is what FM's health views key on. Never a `blueprint` label: it is not a real Alloy label.
- */
-function baseLabels(target, extra = {}) {
-    return sortedByKey({
-        job: ALLOY_JOB,
-        namespace: target.namespace,
-        cluster: target.cluster,
-        k8s_cluster_name: target.cluster,
-        instance: target.instance,
-        collector_id: target.id,
-        os: target.os,
-        ...extra,
-    });
-}
-/** A standalone host's labels: `instance` is `<id>:12345` and the namespace is `infra`. */
-function standaloneLabels(id, os, cluster) {
-    return baseLabels({
-        id,
-        os,
-        cluster,
-        namespace: STANDALONE_NAMESPACE,
-        instance: `${id}:${ALLOY_HTTP_PORT}`,
-    });
-}
-function sortedByKey(record) {
-    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-;// CONCATENATED MODULE: ./src/fleet/shape.ts
-
-
-
-
-function fleetShapeOf(blueprint, options = {}) {
-    const fm = blueprint.features.fleet_management;
-    return {
-        blueprint: blueprint.name,
-        version: fm.collector_version,
-        attributes: fm.attributes,
-        context: options.contextAttributes ?? {},
-        environments: blueprint.environments.map((spec) => {
-            const name = options.env ?? spec.name;
-            // The cluster label (docs/signals.md): the cluster's name with {env} replaced, else <blueprint>-<env>.
-            const cluster = spec.cluster
-                ? spec.cluster.name.replaceAll("{env}", name)
-                : `${blueprint.name}-${name}`;
-            return { declared: spec.name, name, cluster };
-        }),
-    };
-}
-/** A standalone collector of `env`, numbered `sequence` within (env, os). */
-function makeStandaloneCollector(shape, env, os, sequence, healthy) {
-    const id = standaloneId(shape.blueprint, env.name, os, sequence);
-    return {
-        id,
-        name: id,
-        os,
-        version: shape.version,
-        env: env.name,
-        kind: "standalone",
-        healthy,
-        attributes: localAttributes({
-            os,
-            version: shape.version,
-            env: env.name,
-            blueprint: shape.attributes,
-            context: shape.context,
-        }),
-        labels: standaloneLabels(id, os, env.cluster),
-    };
-}
-/** The environment a selection's `env` names: by its name in the blueprint or after the env override. */
-function findEnvironment(shape, name) {
-    return (shape.environments.find((e) => e.name === name) ?? shape.environments.find((e) => e.declared === name));
-}
-/**
- * New standalone collectors of `env`, numbered after every collector of their (env, os) the fleet ever
- * held, departed ones included: an ID is never used twice, so FM and Prometheus never mistake a newcomer
- * for a collector that left. The numbers keep the width the group already has (`-07` after `-06`,
- * `-00101` after `-00100`), and grow a digit only when they must (`-100` after `-99`).
- */
-function joiningCollectors(shape, everyone, add, env) {
-    const joined = [];
-    for (const os of OS_ORDER) {
-        const count = add[os];
-        if (count <= 0)
-            continue;
-        const prefix = `${standaloneId(shape.blueprint, env.name, os, "")}`;
-        let last = 0;
-        let width = 2;
-        for (const c of everyone) {
-            if (c.kind !== "standalone" || !c.id.startsWith(prefix))
-                continue;
-            const digits = c.id.slice(prefix.length);
-            if (!/^\d+$/.test(digits))
-                continue;
-            last = Math.max(last, Number(digits));
-            width = Math.max(width, digits.length);
-        }
-        for (let i = 1; i <= count; i++)
-            joined.push(makeStandaloneCollector(shape, env, os, String(last + i).padStart(width, "0"), true));
-    }
-    return joined;
-}
-
-;// CONCATENATED MODULE: ./src/fleet/selection.ts
-
-const MAY_ACT_ON = {
-    unhealthy: "healthy and running or silenced",
-    healthy: "unhealthy and running or silenced",
-    "config-error": "running without a configuration error",
-    "config-ok": "running with a configuration error",
-    silence: "running",
-    resume: "silenced or crashed",
-    crash: "running or silenced",
-    leave: "running or silenced",
-    upgrade: "running on another version",
-    join: "",
-};
-function mayActOn(action, member, view) {
-    const { life, collector } = member;
-    const reporting = life === "running" || life === "silenced";
-    switch (action.event) {
-        case "unhealthy":
-            return reporting && collector.healthy;
-        case "healthy":
-            return reporting && !collector.healthy;
-        case "config-error":
-            return life === "running" && !view.configErrors.has(collector.id);
-        case "config-ok":
-            return life === "running" && view.configErrors.has(collector.id);
-        case "silence":
-            return life === "running";
-        case "resume":
-            return life === "silenced" || life === "crashed";
-        case "crash":
-        case "leave":
-            return reporting;
-        case "upgrade":
-            return life === "running" && collector.version !== action.version;
-        case "join":
-            return false;
-    }
-}
-function selectCollectors(action, view, shape) {
-    const { select } = action;
-    const envName = select.env === undefined
-        ? undefined
-        : ((shape ? findEnvironment(shape, select.env)?.name : undefined) ?? select.env);
-    const ids = select.ids ? new Set(select.ids) : undefined;
-    const known = new Set(view.members.map((m) => m.collector.id));
-    const unknownIds = (select.ids ?? []).filter((id) => !known.has(id));
-    const matching = view.members.filter(({ collector: c }) => (select.os === undefined || c.os === select.os) &&
-        (envName === undefined || c.env === envName) &&
-        (select.kind === undefined || c.kind === select.kind) &&
-        (ids === undefined || ids.has(c.id)));
-    const eligible = matching.filter((m) => mayActOn(action, m, view));
-    const chosen = select.count === undefined ? eligible : eligible.slice(0, select.count);
-    const warnings = [];
-    if (unknownIds.length > 0)
-        warnings.push(`${unknownIds.join(", ")} ${unknownIds.length === 1 ? "is" : "are"} not in the fleet`);
-    const who = selection_describeSelect(select);
-    const { count: _count, ...filters } = select;
-    if (chosen.length === 0)
-        warnings.push(matching.length === 0
-            ? `selects nobody: ${who === "every collector" ? "the fleet has no collector" : `no collector matches ${who}`}`
-            : `selects nobody: ${matching.length === 1 ? "1 collector" : `${matching.length} collectors`} ${who === "every collector" ? "in the fleet" : `match${matching.length === 1 ? "es" : ""} ${who}`}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
-    else if (select.count !== undefined && chosen.length < select.count)
-        warnings.push(`selects ${chosen.length} of the ${select.count} asked: only ${chosen.length} collector${chosen.length === 1 ? "" : "s"} matching ${selection_describeSelect(filters)} ${chosen.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
-    return { ids: chosen.map((m) => m.collector.id), warnings, unknownIds };
-}
-/** `os linux, count 2`; `every collector` for an empty selection. */
-function selection_describeSelect(select) {
-    const parts = [];
-    if (select.os !== undefined)
-        parts.push(`os ${select.os}`);
-    if (select.env !== undefined)
-        parts.push(`env ${select.env}`);
-    if (select.kind !== undefined)
-        parts.push(`kind ${select.kind}`);
-    if (select.ids !== undefined)
-        parts.push(select.ids.length <= 3
-            ? `ids ${select.ids.join(", ")}`
-            : `${select.ids.length} ids from ${select.ids[0]}`);
-    if (select.count !== undefined)
-        parts.push(`count ${select.count}`);
-    return parts.length === 0 ? "every collector" : parts.join(", ");
-}
-
-;// CONCATENATED MODULE: ./src/runtime/timeline.ts
-/**
- * The record of a fleet's timeline (each step or live event, when it ran, the collectors it changed, the
- * first effect FM or Prometheus accepted) and its health counts, as the status file carries them, and the
- * plain text `fm-fleet plan` and `fm-fleet status` print. Validated with zod on read like every record
- * that crosses a process boundary.
- */
-
-
-
-
-const effectRecordSchema = object({
-    ok: schemas_boolean(),
-    /** What carried it: a push, a heartbeat (GetConfig), a Register or Unregister, or nothing (at once). */
-    via: schemas_enum(["push", "heartbeat", "register", "unregister", "none"]),
-    /** Wall time it was accepted (or given up). */
-    atMs: schemas_number(),
-    /** The push's sample timestamp, for a PromQL query at exactly that moment. */
-    timestampMs: schemas_number().optional(),
-    error: schemas_string().optional(),
-});
-const timelineEntrySchema = object({
-    /** 1-based number of the blueprint step; absent for a live event. */
-    step: schemas_number().int().positive().optional(),
-    source: schemas_enum(["scenario", "live"]),
-    event: schemas_enum(SCENARIO_EVENTS),
-    /** The selection in words (`os linux, count 2`). */
-    select: schemas_string(),
-    plannedOffsetMs: schemas_number().optional(),
-    ranAtMs: schemas_number(),
-    /** Offset from ready when it ran. */
-    ranOffsetMs: schemas_number(),
-    changed: array(schemas_string()),
-    failed: array(object({ id: schemas_string(), error: schemas_string() })),
-    warnings: array(schemas_string()),
-    effect: effectRecordSchema.optional(),
-});
-const timelineRecordSchema = object({
-    /** When offsets count from (the action's `ready-at` output). */
-    readyAtMs: schemas_number().optional(),
-    /** Offsets were divided by this (the demo); 1 in a real run. */
-    timeScale: schemas_number().positive(),
-    entries: array(timelineEntrySchema),
-    /** Steps not run yet (or never, when the fleet stopped first). */
-    pending: array(object({
-        step: schemas_number().int().positive(),
-        event: schemas_enum(SCENARIO_EVENTS),
-        select: schemas_string(),
-        plannedOffsetMs: schemas_number(),
-    })),
-});
-const healthCountsSchema = object({
-    /** Running, up and without a configuration error. */
-    healthy: schemas_number().int().nonnegative(),
-    /** Running, and up=0 or reporting a configuration error. */
-    unhealthy: schemas_number().int().nonnegative(),
-    /** Silenced or crashed: no heartbeats, so FM marks them inactive after its window. */
-    inactive: schemas_number().int().nonnegative(),
-    /** Left the fleet (unregistered). */
-    departed: schemas_number().int().nonnegative(),
-});
-/** `healthy 14 · unhealthy 2 · inactive 1 · departed 1`. */
-function formatHealth(health) {
-    return `healthy ${health.healthy} · unhealthy ${health.unhealthy} · inactive ${health.inactive} · departed ${health.departed}`;
-}
-/** `+2m` for an offset from ready. */
-function formatOffset(ms) {
-    return `+${formatDuration(Math.max(0, ms))}`;
-}
-/** The timeline a blueprint would play, for `fm-fleet plan` and the action's log. */
-function formatTimelinePlan(steps) {
-    if (steps.length === 0)
-        return [];
-    const rows = steps.map((s) => [
-        String(s.index + 1),
-        formatOffset(s.step.atMs),
-        s.step.event,
-        describeStep(s),
-        abbreviate(s.ids),
-    ]);
-    const lines = align([["STEP", "AT", "EVENT", "SELECT", "COLLECTORS"], ...rows]);
-    const warnings = steps.flatMap((s) => s.warnings.map((w) => `  Warning: step ${s.index + 1} ${w}`));
-    return [
-        `Timeline (${steps.length} ${steps.length === 1 ? "step" : "steps"}, offsets from ready):`,
-        ...lines.map((l) => `  ${l}`),
-        ...warnings,
-    ];
-}
-/** What happened so far and what is still to come, for `fm-fleet status`. */
-function formatTimelineRecord(record) {
-    if (record.entries.length === 0 && record.pending.length === 0)
-        return [];
-    const rows = [
-        ...record.entries.map((e) => [
-            e.step !== undefined ? String(e.step) : "live",
-            formatOffset(e.ranOffsetMs),
-            e.event,
-            e.select,
-            e.changed.length > 0 ? abbreviate(e.changed) : "nobody",
-            describeEffect(e),
-        ]),
-        ...record.pending.map((p) => [
-            String(p.step),
-            formatOffset(p.plannedOffsetMs / record.timeScale),
-            p.event,
-            p.select,
-            "",
-            "pending",
-        ]),
-    ];
-    const ready = record.readyAtMs !== undefined ? ` (ready at ${new Date(record.readyAtMs).toISOString()})` : "";
-    return [
-        `timeline${ready}:`,
-        ...align([["STEP", "RAN", "EVENT", "SELECT", "CHANGED", "EFFECT"], ...rows]).map((l) => `  ${l}`),
-        ...record.entries.flatMap((e) => e.warnings.map((w) => `  warning: ${e.step !== undefined ? `step ${e.step}` : `live ${e.event}`} ${w}`)),
-    ];
-}
-function describeEffect(entry) {
-    if (!entry.effect)
-        return entry.changed.length > 0 ? "waiting" : "";
-    if (entry.changed.length === 0)
-        return "";
-    return effectWords(entry.effect, entry.ranAtMs);
-}
-/** `push accepted after 1.2s`: what carried a change made at `sinceMs`. */
-function effectWords(effect, sinceMs) {
-    if (!effect.ok)
-        return `not accepted${effect.error ? `: ${effect.error}` : ""}`;
-    const after = formatDuration(Math.max(0, effect.atMs - sinceMs));
-    switch (effect.via) {
-        case "push":
-            return `push accepted after ${after}`;
-        case "heartbeat":
-            return `heartbeat accepted after ${after}`;
-        case "register":
-            return "registered";
-        case "unregister":
-            return "unregistered, series closed";
-        case "none":
-            return "at once";
-    }
-}
-function describeStep(s) {
-    const { step } = s;
-    if (step.event === "join") {
-        const add = step.add ?? { linux: 0, windows: 0, darwin: 0 };
-        const parts = Object.entries(add)
-            .filter(([, n]) => n > 0)
-            .map(([os, n]) => `${os} ${n}`);
-        return `add ${parts.join(", ")}${step.select.env ? ` in env ${step.select.env}` : ""}`;
-    }
-    const extra = step.event === "upgrade"
-        ? ` → ${step.version}`
-        : step.event === "unhealthy"
-            ? ` (${step.severity ?? "critical"})`
-            : step.event === "config-error" && step.message
-                ? ` "${step.message.length > 40 ? `${step.message.slice(0, 40)}…` : step.message}"`
-                : "";
-    return `${describeSelect(step.select)}${extra}`;
-}
-function abbreviate(ids) {
-    return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 2).join(", ")} and ${ids.length - 2} more`;
-}
-function align(rows) {
-    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
-    return rows.map((row) => row
-        .map((cell, col) => cell.padEnd(widths[col]))
-        .join("  ")
-        .trimEnd());
-}
-
-;// CONCATENATED MODULE: ./src/runtime/event-request.ts
-/**
- * A live event as it crosses from `fm-fleet event` to the background process, and the answer that comes
- * back. Shaped as one more request of the local control channel (a `type` and the daemon's `nonce`), so
- * any transport can carry it: the file-drop inbox (event-inbox.ts) or a socket. Everything is checked
- * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
- */
-
-
-
 
 
 const perOs = (max) => object({
@@ -49897,84 +49457,6 @@ const scenarioActionSchema = object({
     version: schemas_string().regex(UPGRADE_VERSION_RE).optional(),
 });
 const scenarioStepSchema = scenarioActionSchema.extend({ atMs: schemas_number().nonnegative() });
-const eventRequestSchema = object({
-    type: literal("event"),
-    /** The nonce of the background process the caller means (from its status file). */
-    nonce: schemas_string(),
-    /** Names the request and its answer. */
-    id: schemas_uuid(),
-    /** Wall time the caller sent it, and after which it stops waiting: a request read later is stale. */
-    sentAtMs: schemas_number(),
-    expiresAtMs: schemas_number(),
-    action: scenarioActionSchema,
-});
-const event_request_eventAnswerSchema = union([
-    object({
-        ok: literal(true),
-        event: schemas_enum(SCENARIO_EVENTS),
-        /** The collectors it changed, in roster order (for join: the new ones). */
-        ids: array(schemas_string()),
-        warnings: array(schemas_string()),
-        /** The first effect FM or Prometheus accepted. */
-        effect: effectRecordSchema,
-    }),
-    object({
-        ok: literal(false),
-        error: schemas_string(),
-        /** Collectors it changed all the same (the change went through, its effect was not confirmed). */
-        ids: array(schemas_string()),
-        warnings: array(schemas_string()),
-    }),
-]);
-function createEventHandler(options) {
-    const clock = options.clock ?? clock_systemClock;
-    const refuse = (error) => ({ ok: false, error, ids: [], warnings: [] });
-    return async (raw) => {
-        const parsed = eventRequestSchema.safeParse(raw);
-        if (!parsed.success) {
-            const issue = parsed.error.issues[0];
-            const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-            return refuse(`malformed event request${where}: ${issue?.message ?? "invalid"}`);
-        }
-        const request = parsed.data;
-        if (request.nonce !== options.nonce)
-            return refuse("this request is for another fleet: its nonce is not the one this background process was started with");
-        const now = clock.now();
-        if (now > request.expiresAtMs)
-            return refuse(`stale event request: sent at ${new Date(request.sentAtMs).toISOString()}, its sender stopped waiting at ${new Date(request.expiresAtMs).toISOString()}; nothing was changed`);
-        const wait = new AbortController();
-        const timer = setTimeout(() => wait.abort(new Error("the sender's wait ran out")), request.expiresAtMs - now);
-        try {
-            const applied = await options.player.apply(request.action, { signal: wait.signal });
-            const { entry } = applied;
-            if (entry.changed.length === 0) {
-                const why = [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)].join("; ");
-                return { ok: false, error: why || "nothing was selected", ids: [], warnings: entry.warnings };
-            }
-            const effect = await applied.effect;
-            if (!effect.ok)
-                return {
-                    ok: false,
-                    error: `applied to ${entry.changed.length} collector(s), but its first effect was not accepted: ${effect.error ?? "unknown reason"}`,
-                    ids: entry.changed,
-                    warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)],
-                };
-            return {
-                ok: true,
-                event: entry.event,
-                ids: entry.changed,
-                warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id} failed: ${f.error}`)],
-                effect,
-            };
-        }
-        catch (err) {
-            return refuse(errors_describeError(err));
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/runtime/config.ts
 /**
@@ -51232,6 +50714,42 @@ function sendControl(endpoint, request, options = {}) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/fleet/labels.ts
+/** The job the Grafana Cloud "Alloy Health" integration and the alloy-mixin select on. */
+const ALLOY_JOB = "integrations/alloy";
+/** Alloy's HTTP server port (`--server.http.listen-addr` default), where its /metrics lives. */
+const ALLOY_HTTP_PORT = 12345;
+const STANDALONE_NAMESPACE = "infra";
+/**
+ * `cluster` and `k8s_cluster_name` both carry the cluster, as k8s-monitoring's destination external labels
+ * do; `collector_id` is what FM's health views key on. Never a `blueprint` label: it is not a real Alloy label.
+ */
+function baseLabels(target, extra = {}) {
+    return sortedByKey({
+        job: ALLOY_JOB,
+        namespace: target.namespace,
+        cluster: target.cluster,
+        k8s_cluster_name: target.cluster,
+        instance: target.instance,
+        collector_id: target.id,
+        os: target.os,
+        ...extra,
+    });
+}
+/** A standalone host's labels: `instance` is `<id>:12345` and the namespace is `infra`. */
+function standaloneLabels(id, os, cluster) {
+    return baseLabels({
+        id,
+        os,
+        cluster,
+        namespace: STANDALONE_NAMESPACE,
+        instance: `${id}:${ALLOY_HTTP_PORT}`,
+    });
+}
+function sortedByKey(record) {
+    return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 ;// CONCATENATED MODULE: ./src/alerts/alert.ts
 
 const ALERT_NAME = "FakeAlloyCollectorUnhealthy";
@@ -52190,6 +51708,36 @@ function nameRule(max) {
 }
 function isValidName(name, max) {
     return name.length <= max && NAME_RE.test(name);
+}
+
+;// CONCATENATED MODULE: ./src/core/duration.ts
+/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
+/**
+ * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
+ * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
+ */
+const MAX_DURATION_MS = 596 * 3_600_000;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
+const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
+function parseDuration(text) {
+    const t = text.trim();
+    if (!DURATION_RE.test(t))
+        return undefined;
+    let total = 0;
+    for (const m of t.matchAll(PART_RE))
+        total += Number(m[1]) * UNIT_MS[m[2]];
+    return Math.round(total);
+}
+function duration_formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${+(ms / 1000).toFixed(1)}s`;
+    if (ms < 3_600_000)
+        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
+    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -58653,6 +58201,376 @@ function files_removeFile(path) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/blueprint/os.ts
+const OS_ORDER = ["linux", "windows", "darwin"];
+
+;// CONCATENATED MODULE: ./src/fleet/attributes.ts
+/**
+ * `collector.os` and `collector.version` drive FM's Operating System and Alloy version columns and must be on
+ * every heartbeat; `collector.ID` is never sent (FM derives it). `fake=true` marks the fleet as synthetic so
+ * leftovers can be told from real collectors. Later sources win on a shared key.
+ */
+function localAttributes(sources) {
+    return {
+        "collector.os": sources.os,
+        "collector.version": sources.version,
+        env: sources.env,
+        fake: "true",
+        ...sources.blueprint,
+        ...sources.context,
+        ...sources.deployment,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/ids.ts
+/** FM's limit on collector IDs. */
+const MAX_ID_LENGTH = 128;
+const ID_CHARS = /^[a-z0-9.-]+$/;
+function isValidCollectorId(id) {
+    return id.length <= MAX_ID_LENGTH && ID_CHARS.test(id);
+}
+/** `NN`: 1-based, zero-padded to two digits, or to as many as the group's size needs (100 → 001..100). */
+function sequenceNumber(index, groupSize) {
+    const width = Math.max(2, String(groupSize).length);
+    return String(index + 1).padStart(width, "0");
+}
+/** `<blueprint>-<env>-<os>-<NN>`, e.g. `fleet-management-prod-linux-01`. */
+function standaloneId(blueprint, env, os, sequence) {
+    return `${blueprint}-${env}-${os}-${sequence}`;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/shape.ts
+
+
+
+
+function fleetShapeOf(blueprint, options = {}) {
+    const fm = blueprint.features.fleet_management;
+    return {
+        blueprint: blueprint.name,
+        version: fm.collector_version,
+        attributes: fm.attributes,
+        context: options.contextAttributes ?? {},
+        environments: blueprint.environments.map((spec) => {
+            const name = options.env ?? spec.name;
+            // The cluster label (docs/signals.md): the cluster's name with {env} replaced, else <blueprint>-<env>.
+            const cluster = spec.cluster
+                ? spec.cluster.name.replaceAll("{env}", name)
+                : `${blueprint.name}-${name}`;
+            return { declared: spec.name, name, cluster };
+        }),
+    };
+}
+/** A standalone collector of `env`, numbered `sequence` within (env, os). */
+function makeStandaloneCollector(shape, env, os, sequence, healthy) {
+    const id = standaloneId(shape.blueprint, env.name, os, sequence);
+    return {
+        id,
+        name: id,
+        os,
+        version: shape.version,
+        env: env.name,
+        kind: "standalone",
+        healthy,
+        attributes: localAttributes({
+            os,
+            version: shape.version,
+            env: env.name,
+            blueprint: shape.attributes,
+            context: shape.context,
+        }),
+        labels: standaloneLabels(id, os, env.cluster),
+    };
+}
+/** The environment a selection's `env` names: by its name in the blueprint or after the env override. */
+function findEnvironment(shape, name) {
+    return (shape.environments.find((e) => e.name === name) ?? shape.environments.find((e) => e.declared === name));
+}
+/**
+ * New standalone collectors of `env`, numbered after every collector of their (env, os) the fleet ever
+ * held, departed ones included: an ID is never used twice, so FM and Prometheus never mistake a newcomer
+ * for a collector that left. The numbers keep the width the group already has (`-07` after `-06`,
+ * `-00101` after `-00100`), and grow a digit only when they must (`-100` after `-99`).
+ */
+function joiningCollectors(shape, everyone, add, env) {
+    const joined = [];
+    for (const os of OS_ORDER) {
+        const count = add[os];
+        if (count <= 0)
+            continue;
+        const prefix = `${standaloneId(shape.blueprint, env.name, os, "")}`;
+        let last = 0;
+        let width = 2;
+        for (const c of everyone) {
+            if (c.kind !== "standalone" || !c.id.startsWith(prefix))
+                continue;
+            const digits = c.id.slice(prefix.length);
+            if (!/^\d+$/.test(digits))
+                continue;
+            last = Math.max(last, Number(digits));
+            width = Math.max(width, digits.length);
+        }
+        for (let i = 1; i <= count; i++)
+            joined.push(makeStandaloneCollector(shape, env, os, String(last + i).padStart(width, "0"), true));
+    }
+    return joined;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/selection.ts
+
+const MAY_ACT_ON = {
+    unhealthy: "healthy and running or silenced",
+    healthy: "unhealthy and running or silenced",
+    "config-error": "running without a configuration error",
+    "config-ok": "running with a configuration error",
+    silence: "running",
+    resume: "silenced or crashed",
+    crash: "running or silenced",
+    leave: "running or silenced",
+    upgrade: "running on another version",
+    join: "",
+};
+function mayActOn(action, member, view) {
+    const { life, collector } = member;
+    const reporting = life === "running" || life === "silenced";
+    switch (action.event) {
+        case "unhealthy":
+            return reporting && collector.healthy;
+        case "healthy":
+            return reporting && !collector.healthy;
+        case "config-error":
+            return life === "running" && !view.configErrors.has(collector.id);
+        case "config-ok":
+            return life === "running" && view.configErrors.has(collector.id);
+        case "silence":
+            return life === "running";
+        case "resume":
+            return life === "silenced" || life === "crashed";
+        case "crash":
+        case "leave":
+            return reporting;
+        case "upgrade":
+            return life === "running" && collector.version !== action.version;
+        case "join":
+            return false;
+    }
+}
+function selectCollectors(action, view, shape) {
+    const { select } = action;
+    const envName = select.env === undefined
+        ? undefined
+        : ((shape ? findEnvironment(shape, select.env)?.name : undefined) ?? select.env);
+    const ids = select.ids ? new Set(select.ids) : undefined;
+    const known = new Set(view.members.map((m) => m.collector.id));
+    const unknownIds = (select.ids ?? []).filter((id) => !known.has(id));
+    const matching = view.members.filter(({ collector: c }) => (select.os === undefined || c.os === select.os) &&
+        (envName === undefined || c.env === envName) &&
+        (select.kind === undefined || c.kind === select.kind) &&
+        (ids === undefined || ids.has(c.id)));
+    const eligible = matching.filter((m) => mayActOn(action, m, view));
+    const chosen = select.count === undefined ? eligible : eligible.slice(0, select.count);
+    const warnings = [];
+    if (unknownIds.length > 0)
+        warnings.push(`${unknownIds.join(", ")} ${unknownIds.length === 1 ? "is" : "are"} not in the fleet`);
+    const who = selection_describeSelect(select);
+    const { count: _count, ...filters } = select;
+    if (chosen.length === 0)
+        warnings.push(matching.length === 0
+            ? `selects nobody: ${who === "every collector" ? "the fleet has no collector" : `no collector matches ${who}`}`
+            : `selects nobody: ${matching.length === 1 ? "1 collector" : `${matching.length} collectors`} ${who === "every collector" ? "in the fleet" : `match${matching.length === 1 ? "es" : ""} ${who}`}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    else if (select.count !== undefined && chosen.length < select.count)
+        warnings.push(`selects ${chosen.length} of the ${select.count} asked: only ${chosen.length} collector${chosen.length === 1 ? "" : "s"} matching ${selection_describeSelect(filters)} ${chosen.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    return { ids: chosen.map((m) => m.collector.id), warnings, unknownIds };
+}
+/** `os linux, count 2`; `every collector` for an empty selection. */
+function selection_describeSelect(select) {
+    const parts = [];
+    if (select.os !== undefined)
+        parts.push(`os ${select.os}`);
+    if (select.env !== undefined)
+        parts.push(`env ${select.env}`);
+    if (select.kind !== undefined)
+        parts.push(`kind ${select.kind}`);
+    if (select.ids !== undefined)
+        parts.push(select.ids.length <= 3
+            ? `ids ${select.ids.join(", ")}`
+            : `${select.ids.length} ids from ${select.ids[0]}`);
+    if (select.count !== undefined)
+        parts.push(`count ${select.count}`);
+    return parts.length === 0 ? "every collector" : parts.join(", ");
+}
+
+;// CONCATENATED MODULE: ./src/runtime/timeline.ts
+/**
+ * The record of a fleet's timeline (each step or live event, when it ran, the collectors it changed, the
+ * first effect FM or Prometheus accepted) and its health counts, as the status file carries them, and the
+ * plain text `fm-fleet plan` and `fm-fleet status` print. Validated with zod on read like every record
+ * that crosses a process boundary.
+ */
+
+
+
+
+const effectRecordSchema = object({
+    ok: schemas_boolean(),
+    /** What carried it: a push, a heartbeat (GetConfig), a Register or Unregister, or nothing (at once). */
+    via: schemas_enum(["push", "heartbeat", "register", "unregister", "none"]),
+    /** Wall time it was accepted (or given up). */
+    atMs: schemas_number(),
+    /** The push's sample timestamp, for a PromQL query at exactly that moment. */
+    timestampMs: schemas_number().optional(),
+    error: schemas_string().optional(),
+});
+const timelineEntrySchema = object({
+    /** 1-based number of the blueprint step; absent for a live event. */
+    step: schemas_number().int().positive().optional(),
+    source: schemas_enum(["scenario", "live"]),
+    event: schemas_enum(SCENARIO_EVENTS),
+    /** The selection in words (`os linux, count 2`). */
+    select: schemas_string(),
+    plannedOffsetMs: schemas_number().optional(),
+    ranAtMs: schemas_number(),
+    /** Offset from ready when it ran. */
+    ranOffsetMs: schemas_number(),
+    changed: array(schemas_string()),
+    failed: array(object({ id: schemas_string(), error: schemas_string() })),
+    warnings: array(schemas_string()),
+    effect: effectRecordSchema.optional(),
+});
+const timelineRecordSchema = object({
+    /** When offsets count from (the action's `ready-at` output). */
+    readyAtMs: schemas_number().optional(),
+    /** Offsets were divided by this (the demo); 1 in a real run. */
+    timeScale: schemas_number().positive(),
+    entries: array(timelineEntrySchema),
+    /** Steps not run yet (or never, when the fleet stopped first). */
+    pending: array(object({
+        step: schemas_number().int().positive(),
+        event: schemas_enum(SCENARIO_EVENTS),
+        select: schemas_string(),
+        plannedOffsetMs: schemas_number(),
+    })),
+});
+const healthCountsSchema = object({
+    /** Running, up and without a configuration error. */
+    healthy: schemas_number().int().nonnegative(),
+    /** Running, and up=0 or reporting a configuration error. */
+    unhealthy: schemas_number().int().nonnegative(),
+    /** Silenced or crashed: no heartbeats, so FM marks them inactive after its window. */
+    inactive: schemas_number().int().nonnegative(),
+    /** Left the fleet (unregistered). */
+    departed: schemas_number().int().nonnegative(),
+});
+/** `healthy 14 · unhealthy 2 · inactive 1 · departed 1`. */
+function formatHealth(health) {
+    return `healthy ${health.healthy} · unhealthy ${health.unhealthy} · inactive ${health.inactive} · departed ${health.departed}`;
+}
+/** `+2m` for an offset from ready. */
+function formatOffset(ms) {
+    return `+${formatDuration(Math.max(0, ms))}`;
+}
+/** The timeline a blueprint would play, for `fm-fleet plan` and the action's log. */
+function formatTimelinePlan(steps) {
+    if (steps.length === 0)
+        return [];
+    const rows = steps.map((s) => [
+        String(s.index + 1),
+        formatOffset(s.step.atMs),
+        s.step.event,
+        describeStep(s),
+        abbreviate(s.ids),
+    ]);
+    const lines = align([["STEP", "AT", "EVENT", "SELECT", "COLLECTORS"], ...rows]);
+    const warnings = steps.flatMap((s) => s.warnings.map((w) => `  Warning: step ${s.index + 1} ${w}`));
+    return [
+        `Timeline (${steps.length} ${steps.length === 1 ? "step" : "steps"}, offsets from ready):`,
+        ...lines.map((l) => `  ${l}`),
+        ...warnings,
+    ];
+}
+/** What happened so far and what is still to come, for `fm-fleet status`. */
+function formatTimelineRecord(record) {
+    if (record.entries.length === 0 && record.pending.length === 0)
+        return [];
+    const rows = [
+        ...record.entries.map((e) => [
+            e.step !== undefined ? String(e.step) : "live",
+            formatOffset(e.ranOffsetMs),
+            e.event,
+            e.select,
+            e.changed.length > 0 ? abbreviate(e.changed) : "nobody",
+            describeEffect(e),
+        ]),
+        ...record.pending.map((p) => [
+            String(p.step),
+            formatOffset(p.plannedOffsetMs / record.timeScale),
+            p.event,
+            p.select,
+            "",
+            "pending",
+        ]),
+    ];
+    const ready = record.readyAtMs !== undefined ? ` (ready at ${new Date(record.readyAtMs).toISOString()})` : "";
+    return [
+        `timeline${ready}:`,
+        ...align([["STEP", "RAN", "EVENT", "SELECT", "CHANGED", "EFFECT"], ...rows]).map((l) => `  ${l}`),
+        ...record.entries.flatMap((e) => e.warnings.map((w) => `  warning: ${e.step !== undefined ? `step ${e.step}` : `live ${e.event}`} ${w}`)),
+    ];
+}
+function describeEffect(entry) {
+    if (!entry.effect)
+        return entry.changed.length > 0 ? "waiting" : "";
+    if (entry.changed.length === 0)
+        return "";
+    return effectWords(entry.effect, entry.ranAtMs);
+}
+/** `push accepted after 1.2s`: what carried a change made at `sinceMs`. */
+function effectWords(effect, sinceMs) {
+    if (!effect.ok)
+        return `not accepted${effect.error ? `: ${effect.error}` : ""}`;
+    const after = formatDuration(Math.max(0, effect.atMs - sinceMs));
+    switch (effect.via) {
+        case "push":
+            return `push accepted after ${after}`;
+        case "heartbeat":
+            return `heartbeat accepted after ${after}`;
+        case "register":
+            return "registered";
+        case "unregister":
+            return "unregistered, series closed";
+        case "none":
+            return "at once";
+    }
+}
+function describeStep(s) {
+    const { step } = s;
+    if (step.event === "join") {
+        const add = step.add ?? { linux: 0, windows: 0, darwin: 0 };
+        const parts = Object.entries(add)
+            .filter(([, n]) => n > 0)
+            .map(([os, n]) => `${os} ${n}`);
+        return `add ${parts.join(", ")}${step.select.env ? ` in env ${step.select.env}` : ""}`;
+    }
+    const extra = step.event === "upgrade"
+        ? ` → ${step.version}`
+        : step.event === "unhealthy"
+            ? ` (${step.severity ?? "critical"})`
+            : step.event === "config-error" && step.message
+                ? ` "${step.message.length > 40 ? `${step.message.slice(0, 40)}…` : step.message}"`
+                : "";
+    return `${describeSelect(step.select)}${extra}`;
+}
+function abbreviate(ids) {
+    return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 2).join(", ")} and ${ids.length - 2} more`;
+}
+function align(rows) {
+    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
+    return rows.map((row) => row
+        .map((cell, col) => cell.padEnd(widths[col]))
+        .join("  ")
+        .trimEnd());
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/status.ts
 /**
  * The background process's status file: its only channel to main (readiness) and post (counters, cleanup
@@ -59301,6 +59219,98 @@ function trySignal(pid, signal) {
     catch {
         return false;
     }
+}
+
+;// CONCATENATED MODULE: ./src/runtime/event-request.ts
+/**
+ * A live event as it crosses from `fm-fleet event` to the background process, and the answer that comes
+ * back. Shaped as one more request of the local control channel (a `type` and the daemon's `nonce`), so
+ * any transport can carry it: the file-drop inbox (event-inbox.ts) or a socket. Everything is checked
+ * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
+ */
+
+
+
+
+
+
+const eventRequestSchema = object({
+    type: literal("event"),
+    /** The nonce of the background process the caller means (from its status file). */
+    nonce: schemas_string(),
+    /** Names the request and its answer. */
+    id: schemas_uuid(),
+    /** Wall time the caller sent it, and after which it stops waiting: a request read later is stale. */
+    sentAtMs: schemas_number(),
+    expiresAtMs: schemas_number(),
+    action: scenarioActionSchema,
+});
+const event_request_eventAnswerSchema = union([
+    object({
+        ok: literal(true),
+        event: schemas_enum(SCENARIO_EVENTS),
+        /** The collectors it changed, in roster order (for join: the new ones). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+        /** The first effect FM or Prometheus accepted. */
+        effect: effectRecordSchema,
+    }),
+    object({
+        ok: literal(false),
+        error: schemas_string(),
+        /** Collectors it changed all the same (the change went through, its effect was not confirmed). */
+        ids: array(schemas_string()),
+        warnings: array(schemas_string()),
+    }),
+]);
+function createEventHandler(options) {
+    const clock = options.clock ?? clock_systemClock;
+    const refuse = (error) => ({ ok: false, error, ids: [], warnings: [] });
+    return async (raw) => {
+        const parsed = eventRequestSchema.safeParse(raw);
+        if (!parsed.success) {
+            const issue = parsed.error.issues[0];
+            const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+            return refuse(`malformed event request${where}: ${issue?.message ?? "invalid"}`);
+        }
+        const request = parsed.data;
+        if (request.nonce !== options.nonce)
+            return refuse("this request is for another fleet: its nonce is not the one this background process was started with");
+        const now = clock.now();
+        if (now > request.expiresAtMs)
+            return refuse(`stale event request: sent at ${new Date(request.sentAtMs).toISOString()}, its sender stopped waiting at ${new Date(request.expiresAtMs).toISOString()}; nothing was changed`);
+        const wait = new AbortController();
+        const timer = setTimeout(() => wait.abort(new Error("the sender's wait ran out")), request.expiresAtMs - now);
+        try {
+            const applied = await options.player.apply(request.action, { signal: wait.signal });
+            const { entry } = applied;
+            if (entry.changed.length === 0) {
+                const why = [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)].join("; ");
+                return { ok: false, error: why || "nothing was selected", ids: [], warnings: entry.warnings };
+            }
+            const effect = await applied.effect;
+            if (!effect.ok)
+                return {
+                    ok: false,
+                    error: `applied to ${entry.changed.length} collector(s), but its first effect was not accepted: ${effect.error ?? "unknown reason"}`,
+                    ids: entry.changed,
+                    warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)],
+                };
+            return {
+                ok: true,
+                event: entry.event,
+                ids: entry.changed,
+                warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id} failed: ${f.error}`)],
+                effect,
+            };
+        }
+        catch (err) {
+            return refuse(errors_describeError(err));
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/runtime/event-inbox.ts

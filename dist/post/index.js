@@ -67919,7 +67919,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1404);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9332);
 
 await (0,_post_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -67928,7 +67928,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1404:
+/***/ 9332:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -79439,7 +79439,7 @@ const ZodUUID = /*@__PURE__*/ $constructor("ZodUUID", (inst, def) => {
     ZodStringFormat.init(inst, def);
 });
 function schemas_uuid(params) {
-    return _uuid(ZodUUID, params);
+    return core._uuid(ZodUUID, params);
 }
 function uuidv4(params) {
     return core._uuidv4(ZodUUID, params);
@@ -80637,378 +80637,12 @@ function isScenarioEvent(value) {
     return typeof value === "string" && SCENARIO_EVENTS.includes(value);
 }
 
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/core/clock.ts
+;// CONCATENATED MODULE: ./src/runtime/scenario-schema.ts
 /**
- * Time as a dependency, so tests drive 45 s heartbeats with fake time instead of sleeping.
- *
- * Two clocks, because they answer different questions. Wall time (`now`) stamps what leaves the process:
- * sample timestamps, alert times, status files. It may step backwards or forwards (NTP, a suspended VM, a
- * user fixing the date). Monotonic time (`monotonic`) measures how long things take: pacing, deadlines,
- * backoff, heartbeat slots. It never steps, so a 120 s backward step of the wall clock cannot starve a
- * rate limiter or stretch a deadline (Node.js docs, `performance.now()`: "monotonic").
- *
- * Every `deadlineMs`, `atMs` and `dueMs` in this code base is on the monotonic clock and never crosses a
- * process boundary; wall times that do (status files, sample timestamps) are named `…TimestampMs`/`…AtMs`
- * in records and say so.
+ * A scenario action and a timeline step as they cross a process boundary (the handoff to the background
+ * process, a live event request), checked again on arrival. The blueprint's own validation, with YAML paths
+ * and lines, is in blueprint/; this is the shape after it.
  */
-
-const clock_systemClock = {
-    now: () => Date.now(),
-    monotonic: () => external_node_perf_hooks_.performance.now(),
-    sleep: (ms, signal) => new Promise((resolve, reject) => {
-        if (signal?.aborted) {
-            reject(abortReason(signal));
-            return;
-        }
-        const onAbort = () => {
-            clearTimeout(timer);
-            reject(abortReason(signal));
-        };
-        const timer = setTimeout(() => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-        }, 
-        // setTimeout fires at once for anything above 2^31-1 ms; the callers' waits are capped below it.
-        Math.min(MAX_TIMER_MS, Math.max(0, ms)));
-        signal?.addEventListener("abort", onAbort, { once: true });
-    }),
-};
-/** The longest delay a Node.js timer can wait (Node.js docs, `setTimeout`: larger values become 1). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-/** The reason an aborted signal carries, as an Error. */
-function abortReason(signal) {
-    return signal.reason instanceof Error ? signal.reason : new Error("aborted");
-}
-/** mulberry32: a small, fast, seedable PRNG; good enough for jitter and fault injection, not for secrets. */
-function seededRandom(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-/**
- * Wall time that never goes back: the wall clock, but after a backward step it keeps counting from where it
- * was, by monotonic time, until the wall clock catches up. Sample timestamps come from it, so a clock step
- * can neither stamp a sample before one already sent (Prometheus refuses the whole request: "out of order
- * sample") nor make a counter computed from the timestamp go down.
- */
-function createSteadyWall(clock) {
-    let anchorWall = clock.now();
-    let anchorMono = clock.monotonic();
-    return () => {
-        const wall = clock.now();
-        const steady = anchorWall + (clock.monotonic() - anchorMono);
-        if (wall >= steady) {
-            // In step, or the wall clock stepped forward: follow it from here on.
-            anchorWall = wall;
-            anchorMono = clock.monotonic();
-            return wall;
-        }
-        return steady;
-    };
-}
-
-;// CONCATENATED MODULE: ./src/core/duration.ts
-/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
-/**
- * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
- * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
- */
-const MAX_DURATION_MS = 596 * 3_600_000;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
-const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
-function parseDuration(text) {
-    const t = text.trim();
-    if (!DURATION_RE.test(t))
-        return undefined;
-    let total = 0;
-    for (const m of t.matchAll(PART_RE))
-        total += Number(m[1]) * UNIT_MS[m[2]];
-    return Math.round(total);
-}
-function duration_formatDuration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)}ms`;
-    if (ms < 60_000)
-        return `${+(ms / 1000).toFixed(1)}s`;
-    if (ms < 3_600_000)
-        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
-    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
-}
-
-;// CONCATENATED MODULE: ./src/fleet/selection.ts
-
-const MAY_ACT_ON = {
-    unhealthy: "healthy and running or silenced",
-    healthy: "unhealthy and running or silenced",
-    "config-error": "running without a configuration error",
-    "config-ok": "running with a configuration error",
-    silence: "running",
-    resume: "silenced or crashed",
-    crash: "running or silenced",
-    leave: "running or silenced",
-    upgrade: "running on another version",
-    join: "",
-};
-function mayActOn(action, member, view) {
-    const { life, collector } = member;
-    const reporting = life === "running" || life === "silenced";
-    switch (action.event) {
-        case "unhealthy":
-            return reporting && collector.healthy;
-        case "healthy":
-            return reporting && !collector.healthy;
-        case "config-error":
-            return life === "running" && !view.configErrors.has(collector.id);
-        case "config-ok":
-            return life === "running" && view.configErrors.has(collector.id);
-        case "silence":
-            return life === "running";
-        case "resume":
-            return life === "silenced" || life === "crashed";
-        case "crash":
-        case "leave":
-            return reporting;
-        case "upgrade":
-            return life === "running" && collector.version !== action.version;
-        case "join":
-            return false;
-    }
-}
-function selectCollectors(action, view, shape) {
-    const { select } = action;
-    const envName = select.env === undefined
-        ? undefined
-        : ((shape ? findEnvironment(shape, select.env)?.name : undefined) ?? select.env);
-    const ids = select.ids ? new Set(select.ids) : undefined;
-    const known = new Set(view.members.map((m) => m.collector.id));
-    const unknownIds = (select.ids ?? []).filter((id) => !known.has(id));
-    const matching = view.members.filter(({ collector: c }) => (select.os === undefined || c.os === select.os) &&
-        (envName === undefined || c.env === envName) &&
-        (select.kind === undefined || c.kind === select.kind) &&
-        (ids === undefined || ids.has(c.id)));
-    const eligible = matching.filter((m) => mayActOn(action, m, view));
-    const chosen = select.count === undefined ? eligible : eligible.slice(0, select.count);
-    const warnings = [];
-    if (unknownIds.length > 0)
-        warnings.push(`${unknownIds.join(", ")} ${unknownIds.length === 1 ? "is" : "are"} not in the fleet`);
-    const who = selection_describeSelect(select);
-    const { count: _count, ...filters } = select;
-    if (chosen.length === 0)
-        warnings.push(matching.length === 0
-            ? `selects nobody: ${who === "every collector" ? "the fleet has no collector" : `no collector matches ${who}`}`
-            : `selects nobody: ${matching.length === 1 ? "1 collector" : `${matching.length} collectors`} ${who === "every collector" ? "in the fleet" : `match${matching.length === 1 ? "es" : ""} ${who}`}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
-    else if (select.count !== undefined && chosen.length < select.count)
-        warnings.push(`selects ${chosen.length} of the ${select.count} asked: only ${chosen.length} collector${chosen.length === 1 ? "" : "s"} matching ${selection_describeSelect(filters)} ${chosen.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
-    return { ids: chosen.map((m) => m.collector.id), warnings, unknownIds };
-}
-/** `os linux, count 2`; `every collector` for an empty selection. */
-function selection_describeSelect(select) {
-    const parts = [];
-    if (select.os !== undefined)
-        parts.push(`os ${select.os}`);
-    if (select.env !== undefined)
-        parts.push(`env ${select.env}`);
-    if (select.kind !== undefined)
-        parts.push(`kind ${select.kind}`);
-    if (select.ids !== undefined)
-        parts.push(select.ids.length <= 3
-            ? `ids ${select.ids.join(", ")}`
-            : `${select.ids.length} ids from ${select.ids[0]}`);
-    if (select.count !== undefined)
-        parts.push(`count ${select.count}`);
-    return parts.length === 0 ? "every collector" : parts.join(", ");
-}
-
-;// CONCATENATED MODULE: ./src/runtime/timeline.ts
-/**
- * The record of a fleet's timeline (each step or live event, when it ran, the collectors it changed, the
- * first effect FM or Prometheus accepted) and its health counts, as the status file carries them, and the
- * plain text `fm-fleet plan` and `fm-fleet status` print. Validated with zod on read like every record
- * that crosses a process boundary.
- */
-
-
-
-
-const effectRecordSchema = object({
-    ok: schemas_boolean(),
-    /** What carried it: a push, a heartbeat (GetConfig), a Register or Unregister, or nothing (at once). */
-    via: schemas_enum(["push", "heartbeat", "register", "unregister", "none"]),
-    /** Wall time it was accepted (or given up). */
-    atMs: schemas_number(),
-    /** The push's sample timestamp, for a PromQL query at exactly that moment. */
-    timestampMs: schemas_number().optional(),
-    error: schemas_string().optional(),
-});
-const timelineEntrySchema = object({
-    /** 1-based number of the blueprint step; absent for a live event. */
-    step: schemas_number().int().positive().optional(),
-    source: schemas_enum(["scenario", "live"]),
-    event: schemas_enum(SCENARIO_EVENTS),
-    /** The selection in words (`os linux, count 2`). */
-    select: schemas_string(),
-    plannedOffsetMs: schemas_number().optional(),
-    ranAtMs: schemas_number(),
-    /** Offset from ready when it ran. */
-    ranOffsetMs: schemas_number(),
-    changed: array(schemas_string()),
-    failed: array(object({ id: schemas_string(), error: schemas_string() })),
-    warnings: array(schemas_string()),
-    effect: effectRecordSchema.optional(),
-});
-const timelineRecordSchema = object({
-    /** When offsets count from (the action's `ready-at` output). */
-    readyAtMs: schemas_number().optional(),
-    /** Offsets were divided by this (the demo); 1 in a real run. */
-    timeScale: schemas_number().positive(),
-    entries: array(timelineEntrySchema),
-    /** Steps not run yet (or never, when the fleet stopped first). */
-    pending: array(object({
-        step: schemas_number().int().positive(),
-        event: schemas_enum(SCENARIO_EVENTS),
-        select: schemas_string(),
-        plannedOffsetMs: schemas_number(),
-    })),
-});
-const healthCountsSchema = object({
-    /** Running, up and without a configuration error. */
-    healthy: schemas_number().int().nonnegative(),
-    /** Running, and up=0 or reporting a configuration error. */
-    unhealthy: schemas_number().int().nonnegative(),
-    /** Silenced or crashed: no heartbeats, so FM marks them inactive after its window. */
-    inactive: schemas_number().int().nonnegative(),
-    /** Left the fleet (unregistered). */
-    departed: schemas_number().int().nonnegative(),
-});
-/** `healthy 14 · unhealthy 2 · inactive 1 · departed 1`. */
-function formatHealth(health) {
-    return `healthy ${health.healthy} · unhealthy ${health.unhealthy} · inactive ${health.inactive} · departed ${health.departed}`;
-}
-/** `+2m` for an offset from ready. */
-function formatOffset(ms) {
-    return `+${duration_formatDuration(Math.max(0, ms))}`;
-}
-/** The timeline a blueprint would play, for `fm-fleet plan` and the action's log. */
-function formatTimelinePlan(steps) {
-    if (steps.length === 0)
-        return [];
-    const rows = steps.map((s) => [
-        String(s.index + 1),
-        formatOffset(s.step.atMs),
-        s.step.event,
-        describeStep(s),
-        abbreviate(s.ids),
-    ]);
-    const lines = align([["STEP", "AT", "EVENT", "SELECT", "COLLECTORS"], ...rows]);
-    const warnings = steps.flatMap((s) => s.warnings.map((w) => `  Warning: step ${s.index + 1} ${w}`));
-    return [
-        `Timeline (${steps.length} ${steps.length === 1 ? "step" : "steps"}, offsets from ready):`,
-        ...lines.map((l) => `  ${l}`),
-        ...warnings,
-    ];
-}
-/** What happened so far and what is still to come, for `fm-fleet status`. */
-function formatTimelineRecord(record) {
-    if (record.entries.length === 0 && record.pending.length === 0)
-        return [];
-    const rows = [
-        ...record.entries.map((e) => [
-            e.step !== undefined ? String(e.step) : "live",
-            formatOffset(e.ranOffsetMs),
-            e.event,
-            e.select,
-            e.changed.length > 0 ? abbreviate(e.changed) : "nobody",
-            describeEffect(e),
-        ]),
-        ...record.pending.map((p) => [
-            String(p.step),
-            formatOffset(p.plannedOffsetMs / record.timeScale),
-            p.event,
-            p.select,
-            "",
-            "pending",
-        ]),
-    ];
-    const ready = record.readyAtMs !== undefined ? ` (ready at ${new Date(record.readyAtMs).toISOString()})` : "";
-    return [
-        `timeline${ready}:`,
-        ...align([["STEP", "RAN", "EVENT", "SELECT", "CHANGED", "EFFECT"], ...rows]).map((l) => `  ${l}`),
-        ...record.entries.flatMap((e) => e.warnings.map((w) => `  warning: ${e.step !== undefined ? `step ${e.step}` : `live ${e.event}`} ${w}`)),
-    ];
-}
-function describeEffect(entry) {
-    if (!entry.effect)
-        return entry.changed.length > 0 ? "waiting" : "";
-    if (entry.changed.length === 0)
-        return "";
-    return effectWords(entry.effect, entry.ranAtMs);
-}
-/** `push accepted after 1.2s`: what carried a change made at `sinceMs`. */
-function effectWords(effect, sinceMs) {
-    if (!effect.ok)
-        return `not accepted${effect.error ? `: ${effect.error}` : ""}`;
-    const after = duration_formatDuration(Math.max(0, effect.atMs - sinceMs));
-    switch (effect.via) {
-        case "push":
-            return `push accepted after ${after}`;
-        case "heartbeat":
-            return `heartbeat accepted after ${after}`;
-        case "register":
-            return "registered";
-        case "unregister":
-            return "unregistered, series closed";
-        case "none":
-            return "at once";
-    }
-}
-function describeStep(s) {
-    const { step } = s;
-    if (step.event === "join") {
-        const add = step.add ?? { linux: 0, windows: 0, darwin: 0 };
-        const parts = Object.entries(add)
-            .filter(([, n]) => n > 0)
-            .map(([os, n]) => `${os} ${n}`);
-        return `add ${parts.join(", ")}${step.select.env ? ` in env ${step.select.env}` : ""}`;
-    }
-    const extra = step.event === "upgrade"
-        ? ` → ${step.version}`
-        : step.event === "unhealthy"
-            ? ` (${step.severity ?? "critical"})`
-            : step.event === "config-error" && step.message
-                ? ` "${step.message.length > 40 ? `${step.message.slice(0, 40)}…` : step.message}"`
-                : "";
-    return `${describeSelect(step.select)}${extra}`;
-}
-function abbreviate(ids) {
-    return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 2).join(", ")} and ${ids.length - 2} more`;
-}
-function align(rows) {
-    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
-    return rows.map((row) => row
-        .map((cell, col) => cell.padEnd(widths[col]))
-        .join("  ")
-        .trimEnd());
-}
-
-;// CONCATENATED MODULE: ./src/runtime/event-request.ts
-/**
- * A live event as it crosses from `fm-fleet event` to the background process, and the answer that comes
- * back. Shaped as one more request of the local control channel (a `type` and the daemon's `nonce`), so
- * any transport can carry it: the file-drop inbox (event-inbox.ts) or a socket. Everything is checked
- * again on arrival: a malformed, foreign or stale request gets an answer that says so, never a change.
- */
-
-
-
 
 
 const perOs = (max) => object({
@@ -81031,84 +80665,6 @@ const scenarioActionSchema = object({
     version: schemas_string().regex(UPGRADE_VERSION_RE).optional(),
 });
 const scenarioStepSchema = scenarioActionSchema.extend({ atMs: schemas_number().nonnegative() });
-const eventRequestSchema = object({
-    type: literal("event"),
-    /** The nonce of the background process the caller means (from its status file). */
-    nonce: schemas_string(),
-    /** Names the request and its answer. */
-    id: schemas_uuid(),
-    /** Wall time the caller sent it, and after which it stops waiting: a request read later is stale. */
-    sentAtMs: schemas_number(),
-    expiresAtMs: schemas_number(),
-    action: scenarioActionSchema,
-});
-const eventAnswerSchema = union([
-    object({
-        ok: literal(true),
-        event: schemas_enum(SCENARIO_EVENTS),
-        /** The collectors it changed, in roster order (for join: the new ones). */
-        ids: array(schemas_string()),
-        warnings: array(schemas_string()),
-        /** The first effect FM or Prometheus accepted. */
-        effect: effectRecordSchema,
-    }),
-    object({
-        ok: literal(false),
-        error: schemas_string(),
-        /** Collectors it changed all the same (the change went through, its effect was not confirmed). */
-        ids: array(schemas_string()),
-        warnings: array(schemas_string()),
-    }),
-]);
-function createEventHandler(options) {
-    const clock = options.clock ?? systemClock;
-    const refuse = (error) => ({ ok: false, error, ids: [], warnings: [] });
-    return async (raw) => {
-        const parsed = eventRequestSchema.safeParse(raw);
-        if (!parsed.success) {
-            const issue = parsed.error.issues[0];
-            const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-            return refuse(`malformed event request${where}: ${issue?.message ?? "invalid"}`);
-        }
-        const request = parsed.data;
-        if (request.nonce !== options.nonce)
-            return refuse("this request is for another fleet: its nonce is not the one this background process was started with");
-        const now = clock.now();
-        if (now > request.expiresAtMs)
-            return refuse(`stale event request: sent at ${new Date(request.sentAtMs).toISOString()}, its sender stopped waiting at ${new Date(request.expiresAtMs).toISOString()}; nothing was changed`);
-        const wait = new AbortController();
-        const timer = setTimeout(() => wait.abort(new Error("the sender's wait ran out")), request.expiresAtMs - now);
-        try {
-            const applied = await options.player.apply(request.action, { signal: wait.signal });
-            const { entry } = applied;
-            if (entry.changed.length === 0) {
-                const why = [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)].join("; ");
-                return { ok: false, error: why || "nothing was selected", ids: [], warnings: entry.warnings };
-            }
-            const effect = await applied.effect;
-            if (!effect.ok)
-                return {
-                    ok: false,
-                    error: `applied to ${entry.changed.length} collector(s), but its first effect was not accepted: ${effect.error ?? "unknown reason"}`,
-                    ids: entry.changed,
-                    warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id}: ${f.error}`)],
-                };
-            return {
-                ok: true,
-                event: entry.event,
-                ids: entry.changed,
-                warnings: [...entry.warnings, ...entry.failed.map((f) => `${f.id} failed: ${f.error}`)],
-                effect,
-            };
-        }
-        catch (err) {
-            return refuse(describeError(err));
-        }
-        finally {
-            clearTimeout(timer);
-        }
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/runtime/config.ts
 /**
@@ -81420,6 +80976,291 @@ function files_removeFile(path) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/core/duration.ts
+/** Durations as users write them in inputs and flags: `500ms`, `15s`, `2m`, `6h`, `1h30m`. */
+/**
+ * The longest duration any input or flag takes: 596 h, just under 2^31-1 ms, the longest wait a Node.js
+ * timer can do (a longer setTimeout fires after 1 ms, so `interval: 1000h` would push non-stop).
+ */
+const MAX_DURATION_MS = 596 * 3_600_000;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_RE = /^(?:(\d+(?:\.\d+)?)(ms|s|m|h))+$/;
+const PART_RE = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+/** Milliseconds, or undefined when the text is not a duration. A bare number is not accepted: units avoid 15 vs 15000 mix-ups. */
+function parseDuration(text) {
+    const t = text.trim();
+    if (!DURATION_RE.test(t))
+        return undefined;
+    let total = 0;
+    for (const m of t.matchAll(PART_RE))
+        total += Number(m[1]) * UNIT_MS[m[2]];
+    return Math.round(total);
+}
+function duration_formatDuration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)}ms`;
+    if (ms < 60_000)
+        return `${+(ms / 1000).toFixed(1)}s`;
+    if (ms < 3_600_000)
+        return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000) ? `${Math.round((ms % 60_000) / 1000)}s` : ""}`;
+    return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000) ? `${Math.round((ms % 3_600_000) / 60_000)}m` : ""}`;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/selection.ts
+
+const MAY_ACT_ON = {
+    unhealthy: "healthy and running or silenced",
+    healthy: "unhealthy and running or silenced",
+    "config-error": "running without a configuration error",
+    "config-ok": "running with a configuration error",
+    silence: "running",
+    resume: "silenced or crashed",
+    crash: "running or silenced",
+    leave: "running or silenced",
+    upgrade: "running on another version",
+    join: "",
+};
+function mayActOn(action, member, view) {
+    const { life, collector } = member;
+    const reporting = life === "running" || life === "silenced";
+    switch (action.event) {
+        case "unhealthy":
+            return reporting && collector.healthy;
+        case "healthy":
+            return reporting && !collector.healthy;
+        case "config-error":
+            return life === "running" && !view.configErrors.has(collector.id);
+        case "config-ok":
+            return life === "running" && view.configErrors.has(collector.id);
+        case "silence":
+            return life === "running";
+        case "resume":
+            return life === "silenced" || life === "crashed";
+        case "crash":
+        case "leave":
+            return reporting;
+        case "upgrade":
+            return life === "running" && collector.version !== action.version;
+        case "join":
+            return false;
+    }
+}
+function selectCollectors(action, view, shape) {
+    const { select } = action;
+    const envName = select.env === undefined
+        ? undefined
+        : ((shape ? findEnvironment(shape, select.env)?.name : undefined) ?? select.env);
+    const ids = select.ids ? new Set(select.ids) : undefined;
+    const known = new Set(view.members.map((m) => m.collector.id));
+    const unknownIds = (select.ids ?? []).filter((id) => !known.has(id));
+    const matching = view.members.filter(({ collector: c }) => (select.os === undefined || c.os === select.os) &&
+        (envName === undefined || c.env === envName) &&
+        (select.kind === undefined || c.kind === select.kind) &&
+        (ids === undefined || ids.has(c.id)));
+    const eligible = matching.filter((m) => mayActOn(action, m, view));
+    const chosen = select.count === undefined ? eligible : eligible.slice(0, select.count);
+    const warnings = [];
+    if (unknownIds.length > 0)
+        warnings.push(`${unknownIds.join(", ")} ${unknownIds.length === 1 ? "is" : "are"} not in the fleet`);
+    const who = selection_describeSelect(select);
+    const { count: _count, ...filters } = select;
+    if (chosen.length === 0)
+        warnings.push(matching.length === 0
+            ? `selects nobody: ${who === "every collector" ? "the fleet has no collector" : `no collector matches ${who}`}`
+            : `selects nobody: ${matching.length === 1 ? "1 collector" : `${matching.length} collectors`} ${who === "every collector" ? "in the fleet" : `match${matching.length === 1 ? "es" : ""} ${who}`}, none ${matching.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    else if (select.count !== undefined && chosen.length < select.count)
+        warnings.push(`selects ${chosen.length} of the ${select.count} asked: only ${chosen.length} collector${chosen.length === 1 ? "" : "s"} matching ${selection_describeSelect(filters)} ${chosen.length === 1 ? "is" : "are"} ${MAY_ACT_ON[action.event]}`);
+    return { ids: chosen.map((m) => m.collector.id), warnings, unknownIds };
+}
+/** `os linux, count 2`; `every collector` for an empty selection. */
+function selection_describeSelect(select) {
+    const parts = [];
+    if (select.os !== undefined)
+        parts.push(`os ${select.os}`);
+    if (select.env !== undefined)
+        parts.push(`env ${select.env}`);
+    if (select.kind !== undefined)
+        parts.push(`kind ${select.kind}`);
+    if (select.ids !== undefined)
+        parts.push(select.ids.length <= 3
+            ? `ids ${select.ids.join(", ")}`
+            : `${select.ids.length} ids from ${select.ids[0]}`);
+    if (select.count !== undefined)
+        parts.push(`count ${select.count}`);
+    return parts.length === 0 ? "every collector" : parts.join(", ");
+}
+
+;// CONCATENATED MODULE: ./src/runtime/timeline.ts
+/**
+ * The record of a fleet's timeline (each step or live event, when it ran, the collectors it changed, the
+ * first effect FM or Prometheus accepted) and its health counts, as the status file carries them, and the
+ * plain text `fm-fleet plan` and `fm-fleet status` print. Validated with zod on read like every record
+ * that crosses a process boundary.
+ */
+
+
+
+
+const effectRecordSchema = object({
+    ok: schemas_boolean(),
+    /** What carried it: a push, a heartbeat (GetConfig), a Register or Unregister, or nothing (at once). */
+    via: schemas_enum(["push", "heartbeat", "register", "unregister", "none"]),
+    /** Wall time it was accepted (or given up). */
+    atMs: schemas_number(),
+    /** The push's sample timestamp, for a PromQL query at exactly that moment. */
+    timestampMs: schemas_number().optional(),
+    error: schemas_string().optional(),
+});
+const timelineEntrySchema = object({
+    /** 1-based number of the blueprint step; absent for a live event. */
+    step: schemas_number().int().positive().optional(),
+    source: schemas_enum(["scenario", "live"]),
+    event: schemas_enum(SCENARIO_EVENTS),
+    /** The selection in words (`os linux, count 2`). */
+    select: schemas_string(),
+    plannedOffsetMs: schemas_number().optional(),
+    ranAtMs: schemas_number(),
+    /** Offset from ready when it ran. */
+    ranOffsetMs: schemas_number(),
+    changed: array(schemas_string()),
+    failed: array(object({ id: schemas_string(), error: schemas_string() })),
+    warnings: array(schemas_string()),
+    effect: effectRecordSchema.optional(),
+});
+const timelineRecordSchema = object({
+    /** When offsets count from (the action's `ready-at` output). */
+    readyAtMs: schemas_number().optional(),
+    /** Offsets were divided by this (the demo); 1 in a real run. */
+    timeScale: schemas_number().positive(),
+    entries: array(timelineEntrySchema),
+    /** Steps not run yet (or never, when the fleet stopped first). */
+    pending: array(object({
+        step: schemas_number().int().positive(),
+        event: schemas_enum(SCENARIO_EVENTS),
+        select: schemas_string(),
+        plannedOffsetMs: schemas_number(),
+    })),
+});
+const healthCountsSchema = object({
+    /** Running, up and without a configuration error. */
+    healthy: schemas_number().int().nonnegative(),
+    /** Running, and up=0 or reporting a configuration error. */
+    unhealthy: schemas_number().int().nonnegative(),
+    /** Silenced or crashed: no heartbeats, so FM marks them inactive after its window. */
+    inactive: schemas_number().int().nonnegative(),
+    /** Left the fleet (unregistered). */
+    departed: schemas_number().int().nonnegative(),
+});
+/** `healthy 14 · unhealthy 2 · inactive 1 · departed 1`. */
+function formatHealth(health) {
+    return `healthy ${health.healthy} · unhealthy ${health.unhealthy} · inactive ${health.inactive} · departed ${health.departed}`;
+}
+/** `+2m` for an offset from ready. */
+function formatOffset(ms) {
+    return `+${duration_formatDuration(Math.max(0, ms))}`;
+}
+/** The timeline a blueprint would play, for `fm-fleet plan` and the action's log. */
+function formatTimelinePlan(steps) {
+    if (steps.length === 0)
+        return [];
+    const rows = steps.map((s) => [
+        String(s.index + 1),
+        formatOffset(s.step.atMs),
+        s.step.event,
+        describeStep(s),
+        abbreviate(s.ids),
+    ]);
+    const lines = align([["STEP", "AT", "EVENT", "SELECT", "COLLECTORS"], ...rows]);
+    const warnings = steps.flatMap((s) => s.warnings.map((w) => `  Warning: step ${s.index + 1} ${w}`));
+    return [
+        `Timeline (${steps.length} ${steps.length === 1 ? "step" : "steps"}, offsets from ready):`,
+        ...lines.map((l) => `  ${l}`),
+        ...warnings,
+    ];
+}
+/** What happened so far and what is still to come, for `fm-fleet status`. */
+function formatTimelineRecord(record) {
+    if (record.entries.length === 0 && record.pending.length === 0)
+        return [];
+    const rows = [
+        ...record.entries.map((e) => [
+            e.step !== undefined ? String(e.step) : "live",
+            formatOffset(e.ranOffsetMs),
+            e.event,
+            e.select,
+            e.changed.length > 0 ? abbreviate(e.changed) : "nobody",
+            describeEffect(e),
+        ]),
+        ...record.pending.map((p) => [
+            String(p.step),
+            formatOffset(p.plannedOffsetMs / record.timeScale),
+            p.event,
+            p.select,
+            "",
+            "pending",
+        ]),
+    ];
+    const ready = record.readyAtMs !== undefined ? ` (ready at ${new Date(record.readyAtMs).toISOString()})` : "";
+    return [
+        `timeline${ready}:`,
+        ...align([["STEP", "RAN", "EVENT", "SELECT", "CHANGED", "EFFECT"], ...rows]).map((l) => `  ${l}`),
+        ...record.entries.flatMap((e) => e.warnings.map((w) => `  warning: ${e.step !== undefined ? `step ${e.step}` : `live ${e.event}`} ${w}`)),
+    ];
+}
+function describeEffect(entry) {
+    if (!entry.effect)
+        return entry.changed.length > 0 ? "waiting" : "";
+    if (entry.changed.length === 0)
+        return "";
+    return effectWords(entry.effect, entry.ranAtMs);
+}
+/** `push accepted after 1.2s`: what carried a change made at `sinceMs`. */
+function effectWords(effect, sinceMs) {
+    if (!effect.ok)
+        return `not accepted${effect.error ? `: ${effect.error}` : ""}`;
+    const after = duration_formatDuration(Math.max(0, effect.atMs - sinceMs));
+    switch (effect.via) {
+        case "push":
+            return `push accepted after ${after}`;
+        case "heartbeat":
+            return `heartbeat accepted after ${after}`;
+        case "register":
+            return "registered";
+        case "unregister":
+            return "unregistered, series closed";
+        case "none":
+            return "at once";
+    }
+}
+function describeStep(s) {
+    const { step } = s;
+    if (step.event === "join") {
+        const add = step.add ?? { linux: 0, windows: 0, darwin: 0 };
+        const parts = Object.entries(add)
+            .filter(([, n]) => n > 0)
+            .map(([os, n]) => `${os} ${n}`);
+        return `add ${parts.join(", ")}${step.select.env ? ` in env ${step.select.env}` : ""}`;
+    }
+    const extra = step.event === "upgrade"
+        ? ` → ${step.version}`
+        : step.event === "unhealthy"
+            ? ` (${step.severity ?? "critical"})`
+            : step.event === "config-error" && step.message
+                ? ` "${step.message.length > 40 ? `${step.message.slice(0, 40)}…` : step.message}"`
+                : "";
+    return `${describeSelect(step.select)}${extra}`;
+}
+function abbreviate(ids) {
+    return ids.length <= 3 ? ids.join(", ") : `${ids.slice(0, 2).join(", ")} and ${ids.length - 2} more`;
+}
+function align(rows) {
+    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => (row[col] ?? "").length)));
+    return rows.map((row) => row
+        .map((cell, col) => cell.padEnd(widths[col]))
+        .join("  ")
+        .trimEnd());
+}
+
 ;// CONCATENATED MODULE: ./src/runtime/status.ts
 /**
  * The background process's status file: its only channel to main (readiness) and post (counters, cleanup
@@ -81518,6 +81359,83 @@ function emptyCleanup() {
         seriesClosed: 0,
         seriesOpen: 0,
         complete: true,
+    };
+}
+
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/core/clock.ts
+/**
+ * Time as a dependency, so tests drive 45 s heartbeats with fake time instead of sleeping.
+ *
+ * Two clocks, because they answer different questions. Wall time (`now`) stamps what leaves the process:
+ * sample timestamps, alert times, status files. It may step backwards or forwards (NTP, a suspended VM, a
+ * user fixing the date). Monotonic time (`monotonic`) measures how long things take: pacing, deadlines,
+ * backoff, heartbeat slots. It never steps, so a 120 s backward step of the wall clock cannot starve a
+ * rate limiter or stretch a deadline (Node.js docs, `performance.now()`: "monotonic").
+ *
+ * Every `deadlineMs`, `atMs` and `dueMs` in this code base is on the monotonic clock and never crosses a
+ * process boundary; wall times that do (status files, sample timestamps) are named `…TimestampMs`/`…AtMs`
+ * in records and say so.
+ */
+
+const clock_systemClock = {
+    now: () => Date.now(),
+    monotonic: () => external_node_perf_hooks_.performance.now(),
+    sleep: (ms, signal) => new Promise((resolve, reject) => {
+        if (signal?.aborted) {
+            reject(abortReason(signal));
+            return;
+        }
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(abortReason(signal));
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener("abort", onAbort);
+            resolve();
+        }, 
+        // setTimeout fires at once for anything above 2^31-1 ms; the callers' waits are capped below it.
+        Math.min(MAX_TIMER_MS, Math.max(0, ms)));
+        signal?.addEventListener("abort", onAbort, { once: true });
+    }),
+};
+/** The longest delay a Node.js timer can wait (Node.js docs, `setTimeout`: larger values become 1). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The reason an aborted signal carries, as an Error. */
+function abortReason(signal) {
+    return signal.reason instanceof Error ? signal.reason : new Error("aborted");
+}
+/** mulberry32: a small, fast, seedable PRNG; good enough for jitter and fault injection, not for secrets. */
+function seededRandom(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+/**
+ * Wall time that never goes back: the wall clock, but after a backward step it keeps counting from where it
+ * was, by monotonic time, until the wall clock catches up. Sample timestamps come from it, so a clock step
+ * can neither stamp a sample before one already sent (Prometheus refuses the whole request: "out of order
+ * sample") nor make a counter computed from the timestamp go down.
+ */
+function createSteadyWall(clock) {
+    let anchorWall = clock.now();
+    let anchorMono = clock.monotonic();
+    return () => {
+        const wall = clock.now();
+        const steady = anchorWall + (clock.monotonic() - anchorMono);
+        if (wall >= steady) {
+            // In step, or the wall clock stepped forward: follow it from here on.
+            anchorWall = wall;
+            anchorMono = clock.monotonic();
+            return wall;
+        }
+        return steady;
     };
 }
 
