@@ -87,7 +87,7 @@ export interface CloseReport {
 export interface Emitter {
   /**
    * Pushes one tick now (the first, at start); its timestamp is now, or just after notBeforeMs. Aborting
-   * `signal` ends its retries.
+   * `signal` ends its retries. A failure is not logged: the caller reports it (a failed start says why).
    */
   pushNow(signal?: AbortSignal): Promise<TickReport>;
   /** Starts the ticks on the grid. */
@@ -222,11 +222,12 @@ export function createEmitter(options: EmitterOptions): Emitter {
   /** Callers of nextTick waiting for a tick to start. */
   let tickWaiters: ((report: TickReport) => void)[] = [];
 
-  const tick = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
+  /** `quiet`: the caller reports a failure itself (the first push, which decides whether the start fails). */
+  const tick = async (timestampMs: number, signal?: AbortSignal, quiet = false): Promise<TickReport> => {
     const waiting = tickWaiters;
     tickWaiters = [];
     try {
-      const report = await tickOnce(timestampMs, signal);
+      const report = await tickOnce(timestampMs, signal, quiet);
       for (const resolve of waiting) resolve(report);
       return report;
     } catch (err) {
@@ -236,7 +237,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
     }
   };
 
-  const tickOnce = async (timestampMs: number, signal?: AbortSignal): Promise<TickReport> => {
+  const tickOnce = async (timestampMs: number, signal?: AbortSignal, quiet = false): Promise<TickReport> => {
     // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
     lastTs = Math.max(lastTs, timestampMs);
     // Part i belongs to owners[i]; retiredOf[i] is the retired frame it closes, if it is one.
@@ -270,14 +271,15 @@ export function createEmitter(options: EmitterOptions): Emitter {
     counters.droppedSamples += result.failedSamples;
     const ok = result.failed.size === 0;
     if (result.error) lastError = result.error;
-    if (!ok && lastTickOk)
+    if (!ok && lastTickOk && !quiet)
       logger.warn(
         `tick at ${new Date(timestampMs).toISOString()}: ${result.failedSamples} of ` +
           `${result.samples + result.failedSamples} samples not accepted: ${result.error}`,
         "Remote write",
       );
     else if (ok && !lastTickOk) logger.info("remote write recovered: the last tick was accepted in full");
-    lastTickOk = ok;
+    // A quiet tick's failure was never said here: the next one that fails is the first to warn.
+    if (!quiet) lastTickOk = ok;
     return {
       ok,
       samples: result.samples,
@@ -312,7 +314,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
     entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
 
   return {
-    pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
+    pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal, true)),
 
     start: () => scheduler.start(),
 

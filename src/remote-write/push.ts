@@ -165,7 +165,8 @@ export function createPusher(options: PusherOptions): Pusher {
       let maybeDelivered = false;
       const lose = (error: RemoteWriteError, why: string): PushResult => {
         // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
-        if (error.message !== lastLogged)
+        // A refused credential (401/403) is said once by whoever reports the tick, with what to check.
+        if (error.message !== lastLogged && error.status !== 401 && error.status !== 403)
           logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
         else logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
         lastLogged = error.message;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RemoteWriteError } from "../../src/core/errors.js";
+import { memoryLogger } from "../../src/core/logger.js";
 import { decodeBody, uncompressBody, type DecodedWriteRequest } from "../../src/emulator/rw-decode.js";
 import { createEmitter, type EmitterOptions } from "../../src/remote-write/emitter.js";
 import { createPusher, type Pusher, type PushInfo, type PushResult } from "../../src/remote-write/push.js";
@@ -179,6 +180,21 @@ describe("emitter", () => {
     await clock.advance(5 * INTERVAL);
     expect(sent.length).toBe(count);
     expect(clock.pendingSleeps()).toBe(0);
+  });
+
+  it("leaves a failed first push to its caller, and warns of a failed tick on the grid", async () => {
+    const logger = memoryLogger();
+    const { clock, emitter } = setup({ logger, fail: () => true });
+    const first = await emitter.pushNow();
+    expect(first.ok).toBe(false);
+    // The start reports it, with what to check: a warning here would say it twice.
+    expect(logger.lines.filter((l) => l.level === "warn")).toEqual([]);
+    emitter.start();
+    await clock.advance(INTERVAL);
+    await emitter.stop();
+    expect(logger.lines.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
+      expect.stringMatching(/samples not accepted: remote write failed with HTTP 400/),
+    ]);
   });
 
   it("stop() ends the retries of a failing tick at once, without waiting out the retry window", async () => {

@@ -155,6 +155,16 @@ describe("remote-write pusher", () => {
     expect(requests.map((r) => r.at - t0)).toEqual([0, 15_000]);
   });
 
+  it("leaves a refused credential (401/403) to whoever reports the tick: one sentence with what to check", async () => {
+    for (const status of [401, 403]) {
+      const { pusher, logger, requests } = setup([{ status, body: "authentication required" }]);
+      const result = await pusher.push(BODY, { samples: 29 });
+      expect(result).toMatchObject({ ok: false, status });
+      expect(requests).toHaveLength(1);
+      expect(logger.lines.filter((l) => l.level === "error" || l.level === "warn")).toEqual([]);
+    }
+  });
+
   it("never retries another 4xx: logs the scrubbed body and counts the samples lost", async () => {
     const token = "glc_eyJvIjoiMTIzNDU2Iiwibi";
     const { pusher, requests, logger, counters } = setup(
