@@ -88749,11 +88749,12 @@ function createEmitter(options) {
     const nextTimestamp = () => Math.max(Math.floor(wallNow()), Math.floor(lastTs) + 1);
     /** Callers of nextTick waiting for a tick to start. */
     let tickWaiters = [];
-    const tick = async (timestampMs, signal) => {
+    /** `quiet`: the caller reports a failure itself (the first push, which decides whether the start fails). */
+    const tick = async (timestampMs, signal, quiet = false) => {
         const waiting = tickWaiters;
         tickWaiters = [];
         try {
-            const report = await tickOnce(timestampMs, signal);
+            const report = await tickOnce(timestampMs, signal, quiet);
             for (const resolve of waiting)
                 resolve(report);
             return report;
@@ -88765,7 +88766,7 @@ function createEmitter(options) {
             throw err;
         }
     };
-    const tickOnce = async (timestampMs, signal) => {
+    const tickOnce = async (timestampMs, signal, quiet = false) => {
         // Claimed before the first byte leaves: a sample may reach the receiver even if its push fails.
         lastTs = Math.max(lastTs, timestampMs);
         // Part i belongs to owners[i]; retiredOf[i] is the retired frame it closes, if it is one.
@@ -88803,12 +88804,14 @@ function createEmitter(options) {
         const ok = result.failed.size === 0;
         if (result.error)
             lastError = result.error;
-        if (!ok && lastTickOk)
+        if (!ok && lastTickOk && !quiet)
             logger.warn(`tick at ${new Date(timestampMs).toISOString()}: ${result.failedSamples} of ` +
                 `${result.samples + result.failedSamples} samples not accepted: ${result.error}`, "Remote write");
         else if (ok && !lastTickOk)
             logger.info("remote write recovered: the last tick was accepted in full");
-        lastTickOk = ok;
+        // A quiet tick's failure was never said here: the next one that fails is the first to warn.
+        if (!quiet)
+            lastTickOk = ok;
         return {
             ok,
             samples: result.samples,
@@ -88839,7 +88842,7 @@ function createEmitter(options) {
     const seriesIn = ({ group, member }) => group.seriesCount(member);
     const seriesOf = (entry) => entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
     return {
-        pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal)),
+        pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal, true)),
         start: () => scheduler.start(),
         nextTick(signal) {
             return new Promise((resolve, reject) => {
@@ -89081,7 +89084,8 @@ function createPusher(options) {
             let maybeDelivered = false;
             const lose = (error, why) => {
                 // One line per distinct error: a 10,000-collector tick is several requests that tend to fail alike.
-                if (error.message !== lastLogged)
+                // A refused credential (401/403) is said once by whoever reports the tick, with what to check.
+                if (error.message !== lastLogged && error.status !== 401 && error.status !== 403)
                     logger.error(`${error.message} (${why}; ${info.samples} samples lost)`, "Remote write failed");
                 else
                     logger.debug(`${error.message} (${why}; ${info.samples} samples lost)`);
