@@ -14,7 +14,7 @@ import { USER_AGENT } from "../core/version.js";
 import { ALERTMANAGER_ALERTS_PATH } from "../settings/endpoint.js";
 import { parseRetryAfter } from "../transport/backoff.js";
 import { callWithPolicy, type CallLimits } from "../transport/call-policy.js";
-import { basicAuth } from "../transport/endpoint.js";
+import { authorizationHeader } from "../transport/endpoint.js";
 import { ResponseTooLargeError } from "../transport/http.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
 import type { PostableAlert } from "./alert.js";
@@ -231,7 +231,7 @@ function requestHeaders(options: AlertmanagerClientOptions): Record<string, stri
     "content-type": "application/json",
     "user-agent": USER_AGENT,
   };
-  if (options.user !== undefined) headers.authorization = basicAuth(options.user, options.token ?? "");
-  else if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const authorization = authorizationHeader(options.user, options.token);
+  if (authorization) headers.authorization = authorization;
   return headers;
 }

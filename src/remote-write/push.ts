@@ -16,7 +16,7 @@ import {
   retryAfterGiveUpMessage,
 } from "../transport/backoff.js";
 import { wasNotSent } from "../transport/delivery.js";
-import { basicAuth } from "../transport/endpoint.js";
+import { authorizationHeader } from "../transport/endpoint.js";
 import { ResponseTooLargeError } from "../transport/http.js";
 import { callWithPolicy } from "../transport/call-policy.js";
 import type { HttpResponse, HttpTransport, RetryPolicy, SendOutcome } from "../transport/types.js";
@@ -226,8 +226,8 @@ function requestHeaders(options: PusherOptions): Record<string, string> {
     "x-prometheus-remote-write-version": "0.1.0",
     "user-agent": USER_AGENT,
   };
-  if (options.user !== undefined) headers.authorization = basicAuth(options.user, options.token ?? "");
-  else if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const authorization = authorizationHeader(options.user, options.token);
+  if (authorization) headers.authorization = authorization;
   if (options.tenant) headers["x-scope-orgid"] = options.tenant;
   return headers;
 }
