@@ -49906,6 +49906,15 @@ function wasNotSent(err) {
 function basicAuth(user, password) {
     return `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`;
 }
+/**
+ * The Authorization header of a client that takes a user and a token: Basic with a user, Bearer with a token
+ * alone, none with neither (remote write and Alertmanager accept each).
+ */
+function authorizationHeader(user, token) {
+    if (user !== undefined)
+        return basicAuth(user, token ?? "");
+    return token ? `Bearer ${token}` : undefined;
+}
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(6752);
@@ -51232,10 +51241,9 @@ function requestHeaders(options) {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
     };
-    if (options.user !== undefined)
-        headers.authorization = basicAuth(options.user, options.token ?? "");
-    else if (options.token)
-        headers.authorization = `Bearer ${options.token}`;
+    const authorization = authorizationHeader(options.user, options.token);
+    if (authorization)
+        headers.authorization = authorization;
     return headers;
 }
 
@@ -57080,10 +57088,9 @@ function push_requestHeaders(options) {
         "x-prometheus-remote-write-version": "0.1.0",
         "user-agent": USER_AGENT,
     };
-    if (options.user !== undefined)
-        headers.authorization = basicAuth(options.user, options.token ?? "");
-    else if (options.token)
-        headers.authorization = `Bearer ${options.token}`;
+    const authorization = authorizationHeader(options.user, options.token);
+    if (authorization)
+        headers.authorization = authorization;
     if (options.tenant)
         headers["x-scope-orgid"] = options.tenant;
     return headers;
