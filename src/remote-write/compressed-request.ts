@@ -3,15 +3,20 @@
  * length as a varint, then elements (google/snappy format_description.txt), and the fragments' elements
  * only point back into themselves, so a body is a preamble followed by the fragments as they are. Their
  * byte lengths are known before a tick starts, so requests can be sized by their real compressed size.
+ *
+ * Only the values and the timestamp differ from one tick's request to the next one's with the same
+ * series, so a body once built is written again in place (rewrite()): no byte of it is copied again.
  */
 import {
   writeFrameSamples,
   writeFrameStale,
+  writeFrameTimestamp,
+  writeFrameValues,
   type CompressedBlock,
   type CompressedFrame,
   type CompressedTemplate,
 } from "./compressed-template.js";
-import { writeVarint } from "./proto-writer.js";
+import { varintSize, writeVarint } from "./proto-writer.js";
 
 /** The preamble is a varint of a length below 2^32: 5 bytes at most. */
 export const MAX_PREAMBLE_BYTES = 5;
@@ -31,8 +36,16 @@ export interface CompressedRequestBuilder {
   readonly length: number;
   /** Bytes the body inflates to (the WriteRequest's size). */
   readonly rawLength: number;
-  /** The snappy-compressed body: a view into the builder's buffer, valid until the next begin(). */
+  /** The snappy-compressed body: a view into the builder's buffer, valid until the next begin() or rewrite(). */
   finish(): Uint8Array;
+  /**
+   * The body finish() returned, written again in place as if the same calls had been made at
+   * `timestampMs` with `values` (each addSamples() call's series valued from its offset, as then); stale
+   * markers and metadata are as they were. Returns the same view as finish(). Throws a RangeError, and
+   * writes nothing, when the timestamp's varint is not as wide as begin()'s (the frames fit one width) or
+   * the values do not reach every offset.
+   */
+  rewrite(timestampMs: number, values: Float64Array): Uint8Array;
 }
 
 export function createCompressedRequestBuilder(initialCapacity = 1 << 20): CompressedRequestBuilder {
@@ -43,6 +56,12 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
   let raw = 0;
   const timestampBytes = new Uint8Array(10);
   let timestamp: Uint8Array | undefined;
+  let body: Uint8Array | undefined;
+  // What rewrite() writes again: each frame added since begin(), where, and its values' offset (-1: stale).
+  let frames: CompressedFrame[] = [];
+  let frameAt: number[] = [];
+  let valuesFrom: number[] = [];
+  let valuesReach = 0;
 
   const reserve = (extra: number) => {
     if (pos + extra <= buf.length) return;
@@ -66,14 +85,26 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
       pos = MAX_PREAMBLE_BYTES;
       raw = 0;
       timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
+      body = undefined;
+      frames = [];
+      frameAt = [];
+      valuesFrom = [];
+      valuesReach = 0;
     },
     addSamples(template, values, offset = 0) {
       const frame = frameOf(template); // may grow buf: before buf is read
+      frames.push(frame);
+      frameAt.push(pos);
+      valuesFrom.push(offset);
+      valuesReach = Math.max(valuesReach, offset + template.seriesCount);
       pos += writeFrameSamples(buf, view, pos, frame, values, offset, timestamp!);
     },
     addStaleMarkers(template) {
       const frame = frameOf(template); // may grow buf: before buf is read
-      pos += writeFrameStale(buf, pos, frame, timestamp!);
+      frames.push(frame);
+      frameAt.push(pos);
+      valuesFrom.push(-1);
+      pos += writeFrameStale(buf, view, pos, frame, timestamp!);
     },
     addMetadata(block) {
       reserve(block.bytes.length);
@@ -92,7 +123,24 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
         throw new RangeError(`a snappy block holds at most ${MAX_RAW_LENGTH} bytes, this one ${raw}`);
       const start = MAX_PREAMBLE_BYTES - preambleWidth(raw);
       writeVarint(buf, start, raw);
-      return buf.subarray(start, pos);
+      return (body = buf.subarray(start, pos));
+    },
+    rewrite(timestampMs, values) {
+      if (!body) throw new Error("CompressedRequestBuilder: rewrite() follows finish()");
+      if (!Number.isSafeInteger(timestampMs) || varintSize(timestampMs) !== timestamp!.length)
+        throw new RangeError(
+          `a rewritten request keeps its ${timestamp!.length}-byte timestamps, got ${timestampMs}`,
+        );
+      if (values.length < valuesReach)
+        throw new RangeError(`the request's values reach ${valuesReach}, only ${values.length} given`);
+      writeVarint(timestampBytes, 0, timestampMs);
+      for (let k = 0; k < frames.length; k++) {
+        const frame = frames[k]!;
+        const at = frameAt[k]!;
+        if (valuesFrom[k]! >= 0) writeFrameValues(view, at, frame, values, valuesFrom[k]!);
+        writeFrameTimestamp(buf, at, frame, timestamp!);
+      }
+      return body;
     },
   };
 }

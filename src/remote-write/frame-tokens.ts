@@ -28,14 +28,24 @@ const TAG_SAMPLE_TIMESTAMP = 0x10;
 const TAG_LABEL_NAME = 0x0a;
 const TAG_LABEL_VALUE = 0x12;
 
-/** Records compressed into one fragment, with where each sample's value and timestamp bytes sit. */
+/**
+ * Records compressed into one fragment, with where each sample's value and timestamp bytes sit. The three
+ * arrays are views on one buffer, one after another: a tick that copies the fragment finds its value and
+ * timestamp places right behind it in memory, and every view is off V8's heap whatever its length (V8
+ * keeps small typed arrays of their own on its heap and larger ones off it, and optimised code that saw one
+ * kind gives way on the other).
+ */
 export interface CompressedFrame {
   /** Snappy elements (no preamble). */
   readonly bytes: Uint8Array;
   /** Bytes the records take once inflated. */
   readonly rawLength: number;
-  /** Where series i's 8 little-endian value bytes go in `bytes`. */
-  readonly valueOffsets: Uint32Array;
+  /**
+   * Where the series' 8 little-endian value bytes go in `bytes`, as gaps: series i's at series i - 1's
+   * place plus `valueGaps[i]` (the first's at `valueGaps[0]`). Gaps take 2 bytes each (4 when a record is
+   * over 64 KiB), half of what places would, and a tick reads one per sample.
+   */
+  readonly valueGaps: Uint16Array | Uint32Array;
   /**
    * The literal bytes that hold the timestamp: entry e gets byte `e & 15` of the timestamp varint at
    * `bytes[e >>> 4]`. Every other timestamp byte is a copy of one of these.
@@ -43,6 +53,43 @@ export interface CompressedFrame {
   readonly timestampPatches: Uint32Array;
   readonly timestampWidth: number;
 }
+
+/** Where each series' value bytes go in `frame.bytes`, as places rather than gaps. */
+export function valuePlaces(frame: CompressedFrame): Uint32Array {
+  const places = new Uint32Array(frame.valueGaps.length);
+  let at = 0;
+  for (let i = 0; i < places.length; i++) places[i] = at += frame.valueGaps[i]!;
+  return places;
+}
+
+/** A frame's arrays laid out in one buffer (see CompressedFrame). */
+function packFrame(
+  bytes: Uint8Array,
+  rawLength: number,
+  variableAt: Uint32Array,
+  patchCount: number,
+  patchAt: (e: number) => number,
+  timestampWidth: number,
+): CompressedFrame {
+  let wide = false;
+  for (let i = 0, last = 0; i < variableAt.length && !wide; last = variableAt[i++]!)
+    wide = variableAt[i]! - last > 0xffff;
+  const gapBytes = wide ? 4 : 2;
+  const patchesAt = align(bytes.length, 4);
+  const gapsAt = patchesAt + 4 * patchCount;
+  const buffer = new ArrayBuffer(gapsAt + gapBytes * variableAt.length);
+  const packed = new Uint8Array(buffer, 0, bytes.length);
+  packed.set(bytes);
+  const patches = new Uint32Array(buffer, patchesAt, patchCount);
+  for (let e = 0; e < patchCount; e++) patches[e] = patchAt(e);
+  const gaps = wide
+    ? new Uint32Array(buffer, gapsAt, variableAt.length)
+    : new Uint16Array(buffer, gapsAt, variableAt.length);
+  for (let i = 0, last = 0; i < variableAt.length; last = variableAt[i++]!) gaps[i] = variableAt[i]! - last;
+  return { bytes: packed, rawLength, valueGaps: gaps, timestampPatches: patches, timestampWidth };
+}
+
+const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
 /**
  * Collects series as tokens and compresses them into frames. The label records it has encoded stay
@@ -164,20 +211,23 @@ export class FrameTokens implements TokenTable {
   compress(): CompressedFrame {
     const fragment = compressTokens(this, this.stream, this.streamLength, this.starts, this.series);
     const width = this.timestampWidth;
-    const patches = new Uint32Array(fragment.patchedAt.length * width);
-    let e = 0;
-    for (const at of fragment.patchedAt) for (let k = 0; k < width; k++) patches[e++] = (at + k) * 16 + k;
     if (fragment.variableAt.length !== this.series)
       throw new Error(`frame of ${this.series} series has ${fragment.variableAt.length} value slots`);
     this.streamLength = 0;
     this.series = 0;
-    return {
-      bytes: fragment.bytes,
-      rawLength: fragment.rawLength,
-      valueOffsets: fragment.variableAt,
-      timestampPatches: patches,
-      timestampWidth: width,
-    };
+    // Entry e: byte k = e % width of the timestamp, at the k-th byte of the patched token's literal.
+    const { patchedAt } = fragment;
+    return packFrame(
+      fragment.bytes,
+      fragment.rawLength,
+      fragment.variableAt,
+      patchedAt.length * width,
+      (e) => {
+        const k = e % width;
+        return (patchedAt[(e - k) / width]! + k) * 16 + k;
+      },
+      width,
+    );
   }
 
   /** Leaves room for a series of `labels` label tokens (more grow the stream); returns where its header goes. */

@@ -456,6 +456,81 @@ describe("pre-compressed frames", () => {
     expect(() => selectSeries(template, [1, 0])).toThrow(RangeError);
   });
 
+  it("write a built request again in place: the bytes a fresh build at the new timestamp and values makes", () => {
+    const model = createSignalModel(mixedFleet(), { fleetStartMs: T0, intervalMs: 15_000 });
+    const templates = model.collectors.slice(0, 3).map((c) => createCompressedTemplate(c.series));
+    const metadata = compressBlockFragment(encodeMetadata(model.families));
+    const build = (builder: ReturnType<typeof createCompressedRequestBuilder>, at: number) => {
+      const fleet = fleetOf(model, at);
+      builder.begin(at);
+      builder.addSamples(templates[0]!, fleet.values, fleet.offsets[0]);
+      builder.addStaleMarkers(templates[1]!);
+      builder.addSamples(templates[2]!, fleet.values, fleet.offsets[2]);
+      builder.addMetadata(metadata);
+      return { body: builder.finish(), fleet };
+    };
+    const kept = createCompressedRequestBuilder();
+    const first = build(kept, T0 + 60_000);
+    const before = first.body.slice();
+    for (const at of [T0 + 75_000, T0 + 90_000]) {
+      const again = kept.rewrite(at, fleetOf(model, at).values);
+      expect(again).toBe(first.body); // the same bytes, written in place
+      const fresh = build(createCompressedRequestBuilder(), at);
+      expect(hex(again)).toBe(hex(fresh.body));
+      const samples = decodeWriteRequest(inflate(again)).timeseries.map((ts) => ts.samples[0]!);
+      expect(samples.every((sample) => sample.timestampMs === at)).toBe(true);
+      const stale = samples
+        .slice(model.collectors[0]!.series.length)
+        .slice(0, model.collectors[1]!.series.length);
+      expect(stale.every((sample) => sample.bits === STALE_NAN_BITS)).toBe(true);
+    }
+    expect(hex(first.body)).not.toBe(hex(before));
+    // A timestamp of another width would need other frames; values that fall short are refused; neither
+    // writes a byte.
+    const written = first.body.slice();
+    expect(() => kept.rewrite(2 ** 42, fleetOf(model, T0).values)).toThrow(/6-byte timestamps/);
+    expect(() => kept.rewrite(T0 + 105_000, new Float64Array(3))).toThrow(/values reach/);
+    expect(hex(first.body)).toBe(hex(written));
+    expect(() => createCompressedRequestBuilder().rewrite(T0, new Float64Array(0))).toThrow(/follows finish/);
+  });
+
+  it("keep the value places of a record over 64 KiB, and fit the others' in two bytes each", () => {
+    const long: Series[] = [
+      {
+        family: 0,
+        labels: [
+          ["__name__", "m"],
+          ["big", "x".repeat(70_000)],
+        ],
+      },
+      {
+        family: 0,
+        labels: [
+          ["__name__", "m"],
+          ["big", "y".repeat(70_000)],
+        ],
+      },
+    ];
+    const wide = createCompressedTemplate(long);
+    expect(wide.frame(6).valueGaps).toBeInstanceOf(Uint32Array);
+    expect(createCompressedTemplate(GOLDEN_COLLECTORS[0]!).frame(6).valueGaps).toBeInstanceOf(Uint16Array);
+    const values = Float64Array.from([1.5, -2.25]);
+    const builder = createCompressedRequestBuilder();
+    builder.begin(T0);
+    builder.addSamples(wide, values, 0);
+    const expected = encodeWriteRequest(
+      long.map((s, i) => ({ labels: s.labels, samples: [{ value: values[i]!, timestampMs: T0 }] })),
+      [],
+    );
+    expect(hex(inflate(builder.finish()))).toBe(hex(expected));
+    const later = Float64Array.from([3, 4]);
+    const expectedLater = encodeWriteRequest(
+      long.map((s, i) => ({ labels: s.labels, samples: [{ value: later[i]!, timestampMs: T0 + 1 }] })),
+      [],
+    );
+    expect(hex(inflate(builder.rewrite(T0 + 1, later)))).toBe(hex(expectedLater));
+  });
+
   it("write each tick's exact requests when a writer is handed the same parts again, then other ones", async () => {
     const model = createSignalModel(mixedFleet(), { fleetStartMs: T0, intervalMs: 15_000 });
     const refs = buildFrameGroups(
