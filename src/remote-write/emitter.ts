@@ -139,8 +139,8 @@ interface Entry {
   /** Its series' pre-compressed frame. */
   frames: FrameRef;
   /**
-   * Its share of a tick (`frames` filled by `values`), made again only when either changes, so a tick
-   * allocates nothing per collector.
+   * Its share of a tick (`frames`, valued from where its values are in the tick's), made again only when
+   * either changes, so a steady tick allocates nothing per collector and the writer keeps its layout.
    */
   tickPart: WritePart;
   state: SeriesState;
@@ -182,7 +182,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
       collector: collectors[i]!,
       values: values[i]!,
       frames: ref,
-      tickPart: { frames: ref, fill: values[i]! },
+      tickPart: { frames: ref, valuesAt: 0 },
       state: "open",
       retired: [],
       sent,
@@ -196,6 +196,13 @@ export function createEmitter(options: EmitterOptions): Emitter {
   entriesOf(options.collectors, options.adopted ?? false).forEach((entry, i) =>
     entries.set(options.collectors[i]!.id, entry),
   );
+
+  const seriesIn = ({ group, member }: FrameRef) => group.seriesCount(member);
+  const seriesOf = (entry: Entry) =>
+    entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
+
+  /** The open collectors' values at the tick being sent, one after another in the order of `entries`. */
+  let tickValues = new Float64Array(0);
 
   let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
   let lastTickOk = true;
@@ -244,20 +251,34 @@ export function createEmitter(options: EmitterOptions): Emitter {
     const parts: WritePart[] = [];
     const owners: Entry[] = [];
     const retiredOf: (FrameRef | undefined)[] = [];
+    let valuesAt = 0;
     for (const entry of entries.values()) {
       if (entry.state !== "open") continue;
+      // Where its values go this tick: the same place as last tick while the fleet stands still.
+      if (entry.tickPart.valuesAt !== valuesAt) entry.tickPart = { frames: entry.frames, valuesAt };
       parts.push(entry.tickPart);
       owners.push(entry);
       retiredOf.push(undefined);
+      valuesAt += seriesIn(entry.frames);
       for (const retired of entry.retired) {
         parts.push({ frames: retired });
         owners.push(entry);
         retiredOf.push(retired);
       }
     }
+    // Every value of the tick is computed before its first request leaves, so all of them describe one
+    // instant, whatever a refresh() does while requests are on the wire.
+    if (tickValues.length < valuesAt) tickValues = new Float64Array(valuesAt);
+    for (let i = 0; i < parts.length; i++)
+      if (!retiredOf[i]) owners[i]!.values(timestampMs, tickValues, parts[i]!.valuesAt);
     const stop = linkedSignal([tickAbort.signal, signal]);
     const result = await writer
-      .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
+      .write(
+        parts,
+        timestampMs,
+        { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal },
+        tickValues,
+      )
       .finally(() => stop.dispose());
     owners.forEach((entry, i) => {
       const retired = retiredOf[i];
@@ -308,10 +329,6 @@ export function createEmitter(options: EmitterOptions): Emitter {
       });
     },
   });
-
-  const seriesIn = ({ group, member }: FrameRef) => group.seriesCount(member);
-  const seriesOf = (entry: Entry) =>
-    entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
 
   return {
     pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal, true)),
@@ -379,16 +396,15 @@ export function createEmitter(options: EmitterOptions): Emitter {
       entry.collector = collector;
       entry.values = signals.valuesAt;
       entry.frames = frames;
-      entry.tickPart = { frames, fill: signals.valuesAt };
+      entry.tickPart = { frames, valuesAt: 0 };
     },
 
     refresh(ids) {
       for (const id of ids) {
         const entry = entries.get(id);
-        // Same labels, so the frames stay; a tick in flight reads the new values or the old, whole.
+        // Same labels, so the frames (and the tick's part) stay; a tick in flight has its values already.
         if (!entry) continue;
         entry.values = signalsFor(entry.collector).valuesAt;
-        entry.tickPart = { frames: entry.frames, fill: entry.values };
       }
     },
 

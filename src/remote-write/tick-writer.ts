@@ -1,9 +1,10 @@
 /**
  * How one tick (or one close) reaches the receiver: its parts (one collector's series with values, or with
  * stale markers) are laid out as pre-compressed frames (compressed-fleet.ts), grouped into requests by
- * their exact compressed size, each request assembled by copying the frames and writing the values into
- * them (compressed-request.ts), and pushed, a bounded number on the wire at once. A request holds whole
- * parts, so a failed request loses whole collectors' samples, never a random subset.
+ * their exact compressed size, each request built by copying the frames and writing the values into them
+ * (compressed-request.ts), and pushed, a bounded number on the wire at once. The next tick of the same
+ * parts writes only its values and timestamp into those bodies again. A request holds whole parts, so a
+ * failed request loses whole collectors' samples, never a random subset.
  */
 import { runPool } from "../core/pool.js";
 import type { MetricFamily } from "../signals/types.js";
@@ -34,10 +35,11 @@ export interface WritePart {
   /** Its series' frame. */
   readonly frames: FrameRef;
   /**
-   * Writes the part's values at the timestamp into `out` from `offset` (one per series); absent: every
-   * series gets a stale marker.
+   * Where its values start in the tick's values (write()'s `values`), one per series in frame order;
+   * absent: every series gets a stale marker. Parts whose values lie one after another in the list's
+   * order travel as one fragment and are written from the values where they are, without a copy.
    */
-  readonly fill?: (timestampMs: number, out: Float64Array, offset: number) => void;
+  readonly valuesAt?: number;
 }
 
 export interface WriteOutcome {
@@ -63,7 +65,17 @@ export interface WriteLimits {
 }
 
 export interface TickWriter {
-  write(parts: readonly WritePart[], timestampMs: number, limits: WriteLimits): Promise<WriteOutcome>;
+  /**
+   * Sends `parts` at `timestampMs`, each part that carries samples valued from `values` (read while the
+   * requests are assembled: the caller leaves it alone until the promise settles). Throws a RangeError,
+   * before anything is sent, when a part's values lie outside `values`.
+   */
+  write(
+    parts: readonly WritePart[],
+    timestampMs: number,
+    limits: WriteLimits,
+    values?: Float64Array,
+  ): Promise<WriteOutcome>;
 }
 
 export interface TickWriterOptions {
@@ -84,28 +96,34 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
   const maxBodyBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
   const maxRawBytes = options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES;
   const concurrency = Math.max(1, options.concurrency ?? 2);
-  // A body is a view into its builder's buffer until the next begin(): a request on the wire keeps its
-  // builder until its push settles, so each request in flight has one of its own.
-  const idle: CompressedRequestBuilder[] = [];
-  let values = new Float64Array(1024);
   /**
-   * The last layout planned. A steady fleet hands over the same part objects tick after tick (emitter.ts
-   * keeps each collector's), and a part's frames and kind never change (its fields are read-only), so
-   * the same parts in the same order at the same timestamp width are laid out as last time: comparing
-   * the lists entry by entry touches no part, where planning reads every one.
+   * The last layout planned, with its requests' bodies. A steady fleet hands over the same part objects
+   * tick after tick (emitter.ts keeps each collector's), and a part's frames and values' place never
+   * change (its fields are read-only), so the same parts in the same order at the same timestamp width
+   * are laid out as last time (comparing the lists entry by entry touches no part, where planning reads
+   * every one), and its bodies are written again in place, values and timestamps only. A body on the
+   * wire must not change until its push settles: a write that finds the layout still sending (writes
+   * that overlap) gets one of its own.
    */
   let last: Layout | undefined;
   const layout = (parts: readonly WritePart[], width: number): Layout => {
-    if (last && last.width === width && sameParts(last.parts, parts)) return last;
+    if (last && last.sending === 0 && last.width === width && sameParts(last.parts, parts)) return last;
+    // Parts i and j carry their values one after another when valuesAt minus the series before them in
+    // the list is the same for both (and for every part between, which joins a run only after them).
+    const shift = new Float64Array(parts.length);
     let carriesSamples = false;
-    for (let i = 0; i < parts.length && !carriesSamples; i++) carriesSamples = parts[i]!.fill !== undefined;
+    let before = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const { frames, valuesAt } = parts[i]!;
+      shift[i] = valuesAt === undefined ? Number.NaN : valuesAt - before;
+      carriesSamples ||= valuesAt !== undefined;
+      before += frames.group.seriesStart[frames.member + 1]! - frames.group.seriesStart[frames.member]!;
+    }
     const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
     const pieces = splitOversized(
-      coverItems(
-        parts,
-        framesOf,
-        (a, b) => (parts[a]!.fill === undefined) === (parts[b]!.fill === undefined),
-      ),
+      // Stale parts join stale parts (NaN: both undefined), and parts with values join those whose values
+      // continue theirs.
+      coverItems(parts, framesOf, (a, b) => Object.is(shift[a], shift[b])),
       parts,
       width,
       sizes,
@@ -114,21 +132,29 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       pieces.map((p) => p.template.frame(width)),
       sizes,
     );
-    // Where each part's values start in its piece's.
-    const valueAt = new Int32Array(parts.length);
-    for (const piece of pieces)
-      for (let i = piece.start, offset = 0; i < piece.end; i++) {
-        valueAt[i] = offset;
-        const { group, member } = parts[i]!.frames;
-        offset += group.seriesStart[member + 1]! - group.seriesStart[member]!;
-      }
-    last = { parts: parts.slice(), width, pieces, batches, valueAt };
+    const samples = batches.map((b) => {
+      let n = 0;
+      for (let k = b.start; k < b.end; k++) n += pieces[k]!.template.seriesCount;
+      return n;
+    });
+    last = { parts: parts.slice(), width, pieces, batches, samples, requests: [], sending: 0 };
     return last;
   };
 
   return {
-    async write(parts, timestampMs, limits) {
-      const { pieces, batches, valueAt } = layout(parts, timestampWidthOf(timestampMs));
+    async write(parts, timestampMs, limits, values = NO_VALUES) {
+      const laid = layout(parts, timestampWidthOf(timestampMs));
+      const { pieces, batches, requests } = laid;
+      for (const { template, start } of pieces) {
+        const at = parts[start]!.valuesAt;
+        if (
+          at !== undefined &&
+          !(Number.isInteger(at) && at >= 0 && at + template.seriesCount <= values.length)
+        )
+          throw new RangeError(
+            `part ${start}'s values start at ${at}, and ${template.seriesCount} from there are not all among the ${values.length} given`,
+          );
+      }
       const outcome: WriteOutcome = {
         samples: 0,
         bytes: 0,
@@ -138,15 +164,19 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
         maybeDelivered: new Set(),
       };
 
-      await runPool(batches, concurrency, async (batch) => {
-        const builder = idle.pop() ?? createCompressedRequestBuilder();
-        try {
-          for (let k = batch.start; k < batch.end; k++) {
-            const series = pieces[k]!.template.seriesCount;
-            if (values.length < series) values = new Float64Array(2 * series);
+      laid.sending++;
+      try {
+        await runPool(batches, concurrency, async (batch, b) => {
+          const samples = laid.samples[b]!;
+          const request = requests[b];
+          let body: Uint8Array;
+          if (request) body = request.rewrite(timestampMs, values);
+          else {
+            // Kept only once built whole: a build that throws leaves no half-built body behind.
+            const built = createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+            body = assemble(built, parts, pieces, batch, timestampMs, values, metadata);
+            requests[b] = built;
           }
-          const samples = assemble(builder, parts, pieces, valueAt, batch, timestampMs, values, metadata);
-          const body = builder.finish();
           const result = await pusher.push(body, {
             samples,
             deadlineMs: limits.deadlineMs,
@@ -165,10 +195,10 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
             if (result.maybeDelivered) outcome.maybeDelivered.add(i);
           }
           outcome.error = result.error?.message ?? `HTTP ${result.status}`;
-        } finally {
-          idle.push(builder);
-        }
-      });
+        });
+      } finally {
+        laid.sending--;
+      }
       return outcome;
     },
   };
@@ -180,9 +210,27 @@ interface Layout {
   readonly width: number;
   readonly pieces: readonly FramePiece[];
   readonly batches: readonly BatchRange[];
-  /** Where each part's values start among its piece's. */
-  readonly valueAt: Int32Array;
+  /** Samples (or stale markers) in each request. */
+  readonly samples: readonly number[];
+  /** Each request's body once built, written again by later writes. */
+  readonly requests: CompressedRequestBuilder[];
+  /** Writes of this layout not yet settled. */
+  sending: number;
 }
+
+/** The exact size of a request's body, so its buffer is allocated once at its size. */
+function bodyBytes(
+  pieces: readonly FramePiece[],
+  batch: BatchRange,
+  width: number,
+  metadata: CompressedBlock,
+) {
+  let n = MAX_PREAMBLE_BYTES + metadata.bytes.length;
+  for (let k = batch.start; k < batch.end; k++) n += pieces[k]!.template.frame(width).bytes.length;
+  return n;
+}
+
+const NO_VALUES = new Float64Array(0);
 
 function sameParts(a: readonly WritePart[], b: readonly WritePart[]): boolean {
   if (a.length !== b.length) return false;
@@ -193,36 +241,31 @@ function sameParts(a: readonly WritePart[], b: readonly WritePart[]): boolean {
 const framesOf = (part: WritePart) => part.frames;
 
 /**
- * Writes one request's pieces into `builder` (begun at `timestampMs`), each piece's values filled into
- * `values` (room for the largest piece) by its parts; returns the samples written. A function of its own,
- * outside the async pusher loop, so it is optimised as one plain loop.
+ * Builds one request's body in `builder` at `timestampMs`, each piece valued from `values` where its
+ * first part's start (a piece's parts carry theirs one after another); returns the body.
  */
 function assemble(
   builder: CompressedRequestBuilder,
   parts: readonly WritePart[],
   pieces: readonly FramePiece[],
-  valueAt: Int32Array,
   batch: BatchRange,
   timestampMs: number,
   values: Float64Array,
   metadata: CompressedBlock,
-): number {
-  let samples = 0;
+): Uint8Array {
   let withSamples = false;
   builder.begin(timestampMs);
   for (let k = batch.start; k < batch.end; k++) {
     const piece = pieces[k]!;
-    const template = piece.template;
-    if (parts[piece.start]!.fill === undefined) builder.addStaleMarkers(template);
+    const at = parts[piece.start]!.valuesAt;
+    if (at === undefined) builder.addStaleMarkers(piece.template);
     else {
-      for (let i = piece.start; i < piece.end; i++) parts[i]!.fill!(timestampMs, values, valueAt[i]!);
-      builder.addSamples(template, values, 0);
+      builder.addSamples(piece.template, values, at);
       withSamples = true;
     }
-    samples += template.seriesCount;
   }
   if (withSamples) builder.addMetadata(metadata);
-  return samples;
+  return builder.finish();
 }
 
 /**

@@ -531,6 +531,51 @@ describe("pre-compressed frames", () => {
     expect(hex(inflate(builder.rewrite(T0 + 1, later)))).toBe(hex(expectedLater));
   });
 
+  it("give a write that overlaps one still on the wire bodies of its own", async () => {
+    const model = createSignalModel(mixedFleet(), { fleetStartMs: T0, intervalMs: 15_000 });
+    const refs = buildFrameGroups(
+      model.collectors.map((c) => c.labels),
+      { collectorsPerGroup: 4 },
+    );
+    const pushed: { body: Uint8Array; release: () => void }[] = [];
+    const writer = createTickWriter({
+      pusher: {
+        // Holds every push, and keeps the body as it was handed over (a view, not a copy).
+        push: (body) =>
+          new Promise((resolve) =>
+            pushed.push({
+              body,
+              release: () => resolve({ ok: true, maybeDelivered: true, status: 204, attempts: 1 }),
+            }),
+          ),
+      },
+      families: model.families,
+      concurrency: 8,
+    });
+    const list = model.collectors.map((_, i) => i);
+    const first = fleetOf(model, T0 + 60_000);
+    const parts: WritePart[] = refs.map((frames, i) => ({ frames, valuesAt: first.offsets[i]! }));
+    const limits = { deadlineMs: Number.MAX_SAFE_INTEGER };
+    const a = writer.write(parts, T0 + 60_000, limits, first.values);
+    await new Promise((resolve) => setImmediate(resolve));
+    const requests = pushed.length;
+    expect(requests).toBeGreaterThan(0);
+    const second = fleetOf(model, T0 + 75_000);
+    const b = writer.write(parts, T0 + 75_000, limits, second.values);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pushed).toHaveLength(2 * requests);
+    const decoded = (from: number) =>
+      pushed.slice(from, from + requests).flatMap((p) => decodeWriteRequest(inflate(p.body)).timeseries);
+    expect(decoded(0)).toEqual(
+      decodeWriteRequest(expectedRequest(first, list, T0 + 60_000, "samples")).timeseries,
+    );
+    expect(decoded(requests)).toEqual(
+      decodeWriteRequest(expectedRequest(second, list, T0 + 75_000, "samples")).timeseries,
+    );
+    for (const p of pushed) p.release();
+    expect((await a).samples + (await b).samples).toBe(2 * model.seriesPerTick);
+  });
+
   it("write each tick's exact requests when a writer is handed the same parts again, then other ones", async () => {
     const model = createSignalModel(mixedFleet(), { fleetStartMs: T0, intervalMs: 15_000 });
     const refs = buildFrameGroups(
@@ -549,9 +594,18 @@ describe("pre-compressed frames", () => {
       // Small requests, so a tick spans several and a change moves the boundaries between them.
       maxBatchBytes: 6_000,
     });
-    const parts: WritePart[] = refs.map((frames, i) => ({ frames, fill: model.collectors[i]!.valuesAt }));
+    // Collector i's values at its place in one array, whatever order its part is handed over in.
+    const valuesAt: number[] = [];
+    let seriesCount = 0;
+    for (const c of model.collectors) {
+      valuesAt.push(seriesCount);
+      seriesCount += c.series.length;
+    }
+    const values = new Float64Array(seriesCount);
+    const parts: WritePart[] = refs.map((frames, i) => ({ frames, valuesAt: valuesAt[i]! }));
     // The same part objects tick after tick (as the emitter hands them over), at two timestamps; then
-    // the same objects in another order, and then with a collector dropped out.
+    // the same objects in another order (their values no longer one after another), and then with a
+    // collector dropped out.
     const ticks: { list: number[]; at: number }[] = [
       { list: parts.map((_, i) => i), at: T0 + 60_000 },
       { list: parts.map((_, i) => i), at: T0 + 75_000 },
@@ -560,10 +614,12 @@ describe("pre-compressed frames", () => {
     ];
     for (const { list, at } of ticks) {
       bodies.length = 0;
+      model.collectors.forEach((c, i) => c.valuesAt(at, values, valuesAt[i]));
       const outcome = await writer.write(
         list.map((i) => parts[i]!),
         at,
         { deadlineMs: Number.MAX_SAFE_INTEGER },
+        values,
       );
       expect(outcome.requests).toBeGreaterThan(1);
       const fleet = fleetOf(model, at);
