@@ -87730,6 +87730,36 @@ const frame_tokens_TAG_SAMPLE_VALUE = 0x09;
 const TAG_SAMPLE_TIMESTAMP = 0x10;
 const TAG_LABEL_NAME = 0x0a;
 const TAG_LABEL_VALUE = 0x12;
+/** Where each series' value bytes go in `frame.bytes`, as places rather than gaps. */
+function valuePlaces(frame) {
+    const places = new Uint32Array(frame.valueGaps.length);
+    let at = 0;
+    for (let i = 0; i < places.length; i++)
+        places[i] = at += frame.valueGaps[i];
+    return places;
+}
+/** A frame's arrays laid out in one buffer (see CompressedFrame). */
+function packFrame(bytes, rawLength, variableAt, patchCount, patchAt, timestampWidth) {
+    let wide = false;
+    for (let i = 0, last = 0; i < variableAt.length && !wide; last = variableAt[i++])
+        wide = variableAt[i] - last > 0xffff;
+    const gapBytes = wide ? 4 : 2;
+    const patchesAt = frame_tokens_align(bytes.length, 4);
+    const gapsAt = patchesAt + 4 * patchCount;
+    const buffer = new ArrayBuffer(gapsAt + gapBytes * variableAt.length);
+    const packed = new Uint8Array(buffer, 0, bytes.length);
+    packed.set(bytes);
+    const patches = new Uint32Array(buffer, patchesAt, patchCount);
+    for (let e = 0; e < patchCount; e++)
+        patches[e] = patchAt(e);
+    const gaps = wide
+        ? new Uint32Array(buffer, gapsAt, variableAt.length)
+        : new Uint16Array(buffer, gapsAt, variableAt.length);
+    for (let i = 0, last = 0; i < variableAt.length; last = variableAt[i++])
+        gaps[i] = variableAt[i] - last;
+    return { bytes: packed, rawLength, valueGaps: gaps, timestampPatches: patches, timestampWidth };
+}
+const frame_tokens_align = (n, to) => Math.ceil(n / to) * to;
 /**
  * Collects series as tokens and compresses them into frames. The label records it has encoded stay
  * shared by every frame it builds, so a fleet's common labels (cluster, job, the metric names) are
@@ -87855,22 +87885,16 @@ class frame_tokens_FrameTokens {
     compress() {
         const fragment = compressTokens(this, this.stream, this.streamLength, this.starts, this.series);
         const width = this.timestampWidth;
-        const patches = new Uint32Array(fragment.patchedAt.length * width);
-        let e = 0;
-        for (const at of fragment.patchedAt)
-            for (let k = 0; k < width; k++)
-                patches[e++] = (at + k) * 16 + k;
         if (fragment.variableAt.length !== this.series)
             throw new Error(`frame of ${this.series} series has ${fragment.variableAt.length} value slots`);
         this.streamLength = 0;
         this.series = 0;
-        return {
-            bytes: fragment.bytes,
-            rawLength: fragment.rawLength,
-            valueOffsets: fragment.variableAt,
-            timestampPatches: patches,
-            timestampWidth: width,
-        };
+        // Entry e: byte k = e % width of the timestamp, at the k-th byte of the patched token's literal.
+        const { patchedAt } = fragment;
+        return packFrame(fragment.bytes, fragment.rawLength, fragment.variableAt, patchedAt.length * width, (e) => {
+            const k = e % width;
+            return (patchedAt[(e - k) / width] + k) * 16 + k;
+        }, width);
     }
     /** Leaves room for a series of `labels` label tokens (more grow the stream); returns where its header goes. */
     reserveSeries(labels) {
@@ -88068,7 +88092,7 @@ class FrameTemplate {
     cached;
     constructor(initial) {
         this.cached = initial;
-        this.seriesCount = initial.valueOffsets.length;
+        this.seriesCount = initial.valueGaps.length;
     }
     frame(width) {
         if (this.cached.timestampWidth !== width)
@@ -88079,11 +88103,10 @@ class FrameTemplate {
         return writeFrameSamples(out, viewOf(out), at, this.frame(timestamp.length), values, offset, timestamp);
     }
     writeStale(out, at, timestamp) {
-        return writeFrameStale(out, at, this.frame(timestamp.length), timestamp);
+        return writeFrameStale(out, viewOf(out), at, this.frame(timestamp.length), timestamp);
     }
     memoryBytes() {
-        const f = this.cached;
-        return f.bytes.byteLength + f.valueOffsets.byteLength + f.timestampPatches.byteLength;
+        return this.cached.bytes.buffer.byteLength; // the frame's arrays share one buffer (frame-tokens.ts)
     }
 }
 /**
@@ -88092,20 +88115,45 @@ class FrameTemplate {
  */
 function writeFrameSamples(out, view, at, frame, values, offset, timestamp) {
     out.set(frame.bytes, at);
-    const offsets = frame.valueOffsets;
-    for (let i = 0; i < offsets.length; i++)
-        view.setFloat64(at + offsets[i], values[offset + i], true);
+    writeValues(view, at, frame.valueGaps, values, offset);
     writeTimestamp(out, at, frame.timestampPatches, timestamp);
     return frame.bytes.length;
 }
+/**
+ * Series i's value `values[offset + i]` at its place in a copy of `frame` at `view`'s byte `at`: the one
+ * per-sample step of a tick, so four to an iteration (bench/rw-frames.ts times it against copying the
+ * same bytes).
+ */
+function writeFrameValues(view, at, frame, values, offset) {
+    writeValues(view, at, frame.valueGaps, values, offset);
+}
+function writeValues(view, at, gaps, values, offset) {
+    const n = gaps.length;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+        view.setFloat64((at += gaps[i]), values[offset + i], true);
+        view.setFloat64((at += gaps[i + 1]), values[offset + i + 1], true);
+        view.setFloat64((at += gaps[i + 2]), values[offset + i + 2], true);
+        view.setFloat64((at += gaps[i + 3]), values[offset + i + 3], true);
+    }
+    for (; i < n; i++)
+        view.setFloat64((at += gaps[i]), values[offset + i], true);
+}
 /** As writeFrameSamples, with the stale marker as every series' value. */
-function writeFrameStale(out, at, frame, timestamp) {
+function writeFrameStale(out, view, at, frame, timestamp) {
     out.set(frame.bytes, at);
-    const offsets = frame.valueOffsets;
-    for (let i = 0; i < offsets.length; i++)
-        out.set(compressed_template_STALE_NAN_LE, at + offsets[i]);
+    const gaps = frame.valueGaps;
+    // As two 32-bit halves, so no NaN passes through a number (which may change its payload).
+    for (let i = 0, q = at; i < gaps.length; i++) {
+        view.setUint32((q += gaps[i]), STALE_LOW, true);
+        view.setUint32(q + 4, STALE_HIGH, true);
+    }
     writeTimestamp(out, at, frame.timestampPatches, timestamp);
     return frame.bytes.length;
+}
+/** The timestamp varint `timestamp` (frame.timestampWidth bytes) into a copy of `frame` at `out[at]`. */
+function writeFrameTimestamp(out, at, frame, timestamp) {
+    writeTimestamp(out, at, frame.timestampPatches, timestamp);
 }
 function writeTimestamp(out, at, patches, timestamp) {
     for (let i = 0; i < patches.length; i++) {
@@ -88113,12 +88161,9 @@ function writeTimestamp(out, at, patches, timestamp) {
         out[at + (e >>> 4)] = timestamp[e & 15];
     }
 }
-/** The little-endian bytes of the stale marker, written as bytes so no NaN passes through a number. */
-const compressed_template_STALE_NAN_LE = (() => {
-    const bytes = new Uint8Array(8);
-    new DataView(bytes.buffer).setBigUint64(0, STALE_NAN_BITS, true);
-    return bytes;
-})();
+/** The stale marker's low and high 32 bits. */
+const STALE_LOW = Number(STALE_NAN_BITS & 0xffffffffn);
+const STALE_HIGH = Number(STALE_NAN_BITS >> 32n);
 /** One DataView per output buffer, not one per call. */
 let lastView;
 let lastViewOf;
@@ -88194,7 +88239,7 @@ function recordsOf(frame) {
     block.set(preamble.subarray(0, preambleLength));
     block.set(frame.bytes, preambleLength);
     const raw = uncompressBlock(block);
-    const series = frame.valueOffsets.length;
+    const series = frame.valueGaps.length;
     const starts = new Uint32Array(series + 1);
     let r = 0;
     for (let i = 0; i < series; i++) {
@@ -88399,6 +88444,9 @@ function createTickScheduler(options) {
  * length as a varint, then elements (google/snappy format_description.txt), and the fragments' elements
  * only point back into themselves, so a body is a preamble followed by the fragments as they are. Their
  * byte lengths are known before a tick starts, so requests can be sized by their real compressed size.
+ *
+ * Only the values and the timestamp differ from one tick's request to the next one's with the same
+ * series, so a body once built is written again in place (rewrite()): no byte of it is copied again.
  */
 
 
@@ -88413,6 +88461,12 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
     let raw = 0;
     const timestampBytes = new Uint8Array(10);
     let timestamp;
+    let body;
+    // What rewrite() writes again: each frame added since begin(), where, and its values' offset (-1: stale).
+    let frames = [];
+    let frameAt = [];
+    let valuesFrom = [];
+    let valuesReach = 0;
     const reserve = (extra) => {
         if (pos + extra <= buf.length)
             return;
@@ -88436,14 +88490,26 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
             pos = MAX_PREAMBLE_BYTES;
             raw = 0;
             timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
+            body = undefined;
+            frames = [];
+            frameAt = [];
+            valuesFrom = [];
+            valuesReach = 0;
         },
         addSamples(template, values, offset = 0) {
             const frame = frameOf(template); // may grow buf: before buf is read
+            frames.push(frame);
+            frameAt.push(pos);
+            valuesFrom.push(offset);
+            valuesReach = Math.max(valuesReach, offset + template.seriesCount);
             pos += writeFrameSamples(buf, view, pos, frame, values, offset, timestamp);
         },
         addStaleMarkers(template) {
             const frame = frameOf(template); // may grow buf: before buf is read
-            pos += writeFrameStale(buf, pos, frame, timestamp);
+            frames.push(frame);
+            frameAt.push(pos);
+            valuesFrom.push(-1);
+            pos += writeFrameStale(buf, view, pos, frame, timestamp);
         },
         addMetadata(block) {
             reserve(block.bytes.length);
@@ -88462,7 +88528,24 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
                 throw new RangeError(`a snappy block holds at most ${MAX_RAW_LENGTH} bytes, this one ${raw}`);
             const start = MAX_PREAMBLE_BYTES - preambleWidth(raw);
             writeVarint(buf, start, raw);
-            return buf.subarray(start, pos);
+            return (body = buf.subarray(start, pos));
+        },
+        rewrite(timestampMs, values) {
+            if (!body)
+                throw new Error("CompressedRequestBuilder: rewrite() follows finish()");
+            if (!Number.isSafeInteger(timestampMs) || proto_writer_varintSize(timestampMs) !== timestamp.length)
+                throw new RangeError(`a rewritten request keeps its ${timestamp.length}-byte timestamps, got ${timestampMs}`);
+            if (values.length < valuesReach)
+                throw new RangeError(`the request's values reach ${valuesReach}, only ${values.length} given`);
+            writeVarint(timestampBytes, 0, timestampMs);
+            for (let k = 0; k < frames.length; k++) {
+                const frame = frames[k];
+                const at = frameAt[k];
+                if (valuesFrom[k] >= 0)
+                    writeFrameValues(view, at, frame, values, valuesFrom[k]);
+                writeFrameTimestamp(buf, at, frame, timestamp);
+            }
+            return body;
         },
     };
 }
@@ -88509,9 +88592,10 @@ function planCompressedBatches(frames, limits) {
 /**
  * How one tick (or one close) reaches the receiver: its parts (one collector's series with values, or with
  * stale markers) are laid out as pre-compressed frames (compressed-fleet.ts), grouped into requests by
- * their exact compressed size, each request assembled by copying the frames and writing the values into
- * them (compressed-request.ts), and pushed, a bounded number on the wire at once. A request holds whole
- * parts, so a failed request loses whole collectors' samples, never a random subset.
+ * their exact compressed size, each request built by copying the frames and writing the values into them
+ * (compressed-request.ts), and pushed, a bounded number on the wire at once. The next tick of the same
+ * parts writes only its values and timestamp into those bodies again. A request holds whole parts, so a
+ * failed request loses whole collectors' samples, never a random subset.
  */
 
 
@@ -88532,40 +88616,55 @@ function createTickWriter(options) {
     const maxBodyBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
     const maxRawBytes = options.maxRawBytes ?? DEFAULT_MAX_RAW_BYTES;
     const concurrency = Math.max(1, options.concurrency ?? 2);
-    // A body is a view into its builder's buffer until the next begin(): a request on the wire keeps its
-    // builder until its push settles, so each request in flight has one of its own.
-    const idle = [];
-    let values = new Float64Array(1024);
     /**
-     * The last layout planned. A steady fleet hands over the same part objects tick after tick (emitter.ts
-     * keeps each collector's), and a part's frames and kind never change (its fields are read-only), so
-     * the same parts in the same order at the same timestamp width are laid out as last time: comparing
-     * the lists entry by entry touches no part, where planning reads every one.
+     * The last layout planned, with its requests' bodies. A steady fleet hands over the same part objects
+     * tick after tick (emitter.ts keeps each collector's), and a part's frames and values' place never
+     * change (its fields are read-only), so the same parts in the same order at the same timestamp width
+     * are laid out as last time (comparing the lists entry by entry touches no part, where planning reads
+     * every one), and its bodies are written again in place, values and timestamps only. A body on the
+     * wire must not change until its push settles: a write that finds the layout still sending (writes
+     * that overlap) gets one of its own.
      */
     let last;
     const layout = (parts, width) => {
-        if (last && last.width === width && sameParts(last.parts, parts))
+        if (last && last.sending === 0 && last.width === width && sameParts(last.parts, parts))
             return last;
+        // Parts i and j carry their values one after another when valuesAt minus the series before them in
+        // the list is the same for both (and for every part between, which joins a run only after them).
+        const shift = new Float64Array(parts.length);
         let carriesSamples = false;
-        for (let i = 0; i < parts.length && !carriesSamples; i++)
-            carriesSamples = parts[i].fill !== undefined;
+        let before = 0;
+        for (let i = 0; i < parts.length; i++) {
+            const { frames, valuesAt } = parts[i];
+            shift[i] = valuesAt === undefined ? Number.NaN : valuesAt - before;
+            carriesSamples ||= valuesAt !== undefined;
+            before += frames.group.seriesStart[frames.member + 1] - frames.group.seriesStart[frames.member];
+        }
         const sizes = { maxBodyBytes, maxRawBytes, ...(carriesSamples ? { perRequest: metadata } : {}) };
-        const pieces = splitOversized(coverItems(parts, framesOf, (a, b) => (parts[a].fill === undefined) === (parts[b].fill === undefined)), parts, width, sizes);
+        const pieces = splitOversized(
+        // Stale parts join stale parts (NaN: both undefined), and parts with values join those whose values
+        // continue theirs.
+        coverItems(parts, framesOf, (a, b) => Object.is(shift[a], shift[b])), parts, width, sizes);
         const batches = planCompressedBatches(pieces.map((p) => p.template.frame(width)), sizes);
-        // Where each part's values start in its piece's.
-        const valueAt = new Int32Array(parts.length);
-        for (const piece of pieces)
-            for (let i = piece.start, offset = 0; i < piece.end; i++) {
-                valueAt[i] = offset;
-                const { group, member } = parts[i].frames;
-                offset += group.seriesStart[member + 1] - group.seriesStart[member];
-            }
-        last = { parts: parts.slice(), width, pieces, batches, valueAt };
+        const samples = batches.map((b) => {
+            let n = 0;
+            for (let k = b.start; k < b.end; k++)
+                n += pieces[k].template.seriesCount;
+            return n;
+        });
+        last = { parts: parts.slice(), width, pieces, batches, samples, requests: [], sending: 0 };
         return last;
     };
     return {
-        async write(parts, timestampMs, limits) {
-            const { pieces, batches, valueAt } = layout(parts, timestampWidthOf(timestampMs));
+        async write(parts, timestampMs, limits, values = NO_VALUES) {
+            const laid = layout(parts, timestampWidthOf(timestampMs));
+            const { pieces, batches, requests } = laid;
+            for (const { template, start } of pieces) {
+                const at = parts[start].valuesAt;
+                if (at !== undefined &&
+                    !(Number.isInteger(at) && at >= 0 && at + template.seriesCount <= values.length))
+                    throw new RangeError(`part ${start}'s values start at ${at}, and ${template.seriesCount} from there are not all among the ${values.length} given`);
+            }
             const outcome = {
                 samples: 0,
                 bytes: 0,
@@ -88574,16 +88673,20 @@ function createTickWriter(options) {
                 failed: new Set(),
                 maybeDelivered: new Set(),
             };
-            await runPool(batches, concurrency, async (batch) => {
-                const builder = idle.pop() ?? createCompressedRequestBuilder();
-                try {
-                    for (let k = batch.start; k < batch.end; k++) {
-                        const series = pieces[k].template.seriesCount;
-                        if (values.length < series)
-                            values = new Float64Array(2 * series);
+            laid.sending++;
+            try {
+                await runPool(batches, concurrency, async (batch, b) => {
+                    const samples = laid.samples[b];
+                    const request = requests[b];
+                    let body;
+                    if (request)
+                        body = request.rewrite(timestampMs, values);
+                    else {
+                        // Kept only once built whole: a build that throws leaves no half-built body behind.
+                        const built = createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+                        body = assemble(built, parts, pieces, batch, timestampMs, values, metadata);
+                        requests[b] = built;
                     }
-                    const samples = assemble(builder, parts, pieces, valueAt, batch, timestampMs, values, metadata);
-                    const body = builder.finish();
                     const result = await pusher.push(body, {
                         samples,
                         deadlineMs: limits.deadlineMs,
@@ -88603,15 +88706,23 @@ function createTickWriter(options) {
                             outcome.maybeDelivered.add(i);
                     }
                     outcome.error = result.error?.message ?? `HTTP ${result.status}`;
-                }
-                finally {
-                    idle.push(builder);
-                }
-            });
+                });
+            }
+            finally {
+                laid.sending--;
+            }
             return outcome;
         },
     };
 }
+/** The exact size of a request's body, so its buffer is allocated once at its size. */
+function bodyBytes(pieces, batch, width, metadata) {
+    let n = MAX_PREAMBLE_BYTES + metadata.bytes.length;
+    for (let k = batch.start; k < batch.end; k++)
+        n += pieces[k].template.frame(width).bytes.length;
+    return n;
+}
+const NO_VALUES = new Float64Array(0);
 function sameParts(a, b) {
     if (a.length !== b.length)
         return false;
@@ -88622,30 +88733,25 @@ function sameParts(a, b) {
 }
 const framesOf = (part) => part.frames;
 /**
- * Writes one request's pieces into `builder` (begun at `timestampMs`), each piece's values filled into
- * `values` (room for the largest piece) by its parts; returns the samples written. A function of its own,
- * outside the async pusher loop, so it is optimised as one plain loop.
+ * Builds one request's body in `builder` at `timestampMs`, each piece valued from `values` where its
+ * first part's start (a piece's parts carry theirs one after another); returns the body.
  */
-function assemble(builder, parts, pieces, valueAt, batch, timestampMs, values, metadata) {
-    let samples = 0;
+function assemble(builder, parts, pieces, batch, timestampMs, values, metadata) {
     let withSamples = false;
     builder.begin(timestampMs);
     for (let k = batch.start; k < batch.end; k++) {
         const piece = pieces[k];
-        const template = piece.template;
-        if (parts[piece.start].fill === undefined)
-            builder.addStaleMarkers(template);
+        const at = parts[piece.start].valuesAt;
+        if (at === undefined)
+            builder.addStaleMarkers(piece.template);
         else {
-            for (let i = piece.start; i < piece.end; i++)
-                parts[i].fill(timestampMs, values, valueAt[i]);
-            builder.addSamples(template, values, 0);
+            builder.addSamples(piece.template, values, at);
             withSamples = true;
         }
-        samples += template.seriesCount;
     }
     if (withSamples)
         builder.addMetadata(metadata);
-    return samples;
+    return builder.finish();
 }
 /**
  * A piece of several collectors that would not fit a request on its own (a limit set below a group's
@@ -88726,7 +88832,7 @@ function createEmitter(options) {
             collector: collectors[i],
             values: values[i],
             frames: ref,
-            tickPart: { frames: ref, fill: values[i] },
+            tickPart: { frames: ref, valuesAt: 0 },
             state: "open",
             retired: [],
             sent,
@@ -88739,6 +88845,10 @@ function createEmitter(options) {
         seen.add(id);
     }
     entriesOf(options.collectors, options.adopted ?? false).forEach((entry, i) => entries.set(options.collectors[i].id, entry));
+    const seriesIn = ({ group, member }) => group.seriesCount(member);
+    const seriesOf = (entry) => entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
+    /** The open collectors' values at the tick being sent, one after another in the order of `entries`. */
+    let tickValues = new Float64Array(0);
     let lastTs = options.notBeforeMs ?? Number.NEGATIVE_INFINITY;
     let lastTickOk = true;
     let lastError;
@@ -88781,21 +88891,33 @@ function createEmitter(options) {
         const parts = [];
         const owners = [];
         const retiredOf = [];
+        let valuesAt = 0;
         for (const entry of entries.values()) {
             if (entry.state !== "open")
                 continue;
+            // Where its values go this tick: the same place as last tick while the fleet stands still.
+            if (entry.tickPart.valuesAt !== valuesAt)
+                entry.tickPart = { frames: entry.frames, valuesAt };
             parts.push(entry.tickPart);
             owners.push(entry);
             retiredOf.push(undefined);
+            valuesAt += seriesIn(entry.frames);
             for (const retired of entry.retired) {
                 parts.push({ frames: retired });
                 owners.push(entry);
                 retiredOf.push(retired);
             }
         }
+        // Every value of the tick is computed before its first request leaves, so all of them describe one
+        // instant, whatever a refresh() does while requests are on the wire.
+        if (tickValues.length < valuesAt)
+            tickValues = new Float64Array(valuesAt);
+        for (let i = 0; i < parts.length; i++)
+            if (!retiredOf[i])
+                owners[i].values(timestampMs, tickValues, parts[i].valuesAt);
         const stop = linkedSignal([tickAbort.signal, signal]);
         const result = await writer
-            .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal })
+            .write(parts, timestampMs, { deadlineMs: clock.monotonic() + retryWindowMs, signal: stop.signal }, tickValues)
             .finally(() => stop.dispose());
         owners.forEach((entry, i) => {
             const retired = retiredOf[i];
@@ -88847,8 +88969,6 @@ function createEmitter(options) {
             });
         },
     });
-    const seriesIn = ({ group, member }) => group.seriesCount(member);
-    const seriesOf = (entry) => entry.retired.reduce((n, r) => n + seriesIn(r), entry.sent ? seriesIn(entry.frames) : 0);
     return {
         pushNow: (signal) => exclusive(() => tick(nextTimestamp(), signal, true)),
         start: () => scheduler.start(),
@@ -88905,16 +89025,15 @@ function createEmitter(options) {
             entry.collector = collector;
             entry.values = signals.valuesAt;
             entry.frames = frames;
-            entry.tickPart = { frames, fill: signals.valuesAt };
+            entry.tickPart = { frames, valuesAt: 0 };
         },
         refresh(ids) {
             for (const id of ids) {
                 const entry = entries.get(id);
-                // Same labels, so the frames stay; a tick in flight reads the new values or the old, whole.
+                // Same labels, so the frames (and the tick's part) stay; a tick in flight has its values already.
                 if (!entry)
                     continue;
                 entry.values = signalsFor(entry.collector).valuesAt;
-                entry.tickPart = { frames: entry.frames, fill: entry.values };
             }
         },
         drop(ids) {
@@ -89529,7 +89648,7 @@ function createValueWriter(collector, options) {
  * the random generator and the profile, which the fleet no longer needs once the parameters are drawn.
  */
 function writerOf(p) {
-    return (tMs, out, offset) => writeValues(p, tMs, out, offset);
+    return (tMs, out, offset) => values_writeValues(p, tMs, out, offset);
 }
 /**
  * Collectors' parameters come from shared slabs, so 10,000 collectors cost a few dozen array buffers
@@ -89548,7 +89667,7 @@ function parametersSlot() {
     return slot;
 }
 /** A collector's values at `tMs` from its parameters (createValueWriter). */
-function writeValues(p, tMs, out, offset) {
+function values_writeValues(p, tMs, out, offset) {
     const fleetStartMs = p[P_FLEET_START];
     const tSec = tMs / 1000;
     const elapsedSec = tMs > fleetStartMs ? (tMs - fleetStartMs) / 1000 : 0;
