@@ -80,7 +80,7 @@ let patchCount = 0;
 
 /**
  * Compresses the stream `tokens[0 .. count)` (token numbers of `table`, or VARIABLE) into a self-contained
- * fragment. `segments` (increasing stream positions) are where the stream's records start, if it has any.
+ * fragment, whose arrays are views into scratch that the next call overwrites. `segments` (increasing stream positions) are where the stream's records start, if it has any.
  * Variable slots and the patched token hold zeros until the caller writes them.
  *
  * Each pass is a function of its own: V8 optimises a long loop while it runs, and code after the loop
@@ -98,11 +98,13 @@ export function compressTokens(
   places(table, tokens, count, segments, segmentCount);
   if (out.length < maxFragmentLength(raw)) out = new Uint8Array(maxFragmentLength(raw));
   const op = elements(table, tokens, count);
+  // Views, not copies: the caller packs them into a frame of its own (frame-tokens.ts), and copies made
+  // here would be garbage the size of every fleet's frames while the fleet starts.
   return {
-    bytes: out.slice(0, op),
+    bytes: out.subarray(0, op),
     rawLength: raw,
-    variableAt: variables.slice(0, variableCount),
-    patchedAt: patches.slice(0, patchCount),
+    variableAt: variables.subarray(0, variableCount),
+    patchedAt: patches.subarray(0, patchCount),
   };
 }
 
