@@ -46,6 +46,12 @@ export interface CompressedRequestBuilder {
    * the values do not reach every offset.
    */
   rewrite(timestampMs: number, values: Float64Array): Uint8Array;
+  /**
+   * Gives every template added since begin() its fragment's copy in the finished body as its own
+   * (CompressedTemplate.share), so a body kept for rewrite() costs no memory twice. The next begin()
+   * starts a new buffer, since the templates now hold the old one.
+   */
+  shareFrames(): void;
 }
 
 export function createCompressedRequestBuilder(initialCapacity = 1 << 20): CompressedRequestBuilder {
@@ -59,7 +65,10 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
   let body: Uint8Array | undefined;
   // What rewrite() writes again: each frame added since begin(), where, and its values' offset (-1: stale).
   let frames: CompressedFrame[] = [];
+  let templates: CompressedTemplate[] = [];
   let frameAt: number[] = [];
+  /** Whether templates hold views of `buf` (shareFrames()): then it is never written again from begin(). */
+  let lent = false;
   let valuesFrom: number[] = [];
   let valuesReach = 0;
 
@@ -82,11 +91,17 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
     begin(timestampMs) {
       if (!Number.isSafeInteger(timestampMs))
         throw new RangeError(`sample timestamps are integer ms, got ${timestampMs}`);
+      if (lent) {
+        buf = new Uint8Array(buf.length);
+        view = new DataView(buf.buffer);
+        lent = false;
+      }
       pos = MAX_PREAMBLE_BYTES;
       raw = 0;
       timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
       body = undefined;
       frames = [];
+      templates = [];
       frameAt = [];
       valuesFrom = [];
       valuesReach = 0;
@@ -94,6 +109,7 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
     addSamples(template, values, offset = 0) {
       const frame = frameOf(template); // may grow buf: before buf is read
       frames.push(frame);
+      templates.push(template);
       frameAt.push(pos);
       valuesFrom.push(offset);
       valuesReach = Math.max(valuesReach, offset + template.seriesCount);
@@ -102,6 +118,7 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
     addStaleMarkers(template) {
       const frame = frameOf(template); // may grow buf: before buf is read
       frames.push(frame);
+      templates.push(template);
       frameAt.push(pos);
       valuesFrom.push(-1);
       pos += writeFrameStale(buf, view, pos, frame, timestamp!);
@@ -141,6 +158,14 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
         writeFrameTimestamp(buf, at, frame, timestamp!);
       }
       return body;
+    },
+    shareFrames() {
+      if (!body) throw new Error("CompressedRequestBuilder: shareFrames() follows finish()");
+      for (let k = 0; k < frames.length; k++) {
+        const { bytes, timestampWidth } = frames[k]!;
+        templates[k]!.share(buf.subarray(frameAt[k], frameAt[k]! + bytes.length), timestampWidth);
+      }
+      lent = true;
     },
   };
 }

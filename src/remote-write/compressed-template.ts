@@ -44,6 +44,13 @@ export interface CompressedTemplate {
   writeStale(out: Uint8Array, at: number, timestamp: Uint8Array): number;
   /** Bytes the cached frame's arrays take. */
   memoryBytes(): number;
+  /**
+   * Takes `bytes`, a copy of the frame's fragment for timestamps of `timestampWidth` bytes that lives on
+   * elsewhere (a request body, compressed-request.ts shareFrames()), as that frame's fragment from now on,
+   * so the two copies are one. Whatever is written at its value and timestamp places later does not matter:
+   * every use of a fragment writes its own there.
+   */
+  share(bytes: Uint8Array, timestampWidth: number): void;
 }
 
 /** The timestamp width of every ms timestamp from 2004 to 2109: frames are built for it, others on demand. */
@@ -118,7 +125,15 @@ class FrameTemplate implements CompressedTemplate {
   }
 
   memoryBytes(): number {
-    return this.cached.bytes.buffer.byteLength; // the frame's arrays share one buffer (frame-tokens.ts)
+    const f = this.cached;
+    return f.bytes.byteLength + f.valueGaps.byteLength + f.timestampPatches.byteLength;
+  }
+
+  share(bytes: Uint8Array, timestampWidth: number): void {
+    const f = this.cached;
+    if (f.timestampWidth !== timestampWidth || bytes.length !== f.bytes.length)
+      throw new RangeError(`a ${bytes.length}-byte copy is not this template's ${timestampWidth}-byte frame`);
+    this.cached = { ...f, bytes };
   }
 }
 

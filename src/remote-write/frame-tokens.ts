@@ -29,11 +29,10 @@ const TAG_LABEL_NAME = 0x0a;
 const TAG_LABEL_VALUE = 0x12;
 
 /**
- * Records compressed into one fragment, with where each sample's value and timestamp bytes sit. The three
- * arrays are views on one buffer, one after another: a tick that copies the fragment finds its value and
- * timestamp places right behind it in memory, and every view is off V8's heap whatever its length (V8
- * keeps small typed arrays of their own on its heap and larger ones off it, and optimised code that saw one
- * kind gives way on the other).
+ * Records compressed into one fragment, with where each sample's value and timestamp bytes sit. The places
+ * share one buffer of their own, so their views are off V8's heap whatever their length (V8 keeps small
+ * typed arrays of their own on its heap and larger ones off it, and optimised code that saw one kind gives
+ * way on the other), and the fragment's bytes can move (compressed-template.ts share()) without them.
  */
 export interface CompressedFrame {
   /** Snappy elements (no preamble). */
@@ -75,21 +74,18 @@ function packFrame(
   for (let i = 0, last = 0; i < variableAt.length && !wide; last = variableAt[i++]!)
     wide = variableAt[i]! - last > 0xffff;
   const gapBytes = wide ? 4 : 2;
-  const patchesAt = align(bytes.length, 4);
-  const gapsAt = patchesAt + 4 * patchCount;
+  const gapsAt = 4 * patchCount;
   const buffer = new ArrayBuffer(gapsAt + gapBytes * variableAt.length);
-  const packed = new Uint8Array(buffer, 0, bytes.length);
-  packed.set(bytes);
-  const patches = new Uint32Array(buffer, patchesAt, patchCount);
+  const own = new Uint8Array(new ArrayBuffer(bytes.length));
+  own.set(bytes);
+  const patches = new Uint32Array(buffer, 0, patchCount);
   for (let e = 0; e < patchCount; e++) patches[e] = patchAt(e);
   const gaps = wide
     ? new Uint32Array(buffer, gapsAt, variableAt.length)
     : new Uint16Array(buffer, gapsAt, variableAt.length);
   for (let i = 0, last = 0; i < variableAt.length; last = variableAt[i++]!) gaps[i] = variableAt[i]! - last;
-  return { bytes: packed, rawLength, valueGaps: gaps, timestampPatches: patches, timestampWidth };
+  return { bytes: own, rawLength, valueGaps: gaps, timestampPatches: patches, timestampWidth };
 }
-
-const align = (n: number, to: number) => Math.ceil(n / to) * to;
 
 /**
  * Collects series as tokens and compresses them into frames. The label records it has encoded stay

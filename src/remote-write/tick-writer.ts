@@ -106,6 +106,12 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
    * that overlap) gets one of its own.
    */
   let last: Layout | undefined;
+  /**
+   * Buffers for bodies built and dropped again: a layout's first write (a close, a fleet that just
+   * changed, or the first tick, whose start-up garbage is still around) keeps nothing; its second keeps
+   * its bodies for the writes after it.
+   */
+  const idle: CompressedRequestBuilder[] = [];
   const layout = (parts: readonly WritePart[], width: number): Layout => {
     if (last && last.sending === 0 && last.width === width && sameParts(last.parts, parts)) return last;
     // Parts i and j carry their values one after another when valuesAt minus the series before them in
@@ -137,7 +143,7 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       for (let k = b.start; k < b.end; k++) n += pieces[k]!.template.seriesCount;
       return n;
     });
-    last = { parts: parts.slice(), width, pieces, batches, samples, requests: [], sending: 0 };
+    last = { parts: parts.slice(), width, pieces, batches, samples, requests: [], sending: 0, writes: 0 };
     return last;
   };
 
@@ -165,36 +171,50 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
       };
 
       laid.sending++;
+      const keep = ++laid.writes >= 2;
       try {
         await runPool(batches, concurrency, async (batch, b) => {
           const samples = laid.samples[b]!;
           const request = requests[b];
           let body: Uint8Array;
+          let lent: CompressedRequestBuilder | undefined;
           if (request) body = request.rewrite(timestampMs, values);
-          else {
+          else if (keep) {
             // Kept only once built whole: a build that throws leaves no half-built body behind.
             const built = createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
             body = assemble(built, parts, pieces, batch, timestampMs, values, metadata);
+            // The body keeps its frames' only copy from now on: the templates' own copies go.
+            built.shareFrames();
             requests[b] = built;
+          } else {
+            // At the body's size: a buffer that grew would leave its smaller self as garbage.
+            lent =
+              idle.pop() ?? createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+            body = assemble(lent, parts, pieces, batch, timestampMs, values, metadata);
           }
-          const result = await pusher.push(body, {
-            samples,
-            deadlineMs: limits.deadlineMs,
-            ...(limits.signal ? { signal: limits.signal } : {}),
-            ...(limits.cleanup ? { cleanup: true } : {}),
-          });
-          outcome.requests++;
-          if (result.ok) {
-            outcome.samples += samples;
-            outcome.bytes += body.length;
-            return;
+          try {
+            const result = await pusher.push(body, {
+              samples,
+              deadlineMs: limits.deadlineMs,
+              ...(limits.signal ? { signal: limits.signal } : {}),
+              ...(limits.cleanup ? { cleanup: true } : {}),
+            });
+            outcome.requests++;
+            if (result.ok) {
+              outcome.samples += samples;
+              outcome.bytes += body.length;
+              return;
+            }
+            outcome.failedSamples += samples;
+            for (let i = pieces[batch.start]!.start; i < pieces[batch.end - 1]!.end; i++) {
+              outcome.failed.add(i);
+              if (result.maybeDelivered) outcome.maybeDelivered.add(i);
+            }
+            outcome.error = result.error?.message ?? `HTTP ${result.status}`;
+          } finally {
+            // A lent buffer is free again once its push settles (its body is a view of it).
+            if (lent) idle.push(lent);
           }
-          outcome.failedSamples += samples;
-          for (let i = pieces[batch.start]!.start; i < pieces[batch.end - 1]!.end; i++) {
-            outcome.failed.add(i);
-            if (result.maybeDelivered) outcome.maybeDelivered.add(i);
-          }
-          outcome.error = result.error?.message ?? `HTTP ${result.status}`;
         });
       } finally {
         laid.sending--;
@@ -216,6 +236,8 @@ interface Layout {
   readonly requests: CompressedRequestBuilder[];
   /** Writes of this layout not yet settled. */
   sending: number;
+  /** Writes of this layout begun: from the second on, its bodies are kept (see `idle`). */
+  writes: number;
 }
 
 /** The exact size of a request's body, so its buffer is allocated once at its size. */

@@ -603,12 +603,13 @@ describe("pre-compressed frames", () => {
     }
     const values = new Float64Array(seriesCount);
     const parts: WritePart[] = refs.map((frames, i) => ({ frames, valuesAt: valuesAt[i]! }));
-    // The same part objects tick after tick (as the emitter hands them over), at two timestamps; then
-    // the same objects in another order (their values no longer one after another), and then with a
-    // collector dropped out.
+    // The same part objects tick after tick (as the emitter hands them over), at three timestamps (built
+    // and dropped, built and kept, written again in place); then the same objects in another order (their
+    // values no longer one after another), and then with a collector dropped out.
     const ticks: { list: number[]; at: number }[] = [
       { list: parts.map((_, i) => i), at: T0 + 60_000 },
       { list: parts.map((_, i) => i), at: T0 + 75_000 },
+      { list: parts.map((_, i) => i), at: T0 + 82_500 },
       { list: parts.map((_, i) => i).reverse(), at: T0 + 90_000 },
       { list: parts.map((_, i) => i).filter((i) => i !== 2), at: T0 + 105_000 },
     ];
