@@ -57445,7 +57445,7 @@ let variableCount = 0;
 let patchCount = 0;
 /**
  * Compresses the stream `tokens[0 .. count)` (token numbers of `table`, or VARIABLE) into a self-contained
- * fragment. `segments` (increasing stream positions) are where the stream's records start, if it has any.
+ * fragment, whose arrays are views into scratch that the next call overwrites. `segments` (increasing stream positions) are where the stream's records start, if it has any.
  * Variable slots and the patched token hold zeros until the caller writes them.
  *
  * Each pass is a function of its own: V8 optimises a long loop while it runs, and code after the loop
@@ -57458,11 +57458,13 @@ function compressTokens(table, tokens, count = tokens.length, segments = new Int
     if (out.length < maxFragmentLength(raw))
         out = new Uint8Array(maxFragmentLength(raw));
     const op = snappy_frame_elements(table, tokens, count);
+    // Views, not copies: the caller packs them into a frame of its own (frame-tokens.ts), and copies made
+    // here would be garbage the size of every fleet's frames while the fleet starts.
     return {
-        bytes: out.slice(0, op),
+        bytes: out.subarray(0, op),
         rawLength: raw,
-        variableAt: variables.slice(0, variableCount),
-        patchedAt: patches.slice(0, patchCount),
+        variableAt: variables.subarray(0, variableCount),
+        patchedAt: patches.subarray(0, patchCount),
     };
 }
 /** Fills rawAt (each item's raw position) and sameToken (its token's previous occurrence); returns the raw length. */
@@ -57725,12 +57727,11 @@ function packFrame(bytes, rawLength, variableAt, patchCount, patchAt, timestampW
     for (let i = 0, last = 0; i < variableAt.length && !wide; last = variableAt[i++])
         wide = variableAt[i] - last > 0xffff;
     const gapBytes = wide ? 4 : 2;
-    const patchesAt = frame_tokens_align(bytes.length, 4);
-    const gapsAt = patchesAt + 4 * patchCount;
+    const gapsAt = 4 * patchCount;
     const buffer = new ArrayBuffer(gapsAt + gapBytes * variableAt.length);
-    const packed = new Uint8Array(buffer, 0, bytes.length);
-    packed.set(bytes);
-    const patches = new Uint32Array(buffer, patchesAt, patchCount);
+    const own = new Uint8Array(new ArrayBuffer(bytes.length));
+    own.set(bytes);
+    const patches = new Uint32Array(buffer, 0, patchCount);
     for (let e = 0; e < patchCount; e++)
         patches[e] = patchAt(e);
     const gaps = wide
@@ -57738,9 +57739,8 @@ function packFrame(bytes, rawLength, variableAt, patchCount, patchAt, timestampW
         : new Uint16Array(buffer, gapsAt, variableAt.length);
     for (let i = 0, last = 0; i < variableAt.length; last = variableAt[i++])
         gaps[i] = variableAt[i] - last;
-    return { bytes: packed, rawLength, valueGaps: gaps, timestampPatches: patches, timestampWidth };
+    return { bytes: own, rawLength, valueGaps: gaps, timestampPatches: patches, timestampWidth };
 }
-const frame_tokens_align = (n, to) => Math.ceil(n / to) * to;
 /**
  * Collects series as tokens and compresses them into frames. The label records it has encoded stay
  * shared by every frame it builds, so a fleet's common labels (cluster, job, the metric names) are
@@ -58087,7 +58087,14 @@ class FrameTemplate {
         return writeFrameStale(out, viewOf(out), at, this.frame(timestamp.length), timestamp);
     }
     memoryBytes() {
-        return this.cached.bytes.buffer.byteLength; // the frame's arrays share one buffer (frame-tokens.ts)
+        const f = this.cached;
+        return f.bytes.byteLength + f.valueGaps.byteLength + f.timestampPatches.byteLength;
+    }
+    share(bytes, timestampWidth) {
+        const f = this.cached;
+        if (f.timestampWidth !== timestampWidth || bytes.length !== f.bytes.length)
+            throw new RangeError(`a ${bytes.length}-byte copy is not this template's ${timestampWidth}-byte frame`);
+        this.cached = { ...f, bytes };
     }
 }
 /**
@@ -58445,7 +58452,10 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
     let body;
     // What rewrite() writes again: each frame added since begin(), where, and its values' offset (-1: stale).
     let frames = [];
+    let templates = [];
     let frameAt = [];
+    /** Whether templates hold views of `buf` (shareFrames()): then it is never written again from begin(). */
+    let lent = false;
     let valuesFrom = [];
     let valuesReach = 0;
     const reserve = (extra) => {
@@ -58468,11 +58478,17 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
         begin(timestampMs) {
             if (!Number.isSafeInteger(timestampMs))
                 throw new RangeError(`sample timestamps are integer ms, got ${timestampMs}`);
+            if (lent) {
+                buf = new Uint8Array(buf.length);
+                view = new DataView(buf.buffer);
+                lent = false;
+            }
             pos = MAX_PREAMBLE_BYTES;
             raw = 0;
             timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
             body = undefined;
             frames = [];
+            templates = [];
             frameAt = [];
             valuesFrom = [];
             valuesReach = 0;
@@ -58480,6 +58496,7 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
         addSamples(template, values, offset = 0) {
             const frame = frameOf(template); // may grow buf: before buf is read
             frames.push(frame);
+            templates.push(template);
             frameAt.push(pos);
             valuesFrom.push(offset);
             valuesReach = Math.max(valuesReach, offset + template.seriesCount);
@@ -58488,6 +58505,7 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
         addStaleMarkers(template) {
             const frame = frameOf(template); // may grow buf: before buf is read
             frames.push(frame);
+            templates.push(template);
             frameAt.push(pos);
             valuesFrom.push(-1);
             pos += writeFrameStale(buf, view, pos, frame, timestamp);
@@ -58527,6 +58545,15 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
                 writeFrameTimestamp(buf, at, frame, timestamp);
             }
             return body;
+        },
+        shareFrames() {
+            if (!body)
+                throw new Error("CompressedRequestBuilder: shareFrames() follows finish()");
+            for (let k = 0; k < frames.length; k++) {
+                const { bytes, timestampWidth } = frames[k];
+                templates[k].share(buf.subarray(frameAt[k], frameAt[k] + bytes.length), timestampWidth);
+            }
+            lent = true;
         },
     };
 }
@@ -58607,6 +58634,12 @@ function createTickWriter(options) {
      * that overlap) gets one of its own.
      */
     let last;
+    /**
+     * Buffers for bodies built and dropped again: a layout's first write (a close, a fleet that just
+     * changed, or the first tick, whose start-up garbage is still around) keeps nothing; its second keeps
+     * its bodies for the writes after it.
+     */
+    const idle = [];
     const layout = (parts, width) => {
         if (last && last.sending === 0 && last.width === width && sameParts(last.parts, parts))
             return last;
@@ -58633,7 +58666,7 @@ function createTickWriter(options) {
                 n += pieces[k].template.seriesCount;
             return n;
         });
-        last = { parts: parts.slice(), width, pieces, batches, samples, requests: [], sending: 0 };
+        last = { parts: parts.slice(), width, pieces, batches, samples, requests: [], sending: 0, writes: 0 };
         return last;
     };
     return {
@@ -58655,38 +58688,55 @@ function createTickWriter(options) {
                 maybeDelivered: new Set(),
             };
             laid.sending++;
+            const keep = ++laid.writes >= 2;
             try {
                 await runPool(batches, concurrency, async (batch, b) => {
                     const samples = laid.samples[b];
                     const request = requests[b];
                     let body;
+                    let lent;
                     if (request)
                         body = request.rewrite(timestampMs, values);
-                    else {
+                    else if (keep) {
                         // Kept only once built whole: a build that throws leaves no half-built body behind.
                         const built = createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
                         body = assemble(built, parts, pieces, batch, timestampMs, values, metadata);
+                        // The body keeps its frames' only copy from now on: the templates' own copies go.
+                        built.shareFrames();
                         requests[b] = built;
                     }
-                    const result = await pusher.push(body, {
-                        samples,
-                        deadlineMs: limits.deadlineMs,
-                        ...(limits.signal ? { signal: limits.signal } : {}),
-                        ...(limits.cleanup ? { cleanup: true } : {}),
-                    });
-                    outcome.requests++;
-                    if (result.ok) {
-                        outcome.samples += samples;
-                        outcome.bytes += body.length;
-                        return;
+                    else {
+                        // At the body's size: a buffer that grew would leave its smaller self as garbage.
+                        lent =
+                            idle.pop() ?? createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+                        body = assemble(lent, parts, pieces, batch, timestampMs, values, metadata);
                     }
-                    outcome.failedSamples += samples;
-                    for (let i = pieces[batch.start].start; i < pieces[batch.end - 1].end; i++) {
-                        outcome.failed.add(i);
-                        if (result.maybeDelivered)
-                            outcome.maybeDelivered.add(i);
+                    try {
+                        const result = await pusher.push(body, {
+                            samples,
+                            deadlineMs: limits.deadlineMs,
+                            ...(limits.signal ? { signal: limits.signal } : {}),
+                            ...(limits.cleanup ? { cleanup: true } : {}),
+                        });
+                        outcome.requests++;
+                        if (result.ok) {
+                            outcome.samples += samples;
+                            outcome.bytes += body.length;
+                            return;
+                        }
+                        outcome.failedSamples += samples;
+                        for (let i = pieces[batch.start].start; i < pieces[batch.end - 1].end; i++) {
+                            outcome.failed.add(i);
+                            if (result.maybeDelivered)
+                                outcome.maybeDelivered.add(i);
+                        }
+                        outcome.error = result.error?.message ?? `HTTP ${result.status}`;
                     }
-                    outcome.error = result.error?.message ?? `HTTP ${result.status}`;
+                    finally {
+                        // A lent buffer is free again once its push settles (its body is a view of it).
+                        if (lent)
+                            idle.push(lent);
+                    }
                 });
             }
             finally {
