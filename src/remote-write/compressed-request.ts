@@ -63,14 +63,12 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
   const timestampBytes = new Uint8Array(10);
   let timestamp: Uint8Array | undefined;
   let body: Uint8Array | undefined;
-  // What rewrite() writes again: each frame added since begin(), where, and its values' offset (-1: stale).
-  let frames: CompressedFrame[] = [];
-  let templates: CompressedTemplate[] = [];
-  let frameAt: number[] = [];
+  /** What rewrite() writes again and shareFrames() hands out: each frame added since begin(). */
+  let added: Added[] = [];
+  /** Where the values of the frames added with samples end, at the farthest. */
+  let valuesReach = 0;
   /** Whether templates hold views of `buf` (shareFrames()): then it is never written again from begin(). */
   let lent = false;
-  let valuesFrom: number[] = [];
-  let valuesReach = 0;
 
   const reserve = (extra: number) => {
     if (pos + extra <= buf.length) return;
@@ -79,11 +77,13 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
     buf = grown;
     view = new DataView(buf.buffer);
   };
-  const frameOf = (template: CompressedTemplate): CompressedFrame => {
+  /** The frame `template` adds at `pos`, room made for it (which may grow buf: before buf is read). */
+  const add = (template: CompressedTemplate, valuesFrom: number): CompressedFrame => {
     if (!timestamp) throw new Error("CompressedRequestBuilder: call begin(timestampMs) first");
     const frame = template.frame(timestamp.length);
     reserve(frame.bytes.length);
     raw += frame.rawLength;
+    added.push({ template, frame, at: pos, valuesFrom });
     return frame;
   };
 
@@ -100,27 +100,16 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
       raw = 0;
       timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
       body = undefined;
-      frames = [];
-      templates = [];
-      frameAt = [];
-      valuesFrom = [];
+      added = [];
       valuesReach = 0;
     },
     addSamples(template, values, offset = 0) {
-      const frame = frameOf(template); // may grow buf: before buf is read
-      frames.push(frame);
-      templates.push(template);
-      frameAt.push(pos);
-      valuesFrom.push(offset);
+      const frame = add(template, offset);
       valuesReach = Math.max(valuesReach, offset + template.seriesCount);
       pos += writeFrameSamples(buf, view, pos, frame, values, offset, timestamp!);
     },
     addStaleMarkers(template) {
-      const frame = frameOf(template); // may grow buf: before buf is read
-      frames.push(frame);
-      templates.push(template);
-      frameAt.push(pos);
-      valuesFrom.push(-1);
+      const frame = add(template, -1);
       pos += writeFrameStale(buf, view, pos, frame, timestamp!);
     },
     addMetadata(block) {
@@ -151,23 +140,27 @@ export function createCompressedRequestBuilder(initialCapacity = 1 << 20): Compr
       if (values.length < valuesReach)
         throw new RangeError(`the request's values reach ${valuesReach}, only ${values.length} given`);
       writeVarint(timestampBytes, 0, timestampMs);
-      for (let k = 0; k < frames.length; k++) {
-        const frame = frames[k]!;
-        const at = frameAt[k]!;
-        if (valuesFrom[k]! >= 0) writeFrameValues(view, at, frame, values, valuesFrom[k]!);
+      for (const { frame, at, valuesFrom } of added) {
+        if (valuesFrom >= 0) writeFrameValues(view, at, frame, values, valuesFrom);
         writeFrameTimestamp(buf, at, frame, timestamp!);
       }
       return body;
     },
     shareFrames() {
       if (!body) throw new Error("CompressedRequestBuilder: shareFrames() follows finish()");
-      for (let k = 0; k < frames.length; k++) {
-        const { bytes, timestampWidth } = frames[k]!;
-        templates[k]!.share(buf.subarray(frameAt[k], frameAt[k]! + bytes.length), timestampWidth);
-      }
+      for (const { template, frame, at } of added)
+        template.share(buf.subarray(at, at + frame.bytes.length), frame.timestampWidth);
       lent = true;
     },
   };
+}
+
+/** A frame added to a request: where it starts, and where its values come from (-1: stale markers). */
+interface Added {
+  readonly template: CompressedTemplate;
+  readonly frame: CompressedFrame;
+  readonly at: number;
+  readonly valuesFrom: number;
 }
 
 function preambleWidth(rawLength: number): number {
@@ -185,6 +178,11 @@ export interface BatchRange {
   readonly start: number;
   /** Last frame index, exclusive. */
   readonly end: number;
+  /**
+   * Bytes of the body, with the preamble at its widest: the frames, and the per-request block if the
+   * limits give one (what a builder needs to hold it without growing).
+   */
+  readonly bytes: number;
 }
 
 export interface CompressedBatchLimits {
@@ -204,9 +202,7 @@ export function planCompressedBatches(
   frames: readonly Pick<CompressedFrame, "bytes" | "rawLength">[],
   limits: CompressedBatchLimits,
 ): BatchRange[] {
-  const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
-  const extraRaw = limits.perRequest?.rawLength ?? 0;
-  const maxRaw = Math.min(limits.maxRawBytes ?? MAX_RAW_LENGTH, MAX_RAW_LENGTH);
+  const { extraBytes, extraRaw, maxRaw } = boundsOf(limits);
   const batches: BatchRange[] = [];
   let start = 0;
   let bytes = extraBytes;
@@ -215,7 +211,7 @@ export function planCompressedBatches(
     const nextBytes = bytes + frame.bytes.length;
     const nextRaw = raw + frame.rawLength;
     if (i > start && (nextBytes > limits.maxBodyBytes || nextRaw > maxRaw)) {
-      batches.push({ start, end: i });
+      batches.push({ start, end: i, bytes });
       start = i;
       bytes = extraBytes + frame.bytes.length;
       raw = extraRaw + frame.rawLength;
@@ -224,6 +220,24 @@ export function planCompressedBatches(
       raw = nextRaw;
     }
   });
-  if (frames.length > start) batches.push({ start, end: frames.length });
+  if (frames.length > start) batches.push({ start, end: frames.length, bytes });
   return batches;
+}
+
+/** Whether `frame` fits a request of its own within the limits (planCompressedBatches' rule for one frame). */
+export function fitsOneRequest(
+  frame: Pick<CompressedFrame, "bytes" | "rawLength">,
+  limits: CompressedBatchLimits,
+): boolean {
+  const { extraBytes, extraRaw, maxRaw } = boundsOf(limits);
+  return frame.bytes.length + extraBytes <= limits.maxBodyBytes && frame.rawLength + extraRaw <= maxRaw;
+}
+
+/** What every request adds to its frames (the widest preamble, the per-request block), and its raw limit. */
+function boundsOf(limits: CompressedBatchLimits) {
+  return {
+    extraBytes: MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0),
+    extraRaw: limits.perRequest?.rawLength ?? 0,
+    maxRaw: Math.min(limits.maxRawBytes ?? MAX_RAW_LENGTH, MAX_RAW_LENGTH),
+  };
 }

@@ -42,8 +42,6 @@ export interface CompressedTemplate {
   ): number;
   /** As writeSamples, with the stale marker as every series' value. */
   writeStale(out: Uint8Array, at: number, timestamp: Uint8Array): number;
-  /** Bytes the cached frame's arrays take. */
-  memoryBytes(): number;
   /**
    * Takes `bytes`, a copy of the frame's fragment for timestamps of `timestampWidth` bytes that lives on
    * elsewhere (a request body, compressed-request.ts shareFrames()), as that frame's fragment from now on,
@@ -124,11 +122,6 @@ class FrameTemplate implements CompressedTemplate {
     return writeFrameStale(out, viewOf(out), at, this.frame(timestamp.length), timestamp);
   }
 
-  memoryBytes(): number {
-    const f = this.cached;
-    return f.bytes.byteLength + f.valueGaps.byteLength + f.timestampPatches.byteLength;
-  }
-
   share(bytes: Uint8Array, timestampWidth: number): void {
     const f = this.cached;
     if (f.timestampWidth !== timestampWidth || bytes.length !== f.bytes.length)
@@ -151,8 +144,8 @@ export function writeFrameSamples(
   timestamp: Uint8Array,
 ): number {
   out.set(frame.bytes, at);
-  writeValues(view, at, frame.valueGaps, values, offset);
-  writeTimestamp(out, at, frame.timestampPatches, timestamp);
+  writeFrameValues(view, at, frame, values, offset);
+  writeFrameTimestamp(out, at, frame, timestamp);
   return frame.bytes.length;
 }
 
@@ -168,16 +161,7 @@ export function writeFrameValues(
   values: Float64Array,
   offset: number,
 ): void {
-  writeValues(view, at, frame.valueGaps, values, offset);
-}
-
-function writeValues(
-  view: DataView,
-  at: number,
-  gaps: Uint16Array | Uint32Array,
-  values: Float64Array,
-  offset: number,
-): void {
+  const gaps = frame.valueGaps;
   const n = gaps.length;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -204,7 +188,7 @@ export function writeFrameStale(
     view.setUint32((q += gaps[i]!), STALE_LOW, true);
     view.setUint32(q + 4, STALE_HIGH, true);
   }
-  writeTimestamp(out, at, frame.timestampPatches, timestamp);
+  writeFrameTimestamp(out, at, frame, timestamp);
   return frame.bytes.length;
 }
 
@@ -215,10 +199,7 @@ export function writeFrameTimestamp(
   frame: CompressedFrame,
   timestamp: Uint8Array,
 ): void {
-  writeTimestamp(out, at, frame.timestampPatches, timestamp);
-}
-
-function writeTimestamp(out: Uint8Array, at: number, patches: Uint32Array, timestamp: Uint8Array): void {
+  const patches = frame.timestampPatches;
   for (let i = 0; i < patches.length; i++) {
     const e = patches[i]!;
     out[at + (e >>> 4)] = timestamp[e & 15]!;

@@ -15,7 +15,7 @@
  */
 import type { Label, SeriesLabels } from "../signals/types.js";
 import { utf8Length, varintSize, writeUtf8, writeVarint } from "./proto-writer.js";
-import { compressTokens, VARIABLE, type TokenTable } from "./snappy-frame.js";
+import { compressTokens, VARIABLE, type CompressedFragment, type TokenTable } from "./snappy-frame.js";
 
 // Tag bytes (field << 3 | wire type): WriteRequest.timeseries and TimeSeries.labels (field 1, LEN),
 // TimeSeries.samples (field 2, LEN), Sample.value (field 1, I64), Sample.timestamp (field 2, VARINT),
@@ -53,23 +53,13 @@ export interface CompressedFrame {
   readonly timestampWidth: number;
 }
 
-/** Where each series' value bytes go in `frame.bytes`, as places rather than gaps. */
-export function valuePlaces(frame: CompressedFrame): Uint32Array {
-  const places = new Uint32Array(frame.valueGaps.length);
-  let at = 0;
-  for (let i = 0; i < places.length; i++) places[i] = at += frame.valueGaps[i]!;
-  return places;
-}
-
-/** A frame's arrays laid out in one buffer (see CompressedFrame). */
-function packFrame(
-  bytes: Uint8Array,
-  rawLength: number,
-  variableAt: Uint32Array,
-  patchCount: number,
-  patchAt: (e: number) => number,
-  timestampWidth: number,
-): CompressedFrame {
+/**
+ * A fragment (views into the compressor's scratch) as a frame of its own: the bytes copied out, the places
+ * as gaps and patches in one buffer (see CompressedFrame).
+ */
+function frameOf(fragment: CompressedFragment, timestampWidth: number): CompressedFrame {
+  const { bytes, rawLength, variableAt, patchedAt } = fragment;
+  const patchCount = patchedAt.length * timestampWidth;
   let wide = false;
   for (let i = 0, last = 0; i < variableAt.length && !wide; last = variableAt[i++]!)
     wide = variableAt[i]! - last > 0xffff;
@@ -79,7 +69,9 @@ function packFrame(
   const own = new Uint8Array(new ArrayBuffer(bytes.length));
   own.set(bytes);
   const patches = new Uint32Array(buffer, 0, patchCount);
-  for (let e = 0; e < patchCount; e++) patches[e] = patchAt(e);
+  // Byte k of the timestamp goes to byte k of each literal that holds the patched token.
+  let e = 0;
+  for (const at of patchedAt) for (let k = 0; k < timestampWidth; k++) patches[e++] = (at + k) * 16 + k;
   const gaps = wide
     ? new Uint32Array(buffer, gapsAt, variableAt.length)
     : new Uint16Array(buffer, gapsAt, variableAt.length);
@@ -206,24 +198,11 @@ export class FrameTokens implements TokenTable {
   /** Compresses the series appended since the last call into one frame, and starts a new one. */
   compress(): CompressedFrame {
     const fragment = compressTokens(this, this.stream, this.streamLength, this.starts, this.series);
-    const width = this.timestampWidth;
     if (fragment.variableAt.length !== this.series)
       throw new Error(`frame of ${this.series} series has ${fragment.variableAt.length} value slots`);
     this.streamLength = 0;
     this.series = 0;
-    // Entry e: byte k = e % width of the timestamp, at the k-th byte of the patched token's literal.
-    const { patchedAt } = fragment;
-    return packFrame(
-      fragment.bytes,
-      fragment.rawLength,
-      fragment.variableAt,
-      patchedAt.length * width,
-      (e) => {
-        const k = e % width;
-        return (patchedAt[(e - k) / width]! + k) * 16 + k;
-      },
-      width,
-    );
+    return frameOf(fragment, this.timestampWidth);
   }
 
   /** Leaves room for a series of `labels` label tokens (more grow the stream); returns where its header goes. */

@@ -11,7 +11,7 @@ import type { MetricFamily } from "../signals/types.js";
 import { coverItems, type FramePiece, type FrameRef } from "./compressed-fleet.js";
 import {
   createCompressedRequestBuilder,
-  MAX_PREAMBLE_BYTES,
+  fitsOneRequest,
   planCompressedBatches,
   type BatchRange,
   type CompressedBatchLimits,
@@ -181,15 +181,14 @@ export function createTickWriter(options: TickWriterOptions): TickWriter {
           if (request) body = request.rewrite(timestampMs, values);
           else if (keep) {
             // Kept only once built whole: a build that throws leaves no half-built body behind.
-            const built = createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+            const built = createCompressedRequestBuilder(batch.bytes);
             body = assemble(built, parts, pieces, batch, timestampMs, values, metadata);
             // The body keeps its frames' only copy from now on: the templates' own copies go.
             built.shareFrames();
             requests[b] = built;
           } else {
             // At the body's size: a buffer that grew would leave its smaller self as garbage.
-            lent =
-              idle.pop() ?? createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+            lent = idle.pop() ?? createCompressedRequestBuilder(batch.bytes);
             body = assemble(lent, parts, pieces, batch, timestampMs, values, metadata);
           }
           try {
@@ -238,18 +237,6 @@ interface Layout {
   sending: number;
   /** Writes of this layout begun: from the second on, its bodies are kept (see `idle`). */
   writes: number;
-}
-
-/** The exact size of a request's body, so its buffer is allocated once at its size. */
-function bodyBytes(
-  pieces: readonly FramePiece[],
-  batch: BatchRange,
-  width: number,
-  metadata: CompressedBlock,
-) {
-  let n = MAX_PREAMBLE_BYTES + metadata.bytes.length;
-  for (let k = batch.start; k < batch.end; k++) n += pieces[k]!.template.frame(width).bytes.length;
-  return n;
 }
 
 const NO_VALUES = new Float64Array(0);
@@ -301,15 +288,9 @@ function splitOversized(
   width: number,
   limits: CompressedBatchLimits,
 ): FramePiece[] {
-  const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
-  const extraRaw = limits.perRequest?.rawLength ?? 0;
   const out: FramePiece[] = [];
   for (const piece of pieces) {
-    const frame = piece.template.frame(width);
-    const fits =
-      frame.bytes.length + extraBytes <= limits.maxBodyBytes &&
-      frame.rawLength + extraRaw <= (limits.maxRawBytes ?? Infinity);
-    if (fits || piece.end - piece.start === 1) out.push(piece);
+    if (fitsOneRequest(piece.template.frame(width), limits) || piece.end - piece.start === 1) out.push(piece);
     else
       for (let i = piece.start; i < piece.end; i++) {
         const { frames } = parts[i]!;

@@ -20,7 +20,7 @@ import {
   timestampWidthOf,
 } from "../../src/remote-write/compressed-template.js";
 import { encodeMetadata, encodeWriteRequest, STALE_NAN_BITS } from "../../src/remote-write/encode.js";
-import { writeVarint } from "../../src/remote-write/proto-writer.js";
+import { varintSize, writeVarint } from "../../src/remote-write/proto-writer.js";
 import { compressBlock } from "../../src/remote-write/snappy.js";
 import { compressTokens, VARIABLE, type TokenTable } from "../../src/remote-write/snappy-frame.js";
 import {
@@ -280,6 +280,8 @@ describe("pre-compressed frames", () => {
       };
       batches.forEach((b, i) => {
         const size = bodySize(b.start, b.end);
+        // The body's size, but for a preamble counted at its widest.
+        expect(b.bytes).toBe(size.bytes - varintSize(size.raw) + MAX_PREAMBLE_BYTES);
         const alone = b.end - b.start === 1;
         if (!alone) expect(size.bytes).toBeLessThanOrEqual(limits.maxBodyBytes);
         if (!alone && limits.maxRawBytes) expect(size.raw).toBeLessThanOrEqual(limits.maxRawBytes);
