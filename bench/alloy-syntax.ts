@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAlloy } from "../src/alloy-syntax/parser.js";
 import { readReceivedConfig } from "../src/alloy-syntax/received.js";
+import { figureLog } from "./lib/figures.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = join(here, "../test/fixtures/alloy/valid");
@@ -29,13 +30,7 @@ const content = parts.join("\n");
 const megabytes = Buffer.byteLength(content) / 1e6;
 const broken = `${content}\nx = [1\n`;
 
-interface Figure {
-  bench: "alloy-syntax";
-  name: string;
-  value: number;
-  unit: string;
-}
-const figures: Figure[] = [];
+const log = figureLog("alloy-syntax");
 
 function measure(name: string, run: () => unknown, runs = 20): number {
   for (let i = 0; i < 3; i++) run(); // warm up the JIT
@@ -47,7 +42,7 @@ function measure(name: string, run: () => unknown, runs = 20): number {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
-  figures.push({ bench: "alloy-syntax", name, value: Number(median.toPrecision(4)), unit: "ms" });
+  log.record(name, median, "ms");
   return median;
 }
 
@@ -58,12 +53,7 @@ const earlyFailUs = measure("parse an error at offset 0", () => parseAlloy("$"),
 
 const read = readReceivedConfig(content);
 if (!read.ok || parseAlloy(broken).ok) throw new Error("bench input is not what it should be");
-figures.push({
-  bench: "alloy-syntax",
-  name: "parse throughput",
-  value: Number((megabytes / (parseMs / 1000)).toPrecision(4)),
-  unit: "MB/s",
-});
+log.record("parse throughput", megabytes / (parseMs / 1000), "MB/s");
 
 console.log(
   `input: ${megabytes.toFixed(2)} MB, ${read.pipelines.length} pipelines, ${read.components} components\n` +
@@ -72,4 +62,4 @@ console.log(
     `error at the end:   ${failMs.toFixed(1)} ms\n` +
     `error at offset 0:  ${earlyFailUs.toFixed(1)} µs`,
 );
-for (const f of figures) console.log(JSON.stringify(f));
+log.print();

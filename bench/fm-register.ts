@@ -24,6 +24,7 @@ import { createFmController } from "../src/fm/controller.js";
 import { heartbeatCapacityWarning } from "../src/fm/schedule.js";
 import { createHttpTransport } from "../src/transport/http.js";
 import { createTokenBucket } from "../src/transport/rate-limit.js";
+import { figureLog } from "./lib/figures.js";
 
 const { values } = parseArgs({
   options: {
@@ -38,22 +39,10 @@ const ROUNDS = Number(values.rounds);
 const CLIENT_RATE = 15;
 const SERVER_RATE = 20;
 
-interface Figure {
-  bench: "fm-register";
-  name: string;
-  value: number;
-  unit: string;
-  bound?: number;
-}
-const figures: Figure[] = [];
+const log = figureLog("fm-register");
+const { figures } = log;
 const record = (name: string, value: number, unit: string, bound?: number) =>
-  figures.push({
-    bench: "fm-register",
-    name,
-    value: Number(value.toPrecision(4)),
-    unit,
-    ...(bound !== undefined ? { bound: Number(bound.toPrecision(4)) } : {}),
-  });
+  log.record(name, value, unit, { bound });
 
 function fleet(n: number): Collector[] {
   return Array.from({ length: n }, (_, i) =>
@@ -155,7 +144,7 @@ async function main() {
       `${f.name.padEnd(36)} ${String(f.value).padStart(12)}  ${f.unit.padEnd(10)} ${f.bound ?? ""}`,
     );
   console.log("");
-  for (const f of figures) console.log(JSON.stringify(f));
+  log.print();
 }
 
 await main();

@@ -18,6 +18,7 @@ import { readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import type { Figure } from "./lib/figures.js";
 
 const QUICK_ARGS: Readonly<Record<string, readonly string[]>> = {
   "fm-register.ts": ["--collectors", "150", "--heartbeat-interval-s", "12", "--rounds", "1"],
@@ -34,14 +35,6 @@ const DEFAULT_BENCHES = ["rw-frames", "whole-process"];
 const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   "rw-frames.ts": ["--single-threaded-gc"],
 };
-
-interface Figure {
-  bench: string;
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const self = basename(fileURLToPath(import.meta.url));

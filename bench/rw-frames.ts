@@ -40,28 +40,16 @@ import {
 import { CATALOG } from "../src/signals/catalog.js";
 import { createCollectorSignals } from "../src/signals/model.js";
 import { blueprintYaml, splitPerOs } from "../scripts/fleet-under-test.js";
+import { figureLog } from "./lib/figures.js";
 
 const INTERVAL_MS = 15_000;
 const WARMUP = 3;
 const RUNS = 11;
 const FLEETS = [2_000, 10_000];
 
-interface Figure {
-  bench: "rw-frames";
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-}
-const figures: Figure[] = [];
+const log = figureLog("rw-frames");
 const record = (name: string, value: number, unit: string, target?: string) =>
-  figures.push({
-    bench: "rw-frames",
-    name,
-    value: Number(value.toPrecision(4)),
-    unit,
-    ...(target ? { target } : {}),
-  });
+  log.record(name, value, unit, { target });
 
 /** global.gc when node runs with --expose-gc (npm run bench does). */
 const collectGarbage = (globalThis as { gc?: () => void }).gc;
@@ -239,4 +227,4 @@ function splitRecords(request: Uint8Array): Uint8Array[] {
 
 for (const collectors of FLEETS) await fleetFigures(collectors);
 console.log("");
-for (const f of figures) console.log(JSON.stringify(f));
+log.print();

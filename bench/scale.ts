@@ -25,6 +25,7 @@ import { readStatus } from "../src/runtime/status.js";
 import { BUILT_DAEMON, startFleetUnderTest } from "../scripts/fleet-under-test.js";
 import { heartbeatPunctuality } from "../scripts/heartbeat-punctuality.js";
 import { cpuShare, sampleProcess, type ProcessSample } from "../scripts/process-stats.js";
+import { figureLog } from "./lib/figures.js";
 
 const { values } = parseArgs({
   options: {
@@ -48,24 +49,10 @@ const TOLERANCE_MS = Math.round(5_000 * (HEARTBEAT_MS / FULL_HEARTBEAT_MS));
 const ON_TIME_TARGET = 0.999;
 const STEP = 0.05;
 
-interface Figure {
-  bench: "scale";
-  name: string;
-  value: number;
-  unit: string;
-  bound?: number;
-  ratio_to_bound?: number;
-}
-const figures: Figure[] = [];
-const round = (n: number) => Number(n.toPrecision(4));
+const log = figureLog("scale");
+const { figures } = log;
 const record = (name: string, value: number, unit: string, bound?: number) =>
-  figures.push({
-    bench: "scale",
-    name,
-    value: round(value),
-    unit,
-    ...(bound !== undefined ? { bound: round(bound), ratio_to_bound: round(value / bound) } : {}),
-  });
+  log.record(name, value, unit, bound === undefined ? {} : { bound, ratio_to_bound: value / bound });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const mib = (bytes: number) => bytes / (1024 * 1024);
@@ -210,7 +197,7 @@ async function main() {
       `${f.name.padEnd(34)} ${String(f.value).padStart(10)}  ${f.unit.padEnd(11)} ${String(f.bound ?? "").padStart(8)}  ${f.ratio_to_bound ?? ""}`,
     );
   console.log("");
-  for (const f of figures) console.log(JSON.stringify(f));
+  log.print();
 }
 
 await main();

@@ -31,6 +31,7 @@ import { createRemoteWriteReceiver, type RemoteWriteReceiver } from "../src/emul
 import { buildRoster } from "../src/fleet/roster.js";
 import { createCollectorSignals } from "../src/signals/model.js";
 import { blueprintYaml, REPO_ROOT, splitPerOs } from "../scripts/fleet-under-test.js";
+import { figureLog } from "./lib/figures.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -60,22 +61,9 @@ const TARGET_RSS_MB = new Map([
   [10000, 200],
 ]);
 
-interface Figure {
-  bench: "whole-process";
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-}
-const figures: Figure[] = [];
+const log = figureLog("whole-process");
 const record = (name: string, value: number, unit: string, target?: string) =>
-  figures.push({
-    bench: "whole-process",
-    name,
-    value: Number(value.toPrecision(4)),
-    unit,
-    ...(target ? { target } : {}),
-  });
+  log.record(name, value, unit, { target });
 
 interface ProcessCost {
   cpuSeconds: number;
@@ -90,7 +78,7 @@ const useGnuTime = process.platform === "linux" && existsSync(GNU_TIME);
 
 /** Runs `node <args>` and measures its whole life from outside (see the header). */
 async function measured(nodeArgs: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ProcessCost> {
-  const out = join(cwd, `usage-${figures.length}-${Date.now()}.txt`);
+  const out = join(cwd, `usage-${log.figures.length}-${Date.now()}.txt`);
   let command: string;
   let argv: string[];
   if (useGnuTime) {
@@ -344,7 +332,7 @@ async function compare(): Promise<void> {
     record(`${collectors} collectors: fm-fleet run peak RSS`, mb, "MB", target ? `< ${target}` : undefined);
   }
   console.log("");
-  for (const f of figures) console.log(JSON.stringify(f));
+  log.print();
 }
 
 await main();
