@@ -40,6 +40,7 @@ import {
   GOLDEN_T0,
   GOLDEN_VALUES,
 } from "../helpers/rw-golden.js";
+import { anyTimestampMs, expectOneSampleEach, seriesWithValues } from "../helpers/rw-arbitraries.js";
 import { referenceUncompress, SnappyFormatError } from "../helpers/snappy-reference.js";
 
 /**
@@ -298,42 +299,14 @@ describe("pre-compressed frames", () => {
   });
 
   it("round-trip any label values, doubles and timestamps through a fragment (property)", () => {
-    const labelName = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,20}$/);
-    const seriesArb = fc.record({
-      names: fc.uniqueArray(labelName, { minLength: 0, maxLength: 8 }),
-      values: fc.array(fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }), {
-        minLength: 8,
-        maxLength: 8,
-      }),
-      value: fc.double(),
-    });
     fc.assert(
-      fc.property(
-        fc.array(seriesArb, { minLength: 1, maxLength: 6 }),
-        fc.integer({ min: -(2 ** 50), max: 2 ** 50 }),
-        (specs, timestampMs) => {
-          const series: Series[] = specs.map((s) => ({
-            family: 0,
-            labels: [
-              ["__name__", "m"] as const,
-              ...s.names.filter((n) => n !== "__name__").map((n, i) => [n, s.values[i]!] as const),
-            ].sort(([a], [b]) => (a < b ? -1 : 1)),
-          }));
-          const values = Float64Array.from(specs.map((s) => s.value));
-          const builder = createCompressedRequestBuilder(16);
-          builder.begin(timestampMs);
-          builder.addSamples(createCompressedTemplate(series), values, 0);
-          const decoded = decodeWriteRequest(inflate(builder.finish())).timeseries;
-          expect(decoded.map((d) => d.labels)).toEqual(series.map((s) => s.labels));
-          decoded.forEach((d, i) => {
-            expect(d.samples).toHaveLength(1);
-            expect(
-              Object.is(d.samples[0]!.value, values[i]) || (isNaN(values[i]!) && isNaN(d.samples[0]!.value)),
-            ).toBe(true);
-            expect(d.samples[0]!.timestampMs).toBe(timestampMs);
-          });
-        },
-      ),
+      fc.property(seriesWithValues, anyTimestampMs, ({ series, values }, timestampMs) => {
+        const builder = createCompressedRequestBuilder(16);
+        builder.begin(timestampMs);
+        builder.addSamples(createCompressedTemplate(series), values, 0);
+        const decoded = decodeWriteRequest(inflate(builder.finish())).timeseries;
+        expectOneSampleEach(decoded, series, values, timestampMs);
+      }),
       { numRuns: 300 },
     );
   });
