@@ -16,6 +16,8 @@ import type { Speaker } from "../../src/settings/hints.js";
 import { standaloneFleet } from "../helpers/collectors.js";
 
 const TOKEN = "glc_failfast_test_0123456789abcdef";
+/** Ticks every second; no heartbeat or lifetime limit comes due within a test. */
+const QUICK = { intervalMs: 1000, heartbeatIntervalMs: 60_000, fmRatePerSecond: 50, maxLifetimeMs: 60_000 };
 let fm: FmEmulator | undefined;
 let rw: RemoteWriteReceiver | undefined;
 let engine: FleetEngine | undefined;
@@ -44,10 +46,7 @@ function fleet(options: {
 }) {
   const { config, secrets } = buildFleetConfig(
     {
-      intervalMs: 1000,
-      heartbeatIntervalMs: 60_000,
-      fmRatePerSecond: 50,
-      maxLifetimeMs: 60_000,
+      ...QUICK,
       ...(options.speaker ? { speaker: options.speaker } : {}),
       credentials: {
         ...(options.fmUrl
@@ -175,10 +174,7 @@ describe("a refused Alertmanager token", () => {
       const log = (message: string) => lines.push(message);
       const { config, secrets } = buildFleetConfig(
         {
-          intervalMs: 1000,
-          heartbeatIntervalMs: 60_000,
-          fmRatePerSecond: 50,
-          maxLifetimeMs: 60_000,
+          ...QUICK,
           credentials: {
             prom: { url: rw.url, user: "7", token: TOKEN },
             alertmanager: { url: `http://127.0.0.1:${port}`, user: "9", token: TOKEN },
