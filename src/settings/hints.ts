@@ -91,13 +91,7 @@ export function credentialHint(
  * report carries a failure as text.
  */
 export function classifyFailure(error: unknown): { service: Service; failure: FailureClass } | undefined {
-  if (error instanceof FmApiError) {
-    if (error.code === "unauthenticated") return { service: "fm", failure: "refused" };
-    if (error.code === "permission_denied") return { service: "fm", failure: "forbidden" };
-    if (error.status === 0 && (error.code === "unavailable" || error.code === "deadline_exceeded"))
-      return { service: "fm", failure: "unreachable" };
-    return undefined;
-  }
+  if (error instanceof FmApiError) return byFmCode(error.code, error.status !== 0);
   if (error instanceof RemoteWriteError) return byStatus("prom", error.status);
   if (error instanceof AlertmanagerError) return byStatus("alertmanager", error.status);
   const text = error instanceof Error ? error.message : typeof error === "string" ? error : "";
@@ -107,14 +101,16 @@ export function classifyFailure(error: unknown): { service: Service; failure: Fa
   const am = /Alertmanager refused the alerts(?: with HTTP (\d{3})| \(no answer\))/.exec(text);
   if (am) return byStatus("alertmanager", am[1] ? Number(am[1]) : 0);
   const fm = /FM \w+(?: for \S+)? failed: (\w+)( \(HTTP \d+\))?/.exec(text);
-  if (fm) {
-    const code = fm[1];
-    if (code === "unauthenticated") return { service: "fm", failure: "refused" };
-    if (code === "permission_denied") return { service: "fm", failure: "forbidden" };
-    const answered = fm[2] !== undefined;
-    if (!answered && (code === "unavailable" || code === "deadline_exceeded"))
-      return { service: "fm", failure: "unreachable" };
-  }
+  if (fm) return byFmCode(fm[1]!, fm[2] !== undefined);
+  return undefined;
+}
+
+/** An FM failure by its Connect code, and whether an HTTP answer came (a timeout with one is the server's). */
+function byFmCode(code: string, answered: boolean): { service: Service; failure: FailureClass } | undefined {
+  if (code === "unauthenticated") return { service: "fm", failure: "refused" };
+  if (code === "permission_denied") return { service: "fm", failure: "forbidden" };
+  if (!answered && (code === "unavailable" || code === "deadline_exceeded"))
+    return { service: "fm", failure: "unreachable" };
   return undefined;
 }
 
