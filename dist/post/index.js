@@ -85282,15 +85282,8 @@ function credentialHint(service, failure, speaker, detail) {
  * report carries a failure as text.
  */
 function classifyFailure(error) {
-    if (error instanceof FmApiError) {
-        if (error.code === "unauthenticated")
-            return { service: "fm", failure: "refused" };
-        if (error.code === "permission_denied")
-            return { service: "fm", failure: "forbidden" };
-        if (error.status === 0 && (error.code === "unavailable" || error.code === "deadline_exceeded"))
-            return { service: "fm", failure: "unreachable" };
-        return undefined;
-    }
+    if (error instanceof FmApiError)
+        return byFmCode(error.code, error.status !== 0);
     if (error instanceof RemoteWriteError)
         return byStatus("prom", error.status);
     if (error instanceof AlertmanagerError)
@@ -85304,16 +85297,18 @@ function classifyFailure(error) {
     if (am)
         return byStatus("alertmanager", am[1] ? Number(am[1]) : 0);
     const fm = /FM \w+(?: for \S+)? failed: (\w+)( \(HTTP \d+\))?/.exec(text);
-    if (fm) {
-        const code = fm[1];
-        if (code === "unauthenticated")
-            return { service: "fm", failure: "refused" };
-        if (code === "permission_denied")
-            return { service: "fm", failure: "forbidden" };
-        const answered = fm[2] !== undefined;
-        if (!answered && (code === "unavailable" || code === "deadline_exceeded"))
-            return { service: "fm", failure: "unreachable" };
-    }
+    if (fm)
+        return byFmCode(fm[1], fm[2] !== undefined);
+    return undefined;
+}
+/** An FM failure by its Connect code, and whether an HTTP answer came (a timeout with one is the server's). */
+function byFmCode(code, answered) {
+    if (code === "unauthenticated")
+        return { service: "fm", failure: "refused" };
+    if (code === "permission_denied")
+        return { service: "fm", failure: "forbidden" };
+    if (!answered && (code === "unavailable" || code === "deadline_exceeded"))
+        return { service: "fm", failure: "unreachable" };
     return undefined;
 }
 function byStatus(service, status) {
@@ -87732,16 +87727,13 @@ const frame_tokens_TAG_SAMPLE_VALUE = 0x09;
 const TAG_SAMPLE_TIMESTAMP = 0x10;
 const TAG_LABEL_NAME = 0x0a;
 const TAG_LABEL_VALUE = 0x12;
-/** Where each series' value bytes go in `frame.bytes`, as places rather than gaps. */
-function valuePlaces(frame) {
-    const places = new Uint32Array(frame.valueGaps.length);
-    let at = 0;
-    for (let i = 0; i < places.length; i++)
-        places[i] = at += frame.valueGaps[i];
-    return places;
-}
-/** A frame's arrays laid out in one buffer (see CompressedFrame). */
-function packFrame(bytes, rawLength, variableAt, patchCount, patchAt, timestampWidth) {
+/**
+ * A fragment (views into the compressor's scratch) as a frame of its own: the bytes copied out, the places
+ * as gaps and patches in one buffer (see CompressedFrame).
+ */
+function frameOf(fragment, timestampWidth) {
+    const { bytes, rawLength, variableAt, patchedAt } = fragment;
+    const patchCount = patchedAt.length * timestampWidth;
     let wide = false;
     for (let i = 0, last = 0; i < variableAt.length && !wide; last = variableAt[i++])
         wide = variableAt[i] - last > 0xffff;
@@ -87751,8 +87743,11 @@ function packFrame(bytes, rawLength, variableAt, patchCount, patchAt, timestampW
     const own = new Uint8Array(new ArrayBuffer(bytes.length));
     own.set(bytes);
     const patches = new Uint32Array(buffer, 0, patchCount);
-    for (let e = 0; e < patchCount; e++)
-        patches[e] = patchAt(e);
+    // Byte k of the timestamp goes to byte k of each literal that holds the patched token.
+    let e = 0;
+    for (const at of patchedAt)
+        for (let k = 0; k < timestampWidth; k++)
+            patches[e++] = (at + k) * 16 + k;
     const gaps = wide
         ? new Uint32Array(buffer, gapsAt, variableAt.length)
         : new Uint16Array(buffer, gapsAt, variableAt.length);
@@ -87884,17 +87879,11 @@ class frame_tokens_FrameTokens {
     /** Compresses the series appended since the last call into one frame, and starts a new one. */
     compress() {
         const fragment = compressTokens(this, this.stream, this.streamLength, this.starts, this.series);
-        const width = this.timestampWidth;
         if (fragment.variableAt.length !== this.series)
             throw new Error(`frame of ${this.series} series has ${fragment.variableAt.length} value slots`);
         this.streamLength = 0;
         this.series = 0;
-        // Entry e: byte k = e % width of the timestamp, at the k-th byte of the patched token's literal.
-        const { patchedAt } = fragment;
-        return packFrame(fragment.bytes, fragment.rawLength, fragment.variableAt, patchedAt.length * width, (e) => {
-            const k = e % width;
-            return (patchedAt[(e - k) / width] + k) * 16 + k;
-        }, width);
+        return frameOf(fragment, this.timestampWidth);
     }
     /** Leaves room for a series of `labels` label tokens (more grow the stream); returns where its header goes. */
     reserveSeries(labels) {
@@ -88105,10 +88094,6 @@ class FrameTemplate {
     writeStale(out, at, timestamp) {
         return writeFrameStale(out, viewOf(out), at, this.frame(timestamp.length), timestamp);
     }
-    memoryBytes() {
-        const f = this.cached;
-        return f.bytes.byteLength + f.valueGaps.byteLength + f.timestampPatches.byteLength;
-    }
     share(bytes, timestampWidth) {
         const f = this.cached;
         if (f.timestampWidth !== timestampWidth || bytes.length !== f.bytes.length)
@@ -88122,8 +88107,8 @@ class FrameTemplate {
  */
 function writeFrameSamples(out, view, at, frame, values, offset, timestamp) {
     out.set(frame.bytes, at);
-    writeValues(view, at, frame.valueGaps, values, offset);
-    writeTimestamp(out, at, frame.timestampPatches, timestamp);
+    writeFrameValues(view, at, frame, values, offset);
+    writeFrameTimestamp(out, at, frame, timestamp);
     return frame.bytes.length;
 }
 /**
@@ -88132,9 +88117,7 @@ function writeFrameSamples(out, view, at, frame, values, offset, timestamp) {
  * same bytes).
  */
 function writeFrameValues(view, at, frame, values, offset) {
-    writeValues(view, at, frame.valueGaps, values, offset);
-}
-function writeValues(view, at, gaps, values, offset) {
+    const gaps = frame.valueGaps;
     const n = gaps.length;
     let i = 0;
     for (; i + 4 <= n; i += 4) {
@@ -88155,14 +88138,12 @@ function writeFrameStale(out, view, at, frame, timestamp) {
         view.setUint32((q += gaps[i]), STALE_LOW, true);
         view.setUint32(q + 4, STALE_HIGH, true);
     }
-    writeTimestamp(out, at, frame.timestampPatches, timestamp);
+    writeFrameTimestamp(out, at, frame, timestamp);
     return frame.bytes.length;
 }
 /** The timestamp varint `timestamp` (frame.timestampWidth bytes) into a copy of `frame` at `out[at]`. */
 function writeFrameTimestamp(out, at, frame, timestamp) {
-    writeTimestamp(out, at, frame.timestampPatches, timestamp);
-}
-function writeTimestamp(out, at, patches, timestamp) {
+    const patches = frame.timestampPatches;
     for (let i = 0; i < patches.length; i++) {
         const e = patches[i];
         out[at + (e >>> 4)] = timestamp[e & 15];
@@ -88469,14 +88450,12 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
     const timestampBytes = new Uint8Array(10);
     let timestamp;
     let body;
-    // What rewrite() writes again: each frame added since begin(), where, and its values' offset (-1: stale).
-    let frames = [];
-    let templates = [];
-    let frameAt = [];
+    /** What rewrite() writes again and shareFrames() hands out: each frame added since begin(). */
+    let added = [];
+    /** Where the values of the frames added with samples end, at the farthest. */
+    let valuesReach = 0;
     /** Whether templates hold views of `buf` (shareFrames()): then it is never written again from begin(). */
     let lent = false;
-    let valuesFrom = [];
-    let valuesReach = 0;
     const reserve = (extra) => {
         if (pos + extra <= buf.length)
             return;
@@ -88485,12 +88464,14 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
         buf = grown;
         view = new DataView(buf.buffer);
     };
-    const frameOf = (template) => {
+    /** The frame `template` adds at `pos`, room made for it (which may grow buf: before buf is read). */
+    const add = (template, valuesFrom) => {
         if (!timestamp)
             throw new Error("CompressedRequestBuilder: call begin(timestampMs) first");
         const frame = template.frame(timestamp.length);
         reserve(frame.bytes.length);
         raw += frame.rawLength;
+        added.push({ template, frame, at: pos, valuesFrom });
         return frame;
     };
     return {
@@ -88506,27 +88487,16 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
             raw = 0;
             timestamp = timestampBytes.subarray(0, writeVarint(timestampBytes, 0, timestampMs));
             body = undefined;
-            frames = [];
-            templates = [];
-            frameAt = [];
-            valuesFrom = [];
+            added = [];
             valuesReach = 0;
         },
         addSamples(template, values, offset = 0) {
-            const frame = frameOf(template); // may grow buf: before buf is read
-            frames.push(frame);
-            templates.push(template);
-            frameAt.push(pos);
-            valuesFrom.push(offset);
+            const frame = add(template, offset);
             valuesReach = Math.max(valuesReach, offset + template.seriesCount);
             pos += writeFrameSamples(buf, view, pos, frame, values, offset, timestamp);
         },
         addStaleMarkers(template) {
-            const frame = frameOf(template); // may grow buf: before buf is read
-            frames.push(frame);
-            templates.push(template);
-            frameAt.push(pos);
-            valuesFrom.push(-1);
+            const frame = add(template, -1);
             pos += writeFrameStale(buf, view, pos, frame, timestamp);
         },
         addMetadata(block) {
@@ -88556,11 +88526,9 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
             if (values.length < valuesReach)
                 throw new RangeError(`the request's values reach ${valuesReach}, only ${values.length} given`);
             writeVarint(timestampBytes, 0, timestampMs);
-            for (let k = 0; k < frames.length; k++) {
-                const frame = frames[k];
-                const at = frameAt[k];
-                if (valuesFrom[k] >= 0)
-                    writeFrameValues(view, at, frame, values, valuesFrom[k]);
+            for (const { frame, at, valuesFrom } of added) {
+                if (valuesFrom >= 0)
+                    writeFrameValues(view, at, frame, values, valuesFrom);
                 writeFrameTimestamp(buf, at, frame, timestamp);
             }
             return body;
@@ -88568,10 +88536,8 @@ function createCompressedRequestBuilder(initialCapacity = 1 << 20) {
         shareFrames() {
             if (!body)
                 throw new Error("CompressedRequestBuilder: shareFrames() follows finish()");
-            for (let k = 0; k < frames.length; k++) {
-                const { bytes, timestampWidth } = frames[k];
-                templates[k].share(buf.subarray(frameAt[k], frameAt[k] + bytes.length), timestampWidth);
-            }
+            for (const { template, frame, at } of added)
+                template.share(buf.subarray(at, at + frame.bytes.length), frame.timestampWidth);
             lent = true;
         },
     };
@@ -88589,9 +88555,7 @@ function preambleWidth(rawLength) {
  * within the limits, by their exact sizes. A frame too large on its own still gets a request (alone).
  */
 function planCompressedBatches(frames, limits) {
-    const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
-    const extraRaw = limits.perRequest?.rawLength ?? 0;
-    const maxRaw = Math.min(limits.maxRawBytes ?? MAX_RAW_LENGTH, MAX_RAW_LENGTH);
+    const { extraBytes, extraRaw, maxRaw } = boundsOf(limits);
     const batches = [];
     let start = 0;
     let bytes = extraBytes;
@@ -88600,7 +88564,7 @@ function planCompressedBatches(frames, limits) {
         const nextBytes = bytes + frame.bytes.length;
         const nextRaw = raw + frame.rawLength;
         if (i > start && (nextBytes > limits.maxBodyBytes || nextRaw > maxRaw)) {
-            batches.push({ start, end: i });
+            batches.push({ start, end: i, bytes });
             start = i;
             bytes = extraBytes + frame.bytes.length;
             raw = extraRaw + frame.rawLength;
@@ -88611,8 +88575,21 @@ function planCompressedBatches(frames, limits) {
         }
     });
     if (frames.length > start)
-        batches.push({ start, end: frames.length });
+        batches.push({ start, end: frames.length, bytes });
     return batches;
+}
+/** Whether `frame` fits a request of its own within the limits (planCompressedBatches' rule for one frame). */
+function fitsOneRequest(frame, limits) {
+    const { extraBytes, extraRaw, maxRaw } = boundsOf(limits);
+    return frame.bytes.length + extraBytes <= limits.maxBodyBytes && frame.rawLength + extraRaw <= maxRaw;
+}
+/** What every request adds to its frames (the widest preamble, the per-request block), and its raw limit. */
+function boundsOf(limits) {
+    return {
+        extraBytes: MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0),
+        extraRaw: limits.perRequest?.rawLength ?? 0,
+        maxRaw: Math.min(limits.maxRawBytes ?? MAX_RAW_LENGTH, MAX_RAW_LENGTH),
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/remote-write/tick-writer.ts
@@ -88718,7 +88695,7 @@ function createTickWriter(options) {
                         body = request.rewrite(timestampMs, values);
                     else if (keep) {
                         // Kept only once built whole: a build that throws leaves no half-built body behind.
-                        const built = createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+                        const built = createCompressedRequestBuilder(batch.bytes);
                         body = assemble(built, parts, pieces, batch, timestampMs, values, metadata);
                         // The body keeps its frames' only copy from now on: the templates' own copies go.
                         built.shareFrames();
@@ -88726,8 +88703,7 @@ function createTickWriter(options) {
                     }
                     else {
                         // At the body's size: a buffer that grew would leave its smaller self as garbage.
-                        lent =
-                            idle.pop() ?? createCompressedRequestBuilder(bodyBytes(pieces, batch, laid.width, metadata));
+                        lent = idle.pop() ?? createCompressedRequestBuilder(batch.bytes);
                         body = assemble(lent, parts, pieces, batch, timestampMs, values, metadata);
                     }
                     try {
@@ -88764,13 +88740,6 @@ function createTickWriter(options) {
             return outcome;
         },
     };
-}
-/** The exact size of a request's body, so its buffer is allocated once at its size. */
-function bodyBytes(pieces, batch, width, metadata) {
-    let n = MAX_PREAMBLE_BYTES + metadata.bytes.length;
-    for (let k = batch.start; k < batch.end; k++)
-        n += pieces[k].template.frame(width).bytes.length;
-    return n;
 }
 const NO_VALUES = new Float64Array(0);
 function sameParts(a, b) {
@@ -88809,14 +88778,9 @@ function assemble(builder, parts, pieces, batch, timestampMs, values, metadata) 
  * collector does.
  */
 function splitOversized(pieces, parts, width, limits) {
-    const extraBytes = MAX_PREAMBLE_BYTES + (limits.perRequest?.bytes.length ?? 0);
-    const extraRaw = limits.perRequest?.rawLength ?? 0;
     const out = [];
     for (const piece of pieces) {
-        const frame = piece.template.frame(width);
-        const fits = frame.bytes.length + extraBytes <= limits.maxBodyBytes &&
-            frame.rawLength + extraRaw <= (limits.maxRawBytes ?? Infinity);
-        if (fits || piece.end - piece.start === 1)
+        if (fitsOneRequest(piece.template.frame(width), limits) || piece.end - piece.start === 1)
             out.push(piece);
         else
             for (let i = piece.start; i < piece.end; i++) {
@@ -89698,7 +89662,7 @@ function createValueWriter(collector, options) {
  * the random generator and the profile, which the fleet no longer needs once the parameters are drawn.
  */
 function writerOf(p) {
-    return (tMs, out, offset) => values_writeValues(p, tMs, out, offset);
+    return (tMs, out, offset) => writeValues(p, tMs, out, offset);
 }
 /**
  * Collectors' parameters come from shared slabs, so 10,000 collectors cost a few dozen array buffers
@@ -89717,7 +89681,7 @@ function parametersSlot() {
     return slot;
 }
 /** A collector's values at `tMs` from its parameters (createValueWriter). */
-function values_writeValues(p, tMs, out, offset) {
+function writeValues(p, tMs, out, offset) {
     const fleetStartMs = p[P_FLEET_START];
     const tSec = tMs / 1000;
     const elapsedSec = tMs > fleetStartMs ? (tMs - fleetStartMs) / 1000 : 0;
