@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { EVALUATION_BUCKETS, SERIES_OFFSET } from "../../src/signals/catalog.js";
@@ -218,6 +219,37 @@ describe("signal values", () => {
     const other = createSignalModel(fleet, OPTIONS).collectors;
     other.forEach((signals, c) => {
       for (const k of [999, 3, 0, 640]) expect(valuesAt(signals, tick(k))).toEqual(history[c]![k]);
+    });
+  });
+});
+
+/**
+ * The numbers the signal model drew when this fixture was recorded (test/fixtures/golden/signal-values.json):
+ * a background process restarted by a newer version continues the same series, and its counters only stay
+ * monotone if every draw and formula is unchanged. A change of draw order, of a range or of a formula
+ * turns this red; the properties above would still hold.
+ */
+describe("recorded values", () => {
+  it("draws exactly the numbers recorded for a mixed fleet, at every recorded tick", () => {
+    const recorded = JSON.parse(
+      readFileSync(new URL("../fixtures/golden/signal-values.json", import.meta.url), "utf8"),
+    ) as {
+      fleetStartMs: number;
+      intervalMs: number;
+      offsetMs: number;
+      ticks: number[];
+      collectors: { id: string; values: number[][] }[];
+    };
+    const model = createSignalModel(mixedFleet(), {
+      fleetStartMs: recorded.fleetStartMs,
+      intervalMs: recorded.intervalMs,
+    });
+    expect(model.collectors.map((s) => s.collector.id)).toEqual(recorded.collectors.map((c) => c.id));
+    model.collectors.forEach((signals, c) => {
+      const got = recorded.ticks.map((k) => [
+        ...valuesAt(signals, recorded.fleetStartMs + k * recorded.intervalMs + recorded.offsetMs),
+      ]);
+      expect(got, signals.collector.id).toEqual(recorded.collectors[c]!.values);
     });
   });
 });
