@@ -11,6 +11,7 @@ import {
   mergeLabels,
   metricNameLabel,
   ownLabels,
+  type CollectorLabelCheck,
   type Label,
 } from "./labels.js";
 import type {
@@ -51,6 +52,11 @@ const OWN_LABELS: readonly (readonly { readonly metric: Label; readonly own: rea
     }),
   );
 
+/** Each family's own label lists when the collector adds none: the same arrays for every collector. */
+const FIXED_LISTS: readonly (readonly (readonly Label[])[])[] = OWN_LABELS.map((templates) =>
+  templates.map((t) => t.own),
+);
+
 /** The family of each of a collector's series, in series order. */
 const FAMILY_OF_SERIES: readonly number[] = CATALOG.flatMap((family, index) =>
   family.series.map(() => index),
@@ -78,38 +84,48 @@ export function createCollectorSignals(
   if (!Number.isInteger(received) || received < 0)
     throw new RangeError(`receivedComponents must be a whole number from 0, got ${received}`);
   const check = checkCollectorLabels(collector.id, collector.labels);
+  // Plain loops, not callbacks: this runs once per collector at start, mostly before V8 optimises it.
   const own: (readonly Label[])[] = [];
-  CATALOG.forEach((family, familyIndex) => {
+  for (let familyIndex = 0; familyIndex < CATALOG.length; familyIndex++) {
+    const family = CATALOG[familyIndex]!;
     const templates = OWN_LABELS[familyIndex]!;
-    let lists: readonly (readonly Label[])[] = templates.map((t) => t.own);
-    if (family.collectorLabels) {
-      const record = family.collectorLabels(collector);
-      // The same record (buildInfoLabels keeps one per release) is known at once; another by its text.
-      let known = FRESH_BY_RECORD.get(record);
-      let key = "";
-      if (!known) for (const name in record) key += `${name}=${record[name]}\0`;
-      const cache = FRESH_LISTS[familyIndex]!;
-      known ??= cache.get(key);
-      if (known) lists = known;
-      else {
-        const fresh = labelPairs(record);
-        check.checkFresh(templates[0]!.metric[1], fresh);
-        lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
-        if (cache.size < FRESH_LISTS_LIMIT) cache.set(key, lists);
-        if (Object.isFrozen(record)) FRESH_BY_RECORD.set(record, lists);
-      }
+    const lists = family.collectorLabels
+      ? freshLists(familyIndex, family.collectorLabels(collector), check)
+      : FIXED_LISTS[familyIndex]!;
+    for (let k = 0; k < lists.length; k++) {
+      check.checkSeries(templates[k]!.metric[1], lists[k]!);
+      own.push(lists[k]!);
     }
-    lists.forEach((labels, k) => {
-      check.checkSeries(templates[k]!.metric[1], labels);
-      own.push(labels);
-    });
-  });
+  }
   const write = createValueWriter(collector, {
     fleetStartMs: options.fleetStartMs,
     intervalMs: options.intervalMs,
     receivedComponents: received,
   });
   return signalsOf(collector, { shared: check.shared, own }, valuesAtOf(write));
+}
+
+/** A family's own label lists for a collector whose labels the family adds to (`record`): see FRESH_LISTS. */
+function freshLists(
+  familyIndex: number,
+  record: Readonly<Record<string, string>>,
+  check: CollectorLabelCheck,
+): readonly (readonly Label[])[] {
+  // The same record (buildInfoLabels keeps one per release) is known at once; another by its text.
+  const byRecord = FRESH_BY_RECORD.get(record);
+  if (byRecord) return byRecord;
+  let key = "";
+  for (const name in record) key += `${name}=${record[name]}\0`;
+  const cache = FRESH_LISTS[familyIndex]!;
+  const known = cache.get(key);
+  if (known) return known;
+  const templates = OWN_LABELS[familyIndex]!;
+  const fresh = labelPairs(record);
+  check.checkFresh(templates[0]!.metric[1], fresh);
+  const lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
+  if (cache.size < FRESH_LISTS_LIMIT) cache.set(key, lists);
+  if (Object.isFrozen(record)) FRESH_BY_RECORD.set(record, lists);
+  return lists;
 }
 
 /**

@@ -14,29 +14,40 @@ export function sha256Hex(text: string): string {
 }
 
 /**
- * A generator seeded with 128 bits of SHA-256(id). core's mulberry32 takes a 32-bit seed, so among 10,000
- * collectors two would share a stream with a probability near 1 %; sfc32 over four digest words makes that
- * negligible. The `salt` keeps streams used for different purposes independent.
+ * The generator, seeded with 128 bits of SHA-256(id). core's mulberry32 takes a 32-bit seed, so among
+ * 10,000 collectors two would share a stream with a probability near 1 %; sfc32 over four digest words
+ * makes that negligible. The `salt` keeps streams used for different purposes independent.
+ *
+ * There is one generator, and seeding restarts it: draw one collector's numbers before seeding for the
+ * next (createValueWriter does). A closure per collector cost more to create and optimise than the draws.
  */
-export function randomForId(id: string, salt: string): Random {
+export function seedRandom(id: string, salt: string): Random {
   const digest = hash("sha256", `${salt}\0${id}`, "buffer");
-  let a = digest.readUInt32LE(0);
-  let b = digest.readUInt32LE(4);
-  let c = digest.readUInt32LE(8);
-  let d = digest.readUInt32LE(12);
-  const next: Random = () => {
-    // sfc32 (Chris Doty-Humphrey's Small Fast Chaotic PRNG), public domain.
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return (t >>> 0) / 4294967296;
-  };
+  // Kept as 32-bit integers: sfc32 only adds, shifts and xors them, all modulo 2^32.
+  sfc[0] = digest.readInt32LE(0);
+  sfc[1] = digest.readInt32LE(4);
+  sfc[2] = digest.readInt32LE(8);
+  sfc[3] = digest.readInt32LE(12);
   // The first outputs of sfc32 still correlate with the seed words; discard them as its author advises.
-  for (let i = 0; i < 12; i++) next();
-  return next;
+  for (let i = 0; i < 12; i++) nextSfc32();
+  return nextSfc32;
+}
+
+/** sfc32's state: a, b, c, d. */
+const sfc = new Int32Array(4);
+
+/** sfc32 (Chris Doty-Humphrey's Small Fast Chaotic PRNG), public domain. */
+function nextSfc32(): number {
+  const a = sfc[0]!;
+  const b = sfc[1]!;
+  const c = sfc[2]!;
+  const d = sfc[3]!;
+  const t = (((a + b) | 0) + d) | 0;
+  sfc[3] = (d + 1) | 0;
+  sfc[0] = b ^ (b >>> 9);
+  sfc[1] = (c + (c << 3)) | 0;
+  sfc[2] = (((c << 21) | (c >>> 11)) + t) | 0;
+  return (t >>> 0) / 4294967296;
 }
 
 /** A uniform number in [lo, hi). */

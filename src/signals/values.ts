@@ -15,8 +15,8 @@
  */
 import type { Random } from "../core/clock.js";
 import type { Collector } from "../fleet/types.js";
-import { EVALUATION_BUCKETS, SERIES_OFFSET, workloadOf, type HealthType } from "./catalog.js";
-import { randomForId, uniform, uniformInt } from "./seed.js";
+import { EVALUATION_BUCKETS, SERIES_OFFSET, workloadOf } from "./catalog.js";
+import { seedRandom, uniform, uniformInt } from "./seed.js";
 
 /** Most observations per tick in a bucket, keyed by its upper bound as written in EVALUATION_BUCKETS. */
 export type BucketSpread = Readonly<Partial<Record<string, number>>>;
@@ -216,10 +216,17 @@ function level(p: Float64Array, at: number, tSec: number): number {
  */
 const RATE_DEPTH = 0.5;
 
-function drawAccumulator(random: Random, initial: number, mean: Range, p: Float64Array, at: number): void {
+function drawAccumulator(
+  random: Random,
+  initial: number,
+  meanMin: number,
+  meanMax: number,
+  p: Float64Array,
+  at: number,
+): void {
   const phase = uniform(random, 0, 2 * Math.PI);
   p[at] = initial;
-  p[at + 1] = uniform(random, mean.min, mean.max);
+  p[at + 1] = uniform(random, meanMin, meanMax);
   p[at + 2] = (2 * Math.PI) / uniform(random, 20 * 60, 60 * 60);
   p[at + 3] = phase;
   p[at + 4] = Math.cos(phase);
@@ -241,42 +248,70 @@ function mostPerBucket(spreads: readonly BucketSpread[]): readonly number[] {
   );
 }
 
-/** mostPerBucket of each profile's quiet and busy ticks, healthy and not: the same for every collector. */
-const MOST = new Map(
+/**
+ * What every collector of a profile shares, laid out for createValueWriter's loops: the most observations
+ * per bucket of its quiet and busy ticks (healthy and not), the ranges RSS, heap share, goroutines and
+ * scrape seconds move within, and each accumulator's starting range and mean rate.
+ */
+interface ProfileTables {
+  readonly quiet: readonly number[];
+  readonly busy: readonly number[];
+  readonly busyUnhealthy: readonly number[];
+  /** min, max of residentBytes, heapShare, goroutines, scrapeSeconds: P_RANGES in the parameters. */
+  readonly ranges: Float64Array;
+  /** Per accumulator (CPU, rx, tx): the initial count's range, then the mean rate's. */
+  readonly accumulators: Float64Array;
+}
+
+const TABLES = new Map<WorkloadProfile, ProfileTables>(
   Object.values(WORKLOAD_PROFILES).map((profile: WorkloadProfile) => [
     profile,
     {
       quiet: mostPerBucket([profile.quietSpread]),
       busy: mostPerBucket([profile.busySpread]),
       busyUnhealthy: mostPerBucket([profile.busySpread, UNHEALTHY.slowSpread]),
+      ranges: Float64Array.from(
+        [profile.residentBytes, profile.heapShare, profile.goroutines, profile.scrapeSeconds].flatMap(
+          (range) => [range.min, range.max],
+        ),
+      ),
+      // A process has used some CPU and moved some bytes before the fleet's first tick.
+      accumulators: Float64Array.of(
+        ...[0.3, 2, profile.cpuCores.min, profile.cpuCores.max],
+        ...[20_000, 500_000, profile.rxBytesPerSecond.min, profile.rxBytesPerSecond.max],
+        ...[20_000, 500_000, profile.txBytesPerSecond.min, profile.txBytesPerSecond.max],
+      ),
     },
   ]),
 );
 
-/** Per-bucket counts of one kind of tick: EVALUATIONS_PER_TICK observations over the finite buckets. */
-function drawTick(random: Random, most: readonly number[]): number[] {
-  const counts = most.map((m, i) => {
-    // One draw per bucket whatever `m` is, so the draws that follow do not shift with the spreads.
-    const drawn = uniformInt(random, 0, m);
-    return i === 0 ? 0 : drawn;
-  });
-  counts[0] = EVALUATIONS_PER_TICK - counts.reduce((a, b) => a + b, 0);
-  return counts;
-}
+const BUCKETS = EVALUATION_BUCKETS.length;
+/** Scratch of drawTickShape and createValueWriter: one collector is drawn at a time. */
+const tickCounts = new Float64Array(BUCKETS);
+const bucketMeans = new Float64Array(BUCKETS);
 
 /**
- * Writes the cumulative counts per `le` (+Inf last, = EVALUATIONS_PER_TICK) at `at` in the parameters,
- * and returns the sum of the observations.
+ * Draws the per-bucket counts of one kind of tick (EVALUATIONS_PER_TICK observations over the
+ * finite buckets: one draw per bucket whatever its most, so the draws that follow do not shift with the
+ * spreads; the first bucket takes the rest), writes the cumulative counts per `le` (+Inf last, =
+ * EVALUATIONS_PER_TICK) at `at` in the parameters, and returns the sum of the observations.
  */
-function tickShape(counts: readonly number[], means: readonly number[], p: Float64Array, at: number): number {
+function drawTickShape(random: Random, most: readonly number[], p: Float64Array, at: number): number {
+  let others = 0;
+  for (let i = 0; i < BUCKETS; i++) {
+    const drawn = uniformInt(random, 0, most[i]!);
+    tickCounts[i] = i === 0 ? 0 : drawn;
+    others += tickCounts[i]!;
+  }
+  tickCounts[0] = EVALUATIONS_PER_TICK - others;
   let running = 0;
   let sum = 0;
-  counts.forEach((count, i) => {
-    running += count;
+  for (let i = 0; i < BUCKETS; i++) {
+    running += tickCounts[i]!;
     p[at + i] = running;
-    sum += count * means[i]!;
-  });
-  p[at + counts.length] = running;
+    sum += tickCounts[i]! * bucketMeans[i]!;
+  }
+  p[at + BUCKETS] = running;
   return sum;
 }
 
@@ -298,7 +333,7 @@ const AT = {
   scrape: SERIES_OFFSET.scrape_duration_seconds,
 } as const;
 
-const BUCKET_SERIES = EVALUATION_BUCKETS.length + 1;
+const BUCKET_SERIES = BUCKETS + 1;
 /** Linux pages are 4 KiB; the Go heap grows in 8 KiB spans. Rounding to them keeps the numbers honest. */
 const PAGE_BYTES = 4096;
 const SPAN_BYTES = 8192;
@@ -330,43 +365,42 @@ const PARAMETERS = P_INTERVAL + 1;
  * values. Two writers for the same collector and options write identical numbers.
  */
 export function createValueWriter(collector: Collector, options: ValueOptions): ValueWriter {
+  // Loops over per-profile tables rather than a call per parameter: this runs once per collector at
+  // start, mostly before V8 optimises it, and a long unrolled body cost more to optimise than to run.
   const profile: WorkloadProfile = WORKLOAD_PROFILES[workloadNameOf(collector)];
-  const random = randomForId(collector.id, "signals/values");
+  const tables = TABLES.get(profile)!;
+  const random = seedRandom(collector.id, "signals/values");
   const p = parametersSlot();
 
-  drawDrift(random, p, P_RSS);
-  drawDrift(random, p, P_HEAP);
-  drawDrift(random, p, P_GOROUTINES);
-  drawDrift(random, p, P_SCRAPE);
-  const ranges = [profile.residentBytes, profile.heapShare, profile.goroutines, profile.scrapeSeconds];
-  ranges.forEach((range, i) => {
-    p[P_RANGES + 2 * i] = range.min;
-    p[P_RANGES + 2 * i + 1] = range.max;
-  });
+  for (let at = P_RSS; at <= P_SCRAPE; at += 5) drawDrift(random, p, at);
+  p.set(tables.ranges, P_RANGES);
+  const accumulators = tables.accumulators;
+  for (let k = 0; k < 3; k++) {
+    const initial = uniform(random, accumulators[4 * k]!, accumulators[4 * k + 1]!);
+    drawAccumulator(random, initial, accumulators[4 * k + 2]!, accumulators[4 * k + 3]!, p, P_CPU + 5 * k);
+  }
 
-  // A process has used some CPU and moved some bytes before the fleet's first tick.
-  drawAccumulator(random, uniform(random, 0.3, 2), profile.cpuCores, p, P_CPU);
-  drawAccumulator(random, uniform(random, 20_000, 500_000), profile.rxBytesPerSecond, p, P_RX);
-  drawAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond, p, P_TX);
-
-  const components = componentCounts(random, collector.healthy, profile.components);
-  // Added after every draw, so a new config moves this number and no other.
-  p[P_COMPONENTS] = components.healthy + (options.receivedComponents ?? 0);
-  p[P_COMPONENTS + 1] = components.unhealthy;
-  p[P_COMPONENTS + 2] = components.unknown;
-  p[P_COMPONENTS + 3] = components.exited;
+  const running = uniformInt(random, profile.components.min, profile.components.max);
+  // Drawn for every collector so a collector's other numbers do not change when it turns unhealthy.
+  const unhealthy = uniformInt(random, UNHEALTHY.unhealthyComponents.min, UNHEALTHY.unhealthyComponents.max);
+  const exited = uniformInt(random, UNHEALTHY.exitedComponents.min, UNHEALTHY.exitedComponents.max);
+  const healthy = collector.healthy;
+  // Received components are added after every draw, so a new config moves this number and no other.
+  p[P_COMPONENTS] = (healthy ? running : running - unhealthy - exited) + (options.receivedComponents ?? 0);
+  p[P_COMPONENTS + 1] = healthy ? 0 : unhealthy;
+  p[P_COMPONENTS + 2] = 0;
+  p[P_COMPONENTS + 3] = healthy ? 0 : exited;
 
   // Mean observation within each bucket, toward its lower end: evaluations cluster near the fast edge.
-  const bucketMeans = EVALUATION_BUCKETS.map((upper, i) => {
+  for (let i = 0; i < BUCKETS; i++) {
+    const upper = EVALUATION_BUCKETS[i]!;
     const lower = i === 0 ? 0 : EVALUATION_BUCKETS[i - 1]!;
-    return lower + (upper - lower) * uniform(random, 0.05, 0.5);
-  });
-  const most = MOST.get(profile)!;
-  p[P_QUIET_SUM] = tickShape(drawTick(random, most.quiet), bucketMeans, p, P_QUIET);
-  const busy = drawTick(random, collector.healthy ? most.busy : most.busyUnhealthy);
-  p[P_BUSY_SUM] = tickShape(busy, bucketMeans, p, P_BUSY);
+    bucketMeans[i] = lower + (upper - lower) * uniform(random, 0.05, 0.5);
+  }
+  p[P_QUIET_SUM] = drawTickShape(random, tables.quiet, p, P_QUIET);
+  p[P_BUSY_SUM] = drawTickShape(random, healthy ? tables.busy : tables.busyUnhealthy, p, P_BUSY);
   p[P_BUSY_SHARE] = uniform(random, 0.1, 0.35);
-  p[P_UP] = collector.healthy ? 1 : 0;
+  p[P_UP] = healthy ? 1 : 0;
   p[P_FLEET_START] = options.fleetStartMs;
   p[P_INTERVAL] = options.intervalMs;
   return writerOf(p);
@@ -442,15 +476,4 @@ function writeValues(p: Float64Array, tMs: number, out: Float64Array, offset: nu
   );
   out[offset + AT.heap] = Math.round((residentBytes * heapShare) / SPAN_BYTES) * SPAN_BYTES;
   out[offset + AT.scrape] = scrapeMin + (scrapeMax - scrapeMin) * level(p, P_SCRAPE, tSec);
-}
-
-type ComponentCounts = Record<HealthType, number>;
-
-function componentCounts(random: Random, healthy: boolean, total: Range): ComponentCounts {
-  const running = uniformInt(random, total.min, total.max);
-  // Drawn for every collector so a collector's other numbers do not change when it turns unhealthy.
-  const unhealthy = uniformInt(random, UNHEALTHY.unhealthyComponents.min, UNHEALTHY.unhealthyComponents.max);
-  const exited = uniformInt(random, UNHEALTHY.exitedComponents.min, UNHEALTHY.exitedComponents.max);
-  if (healthy) return { healthy: running, unhealthy: 0, unknown: 0, exited: 0 };
-  return { healthy: running - unhealthy - exited, unhealthy, unknown: 0, exited };
 }
