@@ -58036,30 +58036,39 @@ function sha256Hex(text) {
     return (0,external_node_crypto_.hash)("sha256", text, "hex");
 }
 /**
- * A generator seeded with 128 bits of SHA-256(id). core's mulberry32 takes a 32-bit seed, so among 10,000
- * collectors two would share a stream with a probability near 1 %; sfc32 over four digest words makes that
- * negligible. The `salt` keeps streams used for different purposes independent.
+ * The generator, seeded with 128 bits of SHA-256(id). core's mulberry32 takes a 32-bit seed, so among
+ * 10,000 collectors two would share a stream with a probability near 1 %; sfc32 over four digest words
+ * makes that negligible. The `salt` keeps streams used for different purposes independent.
+ *
+ * There is one generator, and seeding restarts it: draw one collector's numbers before seeding for the
+ * next (createValueWriter does). A closure per collector cost more to create and optimise than the draws.
  */
-function randomForId(id, salt) {
+function seedRandom(id, salt) {
     const digest = (0,external_node_crypto_.hash)("sha256", `${salt}\0${id}`, "buffer");
-    let a = digest.readUInt32LE(0);
-    let b = digest.readUInt32LE(4);
-    let c = digest.readUInt32LE(8);
-    let d = digest.readUInt32LE(12);
-    const next = () => {
-        // sfc32 (Chris Doty-Humphrey's Small Fast Chaotic PRNG), public domain.
-        const t = (((a + b) | 0) + d) | 0;
-        d = (d + 1) | 0;
-        a = b ^ (b >>> 9);
-        b = (c + (c << 3)) | 0;
-        c = (c << 21) | (c >>> 11);
-        c = (c + t) | 0;
-        return (t >>> 0) / 4294967296;
-    };
+    // Kept as 32-bit integers: sfc32 only adds, shifts and xors them, all modulo 2^32.
+    sfc[0] = digest.readInt32LE(0);
+    sfc[1] = digest.readInt32LE(4);
+    sfc[2] = digest.readInt32LE(8);
+    sfc[3] = digest.readInt32LE(12);
     // The first outputs of sfc32 still correlate with the seed words; discard them as its author advises.
     for (let i = 0; i < 12; i++)
-        next();
-    return next;
+        nextSfc32();
+    return nextSfc32;
+}
+/** sfc32's state: a, b, c, d. */
+const sfc = new Int32Array(4);
+/** sfc32 (Chris Doty-Humphrey's Small Fast Chaotic PRNG), public domain. */
+function nextSfc32() {
+    const a = sfc[0];
+    const b = sfc[1];
+    const c = sfc[2];
+    const d = sfc[3];
+    const t = (((a + b) | 0) + d) | 0;
+    sfc[3] = (d + 1) | 0;
+    sfc[0] = b ^ (b >>> 9);
+    sfc[1] = (c + (c << 3)) | 0;
+    sfc[2] = (((c << 21) | (c >>> 11)) + t) | 0;
+    return (t >>> 0) / 4294967296;
 }
 /** A uniform number in [lo, hi). */
 function uniform(random, lo, hi) {
@@ -65014,10 +65023,10 @@ function level(p, at, tSec) {
  * rate, omega, phase, cos(phase).
  */
 const RATE_DEPTH = 0.5;
-function drawAccumulator(random, initial, mean, p, at) {
+function drawAccumulator(random, initial, meanMin, meanMax, p, at) {
     const phase = uniform(random, 0, 2 * Math.PI);
     p[at] = initial;
-    p[at + 1] = uniform(random, mean.min, mean.max);
+    p[at + 1] = uniform(random, meanMin, meanMax);
     p[at + 2] = (2 * Math.PI) / uniform(random, 20 * 60, 60 * 60);
     p[at + 3] = phase;
     p[at + 4] = Math.cos(phase);
@@ -65032,38 +65041,43 @@ function accumulated(p, at, elapsedSec) {
 function mostPerBucket(spreads) {
     return EVALUATION_BUCKETS.map((bound) => spreads.reduce((n, spread) => n + (spread[String(bound)] ?? 0), 0));
 }
-/** mostPerBucket of each profile's quiet and busy ticks, healthy and not: the same for every collector. */
-const MOST = new Map(Object.values(WORKLOAD_PROFILES).map((profile) => [
+const TABLES = new Map(Object.values(WORKLOAD_PROFILES).map((profile) => [
     profile,
     {
         quiet: mostPerBucket([profile.quietSpread]),
         busy: mostPerBucket([profile.busySpread]),
         busyUnhealthy: mostPerBucket([profile.busySpread, UNHEALTHY.slowSpread]),
+        ranges: Float64Array.from([profile.residentBytes, profile.heapShare, profile.goroutines, profile.scrapeSeconds].flatMap((range) => [range.min, range.max])),
+        // A process has used some CPU and moved some bytes before the fleet's first tick.
+        accumulators: Float64Array.of(...[0.3, 2, profile.cpuCores.min, profile.cpuCores.max], ...[20_000, 500_000, profile.rxBytesPerSecond.min, profile.rxBytesPerSecond.max], ...[20_000, 500_000, profile.txBytesPerSecond.min, profile.txBytesPerSecond.max]),
     },
 ]));
-/** Per-bucket counts of one kind of tick: EVALUATIONS_PER_TICK observations over the finite buckets. */
-function drawTick(random, most) {
-    const counts = most.map((m, i) => {
-        // One draw per bucket whatever `m` is, so the draws that follow do not shift with the spreads.
-        const drawn = uniformInt(random, 0, m);
-        return i === 0 ? 0 : drawn;
-    });
-    counts[0] = EVALUATIONS_PER_TICK - counts.reduce((a, b) => a + b, 0);
-    return counts;
-}
+const BUCKETS = EVALUATION_BUCKETS.length;
+/** Scratch of drawTickShape and createValueWriter: one collector is drawn at a time. */
+const tickCounts = new Float64Array(BUCKETS);
+const bucketMeans = new Float64Array(BUCKETS);
 /**
- * Writes the cumulative counts per `le` (+Inf last, = EVALUATIONS_PER_TICK) at `at` in the parameters,
- * and returns the sum of the observations.
+ * Draws the per-bucket counts of one kind of tick (EVALUATIONS_PER_TICK observations over the
+ * finite buckets: one draw per bucket whatever its most, so the draws that follow do not shift with the
+ * spreads; the first bucket takes the rest), writes the cumulative counts per `le` (+Inf last, =
+ * EVALUATIONS_PER_TICK) at `at` in the parameters, and returns the sum of the observations.
  */
-function tickShape(counts, means, p, at) {
+function drawTickShape(random, most, p, at) {
+    let others = 0;
+    for (let i = 0; i < BUCKETS; i++) {
+        const drawn = uniformInt(random, 0, most[i]);
+        tickCounts[i] = i === 0 ? 0 : drawn;
+        others += tickCounts[i];
+    }
+    tickCounts[0] = EVALUATIONS_PER_TICK - others;
     let running = 0;
     let sum = 0;
-    counts.forEach((count, i) => {
-        running += count;
+    for (let i = 0; i < BUCKETS; i++) {
+        running += tickCounts[i];
         p[at + i] = running;
-        sum += count * means[i];
-    });
-    p[at + counts.length] = running;
+        sum += tickCounts[i] * bucketMeans[i];
+    }
+    p[at + BUCKETS] = running;
     return sum;
 }
 /** Offsets of each series within a collector's block, fixed by the catalog. */
@@ -65083,7 +65097,7 @@ const AT = {
     heap: SERIES_OFFSET.go_memstats_heap_inuse_bytes,
     scrape: SERIES_OFFSET.scrape_duration_seconds,
 };
-const BUCKET_SERIES = EVALUATION_BUCKETS.length + 1;
+const BUCKET_SERIES = BUCKETS + 1;
 /** Linux pages are 4 KiB; the Go heap grows in 8 KiB spans. Rounding to them keeps the numbers honest. */
 const PAGE_BYTES = 4096;
 const SPAN_BYTES = 8192;
@@ -65113,39 +65127,40 @@ const PARAMETERS = P_INTERVAL + 1;
  * values. Two writers for the same collector and options write identical numbers.
  */
 function createValueWriter(collector, options) {
+    // Loops over per-profile tables rather than a call per parameter: this runs once per collector at
+    // start, mostly before V8 optimises it, and a long unrolled body cost more to optimise than to run.
     const profile = WORKLOAD_PROFILES[workloadNameOf(collector)];
-    const random = randomForId(collector.id, "signals/values");
+    const tables = TABLES.get(profile);
+    const random = seedRandom(collector.id, "signals/values");
     const p = parametersSlot();
-    drawDrift(random, p, P_RSS);
-    drawDrift(random, p, P_HEAP);
-    drawDrift(random, p, P_GOROUTINES);
-    drawDrift(random, p, P_SCRAPE);
-    const ranges = [profile.residentBytes, profile.heapShare, profile.goroutines, profile.scrapeSeconds];
-    ranges.forEach((range, i) => {
-        p[P_RANGES + 2 * i] = range.min;
-        p[P_RANGES + 2 * i + 1] = range.max;
-    });
-    // A process has used some CPU and moved some bytes before the fleet's first tick.
-    drawAccumulator(random, uniform(random, 0.3, 2), profile.cpuCores, p, P_CPU);
-    drawAccumulator(random, uniform(random, 20_000, 500_000), profile.rxBytesPerSecond, p, P_RX);
-    drawAccumulator(random, uniform(random, 20_000, 500_000), profile.txBytesPerSecond, p, P_TX);
-    const components = componentCounts(random, collector.healthy, profile.components);
-    // Added after every draw, so a new config moves this number and no other.
-    p[P_COMPONENTS] = components.healthy + (options.receivedComponents ?? 0);
-    p[P_COMPONENTS + 1] = components.unhealthy;
-    p[P_COMPONENTS + 2] = components.unknown;
-    p[P_COMPONENTS + 3] = components.exited;
+    for (let at = P_RSS; at <= P_SCRAPE; at += 5)
+        drawDrift(random, p, at);
+    p.set(tables.ranges, P_RANGES);
+    const accumulators = tables.accumulators;
+    for (let k = 0; k < 3; k++) {
+        const initial = uniform(random, accumulators[4 * k], accumulators[4 * k + 1]);
+        drawAccumulator(random, initial, accumulators[4 * k + 2], accumulators[4 * k + 3], p, P_CPU + 5 * k);
+    }
+    const running = uniformInt(random, profile.components.min, profile.components.max);
+    // Drawn for every collector so a collector's other numbers do not change when it turns unhealthy.
+    const unhealthy = uniformInt(random, UNHEALTHY.unhealthyComponents.min, UNHEALTHY.unhealthyComponents.max);
+    const exited = uniformInt(random, UNHEALTHY.exitedComponents.min, UNHEALTHY.exitedComponents.max);
+    const healthy = collector.healthy;
+    // Received components are added after every draw, so a new config moves this number and no other.
+    p[P_COMPONENTS] = (healthy ? running : running - unhealthy - exited) + (options.receivedComponents ?? 0);
+    p[P_COMPONENTS + 1] = healthy ? 0 : unhealthy;
+    p[P_COMPONENTS + 2] = 0;
+    p[P_COMPONENTS + 3] = healthy ? 0 : exited;
     // Mean observation within each bucket, toward its lower end: evaluations cluster near the fast edge.
-    const bucketMeans = EVALUATION_BUCKETS.map((upper, i) => {
+    for (let i = 0; i < BUCKETS; i++) {
+        const upper = EVALUATION_BUCKETS[i];
         const lower = i === 0 ? 0 : EVALUATION_BUCKETS[i - 1];
-        return lower + (upper - lower) * uniform(random, 0.05, 0.5);
-    });
-    const most = MOST.get(profile);
-    p[P_QUIET_SUM] = tickShape(drawTick(random, most.quiet), bucketMeans, p, P_QUIET);
-    const busy = drawTick(random, collector.healthy ? most.busy : most.busyUnhealthy);
-    p[P_BUSY_SUM] = tickShape(busy, bucketMeans, p, P_BUSY);
+        bucketMeans[i] = lower + (upper - lower) * uniform(random, 0.05, 0.5);
+    }
+    p[P_QUIET_SUM] = drawTickShape(random, tables.quiet, p, P_QUIET);
+    p[P_BUSY_SUM] = drawTickShape(random, healthy ? tables.busy : tables.busyUnhealthy, p, P_BUSY);
     p[P_BUSY_SHARE] = uniform(random, 0.1, 0.35);
-    p[P_UP] = collector.healthy ? 1 : 0;
+    p[P_UP] = healthy ? 1 : 0;
     p[P_FLEET_START] = options.fleetStartMs;
     p[P_INTERVAL] = options.intervalMs;
     return writerOf(p);
@@ -65212,15 +65227,6 @@ function writeValues(p, tMs, out, offset) {
     out[offset + AT.heap] = Math.round((residentBytes * heapShare) / SPAN_BYTES) * SPAN_BYTES;
     out[offset + AT.scrape] = scrapeMin + (scrapeMax - scrapeMin) * level(p, P_SCRAPE, tSec);
 }
-function componentCounts(random, healthy, total) {
-    const running = uniformInt(random, total.min, total.max);
-    // Drawn for every collector so a collector's other numbers do not change when it turns unhealthy.
-    const unhealthy = uniformInt(random, UNHEALTHY.unhealthyComponents.min, UNHEALTHY.unhealthyComponents.max);
-    const exited = uniformInt(random, UNHEALTHY.exitedComponents.min, UNHEALTHY.exitedComponents.max);
-    if (healthy)
-        return { healthy: running, unhealthy: 0, unknown: 0, exited: 0 };
-    return { healthy: running - unhealthy - exited, unhealthy, unknown: 0, exited };
-}
 
 ;// CONCATENATED MODULE: ./src/signals/model.ts
 
@@ -65246,6 +65252,8 @@ const OWN_LABELS = catalog_CATALOG.map((family) => family.series.map((template) 
     const metric = metricNameLabel(template.name);
     return { metric, own: ownLabels(metric, labelPairs(template.labels)) };
 }));
+/** Each family's own label lists when the collector adds none: the same arrays for every collector. */
+const FIXED_LISTS = OWN_LABELS.map((templates) => templates.map((t) => t.own));
 /** The family of each of a collector's series, in series order. */
 const FAMILY_OF_SERIES = catalog_CATALOG.flatMap((family, index) => family.series.map(() => index));
 /**
@@ -65266,43 +65274,48 @@ function createCollectorSignals(collector, options) {
     if (!Number.isInteger(received) || received < 0)
         throw new RangeError(`receivedComponents must be a whole number from 0, got ${received}`);
     const check = checkCollectorLabels(collector.id, collector.labels);
+    // Plain loops, not callbacks: this runs once per collector at start, mostly before V8 optimises it.
     const own = [];
-    catalog_CATALOG.forEach((family, familyIndex) => {
+    for (let familyIndex = 0; familyIndex < catalog_CATALOG.length; familyIndex++) {
+        const family = catalog_CATALOG[familyIndex];
         const templates = OWN_LABELS[familyIndex];
-        let lists = templates.map((t) => t.own);
-        if (family.collectorLabels) {
-            const record = family.collectorLabels(collector);
-            // The same record (buildInfoLabels keeps one per release) is known at once; another by its text.
-            let known = FRESH_BY_RECORD.get(record);
-            let key = "";
-            if (!known)
-                for (const name in record)
-                    key += `${name}=${record[name]}\0`;
-            const cache = FRESH_LISTS[familyIndex];
-            known ??= cache.get(key);
-            if (known)
-                lists = known;
-            else {
-                const fresh = labelPairs(record);
-                check.checkFresh(templates[0].metric[1], fresh);
-                lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
-                if (cache.size < FRESH_LISTS_LIMIT)
-                    cache.set(key, lists);
-                if (Object.isFrozen(record))
-                    FRESH_BY_RECORD.set(record, lists);
-            }
+        const lists = family.collectorLabels
+            ? freshLists(familyIndex, family.collectorLabels(collector), check)
+            : FIXED_LISTS[familyIndex];
+        for (let k = 0; k < lists.length; k++) {
+            check.checkSeries(templates[k].metric[1], lists[k]);
+            own.push(lists[k]);
         }
-        lists.forEach((labels, k) => {
-            check.checkSeries(templates[k].metric[1], labels);
-            own.push(labels);
-        });
-    });
+    }
     const write = createValueWriter(collector, {
         fleetStartMs: options.fleetStartMs,
         intervalMs: options.intervalMs,
         receivedComponents: received,
     });
     return signalsOf(collector, { shared: check.shared, own }, valuesAtOf(write));
+}
+/** A family's own label lists for a collector whose labels the family adds to (`record`): see FRESH_LISTS. */
+function freshLists(familyIndex, record, check) {
+    // The same record (buildInfoLabels keeps one per release) is known at once; another by its text.
+    const byRecord = FRESH_BY_RECORD.get(record);
+    if (byRecord)
+        return byRecord;
+    let key = "";
+    for (const name in record)
+        key += `${name}=${record[name]}\0`;
+    const cache = FRESH_LISTS[familyIndex];
+    const known = cache.get(key);
+    if (known)
+        return known;
+    const templates = OWN_LABELS[familyIndex];
+    const fresh = labelPairs(record);
+    check.checkFresh(templates[0].metric[1], fresh);
+    const lists = templates.map((t) => ownLabels(t.metric, [...fresh, ...t.own.filter((l) => l !== t.metric)]));
+    if (cache.size < FRESH_LISTS_LIMIT)
+        cache.set(key, lists);
+    if (Object.isFrozen(record))
+        FRESH_BY_RECORD.set(record, lists);
+    return lists;
 }
 /**
  * The values function in a scope of its own: a closure keeps its whole scope alive, and the emitter keeps
