@@ -1,3 +1,5 @@
 import { run } from "../main.js";
+import { keepHttpParserOnBaselineTier } from "../transport/parser-tiering.js";
 
+keepHttpParserOnBaselineTier();
 await run();

@@ -32,7 +32,8 @@ interface CliResult {
 interface CliSession {
   readonly cwd: string;
   readonly stateDir: string;
-  run(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult>;
+  /** `nodeArgs` go to node before the CLI (V8 flags a test reads the trace of). */
+  run(args: string[], env?: NodeJS.ProcessEnv, nodeArgs?: string[]): Promise<CliResult>;
   /** Every stream every command printed, by name. */
   streams(): Record<string, string>;
 }
@@ -44,8 +45,8 @@ function createCliSession(baseEnv: () => NodeJS.ProcessEnv): CliSession {
   return {
     cwd,
     stateDir: join(cwd, ".fm-fleet"),
-    async run(args, env = {}) {
-      const child = spawn(process.execPath, [CLI, ...args], {
+    async run(args, env = {}, nodeArgs = []) {
+      const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
         cwd,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...baseEnv(), ...env },
         stdio: ["ignore", "pipe", "pipe"],
@@ -275,17 +276,17 @@ describe("fm-fleet, the built command line", () => {
   });
 
   it("run --duration 3s registers, heartbeats and pushes in the foreground, then cleans up and exits 0", async () => {
-    const run = await session.run([
-      "run",
-      "small.yaml",
-      "--interval",
-      "1s",
-      "--heartbeat-interval",
-      "1s",
-      "--duration",
-      "3s",
-    ]);
+    // V8 prints each wasm compilation to stdout: undici's HTTP parser must stay on the baseline tier
+    // (src/transport/parser-tiering.ts); without the entry's flag, this run recompiles it with TurboFan.
+    const run = await session.run(
+      ["run", "small.yaml", "--interval", "1s", "--heartbeat-interval", "1s", "--duration", "3s"],
+      {},
+      ["--trace-wasm-compilation-times"],
+    );
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    const compiled = (tier: string) => run.stdout.split("\n").filter((l) => l.includes(`using ${tier}`));
+    expect(compiled("Liftoff").length, "the trace shows the parser compiled").toBeGreaterThan(0);
+    expect(compiled("TurboFan")).toEqual([]);
     expect(run.stdout).toMatch(
       /cleanup complete: 5 collectors unregistered, 5 deleted from FM's list, 145 series closed/,
     );
