@@ -15035,7 +15035,10 @@ module.exports = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5253);
+/* harmony import */ var _transport_parser_tiering_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2634);
 
+
+(0,_transport_parser_tiering_js__WEBPACK_IMPORTED_MODULE_1__/* .keepHttpParserOnBaselineTier */ .r)();
 process.exitCode = await (0,_runtime_daemon_js__WEBPACK_IMPORTED_MODULE_0__/* .runDaemon */ .O)();
 
 __webpack_async_result__();
@@ -35836,6 +35839,49 @@ function scrubbedReceived(engine, scrub) {
             ...(r.error ? { error: scrub(r.error) } : {}),
         };
     return out;
+}
+
+
+/***/ }),
+
+/***/ 2634:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  r: () => (/* binding */ keepHttpParserOnBaselineTier)
+});
+
+// UNUSED EXPORTS: HTTP_PARSER_TIERING_BUDGET
+
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/transport/parser-tiering.ts
+/**
+ * Keeps undici's HTTP parser on V8's baseline WebAssembly tier for the life of the process.
+ *
+ * undici parses HTTP/1.1 with llhttp compiled to WebAssembly, compiled when the first connection opens
+ * (nodejs/undici lib/dispatcher/client-h1.js, lazyllhttp). V8 runs a wasm function in its baseline
+ * compiler, Liftoff, first and recompiles it with TurboFan once it has spent a budget of "bytes executed"
+ * (v8/v8 src/flags/flag-definitions.h, wasm_tiering_budget; 1,800,000 in Node 20's V8). llhttp's parser is
+ * one very large function, so a handful of small answers spend that budget, and its recompilation took
+ * 175 ms of CPU on a V8 worker thread and 29 MB of compiler memory (`node --trace-wasm-compilation-times`
+ * reports it), in every process: in a 2-second, 2,000-collector `fm-fleet run`, a sixth of the process's
+ * CPU and a fifth of its resident memory (bench/whole-process.ts). What this process parses are
+ * answers of a few hundred bytes, where baseline code is fast enough, so the budget is raised out of
+ * reach. The flag only decides when a wasm function is recompiled, never what it computes.
+ *
+ * Call it first in every entry (src/bin/), before any connection: an instance takes its budget when it is
+ * created. node:v8 setFlagsFromString (https://nodejs.org/api/v8.html#v8setflagsfromstringflags) is the
+ * only way to set a V8 flag from inside the process; a command line or NODE_OPTIONS (which refuses this
+ * flag) is not ours to choose on a runner.
+ */
+
+/** Just under the flag's int32 limit: about 2 GB of parser work before a recompilation. */
+const HTTP_PARSER_TIERING_BUDGET = 2_000_000_000;
+function keepHttpParserOnBaselineTier(setFlags = external_node_v8_namespaceObject.setFlagsFromString) {
+    setFlags(`--wasm-tiering-budget=${HTTP_PARSER_TIERING_BUDGET}`);
 }
 
 
