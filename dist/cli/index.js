@@ -40135,8 +40135,9 @@ const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  *
  * Call it first in every entry (src/bin/), before any connection: an instance takes its budget when it is
  * created. node:v8 setFlagsFromString (https://nodejs.org/api/v8.html#v8setflagsfromstringflags) is the
- * only way to set a V8 flag from inside the process; a command line or NODE_OPTIONS (which refuses this
- * flag) is not ours to choose on a runner.
+ * only way to set a V8 flag from inside the process (Node leaves V8's flags unfrozen for it: nodejs/node
+ * src/node.cc, --no-freeze-flags-after-init); a command line or NODE_OPTIONS (which refuses this flag) is
+ * not ours to choose on a runner.
  */
 
 /** Just under the flag's int32 limit: about 2 GB of parser work before a recompilation. */
