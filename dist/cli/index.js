@@ -33601,7 +33601,15 @@ class FrameTemplate {
         const f = this.cached;
         if (f.timestampWidth !== timestampWidth || bytes.length !== f.bytes.length)
             throw new RangeError(`a ${bytes.length}-byte copy is not this template's ${timestampWidth}-byte frame`);
-        this.cached = { ...f, bytes };
+        // Written out in frameOf's order (frame-tokens.ts), not spread: one object shape for every frame, so the
+        // per-tick writers that read them stay optimised.
+        this.cached = {
+            bytes,
+            rawLength: f.rawLength,
+            valueGaps: f.valueGaps,
+            timestampPatches: f.timestampPatches,
+            timestampWidth: f.timestampWidth,
+        };
     }
 }
 /**
