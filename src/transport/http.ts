@@ -9,6 +9,7 @@
 // dispatcher's prototype; here the request function is called on the agent instead.
 import Agent from "undici/lib/dispatcher/agent.js";
 import agentRequest from "undici/lib/api/api-request.js";
+import { keepHttpParserOnBaselineTier } from "./parser-tiering.js";
 import type { HttpRequest, HttpResponse, HttpTransport } from "./types.js";
 
 export interface HttpTransportOptions {
@@ -48,6 +49,8 @@ export class ResponseTooLargeError extends Error {
 }
 
 export function createHttpTransport(options: HttpTransportOptions = {}): HttpTransport {
+  // Before the agent opens its first connection, which compiles undici's parser (parser-tiering.ts).
+  keepHttpParserOnBaselineTier();
   const agent = new Agent({
     connections: options.connections ?? 16,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,

@@ -12,17 +12,19 @@
  * answers of a few hundred bytes, where baseline code is fast enough, so the budget is raised out of
  * reach. The flag only decides when a wasm function is recompiled, never what it computes.
  *
- * Call it first in every entry (src/bin/), before any connection: an instance takes its budget when it is
- * created. node:v8 setFlagsFromString (https://nodejs.org/api/v8.html#v8setflagsfromstringflags) is the
- * only way to set a V8 flag from inside the process (Node leaves V8's flags unfrozen for it: nodejs/node
- * src/node.cc, --no-freeze-flags-after-init); a command line or NODE_OPTIONS (which refuses this flag) is
- * not ours to choose on a runner.
+ * createHttpTransport (http.ts), through which every HTTP request of the process goes, calls it before its
+ * agent opens a connection: a wasm instance takes its budget when it is created. Setting the flag again
+ * changes nothing. node:v8 setFlagsFromString
+ * (https://nodejs.org/api/v8.html#v8setflagsfromstringflags) is the only way to set a V8 flag from inside
+ * the process (Node leaves V8's flags unfrozen for it: nodejs/node src/node.cc,
+ * --no-freeze-flags-after-init); a command line or NODE_OPTIONS (which refuses this flag) is not ours to
+ * choose on a runner.
  */
 import { setFlagsFromString } from "node:v8";
 
 /** Just under the flag's int32 limit: about 2 GB of parser work before a recompilation. */
-export const HTTP_PARSER_TIERING_BUDGET = 2_000_000_000;
+const HTTP_PARSER_TIERING_BUDGET = 2_000_000_000;
 
-export function keepHttpParserOnBaselineTier(setFlags: (flags: string) => void = setFlagsFromString): void {
-  setFlags(`--wasm-tiering-budget=${HTTP_PARSER_TIERING_BUDGET}`);
+export function keepHttpParserOnBaselineTier(): void {
+  setFlagsFromString(`--wasm-tiering-budget=${HTTP_PARSER_TIERING_BUDGET}`);
 }

@@ -277,7 +277,7 @@ describe("fm-fleet, the built command line", () => {
 
   it("run --duration 3s registers, heartbeats and pushes in the foreground, then cleans up and exits 0", async () => {
     // V8 prints each wasm compilation to stdout: undici's HTTP parser must stay on the baseline tier
-    // (src/transport/parser-tiering.ts); without the entry's flag, this run recompiles it with TurboFan.
+    // (src/transport/parser-tiering.ts); without the transport's flag, this run recompiles it with TurboFan.
     const run = await session.run(
       ["run", "small.yaml", "--interval", "1s", "--heartbeat-interval", "1s", "--duration", "3s"],
       {},
