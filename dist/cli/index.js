@@ -15035,11 +15035,8 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _cli_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7956);
-/* harmony import */ var _transport_parser_tiering_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2634);
+/* harmony import */ var _cli_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9457);
 
-
-(0,_transport_parser_tiering_js__WEBPACK_IMPORTED_MODULE_1__/* .keepHttpParserOnBaselineTier */ .r)();
 process.exitCode = await (0,_cli_index_js__WEBPACK_IMPORTED_MODULE_0__/* .runCli */ .a)(process.argv.slice(2));
 
 __webpack_async_result__();
@@ -15047,7 +15044,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7956:
+/***/ 9457:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29724,6 +29721,38 @@ var agent_default = /*#__PURE__*/__nccwpck_require__.n(dispatcher_agent);
 // EXTERNAL MODULE: ./node_modules/undici/lib/api/api-request.js
 var api_request = __nccwpck_require__(6424);
 var api_request_default = /*#__PURE__*/__nccwpck_require__.n(api_request);
+;// CONCATENATED MODULE: external "node:v8"
+const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
+;// CONCATENATED MODULE: ./src/transport/parser-tiering.ts
+/**
+ * Keeps undici's HTTP parser on V8's baseline WebAssembly tier for the life of the process.
+ *
+ * undici parses HTTP/1.1 with llhttp compiled to WebAssembly, compiled when the first connection opens
+ * (nodejs/undici lib/dispatcher/client-h1.js, lazyllhttp). V8 runs a wasm function in its baseline
+ * compiler, Liftoff, first and recompiles it with TurboFan once it has spent a budget of "bytes executed"
+ * (v8/v8 src/flags/flag-definitions.h, wasm_tiering_budget; 1,800,000 in Node 20's V8). llhttp's parser is
+ * one very large function, so a handful of small answers spend that budget, and its recompilation took
+ * 175 ms of CPU on a V8 worker thread and 29 MB of compiler memory (`node --trace-wasm-compilation-times`
+ * reports it), in every process: in a 2-second, 2,000-collector `fm-fleet run`, a sixth of the process's
+ * CPU and a fifth of its resident memory (bench/whole-process.ts). What this process parses are
+ * answers of a few hundred bytes, where baseline code is fast enough, so the budget is raised out of
+ * reach. The flag only decides when a wasm function is recompiled, never what it computes.
+ *
+ * createHttpTransport (http.ts), through which every HTTP request of the process goes, calls it before its
+ * agent opens a connection: a wasm instance takes its budget when it is created. Setting the flag again
+ * changes nothing. node:v8 setFlagsFromString
+ * (https://nodejs.org/api/v8.html#v8setflagsfromstringflags) is the only way to set a V8 flag from inside
+ * the process (Node leaves V8's flags unfrozen for it: nodejs/node src/node.cc,
+ * --no-freeze-flags-after-init); a command line or NODE_OPTIONS (which refuses this flag) is not ours to
+ * choose on a runner.
+ */
+
+/** Just under the flag's int32 limit: about 2 GB of parser work before a recompilation. */
+const HTTP_PARSER_TIERING_BUDGET = 2_000_000_000;
+function keepHttpParserOnBaselineTier() {
+    (0,external_node_v8_namespaceObject.setFlagsFromString)(`--wasm-tiering-budget=${HTTP_PARSER_TIERING_BUDGET}`);
+}
+
 ;// CONCATENATED MODULE: ./src/transport/http.ts
 /**
  * The one HTTP client of the process: an undici Agent with keep-alive and a bounded pool per origin, shared
@@ -29734,6 +29763,7 @@ var api_request_default = /*#__PURE__*/__nccwpck_require__.n(api_request);
 // stores and the mocks too, which took a third of the CLI bundle and ~60 ms of CPU at every start
 // (bench/whole-process.ts). The index only re-exports the Agent and adds the request API to every
 // dispatcher's prototype; here the request function is called on the agent instead.
+
 
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -29762,6 +29792,8 @@ class ResponseTooLargeError extends Error {
     }
 }
 function createHttpTransport(options = {}) {
+    // Before the agent opens its first connection, which compiles undici's parser (parser-tiering.ts).
+    keepHttpParserOnBaselineTier();
     const agent = new (agent_default())({
         connections: options.connections ?? 16,
         keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
@@ -40125,50 +40157,6 @@ function isRetryableCode(code) {
 /** Errors that say the configuration is wrong: retrying cannot help and every other call will fail too. */
 function isFatalCode(code) {
     return code === "unauthenticated" || code === "permission_denied" || code === "invalid_argument";
-}
-
-
-/***/ }),
-
-/***/ 2634:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  r: () => (/* binding */ keepHttpParserOnBaselineTier)
-});
-
-// UNUSED EXPORTS: HTTP_PARSER_TIERING_BUDGET
-
-;// CONCATENATED MODULE: external "node:v8"
-const external_node_v8_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:v8");
-;// CONCATENATED MODULE: ./src/transport/parser-tiering.ts
-/**
- * Keeps undici's HTTP parser on V8's baseline WebAssembly tier for the life of the process.
- *
- * undici parses HTTP/1.1 with llhttp compiled to WebAssembly, compiled when the first connection opens
- * (nodejs/undici lib/dispatcher/client-h1.js, lazyllhttp). V8 runs a wasm function in its baseline
- * compiler, Liftoff, first and recompiles it with TurboFan once it has spent a budget of "bytes executed"
- * (v8/v8 src/flags/flag-definitions.h, wasm_tiering_budget; 1,800,000 in Node 20's V8). llhttp's parser is
- * one very large function, so a handful of small answers spend that budget, and its recompilation took
- * 175 ms of CPU on a V8 worker thread and 29 MB of compiler memory (`node --trace-wasm-compilation-times`
- * reports it), in every process: in a 2-second, 2,000-collector `fm-fleet run`, a sixth of the process's
- * CPU and a fifth of its resident memory (bench/whole-process.ts). What this process parses are
- * answers of a few hundred bytes, where baseline code is fast enough, so the budget is raised out of
- * reach. The flag only decides when a wasm function is recompiled, never what it computes.
- *
- * Call it first in every entry (src/bin/), before any connection: an instance takes its budget when it is
- * created. node:v8 setFlagsFromString (https://nodejs.org/api/v8.html#v8setflagsfromstringflags) is the
- * only way to set a V8 flag from inside the process (Node leaves V8's flags unfrozen for it: nodejs/node
- * src/node.cc, --no-freeze-flags-after-init); a command line or NODE_OPTIONS (which refuses this flag) is
- * not ours to choose on a runner.
- */
-
-/** Just under the flag's int32 limit: about 2 GB of parser work before a recompilation. */
-const HTTP_PARSER_TIERING_BUDGET = 2_000_000_000;
-function keepHttpParserOnBaselineTier(setFlags = external_node_v8_namespaceObject.setFlagsFromString) {
-    setFlags(`--wasm-tiering-budget=${HTTP_PARSER_TIERING_BUDGET}`);
 }
 
 
